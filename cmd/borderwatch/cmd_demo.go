@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/missions/demodata"
+	"github.com/borderwatch/borderwatch/simulator"
+)
+
+func init() {
+	register(command{
+		name:    "demo",
+		summary: "Run everything in one process: the server, a simulated fleet patrolling a border, the web UI.",
+		usage:   "[--http ADDR] [--data FILE] [--drones N]",
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			httpAddr := fs.String("http", "127.0.0.1:8080", "HTTP address of the API and UI")
+			data := fs.String("data", filepath.Join(os.TempDir(), "borderwatch-demo.db"), "bbolt file of the sortie store")
+			drones := fs.Int("drones", 3, "number of simulated drones")
+			uiDir := fs.String("ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return fmt.Errorf("unexpected arguments %q", args)
+				}
+				border, err := missions.ParseGeoJSONLayer(demodata.NogalesBorder, "demo-border", "US–Mexico border (Nogales, demo sketch)", missions.LayerBorder)
+				if err != nil {
+					return err
+				}
+				territory, err := missions.ParseGeoJSONLayer(demodata.NogalesTerritory, "demo-territory", "US side (demo sketch)", missions.LayerOwnTerritory)
+				if err != nil {
+					return err
+				}
+				// The MAVLink link listens on a free loopback port: the demo's
+				// drones are in-process, and a fixed port could clash with a real GCS.
+				sys, err := startServer(serverOptions{
+					links:     stringList{"udp://127.0.0.1:0"},
+					http:      *httpAddr,
+					data:      *data,
+					layerObjs: []*missions.Layer{territory, border},
+					uiDir:     *uiDir,
+				})
+				if err != nil {
+					return err
+				}
+				defer sys.Close()
+				mav := sys.fleet.LinkAddrs()[0].(*net.UDPAddr)
+				sim := &simulator.Fleet{Drones: *drones, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port)}
+				if err := sim.Initialize(); err != nil {
+					return err
+				}
+				defer sim.Close()
+				fmt.Fprintf(e.stdout, "Borderwatch demo: %d simulated drone(s) patrolling the US–Mexico border at Nogales.\n", *drones)
+				fmt.Fprintf(e.stdout, "Open %s in a browser (no login needed in this version).\n", sys.web.URL())
+				fmt.Fprintf(e.stdout, "API: %s/api/v1/vehicles   Store: %s   Stop with Ctrl-C.\n", sys.web.URL(), *data)
+				if e.ready != nil {
+					e.ready(map[string]string{"url": sys.web.URL(), "data": *data})
+				}
+				<-ctx.Done()
+				return nil
+			}
+		},
+	})
+}

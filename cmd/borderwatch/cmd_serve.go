@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/web"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "Run the ground station: MAVLink links, the sortie store and the web UI.",
+		usage:   "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]...",
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			var o serverOptions
+			fs.Var(&o.links, "mavlink", "MAVLink link URL, repeatable: udp://HOST:PORT listens, udpc://HOST:PORT connects (default udp://0.0.0.0:14550)")
+			fs.StringVar(&o.http, "http", "127.0.0.1:8080", "HTTP address of the API and UI")
+			fs.StringVar(&o.data, "data", "borderwatch.db", "bbolt file of the sortie store (created if missing)")
+			fs.Var(&o.layers, "layer", "GIS layer to show, repeatable: KIND:FILE.geojson with KIND border, own_territory, no_fly, patrol_sector")
+			fs.StringVar(&o.uiDir, "ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build (UI development)")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return fmt.Errorf("unexpected arguments %q", args)
+				}
+				if len(o.links) == 0 {
+					o.links = stringList{"udp://0.0.0.0:14550"}
+				}
+				ls, err := loadLayerFlags(o.layers)
+				if err != nil {
+					return err
+				}
+				o.layerObjs = ls
+				sys, err := startServer(o)
+				if err != nil {
+					return err
+				}
+				defer sys.Close()
+				fmt.Fprintf(e.stdout, "Borderwatch is serving on %s\n", sys.web.URL())
+				if e.ready != nil {
+					e.ready(map[string]string{"url": sys.web.URL()})
+				}
+				<-ctx.Done()
+				return nil
+			}
+		},
+	})
+}
+
+type serverOptions struct {
+	links     stringList
+	http      string
+	data      string
+	layers    stringList
+	layerObjs []*missions.Layer
+	uiDir     string
+}
+
+// server is the running ground station, built from its managers in the
+// order data flows through them, and closed in reverse.
+type server struct {
+	hub      *telemetry.Hub
+	store    *store.Store
+	recorder *store.Recorder
+	fleet    *gcs.Fleet
+	web      *web.Server
+}
+
+func startServer(o serverOptions) (*server, error) {
+	s := &server{hub: &telemetry.Hub{}}
+	s.store = &store.Store{Path: o.data}
+	if err := s.store.Initialize(); err != nil {
+		return nil, err
+	}
+	s.recorder = &store.Recorder{Store: s.store, Hub: s.hub}
+	if err := s.recorder.Initialize(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.fleet = &gcs.Fleet{Links: o.links, Hub: s.hub}
+	if err := s.fleet.Initialize(); err != nil {
+		s.fleet = nil
+		s.Close()
+		return nil, err
+	}
+	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Layers: o.layerObjs, UIDir: o.uiDir}
+	if err := s.web.Initialize(); err != nil {
+		s.web = nil
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops the managers in reverse order. It is idempotent.
+func (s *server) Close() {
+	if s.web != nil {
+		s.web.Close()
+	}
+	if s.fleet != nil {
+		s.fleet.Close()
+	}
+	if s.recorder != nil {
+		s.recorder.Close() // commits what is queued
+		if d := s.recorder.Dropped(); d > 0 {
+			slog.Warn("recorder dropped frames", "frames", d)
+		}
+		s.recorder = nil
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			slog.Error("close store", "err", err)
+		}
+		s.store = nil
+	}
+}
+
+func loadLayerFlags(specs []string) ([]*missions.Layer, error) {
+	var out []*missions.Layer
+	for i, spec := range specs {
+		kind, file, ok := cutKind(spec)
+		if !ok {
+			return nil, fmt.Errorf("--layer %q: want KIND:FILE, e.g. border:border.geojson", spec)
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--layer %q: %w", spec, err)
+		}
+		l, err := missions.ParseGeoJSONLayer(data, fmt.Sprintf("layer-%d", i+1), file, missions.LayerKind(kind))
+		if err != nil {
+			return nil, fmt.Errorf("--layer %q: %w", spec, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func cutKind(spec string) (kind, file string, ok bool) {
+	for i := 0; i < len(spec); i++ {
+		if spec[i] == ':' {
+			return spec[:i], spec[i+1:], i > 0 && i < len(spec)-1
+		}
+	}
+	return "", "", false
+}

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/gorilla/websocket"
+
+	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/gcs/dialect"
+	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/simulator"
+	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/web"
+)
+
+// startTestSystem runs the server and a simulated fleet on loopback ports.
+func startTestSystem(t *testing.T, drones int) (*server, *simulator.Fleet, string) {
+	t.Helper()
+	dbPath := filepath.Join(t.TempDir(), "bw.db")
+	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: dbPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	port := sys.fleet.LinkAddrs()[0].(*net.UDPAddr).Port
+	sim := &simulator.Fleet{Drones: drones, GCS: fmt.Sprintf("udp://127.0.0.1:%d", port), Rate: 20, Speedup: 5}
+	if err := sim.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	return sys, sim, dbPath
+}
+
+func getVehicles(t *testing.T, base string) []gcs.VehicleState {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/vehicles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/v1/vehicles: %s", res.Status)
+	}
+	var vs []gcs.VehicleState
+	if err := json.NewDecoder(res.Body).Decode(&vs); err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+func TestServe_SimulatedDrone_MovesInAPIAndIsRecorded(t *testing.T) {
+	sys, sim, dbPath := startTestSystem(t, 1)
+	base := sys.web.URL()
+
+	var first gcs.VehicleState
+	testenv.Eventually(t, 10*time.Second, "the simulated vehicle appears with a position", func() bool {
+		vs := getVehicles(t, base)
+		if len(vs) == 1 && vs[0].HasPosition {
+			first = vs[0]
+			return true
+		}
+		return false
+	})
+	if first.SysID != 1 || first.Autopilot != "ardupilot" || !first.LinkOK || first.BatteryPct < 0 {
+		t.Fatalf("unexpected vehicle state %+v", first)
+	}
+	// The demo area: north of the US–Mexico line at Nogales.
+	if math.Abs(first.Lat-simulator.DefaultCenterLat) > 0.05 || math.Abs(first.Lon-simulator.DefaultCenterLon) > 0.05 {
+		t.Fatalf("vehicle at %f,%f, far from the simulated area", first.Lat, first.Lon)
+	}
+	testenv.Eventually(t, 10*time.Second, "the vehicle's position changes", func() bool {
+		vs := getVehicles(t, base)
+		return len(vs) == 1 && (vs[0].Lat != first.Lat || vs[0].Lon != first.Lon)
+	})
+
+	// The record: after closing, every committed frame is in the file.
+	testenv.Eventually(t, 5*time.Second, "the recorder commits frames", func() bool { return sys.recorder.Written() > 20 })
+	sim.Close()
+	written := sys.recorder.Written()
+	sys.Close()
+	st := &store.Store{Path: dbPath}
+	if err := st.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := st.CountFrames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < int(written) || n == 0 {
+		t.Fatalf("store holds %d frames, recorder reported at least %d committed", n, written)
+	}
+	// And they are the simulator's frames, with their message ids.
+	seen := map[uint32]int{}
+	err = st.Frames(time.Time{}, time.Now().Add(time.Hour), func(f telemetry.Frame) bool {
+		seen[f.MessageID]++
+		if f.SystemID != 1 {
+			t.Errorf("frame from system %d", f.SystemID)
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uint32{0, 1, 30, 33} { // HEARTBEAT, SYS_STATUS, ATTITUDE, GLOBAL_POSITION_INT
+		if seen[id] == 0 {
+			t.Errorf("no frame with message id %d stored; histogram %v", id, seen)
+		}
+	}
+}
+
+func TestServe_BadDatagrams_CountedAndIgnored(t *testing.T) {
+	sys, _, _ := startTestSystem(t, 1)
+	base := sys.web.URL()
+	testenv.Eventually(t, 10*time.Second, "vehicle appears", func() bool { return len(getVehicles(t, base)) == 1 })
+
+	conn, err := net.DialUDP("udp", nil, sys.fleet.LinkAddrs()[0].(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	enc := mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: 77, ComponentID: 1}
+	hb, err := enc.Encode(nil, &common.MessageHeartbeat{Type: common.MAV_TYPE_QUADROTOR, Autopilot: common.MAV_AUTOPILOT_PX4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), hb...)
+	bad[len(bad)-1] ^= 0x55
+	before := sys.fleet.LinkStats()[0]
+	for _, d := range [][]byte{
+		[]byte("this is not MAVLink at all"),
+		hb[:len(hb)-4], // truncated frame
+		bad,            // wrong checksum
+		bytes.Repeat([]byte{0xFD}, 300),
+	} {
+		if _, err := conn.Write(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testenv.Eventually(t, 5*time.Second, "bad input is counted", func() bool {
+		s := sys.fleet.LinkStats()[0]
+		return s.GarbageBytes >= before.GarbageBytes+26 && s.Truncated >= before.Truncated+1 && s.BadChecksum >= before.BadChecksum+1
+	})
+	// Nothing of it became a vehicle, and the server still tracks the real one.
+	vs := getVehicles(t, base)
+	if len(vs) != 1 || vs[0].SysID != 1 {
+		t.Fatalf("vehicles after bad input: %+v", vs)
+	}
+	framesBefore := sys.fleet.LinkStats()[0].Frames
+	testenv.Eventually(t, 5*time.Second, "frames keep arriving after bad input", func() bool {
+		return sys.fleet.LinkStats()[0].Frames > framesBefore+10
+	})
+}
+
+func TestLive_WebSocket_StreamsVehicleUpdates(t *testing.T) {
+	sys, _, _ := startTestSystem(t, 2)
+	u := "ws" + strings.TrimPrefix(sys.web.URL(), "http") + "/ws/live"
+	c, _, err := websocket.DefaultDialer.Dial(u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	seen := map[uint8]int{}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(seen) < 2 || seen[1] < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("live stream: updates per vehicle %v", seen)
+		}
+		_ = c.SetReadDeadline(deadline)
+		var msg web.LiveMessage
+		if err := c.ReadJSON(&msg); err != nil {
+			t.Fatal(err)
+		}
+		if msg.Type != "vehicles" {
+			t.Fatalf("unexpected message type %q", msg.Type)
+		}
+		once := map[uint8]bool{}
+		for _, v := range msg.Vehicles {
+			if once[v.SysID] {
+				t.Fatalf("vehicle %d twice in one batch", v.SysID)
+			}
+			once[v.SysID] = true
+			seen[v.SysID]++
+		}
+	}
+}
+
+func TestDemo_RunsInProcessAndStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut bytes.Buffer
+	urls := make(chan string, 1)
+	e := &env{stdout: &out, stderr: &errOut, ready: func(info map[string]string) { urls <- info["url"] }}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	code := -1
+	go func() {
+		defer wg.Done()
+		code = run(ctx, e, []string{"demo", "--http", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "demo.db"), "--drones", "2"})
+	}()
+	var base string
+	select {
+	case base = <-urls:
+	case <-time.After(10 * time.Second):
+		cancel()
+		wg.Wait()
+		t.Fatalf("demo did not become ready: %s %s", out.String(), errOut.String())
+	}
+	testenv.Eventually(t, 10*time.Second, "demo drones appear", func() bool { return len(getVehicles(t, base)) == 2 })
+	res, err := http.Get(base + "/api/v1/layers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var layers []map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&layers)
+	res.Body.Close()
+	if len(layers) != 2 {
+		t.Fatalf("demo layers: %v", layers)
+	}
+	cancel()
+	wg.Wait()
+	if code != 0 {
+		t.Fatalf("demo exited %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), base) {
+		t.Fatalf("demo did not print its URL: %q", out.String())
+	}
+}
+
+func TestRun_FlagsAfterArgumentsAndHelp(t *testing.T) {
+	var out, errOut bytes.Buffer
+	e := &env{stdout: &out, stderr: &errOut}
+	if code := run(context.Background(), e, []string{"sim", "--help"}); code != 0 || !strings.Contains(out.String(), "-drones") {
+		t.Fatalf("sim --help: code %d, out %q", code, out.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), e, []string{"nosuch"}); code != 2 || !strings.Contains(errOut.String(), "unknown command") {
+		t.Fatalf("unknown command: code %d, err %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), e, []string{"sim", "extra", "--drones", "0"}); code != 1 {
+		t.Fatalf("sim with a stray argument: code %d", code)
+	}
+	if !strings.Contains(errOut.String(), "unexpected arguments") {
+		t.Fatalf("stray argument not reported: %q", errOut.String())
+	}
+}

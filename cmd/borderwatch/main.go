@@ -1,0 +1,145 @@
+// Command borderwatch is the one Borderwatch binary: the server, the simulator,
+// the demo and the tools. Each command lives in its own file (cmd_NAME.go) and
+// registers itself; main only dispatches.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	// usage is the line after "borderwatch NAME"; flags are appended by --help.
+	usage string
+	// flags declares the command's flags on fs and returns the function that runs it.
+	flags func(fs *flag.FlagSet) func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a command may touch of the outside world, so tests can run
+// commands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// ready, when set, is called by long-running commands once they serve.
+	ready func(info map[string]string)
+}
+
+var commands []command
+
+func register(c command) { commands = append(commands, c) }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	i := slices.IndexFunc(commands, func(c command) bool { return c.name == args[0] })
+	if i < 0 {
+		fmt.Fprintf(e.stderr, "borderwatch: unknown command %q\n\n", args[0])
+		usage(e.stderr)
+		return 2
+	}
+	c := commands[i]
+	fs := flag.NewFlagSet("borderwatch "+c.name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	runFn := c.flags(fs)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "%s\n\nUsage: borderwatch %s %s\n", c.summary, c.name, c.usage)
+		if hasFlags(fs) {
+			fmt.Fprintf(out, "\nFlags (before or after the arguments):\n")
+			fs.PrintDefaults()
+		}
+	}
+	if wantsHelp(args[1:]) {
+		fs.SetOutput(e.stdout)
+		fs.Usage()
+		return 0
+	}
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return 2 // the flag package has printed the error and usage
+	}
+	if err := runFn(ctx, e, pos); err != nil {
+		fmt.Fprintf(e.stderr, "borderwatch %s: %v\n", c.name, err)
+		return 1
+	}
+	return 0
+}
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments (the standard flag package stops at the first positional one).
+// "--" ends flag parsing.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		// fs.Parse consumed "--" if it stopped there: everything after is positional.
+		if len(args) >= len(rest)+1 && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// wantsHelp reports whether -h or --help comes before any "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help", "--h":
+			return true
+		}
+	}
+	return false
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Borderwatch: ground control and mission planning for border-patrol drones.\n\nUsage: borderwatch COMMAND [flags] [arguments]\n\nCommands:\n")
+	cs := slices.Clone(commands)
+	slices.SortFunc(cs, func(a, b command) int { return strings.Compare(a.name, b.name) })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'borderwatch COMMAND --help' for a command's flags.\n")
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -1,0 +1,25 @@
+module github.com/borderwatch/borderwatch
+
+go 1.26
+
+require (
+	github.com/bluenviron/gomavlib/v3 v3.3.5
+	github.com/chromedp/cdproto v0.0.0-20250724212937-08a3db8b4327
+	github.com/chromedp/chromedp v0.14.2
+	github.com/gorilla/websocket v1.5.3
+	github.com/paulmach/orb v0.14.0
+	go.etcd.io/bbolt v1.5.0
+)
+
+require (
+	github.com/alecthomas/kong v1.15.0 // indirect
+	github.com/chromedp/sysutil v1.1.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/gobwas/httphead v0.1.0 // indirect
+	github.com/gobwas/pool v0.2.1 // indirect
+	github.com/gobwas/ws v1.4.0 // indirect
+	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+)
+
+tool github.com/bluenviron/gomavlib/v3/cmd/dialect-import

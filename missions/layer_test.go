@@ -1,0 +1,58 @@
+package missions
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/borderwatch/borderwatch/missions/demodata"
+)
+
+func TestParseGeoJSONLayer_DemoLayers(t *testing.T) {
+	l, err := ParseGeoJSONLayer(demodata.NogalesBorder, "b", "border", LayerBorder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Features.Features) != 1 || l.Features.Features[0].Geometry.GeoJSONType() != "LineString" {
+		t.Fatalf("border layer: %+v", l.Features)
+	}
+	if b := l.Bound(); b.Min[1] < 31.33 || b.Max[1] > 31.44 {
+		t.Fatalf("border bbox %v is not at Nogales", b)
+	}
+	if _, err := ParseGeoJSONLayer(demodata.NogalesTerritory, "t", "territory", LayerOwnTerritory); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParseGeoJSONLayer_RefusesBadInput(t *testing.T) {
+	cases := map[string]string{
+		"not JSON":         `{"type":`,
+		"no type":          `{"features":[]}`,
+		"no line/polygon":  `{"type":"Point","coordinates":[1,2]}`,
+		"lat/lon swapped":  `{"type":"LineString","coordinates":[[31.3,-110.9],[31.3,-111.0]]}`,
+		"one-point line":   `{"type":"LineString","coordinates":[[-110.9,31.3]]}`,
+		"feature no geom":  `{"type":"Feature","properties":{}}`,
+		"empty collection": `{"type":"FeatureCollection","features":[]}`,
+	}
+	for name, in := range cases {
+		if _, err := ParseGeoJSONLayer([]byte(in), "x", name, LayerBorder); err == nil {
+			t.Errorf("%s: accepted", name)
+		} else if !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: error does not name the layer: %v", name, err)
+		}
+	}
+	if _, err := ParseGeoJSONLayer(demodata.NogalesBorder, "x", "k", LayerKind("moat")); err == nil {
+		t.Error("unknown kind accepted")
+	}
+}
+
+func FuzzParseGeoJSONLayer(f *testing.F) {
+	f.Add(demodata.NogalesBorder)
+	f.Add(demodata.NogalesTerritory)
+	f.Add([]byte(`{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ParseGeoJSONLayer(data, "f", "fuzz", LayerBorder)
+		if err == nil && len(l.Features.Features) == 0 {
+			t.Fatal("accepted a layer with no features")
+		}
+	})
+}

@@ -1,0 +1,22 @@
+// Bundles src/ into dist/ (ignored by git, embedded by web/ui/embed.go).
+import * as esbuild from "esbuild";
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+
+// Keep dist/.gitkeep: the Go embed directive needs the folder to exist.
+mkdirSync("dist", { recursive: true });
+for (const f of readdirSync("dist")) {
+  if (f !== ".gitkeep") rmSync(`dist/${f}`, { recursive: true, force: true });
+}
+
+await esbuild.build({
+  entryPoints: ["src/main.js", "src/style.css"],
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  target: ["es2020"],
+  outdir: "dist",
+  loader: { ".png": "dataurl", ".svg": "dataurl" },
+  logLevel: "warning",
+});
+copyFileSync("src/index.html", "dist/index.html");
+console.log("ui: built dist/");
