@@ -33,4 +33,3 @@ const notBuiltPage = `<!doctype html><html><head><title>Borderwatch: UI not buil
 Build it with <code>make build</code> (or <code>make demo</code>), which installs the UI's npm packages
 from <code>web/ui/package-lock.json</code>, bundles them into <code>web/ui/dist</code> and embeds that folder.</p>
 </body></html>`
-

@@ -9,8 +9,6 @@ import (
 	"github.com/borderwatch/borderwatch/gcs/dialect"
 )
 
-
-
 func TestScanner_Datagram_RoundTripV1V2(t *testing.T) {
 	for _, v1 := range []bool{false, true} {
 		e := &Encoder{Dialect: dialect.ReadWriter, SystemID: 7, ComponentID: 1, V1: v1}
