@@ -1,11 +1,16 @@
 // Package store keeps sorties in an embedded bbolt file: every raw frame with
-// its receive time (the record), from which everything else is derived.
+// its receive time (the record), packed into time-indexed chunks; typed
+// events; sorties detected from arm/disarm with their statistics; plan
+// versions; the audit log; and what the gcs must persist (signing keys and
+// timestamps). docs/telemetry.md describes the layout and the durability bound.
 package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -13,31 +18,75 @@ import (
 	"github.com/borderwatch/borderwatch/telemetry"
 )
 
-var bucketFrames = []byte("frames")
+// Buckets. "frames" is the chunk bucket (the name of the first format is kept
+// so that the old files are recognised: see Initialize).
+var (
+	bucketMeta    = []byte("meta")
+	bucketChunks  = []byte("chunks")
+	bucketStreams = []byte("streams")
+	bucketSorties = []byte("sorties")
+	bucketEvents  = []byte("events")
+	bucketAudit   = []byte("audit")
+	bucketPlans   = []byte("plans")
+	bucketSigning = []byte("signing")
 
-// ErrCorruptRecord means a stored record could not be read back.
-var ErrCorruptRecord = errors.New("store: corrupt record")
+	allBuckets = [][]byte{bucketMeta, bucketChunks, bucketStreams, bucketSorties, bucketEvents, bucketAudit, bucketPlans, bucketSigning}
+
+	keyFormat = []byte("format")
+)
+
+// formatVersion is the layout described in docs/telemetry.md.
+const formatVersion = 2
+
+// liveStream is the stream of frames recorded from the hub; each imported
+// file gets a stream of its own so that it never mixes with live data or
+// another import of the same vehicle at the same time.
+const liveStream uint32 = 0
 
 // Store is an open bbolt file. Its methods are safe for concurrent use.
 type Store struct {
 	// Path of the bbolt file; it is created when missing.
 	Path string
+	// (optional) NoSync skips fsync on commit: only for benchmarks and tests
+	// that measure something else. Defaults to false (every commit is durable).
+	NoSync bool
 
 	db *bolt.DB
+
+	// mu guards live, the appender of the live stream (its open chunks and
+	// sorties). bbolt serialises write transactions by itself.
+	mu   sync.Mutex
+	live *appender
 }
 
 // Initialize opens (or creates) the file.
 func (s *Store) Initialize() error {
-	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: s.NoSync})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return fmt.Errorf("open store %s: another process holds it open (stop it, or use another --data file)", s.Path)
 		}
 		return fmt.Errorf("open store %s: %w", s.Path, err)
 	}
+	s.live = &appender{stream: liveStream, tails: map[uint8]*chunkBuilder{}, track: &liveTracker{}}
 	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketFrames)
-		return err
+		if tx.Bucket([]byte("frames")) != nil && tx.Bucket(bucketMeta) == nil {
+			return fmt.Errorf("%w: %s holds frames in the first (one key per frame) format; move it aside and start a new --data file", ErrNewerFormat, s.Path)
+		}
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyFormat); v != nil {
+			if len(v) != 4 || binary.BigEndian.Uint32(v) > formatVersion {
+				return fmt.Errorf("%w (version %x, this program reads %d): upgrade Borderwatch", ErrNewerFormat, v, formatVersion)
+			}
+		} else if err := meta.Put(keyFormat, binary.BigEndian.AppendUint32(nil, formatVersion)); err != nil {
+			return err
+		}
+		return s.live.track.load(tx)
 	})
 	if err != nil {
 		db.Close()
@@ -47,8 +96,10 @@ func (s *Store) Initialize() error {
 	return nil
 }
 
-// Close closes the file.
+// Close closes the file. It is idempotent.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.db == nil {
 		return nil
 	}
@@ -57,96 +108,227 @@ func (s *Store) Close() error {
 	return err
 }
 
-// frameKey orders frames by receive time; seq breaks ties between frames
-// received in the same microsecond.
-func frameKey(t time.Time, seq uint32) []byte {
-	var k [12]byte
-	binary.BigEndian.PutUint64(k[:8], micros(t))
-	binary.BigEndian.PutUint32(k[8:], seq)
-	return k[:]
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	if s.db == nil {
+		return ErrClosed
+	}
+	return s.db.View(fn)
 }
 
-func frameValue(f telemetry.Frame) []byte {
-	v := make([]byte, 2+len(f.Raw))
-	binary.BigEndian.PutUint16(v, f.Link)
-	copy(v[2:], f.Raw)
-	return v
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	if s.db == nil {
+		return ErrClosed
+	}
+	return s.db.Update(fn)
 }
 
-// AppendFrames writes frames in one transaction.
+// appender packs the frames of one stream into chunks. The last chunk of
+// each system stays open in memory and is rewritten at each commit until it
+// is full, so a commit every 100 ms does not leave a trail of tiny chunks.
+type appender struct {
+	stream uint32
+	tails  map[uint8]*chunkBuilder
+	track  *liveTracker // nil for imports, which make their sorties at the end
+	// withheld counts SETUP_SIGNING frames refused (they carry a key).
+	withheld uint64
+}
+
+func (a *appender) add(b *bolt.Bucket, f *telemetry.Frame) error {
+	if f.MessageID == MsgSetupSigning {
+		a.withheld++
+		return nil
+	}
+	if len(f.Raw) > 0xFFFF {
+		return fmt.Errorf("%w: frame of %d bytes is not MAVLink", ErrInvalid, len(f.Raw))
+	}
+	c := a.tails[f.SystemID]
+	if c == nil {
+		c = &chunkBuilder{}
+		a.tails[f.SystemID] = c
+	}
+	var err error
+	c.add(micros(f.Time), f.Link, f.Raw, func(us uint64) []byte {
+		var seq uint64
+		seq, err = b.NextSequence()
+		return chunkKey(a.stream, f.SystemID, us, uint32(seq))
+	})
+	if err != nil {
+		return err
+	}
+	if c.full() {
+		if err := b.Put(c.key, c.buf); err != nil {
+			return err
+		}
+		c.reset()
+	}
+	if a.track != nil {
+		a.track.frame(f)
+	}
+	return nil
+}
+
+// flush writes every open chunk (bbolt copies the value, so the builder may go on growing).
+func (a *appender) flush(b *bolt.Bucket) error {
+	for _, c := range a.tails {
+		if c.empty() {
+			continue
+		}
+		if err := b.Put(c.key, c.buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// abandon forgets the open chunks after a failed commit: what was committed
+// stays as it was, and the next frames start new chunks.
+func (a *appender) abandon() { clear(a.tails) }
+
+// AppendFrames records frames of the live stream in one transaction.
 func (s *Store) AppendFrames(frames []telemetry.Frame) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFrames)
-		for _, f := range frames {
-			seq, err := b.NextSequence()
-			if err != nil {
-				return err
-			}
-			if err := b.Put(frameKey(f.Time, uint32(seq)), frameValue(f)); err != nil {
+	return s.Append(frames, nil)
+}
+
+// Append records frames and events of the live stream in one transaction,
+// updating the sorties they belong to. When it returns nil they are durable.
+// Frames of SETUP_SIGNING are never stored (they carry a signing key).
+func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.live
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketChunks)
+		for i := range frames {
+			if err := a.add(b, &frames[i]); err != nil {
 				return err
 			}
 		}
-		return nil
+		if err := a.flush(b); err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := putEvent(tx, e); err != nil {
+				return err
+			}
+			a.track.event(e)
+		}
+		return a.track.save(tx)
+	})
+	if err != nil {
+		a.abandon()
+		if s.db != nil {
+			_ = s.db.View(func(tx *bolt.Tx) error { return a.track.load(tx) })
+		}
+		return err
+	}
+	a.track.committed()
+	return nil
+}
+
+// Query selects stored frames.
+type Query struct {
+	// Stream to read: 0 is the live recording, others are imports (see Sortie.Stream).
+	Stream uint32
+	// Systems to read; empty reads every system of the stream.
+	Systems []uint8
+	// From and To bound the receive time, [From, To); a zero To has no end.
+	From, To time.Time
+}
+
+// Scan calls fn with each selected frame in receive-time order (frames of
+// different systems merged; ties in system id order) until fn returns false.
+// The frame's Raw is a copy that fn may keep.
+func (s *Store) Scan(q Query, fn func(telemetry.Frame) bool) error {
+	return s.scan(q, func(f *telemetry.Frame) bool {
+		c := *f
+		c.Raw = append([]byte(nil), f.Raw...)
+		return fn(c)
 	})
 }
 
-// CountFrames returns how many frames are stored.
-func (s *Store) CountFrames() (int, error) {
-	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketFrames).Stats().KeyN
-		return nil
-	})
-	return n, err
-}
-
-// Frames calls fn for each stored frame received in [from, to), in time order,
-// until fn returns false.
-func (s *Store) Frames(from, to time.Time, fn func(telemetry.Frame) bool) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketFrames).Cursor()
-		end := micros(to)
-		for k, v := c.Seek(frameKey(from, 0)); k != nil; k, v = c.Next() {
-			if len(k) != 12 || len(v) < 2 {
-				return fmt.Errorf("%w: frame key %x", ErrCorruptRecord, k)
-			}
-			us := binary.BigEndian.Uint64(k)
-			if us >= end {
-				return nil
-			}
-			f, err := decodeFrame(us, v)
-			if err != nil {
+// scan is Scan without the copy: f and f.Raw are valid only during fn.
+func (s *Store) scan(q Query, fn func(f *telemetry.Frame) bool) error {
+	return s.view(func(tx *bolt.Tx) error {
+		m, err := newMerger(tx, q)
+		if err != nil {
+			return err
+		}
+		for {
+			f, err := m.next()
+			if err != nil || f == nil {
 				return err
 			}
 			if !fn(f) {
 				return nil
 			}
 		}
-		return nil
 	})
 }
 
-func decodeFrame(us uint64, v []byte) (telemetry.Frame, error) {
-	raw := append([]byte(nil), v[2:]...)
-	f := telemetry.Frame{Time: time.UnixMicro(int64(us)), Link: binary.BigEndian.Uint16(v), Raw: raw}
-	switch {
-	case len(raw) >= 10 && raw[0] == 0xFD:
-		f.SystemID, f.ComponentID = raw[5], raw[6]
-		f.MessageID = uint32(raw[7]) | uint32(raw[8])<<8 | uint32(raw[9])<<16
-	case len(raw) >= 6 && raw[0] == 0xFE:
-		f.SystemID, f.ComponentID, f.MessageID = raw[3], raw[4], uint32(raw[5])
-	default:
-		return f, fmt.Errorf("%w: frame at %d µs is not MAVLink", ErrCorruptRecord, us)
-	}
-	return f, nil
+// CountFrames returns how many frames are stored in every stream.
+func (s *Store) CountFrames() (int, error) {
+	n := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketChunks).ForEach(func(k, v []byte) error {
+			c, err := chunkCount(v)
+			n += int(c)
+			return err
+		})
+	})
+	return n, err
 }
 
-// micros is t in microseconds since the Unix epoch; earlier times clamp to 0
-// so that the zero time.Time means "from the beginning".
-func micros(t time.Time) uint64 {
-	us := t.UnixMicro()
-	if us < 0 {
-		return 0
+// Frames calls fn for each frame of the live stream received in [from, to),
+// in time order, until fn returns false.
+func (s *Store) Frames(from, to time.Time, fn func(telemetry.Frame) bool) error {
+	return s.Scan(Query{From: from, To: to}, fn)
+}
+
+// Systems returns the system ids that have frames in a stream.
+func (s *Store) Systems(stream uint32) ([]uint8, error) {
+	var out []uint8
+	err := s.view(func(tx *bolt.Tx) error {
+		out = systemsOf(tx.Bucket(bucketChunks).Cursor(), stream)
+		return nil
+	})
+	return out, err
+}
+
+// systemsOf finds the systems of a stream with one seek per system id.
+func systemsOf(c *bolt.Cursor, stream uint32) []uint8 {
+	var out []uint8
+	for id := 0; id < 256; id++ {
+		p := vehiclePrefix(stream, uint8(id))
+		k, _ := c.Seek(p)
+		if k == nil {
+			break
+		}
+		kp, ok := parseChunkKey(k)
+		if !ok || kp.stream != stream {
+			break
+		}
+		if int(kp.sysid) > id {
+			id = int(kp.sysid) - 1 // skip empty ids in one step
+			continue
+		}
+		out = append(out, kp.sysid)
 	}
-	return uint64(us)
+	return out
+}
+
+// StreamInfo describes a stream of frames.
+type StreamInfo struct {
+	ID       uint32    `json:"id"`
+	Source   string    `json:"source"`
+	Imported time.Time `json:"imported"`
+}
+
+func streamKey(id uint32) []byte { return binary.BigEndian.AppendUint32(nil, id) }
+
+func putStream(tx *bolt.Tx, si StreamInfo) error {
+	v, err := json.Marshal(si)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketStreams).Put(streamKey(si.ID), v)
 }

@@ -1,0 +1,206 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/borderwatch/borderwatch/telemetry"
+)
+
+// Frames are packed into chunks, many frames per bbolt value, as time-series
+// databases do: one key per frame costs a B+tree entry and a Put each, which
+// caps a bbolt writer at about 6 % of a plain file's append rate (BRIEF.md).
+//
+// A chunk holds the frames of one system id of one stream, in arrival order.
+// Its key sorts by stream, then system id, then the time of its first frame,
+// so that seeking to a time for one vehicle is one B+tree seek, and for a set
+// of vehicles one seek each followed by a merge:
+//
+//	key:   stream u32 BE | sysid u8 | first frame µs u64 BE | seq u32 BE   (17 bytes)
+//	value: version u8 (1) | last frame µs u64 BE | count u32 BE | records…
+//	record: time delta µs from the previous frame (zig-zag varint) | link (uvarint) | len (uvarint) | raw frame
+//
+// The delta is signed so that a frame received out of order (two links, a
+// clock step) is kept with its own time rather than clamped. The seq suffix
+// keeps keys unique when two chunks of one vehicle start in the same µs.
+const (
+	chunkKeyLen    = 17
+	chunkHeaderLen = 13
+	chunkVersion   = 1
+	// maxChunkBytes closes a chunk once it is this large: big enough that the
+	// per-key cost vanishes, small enough that a seek decodes little (a few µs).
+	maxChunkBytes = 16 << 10
+)
+
+func chunkKey(stream uint32, sysid uint8, firstUS uint64, seq uint32) []byte {
+	k := make([]byte, chunkKeyLen)
+	binary.BigEndian.PutUint32(k[0:4], stream)
+	k[4] = sysid
+	binary.BigEndian.PutUint64(k[5:13], firstUS)
+	binary.BigEndian.PutUint32(k[13:17], seq)
+	return k
+}
+
+// vehiclePrefix is the key prefix of every chunk of one system of one stream.
+func vehiclePrefix(stream uint32, sysid uint8) []byte {
+	p := make([]byte, 5)
+	binary.BigEndian.PutUint32(p, stream)
+	p[4] = sysid
+	return p
+}
+
+type chunkKeyParts struct {
+	stream  uint32
+	sysid   uint8
+	firstUS uint64
+}
+
+func parseChunkKey(k []byte) (chunkKeyParts, bool) {
+	if len(k) != chunkKeyLen {
+		return chunkKeyParts{}, false
+	}
+	return chunkKeyParts{
+		stream:  binary.BigEndian.Uint32(k[0:4]),
+		sysid:   k[4],
+		firstUS: binary.BigEndian.Uint64(k[5:13]),
+	}, true
+}
+
+// chunkBuilder accumulates the frames of one chunk.
+type chunkBuilder struct {
+	key    []byte // nil until the first frame
+	firstU uint64
+	lastU  uint64 // time of the previous frame (delta base)
+	maxU   uint64 // latest frame time (the header's "last")
+	count  uint32
+	buf    []byte // header + records
+}
+
+func (c *chunkBuilder) empty() bool { return c.count == 0 }
+
+// reset starts a new chunk in a new buffer: bbolt keeps a reference to a
+// value until its transaction commits, so the old one must not be reused.
+func (c *chunkBuilder) reset() {
+	c.key = nil
+	c.count = 0
+	c.buf = nil
+}
+
+// add appends one frame; firstKey makes the chunk's key when it is the first frame.
+func (c *chunkBuilder) add(us uint64, link uint16, raw []byte, firstKey func(us uint64) []byte) {
+	if c.count == 0 {
+		c.key = firstKey(us)
+		c.firstU, c.lastU, c.maxU = us, us, us
+		c.buf = append(make([]byte, 0, 1024), make([]byte, chunkHeaderLen)...)
+		c.buf[0] = chunkVersion
+	}
+	c.buf = binary.AppendVarint(c.buf, int64(us)-int64(c.lastU))
+	c.buf = binary.AppendUvarint(c.buf, uint64(link))
+	c.buf = binary.AppendUvarint(c.buf, uint64(len(raw)))
+	c.buf = append(c.buf, raw...)
+	c.lastU = us
+	if us > c.maxU {
+		c.maxU = us
+	}
+	c.count++
+	binary.BigEndian.PutUint64(c.buf[1:9], c.maxU)
+	binary.BigEndian.PutUint32(c.buf[9:13], c.count)
+}
+
+func (c *chunkBuilder) full() bool { return len(c.buf) >= maxChunkBytes }
+
+// chunkLast is the time of the latest frame in a chunk value.
+func chunkLast(v []byte) (uint64, error) {
+	if len(v) < chunkHeaderLen || v[0] != chunkVersion {
+		return 0, fmt.Errorf("%w: chunk header", ErrCorruptRecord)
+	}
+	return binary.BigEndian.Uint64(v[1:9]), nil
+}
+
+func chunkCount(v []byte) (uint32, error) {
+	if len(v) < chunkHeaderLen || v[0] != chunkVersion {
+		return 0, fmt.Errorf("%w: chunk header", ErrCorruptRecord)
+	}
+	return binary.BigEndian.Uint32(v[9:13]), nil
+}
+
+// chunkReader decodes the frames of one chunk value. The frames' Raw slices
+// alias the value (bbolt's memory map): valid only inside the transaction.
+type chunkReader struct {
+	v     []byte
+	off   int
+	us    uint64
+	left  uint32
+	sysid uint8
+}
+
+func (r *chunkReader) reset(key, v []byte) error {
+	kp, ok := parseChunkKey(key)
+	if !ok || len(v) < chunkHeaderLen || v[0] != chunkVersion {
+		return fmt.Errorf("%w: chunk %x", ErrCorruptRecord, key)
+	}
+	r.v, r.off, r.us, r.sysid = v, chunkHeaderLen, kp.firstUS, kp.sysid
+	r.left = binary.BigEndian.Uint32(v[9:13])
+	return nil
+}
+
+// next decodes the next frame into f, or reports false at the chunk's end.
+func (r *chunkReader) next(f *telemetry.Frame) (bool, error) {
+	if r.left == 0 {
+		return false, nil
+	}
+	d, n := binary.Varint(r.v[r.off:])
+	if n <= 0 {
+		return false, fmt.Errorf("%w: frame time in chunk", ErrCorruptRecord)
+	}
+	r.off += n
+	link, n := binary.Uvarint(r.v[r.off:])
+	if n <= 0 || link > 0xFFFF {
+		return false, fmt.Errorf("%w: frame link in chunk", ErrCorruptRecord)
+	}
+	r.off += n
+	l, n := binary.Uvarint(r.v[r.off:])
+	if n <= 0 || l > uint64(len(r.v)-r.off-n) {
+		return false, fmt.Errorf("%w: frame length in chunk", ErrCorruptRecord)
+	}
+	r.off += n
+	raw := r.v[r.off : r.off+int(l) : r.off+int(l)]
+	r.off += int(l)
+	r.us = uint64(int64(r.us) + d)
+	r.left--
+	if err := fillFrame(f, r.us, uint16(link), raw); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// fillFrame sets f from a stored raw frame, reading the ids from its header.
+func fillFrame(f *telemetry.Frame, us uint64, link uint16, raw []byte) error {
+	f.Time = time.UnixMicro(int64(us)).UTC()
+	f.Link = link
+	f.Raw = raw
+	switch {
+	case len(raw) >= 12 && raw[0] == 0xFD:
+		f.SystemID, f.ComponentID = raw[5], raw[6]
+		f.MessageID = uint32(raw[7]) | uint32(raw[8])<<8 | uint32(raw[9])<<16
+	case len(raw) >= 8 && raw[0] == 0xFE:
+		f.SystemID, f.ComponentID, f.MessageID = raw[3], raw[4], uint32(raw[5])
+	default:
+		return fmt.Errorf("%w: frame at %d µs is not MAVLink", ErrCorruptRecord, us)
+	}
+	return nil
+}
+
+// micros is t in microseconds since the Unix epoch; earlier times clamp to 0
+// so that the zero time.Time means "from the beginning".
+func micros(t time.Time) uint64 {
+	if t.IsZero() {
+		return 0
+	}
+	us := t.UnixMicro()
+	if us < 0 {
+		return 0
+	}
+	return uint64(us)
+}

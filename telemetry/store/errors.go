@@ -1,0 +1,17 @@
+package store
+
+import "errors"
+
+// Sentinel errors of the store. Wrapped errors say more; test with errors.Is.
+var (
+	// ErrCorruptRecord means a stored record could not be read back.
+	ErrCorruptRecord = errors.New("store: corrupt record")
+	// ErrNotFound means the sortie, plan version or stream asked for does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrClosed means the store was used after Close (or before Initialize).
+	ErrClosed = errors.New("store: closed")
+	// ErrInvalid means an argument was refused (an empty plan name, a bad time window …).
+	ErrInvalid = errors.New("store: invalid argument")
+	// ErrNewerFormat means the file was written by a newer Borderwatch: upgrade, or use another --data file.
+	ErrNewerFormat = errors.New("store: file written by a newer format")
+)

@@ -1,0 +1,198 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/borderwatch/borderwatch/telemetry"
+)
+
+// Events are kept as JSON in time order (key: µs u64 BE | seq u64 BE), in
+// "events", except operator actions, which form the audit log in "audit".
+type envelope struct {
+	Type  string          `json:"type"`
+	Event json.RawMessage `json:"event"`
+}
+
+// EventType names an event type in storage and in the API.
+func EventType(e telemetry.Event) string {
+	switch e.(type) {
+	case telemetry.Detection:
+		return "detection"
+	case telemetry.Alert:
+		return "alert"
+	case telemetry.StatusText:
+		return "status_text"
+	case telemetry.ModeChange:
+		return "mode_change"
+	case telemetry.ArmChange:
+		return "arm_change"
+	case telemetry.MissionProgress:
+		return "mission_progress"
+	case telemetry.TransferResult:
+		return "transfer_result"
+	case telemetry.OperatorAction:
+		return "operator_action"
+	}
+	return ""
+}
+
+func decodeEvent(typ string, data []byte) (telemetry.Event, error) {
+	var e telemetry.Event
+	var err error
+	switch typ {
+	case "detection":
+		var v telemetry.Detection
+		err = json.Unmarshal(data, &v)
+		e = v
+	case "alert":
+		var v telemetry.Alert
+		err = json.Unmarshal(data, &v)
+		e = v
+	case "status_text":
+		var v telemetry.StatusText
+		err = json.Unmarshal(data, &v)
+		e = v
+	case "mode_change":
+		var v telemetry.ModeChange
+		err = json.Unmarshal(data, &v)
+		e = v
+	case "arm_change":
+		var v telemetry.ArmChange
+		err = json.Unmarshal(data, &v)
+		e = v
+	case "mission_progress":
+		var v telemetry.MissionProgress
+		err = json.Unmarshal(data, &v)
+		e = v
+	case "transfer_result":
+		var v telemetry.TransferResult
+		err = json.Unmarshal(data, &v)
+		e = v
+	case "operator_action":
+		var v telemetry.OperatorAction
+		err = json.Unmarshal(data, &v)
+		e = v
+	default:
+		return nil, fmt.Errorf("%w: unknown event type %q", ErrCorruptRecord, typ)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s event: %v", ErrCorruptRecord, typ, err)
+	}
+	return e, nil
+}
+
+func putEvent(tx *bolt.Tx, e telemetry.Event) error {
+	typ := EventType(e)
+	if typ == "" {
+		return fmt.Errorf("%w: event %T has no storage type", ErrInvalid, e)
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(envelope{Type: typ, Event: body})
+	if err != nil {
+		return err
+	}
+	b := tx.Bucket(bucketEvents)
+	if typ == "operator_action" {
+		b = tx.Bucket(bucketAudit)
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, micros(e.EventTime()))
+	binary.BigEndian.PutUint64(k[8:], seq)
+	return b.Put(k, v)
+}
+
+// EventFilter selects events; zero fields select all.
+type EventFilter struct {
+	Types    []string // e.g. "detection", "alert"
+	Vehicles []uint8
+	From, To time.Time // [From, To)
+	Limit    int       // 0: no limit
+}
+
+func (f EventFilter) match(typ string, e telemetry.Event) bool {
+	if len(f.Types) > 0 && !contains(f.Types, typ) {
+		return false
+	}
+	if len(f.Vehicles) > 0 && !contains(f.Vehicles, e.Vehicle()) {
+		return false
+	}
+	return true
+}
+
+func contains[T comparable](s []T, v T) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Events calls fn with the stored events (not operator actions) in time order.
+func (s *Store) Events(f EventFilter, fn func(telemetry.Event) bool) error {
+	return s.events(bucketEvents, f, fn)
+}
+
+// Audit calls fn with the operator actions of the audit log in time order.
+func (s *Store) Audit(f EventFilter, fn func(telemetry.OperatorAction) bool) error {
+	return s.events(bucketAudit, f, func(e telemetry.Event) bool {
+		a, ok := e.(telemetry.OperatorAction)
+		return !ok || fn(a)
+	})
+}
+
+// AppendAudit records one operator action durably (the audit log does not
+// wait for the recorder's next commit).
+func (s *Store) AppendAudit(a telemetry.OperatorAction) error {
+	if a.Time.IsZero() {
+		return fmt.Errorf("%w: operator action without a time", ErrInvalid)
+	}
+	return s.update(func(tx *bolt.Tx) error { return putEvent(tx, a) })
+}
+
+func (s *Store) events(bucket []byte, f EventFilter, fn func(telemetry.Event) bool) error {
+	from, to := micros(f.From), micros(f.To)
+	n := 0
+	return s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, from)); k != nil; k, v = c.Next() {
+			if len(k) != 16 {
+				return fmt.Errorf("%w: event key %x", ErrCorruptRecord, k)
+			}
+			if to != 0 && binary.BigEndian.Uint64(k) >= to {
+				return nil
+			}
+			var env envelope
+			if err := json.Unmarshal(v, &env); err != nil {
+				return fmt.Errorf("%w: event %x: %v", ErrCorruptRecord, k, err)
+			}
+			e, err := decodeEvent(env.Type, env.Event)
+			if err != nil {
+				return err
+			}
+			if !f.match(env.Type, e) {
+				continue
+			}
+			if !fn(e) {
+				return nil
+			}
+			n++
+			if f.Limit > 0 && n >= f.Limit {
+				return nil
+			}
+		}
+		return nil
+	})
+}

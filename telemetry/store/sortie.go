@@ -1,0 +1,249 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/borderwatch/borderwatch/telemetry"
+)
+
+// Sortie is one flight of one vehicle: from arm to disarm when recorded live,
+// or one vehicle's part of an imported file. Its frames are those of SystemID
+// (and of Companions, e.g. the ground station in an imported file) in Stream
+// between Start and End inclusive.
+type Sortie struct {
+	ID       uint64 `json:"id"`
+	Stream   uint32 `json:"stream"` // 0 live; an import's own stream otherwise
+	SystemID uint8  `json:"sysid"`
+	// Companions are other systems of the stream whose frames belong with it
+	// (the ground station of an imported tlog).
+	Companions []uint8   `json:"companions,omitempty"`
+	Source     string    `json:"source"` // "live" or "import:FILE"
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	// Open is true while the vehicle is still armed (the sortie goes on).
+	Open bool `json:"open"`
+
+	Frames        uint64  `json:"frames"`
+	DurationS     float64 `json:"duration_s"`
+	DistanceM     float64 `json:"distance_m"`
+	MaxAltM       float64 `json:"max_alt_m"`       // AMSL; 0 without a position
+	MaxRelAltM    float64 `json:"max_rel_alt_m"`   // above home
+	MinBatteryPct int     `json:"min_battery_pct"` // -1 when never reported
+	Detections    int     `json:"detections"`
+	Breaches      int     `json:"breaches"`
+
+	// Last fix, kept so that the distance goes on across a server restart.
+	LastLat float64 `json:"last_lat,omitempty"`
+	LastLon float64 `json:"last_lon,omitempty"`
+	HasFix  bool    `json:"has_fix,omitempty"`
+}
+
+// Window is the time window of the sortie's frames, [From, To).
+func (s Sortie) Window() (from, to time.Time) {
+	return s.Start, s.End.Add(time.Microsecond)
+}
+
+// Systems is every system id whose frames belong to the sortie.
+func (s Sortie) Systems() []uint8 {
+	return append([]uint8{s.SystemID}, s.Companions...)
+}
+
+func newSortie(stream uint32, sysid uint8, source string, t time.Time) *Sortie {
+	return &Sortie{Stream: stream, SystemID: sysid, Source: source, Start: t, End: t, Open: true, MinBatteryPct: -1}
+}
+
+// observe folds one frame of the sortie's vehicle into its statistics.
+func (s *Sortie) observe(f *telemetry.Frame) {
+	s.Frames++
+	if f.Time.After(s.End) {
+		s.End = f.Time
+	}
+	s.DurationS = s.End.Sub(s.Start).Seconds()
+	switch f.MessageID {
+	case msgGlobalPosInt:
+		p, ok := readGlobalPosition(f.Raw)
+		if !ok || (p.lat == 0 && p.lon == 0) {
+			return
+		}
+		if s.HasFix {
+			s.DistanceM += haversineM(s.LastLat, s.LastLon, p.lat, p.lon)
+		}
+		if !s.HasFix || p.altM > s.MaxAltM {
+			s.MaxAltM = p.altM
+		}
+		if !s.HasFix || p.relAlt > s.MaxRelAltM {
+			s.MaxRelAltM = p.relAlt
+		}
+		s.LastLat, s.LastLon, s.HasFix = p.lat, p.lon, true
+	case msgSysStatus, msgBatteryStatus:
+		pct, ok := readBatteryPct(f.MessageID, f.Raw)
+		if !ok || pct < 0 || pct > 100 {
+			return
+		}
+		if s.MinBatteryPct < 0 || pct < s.MinBatteryPct {
+			s.MinBatteryPct = pct
+		}
+	}
+}
+
+// observeEvent counts the sortie's detections and fence breaches.
+func (s *Sortie) observeEvent(e telemetry.Event) {
+	switch ev := e.(type) {
+	case telemetry.Detection:
+		s.Detections++
+	case telemetry.Alert:
+		if ev.Type == telemetry.AlertFenceBreach {
+			s.Breaches++
+		}
+	}
+}
+
+func sortieKey(id uint64) []byte {
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, id)
+	return k
+}
+
+func putSortie(tx *bolt.Tx, s *Sortie) error {
+	b := tx.Bucket(bucketSorties)
+	if s.ID == 0 {
+		id, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		s.ID = id
+	}
+	v, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return b.Put(sortieKey(s.ID), v)
+}
+
+// Sortie returns one sortie by id.
+func (st *Store) Sortie(id uint64) (Sortie, error) {
+	var s Sortie
+	err := st.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSorties).Get(sortieKey(id))
+		if v == nil {
+			return fmt.Errorf("%w: sortie %d", ErrNotFound, id)
+		}
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("%w: sortie %d: %v", ErrCorruptRecord, id, err)
+		}
+		return nil
+	})
+	return s, err
+}
+
+// SortieFilter selects sorties; zero fields select all.
+type SortieFilter struct {
+	Vehicle uint8     // 0: any
+	From    time.Time // sorties that end at or after From
+	To      time.Time // sorties that start before To
+}
+
+// Sorties returns the matching sorties, newest first.
+func (st *Store) Sorties(f SortieFilter) ([]Sortie, error) {
+	var out []Sortie
+	err := st.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketSorties).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var s Sortie
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("%w: sortie %x: %v", ErrCorruptRecord, k, err)
+			}
+			if f.Vehicle != 0 && s.SystemID != f.Vehicle {
+				continue
+			}
+			if !f.From.IsZero() && s.End.Before(f.From) {
+				continue
+			}
+			if !f.To.IsZero() && !s.Start.Before(f.To) {
+				continue
+			}
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// liveTracker opens a sortie when a vehicle's heartbeat says armed and closes
+// it at the first disarmed heartbeat. It is owned by the live appender.
+type liveTracker struct {
+	open map[uint8]*Sortie
+	// dirty holds the sorties changed since the last commit: by pointer, since
+	// one vehicle can close a sortie and open the next in one batch.
+	dirty map[*Sortie]struct{}
+}
+
+func (t *liveTracker) load(tx *bolt.Tx) error {
+	t.open = map[uint8]*Sortie{}
+	t.dirty = map[*Sortie]struct{}{}
+	return tx.Bucket(bucketSorties).ForEach(func(k, v []byte) error {
+		var s Sortie
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("%w: sortie %x: %v", ErrCorruptRecord, k, err)
+		}
+		if s.Open && s.Stream == liveStream {
+			t.open[s.SystemID] = &s
+		}
+		return nil
+	})
+}
+
+func (t *liveTracker) frame(f *telemetry.Frame) {
+	s := t.open[f.SystemID]
+	if f.MessageID == msgHeartbeat {
+		if hb, ok := readHeartbeat(f.Raw); ok && hb.vehicle {
+			switch {
+			case hb.armed && s == nil:
+				s = newSortie(liveStream, f.SystemID, "live", f.Time)
+				t.open[f.SystemID] = s
+			case !hb.armed && s != nil:
+				s.observe(f)
+				s.Open = false
+				delete(t.open, f.SystemID)
+				t.dirty[s] = struct{}{}
+				return
+			}
+		}
+	}
+	if s != nil {
+		s.observe(f)
+		t.dirty[s] = struct{}{}
+	}
+}
+
+func (t *liveTracker) event(e telemetry.Event) {
+	if s := t.open[e.Vehicle()]; s != nil {
+		s.observeEvent(e)
+		t.dirty[s] = struct{}{}
+	}
+}
+
+// save writes the sorties changed since the last save. A closed sortie leaves
+// dirty only once saved, so a failed commit does not lose its closing.
+func (t *liveTracker) save(tx *bolt.Tx) error {
+	// In time order, so that sortie ids follow their start.
+	ss := make([]*Sortie, 0, len(t.dirty))
+	for s := range t.dirty {
+		ss = append(ss, s)
+	}
+	slices.SortFunc(ss, func(a, b *Sortie) int { return a.Start.Compare(b.Start) })
+	for _, s := range ss {
+		if err := putSortie(tx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *liveTracker) committed() { clear(t.dirty) }
