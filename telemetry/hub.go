@@ -168,6 +168,13 @@ func (s *Subscription) Drain(dst []Message) []Message {
 	return dst
 }
 
+// Pending is how many messages wait in the queue (not counting coalesced states).
+func (s *Subscription) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
+}
+
 // Dropped is how many messages this subscriber lost to a full queue.
 func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
 
