@@ -1,0 +1,168 @@
+package store_test
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+
+	"github.com/borderwatch/borderwatch/gcs/dialect"
+	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
+)
+
+const (
+	crashEnvPath  = "BORDERWATCH_CRASH_CHILD_STORE"
+	crashEnvSysID = "BORDERWATCH_CRASH_CHILD_SYSID"
+	crashFlush    = 50 * time.Millisecond
+	// crashSlack is what the bound allows beyond FlushInterval: one commit
+	// (an fsync) and the scheduling of a shared 2-core machine under -race.
+	crashSlack = 350 * time.Millisecond
+)
+
+// TestRecorder_Crash_LossWithinBound records at a high rate in a child
+// process and kills it with SIGKILL, several times over the same file. After
+// each kill the store must open and pass bbolt's check; every earlier run's
+// frames must be exactly as counted before; this run's frames must be a
+// gapless prefix of what was published; and the newest committed frame must
+// be within FlushInterval + one commit of the kill (docs/telemetry.md).
+func TestRecorder_Crash_LossWithinBound(t *testing.T) {
+	if p := os.Getenv(crashEnvPath); p != "" {
+		crashChild(t, p)
+		return
+	}
+	if testing.Short() {
+		t.Skip("crash test re-executes the test binary; skipped with -short")
+	}
+	path := filepath.Join(t.TempDir(), "crash.db")
+	counted := map[uint8]int{} // frames of each earlier run, as counted after its kill
+	rng := rand.New(rand.NewPCG(7, 7))
+	const runs = 6
+	for run := 1; run <= runs; run++ {
+		sysid := uint8(run)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRecorder_Crash_LossWithinBound$", "-test.v")
+		cmd.Env = append(os.Environ(), crashEnvPath+"="+path, crashEnvSysID+"="+strconv.Itoa(run))
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		ready := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(out)
+			signalled := false
+			for sc.Scan() {
+				if sc.Text() == "crash-child-recording" && !signalled {
+					close(ready)
+					signalled = true
+				}
+			}
+		}()
+		select {
+		case <-ready:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("run %d: child never started recording", run)
+		}
+		time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond) // let it record, kill at a random moment
+		killed := time.Now()
+		if err := cmd.Process.Kill(); err != nil { // SIGKILL: no deferred Close, no final commit
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+
+		s := &store.Store{Path: path}
+		if err := s.Initialize(); err != nil {
+			t.Fatalf("run %d: store does not open after SIGKILL: %v", run, err)
+		}
+		seqs := map[uint8][]uint32{}
+		var last time.Time
+		err = s.Frames(time.Time{}, time.Time{}, func(f telemetry.Frame) bool {
+			seqs[f.SystemID] = append(seqs[f.SystemID], attitudeSeq(t, f))
+			if f.SystemID == sysid {
+				last = f.Time
+			}
+			return true
+		})
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatalf("run %d: reading back: %v", run, err)
+		}
+		storetest.Check(t, path)
+		for id, n := range counted {
+			if len(seqs[id]) != n {
+				t.Fatalf("run %d: run %d's frames changed from %d to %d", run, id, n, len(seqs[id]))
+			}
+		}
+		got := seqs[sysid]
+		for i, q := range got {
+			if q != uint32(i) {
+				t.Fatalf("run %d: committed frames are not a gapless prefix: frame %d has sequence %d", run, i, q)
+			}
+		}
+		if len(got) == 0 {
+			t.Fatalf("run %d: nothing committed in the child's lifetime", run)
+		}
+		loss := killed.Sub(last)
+		t.Logf("run %d: %d frames committed, newest %v before the kill (bound %v)", run, len(got), loss.Round(time.Millisecond), crashFlush+crashSlack)
+		if loss > crashFlush+crashSlack {
+			t.Errorf("run %d: the newest committed frame is %v older than the kill; the bound is FlushInterval %v + %v", run, loss, crashFlush, crashSlack)
+		}
+		counted[sysid] = len(got)
+	}
+}
+
+// crashChild records ATTITUDE frames numbered 0, 1, 2 … at about 20 000
+// frames/s until it is killed.
+func crashChild(t *testing.T, path string) {
+	id, _ := strconv.Atoi(os.Getenv(crashEnvSysID))
+	s := &store.Store{Path: path}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	var h telemetry.Hub
+	r := &store.Recorder{Store: s, Hub: &h, FlushInterval: crashFlush}
+	if err := r.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	e := &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: uint8(id), ComponentID: 1}
+	fmt.Println("crash-child-recording")
+	var seq uint32
+	for {
+		for i := 0; i < 100; i++ {
+			raw, err := e.Encode(nil, &common.MessageAttitude{TimeBootMs: seq})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Publish(telemetry.Frame{Time: time.Now(), SystemID: uint8(id), ComponentID: 1, MessageID: 30, Raw: raw})
+			seq++
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func attitudeSeq(t *testing.T, f telemetry.Frame) uint32 {
+	fr, _, _, err := mavwire.Parse(f.Raw, dialect.ReadWriter)
+	if err != nil {
+		t.Fatalf("stored frame does not parse: %v", err)
+	}
+	m, err := fr.Decode(dialect.ReadWriter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.(*common.MessageAttitude).TimeBootMs
+}
