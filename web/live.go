@@ -39,6 +39,8 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	s.wsConns.Add(1)
 	defer s.wsConns.Done()
 	defer conn.Close()
+	s.live.clients.Add(1)
+	defer s.live.clients.Add(-1)
 
 	sub := s.Hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindState}}, liveQueueLen)
 	defer sub.Close()
@@ -70,6 +72,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	defer ping.Stop()
 	var pending []telemetry.Message
 	latest := map[uint8]int{}
+	var reported uint64 // drops already added to the server's counter
 	for {
 		select {
 		case <-r.Context().Done():
@@ -98,6 +101,8 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 				msg.Vehicles = append(msg.Vehicles, st)
 			}
 			clear(pending)
+			s.live.dropped.Add(msg.Dropped - reported)
+			reported = msg.Dropped
 			if !s.writeLive(conn, msg) {
 				return
 			}
@@ -107,5 +112,11 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) writeLive(conn *websocket.Conn, msg LiveMessage) bool {
 	_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
-	return conn.WriteJSON(msg) == nil
+	if err := conn.WriteJSON(msg); err != nil {
+		s.live.failures.Add(1)
+		return false
+	}
+	s.live.batches.Add(1)
+	s.live.states.Add(uint64(len(msg.Vehicles)))
+	return true
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/telemetry"
@@ -34,6 +36,8 @@ type Server struct {
 	UIDir string
 	// (optional) Logger. Defaults to slog.Default().
 	Logger *slog.Logger
+	// (optional) Collectors add metrics of other managers (the recorder …) to /metrics.
+	Collectors []prometheus.Collector
 
 	ln      net.Listener
 	srv     *http.Server
@@ -42,6 +46,7 @@ type Server struct {
 	wsConns sync.WaitGroup
 	done    chan struct{}
 	once    sync.Once
+	live    liveCounters
 }
 
 // Initialize starts listening and serving.
@@ -96,6 +101,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/layers", s.handleLayers)
 	mux.HandleFunc("GET /api/v1/layers/{id}", s.handleLayer)
 	mux.HandleFunc("GET /ws/live", s.handleLive)
+	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	}))

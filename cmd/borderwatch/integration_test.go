@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -161,10 +163,37 @@ func TestServe_BadDatagrams_CountedAndIgnored(t *testing.T) {
 	if len(vs) != 1 || vs[0].SysID != 1 {
 		t.Fatalf("vehicles after bad input: %+v", vs)
 	}
+	// The counters are visible to operations in /metrics.
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !metricAbove(string(body), "borderwatch_link_garbage_bytes_total", 25) ||
+		!metricAbove(string(body), "borderwatch_link_bad_checksum_total", 0) {
+		t.Fatalf("/metrics does not show the bad input: %s\n%s", res.Status, body)
+	}
 	framesBefore := sys.fleet.LinkStats()[0].Frames
 	testenv.Eventually(t, 5*time.Second, "frames keep arriving after bad input", func() bool {
 		return sys.fleet.LinkStats()[0].Frames > framesBefore+10
 	})
+}
+
+// metricAbove reports whether a Prometheus text exposition has a sample of
+// the named metric greater than min.
+func metricAbove(text, name string, min float64) bool {
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err == nil && v > min {
+			return true
+		}
+	}
+	return false
 }
 
 func TestLive_WebSocket_StreamsVehicleUpdates(t *testing.T) {

@@ -1,0 +1,88 @@
+package web
+
+import (
+	"net/http"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// liveCounters count what the WebSocket streams did; the metrics collector
+// reads them at scrape time.
+type liveCounters struct {
+	clients  atomic.Int64
+	batches  atomic.Uint64
+	states   atomic.Uint64
+	dropped  atomic.Uint64 // states a lagging client skipped (coalesced or dropped)
+	failures atomic.Uint64 // clients disconnected by a failed or slow write
+}
+
+// metricsHandler serves /metrics in the Prometheus text format. Values are
+// read from the fleet, the hub and the stream counters when scraped, so
+// nothing is counted twice and no hot path pays for metrics.
+func (s *Server) metricsHandler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(&serverCollector{s: s})
+	for _, c := range s.Collectors {
+		reg.MustRegister(c)
+	}
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+var (
+	descLinkFrames   = prometheus.NewDesc("borderwatch_link_frames_total", "MAVLink frames received on a link.", []string{"link"}, nil)
+	descLinkBytes    = prometheus.NewDesc("borderwatch_link_bytes_total", "Bytes of MAVLink frames received on a link.", []string{"link"}, nil)
+	descLinkGarbage  = prometheus.NewDesc("borderwatch_link_garbage_bytes_total", "Non-MAVLink bytes skipped on a link.", []string{"link"}, nil)
+	descLinkBadSum   = prometheus.NewDesc("borderwatch_link_bad_checksum_total", "Frames dropped for a wrong checksum.", []string{"link"}, nil)
+	descLinkTrunc    = prometheus.NewDesc("borderwatch_link_truncated_total", "Partial frames dropped at the end of a datagram.", []string{"link"}, nil)
+	descLinkSent     = prometheus.NewDesc("borderwatch_link_sent_total", "Frames sent on a link.", []string{"link"}, nil)
+	descLinkSendErr  = prometheus.NewDesc("borderwatch_link_send_errors_total", "Frames that could not be sent on a link.", []string{"link"}, nil)
+	descHubPub       = prometheus.NewDesc("borderwatch_hub_published_total", "Messages published to the telemetry hub.", nil, nil)
+	descHubDropped   = prometheus.NewDesc("borderwatch_hub_dropped_total", "Messages dropped from full subscriber queues.", nil, nil)
+	descHubCoalesced = prometheus.NewDesc("borderwatch_hub_coalesced_total", "Vehicle states replaced by a newer one for a lagging subscriber.", nil, nil)
+	descHubSubs      = prometheus.NewDesc("borderwatch_hub_subscribers", "Current hub subscribers.", nil, nil)
+	descLiveClients  = prometheus.NewDesc("borderwatch_live_clients", "Connected /ws/live clients.", nil, nil)
+	descLiveBatches  = prometheus.NewDesc("borderwatch_live_batches_total", "WebSocket frames sent to live clients.", nil, nil)
+	descLiveStates   = prometheus.NewDesc("borderwatch_live_states_total", "Vehicle states sent to live clients.", nil, nil)
+	descLiveDropped  = prometheus.NewDesc("borderwatch_live_dropped_total", "Vehicle states live clients skipped because they lagged.", nil, nil)
+	descLiveFailures = prometheus.NewDesc("borderwatch_live_write_failures_total", "Live clients disconnected by a failed or too slow write.", nil, nil)
+)
+
+type serverCollector struct{ s *Server }
+
+func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descLinkFrames, descLinkBytes, descLinkGarbage, descLinkBadSum, descLinkTrunc,
+		descLinkSent, descLinkSendErr, descHubPub, descHubDropped, descHubCoalesced, descHubSubs,
+		descLiveClients, descLiveBatches, descLiveStates, descLiveDropped, descLiveFailures} {
+		ch <- d
+	}
+}
+
+func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	for _, l := range c.s.Fleet.LinkStats() {
+		counter(descLinkFrames, l.Frames, l.URL)
+		counter(descLinkBytes, l.Bytes, l.URL)
+		counter(descLinkGarbage, l.GarbageBytes, l.URL)
+		counter(descLinkBadSum, l.BadChecksum, l.URL)
+		counter(descLinkTrunc, l.Truncated, l.URL)
+		counter(descLinkSent, l.Sent, l.URL)
+		counter(descLinkSendErr, l.SendErrors, l.URL)
+	}
+	h := c.s.Hub.Stats()
+	counter(descHubPub, h.Published)
+	counter(descHubDropped, h.Dropped)
+	counter(descHubCoalesced, h.Coalesced)
+	ch <- prometheus.MustNewConstMetric(descHubSubs, prometheus.GaugeValue, float64(h.Subscribers))
+	lc := &c.s.live
+	ch <- prometheus.MustNewConstMetric(descLiveClients, prometheus.GaugeValue, float64(lc.clients.Load()))
+	counter(descLiveBatches, lc.batches.Load())
+	counter(descLiveStates, lc.states.Load())
+	counter(descLiveDropped, lc.dropped.Load())
+	counter(descLiveFailures, lc.failures.Load())
+}
