@@ -624,9 +624,9 @@ func WriteQGCPlan(p *Plan) ([]byte, error) {
 		mission["hoverSpeed"] = p.Vehicle.HoverSpeedMS
 	}
 	// QGroundControl requires plannedHomePosition; 0,0 tells it "none".
-	home := []*float64{ptr(0), ptr(0), ptr(0)}
+	home := []*float64{floatPtr(0), floatPtr(0), floatPtr(0)}
 	if p.Home != nil {
-		home = []*float64{num(p.Home.Lat), num(p.Home.Lon), num(p.Home.AltM)}
+		home = []*float64{nullableNum(p.Home.Lat), nullableNum(p.Home.Lon), nullableNum(p.Home.AltM)}
 	}
 	mission["plannedHomePosition"] = home
 	items := make([]any, 0, len(p.Mission))
@@ -645,7 +645,7 @@ func WriteQGCPlan(p *Plan) ([]byte, error) {
 		}
 		params := make([]*float64, 7)
 		for k, v := range it.Params {
-			params[k] = num(v)
+			params[k] = nullableNum(v)
 		}
 		o["type"] = "SimpleItem"
 		o["command"] = it.Command
@@ -686,7 +686,7 @@ func WriteQGCPlan(p *Plan) ([]byte, error) {
 	}
 	fence["circles"] = circles
 	if r := p.Fence.Return; r != nil {
-		fence["breachReturn"] = []*float64{num(r.Lat), num(r.Lon), num(r.AltM)}
+		fence["breachReturn"] = []*float64{nullableNum(r.Lat), nullableNum(r.Lon), nullableNum(r.AltM)}
 	}
 	top["geoFence"] = fence
 
@@ -697,7 +697,7 @@ func WriteQGCPlan(p *Plan) ([]byte, error) {
 	rally["version"] = 2
 	pts := make([]any, 0, len(p.Rally))
 	for _, r := range p.Rally {
-		pts = append(pts, []*float64{num(r.Lat), num(r.Lon), num(r.AltM)})
+		pts = append(pts, []*float64{nullableNum(r.Lat), nullableNum(r.Lon), nullableNum(r.AltM)})
 	}
 	rally["points"] = pts
 	top["rallyPoints"] = rally
@@ -733,10 +733,10 @@ func (ex *qgcExtras) complexAt(i int, mission []Item) (qgcComplex, bool) {
 	return qgcComplex{}, false
 }
 
-func ptr(v float64) *float64 { return &v }
+func floatPtr(v float64) *float64 { return &v }
 
 // num maps NaN and ±Inf (unused params) to JSON null.
-func num(v float64) *float64 {
+func nullableNum(v float64) *float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
 	}

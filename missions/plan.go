@@ -188,7 +188,7 @@ func PlanFromItems(mission, fence, rally []Item) (*Plan, error) {
 	p.Fence = f
 	for i, it := range rally {
 		if it.Command != CmdRallyPoint {
-			return nil, fmt.Errorf("%w: rally item %d: command %d (%s) is not a rally point (5100)", ErrBadItems, i, it.Command, CommandName(it.Command))
+			return nil, fmt.Errorf("%w: rally item %d: %s is not a rally point (5100)", ErrBadItems, i, cmdLabel(it.Command))
 		}
 		pos, err := itemPosition(it)
 		if err != nil {
@@ -253,7 +253,7 @@ func fenceFromItems(items []Item) (Fence, error) {
 			f.Circles = append(f.Circles, FenceCircle{Inclusion: it.Command == CmdFenceCircleInclusion, Center: orb.Point{pos.Lon, pos.Lat}, RadiusM: r})
 			i++
 		default:
-			return Fence{}, fmt.Errorf("%w: fence item %d: command %d (%s) is not a fence command (5000-5004)", ErrBadItems, i, it.Command, CommandName(it.Command))
+			return Fence{}, fmt.Errorf("%w: fence item %d: %s is not a fence command (5000-5004)", ErrBadItems, i, cmdLabel(it.Command))
 		}
 	}
 	return f, nil
@@ -362,7 +362,7 @@ func fmtPos(p *Position) string {
 }
 
 func posEqual(a, b Position) bool {
-	return near(a.Lat, b.Lat, coordTolDeg) && near(a.Lon, b.Lon, coordTolDeg) && near(a.AltM, b.AltM, altTolM)
+	return closeTo(a.Lat, b.Lat, coordTolDeg) && closeTo(a.Lon, b.Lon, coordTolDeg) && closeTo(a.AltM, b.AltM, altTolM)
 }
 
 func itemDiff(a, b Item) string {
@@ -380,11 +380,11 @@ func itemDiff(a, b Item) string {
 		var ok bool
 		switch {
 		case k == 4 || k == 5:
-			ok = near(x, y, coordTolDeg)
+			ok = closeTo(x, y, coordTolDeg)
 		case k == 6:
-			ok = near(x, y, altTolM)
+			ok = closeTo(x, y, altTolM)
 		default:
-			ok = near(x, y, math.Max(math.Abs(x), math.Abs(y))*paramRelTol)
+			ok = closeTo(x, y, math.Max(math.Abs(x), math.Abs(y))*paramRelTol)
 		}
 		if !ok {
 			return fmt.Sprintf("param%d %g vs %g", k+1, x, y)
@@ -393,7 +393,7 @@ func itemDiff(a, b Item) string {
 	return ""
 }
 
-func near(a, b, tol float64) bool {
+func closeTo(a, b, tol float64) bool {
 	if math.IsNaN(a) || math.IsNaN(b) {
 		return math.IsNaN(a) && math.IsNaN(b)
 	}

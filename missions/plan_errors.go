@@ -18,4 +18,8 @@ var (
 	// ErrUnknownFormat means a file is none of the plan formats Borderwatch
 	// reads, or a file name's extension names no format it writes.
 	ErrUnknownFormat = errors.New("unknown plan file format")
+
+	// ErrInvalidPlan is wrapped by Problems.Err: the plan was read but
+	// Validate found errors in it.
+	ErrInvalidPlan = errors.New("plan is not valid")
 )

@@ -71,7 +71,7 @@ func TestPlanFromItems_InconsistentFence_Refused(t *testing.T) {
 		{"zero radius", []Item{v(5003, 0)}, nil, "radius (param1) is 0 m"},
 		{"two returns", []Item{v(5000, 0), v(5000, 0)}, nil, "a second return point"},
 		{"not fence", []Item{v(16, 0)}, nil, "command 16 (WAYPOINT) is not a fence command"},
-		{"unknown 5005", []Item{v(5005, 50)}, nil, "command 5005 (command 5005) is not a fence command"},
+		{"unknown 5005", []Item{v(5005, 50)}, nil, "fence item 0: command 5005 is not a fence command (5000-5004)"},
 		{"rally wrong", nil, []Item{v(5001, 3)}, "rally item 0: command 5001"},
 		{"off earth", []Item{{Command: 5003, Params: [7]float64{10, 0, 0, 0, 95, 0, 0}}}, nil, "off the Earth"},
 	}

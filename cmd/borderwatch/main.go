@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,10 @@ type command struct {
 	usage string
 	// flags declares the command's flags on fs and returns the function that runs it.
 	flags func(fs *flag.FlagSet) func(ctx context.Context, env *env, args []string) error
+	// subcommands, when set, makes run pass every argument (flags and
+	// --help included) to the command, which dispatches to subcommands that
+	// parse their own flags (see cmd_plan.go).
+	subcommands bool
 }
 
 // env is what a command may touch of the outside world, so tests can run
@@ -35,6 +40,10 @@ type env struct {
 }
 
 var commands []command
+
+// errUsage is returned by a command with subcommands after it has printed a
+// usage error, so that run exits with 2 as for any other command line error.
+var errUsage = errors.New("usage error")
 
 func register(c command) { commands = append(commands, c) }
 
@@ -63,6 +72,16 @@ func run(ctx context.Context, e *env, args []string) int {
 	fs := flag.NewFlagSet("borderwatch "+c.name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	runFn := c.flags(fs)
+	if c.subcommands {
+		if err := runFn(ctx, e, args[1:]); err != nil {
+			if errors.Is(err, errUsage) {
+				return 2 // the subcommand has printed what was wrong and its usage
+			}
+			fmt.Fprintf(e.stderr, "borderwatch %s: %v\n", c.name, err)
+			return 1
+		}
+		return 0
+	}
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "%s\n\nUsage: borderwatch %s %s\n", c.summary, c.name, c.usage)
