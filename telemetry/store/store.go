@@ -332,3 +332,7 @@ func putStream(tx *bolt.Tx, si StreamInfo) error {
 	}
 	return tx.Bucket(bucketStreams).Put(streamKey(si.ID), v)
 }
+
+// ScanRaw is Scan without the copy, for streaming exports: f and f.Raw are
+// valid only during fn, which must not keep them.
+func (s *Store) ScanRaw(q Query, fn func(f *telemetry.Frame) bool) error { return s.scan(q, fn) }

@@ -1,0 +1,258 @@
+// Package export writes stored frames and events in formats other tools
+// read: .tlog (every MAVLink tool), GPX and KML (tracks, and detections in
+// KML), GeoJSON (a track LineString per vehicle, detection Points) and CSV of
+// chosen fields. Signing keys are never exported, and SETUP_SIGNING frames
+// (which carry one) are left out of every format.
+package export
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+
+	"github.com/borderwatch/borderwatch/gcs/dialect"
+	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/telemetry/tlog"
+)
+
+// Format is an export format.
+type Format string
+
+// Formats.
+const (
+	TLog    Format = "tlog"
+	GPX     Format = "gpx"
+	KML     Format = "kml"
+	GeoJSON Format = "geojson"
+	CSV     Format = "csv"
+)
+
+// ErrFormat means an unknown format or CSV field was asked for.
+var ErrFormat = errors.New("export: unknown format")
+
+// Formats lists the formats, for help texts and errors.
+var Formats = []Format{TLog, GPX, KML, GeoJSON, CSV}
+
+// ParseFormat checks a format name.
+func ParseFormat(s string) (Format, error) {
+	f := Format(strings.ToLower(s))
+	if !slices.Contains(Formats, f) {
+		return "", fmt.Errorf("%w %q: want one of tlog, gpx, kml, geojson, csv", ErrFormat, s)
+	}
+	return f, nil
+}
+
+// ContentType is the MIME type of a format.
+func (f Format) ContentType() string {
+	switch f {
+	case TLog:
+		return "application/octet-stream"
+	case GPX:
+		return "application/gpx+xml"
+	case KML:
+		return "application/vnd.google-earth.kml+xml"
+	case GeoJSON:
+		return "application/geo+json"
+	case CSV:
+		return "text/csv"
+	}
+	return "application/octet-stream"
+}
+
+// Options tune an export.
+type Options struct {
+	// (optional) Name of the track or document. Defaults to "Borderwatch".
+	Name string
+	// (optional) Fields are the CSV columns (CSVFields lists them). Defaults to all.
+	Fields []string
+	// (optional) Vehicles are the systems whose positions make tracks (the
+	// others, e.g. a ground station, are only in a tlog). Defaults to every
+	// system in the query.
+	Vehicles []uint8
+}
+
+// Stats says what an export wrote.
+type Stats struct {
+	Frames     uint64 // frames read (tlog: written)
+	Points     uint64 // track points written
+	Detections uint64
+	Withheld   uint64 // SETUP_SIGNING frames left out
+}
+
+// Sortie exports one sortie.
+func Sortie(w io.Writer, st *store.Store, so store.Sortie, f Format, opt Options) (Stats, error) {
+	from, to := so.Window()
+	if opt.Name == "" {
+		opt.Name = fmt.Sprintf("Borderwatch sortie %d (vehicle %d)", so.ID, so.SystemID)
+	}
+	if len(opt.Vehicles) == 0 {
+		opt.Vehicles = []uint8{so.SystemID}
+	}
+	return Window(w, st, store.Query{Stream: so.Stream, Systems: so.Systems(), From: from, To: to}, f, opt)
+}
+
+// Window exports the frames a query selects, and the detections of its
+// vehicles in its time window.
+func Window(w io.Writer, st *store.Store, q store.Query, f Format, opt Options) (Stats, error) {
+	if opt.Name == "" {
+		opt.Name = "Borderwatch"
+	}
+	switch f {
+	case TLog:
+		return writeTlog(w, st, q)
+	case CSV:
+		return writeCSV(w, st, q, opt)
+	case GPX, KML, GeoJSON:
+		d, err := collect(st, q, opt)
+		if err != nil {
+			return d.stats, err
+		}
+		switch f {
+		case GPX:
+			err = writeGPX(w, d, opt)
+		case KML:
+			err = writeKML(w, d, opt)
+		default:
+			err = writeGeoJSON(w, d, opt)
+		}
+		return d.stats, err
+	}
+	return Stats{}, fmt.Errorf("%w %q", ErrFormat, f)
+}
+
+func writeTlog(w io.Writer, st *store.Store, q store.Query) (Stats, error) {
+	var s Stats
+	tw := tlog.NewWriter(w)
+	var werr error
+	err := st.ScanRaw(q, func(f *telemetry.Frame) bool {
+		if f.MessageID == store.MsgSetupSigning {
+			s.Withheld++
+			return true
+		}
+		if werr = tw.Write(f.Time, f.Raw); werr != nil {
+			return false
+		}
+		s.Frames++
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	if err == nil {
+		err = tw.Flush()
+	}
+	return s, err
+}
+
+// point is one position of a track.
+type point struct {
+	t               time.Time
+	lat, lon        float64
+	altM, relAltM   float64
+	headingDeg      float64
+	groundspeedMS   float64
+	climbMS         float64
+	batteryPct      int
+	armed, hasArmed bool
+	sysid           uint8
+}
+
+type trackData struct {
+	tracks     map[uint8][]point
+	order      []uint8
+	detections []telemetry.Detection
+	stats      Stats
+}
+
+// sampler decodes positions through the dialect, with the latest battery and
+// arm state of each vehicle carried along.
+type sampler struct {
+	battery map[uint8]int
+	armed   map[uint8]bool
+}
+
+func newSampler() *sampler { return &sampler{battery: map[uint8]int{}, armed: map[uint8]bool{}} }
+
+func (s *sampler) frame(f *telemetry.Frame) (point, bool) {
+	switch f.MessageID {
+	case 0, 1, 33:
+	default:
+		return point{}, false
+	}
+	fr, _, _, err := mavwire.Parse(f.Raw, dialect.ReadWriter)
+	if err != nil {
+		return point{}, false
+	}
+	m, err := fr.Decode(dialect.ReadWriter)
+	if err != nil {
+		return point{}, false
+	}
+	switch m := m.(type) {
+	case *common.MessageHeartbeat:
+		if m.Type != common.MAV_TYPE_GCS && m.Autopilot != common.MAV_AUTOPILOT_INVALID {
+			s.armed[f.SystemID] = m.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
+		}
+	case *common.MessageSysStatus:
+		s.battery[f.SystemID] = int(m.BatteryRemaining)
+	case *common.MessageGlobalPositionInt:
+		if m.Lat == 0 && m.Lon == 0 {
+			return point{}, false // no fix yet
+		}
+		p := point{t: f.Time, sysid: f.SystemID, lat: float64(m.Lat) / 1e7, lon: float64(m.Lon) / 1e7,
+			altM: float64(m.Alt) / 1000, relAltM: float64(m.RelativeAlt) / 1000,
+			groundspeedMS: math.Hypot(float64(m.Vx), float64(m.Vy)) / 100, climbMS: float64(-int32(m.Vz)) / 100,
+			headingDeg: math.NaN(), batteryPct: -1}
+		if m.Hdg != math.MaxUint16 {
+			p.headingDeg = float64(m.Hdg) / 100
+		}
+		if b, ok := s.battery[f.SystemID]; ok {
+			p.batteryPct = b
+		}
+		p.armed, p.hasArmed = s.armed[f.SystemID]
+		return p, true
+	}
+	return point{}, false
+}
+
+func collect(st *store.Store, q store.Query, opt Options) (*trackData, error) {
+	d := &trackData{tracks: map[uint8][]point{}}
+	sm := newSampler()
+	err := st.ScanRaw(q, func(f *telemetry.Frame) bool {
+		d.stats.Frames++
+		if len(opt.Vehicles) > 0 && !slices.Contains(opt.Vehicles, f.SystemID) {
+			return true
+		}
+		if p, ok := sm.frame(f); ok {
+			if _, seen := d.tracks[p.sysid]; !seen {
+				d.order = append(d.order, p.sysid)
+			}
+			d.tracks[p.sysid] = append(d.tracks[p.sysid], p)
+			d.stats.Points++
+		}
+		return true
+	})
+	if err != nil {
+		return d, err
+	}
+	if q.Stream != 0 {
+		return d, nil // events are recorded live only
+	}
+	vehicles := opt.Vehicles
+	if len(vehicles) == 0 {
+		vehicles = q.Systems
+	}
+	err = st.Events(store.EventFilter{Types: []string{"detection"}, Vehicles: vehicles, From: q.From, To: q.To}, func(e telemetry.Event) bool {
+		d.detections = append(d.detections, e.(telemetry.Detection))
+		d.stats.Detections++
+		return true
+	})
+	return d, err
+}
