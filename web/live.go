@@ -1,7 +1,11 @@
 package web
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -16,19 +20,118 @@ import (
 const liveBatchInterval = 20 * time.Millisecond
 
 const (
-	liveQueueLen   = 1024
-	liveWriteWait  = 5 * time.Second
-	livePingPeriod = 20 * time.Second
+	liveHubQueueLen = 8192
+	liveWriteWait   = 5 * time.Second
+	livePingPeriod  = 20 * time.Second
 )
 
 var upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 16384}
 
 // LiveMessage is what /ws/live sends: a batch of vehicle states (each vehicle
-// at most once, its latest), and how many updates this client has missed.
+// at most once, its latest), and how many updates this client has missed
+// because it read too slowly (it got the newer state instead).
 type LiveMessage struct {
 	Type     string             `json:"type"` // "vehicles"
 	Vehicles []gcs.VehicleState `json:"vehicles"`
 	Dropped  uint64             `json:"dropped"`
+}
+
+// liveFanout is the one hub subscriber behind every /ws/live client. Every
+// liveBatchInterval it takes the states that changed, keeps the latest per
+// vehicle, encodes each once and hands the bytes to every client's mailbox.
+type liveFanout struct {
+	mu      sync.Mutex // guards clients; lock order: liveFanout.mu before liveClient.mu
+	clients map[*liveClient]struct{}
+}
+
+// liveClient is one browser's mailbox: the latest encoded state per vehicle
+// not yet written. A slow client's mailbox never grows past one entry per
+// vehicle; what it overwrote is counted in dropped.
+type liveClient struct {
+	ready chan struct{}
+
+	mu      sync.Mutex
+	pending map[uint8]json.RawMessage
+	dropped uint64
+}
+
+func (c *liveClient) put(states map[uint8]json.RawMessage) {
+	c.mu.Lock()
+	for id, b := range states {
+		if _, ok := c.pending[id]; ok {
+			c.dropped++
+		}
+		c.pending[id] = b
+	}
+	c.mu.Unlock()
+	select {
+	case c.ready <- struct{}{}:
+	default:
+	}
+}
+
+// take empties the mailbox into dst (reusing it) and returns the drop count so far.
+func (c *liveClient) take(dst map[uint8]json.RawMessage) (map[uint8]json.RawMessage, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(dst)
+	c.pending, dst = dst, c.pending
+	return dst, c.dropped
+}
+
+func (f *liveFanout) add(c *liveClient) {
+	f.mu.Lock()
+	f.clients[c] = struct{}{}
+	f.mu.Unlock()
+}
+
+func (f *liveFanout) remove(c *liveClient) {
+	f.mu.Lock()
+	delete(f.clients, c)
+	f.mu.Unlock()
+}
+
+// runLive is the fan-out goroutine; it stops when the server closes.
+func (s *Server) runLive() {
+	defer s.wsConns.Done()
+	sub := s.Hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindState}}, liveHubQueueLen)
+	defer sub.Close()
+	tick := time.NewTicker(liveBatchInterval)
+	defer tick.Stop()
+	var msgs []telemetry.Message
+	latest := map[uint8]gcs.VehicleState{}
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		msgs = sub.Drain(msgs[:0])
+		if len(msgs) == 0 {
+			continue
+		}
+		clear(latest)
+		for _, m := range msgs {
+			st := m.(gcs.VehicleState)
+			latest[st.SysID] = st
+		}
+		clear(msgs)
+		encoded := make(map[uint8]json.RawMessage, len(latest))
+		for id, st := range latest {
+			b, err := json.Marshal(st)
+			if err != nil {
+				s.Logger.Error("live: encode vehicle state", "sysid", id, "err", err)
+				continue
+			}
+			encoded[id] = b
+		}
+		// The encoded bytes are shared by every client and never modified.
+		s.fanout.mu.Lock()
+		for c := range s.fanout.clients {
+			c.put(encoded)
+		}
+		s.fanout.mu.Unlock()
+	}
 }
 
 func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
@@ -42,9 +145,6 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	s.live.clients.Add(1)
 	defer s.live.clients.Add(-1)
 
-	sub := s.Hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindState}}, liveQueueLen)
-	defer sub.Close()
-
 	// The reader notices a closed browser tab; the client sends nothing we need yet.
 	closed := make(chan struct{})
 	conn.SetReadLimit(4096)
@@ -57,22 +157,29 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	// Start with every known vehicle so the map is complete at once.
+	c := &liveClient{ready: make(chan struct{}, 1), pending: map[uint8]json.RawMessage{}}
+	// Register before taking the snapshot so that no change falls between them;
+	// a state in both is simply sent twice.
+	s.fanout.add(c)
+	defer s.fanout.remove(c)
 	initial, err := s.Fleet.Vehicles(r.Context())
 	if err != nil {
 		return
 	}
-	if len(initial) > 0 && !s.writeLive(conn, LiveMessage{Type: "vehicles", Vehicles: initial}) {
+	snapshot := make(map[uint8]json.RawMessage, len(initial))
+	for _, st := range initial {
+		if b, err := json.Marshal(st); err == nil {
+			snapshot[st.SysID] = b
+		}
+	}
+	if len(snapshot) > 0 && !s.writeLive(conn, snapshot, 0) {
 		return
 	}
 
-	batch := time.NewTicker(liveBatchInterval)
-	defer batch.Stop()
 	ping := time.NewTicker(livePingPeriod)
 	defer ping.Stop()
-	var pending []telemetry.Message
-	latest := map[uint8]int{}
 	var reported uint64 // drops already added to the server's counter
+	var batch map[uint8]json.RawMessage
 	for {
 		select {
 		case <-r.Context().Done():
@@ -84,39 +191,58 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(liveWriteWait)); err != nil {
 				return
 			}
-		case <-batch.C:
-			pending = sub.Drain(pending[:0])
-			if len(pending) == 0 {
+		case <-c.ready:
+			var dropped uint64
+			if batch == nil {
+				batch = map[uint8]json.RawMessage{}
+			}
+			batch, dropped = c.take(batch)
+			if len(batch) == 0 {
 				continue
 			}
-			msg := LiveMessage{Type: "vehicles", Dropped: sub.Dropped() + sub.Coalesced()}
-			clear(latest)
-			for _, m := range pending {
-				st := m.(gcs.VehicleState)
-				if i, ok := latest[st.SysID]; ok {
-					msg.Vehicles[i] = st
-					continue
-				}
-				latest[st.SysID] = len(msg.Vehicles)
-				msg.Vehicles = append(msg.Vehicles, st)
-			}
-			clear(pending)
-			s.live.dropped.Add(msg.Dropped - reported)
-			reported = msg.Dropped
-			if !s.writeLive(conn, msg) {
+			s.live.dropped.Add(dropped - reported)
+			reported = dropped
+			if !s.writeLive(conn, batch, dropped) {
 				return
 			}
 		}
 	}
 }
 
-func (s *Server) writeLive(conn *websocket.Conn, msg LiveMessage) bool {
+// writeLive writes one LiveMessage. The states are already JSON (encoded once
+// by the fan-out), so the envelope is written around them directly: putting
+// them through json.Marshal again as RawMessages re-validates every byte for
+// every client, which cost more than the encoding it saved.
+func (s *Server) writeLive(conn *websocket.Conn, states map[uint8]json.RawMessage, dropped uint64) bool {
 	_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
-	if err := conn.WriteJSON(msg); err != nil {
+	w, err := conn.NextWriter(websocket.TextMessage)
+	if err == nil {
+		_, err = io.WriteString(w, `{"type":"vehicles","vehicles":[`)
+		first := true
+		for _, b := range states {
+			if err != nil {
+				break
+			}
+			if !first {
+				_, err = io.WriteString(w, ",")
+			}
+			first = false
+			if err == nil {
+				_, err = w.Write(b)
+			}
+		}
+		if err == nil {
+			_, err = io.WriteString(w, `],"dropped":`+strconv.FormatUint(dropped, 10)+"}")
+		}
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		s.live.failures.Add(1)
 		return false
 	}
 	s.live.batches.Add(1)
-	s.live.states.Add(uint64(len(msg.Vehicles)))
+	s.live.states.Add(uint64(len(states)))
 	return true
 }

@@ -47,6 +47,7 @@ type Server struct {
 	done    chan struct{}
 	once    sync.Once
 	live    liveCounters
+	fanout  liveFanout
 }
 
 // Initialize starts listening and serving.
@@ -69,6 +70,9 @@ func (s *Server) Initialize() error {
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 	}
 	s.done = make(chan struct{})
+	s.fanout.clients = make(map[*liveClient]struct{})
+	s.wsConns.Add(1)
+	go s.runLive()
 	go func() {
 		defer close(s.done)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
