@@ -1,91 +1,247 @@
 package simulator
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
+
+	"github.com/borderwatch/borderwatch/gcs/mavwire"
 )
 
-const earthRadiusM = 6371000.0
+type pos struct{ lat, lon, alt float64 } // alt AMSL, metres
 
-// Vehicle is one simulated multicopter flying a circle around its centre.
-type Vehicle struct {
-	SystemID uint8
-	// Centre of the circle and the circle's radius.
-	CenterLat, CenterLon float64
-	RadiusM              float64
-	AltAMSLM             float64 // altitude above mean sea level
-	GroundAltM           float64 // terrain (home) altitude
-	SpeedMS              float64
-	// Phase is where on the circle the vehicle starts (radians).
-	Phase float64
+// vehicle is one simulated autopilot. The fleet's loop goroutine owns it.
+type vehicle struct {
+	f      *Fleet
+	spec   VehicleSpec
+	id     uint8
+	flavor Flavor
+	link   *link
+	enc    mavwire.Encoder
+	out    []byte
+	rng    *rand.Rand
+	params *params
 
-	start      time.Time
-	bootTime   time.Time
-	batteryPct float64
+	readyAt time.Duration // position estimate available (arming needs it)
+
+	// kinematics
+	lat, lon, alt float64 // alt AMSL
+	groundAlt     float64 // flat terrain at home altitude
+	vn, ve, vd    float64 // ground velocity, m/s (vd positive down)
+	hdg           float64 // degrees
+	airspeed      float64
+	roll, pitch   float64 // radians, for ATTITUDE
+	landed        bool
+	home          pos
+
+	armed     bool
+	armedAt   time.Duration
+	landedAt  time.Duration
+	beh       behaviour
+	custom    uint32
+	cruise    float64 // current horizontal speed target (DO_CHANGE_SPEED)
+	guided    pos
+	guidedSet bool
+	paused    bool
+	pauseAt   pos
+	rtl       rtlState
+	nav       navState
+
+	lists [3][]item // mission (ArduPilot: home at 0), fence, rally
+	up     *upload
+	lastUp *upload
+	px4Tx *px4Download
+
+	batt  battery
+	fence fenceState
+
+	gcsSeen     bool
+	lastGCS     time.Duration
+	gcsFailsafe bool
+
+	streams    []stream
+	calibUntil time.Duration // a PREFLIGHT_CALIBRATION in progress
+	calibFrom  [2]uint8
+	sign       *vehicleSigning
+	cam        Camera
+	seen       map[int]bool // targets currently tracked (for CAMERA_TRACKING_GEO_STATUS)
+	lastDetect time.Duration
+
+	// Counters for tests and the fleet's stats.
+	Stats VehicleStats
 }
 
-func (v *Vehicle) init(now time.Time) {
-	v.start, v.bootTime = now, now
-	v.batteryPct = 100
+// VehicleStats counts what a vehicle did.
+type VehicleStats struct {
+	Received       uint64 // messages handled
+	UnsignedDrops  uint64 // unsigned messages ignored because signing is on
+	BadSignatures  uint64 // signed messages with a wrong signature or an old timestamp
+	Reached        []uint16
+	Detections     uint64
+	StatusTexts    []string
+	ModeChanges    uint64
+	FenceBreaches  uint64
+	BatteryWarning bool
 }
 
-// position returns where the vehicle is at t: lat, lon, heading (deg) and its velocity north/east (m/s).
-func (v *Vehicle) position(t time.Time) (lat, lon, hdg, vn, ve float64) {
-	elapsed := t.Sub(v.start).Seconds()
-	omega := v.SpeedMS / v.RadiusM // rad/s, counter-clockwise seen from above
-	a := v.Phase + omega*elapsed
-	north := v.RadiusM * math.Sin(a)
-	east := v.RadiusM * math.Cos(a)
-	lat = v.CenterLat + north/earthRadiusM*180/math.Pi
-	lon = v.CenterLon + east/(earthRadiusM*math.Cos(v.CenterLat*math.Pi/180))*180/math.Pi
-	vn = v.SpeedMS * math.Cos(a)
-	ve = -v.SpeedMS * math.Sin(a)
-	hdg = math.Mod(math.Atan2(ve, vn)*180/math.Pi+360, 360)
-	return lat, lon, hdg, vn, ve
-}
-
-// telemetry returns the messages the vehicle sends at t; heartbeat adds a HEARTBEAT and SYS_STATUS.
-func (v *Vehicle) telemetry(t time.Time, heartbeat bool) []message.Message {
-	lat, lon, hdg, vn, ve := v.position(t)
-	bootMs := uint32(t.Sub(v.bootTime).Milliseconds())
-	// About 25 minutes of flight on a full battery.
-	v.batteryPct = math.Max(0, 100-t.Sub(v.start).Minutes()*4)
-	msgs := []message.Message{
-		&common.MessageGlobalPositionInt{
-			TimeBootMs:  bootMs,
-			Lat:         int32(math.Round(lat * 1e7)),
-			Lon:         int32(math.Round(lon * 1e7)),
-			Alt:         int32(v.AltAMSLM * 1000),
-			RelativeAlt: int32((v.AltAMSLM - v.GroundAltM) * 1000),
-			Vx:          int16(math.Round(vn * 100)),
-			Vy:          int16(math.Round(ve * 100)),
-			Hdg:         uint16(math.Round(hdg*100)) % 36000,
-		},
-		&common.MessageAttitude{
-			TimeBootMs: bootMs,
-			// A coordinated turn banks by atan(v²/(g·r)).
-			Roll: float32(math.Atan(v.SpeedMS * v.SpeedMS / (9.81 * v.RadiusM))),
-			Yaw:  float32(hdg * math.Pi / 180),
-		},
+func newVehicle(f *Fleet, spec VehicleSpec, l *link) *vehicle {
+	v := &vehicle{
+		f: f, spec: spec, id: spec.SysID, flavor: spec.flavor, link: l,
+		rng:    rand.New(rand.NewPCG(f.seed, uint64(spec.SysID)*7919+uint64(l.idx))),
+		params: newParams(spec.flavor),
+		seen:   map[int]bool{},
 	}
-	if heartbeat {
-		msgs = append(msgs,
-			&common.MessageHeartbeat{
-				Type:           common.MAV_TYPE_QUADROTOR,
-				Autopilot:      common.MAV_AUTOPILOT_ARDUPILOTMEGA,
-				BaseMode:       common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED | common.MAV_MODE_FLAG_SAFETY_ARMED | common.MAV_MODE_FLAG_GUIDED_ENABLED | common.MAV_MODE_FLAG_STABILIZE_ENABLED,
-				CustomMode:     3, // ArduCopter AUTO
-				SystemStatus:   common.MAV_STATE_ACTIVE,
-				MavlinkVersion: 3,
-			},
-			&common.MessageSysStatus{
-				VoltageBattery:   uint16(12600 - (100-v.batteryPct)*20),
-				CurrentBattery:   1500,
-				BatteryRemaining: int8(math.Round(v.batteryPct)),
-			})
+	v.enc = mavwire.Encoder{Dialect: dialectRW, SystemID: v.id, ComponentID: 1}
+	if spec.SigningKey != nil {
+		v.sign = &vehicleSigning{key: *spec.SigningKey}
+		v.enc.Signer = &mavwire.Signer{Key: *spec.SigningKey, Timestamp: v.signingTimestamp}
 	}
-	return msgs
+	if v.flavor == PX4Copter {
+		v.params.set("MAV_SYS_ID", float64(v.id))
+	} else {
+		v.params.set("SYSID_THISMAV", float64(v.id))
+	}
+	for name, val := range spec.Params {
+		v.params.set(name, val)
+	}
+	v.home = pos{spec.Home.Lat, spec.Home.Lon, spec.Home.AltM}
+	v.lat, v.lon, v.alt = v.home.lat, v.home.lon, v.home.alt
+	v.groundAlt = v.home.alt
+	v.hdg = spec.HeadingDeg
+	v.landed = true
+	v.readyAt = spec.ReadyAfter.D()
+	v.cruise = v.defaultSpeed()
+	v.batt.init(v, spec.BatteryPct)
+	v.cam = spec.Camera.withDefaults()
+	v.lists[missionTypeMission] = nil
+	if v.flavor.ardupilot() {
+		v.lists[missionTypeMission] = []item{v.homeItem()}
+	}
+	v.beh = bHold
+	if v.flavor.plane() {
+		v.beh = bManual
+	}
+	v.custom = v.flavor.customMode(v.beh)
+	v.initStreams()
+	v.nav.reset()
+	return v
+}
+
+// start applies the scenario's initial state once the mission lists exist.
+func (v *vehicle) start(now time.Duration) {
+	switch v.spec.Start {
+	case "flying":
+		v.armed, v.landed = true, false
+		v.alt = v.home.alt + v.spec.StartAltM
+		if v.flavor.plane() {
+			v.airspeed = v.defaultSpeed()
+		}
+		if len(v.missionNav()) > 0 {
+			v.setMode(bAuto, now)
+			v.nav.cur = max(v.nav.cur, v.firstSeq())
+			if v.spec.StartSeq > 0 && v.spec.StartSeq < len(v.lists[0]) {
+				v.nav.cur = v.spec.StartSeq
+			}
+			// Start where the patrol leg begins rather than at home, so the
+			// fleet is spread out along the route from the first second.
+			if it, ok := v.prevNavPos(v.nav.cur); ok {
+				v.lat, v.lon = it.lat, it.lon
+			}
+		} else {
+			v.setMode(bHold, now)
+		}
+	case "armed":
+		v.armed, v.armedAt = true, now
+	}
+}
+
+func (v *vehicle) homeItem() item {
+	it := item{Command: uint16(common.MAV_CMD_NAV_WAYPOINT), Frame: uint8(common.MAV_FRAME_GLOBAL), Autocontinue: 1}
+	if v.homeKnown(0) {
+		it.X, it.Y, it.Z = int32(math.Round(v.home.lat*1e7)), int32(math.Round(v.home.lon*1e7)), float32(v.home.alt)
+	}
+	return it
+}
+
+// homeKnown: before the position estimate is ready a real ArduPilot sends zeros for home.
+func (v *vehicle) homeKnown(now time.Duration) bool { return now >= v.readyAt }
+
+func (v *vehicle) defaultSpeed() float64 {
+	switch v.flavor {
+	case ArduPlane:
+		return v.params.get("AIRSPEED_CRUISE")
+	case PX4Copter:
+		return v.params.get("MPC_XY_CRUISE")
+	}
+	return v.params.get("WPNAV_SPEED") / 100
+}
+
+func (v *vehicle) bootMs(now time.Duration) uint32 { return uint32(now / time.Millisecond) }
+
+// send encodes msg into the vehicle's pending datagram.
+func (v *vehicle) send(msg message.Message) {
+	var err error
+	v.out, err = v.enc.Encode(v.out, msg)
+	if err != nil {
+		v.f.logger.Error("simulator: encode", "sysid", v.id, "msg", msg.GetID(), "err", err)
+		return
+	}
+	if len(v.out) > 1200 { // keep datagrams below a typical radio MTU
+		v.f.flush(v)
+	}
+}
+
+// statusText sends a STATUSTEXT and keeps it for tests.
+func (v *vehicle) statusText(sev common.MAV_SEVERITY, format string, args ...any) {
+	text := fmt.Sprintf(format, args...)
+	if len(text) > 50 {
+		text = text[:50]
+	}
+	if len(v.Stats.StatusTexts) < 200 {
+		v.Stats.StatusTexts = append(v.Stats.StatusTexts, text)
+	}
+	v.send(&common.MessageStatustext{Severity: sev, Text: text})
+}
+
+// setMode switches behaviour and custom mode; it returns false if the
+// flavour has no such behaviour.
+func (v *vehicle) setMode(b behaviour, now time.Duration) {
+	if b != v.beh {
+		v.Stats.ModeChanges++
+	}
+	prev := v.beh
+	v.beh = b
+	v.custom = v.flavor.customMode(b)
+	v.paused = false
+	switch b {
+	case bRTL:
+		v.rtl = rtlState{started: now, dest: v.rtlDestination()}
+	case bAuto:
+		if prev != bAuto {
+			v.nav.enter(v)
+		}
+	case bHold:
+		v.guided, v.guidedSet = pos{v.lat, v.lon, v.alt}, true
+	case bGuided:
+		if !v.guidedSet {
+			v.guided, v.guidedSet = pos{v.lat, v.lon, v.alt}, true
+		}
+	}
+}
+
+// flying reports whether the vehicle is in the air.
+func (v *vehicle) flying() bool { return v.armed && !v.landed }
+
+func (v *vehicle) disarm(now time.Duration) {
+	v.armed = false
+	v.vn, v.ve, v.vd = 0, 0, 0
+	v.airspeed = 0
+	v.gcsFailsafe = false
+	if v.flavor == PX4Copter && (v.beh == bRTL || v.beh == bLand) {
+		v.setMode(bHold, now)
+	}
 }

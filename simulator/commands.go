@@ -1,0 +1,331 @@
+package simulator
+
+import (
+	"math"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// forceArmMagic is param2 of MAV_CMD_COMPONENT_ARM_DISARM that skips the checks.
+const forceArmMagic = 21196
+
+type cmdArgs struct {
+	cmd   common.MAV_CMD
+	p     [7]float64 // p[4], p[5] are degrees for COMMAND_INT (converted from degE7)
+	isInt bool
+	from  [2]uint8
+}
+
+func (v *vehicle) ackCommand(c cmdArgs, res common.MAV_RESULT, progress uint8) {
+	v.send(&common.MessageCommandAck{Command: c.cmd, Result: res, Progress: progress, TargetSystem: c.from[0], TargetComponent: c.from[1]})
+}
+
+// command executes a COMMAND_LONG or COMMAND_INT and answers it with the
+// result the real autopilot would give.
+func (v *vehicle) command(now time.Duration, c cmdArgs) {
+	res := v.execute(now, c)
+	if res == common.MAV_RESULT_IN_PROGRESS {
+		v.ackCommand(c, res, 0)
+		return
+	}
+	v.ackCommand(c, res, 0)
+}
+
+func (v *vehicle) refuseArm(reason string) common.MAV_RESULT {
+	if v.flavor.ardupilot() {
+		v.statusText(common.MAV_SEVERITY_CRITICAL, "Arm: %s", reason)
+		return common.MAV_RESULT_FAILED
+	}
+	v.statusText(common.MAV_SEVERITY_CRITICAL, "Arming denied: %s", reason)
+	return common.MAV_RESULT_TEMPORARILY_REJECTED
+}
+
+func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
+	p := c.p
+	switch c.cmd {
+	case common.MAV_CMD_COMPONENT_ARM_DISARM:
+		force := p[1] == forceArmMagic
+		if p[0] == 1 {
+			if v.armed {
+				return common.MAV_RESULT_ACCEPTED
+			}
+			if !force {
+				switch {
+				case now < v.readyAt:
+					return v.refuseArm("Need Position Estimate")
+				case !v.flavor.armable(v.beh):
+					return v.refuseArm("Mode not armable")
+				case v.batt.remainingFrac() < 0.2:
+					return v.refuseArm("Battery 1 below minimum arming capacity")
+				case v.fence.enabled(v) && v.fence.outside(v, v.lat, v.lon, v.alt) != common.FENCE_BREACH_NONE:
+					return v.refuseArm("vehicle outside fence")
+				case v.up != nil:
+					// Arming while the mission is being replaced would fly a half-written plan.
+					return common.MAV_RESULT_TEMPORARILY_REJECTED
+				}
+			}
+			v.armed, v.armedAt = true, now
+			v.batt.lowDone, v.batt.critDone = false, false
+			if v.landed {
+				v.guided = v.here()
+			}
+			return common.MAV_RESULT_ACCEPTED
+		}
+		if !v.armed {
+			return common.MAV_RESULT_ACCEPTED
+		}
+		if v.flying() && !force {
+			if v.flavor.ardupilot() {
+				v.statusText(common.MAV_SEVERITY_CRITICAL, "Disarm: vehicle is flying")
+				return common.MAV_RESULT_FAILED
+			}
+			return common.MAV_RESULT_TEMPORARILY_REJECTED
+		}
+		v.disarm(now)
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_DO_SET_MODE:
+		custom := uint32(p[1])
+		if !v.flavor.ardupilot() {
+			custom = uint32(p[1])<<16 | uint32(p[2])<<24
+		}
+		if int(p[0])&int(common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED) == 0 {
+			return common.MAV_RESULT_DENIED
+		}
+		return v.changeMode(now, custom)
+
+	case common.MAV_CMD_NAV_TAKEOFF:
+		alt := p[6]
+		if !v.armed {
+			if v.flavor.ardupilot() {
+				return common.MAV_RESULT_FAILED
+			}
+			return common.MAV_RESULT_TEMPORARILY_REJECTED
+		}
+		if !v.landed {
+			return common.MAV_RESULT_FAILED
+		}
+		if v.flavor == ArduCopter && v.beh != bGuided {
+			return common.MAV_RESULT_FAILED // ArduCopter takes off only in GUIDED
+		}
+		if alt <= 0 {
+			alt = v.params.get("MIS_TAKEOFF_ALT")
+			if alt <= 0 {
+				return common.MAV_RESULT_DENIED
+			}
+		}
+		v.guided, v.guidedSet = pos{v.lat, v.lon, v.groundAlt + alt}, true
+		if v.flavor != ArduCopter {
+			v.setMode(bTakeoff, now)
+			v.guided = pos{v.lat, v.lon, v.groundAlt + alt}
+		}
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_NAV_RETURN_TO_LAUNCH:
+		if now < v.readyAt {
+			return common.MAV_RESULT_FAILED
+		}
+		v.setMode(bRTL, now)
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_NAV_LAND:
+		if now < v.readyAt {
+			return common.MAV_RESULT_FAILED
+		}
+		v.guided = v.here()
+		v.setMode(bLand, now)
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_MISSION_START:
+		if v.up != nil {
+			return common.MAV_RESULT_TEMPORARILY_REJECTED // the mission is being replaced
+		}
+		if len(v.missionNav()) == 0 {
+			v.statusText(common.MAV_SEVERITY_WARNING, "Mission: no mission loaded")
+			return common.MAV_RESULT_FAILED
+		}
+		if v.armed && v.landed && v.flavor == ArduCopter && v.missionNav()[0].Command != uint16(common.MAV_CMD_NAV_TAKEOFF) {
+			v.statusText(common.MAV_SEVERITY_CRITICAL, "Auto: Missing Takeoff Cmd")
+			return common.MAV_RESULT_FAILED
+		}
+		if first := int(p[0]); first > 0 && first < len(v.lists[0]) {
+			v.nav.jump(v, first)
+		}
+		if v.nav.complete {
+			v.nav.reset()
+		}
+		v.setMode(bAuto, now)
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_DO_REPOSITION:
+		if now < v.readyAt {
+			return common.MAV_RESULT_FAILED
+		}
+		if !v.flying() {
+			return common.MAV_RESULT_DENIED
+		}
+		changeMode := int(p[1])&int(common.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE) != 0
+		if v.flavor.ardupilot() && v.beh != bGuided && !changeMode {
+			return common.MAV_RESULT_DENIED
+		}
+		target := v.here()
+		if !math.IsNaN(p[4]) && !math.IsNaN(p[5]) && (p[4] != 0 || p[5] != 0) {
+			target.lat, target.lon = p[4], p[5]
+		}
+		if !math.IsNaN(p[6]) {
+			target.alt = p[6] // AMSL (MAV_FRAME_GLOBAL), the frame GCSs use for reposition
+		}
+		if p[0] > 0 {
+			v.cruise = p[0]
+		}
+		v.guided, v.guidedSet = target, true
+		if v.flavor.ardupilot() {
+			v.setMode(bGuided, now)
+		} else {
+			v.setMode(bHold, now)
+			v.guided = target // PX4 repositions in HOLD (AUTO.LOITER)
+		}
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_DO_PAUSE_CONTINUE:
+		if v.beh != bAuto && v.beh != bGuided {
+			return common.MAV_RESULT_FAILED
+		}
+		if p[0] == 0 {
+			if !v.paused {
+				v.paused, v.pauseAt = true, v.here()
+			}
+		} else {
+			v.paused = false
+		}
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_DO_CHANGE_SPEED:
+		if p[1] <= 0 {
+			return common.MAV_RESULT_DENIED
+		}
+		v.cruise = p[1]
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_SET_MESSAGE_INTERVAL:
+		return v.setMessageInterval(uint32(p[0]), p[1])
+
+	case common.MAV_CMD_GET_MESSAGE_INTERVAL:
+		id := uint32(p[0])
+		iv, ok := v.messageInterval(id)
+		if !ok {
+			return common.MAV_RESULT_FAILED
+		}
+		v.send(&common.MessageMessageInterval{MessageId: uint16(id), IntervalUs: iv})
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_REQUEST_MESSAGE:
+		if !v.sendOnce(now, uint32(p[0])) {
+			return common.MAV_RESULT_FAILED
+		}
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_GET_HOME_POSITION:
+		if !v.homeKnown(now) {
+			return common.MAV_RESULT_FAILED
+		}
+		v.sendOnce(now, 242)
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES:
+		v.sendAutopilotVersion()
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_DO_SET_HOME:
+		if p[0] == 1 {
+			if now < v.readyAt {
+				return common.MAV_RESULT_FAILED
+			}
+			v.home = v.here()
+		} else {
+			if p[4] == 0 && p[5] == 0 {
+				return common.MAV_RESULT_DENIED
+			}
+			v.home = pos{p[4], p[5], p[6]}
+		}
+		v.sendOnce(now, 242)
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_DO_SET_MISSION_CURRENT:
+		if !v.setCurrent(now, int(p[0])) {
+			return common.MAV_RESULT_DENIED
+		}
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_PREFLIGHT_CALIBRATION:
+		if v.armed {
+			return common.MAV_RESULT_TEMPORARILY_REJECTED
+		}
+		if v.calibUntil > 0 {
+			return common.MAV_RESULT_TEMPORARILY_REJECTED
+		}
+		// A ground-pressure calibration takes a few seconds: IN_PROGRESS now, ACCEPTED when done.
+		v.calibUntil = now + 3*time.Second
+		v.calibFrom = c.from
+		return common.MAV_RESULT_IN_PROGRESS
+	}
+	return common.MAV_RESULT_UNSUPPORTED
+}
+
+// changeMode is DO_SET_MODE and SET_MODE: unknown modes and modes that need a
+// position before the estimate is ready fail, as on the real autopilots.
+func (v *vehicle) changeMode(now time.Duration, custom uint32) common.MAV_RESULT {
+	b, ok := v.flavor.modeBehaviour(custom)
+	if !ok {
+		if v.flavor.ardupilot() {
+			v.statusText(common.MAV_SEVERITY_WARNING, "Flight mode change failed")
+			return common.MAV_RESULT_FAILED
+		}
+		return common.MAV_RESULT_DENIED
+	}
+	if b != bManual && now < v.readyAt {
+		if v.flavor.ardupilot() {
+			v.statusText(common.MAV_SEVERITY_WARNING, "Flight mode change failed")
+			return common.MAV_RESULT_FAILED
+		}
+		return common.MAV_RESULT_TEMPORARILY_REJECTED
+	}
+	if b == bAuto {
+		if len(v.missionNav()) == 0 && !v.flavor.ardupilot() {
+			return common.MAV_RESULT_TEMPORARILY_REJECTED
+		}
+		if v.armed && v.landed && v.flavor == ArduCopter && (len(v.missionNav()) == 0 || v.missionNav()[0].Command != uint16(common.MAV_CMD_NAV_TAKEOFF)) {
+			v.statusText(common.MAV_SEVERITY_CRITICAL, "Auto: Missing Takeoff Cmd")
+			return common.MAV_RESULT_FAILED
+		}
+	}
+	if b == bLand {
+		v.guided = v.here()
+	}
+	if b == bTakeoff {
+		alt := 30.0
+		if !v.flavor.ardupilot() {
+			alt = math.Max(v.params.get("MIS_TAKEOFF_ALT"), 2.5)
+		}
+		v.guided = pos{v.lat, v.lon, v.groundAlt + alt}
+	}
+	v.setMode(b, now)
+	v.custom = custom
+	return common.MAV_RESULT_ACCEPTED
+}
+
+// sendAutopilotVersion reports what the simulated firmware supports.
+func (v *vehicle) sendAutopilotVersion() {
+	caps := common.MAV_PROTOCOL_CAPABILITY_MISSION_INT | common.MAV_PROTOCOL_CAPABILITY_COMMAND_INT |
+		common.MAV_PROTOCOL_CAPABILITY_MAVLINK2 | common.MAV_PROTOCOL_CAPABILITY_MISSION_FENCE |
+		common.MAV_PROTOCOL_CAPABILITY_MISSION_RALLY | common.MAV_PROTOCOL_CAPABILITY_SET_POSITION_TARGET_GLOBAL_INT
+	sw := uint32(4<<24 | 6<<16 | 0<<8 | 255) // ArduPilot 4.6.0 official
+	if v.flavor == PX4Copter {
+		caps |= common.MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_BYTEWISE
+		sw = uint32(1<<24 | 15<<16 | 0<<8 | 255)
+	} else {
+		caps |= common.MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_C_CAST
+	}
+	v.send(&common.MessageAutopilotVersion{Capabilities: caps, FlightSwVersion: sw, Uid: uint64(v.id)})
+}
