@@ -4,6 +4,7 @@
 package missions
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,11 +106,37 @@ func ParseGeoJSONLayer(data []byte, id, name string, kind LayerKind) (*Layer, er
 		}
 		fc.Append(geojson.NewFeature(g.Geometry()))
 	}
+	return newLayer(fc, id, name, kind)
+}
+
+// ParseLayer reads a GeoJSON or KML layer, telling them apart by the first
+// character that is not white space ('{' or '<').
+func ParseLayer(data []byte, id, name string, kind LayerKind) (*Layer, error) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	switch {
+	case len(trimmed) == 0:
+		return nil, fmt.Errorf("layer %q: empty file", name)
+	case trimmed[0] == '{':
+		return ParseGeoJSONLayer(data, id, name, kind)
+	case trimmed[0] == '<':
+		return ParseKMLLayer(data, id, name, kind)
+	}
+	return nil, fmt.Errorf("layer %q: neither GeoJSON (starts with '{') nor KML (starts with '<')", name)
+}
+
+// newLayer keeps the line and polygon features of fc that suit kind: a border
+// is lines, the area kinds are polygons, unclassified takes both. A feature of
+// the wrong shape is refused rather than dropped, because a border drawn as a
+// polygon (or a no-fly zone drawn as a line) is a mistake the operator must see.
+func newLayer(fc *geojson.FeatureCollection, id, name string, kind LayerKind) (*Layer, error) {
 	out := geojson.NewFeatureCollection()
 	for i, f := range fc.Features {
 		switch g := f.Geometry.(type) {
 		case orb.LineString, orb.MultiLineString, orb.Polygon, orb.MultiPolygon:
 			if err := checkCoords(g); err != nil {
+				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i, err)
+			}
+			if err := checkKindShape(kind, g); err != nil {
 				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i, err)
 			}
 			out.Append(f)
@@ -119,6 +146,21 @@ func ParseGeoJSONLayer(data []byte, id, name string, kind LayerKind) (*Layer, er
 		return nil, fmt.Errorf("layer %q: %w", name, ErrEmptyLayer)
 	}
 	return &Layer{ID: id, Name: name, Kind: kind, Features: out}, nil
+}
+
+func checkKindShape(kind LayerKind, g orb.Geometry) error {
+	isLine := g.Dimensions() == 1
+	switch kind {
+	case LayerBorder:
+		if !isLine {
+			return fmt.Errorf("a %s layer holds lines, not a %s", kind, g.GeoJSONType())
+		}
+	case LayerOwnTerritory, LayerNoFly, LayerPatrolSector:
+		if isLine {
+			return fmt.Errorf("a %s layer holds polygons, not a %s", kind, g.GeoJSONType())
+		}
+	}
+	return nil
 }
 
 func checkCoords(g orb.Geometry) error {

@@ -1,0 +1,220 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+
+	clipper "github.com/ctessum/go.clipper"
+	"github.com/paulmach/orb"
+)
+
+// Offsets and boolean operations go through github.com/ctessum/go.clipper, a
+// pure-Go port of Angus Johnson's Clipper (see docs/dependencies.md for why).
+// Clipper works on integers: projected metres are scaled to centimetres.
+
+const clipScale = 100.0
+
+// clipTolerance is the arc tolerance used for a buffer of distance d (metres):
+// round joins are drawn with chords that fall at most this far inside the
+// true arc, so callers that need "at least d" ask for d + clipTolerance(d).
+func clipTolerance(d float64) float64 { return max(0.05, math.Abs(d)*0.002) }
+
+func toPath(pts []orb.Point) clipper.Path {
+	n := len(pts)
+	if n > 1 && pts[0] == pts[n-1] {
+		n--
+	}
+	p := make(clipper.Path, 0, n)
+	for _, q := range pts[:n] {
+		p = append(p, &clipper.IntPoint{X: clipper.CInt(math.Round(q[0] * clipScale)), Y: clipper.CInt(math.Round(q[1] * clipScale))})
+	}
+	return p
+}
+
+func toOpenPath(pts []orb.Point) clipper.Path {
+	p := make(clipper.Path, 0, len(pts))
+	for _, q := range pts {
+		p = append(p, &clipper.IntPoint{X: clipper.CInt(math.Round(q[0] * clipScale)), Y: clipper.CInt(math.Round(q[1] * clipScale))})
+	}
+	return p
+}
+
+func fromPath(p clipper.Path) orb.Ring {
+	r := make(orb.Ring, 0, len(p)+1)
+	for _, q := range p {
+		r = append(r, orb.Point{float64(q.X) / clipScale, float64(q.Y) / clipScale})
+	}
+	if len(r) > 0 {
+		r = append(r, r[0])
+	}
+	return r
+}
+
+// treePolygons turns a Clipper PolyTree into polygons: outer rings
+// counter-clockwise, holes clockwise, every ring closed.
+func treePolygons(t *clipper.PolyTree) []orb.Polygon {
+	var out []orb.Polygon
+	var outer func(n *clipper.PolyNode)
+	outer = func(n *clipper.PolyNode) {
+		r := fromPath(n.Contour())
+		if len(r) < 4 {
+			return
+		}
+		if RingArea(r) < 0 {
+			r.Reverse()
+		}
+		poly := orb.Polygon{r}
+		for _, h := range n.Childs() {
+			hr := fromPath(h.Contour())
+			if len(hr) >= 4 {
+				if RingArea(hr) > 0 {
+					hr.Reverse()
+				}
+				poly = append(poly, hr)
+			}
+			for _, o := range h.Childs() {
+				outer(o)
+			}
+		}
+		out = append(out, poly)
+	}
+	for _, n := range t.Childs() {
+		outer(n)
+	}
+	return out
+}
+
+// clipSafe turns a Clipper panic (it panics on some degenerate input) into an error.
+func clipSafe(what string, fn func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("geo: %s failed on degenerate geometry: %v", what, r)
+		}
+	}()
+	fn()
+	return nil
+}
+
+// JoinStyle is how a buffer turns at convex corners.
+type JoinStyle int
+
+// Join styles. Round follows the true distance; Square and Miter make fewer
+// vertices and always contain the round buffer (use them to grow exclusion
+// zones conservatively).
+const (
+	JoinRound JoinStyle = iota
+	JoinSquare
+	JoinMiter
+)
+
+func (j JoinStyle) clip() clipper.JoinType {
+	switch j {
+	case JoinSquare:
+		return clipper.JtSquare
+	case JoinMiter:
+		return clipper.JtMiter
+	}
+	return clipper.JtRound
+}
+
+// BufferLines returns the area within d metres of the open polylines (in
+// projected metres), with flat ("butt") ends when flatEnds, round otherwise.
+// The boundary lies between d and d + 2·tolerance of the lines, never nearer.
+func BufferLines(lines [][]orb.Point, d float64, join JoinStyle, flatEnds bool) ([]orb.Polygon, error) {
+	if d <= 0 {
+		return nil, fmt.Errorf("geo: buffer distance %g m must be positive", d)
+	}
+	tol := clipTolerance(d)
+	var out []orb.Polygon
+	err := clipSafe("line buffer", func() {
+		co := clipper.NewClipperOffset()
+		co.ArcTolerance = tol * clipScale
+		end := clipper.EtOpenRound
+		if flatEnds {
+			end = clipper.EtOpenButt
+		}
+		for _, l := range lines {
+			if len(l) >= 2 {
+				co.AddPath(toOpenPath(l), join.clip(), end)
+			}
+		}
+		out = treePolygons(co.Execute2((d + tol) * clipScale))
+	})
+	return out, err
+}
+
+// BufferPolygons grows (d > 0) or shrinks (d < 0) polygons by |d| metres. A
+// grown boundary is at least d from the original; a shrunk one at least |d|
+// inside it.
+func BufferPolygons(polys []orb.Polygon, d float64, join JoinStyle) ([]orb.Polygon, error) {
+	tol := clipTolerance(d)
+	delta := d + tol
+	if d < 0 {
+		delta = d - tol
+	}
+	var out []orb.Polygon
+	err := clipSafe("polygon buffer", func() {
+		co := clipper.NewClipperOffset()
+		co.ArcTolerance = tol * clipScale
+		co.MiterLimit = 2
+		for _, p := range polys {
+			for _, r := range p {
+				if len(r) >= 3 {
+					co.AddPath(toPath(r), join.clip(), clipper.EtClosedPolygon)
+				}
+			}
+		}
+		out = treePolygons(co.Execute2(delta * clipScale))
+	})
+	return out, err
+}
+
+// Op is a boolean operation on polygons.
+type Op int
+
+// Boolean operations.
+const (
+	OpUnion Op = iota
+	OpIntersection
+	OpDifference
+)
+
+// Boolean applies op to subject and clip polygon sets (non-zero fill).
+func Boolean(op Op, subject, clip []orb.Polygon) ([]orb.Polygon, error) {
+	ct := map[Op]clipper.ClipType{OpUnion: clipper.CtUnion, OpIntersection: clipper.CtIntersection, OpDifference: clipper.CtDifference}[op]
+	var out []orb.Polygon
+	err := clipSafe("polygon boolean", func() {
+		c := clipper.NewClipper(clipper.IoNone)
+		for _, p := range subject {
+			for _, r := range p {
+				if len(r) >= 3 {
+					c.AddPath(toPath(r), clipper.PtSubject, true)
+				}
+			}
+		}
+		for _, p := range clip {
+			for _, r := range p {
+				if len(r) >= 3 {
+					c.AddPath(toPath(r), clipper.PtClip, true)
+				}
+			}
+		}
+		tree, ok := c.Execute2(ct, clipper.PftNonZero, clipper.PftNonZero)
+		if !ok {
+			panic("clipper reported failure")
+		}
+		out = treePolygons(tree)
+	})
+	return out, err
+}
+
+// Area is the total planar area of polygons (holes subtracted).
+func Area(polys []orb.Polygon) float64 {
+	var a float64
+	for _, p := range polys {
+		for _, r := range p {
+			a += RingArea(r)
+		}
+	}
+	return a
+}

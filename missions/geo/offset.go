@@ -1,0 +1,161 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/paulmach/orb"
+)
+
+// MergeLines joins polylines that continue one another (one ends exactly
+// where the next begins) into longer ones, keeping their direction. Natural
+// Earth stores a border as many short parts in no particular order; the
+// planners want the few continuous stretches they form.
+func MergeLines(lines [][]orb.Point) [][]orb.Point {
+	starts := map[orb.Point][]int{}
+	hasPred := make([]bool, len(lines))
+	for i, l := range lines {
+		if len(l) >= 2 {
+			starts[l[0]] = append(starts[l[0]], i)
+		}
+	}
+	for _, l := range lines {
+		if len(l) >= 2 {
+			for _, j := range starts[l[len(l)-1]] {
+				if len(lines[j]) >= 2 && lines[j][0] == l[len(l)-1] {
+					hasPred[j] = true
+				}
+			}
+		}
+	}
+	used := make([]bool, len(lines))
+	var out [][]orb.Point
+	follow := func(i int) {
+		chain := append([]orb.Point(nil), lines[i]...)
+		used[i] = true
+		for {
+			next := -1
+			for _, j := range starts[chain[len(chain)-1]] {
+				if !used[j] {
+					next = j
+					break
+				}
+			}
+			if next < 0 {
+				break
+			}
+			used[next] = true
+			chain = append(chain, lines[next][1:]...)
+		}
+		out = append(out, chain)
+	}
+	// Chains begin at parts nothing leads into; what is left is made of loops.
+	for i, l := range lines {
+		if len(l) >= 2 && !hasPred[i] && !used[i] {
+			follow(i)
+		}
+	}
+	for i, l := range lines {
+		if len(l) >= 2 && !used[i] {
+			follow(i)
+		}
+	}
+	return out
+}
+
+// ErrNoOffset means a one-sided offset left nothing on the wanted side.
+var ErrNoOffset = errors.New("geo: nothing lies on that side of the line at that distance")
+
+// OffsetSide returns the paths that run at distance d (metres, in projected
+// coordinates) on one side of the polylines, in the lines' direction, ordered
+// along them. It is the buffer boundary of the lines kept where it lies on
+// the wanted side, so it is never nearer than d to any part of any line: a
+// meander narrower than 2d is bridged rather than followed, and a path never
+// crosses the line, which a vertex-by-vertex offset cannot promise.
+func OffsetSide(lines [][]orb.Point, d float64, side Side) ([][]orb.Point, error) {
+	if side != Left && side != Right {
+		return nil, fmt.Errorf("geo: offset side must be left or right, got %v", side)
+	}
+	buf, err := BufferLines(lines, d, JoinRound, true)
+	if err != nil {
+		return nil, err
+	}
+	ix := NewSegmentIndex(lines)
+	type run struct {
+		pts      []orb.Point
+		from, to float64 // position along the lines (line index + fraction), for ordering
+	}
+	var runs []run
+	pos := func(l Location) float64 {
+		return float64(l.Line)*1e9 + float64(l.Seg) + l.T
+	}
+	for _, poly := range buf {
+		for _, ring := range poly {
+			pts := ring[:len(ring)-1]
+			n := len(pts)
+			keep := make([]bool, n)
+			locs := make([]Location, n)
+			any := false
+			for i, p := range pts {
+				loc, ok := ix.Locate(p, math.Inf(1))
+				locs[i] = loc
+				keep[i] = ok && loc.Side == side && loc.Dist >= d*0.999
+				any = any || keep[i]
+			}
+			if !any {
+				continue
+			}
+			// Start just after a dropped vertex so runs do not wrap around
+			// the ring's seam; a ring kept whole is an enclosed pocket.
+			start := 0
+			for i := range n {
+				if !keep[i] {
+					start = (i + 1) % n
+					break
+				}
+			}
+			var cur []int
+			flush := func() {
+				if len(cur) >= 2 {
+					r := run{from: pos(locs[cur[0]]), to: pos(locs[cur[len(cur)-1]])}
+					for _, k := range cur {
+						r.pts = append(r.pts, pts[k])
+					}
+					if r.from > r.to {
+						for a, b := 0, len(r.pts)-1; a < b; a, b = a+1, b-1 {
+							r.pts[a], r.pts[b] = r.pts[b], r.pts[a]
+						}
+						r.from, r.to = r.to, r.from
+					}
+					runs = append(runs, r)
+				}
+				cur = cur[:0]
+			}
+			allKept := true
+			for k := range n {
+				i := (start + k) % n
+				if keep[i] {
+					cur = append(cur, i)
+				} else {
+					allKept = false
+					flush()
+				}
+			}
+			if allKept {
+				cur = append(cur, start)
+			}
+			flush()
+		}
+	}
+	if len(runs) == 0 {
+		return nil, ErrNoOffset
+	}
+	sort.SliceStable(runs, func(a, b int) bool { return runs[a].from < runs[b].from })
+	out := make([][]orb.Point, len(runs))
+	for i, r := range runs {
+		out[i] = r.pts
+	}
+	return out, nil
+}
