@@ -155,3 +155,42 @@ func (h *readerHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return r
 }
+
+// lastBefore is the time of the system's last frame before t, if any: one
+// seek to the chunk that may hold it, then a walk back over chunks (only
+// frames received out of order can make it go back more than one).
+func (r *sysReader) lastBefore(t uint64) (uint64, bool, error) {
+	key := append(append(make([]byte, 0, chunkKeyLen), r.prefix...), chunkKey(0, 0, t, 0)[5:]...)
+	k, _ := r.c.Seek(key)
+	var v []byte
+	if k == nil {
+		k, v = r.c.Last()
+	} else {
+		k, v = r.c.Prev()
+	}
+	var best uint64
+	found := false
+	for steps := 0; k != nil && bytes.HasPrefix(k, r.prefix) && steps < 64; k, v = r.c.Prev() {
+		steps++
+		if err := r.cr.reset(k, v); err != nil {
+			return 0, false, err
+		}
+		var f telemetry.Frame
+		for {
+			ok, err := r.cr.next(&f)
+			if err != nil {
+				return 0, false, err
+			}
+			if !ok {
+				break
+			}
+			if r.cr.us < t && (!found || r.cr.us > best) {
+				best, found = r.cr.us, true
+			}
+		}
+		if found {
+			return best, true, nil
+		}
+	}
+	return 0, false, nil
+}

@@ -336,3 +336,38 @@ func putStream(tx *bolt.Tx, si StreamInfo) error {
 // ScanRaw is Scan without the copy, for streaming exports: f and f.Raw are
 // valid only during fn, which must not keep them.
 func (s *Store) ScanRaw(q Query, fn func(f *telemetry.Frame) bool) error { return s.scan(q, fn) }
+
+// Source is the frames of one stream as a telemetry.FrameSource (for the
+// replay Player).
+func (s *Store) Source(stream uint32) telemetry.FrameSource { return streamSource{s, stream} }
+
+type streamSource struct {
+	s      *Store
+	stream uint32
+}
+
+func (ss streamSource) ReadFrames(systems []uint8, from, to time.Time, fn func(telemetry.Frame) bool) error {
+	return ss.s.Scan(Query{Stream: ss.stream, Systems: systems, From: from, To: to}, fn)
+}
+
+func (ss streamSource) LastBefore(systems []uint8, t time.Time) (map[uint8]time.Time, error) {
+	out := map[uint8]time.Time{}
+	err := ss.s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketChunks)
+		if len(systems) == 0 {
+			systems = systemsOf(b.Cursor(), ss.stream)
+		}
+		for _, id := range systems {
+			r := &sysReader{c: b.Cursor(), prefix: vehiclePrefix(ss.stream, id)}
+			us, ok, err := r.lastBefore(micros(t))
+			if err != nil {
+				return err
+			}
+			if ok {
+				out[id] = time.UnixMicro(int64(us)).UTC()
+			}
+		}
+		return nil
+	})
+	return out, err
+}
