@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"slices"
@@ -11,8 +12,8 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect"
 	"github.com/borderwatch/borderwatch/gcs/mavwire"
 	"github.com/borderwatch/borderwatch/telemetry"
 )
@@ -24,12 +25,17 @@ const (
 )
 
 // Fleet owns the links and the vehicles heard on them. One goroutine (run)
-// owns all vehicle state; links' readers hand it frames through a channel, and
-// API callers ask it for snapshots.
+// owns all vehicle state; links' readers hand it frames through a channel,
+// and API callers ask it for snapshots or hand it closures (do). Protocol
+// sessions (commands, parameters, transfers) run in their caller's goroutine
+// and receive their vehicle's replies through a bounded inbox.
+//
+// Lock order: Fleet.busyMu and router.mu are leaves (never held together, and
+// never while waiting on the loop).
 type Fleet struct {
 	// Links are link URLs (see ParseLinkURL). At least one.
 	Links []string
-	// Hub receives every frame and every vehicle state change.
+	// Hub receives every frame, every vehicle state change and the typed events.
 	Hub *telemetry.Hub
 	// (optional) SystemID of the GCS. Defaults to 255.
 	SystemID uint8
@@ -37,9 +43,17 @@ type Fleet struct {
 	LinkTimeout time.Duration
 	// (optional) HeartbeatPeriod of the GCS heartbeat. Defaults to 1 s.
 	HeartbeatPeriod time.Duration
+	// (optional) SigningStore keeps signing keys and timestamps. Defaults to
+	// none: no vehicle is signed, and SetupSigning fails.
+	SigningStore SigningStore
+	// (optional) StreamRates are the messages (id → Hz) the fleet asks each new
+	// vehicle for, since ArduPilot streams almost nothing until asked.
+	// Defaults to DefaultStreamRates; set NoStreamRequests to ask for nothing.
+	StreamRates      map[uint32]float64
+	NoStreamRequests bool
 	// (optional) Now is the clock. Defaults to time.Now.
 	Now func() time.Time
-	// (optional) Logger. Defaults to slog.Default().
+	// (optional) Logger. Defaults to slog.Default(). Keys are never logged.
 	Logger *slog.Logger
 
 	links    []*link
@@ -47,15 +61,39 @@ type Fleet struct {
 	requests chan func()
 	ctx      context.Context
 	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // link readers
+	bg       sync.WaitGroup // background protocol work (stream requests)
 	done     chan struct{}
 	once     sync.Once
+	r        router
+
+	busyMu sync.Mutex
+	busy   map[busyKey]bool
 
 	// owned by run()
-	vehicles map[uint8]*vehicle
-	peers    map[*link]map[netip.AddrPort]time.Time
-	enc      mavwire.Encoder
-	buf      []byte
+	vehicles  map[uint8]*vehicle
+	peers     map[*link]map[netip.AddrPort]time.Time
+	keys      map[uint8]*signedStreams // loaded signing keys (nil value: looked up, none)
+	tsSaved   uint64
+	timesyncs map[int64]time.Time // our TIMESYNC requests in flight, by ts1
+}
+
+// DefaultStreamRates are the messages a vehicle is asked for, in Hz.
+var DefaultStreamRates = map[uint32]float64{
+	33:  5,   // GLOBAL_POSITION_INT
+	30:  5,   // ATTITUDE
+	1:   1,   // SYS_STATUS
+	24:  1,   // GPS_RAW_INT
+	245: 1,   // EXTENDED_SYS_STATE
+	242: 0.2, // HOME_POSITION
+	42:  1,   // MISSION_CURRENT
+	147: 0.5, // BATTERY_STATUS
+	162: 1,   // FENCE_STATUS
+}
+
+type busyKey struct {
+	sysid uint8
+	kind  string
 }
 
 // vehicle is the fleet loop's record of one vehicle.
@@ -64,7 +102,24 @@ type vehicle struct {
 	link     *link
 	from     netip.AddrPort
 	lastSeen time.Time
+	compid   uint8 // the autopilot's component id
+	flavour  Flavour
+	inboxes  map[*inbox]struct{}
+	seqs     map[uint8]uint8 // last sequence number per component
+	rtt      time.Duration
+	params   map[string]Param
+	sign     *signedStreams
 }
+
+// inbox carries a vehicle's protocol messages to one running session.
+type inbox struct {
+	ch      chan message.Message
+	dropped uint64
+}
+
+// inboxLen bounds a session's inbox; a session that falls behind loses
+// messages (counted) and recovers through its retries.
+const inboxLen = 256
 
 // Initialize opens the links and starts the fleet.
 func (f *Fleet) Initialize() error {
@@ -83,34 +138,52 @@ func (f *Fleet) Initialize() error {
 	if f.HeartbeatPeriod == 0 {
 		f.HeartbeatPeriod = time.Second
 	}
+	if f.StreamRates == nil {
+		f.StreamRates = DefaultStreamRates
+	}
 	if f.Now == nil {
 		f.Now = time.Now
 	}
 	if f.Logger == nil {
 		f.Logger = slog.Default()
 	}
+	f.in = make(chan inbound, 4096)
 	for i, u := range f.Links {
-		l, err := openLink(i, u)
+		l, err := openLink(i, u, f.Now, f.in)
 		if err != nil {
 			for _, o := range f.links {
 				o.close()
 			}
-			return err
+			f.links = nil
+			return fmt.Errorf("fleet: %w", err)
 		}
 		f.links = append(f.links, l)
 	}
-	f.in = make(chan inbound, 4096)
 	f.requests = make(chan func())
 	f.vehicles = make(map[uint8]*vehicle)
 	f.peers = make(map[*link]map[netip.AddrPort]time.Time)
-	f.enc = mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: f.SystemID, ComponentID: DefaultComponentID}
+	f.keys = make(map[uint8]*signedStreams)
+	f.timesyncs = make(map[int64]time.Time)
+	f.busy = make(map[busyKey]bool)
+	f.r.init(f.SystemID, f.Now)
+	if f.SigningStore != nil {
+		ts, err := f.SigningStore.SigningTimestamp()
+		if err != nil {
+			for _, o := range f.links {
+				o.close()
+			}
+			return fmt.Errorf("fleet: %w: read the last signing timestamp: %w", ErrSigning, err)
+		}
+		f.r.setTimestampFloor(ts)
+		f.tsSaved = ts
+	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.done = make(chan struct{})
 	for _, l := range f.links {
 		f.wg.Add(1)
 		go func() {
 			defer f.wg.Done()
-			l.read(f.ctx, f.Now, f.in)
+			l.tr.run(f.ctx, l)
 		}()
 	}
 	go f.run()
@@ -120,12 +193,17 @@ func (f *Fleet) Initialize() error {
 // Close stops the fleet and closes its links. It is idempotent.
 func (f *Fleet) Close() {
 	f.once.Do(func() {
+		if f.cancel == nil {
+			return // never initialized
+		}
 		f.cancel()
+		f.bg.Wait()
 		for _, l := range f.links {
 			l.close()
 		}
 		f.wg.Wait()
 		<-f.done
+		f.saveTimestamp(true)
 	})
 }
 
@@ -155,13 +233,13 @@ func (f *Fleet) do(ctx context.Context, fn func()) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-f.done:
-		return fmt.Errorf("fleet: closed")
+		return ErrClosed
 	}
 	select {
 	case <-done:
 		return nil
 	case <-f.done:
-		return fmt.Errorf("fleet: closed")
+		return ErrClosed
 	}
 }
 
@@ -171,7 +249,7 @@ func (f *Fleet) Vehicles(ctx context.Context) ([]VehicleState, error) {
 	err := f.do(ctx, func() {
 		out = make([]VehicleState, 0, len(f.vehicles))
 		for _, v := range f.vehicles {
-			out = append(out, v.state)
+			out = append(out, v.snapshot())
 		}
 	})
 	slices.SortFunc(out, func(a, b VehicleState) int { return int(a.SysID) - int(b.SysID) })
@@ -184,10 +262,22 @@ func (f *Fleet) Vehicle(ctx context.Context, sysid uint8) (VehicleState, bool, e
 	var ok bool
 	err := f.do(ctx, func() {
 		if v, found := f.vehicles[sysid]; found {
-			out, ok = v.state, true
+			out, ok = v.snapshot(), true
 		}
 	})
 	return out, ok, err
+}
+
+func (v *vehicle) snapshot() VehicleState {
+	s := v.state
+	s.Link.RTTMs = float64(v.rtt) / float64(time.Millisecond)
+	if n := s.Link.Frames + s.Link.Lost; n > 0 {
+		s.Link.LossPct = math.Round(1000*float64(s.Link.Lost)/float64(n)) / 10
+	}
+	if v.link != nil {
+		s.Link.Link = v.link.index
+	}
+	return s
 }
 
 func (f *Fleet) run() {
@@ -203,18 +293,63 @@ func (f *Fleet) run() {
 		case fn := <-f.requests:
 			fn()
 		case <-hb.C:
-			f.sendHeartbeat()
+			f.sendHeartbeats()
 		case <-check.C:
 			f.checkLinks()
+			f.saveTimestamp(false)
 		case <-f.ctx.Done():
 			return
 		}
 	}
 }
 
+// signingKey returns the loaded key of sysid, reading the store once.
+func (f *Fleet) signingKey(sysid uint8) *signedStreams {
+	if s, ok := f.keys[sysid]; ok {
+		return s
+	}
+	var s *signedStreams
+	if f.SigningStore != nil {
+		key, ok, err := f.SigningStore.SigningKey(sysid)
+		if err != nil {
+			f.Logger.Error("signing: cannot read the vehicle's key; treating it as unsigned", "sysid", sysid, "err", err)
+		} else if ok {
+			s = &signedStreams{key: key}
+			f.r.setKey(sysid, &key)
+		}
+	}
+	f.keys[sysid] = s
+	return s
+}
+
+func isGCSOrComponent(hb *common.MessageHeartbeat) bool {
+	return hb.Type == common.MAV_TYPE_GCS || hb.Autopilot == common.MAV_AUTOPILOT_INVALID
+}
+
 func (f *Fleet) handle(in inbound) {
-	f.Hub.Publish(in.frame)
-	if in.link.listen {
+	sysid := in.frame.SystemID
+	v := f.vehicles[sysid]
+	if sign := f.signingKey(sysid); sign != nil {
+		if vd := sign.check(in.frame.Raw, in.frame.ComponentID, f.r.currentTimestamp()); vd != sigOK {
+			if v != nil {
+				v.state.Link.SigningRejected++
+				if v.state.Signed && vd == sigUnsigned {
+					v.state.Signed = false
+					f.Hub.Publish(v.snapshot())
+				}
+			}
+			return // not the vehicle, or a replay: not state, not the record
+		}
+		if v != nil && !v.state.Signed {
+			v.state.Signed = true
+			f.Hub.Publish(v.snapshot())
+		}
+	}
+	// SETUP_SIGNING carries a key in clear: it never goes to the record.
+	if in.frame.MessageID != 256 {
+		f.Hub.Publish(in.frame)
+	}
+	if in.link.multiPeer() {
 		p := f.peers[in.link]
 		if p == nil {
 			p = make(map[netip.AddrPort]time.Time)
@@ -223,34 +358,153 @@ func (f *Fleet) handle(in inbound) {
 		p[in.from] = in.frame.Time
 	}
 	if in.msg == nil {
+		if v != nil {
+			f.count(v, in)
+		}
 		return
 	}
-	sysid := in.frame.SystemID
-	v := f.vehicles[sysid]
+	hb, isHB := in.msg.(*common.MessageHeartbeat)
 	if v == nil {
-		hb, ok := in.msg.(*common.MessageHeartbeat)
 		// Only an autopilot's heartbeat makes a vehicle: other ground stations
 		// and components (cameras, gimbals) do not.
-		if !ok || hb.Type == common.MAV_TYPE_GCS || hb.Autopilot == common.MAV_AUTOPILOT_INVALID {
+		if !isHB || isGCSOrComponent(hb) {
 			return
 		}
-		v = &vehicle{state: NewVehicleState(sysid)}
+		v = &vehicle{state: NewVehicleState(sysid), compid: in.frame.ComponentID, flavour: flavourOf(hb.Autopilot),
+			inboxes: map[*inbox]struct{}{}, seqs: map[uint8]uint8{}, params: map[string]Param{}}
+		v.sign = f.keys[sysid]
+		v.state.Signed = v.sign != nil
 		f.vehicles[sysid] = v
-		f.Logger.Info("vehicle discovered", "sysid", sysid, "link", in.link.url, "from", in.from.String())
+		f.Logger.Info("vehicle discovered", "sysid", sysid, "autopilot", v.flavour.String(), "link", in.link.url, "from", in.from.String())
+		f.requestStreams(sysid, v.flavour)
 	}
-	if hb, ok := in.msg.(*common.MessageHeartbeat); ok && (hb.Type == common.MAV_TYPE_GCS || hb.Autopilot == common.MAV_AUTOPILOT_INVALID) {
+	f.count(v, in)
+	if isHB && isGCSOrComponent(hb) {
 		return // a component's heartbeat must not overwrite the autopilot's mode
 	}
-	v.link, v.from, v.lastSeen = in.link, in.from, in.frame.Time
-	changed := v.state.Apply(in.msg, in.frame.Time)
+	if isHB && in.frame.ComponentID == v.compid {
+		v.flavour = flavourOf(hb.Autopilot)
+	}
+	if v.link != in.link || v.from != in.from {
+		v.link, v.from = in.link, in.from
+		f.r.setRoute(sysid, route{link: in.link, to: in.from})
+	}
+	v.lastSeen = in.frame.Time
+	changed := v.state.Update(in.msg, in.frame.ComponentID, in.frame.Time, func(e telemetry.Event) { f.Hub.Publish(e) })
 	v.state.LastHeard = in.frame.Time
 	if !v.state.LinkOK {
 		v.state.LinkOK = true
 		changed = true
-		f.Logger.Info("vehicle link up", "sysid", sysid)
+		if !v.state.Time.IsZero() || v.state.Mode != "unknown" {
+			f.Logger.Info("vehicle link up", "sysid", sysid)
+		}
+		f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: in.frame.Time, SystemID: sysid},
+			Type: telemetry.AlertLinkRestore, Severity: telemetry.SeverityNotice, Text: "link up on " + in.link.url})
 	}
+	f.protocol(v, in)
 	if changed {
-		f.Hub.Publish(v.state)
+		f.Hub.Publish(v.snapshot())
+	}
+}
+
+// count updates the vehicle's link statistics: sequence gaps per component
+// are lost frames; a repeated sequence number is a duplicate (e.g. the same
+// frame heard on two links) and is not counted twice.
+func (f *Fleet) count(v *vehicle, in inbound) {
+	raw := in.frame.Raw
+	var seq uint8
+	if raw[0] == mavwire.MagicV2 {
+		seq = raw[4]
+	} else {
+		seq = raw[2]
+	}
+	last, seen := v.seqs[in.frame.ComponentID]
+	v.seqs[in.frame.ComponentID] = seq
+	if seen {
+		gap := seq - last // wraps at 256
+		switch {
+		case gap == 0:
+			return // duplicate
+		case gap < 128:
+			v.state.Link.Lost += uint64(gap - 1)
+		default:
+			v.seqs[in.frame.ComponentID] = last // late (reordered) frame: keep the newer sequence
+		}
+	}
+	v.state.Link.Frames++
+	v.state.Link.Bytes += uint64(len(raw))
+}
+
+// protocol routes a vehicle's protocol replies to the sessions waiting for
+// them, and keeps the parameter cache and round-trip time.
+func (f *Fleet) protocol(v *vehicle, in inbound) {
+	var target uint8
+	switch m := in.msg.(type) {
+	case *common.MessageMissionRequestInt:
+		target = m.TargetSystem
+	case *common.MessageMissionRequest:
+		target = m.TargetSystem
+	case *common.MessageMissionCount:
+		target = m.TargetSystem
+	case *common.MessageMissionItemInt:
+		target = m.TargetSystem
+	case *common.MessageMissionItem:
+		target = m.TargetSystem
+	case *common.MessageMissionAck:
+		target = m.TargetSystem
+	case *common.MessageCommandAck:
+		target = m.TargetSystem
+		if target != 0 && target != f.SystemID {
+			return
+		}
+	case *common.MessageParamValue:
+		p := paramFrom(v.flavour, m)
+		v.params[p.Name] = p
+	case *common.MessageTimesync:
+		f.timesync(v, in, m)
+		return
+	case *common.MessageStatustext, *common.MessageMissionCurrent:
+	default:
+		return
+	}
+	if target != 0 && target != f.SystemID {
+		return // addressed to another ground station
+	}
+	for ib := range v.inboxes {
+		select {
+		case ib.ch <- in.msg:
+		default:
+			ib.dropped++
+		}
+	}
+}
+
+// timesync answers a vehicle's TIMESYNC request and turns the answer to ours
+// into a round-trip sample.
+func (f *Fleet) timesync(v *vehicle, in inbound, m *common.MessageTimesync) {
+	if m.TargetSystem != 0 && m.TargetSystem != f.SystemID {
+		return
+	}
+	now := in.frame.Time
+	if m.Tc1 == 0 {
+		f.r.send(in.frame.SystemID, &common.MessageTimesync{Tc1: now.UnixNano(), Ts1: m.Ts1,
+			TargetSystem: in.frame.SystemID, TargetComponent: in.frame.ComponentID})
+		return
+	}
+	if sent, ok := f.timesyncs[m.Ts1]; ok {
+		delete(f.timesyncs, m.Ts1)
+		v.sampleRTT(now.Sub(sent))
+	}
+}
+
+func (v *vehicle) sampleRTT(d time.Duration) {
+	if d <= 0 || d > time.Minute {
+		return
+	}
+	if v.rtt == 0 {
+		v.rtt = d
+	} else {
+		v.rtt += (d - v.rtt) / 8
 	}
 }
 
@@ -260,8 +514,12 @@ func (f *Fleet) checkLinks() {
 		if v.state.LinkOK && now.Sub(v.lastSeen) > f.LinkTimeout {
 			v.state.LinkOK = false
 			v.state.Time = now
-			f.Logger.Warn("vehicle link lost", "sysid", id, "silent_for", now.Sub(v.lastSeen).Round(time.Millisecond))
-			f.Hub.Publish(v.state)
+			silent := now.Sub(v.lastSeen).Round(time.Millisecond)
+			f.Logger.Warn("vehicle link lost", "sysid", id, "silent_for", silent)
+			f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: now, SystemID: id},
+				Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityCritical,
+				Text: fmt.Sprintf("no frame for %s", silent)})
+			f.Hub.Publish(v.snapshot())
 		}
 	}
 	// Forget UDP peers that have been silent for long: they are gone or re-bound.
@@ -272,27 +530,85 @@ func (f *Fleet) checkLinks() {
 			}
 		}
 	}
+	for ts, t := range f.timesyncs {
+		if now.Sub(t) > 10*time.Second {
+			delete(f.timesyncs, ts)
+		}
+	}
 }
 
-func (f *Fleet) sendHeartbeat() {
-	var err error
-	f.buf, err = f.enc.Encode(f.buf[:0], &common.MessageHeartbeat{
-		Type:           common.MAV_TYPE_GCS,
-		Autopilot:      common.MAV_AUTOPILOT_INVALID,
-		SystemStatus:   common.MAV_STATE_ACTIVE,
-		MavlinkVersion: 3,
-	})
-	if err != nil {
-		f.Logger.Error("encode heartbeat", "err", err)
-		return
+// sendHeartbeats sends the GCS heartbeat to every peer, signed with the key
+// of each signed vehicle behind it (a signed vehicle ignores unsigned frames,
+// and would think its GCS gone), and a TIMESYNC to each vehicle whose link is up.
+func (f *Fleet) sendHeartbeats() {
+	hb := &common.MessageHeartbeat{Type: common.MAV_TYPE_GCS, Autopilot: common.MAV_AUTOPILOT_INVALID,
+		SystemStatus: common.MAV_STATE_ACTIVE, MavlinkVersion: 3}
+	type dest struct {
+		l  *link
+		to netip.AddrPort
+	}
+	signedAt := map[dest][]uint8{}
+	unsignedAt := map[dest]bool{}
+	for id, v := range f.vehicles {
+		if v.link == nil {
+			continue
+		}
+		d := dest{v.link, v.from}
+		if v.sign != nil {
+			signedAt[d] = append(signedAt[d], id)
+		} else {
+			unsignedAt[d] = true
+		}
 	}
 	for _, l := range f.links {
-		if !l.listen {
-			l.send(f.buf, netip.AddrPort{})
+		if !l.multiPeer() {
+			d := dest{l, netip.AddrPort{}}
+			if len(signedAt[d]) == 0 || unsignedAt[d] {
+				f.r.sendOn(l, netip.AddrPort{}, 0, hb)
+			}
 			continue
 		}
 		for a := range f.peers[l] {
-			l.send(f.buf, a)
+			d := dest{l, a}
+			if len(signedAt[d]) == 0 || unsignedAt[d] {
+				f.r.sendOn(l, a, 0, hb)
+			}
 		}
 	}
+	for d, ids := range signedAt {
+		for _, id := range ids {
+			f.r.sendOn(d.l, d.to, id, hb)
+		}
+	}
+	now := f.Now()
+	for id, v := range f.vehicles {
+		if v.state.LinkOK {
+			ts := now.UnixNano() + int64(id) // distinct per vehicle, so answers match
+			f.timesyncs[ts] = now
+			f.r.send(id, &common.MessageTimesync{Ts1: ts, TargetSystem: id, TargetComponent: v.compid})
+		}
+	}
+}
+
+// saveTimestamp persists the signing timestamp's high-water mark ahead of use.
+func (f *Fleet) saveTimestamp(final bool) {
+	if f.SigningStore == nil {
+		return
+	}
+	cur := f.r.currentTimestamp()
+	if !final && cur+tsAhead/2 < f.tsSaved {
+		return
+	}
+	mark := cur + tsAhead
+	if final {
+		mark = cur + 1
+		if mark < f.tsSaved {
+			return
+		}
+	}
+	if err := f.SigningStore.SaveSigningTimestamp(mark); err != nil {
+		f.Logger.Error("signing: cannot save the signing timestamp", "err", err)
+		return
+	}
+	f.tsSaved = mark
 }

@@ -2,11 +2,11 @@ package gcs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +29,11 @@ type LinkStats struct {
 	Undecodable  uint64 `json:"undecodable"`
 	Sent         uint64 `json:"sent"`
 	SendErrors   uint64 `json:"send_errors"`
+	// SendDropped counts frames dropped because a stream connection's write
+	// queue was full (a stalled TCP peer).
+	SendDropped uint64 `json:"send_dropped"`
+	// Connections is how many peers a stream link has now (tcp, tcps, serial).
+	Connections int `json:"connections"`
 }
 
 // inbound is one received frame on its way from a link's reader to the fleet loop.
@@ -39,143 +44,175 @@ type inbound struct {
 	msg   message.Message // nil when the message id is not in the dialect
 }
 
-// udpReadBuffer is the socket receive buffer: the default (~208 KiB) overflows
-// above ~80 k datagrams/s, 4 MiB took 230-240 k/s without loss (BRIEF.md).
-const udpReadBuffer = 4 << 20
+// transport is one kind of MAVLink connection (link_udp.go, link_tcp.go …);
+// the link core (this file) frames, decodes and counts for all of them.
+type transport interface {
+	// run reads until the transport is closed or ctx ends, passing each read
+	// to l.receive with a scanner of its own per connection.
+	run(ctx context.Context, l *link)
+	// write sends one frame to a peer (multi-peer transports) or to the one
+	// connection; it must not block for long: stream transports queue.
+	write(b []byte, to netip.AddrPort) error
+	close()
+	localAddr() net.Addr
+	// multiPeer transports (UDP listen, TCP server) answer whoever they heard;
+	// the others have one far end, addressed with the zero AddrPort.
+	multiPeer() bool
+	connections() int
+}
 
-// link is one MAVLink transport. Its reader goroutine owns the scanner; the
-// fleet loop owns sending.
+// link is one MAVLink transport with its counters.
 type link struct {
 	index int
 	url   string
-	// listen is true for a UDP server: it answers whoever it heard from.
-	listen bool
-	conn   *net.UDPConn
+	tr    transport
+	now   func() time.Time
+	out   chan<- inbound
 
-	frames, bytes, unknown, garbage, badSum, trunc, undecodable, sent, sendErr atomic.Uint64
+	frames, bytes, unknown, garbage, badSum, trunc, undecodable, sent, sendErr, sendDropped atomic.Uint64
 }
 
-// ParseLinkURL checks a link URL. Supported:
+// linkSpec is a parsed link URL.
+type linkSpec struct {
+	scheme string
+	addr   string // HOST:PORT, or the device path for serial
+	baud   int
+}
+
+// ParseLinkURL checks a link URL and returns its scheme and address. Supported:
 //
-//	udp://HOST:PORT   listen for vehicles on a UDP port (answers each sender)
-//	udpc://HOST:PORT  send to a vehicle (or router) at a UDP address
+//	udp://HOST:PORT            listen for vehicles on a UDP port (answers each sender)
+//	udpc://HOST:PORT           send to a vehicle (or router) at a UDP address
+//	tcp://HOST:PORT            connect to a vehicle or router's TCP server (reconnects)
+//	tcps://HOST:PORT           TCP server: vehicles or routers connect to it
+//	serial:///dev/ttyUSB0?baud=57600   a serial port (baud defaults to 57600)
 func ParseLinkURL(s string) (scheme, addr string, err error) {
+	sp, err := parseLinkSpec(s)
+	return sp.scheme, sp.addr, err
+}
+
+func parseLinkSpec(s string) (linkSpec, error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", "", fmt.Errorf("link %q: %w", s, err)
+		return linkSpec{}, fmt.Errorf("link %q: %w", s, err)
 	}
+	sp := linkSpec{scheme: u.Scheme}
 	switch u.Scheme {
-	case "udp", "udpc":
+	case "udp", "udpc", "tcp", "tcps":
+		if u.Host == "" || u.Port() == "" {
+			return sp, fmt.Errorf("link %q: needs HOST:PORT, e.g. %s://127.0.0.1:14550", s, u.Scheme)
+		}
+		sp.addr = u.Host
+	case "serial":
+		sp.addr = u.Path
+		if sp.addr == "" {
+			sp.addr = u.Opaque
+		}
+		if sp.addr == "" {
+			return sp, fmt.Errorf("link %q: needs a device, e.g. serial:///dev/ttyUSB0?baud=57600", s)
+		}
+		sp.baud = 57600
+		if b := u.Query().Get("baud"); b != "" {
+			sp.baud, err = strconv.Atoi(b)
+			if err != nil || sp.baud <= 0 {
+				return sp, fmt.Errorf("link %q: baud must be a positive number, got %q", s, b)
+			}
+		}
 	default:
-		return "", "", fmt.Errorf("link %q: unsupported scheme %q (use udp://HOST:PORT to listen or udpc://HOST:PORT to connect)", s, u.Scheme)
+		return sp, fmt.Errorf("link %q: unsupported scheme %q (use udp://HOST:PORT to listen, udpc://HOST:PORT to send to one address, tcp://HOST:PORT to connect, tcps://HOST:PORT to accept, serial:///dev/ttyUSB0?baud=57600)", s, u.Scheme)
 	}
-	if u.Host == "" || u.Port() == "" {
-		return "", "", fmt.Errorf("link %q: needs HOST:PORT, e.g. udp://0.0.0.0:14550", s)
-	}
-	return u.Scheme, u.Host, nil
+	return sp, nil
 }
 
-func openLink(index int, rawURL string) (*link, error) {
-	scheme, addr, err := ParseLinkURL(rawURL)
+func openLink(index int, rawURL string, now func() time.Time, out chan<- inbound) (*link, error) {
+	sp, err := parseLinkSpec(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	ua, err := net.ResolveUDPAddr("udp", addr)
+	l := &link{index: index, url: rawURL, now: now, out: out}
+	switch sp.scheme {
+	case "udp", "udpc":
+		l.tr, err = openUDP(sp)
+	case "tcp":
+		l.tr, err = openTCPClient(sp)
+	case "tcps":
+		l.tr, err = openTCPServer(sp)
+	case "serial":
+		l.tr, err = openSerial(sp)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("link %q: %w", rawURL, err)
 	}
-	l := &link{index: index, url: rawURL}
-	switch scheme {
-	case "udp":
-		l.listen = true
-		l.conn, err = net.ListenUDP("udp", ua)
-	case "udpc":
-		l.conn, err = net.DialUDP("udp", nil, ua)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("link %q: %w", rawURL, err)
-	}
-	_ = l.conn.SetReadBuffer(udpReadBuffer) // best effort: the kernel may cap it
 	return l, nil
 }
 
 // LocalAddr is the link's bound address (useful with port 0 in tests).
-func (l *link) LocalAddr() net.Addr { return l.conn.LocalAddr() }
+func (l *link) LocalAddr() net.Addr { return l.tr.localAddr() }
+
+func (l *link) multiPeer() bool { return l.tr.multiPeer() }
 
 func (l *link) stats() LinkStats {
 	return LinkStats{
 		URL: l.url, Frames: l.frames.Load(), Bytes: l.bytes.Load(), Unknown: l.unknown.Load(),
 		GarbageBytes: l.garbage.Load(), BadChecksum: l.badSum.Load(), Truncated: l.trunc.Load(),
 		Undecodable: l.undecodable.Load(), Sent: l.sent.Load(), SendErrors: l.sendErr.Load(),
+		SendDropped: l.sendDropped.Load(), Connections: l.tr.connections(),
 	}
 }
 
-// read receives datagrams until the connection is closed, handing each frame to out.
-func (l *link) read(ctx context.Context, now func() time.Time, out chan<- inbound) {
-	sc := mavwire.Scanner{Dialect: dialect.ReadWriter}
-	buf := make([]byte, 65536)
-	for {
-		n, from, err := l.conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
-				return
-			}
-			// A UDP read error (e.g. ICMP port unreachable on a client link) is transient.
-			continue
-		}
-		t := now()
-		prev := sc.Stats
-		stop := false
-		sc.Datagram(buf[:n], func(f mavwire.Frame) {
-			if stop {
-				return
-			}
-			in := inbound{link: l, from: from, frame: telemetry.Frame{
-				Time: t, Link: uint16(l.index), SystemID: f.SystemID, ComponentID: f.ComponentID,
-				MessageID: f.MessageID, Raw: append([]byte(nil), f.Raw...),
-			}}
-			if f.Known {
-				msg, err := f.Decode(dialect.ReadWriter)
-				if err != nil {
-					l.undecodable.Add(1)
-				} else {
-					in.msg = msg
-				}
-			}
-			select {
-			case out <- in:
-			case <-ctx.Done():
-				stop = true
-			}
-		})
-		l.frames.Add(sc.Stats.Frames - prev.Frames)
-		l.bytes.Add(sc.Stats.Bytes - prev.Bytes)
-		l.unknown.Add(sc.Stats.Unknown - prev.Unknown)
-		l.garbage.Add(sc.Stats.GarbageBytes - prev.GarbageBytes)
-		l.badSum.Add(sc.Stats.BadChecksum - prev.BadChecksum)
-		l.trunc.Add(sc.Stats.Truncated - prev.Truncated)
+// receive scans one read (a datagram, or the next bytes of a stream) and hands
+// each frame to the fleet loop. It reports false when ctx ended.
+func (l *link) receive(ctx context.Context, sc *mavwire.Scanner, data []byte, from netip.AddrPort, stream bool) bool {
+	t := l.now()
+	prev := sc.Stats
+	stop := false
+	fn := func(f mavwire.Frame) {
 		if stop {
 			return
 		}
+		in := inbound{link: l, from: from, frame: telemetry.Frame{
+			Time: t, Link: uint16(l.index), SystemID: f.SystemID, ComponentID: f.ComponentID,
+			MessageID: f.MessageID, Raw: append([]byte(nil), f.Raw...),
+		}}
+		if f.Known {
+			msg, err := f.Decode(dialect.ReadWriter)
+			if err != nil {
+				l.undecodable.Add(1)
+			} else {
+				in.msg = msg
+			}
+		}
+		select {
+		case l.out <- in:
+		case <-ctx.Done():
+			stop = true
+		}
 	}
+	if stream {
+		sc.Stream(data, fn)
+	} else {
+		sc.Datagram(data, fn)
+	}
+	l.frames.Add(sc.Stats.Frames - prev.Frames)
+	l.bytes.Add(sc.Stats.Bytes - prev.Bytes)
+	l.unknown.Add(sc.Stats.Unknown - prev.Unknown)
+	l.garbage.Add(sc.Stats.GarbageBytes - prev.GarbageBytes)
+	l.badSum.Add(sc.Stats.BadChecksum - prev.BadChecksum)
+	l.trunc.Add(sc.Stats.Truncated - prev.Truncated)
+	return !stop
 }
 
-// send writes one frame to a peer (listening links) or to the connected address.
+// send writes one frame and counts the outcome.
 func (l *link) send(b []byte, to netip.AddrPort) {
-	var err error
-	if l.listen {
-		if !to.IsValid() {
-			return
+	if err := l.tr.write(b, to); err != nil {
+		if err == errQueueFull {
+			l.sendDropped.Add(1)
+		} else {
+			l.sendErr.Add(1)
 		}
-		_, err = l.conn.WriteToUDPAddrPort(b, to)
-	} else {
-		_, err = l.conn.Write(b)
-	}
-	if err != nil {
-		l.sendErr.Add(1)
 		return
 	}
 	l.sent.Add(1)
 }
 
-func (l *link) close() { l.conn.Close() }
+func (l *link) close() { l.tr.close() }

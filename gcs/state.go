@@ -4,12 +4,15 @@
 package gcs
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
+	"github.com/borderwatch/borderwatch/gcs/dialect/borderwatch"
 	"github.com/borderwatch/borderwatch/telemetry"
 )
 
@@ -44,6 +47,70 @@ type VehicleState struct {
 	LastHeard time.Time `json:"last_heard"`
 	// Time of the message that last changed this snapshot (receive or replay time).
 	Time time.Time `json:"time"`
+
+	// GPSFix is GPS_RAW_INT's fix type by name: "none", "no_fix", "2d", "3d", "dgps", "rtk_float", "rtk_fixed".
+	GPSFix     string `json:"gps_fix"`
+	Satellites int    `json:"satellites"` // -1 when unknown
+	// LandedState is EXTENDED_SYS_STATE's: "unknown", "on_ground", "in_air", "takeoff", "landing".
+	LandedState string `json:"landed_state"`
+	// Home is HOME_POSITION (altitude AMSL), nil until the vehicle sent it.
+	Home *Home `json:"home,omitempty"`
+	// MissionTotal is MISSION_CURRENT's item count (0 when not sent);
+	// MissionReached the last MISSION_ITEM_REACHED (-1 before any).
+	MissionTotal   int `json:"mission_total"`
+	MissionReached int `json:"mission_reached"`
+	// Fence from FENCE_STATUS: whether it is breached now, how often it was.
+	FenceBreached    bool   `json:"fence_breached"`
+	FenceBreachCount int    `json:"fence_breach_count"`
+	FenceBreachType  string `json:"fence_breach_type,omitempty"`
+	// StatusTexts are the vehicle's latest STATUSTEXTs, newest last.
+	StatusTexts []StatusTextEntry `json:"status_texts,omitempty"`
+	// PreArm is "ok" or "failing" from SYS_STATUS's pre-arm check bit, "unknown" before.
+	PreArm string `json:"prearm"`
+	// Signed is true while the vehicle's frames arrive signed with its key.
+	Signed bool `json:"signed"`
+	// Link holds the vehicle's own link statistics (filled in by the fleet).
+	Link VehicleLinkStats `json:"link_stats"`
+
+	text pendingText // a chunked STATUSTEXT being reassembled
+}
+
+// Home is the vehicle's home position.
+type Home struct {
+	Lat  float64 `json:"lat"`
+	Lon  float64 `json:"lon"`
+	AltM float64 `json:"alt_m"` // AMSL
+}
+
+// StatusTextEntry is one STATUSTEXT.
+type StatusTextEntry struct {
+	Time     time.Time `json:"time"`
+	Severity int       `json:"severity"` // MAV_SEVERITY: 0 emergency … 7 debug
+	Text     string    `json:"text"`
+}
+
+// VehicleLinkStats are one vehicle's link counters.
+type VehicleLinkStats struct {
+	Link   int    `json:"link"` // index of the link it was last heard on
+	Frames uint64 `json:"frames"`
+	Bytes  uint64 `json:"bytes"`
+	// Lost frames, from gaps in the per-component sequence numbers.
+	Lost    uint64  `json:"lost"`
+	LossPct float64 `json:"loss_pct"`
+	// RTTMs is the smoothed round trip from TIMESYNC or command ACKs, 0 before any.
+	RTTMs float64 `json:"rtt_ms"`
+	// SigningRejected counts frames refused by signature checks (unsigned,
+	// wrong key, replayed) once the vehicle has a key.
+	SigningRejected uint64 `json:"signing_rejected"`
+}
+
+// statusTextsKept bounds StatusTexts.
+const statusTextsKept = 10
+
+type pendingText struct {
+	id   uint16
+	sev  common.MAV_SEVERITY
+	text string
 }
 
 // Kind implements telemetry.Message.
@@ -54,20 +121,49 @@ func (s VehicleState) Vehicle() uint8 { return s.SysID }
 
 // NewVehicleState is the state of a vehicle heard for the first time.
 func NewVehicleState(sysid uint8) VehicleState {
-	return VehicleState{ID: sysid, SysID: sysid, BatteryPct: -1, Autopilot: "generic", Mode: "unknown"}
+	return VehicleState{ID: sysid, SysID: sysid, BatteryPct: -1, Autopilot: "generic", Mode: "unknown",
+		GPSFix: "none", Satellites: -1, LandedState: "unknown", MissionReached: -1, PreArm: "unknown"}
 }
 
 // Apply folds one message from the vehicle into the state and reports whether
 // anything a client would see changed. It is the one decode path that live
 // telemetry and replay share: it does no I/O and keeps no clock of its own.
 func (s *VehicleState) Apply(msg message.Message, t time.Time) bool {
+	return s.Update(msg, 0, t, nil)
+}
+
+// lowBatteryPct is where a low_battery alert fires (once per crossing).
+const lowBatteryPct = 20
+
+// Update is Apply that also reports the typed events the message implies
+// (mode and arm changes, status texts, mission progress, fence breaches, low
+// battery, detections) through emit, which may be nil. compid is the sending
+// component: a camera's detections belong to its vehicle.
+func (s *VehicleState) Update(msg message.Message, compid uint8, t time.Time, emit func(telemetry.Event)) bool {
+	if emit == nil {
+		emit = func(telemetry.Event) {}
+	}
+	h := telemetry.EventHeader{Time: t, SystemID: s.SysID}
 	switch m := msg.(type) {
 	case *common.MessageHeartbeat:
+		mode := ModeName(m.Autopilot, m.Type, m.BaseMode, m.CustomMode)
+		armed := m.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
+		known := s.Autopilot != "generic" || s.VehicleType != ""
+		if known && mode != s.Mode {
+			emit(telemetry.ModeChange{EventHeader: h, From: s.Mode, To: mode})
+		}
+		if known && armed != s.Armed {
+			emit(telemetry.ArmChange{EventHeader: h, Armed: armed})
+		}
+		if s.Mode == mode && s.Armed == armed && s.CustomMode == m.CustomMode && known &&
+			s.SystemStatus == systemStatusName(m.SystemStatus) && s.VehicleType == vehicleTypeName(m.Type) {
+			return false // a heartbeat that changes nothing is not worth a snapshot
+		}
 		s.Autopilot = autopilotName(m.Autopilot)
 		s.VehicleType = vehicleTypeName(m.Type)
 		s.CustomMode = m.CustomMode
-		s.Mode = ModeName(m.Autopilot, m.Type, m.BaseMode, m.CustomMode)
-		s.Armed = m.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
+		s.Mode = mode
+		s.Armed = armed
 		s.SystemStatus = systemStatusName(m.SystemStatus)
 	case *common.MessageGlobalPositionInt:
 		s.Lat = float64(m.Lat) / 1e7
@@ -84,17 +180,210 @@ func (s *VehicleState) Apply(msg message.Message, t time.Time) bool {
 		s.RollDeg = float64(m.Roll) * 180 / math.Pi
 		s.PitchDeg = float64(m.Pitch) * 180 / math.Pi
 	case *common.MessageSysStatus:
-		s.BatteryPct = int(m.BatteryRemaining)
+		s.setBattery(int(m.BatteryRemaining), h, emit)
 		if m.VoltageBattery != math.MaxUint16 {
 			s.BatteryVoltage = float64(m.VoltageBattery) / 1000
 		}
+		const prearm = common.MAV_SYS_STATUS_PREARM_CHECK
+		if m.OnboardControlSensorsPresent&prearm != 0 {
+			if m.OnboardControlSensorsHealth&prearm != 0 {
+				s.PreArm = "ok"
+			} else {
+				s.PreArm = "failing"
+			}
+		}
+	case *common.MessageBatteryStatus:
+		if m.Id != 0 {
+			return false // the first battery speaks for the vehicle
+		}
+		if m.BatteryRemaining >= 0 {
+			s.setBattery(int(m.BatteryRemaining), h, emit)
+		}
+		var mv float64
+		for _, c := range m.Voltages {
+			if c != math.MaxUint16 {
+				mv += float64(c)
+			}
+		}
+		if mv > 0 {
+			s.BatteryVoltage = mv / 1000
+		}
 	case *common.MessageMissionCurrent:
+		if int(m.Seq) != s.MissionSeq {
+			emit(telemetry.MissionProgress{EventHeader: h, Seq: int(m.Seq)})
+		}
+		if int(m.Seq) == s.MissionSeq && int(m.Total) == s.MissionTotal {
+			return false
+		}
 		s.MissionSeq = int(m.Seq)
+		s.MissionTotal = int(m.Total)
+	case *common.MessageMissionItemReached:
+		s.MissionReached = int(m.Seq)
+		emit(telemetry.MissionProgress{EventHeader: h, Seq: int(m.Seq), Reached: true})
+	case *common.MessageGpsRawInt:
+		fix, sats := gpsFixName(m.FixType), int(m.SatellitesVisible)
+		if m.SatellitesVisible == math.MaxUint8 {
+			sats = -1
+		}
+		if fix == s.GPSFix && sats == s.Satellites {
+			return false
+		}
+		s.GPSFix, s.Satellites = fix, sats
+	case *common.MessageExtendedSysState:
+		ls := landedStateName(m.LandedState)
+		if ls == s.LandedState {
+			return false
+		}
+		s.LandedState = ls
+	case *common.MessageHomePosition:
+		s.Home = &Home{Lat: float64(m.Latitude) / 1e7, Lon: float64(m.Longitude) / 1e7, AltM: float64(m.Altitude) / 1000}
+	case *common.MessageFenceStatus:
+		breached := m.BreachStatus != 0
+		if breached && !s.FenceBreached {
+			emit(telemetry.Alert{EventHeader: h, Type: telemetry.AlertFenceBreach, Severity: telemetry.SeverityCritical,
+				Text: "fence breached (" + fenceBreachName(m.BreachType) + ")"})
+		}
+		s.FenceBreached, s.FenceBreachCount = breached, int(m.BreachCount)
+		s.FenceBreachType = ""
+		if breached {
+			s.FenceBreachType = fenceBreachName(m.BreachType)
+		}
+	case *common.MessageStatustext:
+		return s.statusText(m, t, h, emit)
+	case *borderwatch.MessageDetection:
+		emit(telemetry.Detection{EventHeader: h, TrackID: m.TrackId, Class: targetClassName(m.TargetClass),
+			ConfidencePct: int(min(m.Confidence, 100)), Lat: float64(m.Lat) / 1e7, Lon: float64(m.Lon) / 1e7,
+			AltM: float64(m.Alt), RangeM: float64(m.Range), Sensor: sensorName(m.Sensor), ComponentID: compid})
+		return false
+	case *common.MessageCameraTrackingGeoStatus:
+		if m.TrackingStatus&common.CAMERA_TRACKING_STATUS_FLAGS_ACTIVE == 0 {
+			return false
+		}
+		emit(telemetry.Detection{EventHeader: h, TrackID: uint32(m.CameraDeviceId), Class: "unknown",
+			Lat: float64(m.Lat) / 1e7, Lon: float64(m.Lon) / 1e7, AltM: float64(m.Alt), RangeM: nanZero(m.Dist),
+			Sensor: "eo", ComponentID: compid})
+		return false
 	default:
 		return false
 	}
 	s.Time = t
 	return true
+}
+
+func nanZero(v float32) float64 {
+	if v != v {
+		return 0
+	}
+	return float64(v)
+}
+
+func (s *VehicleState) setBattery(pct int, h telemetry.EventHeader, emit func(telemetry.Event)) {
+	if pct >= 0 && pct < lowBatteryPct && (s.BatteryPct < 0 || s.BatteryPct >= lowBatteryPct) {
+		emit(telemetry.Alert{EventHeader: h, Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityWarning,
+			Text: fmt.Sprintf("battery at %d %%", pct)})
+	}
+	s.BatteryPct = pct
+}
+
+// statusText handles STATUSTEXT, reassembling chunked texts (id != 0: chunks
+// of 50 characters, the last one shorter).
+func (s *VehicleState) statusText(m *common.MessageStatustext, t time.Time, h telemetry.EventHeader, emit func(telemetry.Event)) bool {
+	text := strings.TrimRight(m.Text, "\x00")
+	if m.Id != 0 {
+		if s.text.id != m.Id {
+			s.text = pendingText{id: m.Id, sev: m.Severity}
+		}
+		s.text.text += text
+		if len(m.Text) >= 50 && len(text) == 50 && len(s.text.text) < 50*255 {
+			return false // more chunks follow
+		}
+		text, s.text = s.text.text, pendingText{}
+	}
+	sev := telemetry.Severity(m.Severity)
+	emit(telemetry.StatusText{EventHeader: h, Severity: sev, Text: text})
+	if sev <= telemetry.SeverityCritical {
+		emit(telemetry.Alert{EventHeader: h, Type: telemetry.AlertStatusText, Severity: sev, Text: text})
+	}
+	// Copy on write: snapshots handed out share the old slice.
+	n := min(len(s.StatusTexts), statusTextsKept-1)
+	texts := make([]StatusTextEntry, 0, n+1)
+	texts = append(texts, s.StatusTexts[len(s.StatusTexts)-n:]...)
+	s.StatusTexts = append(texts, StatusTextEntry{Time: t, Severity: int(m.Severity), Text: text})
+	if strings.HasPrefix(text, "PreArm:") {
+		s.PreArm = "failing"
+	}
+	s.Time = t
+	return true
+}
+
+func gpsFixName(f common.GPS_FIX_TYPE) string {
+	switch f {
+	case common.GPS_FIX_TYPE_NO_GPS:
+		return "none"
+	case common.GPS_FIX_TYPE_NO_FIX:
+		return "no_fix"
+	case common.GPS_FIX_TYPE_2D_FIX:
+		return "2d"
+	case common.GPS_FIX_TYPE_3D_FIX:
+		return "3d"
+	case common.GPS_FIX_TYPE_DGPS:
+		return "dgps"
+	case common.GPS_FIX_TYPE_RTK_FLOAT:
+		return "rtk_float"
+	case common.GPS_FIX_TYPE_RTK_FIXED:
+		return "rtk_fixed"
+	}
+	return "other"
+}
+
+func landedStateName(l common.MAV_LANDED_STATE) string {
+	switch l {
+	case common.MAV_LANDED_STATE_ON_GROUND:
+		return "on_ground"
+	case common.MAV_LANDED_STATE_IN_AIR:
+		return "in_air"
+	case common.MAV_LANDED_STATE_TAKEOFF:
+		return "takeoff"
+	case common.MAV_LANDED_STATE_LANDING:
+		return "landing"
+	}
+	return "unknown"
+}
+
+func fenceBreachName(b common.FENCE_BREACH) string {
+	switch b {
+	case common.FENCE_BREACH_MINALT:
+		return "min_alt"
+	case common.FENCE_BREACH_MAXALT:
+		return "max_alt"
+	case common.FENCE_BREACH_BOUNDARY:
+		return "boundary"
+	}
+	return "unknown"
+}
+
+func targetClassName(c borderwatch.BW_TARGET_CLASS) string {
+	switch c {
+	case borderwatch.BW_TARGET_CLASS_PERSON:
+		return "person"
+	case borderwatch.BW_TARGET_CLASS_VEHICLE:
+		return "vehicle"
+	case borderwatch.BW_TARGET_CLASS_BOAT:
+		return "boat"
+	case borderwatch.BW_TARGET_CLASS_ANIMAL:
+		return "animal"
+	}
+	return "unknown"
+}
+
+func sensorName(s borderwatch.BW_SENSOR) string {
+	switch s {
+	case borderwatch.BW_SENSOR_IR:
+		return "ir"
+	case borderwatch.BW_SENSOR_RADAR:
+		return "radar"
+	}
+	return "eo"
 }
 
 func autopilotName(a common.MAV_AUTOPILOT) string {

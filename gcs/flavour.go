@@ -1,0 +1,134 @@
+package gcs
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// Flavour is the autopilot family a vehicle runs, chosen from its HEARTBEAT.
+// It decides the protocol quirks: home at mission seq 0, parameter value
+// encoding and the mode table.
+type Flavour uint8
+
+// Flavours.
+const (
+	FlavourGeneric Flavour = iota
+	FlavourArduPilot
+	FlavourPX4
+)
+
+func (f Flavour) String() string {
+	switch f {
+	case FlavourArduPilot:
+		return "ardupilot"
+	case FlavourPX4:
+		return "px4"
+	}
+	return "generic"
+}
+
+func flavourOf(ap common.MAV_AUTOPILOT) Flavour {
+	switch ap {
+	case common.MAV_AUTOPILOT_ARDUPILOTMEGA:
+		return FlavourArduPilot
+	case common.MAV_AUTOPILOT_PX4:
+		return FlavourPX4
+	}
+	return FlavourGeneric
+}
+
+// homeAtSeq0 says whether the vehicle keeps home as mission item 0 (ArduPilot
+// does, for the mission list only; fences and rally points have no home).
+func (f Flavour) homeAtSeq0(t uint8) bool {
+	return f == FlavourArduPilot && t == 0
+}
+
+// paramBytewise says whether integer parameters travel as their bit pattern in
+// PARAM_VALUE's float (PX4) rather than converted to a float (ArduPilot).
+func (f Flavour) paramBytewise() bool { return f == FlavourPX4 }
+
+// modeNumbers finds the DO_SET_MODE parameters for a mode name: for ArduPilot
+// param2 is the custom mode; for PX4 param2 is the main mode and param3 the
+// sub mode (custom_mode = main<<16 | sub<<24).
+func modeNumbers(f Flavour, vehicleType string, name string) (p2, p3 float64, err error) {
+	name = strings.ToUpper(strings.TrimSpace(name))
+	switch f {
+	case FlavourArduPilot:
+		table := arduCopterModes
+		if vehicleType == "fixed_wing" {
+			table = arduPlaneModes
+		}
+		for n, s := range table {
+			if s == name {
+				return float64(n), 0, nil
+			}
+		}
+	case FlavourPX4:
+		for n, s := range px4AutoSubModes {
+			if s == name {
+				return 4, float64(n), nil
+			}
+		}
+		for n, s := range px4MainModes {
+			if s == name {
+				return float64(n), 0, nil
+			}
+		}
+	default:
+		return 0, 0, fmt.Errorf("%w: set mode %q: the vehicle's autopilot is neither ArduPilot nor PX4, so its mode numbers are unknown", ErrUnsupported, name)
+	}
+	return 0, 0, fmt.Errorf("%w: no mode %q for a %s %s (try one of %s)", ErrBadInput, name, f, vehicleType, strings.Join(modeList(f, vehicleType), ", "))
+}
+
+func modeList(f Flavour, vehicleType string) []string {
+	var out []string
+	switch f {
+	case FlavourArduPilot:
+		table := arduCopterModes
+		if vehicleType == "fixed_wing" {
+			table = arduPlaneModes
+		}
+		for _, s := range table {
+			out = append(out, s)
+		}
+	case FlavourPX4:
+		for _, s := range px4MainModes {
+			out = append(out, s)
+		}
+		for _, s := range px4AutoSubModes {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Parameter value encoding. PARAM_VALUE carries a float32; ArduPilot converts
+// integers to it, PX4 copies their bits into it.
+func encodeParam(f Flavour, v float64, t common.MAV_PARAM_TYPE) float32 {
+	if !f.paramBytewise() {
+		return float32(v)
+	}
+	switch t {
+	case common.MAV_PARAM_TYPE_UINT8, common.MAV_PARAM_TYPE_UINT16, common.MAV_PARAM_TYPE_UINT32:
+		return math.Float32frombits(uint32(v))
+	case common.MAV_PARAM_TYPE_INT8, common.MAV_PARAM_TYPE_INT16, common.MAV_PARAM_TYPE_INT32:
+		return math.Float32frombits(uint32(int32(v)))
+	}
+	return float32(v)
+}
+
+func decodeParam(f Flavour, v float32, t common.MAV_PARAM_TYPE) float64 {
+	if !f.paramBytewise() {
+		return float64(v)
+	}
+	switch t {
+	case common.MAV_PARAM_TYPE_UINT8, common.MAV_PARAM_TYPE_UINT16, common.MAV_PARAM_TYPE_UINT32:
+		return float64(math.Float32bits(v))
+	case common.MAV_PARAM_TYPE_INT8, common.MAV_PARAM_TYPE_INT16, common.MAV_PARAM_TYPE_INT32:
+		return float64(int32(math.Float32bits(v)))
+	}
+	return float64(v)
+}

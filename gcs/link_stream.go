@@ -1,0 +1,87 @@
+package gcs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/borderwatch/borderwatch/gcs/dialect"
+	"github.com/borderwatch/borderwatch/gcs/mavwire"
+)
+
+var (
+	errQueueFull = errors.New("write queue full")
+	errNoPeer    = errors.New("no connected peer")
+)
+
+// streamQueueLen bounds a stream connection's pending frames: a peer that
+// stops reading loses frames (counted) instead of stalling the fleet.
+const streamQueueLen = 256
+
+// streamConn is one byte-stream connection (a TCP connection or a serial
+// port) with a bounded write queue drained by its own goroutine, so that a
+// stalled peer never blocks the sender.
+type streamConn struct {
+	rw     io.ReadWriteCloser
+	queue  chan []byte
+	closed atomic.Bool
+	done   chan struct{}
+}
+
+func newStreamConn(rw io.ReadWriteCloser) *streamConn {
+	c := &streamConn{rw: rw, queue: make(chan []byte, streamQueueLen), done: make(chan struct{})}
+	go c.writeLoop()
+	return c
+}
+
+func (c *streamConn) writeLoop() {
+	for {
+		select {
+		case b := <-c.queue:
+			if _, err := c.rw.Write(b); err != nil {
+				c.close()
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// enqueue copies b (the caller reuses its buffer) onto the write queue.
+func (c *streamConn) enqueue(b []byte) error {
+	if c.closed.Load() {
+		return errNoPeer
+	}
+	select {
+	case c.queue <- append([]byte(nil), b...):
+		return nil
+	default:
+		return errQueueFull
+	}
+}
+
+// readLoop scans the stream until it fails; garbage between frames (an
+// autopilot's boot banner) is skipped and counted by the scanner.
+func (c *streamConn) readLoop(ctx context.Context, l *link, from netip.AddrPort) {
+	sc := mavwire.Scanner{Dialect: dialect.ReadWriter}
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.rw.Read(buf)
+		if n > 0 && !l.receive(ctx, &sc, buf[:n], from, true) {
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (c *streamConn) close() {
+	if c.closed.CompareAndSwap(false, true) {
+		close(c.done)
+		c.rw.Close()
+	}
+}

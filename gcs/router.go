@@ -1,0 +1,114 @@
+package gcs
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/message"
+
+	"github.com/borderwatch/borderwatch/gcs/dialect"
+	"github.com/borderwatch/borderwatch/gcs/mavwire"
+)
+
+// route is where a vehicle was last heard: replies go there.
+type route struct {
+	link *link
+	to   netip.AddrPort
+}
+
+// router encodes and sends the GCS's frames. It is shared by the fleet loop
+// and by sessions running in callers' goroutines, so its small state sits
+// behind one mutex (a leaf: nothing else is locked while it is held). The
+// loop updates routes only when a vehicle moves to another link or address.
+type router struct {
+	mu     sync.Mutex
+	routes map[uint8]route
+	keys   map[uint8]*[32]byte
+	enc    mavwire.Encoder
+	signer mavwire.Signer
+	buf    []byte
+	now    func() time.Time
+	ts     uint64 // last signing timestamp used
+}
+
+func (r *router) init(sysid uint8, now func() time.Time) {
+	r.routes = map[uint8]route{}
+	r.keys = map[uint8]*[32]byte{}
+	r.now = now
+	r.enc = mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: sysid, ComponentID: DefaultComponentID}
+	r.signer.Timestamp = r.nextTimestamp
+}
+
+func (r *router) setRoute(sysid uint8, rt route) {
+	r.mu.Lock()
+	r.routes[sysid] = rt
+	r.mu.Unlock()
+}
+
+func (r *router) setKey(sysid uint8, key *[32]byte) {
+	r.mu.Lock()
+	if key == nil {
+		delete(r.keys, sysid)
+	} else {
+		r.keys[sysid] = key
+	}
+	r.mu.Unlock()
+}
+
+// setTimestampFloor makes every later timestamp larger than ts (the mark
+// persisted before a restart).
+func (r *router) setTimestampFloor(ts uint64) {
+	r.mu.Lock()
+	r.ts = max(r.ts, ts)
+	r.mu.Unlock()
+}
+
+// nextTimestamp is the signing timestamp for one frame: the clock in 10 µs
+// units, but always above the previous one. Called with r.mu held.
+func (r *router) nextTimestamp() uint64 {
+	r.ts = max(r.ts+1, signingTimestamp(r.now()))
+	return r.ts
+}
+
+func (r *router) currentTimestamp() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return max(r.ts, signingTimestamp(r.now()))
+}
+
+// send encodes m for vehicle sysid (signed with its key, if it has one) and
+// sends it on the link the vehicle was last heard on.
+func (r *router) send(sysid uint8, m message.Message) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rt, ok := r.routes[sysid]
+	if !ok {
+		return false
+	}
+	return r.sendLocked(rt.link, rt.to, sysid, m)
+}
+
+// sendOn sends m to one peer of one link, signed with the key of vehicle
+// sysid (0: unsigned).
+func (r *router) sendOn(l *link, to netip.AddrPort, sysid uint8, m message.Message) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sendLocked(l, to, sysid, m)
+}
+
+func (r *router) sendLocked(l *link, to netip.AddrPort, sysid uint8, m message.Message) bool {
+	r.enc.Signer = nil
+	if key := r.keys[sysid]; key != nil && sysid != 0 {
+		r.signer.Key = *key
+		r.enc.Signer = &r.signer
+	}
+	var err error
+	r.buf, err = r.enc.Encode(r.buf[:0], m)
+	r.enc.Signer = nil
+	if err != nil {
+		return false
+	}
+	l.send(r.buf, to)
+	return true
+}

@@ -1,0 +1,102 @@
+package gcs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// SetupSigning provisions a 32-byte signing key on a vehicle with
+// SETUP_SIGNING (do it over a trusted link: the key travels in clear), keeps
+// it in the SigningStore, and from then on signs every frame to the vehicle
+// and refuses its frames unless they are signed with that key. It returns once
+// a correctly signed frame has arrived from the vehicle.
+func (f *Fleet) SetupSigning(ctx context.Context, sysid uint8, key [32]byte) error {
+	if f.SigningStore == nil {
+		return fmt.Errorf("%w: no signing store configured: keys could not survive a restart", ErrSigning)
+	}
+	if key == ([32]byte{}) {
+		return fmt.Errorf("%w: an all-zero key disables signing; use DisableSigning", ErrBadInput)
+	}
+	tg, ib, err := f.attach(ctx, sysid)
+	if err != nil {
+		return err
+	}
+	f.detach(sysid, ib)
+	setup := &common.MessageSetupSigning{TargetSystem: sysid, TargetComponent: tg.compid, SecretKey: key,
+		InitialTimestamp: f.r.currentTimestamp()}
+	// Sent with the current state (unsigned, or the old key) before ours changes.
+	f.r.send(sysid, setup)
+	if err := f.SigningStore.SetSigningKey(sysid, key); err != nil {
+		return fmt.Errorf("%w: store the key of vehicle %d: %w (the vehicle may already use it; provision again)", ErrSigning, sysid, err)
+	}
+	if err := f.useKey(ctx, sysid, &key); err != nil {
+		return err
+	}
+	tm := defaultTiming(tg.rtt)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := f.Now().Add(tm.stall())
+	resend := f.Now().Add(tm.general())
+	for {
+		v, ok, err := f.Vehicle(ctx, sysid)
+		if err != nil {
+			return err
+		}
+		if ok && v.Signed {
+			return nil
+		}
+		now := f.Now()
+		if now.After(deadline) {
+			return fmt.Errorf("%w: %w: vehicle %d sent no frame signed with the new key within %s; its frames are now refused: check that it supports signing, provision again, or DisableSigning", ErrSigning, ErrTimeout, sysid, tm.stall())
+		}
+		if now.After(resend) {
+			setup.InitialTimestamp = f.r.currentTimestamp()
+			f.r.send(sysid, setup)
+			resend = now.Add(tm.general())
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: signing setup of vehicle %d (the key is stored and in use)", ErrCancelled, sysid)
+		}
+	}
+}
+
+// DisableSigning tells the vehicle to stop signing (SETUP_SIGNING with an
+// all-zero key, signed with the current key) and forgets its key.
+func (f *Fleet) DisableSigning(ctx context.Context, sysid uint8) error {
+	tg, ib, err := f.attach(ctx, sysid)
+	if err != nil {
+		return err
+	}
+	f.detach(sysid, ib)
+	for range 3 { // no ACK in the protocol: send it a few times
+		f.r.send(sysid, &common.MessageSetupSigning{TargetSystem: sysid, TargetComponent: tg.compid})
+	}
+	if f.SigningStore != nil {
+		if err := f.SigningStore.DeleteSigningKey(sysid); err != nil {
+			return fmt.Errorf("%w: forget the key of vehicle %d: %w", ErrSigning, sysid, err)
+		}
+	}
+	return f.useKey(ctx, sysid, nil)
+}
+
+// useKey switches the fleet's view of a vehicle's key (nil: unsigned).
+func (f *Fleet) useKey(ctx context.Context, sysid uint8, key *[32]byte) error {
+	f.r.setKey(sysid, key)
+	return f.do(ctx, func() {
+		var s *signedStreams
+		if key != nil {
+			s = &signedStreams{key: *key}
+		}
+		f.keys[sysid] = s
+		if v := f.vehicles[sysid]; v != nil {
+			v.sign = s
+			v.state.Signed = false
+			f.Hub.Publish(v.snapshot())
+		}
+	})
+}

@@ -1,0 +1,434 @@
+package gcs
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/bluenviron/gomavlib/v3/pkg/message"
+)
+
+// The mission protocol (mavlink.io/en/services/mission.html) is one engine for
+// the three lists, keyed by mission_type: MISSION, FENCE and RALLY differ only
+// in their items. Sessions here speak wire items (MISSION_ITEM_INT), including
+// ArduPilot's home at seq 0; transfers.go adds and strips home per flavour.
+
+// Progress reports a transfer's progress: done of total items.
+type Progress func(done, total int)
+
+func missionResultText(r common.MAV_MISSION_RESULT) string {
+	s := r.String()
+	return strings.ToLower(strings.TrimPrefix(s, "MAV_MISSION_"))
+}
+
+func typeName(t common.MAV_MISSION_TYPE) string {
+	switch t {
+	case common.MAV_MISSION_TYPE_MISSION:
+		return "mission"
+	case common.MAV_MISSION_TYPE_FENCE:
+		return "fence"
+	case common.MAV_MISSION_TYPE_RALLY:
+		return "rally"
+	}
+	return fmt.Sprintf("mission type %d", t)
+}
+
+// baseTransfer holds what every mission-protocol session shares.
+type baseTransfer struct {
+	send       sender
+	sys, comp  uint8
+	mtype      common.MAV_MISSION_TYPE
+	tm         timing
+	progress   Progress
+	due        time.Time
+	lastMoved  time.Time
+	done       bool
+	err        error
+	retries    int // resends, for statistics and tests
+	lastSentAt time.Time
+}
+
+func (b *baseTransfer) deadline() time.Time { return b.due }
+func (b *baseTransfer) finished() bool      { return b.done }
+func (b *baseTransfer) result() error       { return b.err }
+
+func (b *baseTransfer) finish(err error) {
+	b.done, b.err = true, err
+}
+
+func (b *baseTransfer) stalled(now time.Time) bool {
+	return now.Sub(b.lastMoved) >= b.tm.stall()
+}
+
+func (b *baseTransfer) ack(now time.Time, r common.MAV_MISSION_RESULT) {
+	b.send(&common.MessageMissionAck{TargetSystem: b.sys, TargetComponent: b.comp, Type: r, MissionType: b.mtype})
+}
+
+// uploadSession sends a list to the vehicle: MISSION_COUNT, then one item per
+// MISSION_REQUEST(_INT), until MISSION_ACK.
+type uploadSession struct {
+	baseTransfer
+	items   []*common.MessageMissionItemInt
+	flavour Flavour
+
+	requested   int // items 0..requested-1 have been asked for at least once
+	offset      int // 1 when seq 0 is ArduPilot's home: messages count plan items
+	lastSeq     int // the item last sent, -1 before any
+	waitingAck  bool
+	resentAfter bool // a timeout made us resend after the last item
+}
+
+func newUpload(send sender, sys, comp uint8, t common.MAV_MISSION_TYPE, items []*common.MessageMissionItemInt, f Flavour, tm timing, p Progress) *uploadSession {
+	u := &uploadSession{baseTransfer: baseTransfer{send: send, sys: sys, comp: comp, mtype: t, tm: tm, progress: p}, items: items, flavour: f, lastSeq: -1}
+	if f.homeAtSeq0(uint8(t)) {
+		u.offset = 1
+	}
+	return u
+}
+
+func (u *uploadSession) sendCount(now time.Time) {
+	u.send(&common.MessageMissionCount{TargetSystem: u.sys, TargetComponent: u.comp, Count: uint16(len(u.items)), MissionType: u.mtype})
+	u.lastSentAt = now
+	u.due = now.Add(u.tm.retry(u.retries))
+}
+
+func (u *uploadSession) start(now time.Time) {
+	u.lastMoved = now
+	u.sendCount(now)
+}
+
+func (u *uploadSession) sendItem(seq int, now time.Time) {
+	m := *u.items[seq]
+	m.TargetSystem, m.TargetComponent, m.MissionType, m.Seq = u.sys, u.comp, u.mtype, uint16(seq)
+	m.Current = 0
+	u.send(&m)
+	u.lastSeq = seq
+	u.lastSentAt = now
+	u.due = now.Add(u.tm.item())
+}
+
+// mixed wraps a failure that may have left the vehicle with part of the list.
+// ArduPilot cuts its old list at MISSION_COUNT and writes items as they come,
+// so any failure after the count is a mixed list; PX4 writes a new list atomically.
+func (u *uploadSession) mixed(err error) error {
+	if u.flavour == FlavourPX4 || u.requested == 0 && u.flavour != FlavourArduPilot {
+		return err
+	}
+	return fmt.Errorf("%w (%s upload ended after %d of %d items: re-upload or clear it): %w", ErrMixedMission, typeName(u.mtype), max(u.requested-u.offset, 0), len(u.items)-u.offset, err)
+}
+
+func (u *uploadSession) handle(msg message.Message, now time.Time) {
+	if u.done {
+		return
+	}
+	var seq int
+	switch m := msg.(type) {
+	case *common.MessageMissionRequestInt:
+		if m.MissionType != u.mtype {
+			return
+		}
+		seq = int(m.Seq)
+	case *common.MessageMissionRequest:
+		if m.MissionType != u.mtype {
+			return
+		}
+		seq = int(m.Seq)
+	case *common.MessageMissionAck:
+		if m.MissionType != u.mtype {
+			return
+		}
+		u.handleAck(m.Type, now)
+		return
+	default:
+		return
+	}
+	if seq >= len(u.items) {
+		return // a request for an item we never announced: stale or corrupt
+	}
+	if seq == u.lastSeq+1 && !u.lastSentAt.IsZero() && u.retries == 0 {
+		u.tm.sample(now.Sub(u.lastSentAt))
+	}
+	if seq >= u.requested {
+		u.requested = seq + 1
+		u.lastMoved = now
+		if u.progress != nil {
+			u.progress(seq, len(u.items))
+		}
+	}
+	u.sendItem(seq, now)
+	if seq == len(u.items)-1 {
+		u.waitingAck = true
+	}
+}
+
+func (u *uploadSession) handleAck(r common.MAV_MISSION_RESULT, now time.Time) {
+	switch {
+	case r == common.MAV_MISSION_ACCEPTED:
+		if u.requested < len(u.items) {
+			// An accept before every item was asked for is a stale ACK
+			// (a duplicate from an earlier transfer): keep going.
+			return
+		}
+		if u.progress != nil {
+			u.progress(len(u.items), len(u.items))
+		}
+		u.finish(nil)
+	case r == common.MAV_MISSION_INVALID_SEQUENCE:
+		// ArduPilot answers a duplicate or early item with this and keeps the
+		// transfer going (it re-requests what it needs): not an end.
+	case u.waitingAck && u.resentAfter:
+		// We resent the last item because the ACK was late; a vehicle that
+		// already finished refuses the stray item. The read-back decides.
+		u.finish(nil)
+	default:
+		u.finish(u.mixed(fmt.Errorf("%w %s item %d of %d: %s", ErrRejected, typeName(u.mtype), max(u.requested-u.offset, 0), len(u.items)-u.offset, missionResultText(r))))
+	}
+}
+
+func (u *uploadSession) timeout(now time.Time) {
+	if u.done {
+		return
+	}
+	if u.stalled(now) {
+		what := "did not ask for any item after MISSION_COUNT"
+		if u.requested > 0 {
+			what = fmt.Sprintf("stopped asking after item %d of %d", max(u.requested-u.offset, 0), len(u.items)-u.offset)
+		}
+		if u.waitingAck {
+			what = fmt.Sprintf("did not acknowledge the %d items", len(u.items)-u.offset)
+		}
+		u.finish(u.mixed(fmt.Errorf("%w: %s upload: the vehicle %s for %s", ErrTimeout, typeName(u.mtype), what, u.tm.stall())))
+		return
+	}
+	u.retries++
+	if u.lastSeq < 0 {
+		u.sendCount(now)
+		return
+	}
+	if u.waitingAck {
+		u.resentAfter = true
+	}
+	// The item may have been lost: send it again (a vehicle that got it
+	// re-requests or acknowledges).
+	u.sendItem(u.lastSeq, now)
+}
+
+func (u *uploadSession) abort(now time.Time) {
+	if u.done {
+		return
+	}
+	u.ack(now, common.MAV_MISSION_OPERATION_CANCELLED)
+	u.finish(u.mixed(fmt.Errorf("%w: %s upload stopped by the caller", ErrCancelled, typeName(u.mtype))))
+}
+
+// downloadSession reads a list: MISSION_REQUEST_LIST, MISSION_COUNT, then
+// MISSION_REQUEST_INT per item, then MISSION_ACK.
+type downloadSession struct {
+	baseTransfer
+	count int // -1 until MISSION_COUNT arrived
+	items []*common.MessageMissionItemInt
+}
+
+func newDownload(send sender, sys, comp uint8, t common.MAV_MISSION_TYPE, tm timing, p Progress) *downloadSession {
+	return &downloadSession{baseTransfer: baseTransfer{send: send, sys: sys, comp: comp, mtype: t, tm: tm, progress: p}, count: -1}
+}
+
+func (d *downloadSession) requestList(now time.Time) {
+	d.send(&common.MessageMissionRequestList{TargetSystem: d.sys, TargetComponent: d.comp, MissionType: d.mtype})
+	d.lastSentAt = now
+	d.due = now.Add(d.tm.retry(d.retries))
+}
+
+func (d *downloadSession) requestItem(now time.Time) {
+	d.send(&common.MessageMissionRequestInt{TargetSystem: d.sys, TargetComponent: d.comp, Seq: uint16(len(d.items)), MissionType: d.mtype})
+	d.lastSentAt = now
+	d.due = now.Add(d.tm.item())
+}
+
+func (d *downloadSession) start(now time.Time) {
+	d.lastMoved = now
+	d.requestList(now)
+}
+
+func (d *downloadSession) handle(msg message.Message, now time.Time) {
+	if d.done {
+		return
+	}
+	var it *common.MessageMissionItemInt
+	switch m := msg.(type) {
+	case *common.MessageMissionCount:
+		if m.MissionType != d.mtype || d.count >= 0 {
+			return
+		}
+		if d.retries == 0 {
+			d.tm.sample(now.Sub(d.lastSentAt))
+		}
+		d.count = int(m.Count)
+		d.items = make([]*common.MessageMissionItemInt, 0, d.count)
+		d.lastMoved = now
+		if d.count == 0 {
+			d.ack(now, common.MAV_MISSION_ACCEPTED)
+			d.finish(nil)
+			return
+		}
+		d.requestItem(now)
+		return
+	case *common.MessageMissionItemInt:
+		it = m
+	case *common.MessageMissionItem:
+		it = itemFromFloat(m)
+	case *common.MessageMissionAck:
+		if m.MissionType == d.mtype && m.Type != common.MAV_MISSION_ACCEPTED && d.count >= 0 {
+			d.finish(fmt.Errorf("%w %s download at item %d of %d: %s", ErrRejected, typeName(d.mtype), len(d.items), d.count, missionResultText(m.Type)))
+		}
+		return
+	default:
+		return
+	}
+	if it.MissionType != d.mtype || d.count < 0 || int(it.Seq) != len(d.items) {
+		return // duplicate, out of order or stale: the pending request still stands
+	}
+	cp := *it
+	d.items = append(d.items, &cp)
+	d.lastMoved = now
+	if d.progress != nil {
+		d.progress(len(d.items), d.count)
+	}
+	if len(d.items) == d.count {
+		d.ack(now, common.MAV_MISSION_ACCEPTED)
+		d.finish(nil)
+		return
+	}
+	d.requestItem(now)
+}
+
+func (d *downloadSession) timeout(now time.Time) {
+	if d.done {
+		return
+	}
+	if d.stalled(now) {
+		what := "did not send MISSION_COUNT"
+		if d.count >= 0 {
+			what = fmt.Sprintf("stopped sending after item %d of %d", len(d.items), d.count)
+		}
+		d.finish(fmt.Errorf("%w: %s download: the vehicle %s for %s", ErrTimeout, typeName(d.mtype), what, d.tm.stall()))
+		return
+	}
+	d.retries++
+	if d.count < 0 {
+		d.requestList(now)
+		return
+	}
+	d.requestItem(now)
+}
+
+func (d *downloadSession) abort(now time.Time) {
+	if d.done {
+		return
+	}
+	if d.count >= 0 {
+		d.ack(now, common.MAV_MISSION_OPERATION_CANCELLED)
+	}
+	d.finish(fmt.Errorf("%w: %s download stopped by the caller", ErrCancelled, typeName(d.mtype)))
+}
+
+// clearSession empties a list: MISSION_CLEAR_ALL, MISSION_ACK.
+type clearSession struct{ baseTransfer }
+
+func newClear(send sender, sys, comp uint8, t common.MAV_MISSION_TYPE, tm timing) *clearSession {
+	return &clearSession{baseTransfer{send: send, sys: sys, comp: comp, mtype: t, tm: tm}}
+}
+
+func (c *clearSession) start(now time.Time) {
+	c.lastMoved = now
+	c.sendClear(now)
+}
+
+func (c *clearSession) sendClear(now time.Time) {
+	c.send(&common.MessageMissionClearAll{TargetSystem: c.sys, TargetComponent: c.comp, MissionType: c.mtype})
+	c.lastSentAt = now
+	c.due = now.Add(c.tm.retry(c.retries))
+}
+
+func (c *clearSession) handle(msg message.Message, now time.Time) {
+	m, ok := msg.(*common.MessageMissionAck)
+	if c.done || !ok || m.MissionType != c.mtype {
+		return
+	}
+	if m.Type == common.MAV_MISSION_ACCEPTED {
+		c.finish(nil)
+		return
+	}
+	c.finish(fmt.Errorf("%w to clear the %s: %s", ErrRejected, typeName(c.mtype), missionResultText(m.Type)))
+}
+
+func (c *clearSession) timeout(now time.Time) {
+	if c.done {
+		return
+	}
+	if c.stalled(now) {
+		c.finish(fmt.Errorf("%w: clear %s: no MISSION_ACK for %s", ErrTimeout, typeName(c.mtype), c.tm.stall()))
+		return
+	}
+	c.retries++
+	c.sendClear(now)
+}
+
+func (c *clearSession) abort(time.Time) {
+	if !c.done {
+		c.finish(fmt.Errorf("%w: clear %s stopped by the caller (the vehicle may or may not have cleared it)", ErrCancelled, typeName(c.mtype)))
+	}
+}
+
+// setCurrentSession makes a mission item current: MISSION_SET_CURRENT, then
+// MISSION_CURRENT with that seq confirms it.
+type setCurrentSession struct {
+	baseTransfer
+	seq uint16
+}
+
+func newSetCurrent(send sender, sys, comp uint8, seq uint16, tm timing) *setCurrentSession {
+	return &setCurrentSession{baseTransfer: baseTransfer{send: send, sys: sys, comp: comp, tm: tm}, seq: seq}
+}
+
+func (s *setCurrentSession) start(now time.Time) {
+	s.lastMoved = now
+	s.sendSet(now)
+}
+
+func (s *setCurrentSession) sendSet(now time.Time) {
+	s.send(&common.MessageMissionSetCurrent{TargetSystem: s.sys, TargetComponent: s.comp, Seq: s.seq})
+	s.due = now.Add(s.tm.general())
+}
+
+func (s *setCurrentSession) handle(msg message.Message, now time.Time) {
+	switch m := msg.(type) {
+	case *common.MessageMissionCurrent:
+		if !s.done && m.Seq == s.seq {
+			s.finish(nil)
+		}
+	case *common.MessageMissionAck:
+		if !s.done && m.MissionType == common.MAV_MISSION_TYPE_MISSION && m.Type != common.MAV_MISSION_ACCEPTED {
+			s.finish(fmt.Errorf("%w to make item %d current: %s", ErrRejected, s.seq, missionResultText(m.Type)))
+		}
+	}
+}
+
+func (s *setCurrentSession) timeout(now time.Time) {
+	if s.done {
+		return
+	}
+	if s.stalled(now) {
+		s.finish(fmt.Errorf("%w: set current item %d: MISSION_CURRENT never showed it within %s", ErrTimeout, s.seq, s.tm.stall()))
+		return
+	}
+	s.retries++
+	s.sendSet(now)
+}
+
+func (s *setCurrentSession) abort(time.Time) {
+	if !s.done {
+		s.finish(fmt.Errorf("%w: set current item stopped by the caller", ErrCancelled))
+	}
+}

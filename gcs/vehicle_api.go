@@ -1,0 +1,451 @@
+package gcs
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/bluenviron/gomavlib/v3/pkg/message"
+)
+
+// target is what a session needs to know about its vehicle.
+type target struct {
+	sysid       uint8
+	compid      uint8
+	flavour     Flavour
+	vehicleType string
+	rtt         time.Duration
+	state       VehicleState
+}
+
+// attach registers an inbox for sysid's protocol replies and returns the
+// vehicle's details; detach (deferred) unregisters it.
+func (f *Fleet) attach(ctx context.Context, sysid uint8) (target, *inbox, error) {
+	ib := &inbox{ch: make(chan message.Message, inboxLen)}
+	var t target
+	found := false
+	err := f.do(ctx, func() {
+		v := f.vehicles[sysid]
+		if v == nil {
+			return
+		}
+		found = true
+		v.inboxes[ib] = struct{}{}
+		t = target{sysid: sysid, compid: v.compid, flavour: v.flavour, vehicleType: v.state.VehicleType, rtt: v.rtt, state: v.snapshot()}
+	})
+	if err != nil {
+		return t, nil, err
+	}
+	if !found {
+		return t, nil, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
+	}
+	return t, ib, nil
+}
+
+func (f *Fleet) detach(sysid uint8, ib *inbox) {
+	_ = f.do(context.Background(), func() {
+		if v := f.vehicles[sysid]; v != nil {
+			delete(v.inboxes, ib)
+		}
+	})
+}
+
+// sampleRTT feeds a measured command round trip into the vehicle's estimate.
+func (f *Fleet) sampleRTT(sysid uint8, d time.Duration) {
+	_ = f.do(context.Background(), func() {
+		if v := f.vehicles[sysid]; v != nil {
+			v.sampleRTT(d)
+		}
+	})
+}
+
+func (f *Fleet) sender(sysid uint8) sender {
+	return func(m message.Message) { f.r.send(sysid, m) }
+}
+
+// drive runs a session to its end with the fleet's clock and real timers.
+func (f *Fleet) drive(ctx context.Context, ib *inbox, s session) error {
+	s.start(f.Now())
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for !s.finished() {
+		d := s.deadline().Sub(f.Now())
+		if d <= 0 {
+			s.timeout(f.Now())
+			continue
+		}
+		timer.Reset(d)
+		select {
+		case m := <-ib.ch:
+			s.handle(m, f.Now())
+		case <-timer.C:
+			if now := f.Now(); !now.Before(s.deadline()) {
+				s.timeout(now)
+			}
+		case <-ctx.Done():
+			s.abort(f.Now())
+			return s.result()
+		case <-f.done:
+			return fmt.Errorf("%w while talking to the vehicle", ErrClosed)
+		}
+	}
+	return s.result()
+}
+
+// acquire reserves one kind of exclusive work on a vehicle (its mission
+// protocol, its parameter list): two at once would answer each other's replies.
+func (f *Fleet) acquire(sysid uint8, kind string) (func(), error) {
+	k := busyKey{sysid, kind}
+	f.busyMu.Lock()
+	defer f.busyMu.Unlock()
+	if f.busy[k] {
+		return nil, fmt.Errorf("%w: vehicle %d is already running a %s transfer; wait for it to finish", ErrBusy, sysid, kind)
+	}
+	f.busy[k] = true
+	return func() {
+		f.busyMu.Lock()
+		delete(f.busy, k)
+		f.busyMu.Unlock()
+	}, nil
+}
+
+// SendCommand sends one command and returns the vehicle's answer. A refusal
+// is a *CommandError carrying the vehicle's explanation (STATUSTEXT).
+func (f *Fleet) SendCommand(ctx context.Context, sysid uint8, c Command) (CommandResult, error) {
+	t, ib, err := f.attach(ctx, sysid)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	defer f.detach(sysid, ib)
+	comp := c.Component
+	if comp == 0 {
+		comp = t.compid
+	}
+	s := newCommand(f.sender(sysid), sysid, comp, c, defaultTiming(t.rtt))
+	err = f.drive(ctx, ib, s)
+	if s.res.RTT > 0 {
+		f.sampleRTT(sysid, s.res.RTT)
+	}
+	return s.res, err
+}
+
+func cmdLong(c common.MAV_CMD, p ...float64) Command {
+	var cmd Command
+	cmd.Command = c
+	copy(cmd.Params[:], p)
+	return cmd
+}
+
+// Arm arms (or disarms) the vehicle; force skips its pre-arm checks (or
+// disarms in flight), with the magic number 21196 both autopilots expect.
+func (f *Fleet) Arm(ctx context.Context, sysid uint8, arm, force bool) (CommandResult, error) {
+	p1, p2 := 0.0, 0.0
+	if arm {
+		p1 = 1
+	}
+	if force {
+		p2 = 21196
+	}
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_COMPONENT_ARM_DISARM, p1, p2))
+}
+
+// Takeoff climbs to altM above home (ArduPilot needs GUIDED and armed).
+func (f *Fleet) Takeoff(ctx context.Context, sysid uint8, altM float64) (CommandResult, error) {
+	v, ok, err := f.Vehicle(ctx, sysid)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	if !ok {
+		return CommandResult{}, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
+	}
+	if altM <= 0 || math.IsNaN(altM) {
+		return CommandResult{}, fmt.Errorf("%w: takeoff altitude must be above 0 m, got %g", ErrBadInput, altM)
+	}
+	alt := altM
+	if v.Autopilot == "px4" {
+		// PX4 takes the takeoff altitude AMSL.
+		switch {
+		case v.Home != nil:
+			alt = v.Home.AltM + altM
+		case v.HasPosition:
+			alt = v.AltM - v.RelAltM + altM
+		}
+	}
+	nan := math.NaN()
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, nan, nan, nan, alt))
+}
+
+// SetMode sets a flight mode by its name for the vehicle's autopilot
+// (ArduCopter "GUIDED", PX4 "AUTO_MISSION" …).
+func (f *Fleet) SetMode(ctx context.Context, sysid uint8, name string) (CommandResult, error) {
+	t, ok, err := f.Vehicle(ctx, sysid)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	if !ok {
+		return CommandResult{}, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
+	}
+	fl := FlavourGeneric
+	switch t.Autopilot {
+	case "ardupilot":
+		fl = FlavourArduPilot
+	case "px4":
+		fl = FlavourPX4
+	}
+	p2, p3, err := modeNumbers(fl, t.VehicleType, name)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_DO_SET_MODE, float64(common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED), p2, p3))
+}
+
+// RTL returns to launch (ArduPilot: to the nearest rally point).
+func (f *Fleet) RTL(ctx context.Context, sysid uint8) (CommandResult, error) {
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_NAV_RETURN_TO_LAUNCH))
+}
+
+// Land lands where the vehicle is.
+func (f *Fleet) Land(ctx context.Context, sysid uint8) (CommandResult, error) {
+	nan := math.NaN()
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_NAV_LAND, 0, 0, 0, nan, nan, nan, nan))
+}
+
+// Hold makes the vehicle loiter where it is (LOITER; PX4 AUTO_LOITER).
+func (f *Fleet) Hold(ctx context.Context, sysid uint8) (CommandResult, error) {
+	v, ok, err := f.Vehicle(ctx, sysid)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	mode := "LOITER"
+	if ok && v.Autopilot == "px4" {
+		mode = "AUTO_LOITER"
+	}
+	return f.SetMode(ctx, sysid, mode)
+}
+
+// MissionStart starts the mission from its first item.
+func (f *Fleet) MissionStart(ctx context.Context, sysid uint8) (CommandResult, error) {
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_MISSION_START, 0, 0))
+}
+
+// MissionPause pauses (pause true) or continues the mission.
+func (f *Fleet) MissionPause(ctx context.Context, sysid uint8, pause bool) (CommandResult, error) {
+	p1 := 1.0
+	if pause {
+		p1 = 0
+	}
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_DO_PAUSE_CONTINUE, p1))
+}
+
+// Goto flies to a point (altitude relative to home) with DO_REPOSITION,
+// switching the vehicle to its guided mode.
+func (f *Fleet) Goto(ctx context.Context, sysid uint8, lat, lon, relAltM float64) (CommandResult, error) {
+	if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 || (lat == 0 && lon == 0) {
+		return CommandResult{}, fmt.Errorf("%w: goto needs a latitude in [-90, 90] and a longitude in [-180, 180], got %g, %g", ErrBadInput, lat, lon)
+	}
+	c := cmdLong(common.MAV_CMD_DO_REPOSITION, -1, float64(common.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE), 0, math.NaN(), lat, lon, relAltM)
+	c.Int, c.Frame = true, common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
+	return f.SendCommand(ctx, sysid, c)
+}
+
+// ChangeSpeed sets the ground speed in m/s.
+func (f *Fleet) ChangeSpeed(ctx context.Context, sysid uint8, speedMS float64) (CommandResult, error) {
+	if speedMS <= 0 || math.IsNaN(speedMS) {
+		return CommandResult{}, fmt.Errorf("%w: speed must be above 0 m/s, got %g", ErrBadInput, speedMS)
+	}
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_DO_CHANGE_SPEED, 1, speedMS, -1))
+}
+
+// SetMessageInterval asks for message id at hz (0 stops it).
+func (f *Fleet) SetMessageInterval(ctx context.Context, sysid uint8, id uint32, hz float64) (CommandResult, error) {
+	us := -1.0
+	if hz > 0 {
+		us = math.Round(1e6 / hz)
+	}
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_SET_MESSAGE_INTERVAL, float64(id), us))
+}
+
+// SetFenceEnable enables or disables the fence (ArduPilot stores a fence but
+// enforces it only once enabled).
+func (f *Fleet) SetFenceEnable(ctx context.Context, sysid uint8, on bool) (CommandResult, error) {
+	p1 := 0.0
+	if on {
+		p1 = 1
+	}
+	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_DO_FENCE_ENABLE, p1))
+}
+
+// FleetResult is one vehicle's outcome of a fleet command.
+type FleetResult struct {
+	SysID  uint8         `json:"sysid"`
+	Result CommandResult `json:"result"`
+	Error  string        `json:"error,omitempty"`
+	Err    error         `json:"-"`
+}
+
+// FleetCommand runs the same command on several vehicles at once and
+// returns one result per vehicle, in the order of ids.
+func (f *Fleet) FleetCommand(ctx context.Context, ids []uint8, run func(ctx context.Context, sysid uint8) (CommandResult, error)) []FleetResult {
+	out := make([]FleetResult, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := run(ctx, id)
+			out[i] = FleetResult{SysID: id, Result: r, Err: err}
+			if err != nil {
+				out[i].Error = err.Error()
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// requestStreams asks a new vehicle for the telemetry the GCS needs, with
+// SET_MESSAGE_INTERVAL; an ArduPilot that refuses or does not answer gets
+// REQUEST_DATA_STREAM instead. It runs in the background.
+func (f *Fleet) requestStreams(sysid uint8, fl Flavour) {
+	if f.NoStreamRequests || len(f.StreamRates) == 0 {
+		return
+	}
+	f.bg.Add(1)
+	go func() {
+		defer f.bg.Done()
+		ids := make([]int, 0, len(f.StreamRates))
+		for id := range f.StreamRates {
+			ids = append(ids, int(id))
+		}
+		sort.Ints(ids)
+		for i, id := range ids {
+			_, err := f.SetMessageInterval(f.ctx, sysid, uint32(id), f.StreamRates[uint32(id)])
+			if f.ctx.Err() != nil {
+				return
+			}
+			if err != nil && i == 0 {
+				if fl == FlavourArduPilot {
+					f.requestDataStreams(sysid)
+				}
+				f.Logger.Info("vehicle did not take SET_MESSAGE_INTERVAL", "sysid", sysid, "err", err, "fallback", fl == FlavourArduPilot)
+				return
+			}
+		}
+	}()
+}
+
+// requestDataStreams is ArduPilot's older way to ask for telemetry.
+func (f *Fleet) requestDataStreams(sysid uint8) {
+	for _, s := range []struct {
+		id   common.MAV_DATA_STREAM
+		rate uint16
+	}{
+		{common.MAV_DATA_STREAM_EXTENDED_STATUS, 2}, {common.MAV_DATA_STREAM_POSITION, 5},
+		{common.MAV_DATA_STREAM_EXTRA1, 5}, {common.MAV_DATA_STREAM_EXTRA2, 2}, {common.MAV_DATA_STREAM_EXTRA3, 1},
+		{common.MAV_DATA_STREAM_RAW_SENSORS, 1},
+	} {
+		f.r.send(sysid, &common.MessageRequestDataStream{TargetSystem: sysid, TargetComponent: 1, ReqStreamId: s.id, ReqMessageRate: s.rate, StartStop: 1})
+	}
+}
+
+// ReadParams reads every parameter, reporting progress, and caches them.
+func (f *Fleet) ReadParams(ctx context.Context, sysid uint8, p Progress) ([]Param, error) {
+	release, err := f.acquire(sysid, "parameter")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	t, ib, err := f.attach(ctx, sysid)
+	if err != nil {
+		return nil, err
+	}
+	defer f.detach(sysid, ib)
+	s := newParamList(f.sender(sysid), sysid, t.compid, t.flavour, defaultTiming(t.rtt), p)
+	err = f.drive(ctx, ib, s)
+	return s.params(), err
+}
+
+// ReadParam reads one parameter.
+func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param, error) {
+	if name == "" || len(name) > 16 {
+		return Param{}, fmt.Errorf("%w: parameter names are 1-16 characters, got %q", ErrBadInput, name)
+	}
+	t, ib, err := f.attach(ctx, sysid)
+	if err != nil {
+		return Param{}, err
+	}
+	defer f.detach(sysid, ib)
+	s := newParamRead(f.sender(sysid), sysid, t.compid, t.flavour, name, defaultTiming(t.rtt))
+	if err := f.drive(ctx, ib, s); err != nil {
+		return Param{}, err
+	}
+	return *s.last, nil
+}
+
+// SetParam sets one parameter and returns it as the vehicle confirmed it.
+func (f *Fleet) SetParam(ctx context.Context, sysid uint8, name string, value float64) (Param, error) {
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		return Param{}, fmt.Errorf("%w: parameter %s: value must be a finite number", ErrBadInput, name)
+	}
+	cached, ok, err := f.cachedParam(ctx, sysid, name)
+	if err != nil {
+		return Param{}, err
+	}
+	if !ok {
+		// The type decides the encoding (PX4 sends integers bit for bit): read it first.
+		if cached, err = f.ReadParam(ctx, sysid, name); err != nil {
+			return Param{}, err
+		}
+	}
+	t, ib, err := f.attach(ctx, sysid)
+	if err != nil {
+		return Param{}, err
+	}
+	defer f.detach(sysid, ib)
+	s := newParamSet(f.sender(sysid), sysid, t.compid, t.flavour, name, value, cached.Type, defaultTiming(t.rtt))
+	if err := f.drive(ctx, ib, s); err != nil {
+		return Param{}, err
+	}
+	return *s.last, nil
+}
+
+func (f *Fleet) cachedParam(ctx context.Context, sysid uint8, name string) (Param, bool, error) {
+	var p Param
+	var ok bool
+	err := f.do(ctx, func() {
+		if v := f.vehicles[sysid]; v != nil {
+			p, ok = v.params[name]
+		}
+	})
+	return p, ok, err
+}
+
+// CachedParams returns the parameters heard from the vehicle so far (from
+// reads, sets and the values it sends on its own), ordered by name.
+func (f *Fleet) CachedParams(ctx context.Context, sysid uint8) ([]Param, error) {
+	var out []Param
+	found := false
+	err := f.do(ctx, func() {
+		v := f.vehicles[sysid]
+		if v == nil {
+			return
+		}
+		found = true
+		out = make([]Param, 0, len(v.params))
+		for _, p := range v.params {
+			out = append(out, p)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
