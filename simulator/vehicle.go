@@ -51,10 +51,10 @@ type vehicle struct {
 	rtl       rtlState
 	nav       navState
 
-	lists [3][]item // mission (ArduPilot: home at 0), fence, rally
+	lists  [3][]item // mission (ArduPilot: home at 0), fence, rally
 	up     *upload
 	lastUp *upload
-	px4Tx *px4Download
+	px4Tx  *px4Download
 
 	batt  battery
 	fence fenceState
