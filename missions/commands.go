@@ -1,6 +1,9 @@
 package missions
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+)
 
 // Common MAV_CMDs used in missions (common.xml; 36 and 600/601 from
 // ardupilotmega.xml).
@@ -89,13 +92,17 @@ var navPositional = map[uint16]bool{
 }
 
 // HasPosition reports whether the item's params 5-7 are a position (a
-// navigation command in a global frame with a non-zero latitude or
-// longitude; a takeoff or land at 0,0 means "here").
+// navigation command in a global frame with a latitude and longitude that
+// are numbers and not both 0; a takeoff or land at 0,0 means "here").
 func (it Item) HasPosition() bool {
 	if !navPositional[it.Command] || !globalFrame(it.Frame) {
 		return false
 	}
-	return it.Params[4] != 0 || it.Params[5] != 0
+	lat, lon := it.Params[4], it.Params[5]
+	if math.IsNaN(lat) || math.IsNaN(lon) {
+		return false // "unused": Validate reports a navigation item without one
+	}
+	return lat != 0 || lon != 0
 }
 
 func globalFrame(f uint8) bool {

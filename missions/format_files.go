@@ -21,7 +21,7 @@ const (
 )
 
 // Formats lists every format, for help texts.
-var Formats = []Format{FormatQGC, FormatWPL, FormatFenceList, FormatRallyList, FormatGeoJSON}
+var Formats = []Format{FormatQGC, FormatWPL, FormatFenceList, FormatRallyList, FormatGeoJSON, FormatKML}
 
 // ParseFormat checks a format name given by a user.
 func ParseFormat(s string) (Format, error) {
@@ -75,7 +75,9 @@ func DetectFormat(data []byte) (Format, error) {
 			return FormatGeoJSON, nil
 		}
 		return FormatQGC, nil
-	case s[0] == '<':
+	case s[0] == '<' || bytes.Contains(s[:min(len(s), 4096)], []byte("<kml")):
+		// A KML file with junk before its XML is still meant as KML: let
+		// the KML reader say what is wrong with it.
 		return FormatKML, nil
 	}
 	for line := range strings.Lines(string(s)) {
@@ -117,6 +119,8 @@ func ReadPlanData(data []byte, f Format) (*Plan, error) {
 		return ReadRallyList(data)
 	case FormatGeoJSON:
 		return ReadPlanGeoJSON(data)
+	case FormatKML:
+		return ReadPlanKML(data)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownFormat, f)
 }
@@ -135,6 +139,8 @@ func WritePlanData(p *Plan, f Format) ([]byte, error) {
 		return WriteRallyList(p)
 	case FormatGeoJSON:
 		return WritePlanGeoJSON(p)
+	case FormatKML:
+		return WritePlanKML(p)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownFormat, f)
 }

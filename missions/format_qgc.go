@@ -175,7 +175,7 @@ func readQGCMission(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
 		case "SimpleItem":
 			item, jumpID, err := readQGCSimpleItem(it)
 			if err != nil {
-				return planErr("mission item %d: %v", n, err)
+				return planErr("mission item %d%v", n, err)
 			}
 			idx := len(p.Mission)
 			if jumpID > 0 {
@@ -192,7 +192,7 @@ func readQGCMission(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
 		case "ComplexItem":
 			gen, err := readQGCComplexItem(it)
 			if err != nil {
-				return planErr("mission item %d: %v", n, err)
+				return planErr("mission item %d %v", n, err)
 			}
 			ex.complex = append(ex.complex, qgcComplex{start: len(p.Mission), items: gen, raw: slices.Clone(rawItem)})
 			p.Mission = append(p.Mission, gen...)
@@ -216,39 +216,39 @@ func readQGCMission(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
 func readQGCSimpleItem(it jobj) (Item, int, error) {
 	var cmd, frame float64
 	if err := getField(it, "command", &cmd, true); err != nil {
-		return Item{}, 0, err
+		return Item{}, 0, fmt.Errorf(": %v", err)
 	}
 	if cmd != math.Trunc(cmd) || cmd < 0 || cmd > 65535 {
-		return Item{}, 0, fmt.Errorf("command %g is not a MAV_CMD (0-65535)", cmd)
+		return Item{}, 0, fmt.Errorf(": command %g is not a MAV_CMD (0-65535)", cmd)
 	}
 	name := CommandName(uint16(cmd))
 	if err := getField(it, "frame", &frame, true); err != nil {
-		return Item{}, 0, fmt.Errorf("(%s): %v", name, err)
+		return Item{}, 0, fmt.Errorf(" (%s): %v", name, err)
 	}
 	if frame != math.Trunc(frame) || frame < 0 || frame > 255 {
-		return Item{}, 0, fmt.Errorf("(%s): frame %g is not a MAV_FRAME", name, frame)
+		return Item{}, 0, fmt.Errorf(" (%s): frame %g is not a MAV_FRAME", name, frame)
 	}
 	item := Item{Command: uint16(cmd), Frame: uint8(frame), Autocontinue: true}
 	if err := getField(it, "autoContinue", &item.Autocontinue, false); err != nil {
-		return Item{}, 0, fmt.Errorf("(%s): %v", name, err)
+		return Item{}, 0, fmt.Errorf(" (%s): %v", name, err)
 	}
 	var params []*float64
 	if err := getField(it, "params", &params, true); err != nil {
-		return Item{}, 0, fmt.Errorf("(%s): %v", name, err)
+		return Item{}, 0, fmt.Errorf(" (%s): %v", name, err)
 	}
 	if rawCoord, ok := it["coordinate"]; ok {
 		// The old SimpleItem form: four params and a separate coordinate.
 		if len(params) != 4 {
-			return Item{}, 0, fmt.Errorf("(%s): an item with \"coordinate\" has 4 params, this one %d", name, len(params))
+			return Item{}, 0, fmt.Errorf(" (%s): an item with \"coordinate\" has 4 params, this one %d", name, len(params))
 		}
 		pos, err := readLatLonAlt(rawCoord, true)
 		if err != nil {
-			return Item{}, 0, fmt.Errorf("(%s): coordinate: %v", name, err)
+			return Item{}, 0, fmt.Errorf(" (%s): coordinate: %v", name, err)
 		}
 		params = append(params, &pos.Lat, &pos.Lon, &pos.AltM)
 	}
 	if len(params) != 7 {
-		return Item{}, 0, fmt.Errorf("(%s): params has %d values, want 7", name, len(params))
+		return Item{}, 0, fmt.Errorf(" (%s): params has %d values, want 7", name, len(params))
 	}
 	for i, v := range params {
 		if v == nil {
@@ -257,20 +257,19 @@ func readQGCSimpleItem(it jobj) (Item, int, error) {
 			item.Params[i] = *v
 		}
 	}
-	if globalFrame(item.Frame) {
-		lat, lon := item.Params[4], item.Params[5]
-		if !math.IsNaN(lat) && !math.IsNaN(lon) {
-			if err := checkLatLon(lat, lon); err != nil {
-				return Item{}, 0, fmt.Errorf("(%s): %v", name, err)
-			}
+	// Only a navigation command's params 5-7 are a position; other
+	// commands use them for other things whatever the frame says.
+	if item.HasPosition() {
+		if err := checkLatLon(item.Params[4], item.Params[5]); err != nil {
+			return Item{}, 0, fmt.Errorf(" (%s): %v", name, err)
 		}
 	}
 	var jumpID float64
 	if err := getField(it, "doJumpId", &jumpID, false); err != nil {
-		return Item{}, 0, fmt.Errorf("(%s): %v", name, err)
+		return Item{}, 0, fmt.Errorf(" (%s): %v", name, err)
 	}
 	if jumpID != math.Trunc(jumpID) || jumpID < 0 || jumpID > 1<<30 {
-		return Item{}, 0, fmt.Errorf("(%s): doJumpId %g is not a positive whole number", name, jumpID)
+		return Item{}, 0, fmt.Errorf(" (%s): doJumpId %g is not a positive whole number", name, jumpID)
 	}
 	return item, int(jumpID), nil
 }
@@ -319,7 +318,7 @@ func readQGCComplexItem(it jobj) ([]Item, error) {
 		}
 		item, _, err := readQGCSimpleItem(o)
 		if err != nil {
-			return nil, fmt.Errorf("ComplexItem %s: generated item %d %v", kind, j, err)
+			return nil, fmt.Errorf("ComplexItem %s: generated item %d%v", kind, j, err)
 		}
 		out = append(out, item)
 	}
@@ -420,9 +419,7 @@ func readQGCFence(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
 		if err != nil {
 			return planErr("geoFence breachReturn: %v", err)
 		}
-		if pos.Lat != 0 || pos.Lon != 0 {
-			p.Fence.Return = &pos
-		}
+		p.Fence.Return = &pos
 	}
 	return nil
 }

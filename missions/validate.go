@@ -279,6 +279,9 @@ func polygonProblems(v []orb.Point) []string {
 			out = append(out, fmt.Sprintf("vertices %d and %d are the same point", j+1, (j+1)%len(v)+1))
 		}
 	}
+	if a, b, ok := firstCrossing(v); ok {
+		return append(out, fmt.Sprintf("edges %d-%d and %d-%d cross (the polygon intersects itself)", a+1, (a+1)%len(v)+1, b+1, (b+1)%len(v)+1))
+	}
 	area := 0.0
 	for j := range v {
 		a, b := v[j], v[(j+1)%len(v)]
@@ -286,9 +289,6 @@ func polygonProblems(v []orb.Point) []string {
 	}
 	if area == 0 {
 		out = append(out, "the vertices are on one line (zero area)")
-	}
-	if a, b, ok := firstCrossing(v); ok {
-		out = append(out, fmt.Sprintf("edges %d-%d and %d-%d cross (the polygon intersects itself)", a+1, (a+1)%len(v)+1, b+1, (b+1)%len(v)+1))
 	}
 	return out
 }
