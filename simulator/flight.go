@@ -124,7 +124,7 @@ func (v *vehicle) prevNavPos(seq int) (pos, bool) {
 }
 
 func (v *vehicle) reached(now time.Duration, seq int) {
-	v.Stats.Reached = append(v.Stats.Reached, uint16(seq))
+	v.Stats.Reached = append(v.Stats.Reached, Reach{Seq: uint16(seq), Lat: v.lat, Lon: v.lon, AltM: v.alt})
 	if len(v.Stats.Reached) > 10000 {
 		v.Stats.Reached = v.Stats.Reached[5000:]
 	}

@@ -75,12 +75,19 @@ type vehicle struct {
 	Stats VehicleStats
 }
 
+// Reach records where a vehicle was when it completed a mission item.
+type Reach struct {
+	Seq      uint16
+	Lat, Lon float64
+	AltM     float64 // AMSL
+}
+
 // VehicleStats counts what a vehicle did.
 type VehicleStats struct {
-	Received       uint64 // messages handled
-	UnsignedDrops  uint64 // unsigned messages ignored because signing is on
-	BadSignatures  uint64 // signed messages with a wrong signature or an old timestamp
-	Reached        []uint16
+	Received       uint64  // messages handled
+	UnsignedDrops  uint64  // unsigned messages ignored because signing is on
+	BadSignatures  uint64  // signed messages with a wrong signature or an old timestamp
+	Reached        []Reach // nav items completed, in order
 	Detections     uint64
 	StatusTexts    []string
 	ModeChanges    uint64
