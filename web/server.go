@@ -19,6 +19,7 @@ import (
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
 // Server is the HTTP server.
@@ -29,6 +30,9 @@ type Server struct {
 	Fleet *gcs.Fleet
 	// Hub feeds the live stream.
 	Hub *telemetry.Hub
+	// (optional) Store serves sorties, their exports, events, the audit log
+	// and /ws/replay. Defaults to none: those endpoints answer 503.
+	Store *store.Store
 	// (optional) Layers are the GIS layers the map draws.
 	Layers []*missions.Layer
 	// (optional) UIDir serves the UI from a folder instead of the embedded
@@ -105,6 +109,13 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/layers", s.handleLayers)
 	mux.HandleFunc("GET /api/v1/layers/{id}", s.handleLayer)
 	mux.HandleFunc("GET /ws/live", s.handleLive)
+	mux.HandleFunc("GET /api/v1/sorties", s.handleSorties)
+	mux.HandleFunc("GET /api/v1/sorties/{id}", s.handleSortie)
+	mux.HandleFunc("GET /api/v1/sorties/{id}/export", s.handleSortieExport)
+	mux.HandleFunc("GET /api/v1/detections", s.handleEvents("detection"))
+	mux.HandleFunc("GET /api/v1/alerts", s.handleEvents("alert"))
+	mux.HandleFunc("GET /api/v1/audit", s.handleAudit)
+	mux.HandleFunc("GET /ws/replay", s.handleReplay)
 	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)

@@ -1,0 +1,245 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/export"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+)
+
+// Sortie, event and audit endpoints: thin translations of query parameters
+// into store queries.
+
+const (
+	defaultEventLimit = 1000
+	maxEventLimit     = 100000
+)
+
+func (s *Server) needStore(w http.ResponseWriter) bool {
+	if s.Store == nil {
+		writeError(w, http.StatusServiceUnavailable, "this server has no sortie store (start it with --data FILE)")
+		return false
+	}
+	return true
+}
+
+// parseTime reads an RFC 3339 time parameter; empty is the zero time.
+func parseTime(r *http.Request, name string) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s must be an RFC 3339 time such as 2026-05-01T12:00:00Z, got %q", name, v)
+	}
+	return t, nil
+}
+
+// parseVehicles reads vehicle=1,2 (or repeated vehicle=…) as system ids.
+func parseVehicles(r *http.Request, name string) ([]uint8, error) {
+	var out []uint8
+	for _, v := range r.URL.Query()[name] {
+		for _, part := range strings.Split(v, ",") {
+			if part == "" {
+				continue
+			}
+			id, err := strconv.ParseUint(part, 10, 8)
+			if err != nil || id == 0 {
+				return nil, fmt.Errorf("%s must be MAVLink system ids 1-255, got %q", name, part)
+			}
+			out = append(out, uint8(id))
+		}
+	}
+	return out, nil
+}
+
+func parseLimit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return defaultEventLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxEventLimit {
+		return 0, fmt.Errorf("limit must be 1-%d, got %q", maxEventLimit, v)
+	}
+	return n, nil
+}
+
+func (s *Server) handleSorties(w http.ResponseWriter, r *http.Request) {
+	if !s.needStore(w) {
+		return
+	}
+	var f store.SortieFilter
+	vs, err := parseVehicles(r, "vehicle")
+	if err == nil && len(vs) > 1 {
+		err = errors.New("vehicle takes one system id")
+	}
+	if err == nil && len(vs) == 1 {
+		f.Vehicle = vs[0]
+	}
+	if err == nil {
+		f.From, err = parseTime(r, "from")
+	}
+	if err == nil {
+		f.To, err = parseTime(r, "to")
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	list, err := s.Store.Sorties(f)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading sorties: "+err.Error())
+		return
+	}
+	if list == nil {
+		list = []store.Sortie{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) sortieFromPath(w http.ResponseWriter, r *http.Request) (store.Sortie, bool) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil || id == 0 {
+		writeError(w, http.StatusBadRequest, "sortie id must be a positive number, got "+strconv.Quote(r.PathValue("id")))
+		return store.Sortie{}, false
+	}
+	so, err := s.Store.Sortie(id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no sortie %d (GET /api/v1/sorties lists them)", id))
+		return so, false
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "reading sortie: "+err.Error())
+		return so, false
+	}
+	return so, true
+}
+
+func (s *Server) handleSortie(w http.ResponseWriter, r *http.Request) {
+	if !s.needStore(w) {
+		return
+	}
+	if so, ok := s.sortieFromPath(w, r); ok {
+		writeJSON(w, http.StatusOK, so)
+	}
+}
+
+func (s *Server) handleSortieExport(w http.ResponseWriter, r *http.Request) {
+	if !s.needStore(w) {
+		return
+	}
+	q := r.URL.Query()
+	format, err := export.ParseFormat(q.Get("format"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var opt export.Options
+	if fields := q.Get("fields"); fields != "" {
+		opt.Fields = strings.Split(fields, ",")
+		for _, f := range opt.Fields {
+			if !containsStr(export.CSVFields, f) {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown CSV field %q (known: %s)", f, strings.Join(export.CSVFields, ",")))
+				return
+			}
+		}
+	}
+	so, ok := s.sortieFromPath(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sortie-%d.%s"`, so.ID, format))
+	if _, err := export.Sortie(w, s.Store, so, format, opt); err != nil {
+		// The status is sent; the truncated body and the log say what happened.
+		s.Logger.Error("web: sortie export failed", "sortie", so.ID, "format", format, "err", err)
+	}
+}
+
+func containsStr(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// eventFilter reads vehicle, from, to and limit.
+func eventFilter(r *http.Request) (store.EventFilter, error) {
+	var f store.EventFilter
+	var err error
+	if f.Vehicles, err = parseVehicles(r, "vehicle"); err != nil {
+		return f, err
+	}
+	if f.From, err = parseTime(r, "from"); err != nil {
+		return f, err
+	}
+	if f.To, err = parseTime(r, "to"); err != nil {
+		return f, err
+	}
+	f.Limit, err = parseLimit(r)
+	return f, err
+}
+
+func (s *Server) handleEvents(typ string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.needStore(w) {
+			return
+		}
+		f, err := eventFilter(r)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		f.Types = []string{typ}
+		out := []telemetry.Event{}
+		if err := s.Store.Events(f, func(e telemetry.Event) bool { out = append(out, e); return true }); err != nil {
+			writeError(w, http.StatusInternalServerError, "reading events: "+err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
+	if !s.needStore(w) {
+		return
+	}
+	f, err := eventFilter(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if user := r.URL.Query().Get("user"); user != "" {
+		all := f
+		all.Limit = 0
+		out := []telemetry.OperatorAction{}
+		err = s.Store.Audit(all, func(a telemetry.OperatorAction) bool {
+			if a.User == user {
+				out = append(out, a)
+			}
+			return len(out) < f.Limit
+		})
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "reading the audit log: "+err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	out := []telemetry.OperatorAction{}
+	if err := s.Store.Audit(f, func(a telemetry.OperatorAction) bool { out = append(out, a); return true }); err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the audit log: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
