@@ -1,6 +1,7 @@
 package missions
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -208,5 +209,61 @@ func TestReadQGCPlan_PX4Geofence_FenceAndExtrasKept(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("unknown key lost: %s", want)
 		}
+	}
+}
+
+// The model itself is stored and served as JSON (plan store, HTTP API):
+// every shared plan must survive encoding/json, NaN params and null home
+// altitudes included.
+func TestPlan_JSON_RoundTrip(t *testing.T) {
+	files := sharedFiles(t, "qgc_plans", "*/*.plan")
+	files = append(files, "testdata/plans/survey_rally.plan")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ReadQGCPlan(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := json.Marshal(p)
+		if err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		var q Plan
+		if err := json.Unmarshal(js, &q); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		if d := p.Diff(&q); d != "" {
+			t.Fatalf("%s: %s", filepath.Base(f), d)
+		}
+	}
+}
+
+func TestReadQGCPlan_CorridorScanAndLandingPattern(t *testing.T) {
+	const head = `{"fileType":"Plan","version":1,"mission":{"version":2,"firmwareType":3,"items":[`
+	corridor := `{"type":"ComplexItem","complexItemType":"CorridorScan","version":3,"CorridorWidth":50,
+"polyline":[[47.0,8.0],[47.01,8.01]],"TransectStyleComplexItem":{"version":1,"Items":[
+{"type":"SimpleItem","command":16,"frame":3,"params":[0,0,0,null,47.0,8.0,60],"autoContinue":true,"doJumpId":1},
+{"type":"SimpleItem","command":206,"frame":2,"params":[20,0,1,0,0,0,0],"autoContinue":true,"doJumpId":2},
+{"type":"SimpleItem","command":16,"frame":3,"params":[0,0,0,null,47.01,8.01,60],"autoContinue":true,"doJumpId":3}]}}`
+	p, err := ReadQGCPlan([]byte(head + corridor + `]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Mission) != 3 || p.Mission[1].Command != CmdDoSetCamTriggDist || p.Mission[2].Params[4] != 47.01 {
+		t.Fatalf("CorridorScan items: %+v", p.Mission)
+	}
+	out, err := WriteQGCPlan(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"CorridorWidth": 50`) {
+		t.Fatalf("unchanged CorridorScan not kept:\n%s", out)
+	}
+	_, err = ReadQGCPlan([]byte(head + `{"type":"ComplexItem","complexItemType":"fwLandingPattern","version":2}]}}`))
+	if err == nil || !strings.Contains(err.Error(), "ComplexItem fwLandingPattern carries no generated mission items") {
+		t.Fatalf("got %v", err)
 	}
 }

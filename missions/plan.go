@@ -438,3 +438,30 @@ func (it *Item) UnmarshalJSON(data []byte) error {
 	}
 	return nil
 }
+
+// MarshalJSON writes a NaN altitude (unknown, as QGroundControl's null home
+// altitude) as null: encoding/json refuses NaN.
+func (p Position) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Lat  float64  `json:"lat"`
+		Lon  float64  `json:"lon"`
+		AltM *float64 `json:"alt_m"`
+	}{p.Lat, p.Lon, nullableNum(p.AltM)})
+}
+
+// UnmarshalJSON reads a null altitude as NaN.
+func (p *Position) UnmarshalJSON(data []byte) error {
+	var v struct {
+		Lat  float64  `json:"lat"`
+		Lon  float64  `json:"lon"`
+		AltM *float64 `json:"alt_m"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*p = Position{Lat: v.Lat, Lon: v.Lon, AltM: math.NaN()}
+	if v.AltM != nil {
+		p.AltM = *v.AltM
+	}
+	return nil
+}
