@@ -90,7 +90,7 @@ func startServer(o serverOptions) (*server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Layers: o.layerObjs, UIDir: o.uiDir}
+	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Layers: o.layerObjs, UIDir: o.uiDir}
 	if err := s.web.Initialize(); err != nil {
 		s.web = nil
 		s.Close()

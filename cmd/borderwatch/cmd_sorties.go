@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/borderwatch/borderwatch/telemetry/store"
+)
+
+func init() {
+	register(command{
+		name:    "sorties",
+		summary: "List the sorties in the store (newest first).",
+		usage:   "[--data FILE] [--vehicle ID] [--json]",
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (the server must be stopped)")
+			asJSON := fs.Bool("json", false, "print JSON instead of a table")
+			vehicle := fs.Int("vehicle", 0, "only this vehicle's sorties (MAVLink system id)")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return fmt.Errorf("unexpected arguments %q", args)
+				}
+				if *vehicle < 0 || *vehicle > 255 {
+					return fmt.Errorf("--vehicle must be a system id 1-255, got %d", *vehicle)
+				}
+				st, err := openStore(*data)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				list, err := st.Sorties(store.SortieFilter{Vehicle: uint8(*vehicle)})
+				if err != nil {
+					return err
+				}
+				if *asJSON {
+					if list == nil {
+						list = []store.Sortie{}
+					}
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(list)
+				}
+				printSorties(e.stdout, list)
+				return nil
+			}
+		},
+	})
+}
+
+func printSorties(w io.Writer, list []store.Sortie) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tVEHICLE\tSOURCE\tSTART (UTC)\tDURATION\tDISTANCE\tMAX ALT\tMIN BATT\tDETECTIONS\tBREACHES\tFRAMES\t")
+	for _, s := range list {
+		dur := (time.Duration(s.DurationS * float64(time.Second))).Round(time.Second).String()
+		if s.Open {
+			dur += " (flying)"
+		}
+		batt := "-"
+		if s.MinBatteryPct >= 0 {
+			batt = fmt.Sprintf("%d %%", s.MinBatteryPct)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%.0f m\t%.1f m\t%s\t%d\t%d\t%d\t\n", s.ID, s.SystemID, s.Source,
+			s.Start.UTC().Format("2006-01-02 15:04:05"), dur, s.DistanceM, s.MaxAltM, batt, s.Detections, s.Breaches, s.Frames)
+	}
+	tw.Flush()
+}
