@@ -42,12 +42,12 @@ func formatList() string {
 }
 
 // FormatForName picks the format a file name's extension names: .plan,
-// .waypoints/.txt/.mission (QGC WPL), .fence, .rally, .geojson/.json, .kml.
+// .waypoints/.txt (QGC WPL), .fence, .rally, .geojson/.json, .kml.
 func FormatForName(name string) (Format, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".plan":
 		return FormatQGC, nil
-	case ".waypoints", ".txt", ".mission":
+	case ".waypoints", ".txt":
 		return FormatWPL, nil
 	case ".fence":
 		return FormatFenceList, nil

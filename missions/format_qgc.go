@@ -76,6 +76,9 @@ func ReadQGCPlan(data []byte) (*Plan, error) {
 	if err := getField(top, "fileType", &fileType, true); err != nil {
 		return nil, planErr("%v (a QGroundControl plan has \"fileType\": \"Plan\")", err)
 	}
+	if fileType == "Mission" {
+		return nil, planErr("this is a QGroundControl .mission file (fileType \"Mission\", the format before .plan): open it in QGroundControl and save it as a .plan")
+	}
 	if fileType != "Plan" {
 		return nil, planErr("fileType is %q, want \"Plan\" (is this a QGroundControl .plan file?)", fileType)
 	}
