@@ -6,6 +6,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -18,8 +19,7 @@ import (
 	"github.com/borderwatch/borderwatch/telemetry"
 )
 
-// Buckets. "frames" is the chunk bucket (the name of the first format is kept
-// so that the old files are recognised: see Initialize).
+// Buckets.
 var (
 	bucketMeta    = []byte("meta")
 	bucketChunks  = []byte("chunks")
@@ -69,10 +69,9 @@ func (s *Store) Initialize() error {
 		return fmt.Errorf("open store %s: %w", s.Path, err)
 	}
 	s.live = &appender{stream: liveStream, tails: map[uint8]*chunkBuilder{}, track: &liveTracker{}}
+	migrate := false
 	err = db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket([]byte("frames")) != nil && tx.Bucket(bucketMeta) == nil {
-			return fmt.Errorf("%w: %s holds frames in the first (one key per frame) format; move it aside and start a new --data file", ErrNewerFormat, s.Path)
-		}
+		migrate = tx.Bucket(bucketV1Frames) != nil
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -93,7 +92,58 @@ func (s *Store) Initialize() error {
 		return fmt.Errorf("prepare store %s: %w", s.Path, err)
 	}
 	s.db = db
+	if migrate {
+		if err := s.migrateV1(); err != nil {
+			db.Close()
+			s.db = nil
+			return fmt.Errorf("store %s: convert the first format's frames: %w", s.Path, err)
+		}
+	}
 	return nil
+}
+
+// bucketV1Frames held one frame per key (µs u64 BE | seq u32 BE → link u16
+// BE | raw) in the ground floor's format; files written then are converted
+// into chunks when opened.
+var bucketV1Frames = []byte("frames")
+
+func (s *Store) migrateV1() error {
+	var after []byte
+	for {
+		var batch []telemetry.Frame
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucketV1Frames).Cursor()
+			k, v := c.First()
+			if after != nil {
+				if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil && len(batch) < 50000; k, v = c.Next() {
+				after = append(after[:0], k...)
+				if len(k) != 12 || len(v) < 2 {
+					continue // unreadable: nothing to convert
+				}
+				var f telemetry.Frame
+				raw := append([]byte(nil), v[2:]...)
+				if fillFrame(&f, binary.BigEndian.Uint64(k), binary.BigEndian.Uint16(v), raw) != nil {
+					continue
+				}
+				batch = append(batch, f)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		if err := s.Append(batch, nil); err != nil {
+			return err
+		}
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketV1Frames) })
 }
 
 // Close closes the file. It is idempotent.

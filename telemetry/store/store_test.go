@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -366,5 +368,47 @@ func TestStore_Events_FilterByTypeAndVehicle(t *testing.T) {
 	})
 	if len(got) != 1 || got[0].(telemetry.Detection).Class != "person" || got[0].(telemetry.Detection).Lat != 47 {
 		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestStore_Initialize_ConvertsFirstFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMaker(t)
+	var want []telemetry.Frame
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("frames"))
+		if err != nil {
+			return err
+		}
+		for i := 0; i < 1000; i++ {
+			f := m.frame(uint8(1+i%2), t0.Add(time.Duration(i)*time.Millisecond), &common.MessageAttitude{TimeBootMs: uint32(i)})
+			want = append(want, f)
+			k := binary.BigEndian.AppendUint64(nil, uint64(f.Time.UnixMicro()))
+			k = binary.BigEndian.AppendUint32(k, uint32(i))
+			if err := b.Put(k, append([]byte{0, 3}, f.Raw...)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := storetest.MustOpenPath(t, path)
+	i := 0
+	err = s.Frames(time.Time{}, time.Time{}, func(f telemetry.Frame) bool {
+		if !f.Time.Equal(want[i].Time) || !bytes.Equal(f.Raw, want[i].Raw) || f.Link != 3 {
+			t.Fatalf("converted frame %d differs", i)
+		}
+		i++
+		return true
+	})
+	if err != nil || i != len(want) {
+		t.Fatalf("%d frames after conversion, %v; want %d", i, err, len(want))
 	}
 }
