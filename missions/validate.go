@@ -1,10 +1,8 @@
 package missions
 
 import (
-	"cmp"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -195,8 +193,12 @@ func Validate(p *Plan, l Limits) Problems {
 			kind = "inclusion"
 		}
 		where := fmt.Sprintf("fence polygon %d (%s)", i+1, kind)
-		for _, msg := range polygonProblems(poly.Vertices) {
+		msgs, unchecked := polygonProblems(poly.Vertices)
+		for _, msg := range msgs {
 			add(SeverityError, TypeFence, i+1, "%s: %s", where, msg)
+		}
+		if unchecked {
+			add(SeverityWarning, TypeFence, i+1, "%s: %d vertices in so tangled a shape that crossing edges were not fully checked; simplify it", where, len(poly.Vertices))
 		}
 	}
 	for i, c := range p.Fence.Circles {
@@ -257,14 +259,14 @@ func fmtM(v float64) string { return fmt.Sprintf("%.4g", v) }
 // polygonProblems finds what makes a fence polygon unusable: fewer than 3
 // distinct vertices, positions off the Earth, repeated consecutive
 // vertices, zero area, and edges that cross (a self-intersecting polygon
-// has no well-defined inside, and autopilots disagree about it).
-func polygonProblems(v []orb.Point) []string {
-	var out []string
+// has no well-defined inside, and autopilots disagree about it). unchecked
+// is set when the crossing test gave up on its work budget.
+func polygonProblems(v []orb.Point) (out []string, unchecked bool) {
 	if len(v) > 1 && v[0] == v[len(v)-1] {
 		v = v[:len(v)-1] // tolerate a closed ring
 	}
 	if len(v) < 3 {
-		return append(out, fmt.Sprintf("%d vertices; a polygon needs at least 3", len(v)))
+		return append(out, fmt.Sprintf("%d vertices; a polygon needs at least 3", len(v))), false
 	}
 	for j, p := range v {
 		if err := checkLatLon(p.Lat(), p.Lon()); err != nil {
@@ -272,15 +274,16 @@ func polygonProblems(v []orb.Point) []string {
 		}
 	}
 	if len(out) > 0 {
-		return out
+		return out, false
 	}
 	for j := range v {
 		if v[j] == v[(j+1)%len(v)] {
 			out = append(out, fmt.Sprintf("vertices %d and %d are the same point", j+1, (j+1)%len(v)+1))
 		}
 	}
-	if a, b, ok := firstCrossing(v); ok {
-		return append(out, fmt.Sprintf("edges %d-%d and %d-%d cross (the polygon intersects itself)", a+1, (a+1)%len(v)+1, b+1, (b+1)%len(v)+1))
+	a, b, found, complete := firstCrossing(v)
+	if found {
+		return append(out, fmt.Sprintf("edges %d-%d and %d-%d cross (the polygon intersects itself)", a+1, (a+1)%len(v)+1, b+1, (b+1)%len(v)+1)), false
 	}
 	area := 0.0
 	for j := range v {
@@ -290,41 +293,87 @@ func polygonProblems(v []orb.Point) []string {
 	if area == 0 {
 		out = append(out, "the vertices are on one line (zero area)")
 	}
-	return out
+	return out, !complete
 }
 
-// firstCrossing returns the first pair of non-adjacent edges of the closed
-// ring v that intersect. It sweeps edges sorted by their west end so that
-// large fences (thousands of vertices from the planners) stay fast.
-func firstCrossing(v []orb.Point) (int, int, bool) {
+// crossingBudget bounds the work firstCrossing does (edge-to-cell
+// registrations plus edge pairs compared). Real fences need a few per edge;
+// a hostile zigzag of 100 000 vertices would need billions, and validation
+// must not hang the server on it.
+const crossingBudget = 5_000_000
+
+// firstCrossing returns the pair of non-adjacent edges of the closed ring v
+// that intersect with the lowest edge numbers. Edges are bucketed in a grid
+// of about one cell per edge, shaped like the ring's bounding box, and only
+// edges sharing a cell are compared, so long thin fences along a border
+// (north-south as well as east-west) stay near linear. complete is false
+// when the work budget ran out first.
+func firstCrossing(v []orb.Point) (i, j int, found, complete bool) {
 	n := len(v)
-	type edge struct {
-		i          int
-		minX, maxX float64
+	b := orb.MultiPoint(v).Bound()
+	w, h := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
+	nx, ny := 1, 1
+	switch {
+	case w > 0 && h > 0:
+		nx = int(math.Ceil(math.Sqrt(float64(n) * w / h)))
+		ny = int(math.Ceil(math.Sqrt(float64(n) * h / w)))
+	case w > 0:
+		nx = n
+	case h > 0:
+		ny = n
 	}
-	edges := make([]edge, n)
-	for i := range n {
-		a, b := v[i], v[(i+1)%n]
-		edges[i] = edge{i, math.Min(a[0], b[0]), math.Max(a[0], b[0])}
+	nx, ny = min(max(nx, 1), n), min(max(ny, 1), n)
+	cellX := func(x float64) int {
+		if w == 0 {
+			return 0
+		}
+		return min(int((x-b.Min[0])/w*float64(nx)), nx-1)
 	}
-	slices.SortFunc(edges, func(a, b edge) int { return cmp.Compare(a.minX, b.minX) })
-	for x := 0; x < n; x++ {
-		e := edges[x]
-		for y := x + 1; y < n && edges[y].minX <= e.maxX; y++ {
-			f := edges[y]
-			i, j := e.i, f.i
-			if i > j {
-				i, j = j, i
-			}
-			if j == i+1 || (i == 0 && j == n-1) {
-				continue // adjacent edges share a vertex
-			}
-			if segmentsIntersect(v[i], v[(i+1)%n], v[j], v[(j+1)%n]) {
-				return i, j, true
+	cellY := func(y float64) int {
+		if h == 0 {
+			return 0
+		}
+		return min(int((y-b.Min[1])/h*float64(ny)), ny-1)
+	}
+	cells := make([][]int32, nx*ny)
+	work := 0
+	for e := range n {
+		a, c := v[e], v[(e+1)%n]
+		x0, x1 := cellX(math.Min(a[0], c[0])), cellX(math.Max(a[0], c[0]))
+		y0, y1 := cellY(math.Min(a[1], c[1])), cellY(math.Max(a[1], c[1]))
+		for cy := y0; cy <= y1; cy++ {
+			for cx := x0; cx <= x1; cx++ {
+				if work++; work > crossingBudget {
+					return 0, 0, false, false
+				}
+				cells[cy*nx+cx] = append(cells[cy*nx+cx], int32(e))
 			}
 		}
 	}
-	return 0, 0, false
+	bi, bj := n, n
+	for _, es := range cells {
+		for p := 0; p < len(es); p++ {
+			for q := p + 1; q < len(es); q++ {
+				if work++; work > crossingBudget {
+					return 0, 0, false, false
+				}
+				i, j := int(es[p]), int(es[q])
+				if i > j {
+					i, j = j, i
+				}
+				if j == i+1 || (i == 0 && j == n-1) {
+					continue // adjacent edges share a vertex
+				}
+				if (i < bi || (i == bi && j < bj)) && segmentsIntersect(v[i], v[(i+1)%n], v[j], v[(j+1)%n]) {
+					bi, bj = i, j
+				}
+			}
+		}
+	}
+	if bi < n {
+		return bi, bj, true, true
+	}
+	return 0, 0, false, true
 }
 
 func orient(a, b, c orb.Point) float64 {

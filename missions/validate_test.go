@@ -3,6 +3,7 @@ package missions
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,15 +114,60 @@ func circleRing(c orb.Point, r float64, n int) []orb.Point {
 	return out
 }
 
+// A long thin north-south fence (as a planner makes along the
+// Finland-Russia border) overlaps itself completely in longitude; it must
+// still be checked fully.
+func TestValidate_ThinNorthSouthFence_FullyChecked(t *testing.T) {
+	const n = 20000
+	ring := make([]orb.Point, 0, 2*n)
+	for k := range n {
+		ring = append(ring, orb.Point{30 + 0.01*math.Sin(float64(k)/50), 60 + 9*float64(k)/n})
+	}
+	for k := n - 1; k >= 0; k-- {
+		ring = append(ring, orb.Point{30.2 + 0.01*math.Sin(float64(k)/50), 60 + 9*float64(k)/n})
+	}
+	if msgs, unchecked := polygonProblems(ring); len(msgs) != 0 || unchecked {
+		t.Fatalf("a thin corridor has no problem: %v (unchecked %v)", msgs, unchecked)
+	}
+	ring[100], ring[2*n-101] = ring[2*n-101], ring[100]
+	if msgs, unchecked := polygonProblems(ring); len(msgs) != 1 || !strings.Contains(msgs[0], "cross") || unchecked {
+		t.Fatalf("swapped sides must cross: %v (unchecked %v)", msgs, unchecked)
+	}
+}
+
 func TestValidate_LargeRing_CrossingFoundQuickly(t *testing.T) {
 	ring := circleRing(orb.Point{0, 0}, 1, 20000)
-	if msgs := polygonProblems(ring); len(msgs) != 0 {
-		t.Fatalf("a convex ring has no problem: %v", msgs)
+	if msgs, unchecked := polygonProblems(ring); len(msgs) != 0 || unchecked {
+		t.Fatalf("a convex ring has no problem: %v (unchecked %v)", msgs, unchecked)
 	}
 	ring[5000], ring[5001] = ring[5001], ring[5000]
-	msgs := polygonProblems(ring)
+	msgs, _ := polygonProblems(ring)
 	if len(msgs) != 1 || !strings.Contains(msgs[0], "cross") {
 		t.Fatalf("swapped vertices must cross: %v", msgs)
+	}
+}
+
+// A comb whose teeth all span the whole width makes every edge share grid
+// cells with every other: the check must stop on its budget and say so
+// rather than compare all pairs.
+func TestValidate_HostileComb_BudgetedNotHung(t *testing.T) {
+	const teeth = 10000
+	var ring []orb.Point
+	for k := range teeth {
+		y := float64(k) * 1e-4
+		ring = append(ring, orb.Point{0, y}, orb.Point{1, y + 0.5e-4})
+	}
+	ring = append(ring, orb.Point{1, 2}, orb.Point{-1, 2}, orb.Point{-1, -1})
+	p := &Plan{Fence: Fence{Polygons: []FencePolygon{{Inclusion: true, Vertices: ring}}}}
+	ps := Validate(p, Limits{})
+	found := false
+	for _, pr := range ps {
+		if pr.Severity == SeverityWarning && strings.Contains(pr.Message, "crossing edges were not fully checked") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("want the budget warning, got %v", ps)
 	}
 }
 
@@ -149,6 +195,35 @@ func TestValidate_SharedSamples_NoErrors(t *testing.T) {
 		lim := Limits{MaxAltM: 2000} // KalaupapaCanyonRun climbs to 1120 m AMSL
 		if err := Validate(p, lim).Err(); err != nil {
 			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
+	}
+}
+
+// The grid must find exactly what comparing every pair finds.
+func TestValidate_Crossing_AgreesWithBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 3000 {
+		n := 3 + rng.IntN(25)
+		v := make([]orb.Point, n)
+		for k := range v {
+			// a coarse lattice makes touching and collinear edges common
+			v[k] = orb.Point{float64(rng.IntN(8)), float64(rng.IntN(8))}
+		}
+		bi, bj, bfound := -1, -1, false
+		for i := 0; i < n && !bfound; i++ {
+			for j := i + 1; j < n; j++ {
+				if j == i+1 || (i == 0 && j == n-1) {
+					continue
+				}
+				if segmentsIntersect(v[i], v[(i+1)%n], v[j], v[(j+1)%n]) {
+					bi, bj, bfound = i, j, true
+					break
+				}
+			}
+		}
+		i, j, found, complete := firstCrossing(v)
+		if !complete || found != bfound || (found && (i != bi || j != bj)) {
+			t.Fatalf("trial %d %v: grid (%d,%d,%v,%v), brute force (%d,%d,%v)", trial, v, i, j, found, complete, bi, bj, bfound)
 		}
 	}
 }
