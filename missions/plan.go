@@ -324,7 +324,8 @@ const (
 // returns the first difference found, or "" when they are the same. It
 // ignores metadata, notes and what only QGroundControl's editor uses;
 // coordinates match within about 0.1 m, altitudes within 1 cm, params to
-// float32 precision, and NaN ("unused") equals NaN.
+// float32 precision, NaN ("unused") equals NaN, and a frame equals its _INT
+// twin (6 is 3).
 func (p *Plan) Diff(q *Plan) string {
 	if len(p.Mission) != len(q.Mission) {
 		return fmt.Sprintf("mission has %d items, the other %d", len(p.Mission), len(q.Mission))
@@ -369,7 +370,7 @@ func itemDiff(a, b Item) string {
 	if a.Command != b.Command {
 		return fmt.Sprintf("command %d vs %d", a.Command, b.Command)
 	}
-	if a.Frame != b.Frame {
+	if baseFrame(a.Frame) != baseFrame(b.Frame) {
 		return fmt.Sprintf("frame %d vs %d", a.Frame, b.Frame)
 	}
 	if a.Autocontinue != b.Autocontinue {
@@ -391,6 +392,21 @@ func itemDiff(a, b Item) string {
 		}
 	}
 	return ""
+}
+
+// baseFrame maps the _INT frames (5, 6, 11) to the frames they mean (0, 3,
+// 10): they differ only in how MISSION_ITEM_INT encodes coordinates, and
+// ArduPilot answers a frame 6 upload with frame 3.
+func baseFrame(f uint8) uint8 {
+	switch f {
+	case FrameGlobalInt:
+		return FrameGlobal
+	case FrameGlobalRelAltInt:
+		return FrameGlobalRelativeAlt
+	case 11:
+		return FrameGlobalTerrainAlt
+	}
+	return f
 }
 
 func closeTo(a, b, tol float64) bool {

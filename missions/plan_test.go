@@ -102,3 +102,30 @@ func TestItem_MarshalJSON_NaNIsNull(t *testing.T) {
 		t.Fatalf("round trip: %s", itemDiff(it, back))
 	}
 }
+
+func TestPlan_Diff_ByMeaning(t *testing.T) {
+	p := testPlan()
+	q := p.Clone()
+	q.Mission[1].Frame = FrameGlobalRelAltInt                  // frame 6 means frame 3
+	q.Mission[1].Params[4] += 4e-7                             // 4 cm
+	q.Mission[1].Params[6] += 0.004                            // 4 mm
+	q.Fence.Circles[0].RadiusM = float64(float32(150.0000001)) // float32 on the wire
+	q.Meta = Meta{Author: "someone else"}
+	if d := p.Diff(q); d != "" {
+		t.Fatalf("same meaning, got %s", d)
+	}
+	q.Mission[2].Params[3] = 0 // NaN (unused yaw) is not 0
+	if d := p.Diff(q); !strings.Contains(d, "mission item 2 (WAYPOINT): param4 NaN vs 0") {
+		t.Fatalf("got %q", d)
+	}
+	q = p.Clone()
+	q.Fence.Polygons[1].Inclusion = true
+	if d := p.Diff(q); !strings.Contains(d, "fence item 5 (FENCE_POLYGON_VERTEX_EXCLUSION): command 5002 vs 5001") {
+		t.Fatalf("got %q", d)
+	}
+	q = p.Clone()
+	q.Home.AltM += 1
+	if d := p.Diff(q); !strings.Contains(d, "home is") {
+		t.Fatalf("got %q", d)
+	}
+}
