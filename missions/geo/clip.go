@@ -117,10 +117,21 @@ func (j JoinStyle) clip() clipper.JoinType {
 	return clipper.JtRound
 }
 
+// EndStyle is how a line buffer ends.
+type EndStyle int
+
+// End styles: flat at the line's end, a half disc, or a square reaching d
+// beyond the end.
+const (
+	EndFlat EndStyle = iota
+	EndRound
+	EndSquare
+)
+
 // BufferLines returns the area within d metres of the open polylines (in
-// projected metres), with flat ("butt") ends when flatEnds, round otherwise.
-// The boundary lies between d and d + 2·tolerance of the lines, never nearer.
-func BufferLines(lines [][]orb.Point, d float64, join JoinStyle, flatEnds bool) ([]orb.Polygon, error) {
+// projected metres), ended as ends says. The boundary lies between d and
+// d + 2·tolerance of the lines (further at square joins), never nearer.
+func BufferLines(lines [][]orb.Point, d float64, join JoinStyle, ends EndStyle) ([]orb.Polygon, error) {
 	if d <= 0 {
 		return nil, fmt.Errorf("geo: buffer distance %g m must be positive", d)
 	}
@@ -129,10 +140,7 @@ func BufferLines(lines [][]orb.Point, d float64, join JoinStyle, flatEnds bool) 
 	err := clipSafe("line buffer", func() {
 		co := clipper.NewClipperOffset()
 		co.ArcTolerance = tol * clipScale
-		end := clipper.EtOpenRound
-		if flatEnds {
-			end = clipper.EtOpenButt
-		}
+		end := map[EndStyle]clipper.EndType{EndFlat: clipper.EtOpenButt, EndRound: clipper.EtOpenRound, EndSquare: clipper.EtOpenSquare}[ends]
 		for _, l := range lines {
 			if len(l) >= 2 {
 				co.AddPath(toOpenPath(l), join.clip(), end)

@@ -78,7 +78,7 @@ func OffsetSide(lines [][]orb.Point, d float64, side Side) ([][]orb.Point, error
 	if side != Left && side != Right {
 		return nil, fmt.Errorf("geo: offset side must be left or right, got %v", side)
 	}
-	buf, err := BufferLines(lines, d, JoinRound, true)
+	buf, err := BufferLines(lines, d, JoinRound, EndFlat)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +156,70 @@ func OffsetSide(lines [][]orb.Point, d float64, side Side) ([][]orb.Point, error
 	out := make([][]orb.Point, len(runs))
 	for i, r := range runs {
 		out[i] = r.pts
+	}
+	return out, nil
+}
+
+// SideStrip is the area on one side of the polylines between distances near
+// and far (projected metres): what a fence "on our side, at least near from
+// the border and at most far" may cover. Its boundary lies within the
+// buffer tolerance outside [near, far], never nearer than near.
+func SideStrip(lines [][]orb.Point, near, far float64, side Side) ([]orb.Polygon, error) {
+	if !(near > 0) || !(far > near) {
+		return nil, fmt.Errorf("geo: strip distances %g..%g m must satisfy 0 < near < far", near, far)
+	}
+	// Square joins: they only ever cut more off the strip than round ones
+	// (the near edge stays at least near from the lines), and they keep the
+	// vertex count down where the strip rounds the border's corners.
+	outer, err := BufferLines(lines, far, JoinSquare, EndFlat)
+	if err != nil {
+		return nil, err
+	}
+	// The inner tube is carried on straight past the lines' ends: the outer
+	// buffer of a line that bends near its end reaches around the end, and
+	// without a wall there the two sides' strips would be one piece.
+	walled := make([][]orb.Point, 0, len(lines))
+	for _, l := range lines {
+		if len(l) < 2 {
+			continue
+		}
+		ext := func(a, b orb.Point) orb.Point { // b pushed 2·far further from a
+			d := Dist(a, b)
+			if d == 0 {
+				return b
+			}
+			f := 2 * far / d
+			return orb.Point{b[0] + (b[0]-a[0])*f, b[1] + (b[1]-a[1])*f}
+		}
+		w := []orb.Point{ext(l[1], l[0])}
+		w = append(w, l...)
+		w = append(w, ext(l[len(l)-2], l[len(l)-1]))
+		walled = append(walled, w)
+	}
+	inner, err := BufferLines(walled, near, JoinSquare, EndSquare)
+	if err != nil {
+		return nil, err
+	}
+	both, err := Boolean(OpDifference, outer, inner)
+	if err != nil {
+		return nil, err
+	}
+	ix := NewSegmentIndex(lines)
+	var out []orb.Polygon
+	for _, p := range both {
+		// The vertex farthest from the lines says which side the piece is on.
+		best := Location{}
+		for _, q := range p[0] {
+			if loc, ok := ix.Locate(q, math.Inf(1)); ok && loc.Dist > best.Dist {
+				best = loc
+			}
+		}
+		if best.Side == side {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return nil, ErrNoOffset
 	}
 	return out, nil
 }

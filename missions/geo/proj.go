@@ -110,3 +110,26 @@ func RadiusFrom(c orb.Point, b orb.Bound) float64 {
 	}
 	return r
 }
+
+// DensifyLonLat inserts points into a [lon, lat] polyline so that no segment
+// is longer than maxM metres, interpolating linearly in lon/lat: GeoJSON
+// (RFC 7946) and KML draw a segment straight in those coordinates, and a
+// long one bows away from the straight line of any projection. After this,
+// projecting the vertices keeps every segment where the file meant it.
+func DensifyLonLat(line []orb.Point, maxM float64) []orb.Point {
+	if len(line) < 2 {
+		return line
+	}
+	out := make([]orb.Point, 0, len(line))
+	out = append(out, line[0])
+	for i := 1; i < len(line); i++ {
+		a, b := line[i-1], line[i]
+		n := int(math.Ceil(Distance(a, b) / maxM))
+		for k := 1; k < n; k++ {
+			f := float64(k) / float64(n)
+			out = append(out, orb.Point{a[0] + f*(b[0]-a[0]), a[1] + f*(b[1]-a[1])})
+		}
+		out = append(out, b)
+	}
+	return out
+}

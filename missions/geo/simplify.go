@@ -1,0 +1,130 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/simplify"
+)
+
+// ErrTooManyVertices means a fence cannot be simplified to the autopilot's
+// vertex limit without changing it by more than the caller allows.
+var ErrTooManyVertices = errors.New("geo: the polygon cannot fit the vertex limit within the allowed change")
+
+// SimplifyInclusion reduces polygons (projected metres) to at most
+// maxVertices vertices in total while only ever shrinking them: the result
+// lies inside the input, so an inclusion fence built from it never lets a
+// vehicle further than the original did. It erodes by t, simplifies with
+// tolerance t (Douglas–Peucker), and then proves containment with a polygon
+// difference, growing t until the limit is met or t exceeds maxChangeM.
+// Holes are dropped from the result and returned as exclusion polygons, as
+// fence protocols have no holes.
+func SimplifyInclusion(polys []orb.Polygon, maxVertices int, maxChangeM float64) (incl, holes []orb.Polygon, err error) {
+	return simplifyConservative(polys, maxVertices, maxChangeM, true)
+}
+
+// SimplifyExclusion is SimplifyInclusion's mirror: the result contains the
+// input, so an exclusion zone only grows. Holes are filled (kept out too).
+func SimplifyExclusion(polys []orb.Polygon, maxVertices int, maxChangeM float64) ([]orb.Polygon, error) {
+	out, _, err := simplifyConservative(polys, maxVertices, maxChangeM, false)
+	return out, err
+}
+
+func simplifyConservative(polys []orb.Polygon, maxVertices int, maxChangeM float64, shrink bool) ([]orb.Polygon, []orb.Polygon, error) {
+	if maxVertices < 3 {
+		return nil, nil, fmt.Errorf("geo: vertex limit %d is below a triangle", maxVertices)
+	}
+	if count(polys, !shrink) <= maxVertices {
+		outer, holes := splitHoles(polys)
+		if !shrink {
+			holes = nil // filling an exclusion zone's holes only grows it
+		}
+		return outer, holes, nil
+	}
+	t := max(0.5, maxChangeM/64)
+	for ; t <= maxChangeM; t *= 1.5 {
+		d := -t
+		if !shrink {
+			d = t
+		}
+		moved, err := BufferPolygons(polys, d, JoinRound)
+		if err != nil {
+			return nil, nil, err
+		}
+		var simp []orb.Polygon
+		for _, p := range moved {
+			var sp orb.Polygon
+			for i, r := range p {
+				if !shrink && i > 0 {
+					break // an exclusion zone keeps no holes
+				}
+				rs := simplify.DouglasPeucker(t).Ring(r.Clone())
+				if len(rs) >= 4 {
+					sp = append(sp, rs)
+				}
+			}
+			if len(sp) > 0 {
+				simp = append(simp, sp)
+			}
+		}
+		// Simplification can make a ring cross itself; a union cleans it.
+		clean, err := Boolean(OpUnion, simp, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		outer, holes := splitHoles(clean)
+		if count(outer, false)+count(holes, false) > maxVertices || len(clean) == 0 {
+			continue
+		}
+		// Prove it: nothing of the result may lie outside the input
+		// (inclusion), nothing of the input outside the result (exclusion).
+		var extra []orb.Polygon
+		if shrink {
+			extra, err = Boolean(OpDifference, clean, polys)
+		} else {
+			extra, err = Boolean(OpDifference, polys, outer)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if Area(extra) > 0.01 { // 100 cm², the integer grid's rounding
+			continue
+		}
+		if !shrink {
+			holes = nil
+		}
+		return outer, holes, nil
+	}
+	return nil, nil, fmt.Errorf("%w (%d vertices, limit %d, allowed change %.0f m)", ErrTooManyVertices, count(polys, false), maxVertices, maxChangeM)
+}
+
+func splitHoles(polys []orb.Polygon) (outer, holes []orb.Polygon) {
+	for _, p := range polys {
+		if len(p) == 0 {
+			continue
+		}
+		outer = append(outer, orb.Polygon{p[0]})
+		for _, h := range p[1:] {
+			r := h.Clone()
+			r.Reverse()
+			holes = append(holes, orb.Polygon{r})
+		}
+	}
+	return outer, holes
+}
+
+// count is the number of distinct vertices (closing points not counted),
+// outer rings only when outerOnly.
+func count(polys []orb.Polygon, outerOnly bool) int {
+	n := 0
+	for _, p := range polys {
+		for i, r := range p {
+			if outerOnly && i > 0 {
+				break
+			}
+			n += len(r) - 1
+		}
+	}
+	return n
+}

@@ -1,0 +1,53 @@
+package missions
+
+import (
+	"fmt"
+
+	"github.com/borderwatch/borderwatch/missions/geo"
+	"github.com/paulmach/orb"
+)
+
+// BorderLines returns a border layer's lines and, when country is not empty,
+// the side of them that country is on, read from the Natural Earth
+// adm0_left/adm0_right (or adm0_a3_l/adm0_a3_r) properties. Every feature
+// must agree on the side: a layer mixing directions cannot say "our side".
+func BorderLines(l *Layer, country string) ([][]orb.Point, geo.Side, error) {
+	var lines [][]orb.Point
+	side := geo.OnLine
+	for i, f := range l.Features.Features {
+		var parts []orb.LineString
+		switch g := f.Geometry.(type) {
+		case orb.LineString:
+			parts = []orb.LineString{g}
+		case orb.MultiLineString:
+			parts = g
+		default:
+			continue
+		}
+		for _, p := range parts {
+			lines = append(lines, p)
+		}
+		if country == "" {
+			continue
+		}
+		s := geo.OnLine
+		for _, k := range [][2]string{{"adm0_left", "adm0_right"}, {"adm0_a3_l", "adm0_a3_r"}} {
+			if v, _ := f.Properties[k[0]].(string); v == country {
+				s = geo.Left
+			} else if v, _ := f.Properties[k[1]].(string); v == country {
+				s = geo.Right
+			}
+		}
+		if s == geo.OnLine {
+			return nil, 0, fmt.Errorf("layer %q: feature %d does not name %q on either side (adm0_left/adm0_right); give the side as left or right", l.Name, i, country)
+		}
+		if side != geo.OnLine && s != side {
+			return nil, 0, fmt.Errorf("layer %q: %q is on the left of some features and the right of others", l.Name, country)
+		}
+		side = s
+	}
+	if len(lines) == 0 {
+		return nil, 0, fmt.Errorf("layer %q: %w", l.Name, ErrEmptyLayer)
+	}
+	return lines, side, nil
+}
