@@ -72,9 +72,12 @@ func (c *liveClient) put(states map[uint8]json.RawMessage) {
 
 // take empties the mailbox into dst (reusing it) and returns the drop count so far.
 func (c *liveClient) take(dst map[uint8]json.RawMessage) (map[uint8]json.RawMessage, uint64) {
+	if dst == nil {
+		dst = make(map[uint8]json.RawMessage)
+	}
+	clear(dst)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	clear(dst)
 	c.pending, dst = dst, c.pending
 	return dst, c.dropped
 }
@@ -193,9 +196,6 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 			}
 		case <-c.ready:
 			var dropped uint64
-			if batch == nil {
-				batch = map[uint8]json.RawMessage{}
-			}
 			batch, dropped = c.take(batch)
 			if len(batch) == 0 {
 				continue

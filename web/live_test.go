@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -40,33 +42,14 @@ func dialLive(t *testing.T, s *Server) *websocket.Conn {
 	return c
 }
 
-func TestLive_SlowClient_GetsLatestStateAndDropCountWhileOthersKeepUp(t *testing.T) {
+func TestLive_Stream_DeliversEveryVehiclesLatestState(t *testing.T) {
 	s, hub := newTestServer(t)
-	fast := dialLive(t, s)
-	slow := dialLive(t, s)
-	// Wait until both are registered with the fan-out.
-	testenv.Eventually(t, 5*time.Second, "clients registered", func() bool {
+	c := dialLive(t, s)
+	testenv.Eventually(t, 5*time.Second, "client registered", func() bool {
 		s.fanout.mu.Lock()
 		defer s.fanout.mu.Unlock()
-		return len(s.fanout.clients) == 2
+		return len(s.fanout.clients) == 1
 	})
-
-	// The fast client reads everything in the background.
-	fastSeen := make(chan uint16, 1024)
-	go func() {
-		for {
-			var msg LiveMessage
-			if err := fast.ReadJSON(&msg); err != nil {
-				close(fastSeen)
-				return
-			}
-			for _, v := range msg.Vehicles {
-				fastSeen <- uint16(v.MissionSeq)
-			}
-		}
-	}()
-
-	// Publish 3 vehicles × 200 updates; the slow client reads nothing meanwhile.
 	const updates = 200
 	for i := 1; i <= updates; i++ {
 		for id := uint8(1); id <= 3; id++ {
@@ -76,43 +59,59 @@ func TestLive_SlowClient_GetsLatestStateAndDropCountWhileOthersKeepUp(t *testing
 			hub.Publish(st)
 		}
 		if i%20 == 0 {
-			time.Sleep(2 * liveBatchInterval) // let batches go out to the fast client
+			time.Sleep(2 * liveBatchInterval)
 		}
 	}
-	// The fast client sees the final state of the run.
-	testenv.Eventually(t, 5*time.Second, "fast client receives the last update", func() bool {
-		for {
-			select {
-			case seq, ok := <-fastSeen:
-				if !ok {
-					t.Fatal("fast client disconnected")
-				}
-				if seq == updates {
-					return true
-				}
-			default:
-				return false
-			}
-		}
-	})
-
-	// The slow client's mailbox held at most one state per vehicle: when it
-	// finally reads, it gets the latest state of each vehicle and a drop count.
 	latest := map[uint8]int{}
-	var dropped uint64
-	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for len(latest) < 3 || latest[1] != updates || latest[2] != updates || latest[3] != updates {
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for latest[1] != updates || latest[2] != updates || latest[3] != updates {
 		var msg LiveMessage
-		if err := slow.ReadJSON(&msg); err != nil {
-			t.Fatalf("slow client: %v (latest %v)", err, latest)
+		if err := c.ReadJSON(&msg); err != nil {
+			t.Fatalf("client: %v (latest %v)", err, latest)
 		}
+		once := map[uint8]bool{}
 		for _, v := range msg.Vehicles {
+			if once[v.SysID] {
+				t.Fatalf("vehicle %d twice in one batch", v.SysID)
+			}
+			once[v.SysID] = true
+			if v.MissionSeq < latest[v.SysID] {
+				t.Fatalf("vehicle %d went back from %d to %d", v.SysID, latest[v.SysID], v.MissionSeq)
+			}
 			latest[v.SysID] = v.MissionSeq
 		}
-		dropped = msg.Dropped
 	}
-	if dropped == 0 {
-		t.Fatal("slow client was not told it missed updates")
+}
+
+// A client whose socket is full stops taking from its mailbox. The kernel's
+// socket buffers make that hard to provoke with real sockets in a short test,
+// so this drives the mailbox directly: it must keep one state per vehicle,
+// the newest, and count what it overwrote.
+func TestLiveClient_Mailbox_KeepsLatestPerVehicleAndCountsDrops(t *testing.T) {
+	c := &liveClient{ready: make(chan struct{}, 1), pending: map[uint8]json.RawMessage{}}
+	for i := 0; i < 100; i++ {
+		c.put(map[uint8]json.RawMessage{
+			1: json.RawMessage(fmt.Sprintf(`{"sysid":1,"mission_seq":%d}`, i)),
+			2: json.RawMessage(fmt.Sprintf(`{"sysid":2,"mission_seq":%d}`, i)),
+		})
+	}
+	if len(c.pending) != 2 {
+		t.Fatalf("mailbox holds %d states, want one per vehicle", len(c.pending))
+	}
+	got, dropped := c.take(nil)
+	if dropped != 198 {
+		t.Fatalf("dropped %d, want 198 (99 overwritten per vehicle)", dropped)
+	}
+	if string(got[1]) != `{"sysid":1,"mission_seq":99}` || string(got[2]) != `{"sysid":2,"mission_seq":99}` {
+		t.Fatalf("mailbox did not keep the latest states: %s %s", got[1], got[2])
+	}
+	if again, _ := c.take(nil); len(again) != 0 {
+		t.Fatalf("take did not empty the mailbox: %d left", len(again))
+	}
+	select {
+	case <-c.ready:
+	default:
+		t.Fatal("put did not signal the writer")
 	}
 }
 
