@@ -1,6 +1,7 @@
 package missions
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -142,6 +143,7 @@ func WritePlanGeoJSON(p *Plan) ([]byte, error) {
 // skipped with a note.
 func ReadPlanGeoJSON(data []byte) (*Plan, error) {
 	var fc gjCollection
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if err := json.Unmarshal(data, &fc); err != nil {
 		return nil, planErr("GeoJSON: %s", jsonErrWhere(data, err))
 	}

@@ -64,7 +64,9 @@ func planErr(format string, args ...any) error {
 // geoFence version 1 is ignored, as QGroundControl ignores it, with a note.
 // Keys the model does not hold are kept and written back by WriteQGCPlan.
 func ReadQGCPlan(data []byte) (*Plan, error) {
-	clean := stripJSONComments(data)
+	// Notepad and friends put a UTF-8 byte-order mark in front of
+	// hand-edited files; JSON parsers refuse it.
+	clean := stripJSONComments(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	var top jobj
 	if err := json.Unmarshal(clean, &top); err != nil {
 		return nil, planErr("not a JSON object: %s", jsonErrWhere(clean, err))

@@ -104,7 +104,7 @@ comment */ "mission":{"version":2,"firmwareType":12,"plannedHomePosition":[47.1,
 ]},
 "geoFence":{"version":1,"polygon":[[47,8],[47.1,8],[47,8.1]]},
 "rallyPoints":{"version":2,"points":[[47.15,8.55,20]]},"note":"a // that is not a comment"}`
-	p, err := ReadQGCPlan([]byte(doc))
+	p, err := ReadQGCPlan(append([]byte("\xef\xbb\xbf"), doc...)) // with a byte-order mark
 	if err != nil {
 		t.Fatal(err)
 	}
