@@ -173,10 +173,13 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		if !math.IsNaN(p[4]) && !math.IsNaN(p[5]) && (p[4] != 0 || p[5] != 0) {
 			target.lat, target.lon = p[4], p[5]
 		}
+		if !validLatLon(target.lat, target.lon) {
+			return common.MAV_RESULT_DENIED
+		}
 		if !math.IsNaN(p[6]) {
 			target.alt = p[6] // AMSL (MAV_FRAME_GLOBAL), the frame GCSs use for reposition
 		}
-		if p[0] > 0 {
+		if p[0] > 0 && p[0] < 100 {
 			v.cruise = p[0]
 		}
 		v.guided, v.guidedSet = target, true
@@ -202,7 +205,7 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		return common.MAV_RESULT_ACCEPTED
 
 	case common.MAV_CMD_DO_CHANGE_SPEED:
-		if p[1] <= 0 {
+		if !(p[1] > 0 && p[1] < 100) {
 			return common.MAV_RESULT_DENIED
 		}
 		v.cruise = p[1]
@@ -244,7 +247,7 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 			}
 			v.home = v.here()
 		} else {
-			if p[4] == 0 && p[5] == 0 {
+			if p[4] == 0 && p[5] == 0 || !validLatLon(p[4], p[5]) || math.IsNaN(p[6]) {
 				return common.MAV_RESULT_DENIED
 			}
 			v.home = pos{p[4], p[5], p[6]}

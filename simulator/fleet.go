@@ -125,11 +125,8 @@ type link struct {
 	writeErrs uint64
 }
 
-// Initialize builds the vehicles, opens the links and starts the clock.
-func (f *Fleet) Initialize() error {
-	if f.inited {
-		return errors.New("simulator: Initialize called twice")
-	}
+// build applies the defaults, builds the vehicles and opens the links.
+func (f *Fleet) build() error {
 	if f.Rate == 0 {
 		f.Rate = 10
 	}
@@ -240,7 +237,17 @@ func (f *Fleet) Initialize() error {
 		v.load()
 		v.start(0)
 	}
+	return nil
+}
 
+// Initialize builds the vehicles, opens the links and starts the clock.
+func (f *Fleet) Initialize() error {
+	if f.inited {
+		return errors.New("simulator: Initialize called twice")
+	}
+	if err := f.build(); err != nil {
+		return err
+	}
 	f.inited = true
 	f.in = make(chan inbound, 4096)
 	f.requests = make(chan func())

@@ -58,3 +58,9 @@ func pointInPolygon(lat, lon float64, poly [][2]float64) bool {
 	}
 	return in
 }
+
+// validLatLon refuses positions the flight code cannot fly to (NaN, the
+// poles, out of range), which a GCS could send by mistake.
+func validLatLon(lat, lon float64) bool {
+	return !math.IsNaN(lat) && !math.IsNaN(lon) && math.Abs(lat) <= 85 && math.Abs(lon) <= 180
+}

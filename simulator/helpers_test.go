@@ -185,7 +185,7 @@ func startFleet(t *testing.T, sc *Scenario, tweak func(*Fleet)) (*Fleet, *rawGCS
 	if err := f.Step(f.step); err != nil {
 		t.Fatal(err)
 	}
-	g.expect(sc.Vehicles[0].SysID, 5*time.Second, "first HEARTBEAT", isMsg[*common.MessageHeartbeat](nil))
+	g.expect(f.vehicles[0].id, 5*time.Second, "first HEARTBEAT", isMsg[*common.MessageHeartbeat](nil))
 	return f, g
 }
 

@@ -69,7 +69,7 @@ func hasLocation(cmd uint16) bool {
 	case common.MAV_CMD_NAV_WAYPOINT, common.MAV_CMD_NAV_LOITER_UNLIM, common.MAV_CMD_NAV_LOITER_TURNS,
 		common.MAV_CMD_NAV_LOITER_TIME, common.MAV_CMD_NAV_LAND, common.MAV_CMD_NAV_TAKEOFF,
 		common.MAV_CMD_NAV_SPLINE_WAYPOINT, common.MAV_CMD_NAV_LOITER_TO_ALT, common.MAV_CMD_DO_LAND_START,
-		common.MAV_CMD_DO_SET_ROI_LOCATION, common.MAV_CMD_NAV_FENCE_RETURN_POINT,
+		common.MAV_CMD_DO_SET_ROI_LOCATION, common.MAV_CMD_DO_SET_ROI, common.MAV_CMD_NAV_FENCE_RETURN_POINT,
 		common.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION, common.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION,
 		common.MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION, common.MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION,
 		common.MAV_CMD_NAV_RALLY_POINT:
@@ -94,7 +94,7 @@ func (v *vehicle) itemFromWire(mtype uint8, frame uint8, cmd uint16, p [4]float3
 		return it, common.MAV_MISSION_UNSUPPORTED_FRAME
 	}
 	loc := hasLocation(cmd)
-	if loc && (math.Abs(it.lat()) > 90 || math.Abs(it.lon()) > 180) {
+	if loc && (!validLatLon(it.lat(), it.lon()) || math.IsNaN(float64(z)) || math.IsInf(float64(z), 0)) {
 		return it, common.MAV_MISSION_INVALID_PARAM5_X
 	}
 	switch mtype {

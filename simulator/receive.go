@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -132,6 +133,9 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 	case *common.MessageSetPositionTargetGlobalInt:
 		// GUIDED go-to (ArduPilot only accepts it in GUIDED).
 		if v.beh != bGuided && v.flavor.ardupilot() || !v.flying() {
+			return
+		}
+		if !validLatLon(float64(m.LatInt)/1e7, float64(m.LonInt)/1e7) || math.IsNaN(float64(m.Alt)) {
 			return
 		}
 		alt := float64(m.Alt)

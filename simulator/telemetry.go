@@ -111,8 +111,11 @@ func (v *vehicle) setMessageInterval(id uint32, us float64) common.MAV_RESULT {
 		s.interval = 0
 	case us == 0:
 		s.interval = s.def
+	case us > 3600e6:
+		return common.MAV_RESULT_DENIED
 	default:
-		s.interval = time.Duration(us) * time.Microsecond
+		// Nothing streams faster than the physics step.
+		s.interval = max(time.Duration(us)*time.Microsecond, time.Millisecond)
 	}
 	return common.MAV_RESULT_ACCEPTED
 }

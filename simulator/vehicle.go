@@ -158,6 +158,16 @@ func (v *vehicle) start(now time.Duration) {
 			if it, ok := v.prevNavPos(v.nav.cur); ok {
 				v.lat, v.lon = it.lat, it.lon
 			}
+			// Starting at a loiter: already on the circle, so the demo shows a turning drone at once.
+			if cur := v.lists[0][v.nav.cur]; cur.Command == uint16(common.MAV_CMD_NAV_LOITER_TURNS) ||
+				cur.Command == uint16(common.MAV_CMD_NAV_LOITER_UNLIM) || cur.Command == uint16(common.MAV_CMD_NAV_LOITER_TIME) {
+				if r := v.loiterRadius(cur.P3); r > 0 {
+					c := v.itemPos(cur)
+					v.lat, v.lon = offset(c.lat, c.lon, r, 0)
+					v.alt = c.alt
+					v.hdg = 90 // clockwise, tangent at the north point
+				}
+			}
 		} else {
 			v.setMode(bHold, now)
 		}

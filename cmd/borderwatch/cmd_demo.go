@@ -49,7 +49,12 @@ func init() {
 				}
 				defer sys.Close()
 				mav := sys.fleet.LinkAddrs()[0].(*net.UDPAddr)
-				sim := &simulator.Fleet{Drones: *drones, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port)}
+				// The demo scenario: drones patrolling the demo border, people crossing it.
+				scenario, err := simulator.LoadScenario("demo")
+				if err != nil {
+					return err
+				}
+				sim := &simulator.Fleet{Drones: *drones, Scenario: scenario, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port)}
 				if err := sim.Initialize(); err != nil {
 					return err
 				}
