@@ -55,7 +55,7 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 	if err != nil {
 		return res, err
 	}
-	a := &appender{stream: res.Stream, tails: map[uint8]*chunkBuilder{}}
+	a := &appender{stream: res.Stream}
 	type sysInfo struct {
 		sortie  *Sortie
 		vehicle bool
@@ -124,7 +124,7 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 		}
 		// A full chunk was Put; the open ones were flushed and start over in
 		// the next transaction under new keys.
-		clear(a.tails)
+		clear(a.tails[:])
 	}
 	res.Withheld = a.withheld
 	res.Skipped = tr.Stats

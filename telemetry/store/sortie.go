@@ -200,6 +200,9 @@ func (t *liveTracker) load(tx *bolt.Tx) error {
 }
 
 func (t *liveTracker) frame(f *telemetry.Frame) {
+	if len(t.open) == 0 && f.MessageID != msgHeartbeat {
+		return // the common case: no vehicle armed, not a heartbeat
+	}
 	s := t.open[f.SystemID]
 	if f.MessageID == msgHeartbeat {
 		if hb, ok := readHeartbeat(f.Raw); ok && hb.vehicle {

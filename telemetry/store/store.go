@@ -61,14 +61,14 @@ type Store struct {
 
 // Initialize opens (or creates) the file.
 func (s *Store) Initialize() error {
-	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: s.NoSync})
+	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: s.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return fmt.Errorf("open store %s: another process holds it open (stop it, or use another --data file)", s.Path)
 		}
 		return fmt.Errorf("open store %s: %w", s.Path, err)
 	}
-	s.live = &appender{stream: liveStream, tails: map[uint8]*chunkBuilder{}, track: &liveTracker{}}
+	s.live = &appender{stream: liveStream, track: &liveTracker{}}
 	migrate := false
 	err = db.Update(func(tx *bolt.Tx) error {
 		migrate = tx.Bucket(bucketV1Frames) != nil
@@ -177,8 +177,8 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 // is full, so a commit every 100 ms does not leave a trail of tiny chunks.
 type appender struct {
 	stream uint32
-	tails  map[uint8]*chunkBuilder
-	track  *liveTracker // nil for imports, which make their sorties at the end
+	tails  [256]*chunkBuilder // by system id
+	track  *liveTracker       // nil for imports, which make their sorties at the end
 	// withheld counts SETUP_SIGNING frames refused (they carry a key).
 	withheld uint64
 }
@@ -196,17 +196,18 @@ func (a *appender) add(b *bolt.Bucket, f *telemetry.Frame) error {
 		c = &chunkBuilder{}
 		a.tails[f.SystemID] = c
 	}
-	var err error
-	c.add(micros(f.Time), f.Link, f.Raw, func(us uint64) []byte {
-		var seq uint64
-		seq, err = b.NextSequence()
-		return chunkKey(a.stream, f.SystemID, us, uint32(seq))
-	})
-	if err != nil {
-		return err
+	us := micros(f.Time)
+	var key []byte
+	if c.needsKey() {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		key = chunkKey(a.stream, f.SystemID, us, uint32(seq))
 	}
+	c.add(us, f.Link, f.Raw, key)
 	if c.full() {
-		if err := b.Put(c.key, c.buf); err != nil {
+		if err := b.Put(c.key, c.value()); err != nil {
 			return err
 		}
 		c.reset()
@@ -220,10 +221,10 @@ func (a *appender) add(b *bolt.Bucket, f *telemetry.Frame) error {
 // flush writes every open chunk (bbolt copies the value, so the builder may go on growing).
 func (a *appender) flush(b *bolt.Bucket) error {
 	for _, c := range a.tails {
-		if c.empty() {
+		if c == nil || c.empty() {
 			continue
 		}
-		if err := b.Put(c.key, c.buf); err != nil {
+		if err := b.Put(c.key, c.value()); err != nil {
 			return err
 		}
 	}
@@ -232,7 +233,7 @@ func (a *appender) flush(b *bolt.Bucket) error {
 
 // abandon forgets the open chunks after a failed commit: what was committed
 // stays as it was, and the next frames start new chunks.
-func (a *appender) abandon() { clear(a.tails) }
+func (a *appender) abandon() { clear(a.tails[:]) }
 
 // AppendFrames records frames of the live stream in one transaction.
 func (s *Store) AppendFrames(frames []telemetry.Frame) error {

@@ -209,17 +209,17 @@ func TestStore_Sorties_ArmDisarmSequences(t *testing.T) {
 
 func TestStore_DropBefore_RemovesOnlyOldData(t *testing.T) {
 	s := storetest.MustOpen(t)
-	all := fleetLog(t, s, []uint8{1, 2}, 6000) // 600 s
+	all := fleetLog(t, s, []uint8{1, 2}, 20000) // 2000 s: several chunks per vehicle
 	ev := func(sec int) telemetry.Event {
 		return telemetry.Alert{EventHeader: telemetry.EventHeader{Time: t0.Add(time.Duration(sec) * time.Second), SystemID: 1}, Type: telemetry.AlertLinkLost}
 	}
-	if err := s.Append(nil, []telemetry.Event{ev(10), ev(100), ev(400)}); err != nil {
+	if err := s.Append(nil, []telemetry.Event{ev(10), ev(100), ev(1400)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.AppendAudit(telemetry.OperatorAction{EventHeader: telemetry.EventHeader{Time: t0.Add(time.Second)}, User: "ann", Action: "login"}); err != nil {
 		t.Fatal(err)
 	}
-	cutoff := t0.Add(300 * time.Second)
+	cutoff := t0.Add(1000 * time.Second)
 	d, err := s.DropBefore(cutoff)
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +246,7 @@ func TestStore_DropBefore_RemovesOnlyOldData(t *testing.T) {
 			oldKept++
 		}
 	}
-	if oldKept > 2*500 { // at most one straddling chunk per vehicle (~400 frames of 40 bytes)
+	if oldKept > 2*4000 { // at most one straddling chunk per vehicle (64 KiB of ~19-byte frames)
 		t.Errorf("%d frames older than the cutoff kept; want only a straddling chunk per vehicle", oldKept)
 	}
 	if n, _ := s.CountFrames(); n+d.Frames != len(all) {
