@@ -14,10 +14,13 @@ import (
 
 const clipScale = 100.0
 
-// clipTolerance is the arc tolerance used for a buffer of distance d (metres):
-// round joins are drawn with chords that fall at most this far inside the
-// true arc, so callers that need "at least d" ask for d + clipTolerance(d).
+// clipTolerance is the arc tolerance used for a buffer of distance d (metres).
+// Clipper rounds the number of chords per join, so a chord can fall up to
+// about 2.25 tolerances inside the true arc: buffers are widened by
+// arcWiden·tolerance to stay at least d everywhere.
 func clipTolerance(d float64) float64 { return max(0.05, math.Abs(d)*0.002) }
+
+const arcWiden = 2.5
 
 func toPath(pts []orb.Point) clipper.Path {
 	n := len(pts)
@@ -132,10 +135,18 @@ const (
 // projected metres), ended as ends says. The boundary lies between d and
 // d + 2·tolerance of the lines (further at square joins), never nearer.
 func BufferLines(lines [][]orb.Point, d float64, join JoinStyle, ends EndStyle) ([]orb.Polygon, error) {
+	return BufferLinesTol(lines, d, join, ends, clipTolerance(d))
+}
+
+// BufferLinesTol is BufferLines with a chosen arc tolerance (metres): round
+// joins and ends are drawn with chords at most tol inside the arc, and the
+// buffer is widened by 2.5·tol so that it still reaches d. A coarse tolerance
+// makes far fewer vertices where the exact shape does not matter.
+func BufferLinesTol(lines [][]orb.Point, d float64, join JoinStyle, ends EndStyle, tol float64) ([]orb.Polygon, error) {
 	if d <= 0 {
 		return nil, fmt.Errorf("geo: buffer distance %g m must be positive", d)
 	}
-	tol := clipTolerance(d)
+	tol = max(tol, 0.01)
 	var out []orb.Polygon
 	err := clipSafe("line buffer", func() {
 		co := clipper.NewClipperOffset()
@@ -146,7 +157,7 @@ func BufferLines(lines [][]orb.Point, d float64, join JoinStyle, ends EndStyle) 
 				co.AddPath(toOpenPath(l), join.clip(), end)
 			}
 		}
-		out = treePolygons(co.Execute2((d + tol) * clipScale))
+		out = treePolygons(co.Execute2((d + arcWiden*tol) * clipScale))
 	})
 	return out, err
 }
@@ -156,9 +167,9 @@ func BufferLines(lines [][]orb.Point, d float64, join JoinStyle, ends EndStyle) 
 // inside it.
 func BufferPolygons(polys []orb.Polygon, d float64, join JoinStyle) ([]orb.Polygon, error) {
 	tol := clipTolerance(d)
-	delta := d + tol
+	delta := d + arcWiden*tol
 	if d < 0 {
-		delta = d - tol
+		delta = d - arcWiden*tol
 	}
 	var out []orb.Polygon
 	err := clipSafe("polygon buffer", func() {

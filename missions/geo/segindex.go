@@ -46,10 +46,19 @@ func NewSegmentIndex(lines [][]orb.Point) *SegmentIndex {
 	}
 	w := ix.bound.Max[0] - ix.bound.Min[0]
 	h := ix.bound.Max[1] - ix.bound.Min[1]
-	// About one segment per cell: a denser grid wastes memory, a sparser one
-	// makes each query walk more segments.
-	area := max(w*h, 1e-18)
-	ix.cell = math.Sqrt(area / float64(n))
+	// Cells about twice the mean segment length keep each query to a few
+	// segments; the cap keeps a long diagonal line's mostly empty box from
+	// costing more memory than the segments themselves many times over.
+	var total float64
+	for _, s := range ix.segs {
+		a, b := ix.seg(s)
+		total += Dist(a, b)
+	}
+	ix.cell = 2 * total / float64(n)
+	maxCells := float64(max(64*n, 4096))
+	if cells := (w/ix.cell + 1) * (h/ix.cell + 1); cells > maxCells || ix.cell == 0 {
+		ix.cell = math.Sqrt(max(w*h, 1e-18) / maxCells)
+	}
 	ix.cell = max(ix.cell, max(w, h)/4096, 1e-12)
 	ix.nx = max(1, int(w/ix.cell)+1)
 	ix.ny = max(1, int(h/ix.cell)+1)

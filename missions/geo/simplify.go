@@ -42,13 +42,15 @@ func simplifyConservative(polys []orb.Polygon, maxVertices int, maxChangeM float
 		}
 		return outer, holes, nil
 	}
-	t := max(0.5, maxChangeM/64)
+	t := max(0.5, maxChangeM/8)
 	for ; t <= maxChangeM; t *= 1.5 {
 		d := -t
 		if !shrink {
 			d = t
 		}
-		moved, err := BufferPolygons(polys, d, JoinRound)
+		// Miter joins: few vertices; the difference below proves the
+		// result whatever the join did at the corners.
+		moved, err := BufferPolygons(polys, d, JoinMiter)
 		if err != nil {
 			return nil, nil, err
 		}

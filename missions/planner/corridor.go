@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/missions/geo"
@@ -300,15 +302,11 @@ func PlanCorridor(req CorridorRequest) (*CorridorPlan, error) {
 	}
 	if !req.SkipFences {
 		c.fenceReach()
-		var fenced []Leg
-		for _, l := range out.Legs {
-			ls, err := c.fenceLeg(l, 0)
-			if err != nil {
-				return nil, err
-			}
-			fenced = append(fenced, ls...)
+		legs, err := c.fenceAll(out.Legs)
+		if err != nil {
+			return nil, err
 		}
-		out.Legs = fenced
+		out.Legs = legs
 	}
 	if err := c.assign(out); err != nil {
 		return nil, err
@@ -674,6 +672,37 @@ func (c *corridor) fenceReach() {
 	c.far = far + 2_000
 }
 
+// fenceAll fences every leg, one worker per CPU: legs are independent and
+// the corridor's state is read-only by now. Results keep the legs' order.
+func (c *corridor) fenceAll(legs []Leg) ([]Leg, error) {
+	res := make([][]Leg, len(legs))
+	errs := make([]error, len(legs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(legs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res[i], errs[i] = c.fenceLeg(legs[i], 0)
+			}
+		}()
+	}
+	for i := range legs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var out []Leg
+	for i := range legs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out = append(out, res[i]...)
+	}
+	return out, nil
+}
+
 // fenceBandM is how far beyond the route a sortie fence reaches where the
 // border does not limit it.
 const fenceBandM = 1500.0
@@ -724,65 +753,45 @@ func (c *corridor) transitTo(j int, p *path, a, x float64) transit {
 	return transit{dist: r + math.Abs(x-a)}
 }
 
-// routeFence is an inclusion polygon around a projected route: the area on
-// our side of the border from (standoff − fence margin) out, near the route,
-// simplified (only ever shrinking) to the vertex limit, then checked to hold
-// the whole route and never to reach the border.
+// routeFence is an inclusion polygon around a projected route: the route's
+// neighbourhood (fenceBandM) minus a tube of (standoff − fence margin) around
+// the border, keeping the piece that holds the route (the tube cuts off
+// anything across the border), simplified (only ever shrinking) to the
+// vertex limit, then checked to hold the whole route and never to reach the
+// border.
 func (c *corridor) routeFence(route []orb.Point) (orb.Ring, error) {
-	// Only the border near the route shapes its fence: cut it out, with
-	// enough around it that the cut ends cannot matter.
-	// The fence is the route's neighbourhood (fenceBandM around it) with the
-	// strip near the border cut away. The strip must reach past the band,
-	// and a straight transit across a bay of the border can pass farther
-	// from it than any lane or site.
 	band := fenceBandM * c.k
-	far := c.far
-	for k := 1; k < len(route); k++ {
-		n := int(geo.Dist(route[k-1], route[k])/sampleStepM) + 1
-		for i := 0; i <= n; i++ {
-			f := float64(i) / float64(n)
-			q := orb.Point{route[k-1][0] + f*(route[k][0]-route[k-1][0]), route[k-1][1] + f*(route[k][1]-route[k-1][1])}
-			if loc, ok := c.bix.Locate(q, math.Inf(1)); ok {
-				far = max(far, loc.Dist+2*band)
-			}
-		}
-	}
-	rb := orb.LineString(route).Bound().Pad(4 * far)
-	var local [][]orb.Point
-	lastLine, lastSeg := -1, -2
-	c.bix.Search(rb, func(line, i int) bool {
-		a, b := c.bix.Segment(line, i)
-		if line == lastLine && i == lastSeg+1 && len(local) > 0 {
-			local[len(local)-1] = append(local[len(local)-1], b)
-		} else {
-			local = append(local, []orb.Point{a, b})
-		}
-		lastLine, lastSeg = line, i
-		return true
-	})
-	local = geo.MergeLines(local)
 	near := (c.req.StandoffM - c.req.FenceMarginM) * c.k
-	strip, err := geo.SideStrip(local, near, far, c.req.Side)
-	if err != nil {
-		nn := 0
-		for _, l := range local {
-			nn += len(l)
-		}
-		return nil, fmt.Errorf("%w: %v (local %d lines %d pts, near %.0f far %.0f, rb %v)", ErrFence, err, len(local), nn, near, far, rb)
-	}
 	// One capsule per segment: Clipper's offset of a path that turns back
 	// on itself can leave a notch reaching the turning point.
 	segs := make([][]orb.Point, 0, len(route)-1)
 	for k := 1; k < len(route); k++ {
 		segs = append(segs, []orb.Point{route[k-1], route[k]})
 	}
-	hood, err := geo.BufferLines(segs, band, geo.JoinRound, geo.EndRound)
+	hood, err := geo.BufferLinesTol(segs, band, geo.JoinRound, geo.EndRound, band/20)
 	if err != nil {
 		return nil, err
 	}
-	area, err := geo.Boolean(geo.OpIntersection, hood, strip)
-	if err != nil {
-		return nil, err
+	// The border within reach of the neighbourhood, as whole pieces that run
+	// out past it, so the tube separates the two sides everywhere inside.
+	rb := orb.LineString(route).Bound().Pad(band + near + 2_000)
+	var local [][]orb.Point
+	c.bix.Search(rb, func(line, i int) bool {
+		a, b := c.bix.Segment(line, i)
+		local = append(local, []orb.Point{a, b})
+		return true
+	})
+	var area []orb.Polygon
+	if len(local) == 0 {
+		area = hood
+	} else {
+		tube, err := geo.BufferLines(geo.MergeLines(local), near, geo.JoinSquare, geo.EndSquare)
+		if err != nil {
+			return nil, err
+		}
+		if area, err = geo.Boolean(geo.OpDifference, hood, tube); err != nil {
+			return nil, err
+		}
 	}
 	mid := route[len(route)/2]
 	var piece []orb.Polygon
@@ -852,6 +861,32 @@ func (c *corridor) coverage(out *CorridorPlan) Coverage {
 	for _, d := range out.Drones {
 		cycle[d.Drone] = float64(d.CycleS)
 	}
+	// Legs that meet on a lane also cover the border between them: where a
+	// lane bridges a meander too narrow to follow, the meander lies between
+	// the border positions of one leg's end and the next one's start.
+	type bridge struct {
+		iv    coverInterval
+		cycle float64
+	}
+	var bridges []bridge
+	byPath := map[*path][]int{}
+	for i, l := range out.Legs {
+		byPath[l.p] = append(byPath[l.p], i)
+	}
+	for _, idx := range byPath {
+		sort.Slice(idx, func(a, b int) bool { return out.Legs[idx[a]].s < out.Legs[idx[b]].s })
+		for k := 1; k < len(idx); k++ {
+			a, b := out.Legs[idx[k-1]], out.Legs[idx[k]]
+			if a.e != b.s || len(a.cover) == 0 || len(b.cover) == 0 {
+				continue
+			}
+			ea, sb := a.cover[len(a.cover)-1], b.cover[0]
+			if ea.line == sb.line {
+				lo, hi := min(ea.from, ea.to, sb.from, sb.to), max(ea.from, ea.to, sb.from, sb.to)
+				bridges = append(bridges, bridge{coverInterval{ea.line, lo, hi}, max(cycle[a.Drone], cycle[b.Drone])})
+			}
+		}
+	}
 	var cv Coverage
 	var sum float64
 	var n int
@@ -867,6 +902,11 @@ func (c *corridor) coverage(out *CorridorPlan) Coverage {
 					if iv.line == li && iv.from <= mid && mid <= iv.to {
 						bin.RevisitS = min(bin.RevisitS, cycle[leg.Drone])
 					}
+				}
+			}
+			for _, br := range bridges {
+				if br.iv.line == li && br.iv.from <= mid && mid <= br.iv.to {
+					bin.RevisitS = min(bin.RevisitS, br.cycle)
 				}
 			}
 			if bin.Covered = !math.IsInf(bin.RevisitS, 1); bin.Covered {

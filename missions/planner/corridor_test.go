@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
@@ -42,10 +44,10 @@ func checkCorridor(t *testing.T, req CorridorRequest, plan *CorridorPlan, lines 
 	// Parts that continue one another are joined, so a vertex where two
 	// parts meet has both its segments for the side test.
 	// Segments are straight in lon/lat (GeoJSON's meaning): densified to
-	// 200 m they are straight in the projection each check uses too.
+	// 1 km they are straight (to a millimetre) in the projection each check uses.
 	var dense [][]orb.Point
 	for _, l := range geo.MergeLines(lines) {
-		dense = append(dense, geo.DensifyLonLat(l, 200))
+		dense = append(dense, geo.DensifyLonLat(l, 1000))
 	}
 	ref := geo.NewSegmentIndex(dense)
 	budget := req.Vehicle.CruiseMS * req.Vehicle.EnduranceS * (1 - req.Vehicle.ReserveFrac)
@@ -54,20 +56,14 @@ func checkCorridor(t *testing.T, req CorridorRequest, plan *CorridorPlan, lines 
 		if leg.FlightM > budget+1e-6 {
 			t.Errorf("leg %d flies %.1f km, the battery allows %.1f km", i+1, leg.FlightM/1000, budget/1000)
 		}
-		// Densify every route segment to 200 m steps: the standoff must hold
-		// between vertices too.
+		// Every route segment, exactly: its distance to the border's
+		// segments near it, in a projection centred on it.
 		for k := 1; k < len(leg.Route); k++ {
-			a, b := leg.Route[k-1], leg.Route[k]
-			n := int(geo.Distance(a, b)/200) + 1
-			for s := 0; s <= n; s++ {
-				f := float64(s) / float64(n)
-				q := orb.Point{a[0] + f*(b[0]-a[0]), a[1] + f*(b[1]-a[1])}
-				d, side := refDistance(ref, q)
-				checked++
-				if side != req.Side || d < req.StandoffM-0.5 {
-					t.Fatalf("leg %d point %v is %.1f m from the border on the %v side; want ≥ %.0f m on the %v side",
-						i+1, q, d, side, req.StandoffM, req.Side)
-				}
+			d, side := refSegment(ref, leg.Route[k-1], leg.Route[k])
+			checked++
+			if side != req.Side || d < req.StandoffM-0.5 {
+				t.Fatalf("leg %d segment %v-%v comes %.1f m from the border, on the %v side; want ≥ %.0f m on the %v side",
+					i+1, leg.Route[k-1], leg.Route[k], d, side, req.StandoffM, req.Side)
 			}
 		}
 		if leg.Plan == nil || len(leg.Plan.Mission) < 3 || leg.Plan.Mission[0].Command != missions.CmdNavTakeoff ||
@@ -83,19 +79,20 @@ func checkCorridor(t *testing.T, req CorridorRequest, plan *CorridorPlan, lines 
 			t.Errorf("border line %d km %.0f-%.0f is not covered", b.Line, b.FromM/1000, b.ToM/1000)
 		}
 	}
-	t.Logf("%d legs, %d drones, %d points checked, section %.0f km, covered %.0f km, revisit max %.0f min",
+	t.Logf("%d legs, %d drones, %d segments checked, section %.0f km, covered %.0f km, revisit max %.0f min",
 		len(plan.Legs), len(plan.Drones), checked, plan.Coverage.SectionM/1000, plan.Coverage.CoveredM/1000, plan.Coverage.MaxRevisitS/60)
 }
 
-func refDistance(ix *geo.SegmentIndex, q orb.Point) (float64, geo.Side) {
-	// Candidate segments near q, then exact distances in a projection centred
-	// on q; each line's candidates become one contiguous window with a
-	// segment of context either side, so the side at a vertex is judged from
-	// both segments that meet there.
-	proj := geo.NewProj(q)
-	for r := 0.05; r <= 2; r *= 4 {
+// refSegment is the distance from segment a-b ([lon, lat]) to the border and
+// the side b's midpoint is on, in a projection centred on the segment.
+func refSegment(ix *geo.SegmentIndex, a, b orb.Point) (float64, geo.Side) {
+	mid := orb.Point{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2}
+	proj := geo.NewProj(mid)
+	pa, pb := proj.Forward(a), proj.Forward(b)
+	box := orb.Bound{Min: orb.Point{min(a[0], b[0]), min(a[1], b[1])}, Max: orb.Point{max(a[0], b[0]), max(a[1], b[1])}}
+	for pad := 0.03; pad <= 3; pad *= 4 {
 		span := map[int][2]int{}
-		ix.Search(orb.Bound{Min: orb.Point{q[0] - r, q[1] - r}, Max: orb.Point{q[0] + r, q[1] + r}}, func(line, i int) bool {
+		ix.Search(box.Pad(pad), func(line, i int) bool {
 			if s, ok := span[line]; ok {
 				span[line] = [2]int{min(s[0], i), max(s[1], i)}
 			} else {
@@ -106,14 +103,20 @@ func refDistance(ix *geo.SegmentIndex, q orb.Point) (float64, geo.Side) {
 		if len(span) == 0 {
 			continue
 		}
+		// Each line's candidates as one contiguous window with a segment of
+		// context either side, so the side at a vertex sees both segments.
 		var lines [][]orb.Point
+		d := math.Inf(1)
 		for line, s := range span {
 			l := ix.Lines()[line]
 			lo, hi := max(s[0]-1, 0), min(s[1]+2, len(l)-1)
-			lines = append(lines, proj.ForwardAll(l[lo:hi+1]))
+			w := proj.ForwardAll(l[lo : hi+1])
+			lines = append(lines, w)
+			for k := 1; k < len(w); k++ {
+				d = min(d, geo.SegmentSegmentDistance(pa, pb, w[k-1], w[k]))
+			}
 		}
-		loc := geo.LineSide(lines, orb.Point{})
-		return loc.Dist, loc.Side
+		return d, geo.LineSide(lines, orb.Point{}).Side
 	}
 	return math.Inf(1), geo.OnLine
 }
@@ -143,4 +146,90 @@ func TestPlanCorridor_FinlandRussia(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCorridor(t, req, plan, lines)
+}
+
+// A sharp meander: the line runs east, shoots 5.5 km north in a finger
+// 100 m wide, comes back, and runs on. Patrols on either side keep the
+// standoff and never cross it: north of the line the lane goes round the
+// finger; south of it the lane bridges the finger's mouth.
+func TestPlanCorridor_SharpMeanderNeverCrosses(t *testing.T) {
+	line := []orb.Point{{-106.0, 31.0}, {-105.9, 31.0}, {-105.8995, 31.05}, {-105.899, 31.0}, {-105.8, 31.0}}
+	for _, side := range []geo.Side{geo.Left, geo.Right} {
+		req := CorridorRequest{
+			Border: [][]orb.Point{line}, Side: side, StandoffM: 400, AltM: 100,
+			Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 2,
+		}
+		plan, err := PlanCorridor(req)
+		if err != nil {
+			t.Fatalf("%v: %v", side, err)
+		}
+		checkCorridor(t, req, plan, [][]orb.Point{line})
+		ref := geo.NewSegmentIndex([][]orb.Point{geo.DensifyLonLat(line, 100)})
+		for _, lane := range plan.Lanes[0] {
+			for k := 1; k < len(lane); k++ {
+				if d, s := refSegment(ref, lane[k-1], lane[k]); s != side || d < 399.5 {
+					t.Fatalf("%v lane segment %v-%v: %.1f m on the %v side", side, lane[k-1], lane[k], d, s)
+				}
+			}
+		}
+	}
+}
+
+func TestPlanCorridor_SectionAndSites(t *testing.T) {
+	lines, side := borderLines(t, "us_mexico_border_lines_ne10m.geojson", "United States of America")
+	from, to := orb.Point{-111.0, 31.33}, orb.Point{-109.0, 31.34}
+	req := CorridorRequest{
+		Border: lines, From: &from, To: &to, Side: side, StandoffM: 500, Lanes: 2, LaneSpacingM: 700, AltM: 120,
+		Vehicle: Vehicle{CruiseMS: 20, EnduranceS: 3 * 3600},
+		Drones:  4,
+		Sites:   []LaunchSite{{Name: "Nogales AZ", Pos: orb.Point{-110.93, 31.37}}, {Name: "Douglas AZ", Pos: orb.Point{-109.55, 31.36}}},
+	}
+	plan, err := PlanCorridor(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCorridor(t, req, plan, lines)
+	if len(plan.Lanes) != 2 || len(plan.Sites) != 2 || plan.Sites[0].Name != "Nogales AZ" {
+		t.Fatalf("lanes %d sites %+v", len(plan.Lanes), plan.Sites)
+	}
+	if s := plan.Coverage.SectionM; s < 180_000 || s > 230_000 {
+		t.Fatalf("section is %.0f km, want about 190 km between the two points", s/1000)
+	}
+	for _, d := range plan.Drones {
+		if d.CycleS <= 0 || len(d.Legs) == 0 {
+			t.Fatalf("drone %+v idle", d)
+		}
+	}
+	for _, l := range plan.Legs {
+		if len(l.Plan.Fence.Polygons) != 1 || len(l.Plan.Fence.Polygons[0].Vertices) > 64 || len(l.Plan.Rally) == 0 {
+			t.Fatalf("leg fence %d polygons / rally %d", len(l.Plan.Fence.Polygons), len(l.Plan.Rally))
+		}
+	}
+}
+
+func TestPlanCorridor_RefusesImpossible(t *testing.T) {
+	lines, side := borderLines(t, "finland_russia_border_lines_ne10m.geojson", "Finland")
+	base := CorridorRequest{Border: lines, Side: side, StandoffM: 500, AltM: 100,
+		Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 1800}, Drones: 2}
+	if _, err := PlanCorridor(base); !errors.Is(err, ErrUncovered) || !strings.Contains(err.Error(), "out of reach") {
+		t.Fatalf("1222 km with two 30-minute drones: %v", err)
+	}
+	wrong := base
+	wrong.Vehicle.EnduranceS = 3 * 3600
+	wrong.Sites = []LaunchSite{{Name: "Svetogorsk", Pos: orb.Point{28.95, 61.12}}}
+	if _, err := PlanCorridor(wrong); !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), "other side of the border") {
+		t.Fatalf("site in Russia: %v", err)
+	}
+	few := base
+	few.Vehicle.EnduranceS = 3 * 3600
+	few.Drones = 1
+	few.Sites = []LaunchSite{{Name: "Imatra", Pos: orb.Point{28.76, 61.19}}, {Name: "Kuusamo", Pos: orb.Point{29.18, 65.96}}}
+	if _, err := PlanCorridor(few); err == nil {
+		t.Fatal("one drone for two far-apart sites and 1222 km accepted")
+	}
+	bad := base
+	bad.StandoffM = -1
+	if _, err := PlanCorridor(bad); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("negative standoff: %v", err)
+	}
 }
