@@ -12,6 +12,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
 // liveBatchInterval groups each client's pending updates into one WebSocket
@@ -36,6 +37,26 @@ type LiveMessage struct {
 	Dropped  uint64             `json:"dropped"`
 }
 
+// LiveEvents is the other message /ws/live sends: events as they happen
+// (detections, alerts, mode and arm changes, status texts, mission progress,
+// transfer results, operator actions), oldest first. Events are never
+// coalesced; a client too slow to take them loses the oldest and is told how
+// many in dropped.
+type LiveEvents struct {
+	Type    string      `json:"type"` // "events"
+	Events  []LiveEvent `json:"events"`
+	Dropped uint64      `json:"dropped"`
+}
+
+// LiveEvent is one event and its type name ("detection", "alert" …, as the store names them).
+type LiveEvent struct {
+	Type  string          `json:"type"`
+	Event json.RawMessage `json:"event"`
+}
+
+// liveEventBacklog bounds the events waiting in one client's mailbox.
+const liveEventBacklog = 512
+
 // liveFanout is the one hub subscriber behind every /ws/live client. Every
 // liveBatchInterval it takes the states that changed, keeps the latest per
 // vehicle, encodes each once and hands the bytes to every client's mailbox.
@@ -50,9 +71,35 @@ type liveFanout struct {
 type liveClient struct {
 	ready chan struct{}
 
-	mu      sync.Mutex
-	pending map[uint8]json.RawMessage
-	dropped uint64
+	mu            sync.Mutex
+	pending       map[uint8]json.RawMessage
+	dropped       uint64
+	events        [][]byte // encoded LiveEvents, oldest first, at most liveEventBacklog
+	eventsDropped uint64
+}
+
+func (c *liveClient) putEvents(events [][]byte) {
+	c.mu.Lock()
+	c.events = append(c.events, events...)
+	if over := len(c.events) - liveEventBacklog; over > 0 {
+		c.eventsDropped += uint64(over)
+		c.events = append(c.events[:0], c.events[over:]...)
+	}
+	c.mu.Unlock()
+	select {
+	case c.ready <- struct{}{}:
+	default:
+	}
+}
+
+// takeEvents empties the event backlog into dst and returns the drop count so far.
+func (c *liveClient) takeEvents(dst [][]byte) ([][]byte, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dst = append(dst[:0], c.events...)
+	clear(c.events)
+	c.events = c.events[:0]
+	return dst, c.eventsDropped
 }
 
 func (c *liveClient) put(states map[uint8]json.RawMessage) {
@@ -99,15 +146,22 @@ func (s *Server) runLive() {
 	defer s.wsConns.Done()
 	sub := s.Hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindState}}, liveHubQueueLen)
 	defer sub.Close()
+	evSub := s.Hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindEvent}}, liveHubQueueLen)
+	defer evSub.Close()
 	tick := time.NewTicker(liveBatchInterval)
 	defer tick.Stop()
-	var msgs []telemetry.Message
+	var msgs, evs []telemetry.Message
 	latest := map[uint8]gcs.VehicleState{}
 	for {
 		select {
 		case <-s.ctx.Done():
 			return
 		case <-tick.C:
+		}
+		evs = evSub.Drain(evs[:0])
+		if len(evs) > 0 {
+			s.fanoutEvents(evs)
+			clear(evs)
 		}
 		msgs = sub.Drain(msgs[:0])
 		if len(msgs) == 0 {
@@ -135,6 +189,40 @@ func (s *Server) runLive() {
 		}
 		s.fanout.mu.Unlock()
 	}
+}
+
+// fanoutEvents encodes each event once and appends it to every client's backlog.
+func (s *Server) fanoutEvents(evs []telemetry.Message) {
+	encoded := make([][]byte, 0, len(evs))
+	for _, m := range evs {
+		e, ok := m.(telemetry.Event)
+		if !ok {
+			continue
+		}
+		b, err := json.Marshal(LiveEvent{Type: store.EventType(e), Event: mustJSON(e)})
+		if err != nil {
+			s.Logger.Error("live: encode event", "err", err)
+			continue
+		}
+		encoded = append(encoded, b)
+	}
+	if len(encoded) == 0 {
+		return
+	}
+	s.fanout.mu.Lock()
+	for c := range s.fanout.clients {
+		c.putEvents(encoded)
+	}
+	s.fanout.mu.Unlock()
+}
+
+// mustJSON encodes a value whose type is known to encode (the event structs).
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
 }
 
 func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
@@ -183,6 +271,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	defer ping.Stop()
 	var reported uint64 // drops already added to the server's counter
 	var batch map[uint8]json.RawMessage
+	var events [][]byte
 	for {
 		select {
 		case <-r.Context().Done():
@@ -195,6 +284,11 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-c.ready:
+			var evDropped uint64
+			events, evDropped = c.takeEvents(events)
+			if len(events) > 0 && !s.writeEvents(conn, events, evDropped) {
+				return
+			}
 			var dropped uint64
 			batch, dropped = c.take(batch)
 			if len(batch) == 0 {
@@ -244,5 +338,34 @@ func (s *Server) writeLive(conn *websocket.Conn, states map[uint8]json.RawMessag
 	}
 	s.live.batches.Add(1)
 	s.live.states.Add(uint64(len(states)))
+	return true
+}
+
+// writeEvents writes one LiveEvents message around already encoded events.
+func (s *Server) writeEvents(conn *websocket.Conn, events [][]byte, dropped uint64) bool {
+	_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
+	w, err := conn.NextWriter(websocket.TextMessage)
+	if err == nil {
+		_, err = io.WriteString(w, `{"type":"events","events":[`)
+		for i, b := range events {
+			if err == nil && i > 0 {
+				_, err = io.WriteString(w, ",")
+			}
+			if err == nil {
+				_, err = w.Write(b)
+			}
+		}
+		if err == nil {
+			_, err = io.WriteString(w, `],"dropped":`+strconv.FormatUint(dropped, 10)+"}")
+		}
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		s.live.failures.Add(1)
+		return false
+	}
+	s.live.events.Add(uint64(len(events)))
 	return true
 }

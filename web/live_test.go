@@ -139,3 +139,48 @@ func TestLive_ClosedServer_EndsStreams(t *testing.T) {
 		t.Fatal("server still accepts connections after Close")
 	}
 }
+
+func TestLive_Events_DeliveredInOrderWithTheirType(t *testing.T) {
+	s, hub := newTestServer(t)
+	c := dialLive(t, s)
+	testenv.Eventually(t, 5*time.Second, "client registered", func() bool {
+		s.fanout.mu.Lock()
+		defer s.fanout.mu.Unlock()
+		return len(s.fanout.clients) == 1
+	})
+	now := time.Now()
+	hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: now, SystemID: 4}, TrackID: 17, Class: "person", ConfidencePct: 81, Lat: 31.33, Lon: -110.94})
+	hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: now, SystemID: 4}, Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityCritical, Text: "link lost"})
+	var got []LiveEvent
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for len(got) < 2 {
+		var msg struct {
+			Type   string      `json:"type"`
+			Events []LiveEvent `json:"events"`
+		}
+		if err := c.ReadJSON(&msg); err != nil {
+			t.Fatal(err)
+		}
+		if msg.Type == "events" {
+			got = append(got, msg.Events...)
+		}
+	}
+	if got[0].Type != "detection" || got[1].Type != "alert" {
+		t.Fatalf("event types %q, %q; want detection then alert", got[0].Type, got[1].Type)
+	}
+	var d telemetry.Detection
+	if err := json.Unmarshal(got[0].Event, &d); err != nil || d.TrackID != 17 || d.SystemID != 4 || d.Class != "person" {
+		t.Fatalf("detection %+v (%v)", d, err)
+	}
+}
+
+func TestLiveClient_EventBacklog_BoundedAndCountsDrops(t *testing.T) {
+	c := &liveClient{ready: make(chan struct{}, 1), pending: map[uint8]json.RawMessage{}}
+	for i := 0; i < liveEventBacklog+10; i++ {
+		c.putEvents([][]byte{[]byte(fmt.Sprintf(`{"n":%d}`, i))})
+	}
+	got, dropped := c.takeEvents(nil)
+	if len(got) != liveEventBacklog || dropped != 10 || string(got[0]) != `{"n":10}` {
+		t.Fatalf("backlog %d events (first %s), dropped %d", len(got), got[0], dropped)
+	}
+}

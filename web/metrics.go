@@ -17,6 +17,7 @@ type liveCounters struct {
 	states   atomic.Uint64
 	dropped  atomic.Uint64 // states a lagging client skipped (coalesced or dropped)
 	failures atomic.Uint64 // clients disconnected by a failed or slow write
+	events   atomic.Uint64 // events sent to live clients
 }
 
 // metricsHandler serves /metrics in the Prometheus text format. Values are
@@ -48,6 +49,7 @@ var (
 	descLiveBatches  = prometheus.NewDesc("borderwatch_live_batches_total", "WebSocket frames sent to live clients.", nil, nil)
 	descLiveStates   = prometheus.NewDesc("borderwatch_live_states_total", "Vehicle states sent to live clients.", nil, nil)
 	descLiveDropped  = prometheus.NewDesc("borderwatch_live_dropped_total", "Vehicle states live clients skipped because they lagged.", nil, nil)
+	descLiveEvents   = prometheus.NewDesc("borderwatch_live_events_total", "Events sent to live clients.", nil, nil)
 	descLiveFailures = prometheus.NewDesc("borderwatch_live_write_failures_total", "Live clients disconnected by a failed or too slow write.", nil, nil)
 )
 
@@ -56,7 +58,7 @@ type serverCollector struct{ s *Server }
 func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLinkFrames, descLinkBytes, descLinkGarbage, descLinkBadSum, descLinkTrunc,
 		descLinkSent, descLinkSendErr, descHubPub, descHubDropped, descHubCoalesced, descHubSubs,
-		descLiveClients, descLiveBatches, descLiveStates, descLiveDropped, descLiveFailures} {
+		descLiveClients, descLiveBatches, descLiveStates, descLiveDropped, descLiveEvents, descLiveFailures} {
 		ch <- d
 	}
 }
@@ -84,5 +86,6 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descLiveBatches, lc.batches.Load())
 	counter(descLiveStates, lc.states.Load())
 	counter(descLiveDropped, lc.dropped.Load())
+	counter(descLiveEvents, lc.events.Load())
 	counter(descLiveFailures, lc.failures.Load())
 }

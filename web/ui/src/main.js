@@ -21,7 +21,7 @@ async function getJSON(url) {
 
 async function loadLayers() {
   const layers = await getJSON("/api/v1/layers");
-  const control = L.control.layers(null, null, { collapsed: true }).addTo(map);
+  const control = L.control.layers(null, { Detections: detectionLayer }, { collapsed: true }).addTo(map);
   let bounds = null;
   // Own territory first so that border lines are drawn on top of it.
   layers.sort((a, b) => (a.kind === "border") - (b.kind === "border"));
@@ -113,6 +113,64 @@ function onVehicles(list) {
   }
 }
 
+// Detections: one marker per (vehicle, track), moved as the track updates,
+// faded once stale. Class decides the colour.
+const detectionColors = { person: "#e65100", vehicle: "#6a1b9a", boat: "#00838f", animal: "#558b2f", unknown: "#616161" };
+const detections = new Map();
+const detectionLayer = L.layerGroup().addTo(map);
+const staleDetectionMs = 5 * 60 * 1000;
+
+function onDetection(d) {
+  const key = `${d.sysid}/${d.track_id}`;
+  const color = detectionColors[d.class] || detectionColors.unknown;
+  const label = `${d.class} ${d.confidence_pct}% · track ${d.track_id} · drone ${d.sysid}`;
+  let m = detections.get(key);
+  if (!m) {
+    m = L.circleMarker([d.lat, d.lon], { radius: 7, color: "#fff", weight: 2, fillColor: color, fillOpacity: 0.9, className: "bw-detection" });
+    m.bindTooltip(label);
+    m.addTo(detectionLayer);
+    detections.set(key, m);
+  } else {
+    m.setLatLng([d.lat, d.lon]);
+    m.setStyle({ fillColor: color, fillOpacity: 0.9 });
+    m.setTooltipContent(label);
+  }
+  m.lastSeen = Date.now();
+  const el = m.getElement();
+  if (el) el.dataset.track = key;
+  document.getElementById("bw-detection-count").textContent = String(detections.size);
+}
+
+setInterval(() => {
+  const now = Date.now();
+  for (const m of detections.values()) {
+    if (now - m.lastSeen > staleDetectionMs) m.setStyle({ fillOpacity: 0.25 });
+  }
+}, 10000);
+
+// Alerts and status texts, newest first, at most 50 kept on screen.
+const severityNames = ["EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG"];
+function onAlert(type, a) {
+  const list = document.getElementById("bw-alerts");
+  list.querySelector(".bw-empty")?.remove();
+  const li = document.createElement("li");
+  const sev = a.severity ?? 6;
+  li.className = `bw-alert bw-sev-${sev <= 2 ? "high" : sev <= 4 ? "mid" : "low"}`;
+  li.dataset.type = type;
+  const time = new Date(a.time).toLocaleTimeString();
+  const what = type === "alert" ? a.type.replace(/_/g, " ") : "status";
+  li.textContent = `${time} · drone ${a.sysid} · ${severityNames[sev] || ""} ${what}: ${a.text}`;
+  list.prepend(li);
+  while (list.children.length > 50) list.lastChild.remove();
+}
+
+function onEvents(events) {
+  for (const { type, event } of events) {
+    if (type === "detection") onDetection(event);
+    else if (type === "alert" || (type === "status_text" && event.severity <= 4)) onAlert(type, event);
+  }
+}
+
 function connectLive(delay = 500) {
   const conn = document.getElementById("bw-conn");
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
@@ -125,6 +183,7 @@ function connectLive(delay = 500) {
   ws.onmessage = (ev) => {
     const msg = JSON.parse(ev.data);
     if (msg.type === "vehicles") onVehicles(msg.vehicles);
+    else if (msg.type === "events") onEvents(msg.events);
   };
   ws.onclose = () => {
     conn.textContent = "reconnecting…";
