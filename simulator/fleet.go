@@ -164,6 +164,10 @@ func (f *Fleet) build() error {
 			sc.shift(f.CenterLat-DefaultCenterLat, f.CenterLon-DefaultCenterLon)
 		}
 	}
+	// A scenario built in Go (not parsed) is checked here: it fills in the flavours too.
+	if err := sc.check(); err != nil {
+		return err
+	}
 	f.seed = f.Seed
 	if f.seed == 0 {
 		f.seed = sc.Seed
