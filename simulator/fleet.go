@@ -116,7 +116,8 @@ type inbound struct {
 type link struct {
 	idx       int
 	url       string
-	conn      *net.UDPConn
+	conn      *net.UDPConn // udp
+	tcp       *tcpConn     // tcp
 	up        *pipe[[]byte]
 	down      *pipe[[]byte]
 	bySys     [256][]*vehicle
@@ -199,17 +200,24 @@ func (f *Fleet) build() error {
 	open := func(u string) (*link, error) {
 		l := &link{idx: len(f.links), url: u}
 		pu, err := url.Parse(u)
-		if err != nil || pu.Scheme != "udp" || pu.Port() == "" {
-			return nil, fmt.Errorf("simulator: GCS address %q: want udp://HOST:PORT, e.g. udp://127.0.0.1:14550", u)
+		if err != nil || (pu.Scheme != "udp" && pu.Scheme != "tcp") || pu.Port() == "" {
+			return nil, fmt.Errorf("simulator: GCS address %q: want udp://HOST:PORT or tcp://HOST:PORT, e.g. udp://127.0.0.1:14550", u)
 		}
-		ua, err := net.ResolveUDPAddr("udp", pu.Host)
-		if err != nil {
-			return nil, fmt.Errorf("simulator: GCS address %q: %w", u, err)
+		if pu.Scheme == "tcp" {
+			if _, err := net.ResolveTCPAddr("tcp", pu.Host); err != nil {
+				return nil, fmt.Errorf("simulator: GCS address %q: %w", u, err)
+			}
+			l.tcp = &tcpConn{addr: pu.Host}
+		} else {
+			ua, err := net.ResolveUDPAddr("udp", pu.Host)
+			if err != nil {
+				return nil, fmt.Errorf("simulator: GCS address %q: %w", u, err)
+			}
+			if l.conn, err = net.DialUDP("udp", nil, ua); err != nil {
+				return nil, fmt.Errorf("simulator: GCS address %q: %w", u, err)
+			}
+			_ = l.conn.SetReadBuffer(1 << 20)
 		}
-		if l.conn, err = net.DialUDP("udp", nil, ua); err != nil {
-			return nil, fmt.Errorf("simulator: GCS address %q: %w", u, err)
-		}
-		_ = l.conn.SetReadBuffer(1 << 20)
 		l.up = newPipe[[]byte](faults.Up, faults.Seed*1000+uint64(l.idx)*2)
 		l.down = newPipe[[]byte](faults.Down, faults.Seed*1000+uint64(l.idx)*2+1)
 		l.scanner.Dialect = dialectRW
@@ -258,7 +266,11 @@ func (f *Fleet) Initialize() error {
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	for _, l := range f.links {
 		f.wg.Add(1)
-		go f.read(l)
+		if l.tcp != nil {
+			go f.readTCP(l)
+		} else {
+			go f.read(l)
+		}
 	}
 	f.wg.Add(1)
 	go f.run()
@@ -372,7 +384,11 @@ func (f *Fleet) Close() {
 
 func (f *Fleet) closeLinks() {
 	for _, l := range f.links {
-		l.conn.Close()
+		if l.tcp != nil {
+			l.tcp.close()
+		} else {
+			l.conn.Close()
+		}
 	}
 }
 
@@ -520,7 +536,11 @@ func (f *Fleet) drain(now time.Duration) {
 
 // deliver hands a datagram from the GCS to the vehicles it is addressed to.
 func (f *Fleet) deliver(l *link, data []byte) {
-	l.scanner.Datagram(data, func(fr mavwire.Frame) {
+	scan := l.scanner.Datagram
+	if l.tcp != nil {
+		scan = l.scanner.Stream // a byte stream: frames may straddle reads
+	}
+	scan(data, func(fr mavwire.Frame) {
 		if !fr.Known {
 			return
 		}
@@ -558,6 +578,14 @@ func (f *Fleet) flush(v *vehicle) {
 }
 
 func (f *Fleet) write(l *link, data []byte) {
+	if l.tcp != nil {
+		if err := l.tcp.write(data); err != nil {
+			l.writeErrs++
+			return
+		}
+		f.sent.Add(1)
+		return
+	}
 	if _, err := l.conn.Write(data); err != nil {
 		l.writeErrs++ // the GCS may not be up yet (ICMP port unreachable)
 		return
