@@ -51,6 +51,12 @@ type Fleet struct {
 	// Defaults to DefaultStreamRates; set NoStreamRequests to ask for nothing.
 	StreamRates      map[uint32]float64
 	NoStreamRequests bool
+	// (optional) RequestTimeout, ItemTimeout and StallTimeout are the floors
+	// of the protocol timeouts: the wait for a first answer, the wait between
+	// transfer items, and how long a transfer may make no progress before it
+	// fails. They grow with the vehicle's measured round trip. Default to
+	// mavlink.io's 1500 ms and 250 ms, and 15 s.
+	RequestTimeout, ItemTimeout, StallTimeout time.Duration
 	// (optional) Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 	// (optional) Logger. Defaults to slog.Default(). Keys are never logged.
@@ -138,6 +144,16 @@ func (f *Fleet) Initialize() error {
 	if f.HeartbeatPeriod == 0 {
 		f.HeartbeatPeriod = time.Second
 	}
+	def := defaultTiming(0)
+	if f.RequestTimeout == 0 {
+		f.RequestTimeout = def.GeneralFloor
+	}
+	if f.ItemTimeout == 0 {
+		f.ItemTimeout = def.ItemFloor
+	}
+	if f.StallTimeout == 0 {
+		f.StallTimeout = def.Stall
+	}
 	if f.StreamRates == nil {
 		f.StreamRates = DefaultStreamRates
 	}
@@ -188,6 +204,11 @@ func (f *Fleet) Initialize() error {
 	}
 	go f.run()
 	return nil
+}
+
+// timing is the session timing for a vehicle with round trip rtt.
+func (f *Fleet) timing(rtt time.Duration) timing {
+	return timing{GeneralFloor: f.RequestTimeout, ItemFloor: f.ItemTimeout, Stall: f.StallTimeout, srtt: rtt}
 }
 
 // Close stops the fleet and closes its links. It is idempotent.

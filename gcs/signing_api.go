@@ -35,7 +35,7 @@ func (f *Fleet) SetupSigning(ctx context.Context, sysid uint8, key [32]byte) err
 	if err := f.useKey(ctx, sysid, &key); err != nil {
 		return err
 	}
-	tm := defaultTiming(tg.rtt)
+	tm := f.timing(tg.rtt)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	deadline := f.Now().Add(tm.stall())

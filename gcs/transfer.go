@@ -72,11 +72,15 @@ type uploadSession struct {
 	items   []*common.MessageMissionItemInt
 	flavour Flavour
 
-	requested   int // items 0..requested-1 have been asked for at least once
-	offset      int // 1 when seq 0 is ArduPilot's home: messages count plan items
-	lastSeq     int // the item last sent, -1 before any
-	waitingAck  bool
-	resentAfter bool // a timeout made us resend after the last item
+	requested    int  // items 0..requested-1 have been asked for at least once
+	offset       int  // 1 when seq 0 is ArduPilot's home: messages count plan items
+	lastSeq      int  // the item last sent, -1 before any
+	waitingAck   bool // the last item has been sent at least once
+	countRefused bool
+	ackSince     time.Time
+	// unacked: every item was asked for but no ACK came; only a read-back
+	// can tell what the vehicle holds.
+	unacked bool
 }
 
 func newUpload(send sender, sys, comp uint8, t common.MAV_MISSION_TYPE, items []*common.MessageMissionItemInt, f Flavour, tm timing, p Progress) *uploadSession {
@@ -106,6 +110,9 @@ func (u *uploadSession) sendItem(seq int, now time.Time) {
 	u.lastSeq = seq
 	u.lastSentAt = now
 	u.due = now.Add(u.tm.item())
+	if seq == len(u.items)-1 && !u.waitingAck {
+		u.waitingAck, u.ackSince = true, now
+	}
 }
 
 // mixed wraps a failure that may have left the vehicle with part of the list.
@@ -157,16 +164,13 @@ func (u *uploadSession) handle(msg message.Message, now time.Time) {
 		}
 	}
 	u.sendItem(seq, now)
-	if seq == len(u.items)-1 {
-		u.waitingAck = true
-	}
 }
 
 func (u *uploadSession) handleAck(r common.MAV_MISSION_RESULT, now time.Time) {
 	switch {
 	case r == common.MAV_MISSION_ACCEPTED:
-		if u.requested < len(u.items) {
-			// An accept before every item was asked for is a stale ACK
+		if !u.waitingAck {
+			// An accept before every item was sent is a stale ACK
 			// (a duplicate from an earlier transfer): keep going.
 			return
 		}
@@ -177,9 +181,18 @@ func (u *uploadSession) handleAck(r common.MAV_MISSION_RESULT, now time.Time) {
 	case r == common.MAV_MISSION_INVALID_SEQUENCE:
 		// ArduPilot answers a duplicate or early item with this and keeps the
 		// transfer going (it re-requests what it needs): not an end.
-	case u.waitingAck && u.resentAfter:
-		// We resent the last item because the ACK was late; a vehicle that
-		// already finished refuses the stray item. The read-back decides.
+	case u.requested == 0 && r == common.MAV_MISSION_ERROR && !u.countRefused:
+		// A generic error before any request may be a stray answer to an
+		// earlier transfer's leftovers (a duplicated item reaching an idle
+		// vehicle). Ask once more; a second refusal is real.
+		u.countRefused = true
+		u.retries++
+		u.sendCount(now)
+	case u.waitingAck:
+		// The last item went out. A refusal now is ambiguous: a vehicle that
+		// finished (its ACCEPTED lost or late) refuses a stray copy of an item
+		// (our resend, or a duplicate on the link). The read-back decides.
+		u.unacked = true
 		u.finish(nil)
 	default:
 		u.finish(u.mixed(fmt.Errorf("%w %s item %d of %d: %s", ErrRejected, typeName(u.mtype), max(u.requested-u.offset, 0), len(u.items)-u.offset, missionResultText(r))))
@@ -201,17 +214,28 @@ func (u *uploadSession) timeout(now time.Time) {
 		u.finish(u.mixed(fmt.Errorf("%w: %s upload: the vehicle %s for %s", ErrTimeout, typeName(u.mtype), what, u.tm.stall())))
 		return
 	}
+	if u.waitingAck && now.Sub(u.ackSince) >= 2*u.tm.general() {
+		// Every item was asked for; the ACK (or our last item) keeps getting
+		// lost. The read-back, not the ACK, says what the vehicle holds.
+		u.unacked = true
+		u.finish(nil)
+		return
+	}
 	u.retries++
 	if u.lastSeq < 0 {
 		u.sendCount(now)
 		return
 	}
-	if u.waitingAck {
-		u.resentAfter = true
+	// Either our item or the vehicle's next request was lost. Send the item
+	// again and, once, the next one too: both autopilots take the item they
+	// expect whether or not they asked for it, so a lost request costs one
+	// item timeout instead of the vehicle's own re-request delay (ArduPilot: 1 s).
+	last := u.lastSeq
+	u.sendItem(last, now)
+	if next := last + 1; next == u.requested && next < len(u.items) {
+		u.sendItem(next, now)
+		u.lastSeq = last
 	}
-	// The item may have been lost: send it again (a vehicle that got it
-	// re-requests or acknowledges).
-	u.sendItem(u.lastSeq, now)
 }
 
 func (u *uploadSession) abort(now time.Time) {
@@ -226,8 +250,10 @@ func (u *uploadSession) abort(now time.Time) {
 // MISSION_REQUEST_INT per item, then MISSION_ACK.
 type downloadSession struct {
 	baseTransfer
-	count int // -1 until MISSION_COUNT arrived
-	items []*common.MessageMissionItemInt
+	restarts int
+	silent   int // timeouts since the last item
+	count    int // -1 until MISSION_COUNT arrived
+	items    []*common.MessageMissionItemInt
 }
 
 func newDownload(send sender, sys, comp uint8, t common.MAV_MISSION_TYPE, tm timing, p Progress) *downloadSession {
@@ -279,9 +305,21 @@ func (d *downloadSession) handle(msg message.Message, now time.Time) {
 	case *common.MessageMissionItem:
 		it = itemFromFloat(m)
 	case *common.MessageMissionAck:
-		if m.MissionType == d.mtype && m.Type != common.MAV_MISSION_ACCEPTED && d.count >= 0 {
-			d.finish(fmt.Errorf("%w %s download at item %d of %d: %s", ErrRejected, typeName(d.mtype), len(d.items), d.count, missionResultText(m.Type)))
+		// The vehicle ended the transfer: PX4 does when a late duplicate of
+		// an earlier request arrives (it serves items strictly in order),
+		// ArduPilot denies a download while it is still receiving an upload.
+		// Start again from MISSION_REQUEST_LIST, a bounded number of times.
+		if m.MissionType != d.mtype || d.count < 0 || m.Type == common.MAV_MISSION_ACCEPTED {
+			return
 		}
+		if d.restarts >= maxDownloadRestarts {
+			d.finish(fmt.Errorf("%w %s download at item %d of %d: %s (after %d restarts)", ErrRejected, typeName(d.mtype), len(d.items), d.count, missionResultText(m.Type), d.restarts))
+			return
+		}
+		d.restarts++
+		d.retries++
+		d.count, d.items = -1, nil
+		d.requestList(now)
 		return
 	default:
 		return
@@ -292,6 +330,7 @@ func (d *downloadSession) handle(msg message.Message, now time.Time) {
 	cp := *it
 	d.items = append(d.items, &cp)
 	d.lastMoved = now
+	d.silent = 0
 	if d.progress != nil {
 		d.progress(len(d.items), d.count)
 	}
@@ -316,7 +355,17 @@ func (d *downloadSession) timeout(now time.Time) {
 		return
 	}
 	d.retries++
+	d.silent++
 	if d.count < 0 {
+		d.requestList(now)
+		return
+	}
+	if d.silent >= downloadSilentRestart && d.restarts < maxDownloadRestarts {
+		// A vehicle that ended the transfer (its error ACK lost) ignores
+		// requests for ever (PX4 does): start over.
+		d.restarts++
+		d.silent = 0
+		d.count, d.items = -1, nil
 		d.requestList(now)
 		return
 	}
@@ -332,6 +381,14 @@ func (d *downloadSession) abort(now time.Time) {
 	}
 	d.finish(fmt.Errorf("%w: %s download stopped by the caller", ErrCancelled, typeName(d.mtype)))
 }
+
+// maxDownloadRestarts bounds how often a download starts over after the
+// vehicle ended it.
+const maxDownloadRestarts = 20
+
+// downloadSilentRestart is how many unanswered requests in a row make a
+// download start over (at 30 % loss each way, 8 in a row happen 0.5 % of the time).
+const downloadSilentRestart = 8
 
 // clearSession empties a list: MISSION_CLEAR_ALL, MISSION_ACK.
 type clearSession struct{ baseTransfer }

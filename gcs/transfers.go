@@ -96,6 +96,9 @@ func (f *Fleet) Upload(ctx context.Context, sysid uint8, mt missions.MissionType
 }
 
 func (f *Fleet) upload(ctx context.Context, sysid uint8, t common.MAV_MISSION_TYPE, items []missions.Item, opt TransferOptions) (bool, error) {
+	if err := checkItems(t, items); err != nil {
+		return false, err
+	}
 	release, err := f.acquire(sysid, "mission")
 	if err != nil {
 		return false, err
@@ -106,15 +109,11 @@ func (f *Fleet) upload(ctx context.Context, sysid uint8, t common.MAV_MISSION_TY
 		return false, err
 	}
 	defer f.detach(sysid, ib)
-	if t != common.MAV_MISSION_TYPE_MISSION && tg.flavour == FlavourGeneric {
-		// Fence and rally need MAVLink 2 and a vehicle that knows them; try anyway.
-		f.Logger.Debug("fence/rally upload to a generic autopilot", "sysid", sysid)
-	}
 	home := opt.Home
 	if home == nil && tg.state.Home != nil {
 		home = &missions.Position{Lat: tg.state.Home.Lat, Lon: tg.state.Home.Lon, AltM: tg.state.Home.AltM}
 	}
-	tm := defaultTiming(tg.rtt)
+	tm := f.timing(tg.rtt)
 	if len(items) == 0 {
 		if err := f.drive(ctx, ib, newClear(f.sender(sysid), sysid, tg.compid, t, tm)); err != nil {
 			return false, err
@@ -124,6 +123,9 @@ func (f *Fleet) upload(ctx context.Context, sysid uint8, t common.MAV_MISSION_TY
 		up := newUpload(f.sender(sysid), sysid, tg.compid, t, wire, tg.flavour, tm, opt.Progress)
 		if err := f.drive(ctx, ib, up); err != nil {
 			return false, err
+		}
+		if up.unacked && opt.NoVerify {
+			return false, fmt.Errorf("%w: %s upload: every item was sent but the vehicle never acknowledged it; read the list back to see what it holds", ErrTimeout, typeName(t))
 		}
 		tm = up.tm // keep what the upload learnt about the round trip
 	}
@@ -169,7 +171,7 @@ func (f *Fleet) download(ctx context.Context, sysid uint8, t common.MAV_MISSION_
 		return nil, nil, err
 	}
 	defer f.detach(sysid, ib)
-	down := newDownload(f.sender(sysid), sysid, tg.compid, t, defaultTiming(tg.rtt), p)
+	down := newDownload(f.sender(sysid), sysid, tg.compid, t, f.timing(tg.rtt), p)
 	if err := f.drive(ctx, ib, down); err != nil {
 		return nil, nil, err
 	}
@@ -195,7 +197,7 @@ func (f *Fleet) Clear(ctx context.Context, sysid uint8, mt missions.MissionType)
 			return err
 		}
 		defer f.detach(sysid, ib)
-		return f.drive(ctx, ib, newClear(f.sender(sysid), sysid, tg.compid, t, defaultTiming(tg.rtt)))
+		return f.drive(ctx, ib, newClear(f.sender(sysid), sysid, tg.compid, t, f.timing(tg.rtt)))
 	}()
 	f.publishTransfer(sysid, mt, "clear", 0, false, f.Now().Sub(start), err)
 	return err
@@ -215,7 +217,7 @@ func (f *Fleet) SetCurrent(ctx context.Context, sysid uint8, index int) error {
 	if index < 0 || seq > math.MaxUint16 {
 		return fmt.Errorf("%w: mission item %d does not exist", ErrBadInput, index)
 	}
-	return f.drive(ctx, ib, newSetCurrent(f.sender(sysid), sysid, tg.compid, uint16(seq), defaultTiming(tg.rtt)))
+	return f.drive(ctx, ib, newSetCurrent(f.sender(sysid), sysid, tg.compid, uint16(seq), f.timing(tg.rtt)))
 }
 
 func (f *Fleet) publishTransfer(sysid uint8, mt missions.MissionType, dir string, n int, verified bool, d time.Duration, err error) {
@@ -250,6 +252,13 @@ func (f *Fleet) UploadPlan(ctx context.Context, sysid uint8, p *missions.Plan, o
 	start := f.Now()
 	if opt.Home == nil {
 		opt.Home = p.Home
+	}
+	// Check every list before sending any, so that a bad fence does not
+	// leave the vehicle with the new mission and the old fence.
+	for _, mt := range []missions.MissionType{missions.TypeMission, missions.TypeFence, missions.TypeRally} {
+		if err := checkItems(common.MAV_MISSION_TYPE(mt), p.Items(mt)); err != nil {
+			return rep, fmt.Errorf("nothing was sent, the vehicle's plan is unchanged: %w", err)
+		}
 	}
 	done := []string{}
 	for _, mt := range []missions.MissionType{missions.TypeMission, missions.TypeFence, missions.TypeRally} {

@@ -125,7 +125,7 @@ func (f *Fleet) SendCommand(ctx context.Context, sysid uint8, c Command) (Comman
 	if comp == 0 {
 		comp = t.compid
 	}
-	s := newCommand(f.sender(sysid), sysid, comp, c, defaultTiming(t.rtt))
+	s := newCommand(f.sender(sysid), sysid, comp, c, f.timing(t.rtt))
 	err = f.drive(ctx, ib, s)
 	if s.res.RTT > 0 {
 		f.sampleRTT(sysid, s.res.RTT)
@@ -364,7 +364,7 @@ func (f *Fleet) ReadParams(ctx context.Context, sysid uint8, p Progress) ([]Para
 		return nil, err
 	}
 	defer f.detach(sysid, ib)
-	s := newParamList(f.sender(sysid), sysid, t.compid, t.flavour, defaultTiming(t.rtt), p)
+	s := newParamList(f.sender(sysid), sysid, t.compid, t.flavour, f.timing(t.rtt), p)
 	err = f.drive(ctx, ib, s)
 	return s.params(), err
 }
@@ -379,7 +379,7 @@ func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param,
 		return Param{}, err
 	}
 	defer f.detach(sysid, ib)
-	s := newParamRead(f.sender(sysid), sysid, t.compid, t.flavour, name, defaultTiming(t.rtt))
+	s := newParamRead(f.sender(sysid), sysid, t.compid, t.flavour, name, f.timing(t.rtt))
 	if err := f.drive(ctx, ib, s); err != nil {
 		return Param{}, err
 	}
@@ -406,7 +406,7 @@ func (f *Fleet) SetParam(ctx context.Context, sysid uint8, name string, value fl
 		return Param{}, err
 	}
 	defer f.detach(sysid, ib)
-	s := newParamSet(f.sender(sysid), sysid, t.compid, t.flavour, name, value, cached.Type, defaultTiming(t.rtt))
+	s := newParamSet(f.sender(sysid), sysid, t.compid, t.flavour, name, value, cached.Type, f.timing(t.rtt))
 	if err := f.drive(ctx, ib, s); err != nil {
 		return Param{}, err
 	}

@@ -15,6 +15,8 @@ import (
 //   - the frame's _INT variant (6 comes back as 3, 5 as 0, 11 as 10), and the
 //     frame of an item that has no position (RTL comes back in frame 0);
 //   - current and autocontinue flags;
+//   - on ArduPilot, params 5-7 of a command without a location: it stores
+//     only what each command uses (DO_MOUNT_CONTROL's mode in param7 is lost);
 //   - NaN parameters (ArduPilot stores none: NaN comes back 0), and
 //     ArduPilot keeps some parameters as whole numbers, so a fractional
 //     parameter matches its truncated or rounded value there.
@@ -63,7 +65,8 @@ func diffItem(fl Flavour, a, b missions.Item) string {
 		if !closeParam(FlavourGeneric, float64(wa.Z), float64(wb.Z), 0.01) {
 			return fmt.Sprintf("%s: sent altitude %g m, vehicle holds %g m", missions.CommandName(a.Command), a.Params[6], b.Params[6])
 		}
-	} else if !globalFrame(a.Frame) && (wa.X != wb.X || wa.Y != wb.Y || !closeParam(fl, float64(wa.Z), float64(wb.Z), 0)) {
+	} else if !globalFrame(a.Frame) && !(fl == FlavourArduPilot && !locationCommands[common.MAV_CMD(a.Command)]) &&
+		(wa.X != wb.X || wa.Y != wb.Y || !closeParam(fl, float64(wa.Z), float64(wb.Z), 0)) {
 		return fmt.Sprintf("%s: sent params 5-7 %g, %g, %g, vehicle holds %g, %g, %g", missions.CommandName(a.Command),
 			a.Params[4], a.Params[5], a.Params[6], b.Params[4], b.Params[5], b.Params[6])
 	}

@@ -1,6 +1,7 @@
 package gcs
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -89,4 +90,43 @@ func itemFromFloat(m *common.MessageMissionItem) *common.MessageMissionItemInt {
 		Param1: m.Param1, Param2: m.Param2, Param3: m.Param3, Param4: m.Param4,
 		X: toInt32(float64(m.X) * s), Y: toInt32(float64(m.Y) * s), Z: m.Z, MissionType: m.MissionType,
 	}
+}
+
+// locationCommands carry a position in params 5-7 that the autopilots store
+// (ArduPilot's copy_location list, fences and rally points).
+var locationCommands = map[common.MAV_CMD]bool{
+	common.MAV_CMD_NAV_WAYPOINT: true, common.MAV_CMD_NAV_LOITER_UNLIM: true, common.MAV_CMD_NAV_LOITER_TURNS: true,
+	common.MAV_CMD_NAV_LOITER_TIME: true, common.MAV_CMD_NAV_LAND: true, common.MAV_CMD_NAV_TAKEOFF: true,
+	common.MAV_CMD_NAV_LOITER_TO_ALT: true, common.MAV_CMD_NAV_SPLINE_WAYPOINT: true, common.MAV_CMD_DO_LAND_START: true,
+	common.MAV_CMD_DO_SET_ROI_LOCATION: true, common.MAV_CMD_DO_SET_ROI: true, common.MAV_CMD_NAV_FENCE_RETURN_POINT: true,
+	common.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION: true, common.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION: true,
+	common.MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION: true, common.MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION: true,
+	common.MAV_CMD_NAV_RALLY_POINT: true,
+}
+
+// checkItems refuses, before anything is sent, items a vehicle would refuse
+// part-way through an upload (which on ArduPilot leaves a mixed mission): a
+// stored position that is not a number. Takeoff and land may leave latitude
+// and longitude unset ("here"); land may leave its altitude unset.
+func checkItems(t common.MAV_MISSION_TYPE, items []missions.Item) error {
+	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+	for i, it := range items {
+		cmd := common.MAV_CMD(it.Command)
+		if !locationCommands[cmd] || !globalFrame(it.Frame) {
+			continue
+		}
+		here := cmd == common.MAV_CMD_NAV_TAKEOFF || cmd == common.MAV_CMD_NAV_LAND
+		what := ""
+		switch {
+		case !here && (bad(it.Params[4]) || bad(it.Params[5])):
+			what = "latitude or longitude is not set"
+		case cmd != common.MAV_CMD_NAV_LAND && bad(it.Params[6]):
+			what = "altitude is not set (a QGroundControl terrain altitude that was never computed?)"
+		}
+		if what != "" {
+			return fmt.Errorf("%w: %s item %d (%s): %s; the vehicle would refuse it mid-upload. Set it in the plan and upload again",
+				ErrBadInput, typeName(t), i+1, missions.CommandName(it.Command), what)
+		}
+	}
+	return nil
 }
