@@ -1,7 +1,10 @@
 package planner
 
 import (
+	"math/rand/v2"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 func benchUSMexico(b *testing.B, skipFences bool) {
@@ -21,3 +24,37 @@ func benchUSMexico(b *testing.B, skipFences bool) {
 func BenchmarkPlanCorridor_USMexico20Drones(b *testing.B) { benchUSMexico(b, false) }
 
 func BenchmarkPlanCorridor_USMexico20DronesNoFences(b *testing.B) { benchUSMexico(b, true) }
+
+// Transit queries across a 100 km square with 500 exclusion zones (5-12
+// vertices, 0.3-1.5 km), 30 m margin; the router is built once.
+func BenchmarkTransit_Route500Zones(b *testing.B) {
+	tr, err := NewTransit(TransitConfig{Exclusions: randomZones(500, 11), MarginM: 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	var pairs [][]orb.Point
+	for len(pairs) < 32 {
+		ab := metres(orb.Point{-50_000 + rng.Float64()*10_000, (rng.Float64() - 0.5) * 90_000},
+			orb.Point{40_000 + rng.Float64()*10_000, (rng.Float64() - 0.5) * 90_000})
+		if _, err := tr.Route(ab[0], ab[1]); err == nil {
+			pairs = append(pairs, ab)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		ab := pairs[i%len(pairs)]
+		if _, err := tr.Route(ab[0], ab[1]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNewTransit_500Zones(b *testing.B) {
+	zones := randomZones(500, 11)
+	for b.Loop() {
+		if _, err := NewTransit(TransitConfig{Exclusions: zones, MarginM: 30}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
