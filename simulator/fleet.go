@@ -44,7 +44,8 @@ type Fleet struct {
 	// (optional) Drones is how many vehicles to simulate. Defaults to the
 	// scenario's count; a larger number repeats the scenario's vehicles side by side.
 	Drones int
-	// GCS is the ground station's address, udp://HOST:PORT. Several,
+	// GCS is the ground station's address: udp://HOST:PORT, or tcp://HOST:PORT
+	// to connect to a GCS's TCP server. Several,
 	// separated by commas, carry more than 254 vehicles: each address takes
 	// the next block of system ids 1-254.
 	GCS string
@@ -74,6 +75,9 @@ type Fleet struct {
 	// only HEARTBEAT and HOME_POSITION until the GCS asks with
 	// REQUEST_DATA_STREAM or SET_MESSAGE_INTERVAL. Defaults to false (stream everything).
 	QuietStreams bool
+	// (optional) BootBanner makes ArduPilot vehicles send plain text before
+	// their first MAVLink frame, as a real one does on a serial or TCP port. Defaults to false.
+	BootBanner bool
 	// (optional) Seed for every random choice (detections, wind gusts). Defaults to the scenario's, or 1.
 	Seed uint64
 	// (optional) Epoch is the wall time of simulated time zero. Defaults to the time of Initialize.

@@ -336,7 +336,10 @@ func (v *vehicle) apComplete(u *upload) common.MAV_MISSION_RESULT {
 			return common.MAV_MISSION_ERROR
 		}
 	case missionTypeMission:
-		v.nav.reset()
+		// ArduPilot edits the mission in place: a vehicle flying it carries on at the same index.
+		n := &v.nav
+		n.jumps, n.stage, n.complete = nil, 0, false
+		n.cur = min(n.cur, len(v.lists[0])-1)
 	}
 	return common.MAV_MISSION_ACCEPTED
 }

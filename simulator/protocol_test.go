@@ -2,6 +2,8 @@ package simulator
 
 import (
 	"math"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -480,5 +482,69 @@ func TestVehicle_Signing_IgnoresUnsignedCommandsAndSignsTelemetry(t *testing.T) 
 	f.do(func() { st = vehicleBy(f, 1).Stats })
 	if st.UnsignedDrops != 1 || st.BadSignatures != 1 {
 		t.Fatalf("stats %+v, want one unsigned drop and one bad signature", st)
+	}
+}
+
+func TestArduPilot_BootBannerAndSetModeAck(t *testing.T) {
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	f := &Fleet{Scenario: groundScenario("arducopter"), GCS: "udp://" + conn.LocalAddr().String(), Stepped: true, BootBanner: true}
+	if err := f.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Step(100 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 65536)
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	n, from, err := conn.ReadFromUDP(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(buf[:n]), "Init ArduCopter") {
+		t.Fatalf("first datagram starts %q, want the boot banner", buf[:min(n, 20)])
+	}
+	var sc mavwire.Scanner
+	sc.Dialect = dialectRW
+	var texts []string
+	sc.Datagram(buf[:n], func(fr mavwire.Frame) {
+		if m, err := fr.Decode(dialectRW); err == nil {
+			if st, ok := m.(*common.MessageStatustext); ok {
+				texts = append(texts, st.Text)
+			}
+		}
+	})
+	if sc.Stats.GarbageBytes == 0 || len(texts) < 2 || !strings.HasPrefix(texts[0], "ArduCopter V") {
+		t.Fatalf("garbage %d, texts %q", sc.Stats.GarbageBytes, texts)
+	}
+	// The old SET_MODE message is answered with COMMAND_ACK command=11.
+	enc := mavwire.Encoder{Dialect: dialectRW, SystemID: 255, ComponentID: 190}
+	b, _ := enc.Encode(nil, &common.MessageSetMode{TargetSystem: 1, BaseMode: common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, CustomMode: copterGuided})
+	if _, err := conn.WriteToUDP(b, from); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatal("no COMMAND_ACK for SET_MODE")
+		}
+		found := false
+		sc.Datagram(buf[:n], func(fr mavwire.Frame) {
+			if m, err := fr.Decode(dialectRW); err == nil {
+				if a, ok := m.(*common.MessageCommandAck); ok && a.Command == 11 && a.Result == common.MAV_RESULT_ACCEPTED {
+					found = true
+				}
+			}
+		})
+		if found {
+			break
+		}
+	}
+	if st := f.Status(); st[0].Mode != "GUIDED" {
+		t.Fatalf("mode %s after SET_MODE GUIDED", st[0].Mode)
 	}
 }

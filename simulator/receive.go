@@ -126,9 +126,13 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 		v.command(now, cmdArgs{cmd: m.Command, from: from, isInt: true, p: [7]float64{float64(m.Param1), float64(m.Param2),
 			float64(m.Param3), float64(m.Param4), float64(m.X) / 1e7, float64(m.Y) / 1e7, float64(m.Z)}})
 	case *common.MessageSetMode:
-		custom := m.CustomMode
+		res := common.MAV_RESULT_DENIED
 		if m.BaseMode&common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED != 0 {
-			v.changeMode(now, custom)
+			res = v.changeMode(now, m.CustomMode)
+		}
+		if v.flavor.ardupilot() {
+			// ArduPilot answers the old SET_MODE message with a COMMAND_ACK whose command is the message id (11).
+			v.ackCommand(cmdArgs{cmd: common.MAV_CMD(11), from: from}, res, 0)
 		}
 	case *common.MessageSetPositionTargetGlobalInt:
 		// GUIDED go-to (ArduPilot only accepts it in GUIDED).

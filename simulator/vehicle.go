@@ -140,6 +140,18 @@ func newVehicle(f *Fleet, spec VehicleSpec, l *link) *vehicle {
 
 // start applies the scenario's initial state once the mission lists exist.
 func (v *vehicle) start(now time.Duration) {
+	if v.flavor.ardupilot() {
+		if v.f.BootBanner {
+			// A real ArduPilot prints text before its first MAVLink frame; a GCS must skip it.
+			v.out = append(v.out, "Init "+v.firmware()+"\r\n\r\nFree RAM: 8192\r\n"...)
+		}
+		v.statusText(common.MAV_SEVERITY_INFO, "%s", v.firmware())
+		if v.flavor.plane() {
+			v.statusText(common.MAV_SEVERITY_INFO, "Frame: PLANE")
+		} else {
+			v.statusText(common.MAV_SEVERITY_INFO, "Frame: QUAD/X")
+		}
+	}
 	switch v.spec.Start {
 	case "flying":
 		v.armed, v.landed = true, false
@@ -261,4 +273,11 @@ func (v *vehicle) disarm(now time.Duration) {
 	if v.flavor == PX4Copter && (v.beh == bRTL || v.beh == bLand) {
 		v.setMode(bHold, now)
 	}
+}
+
+func (v *vehicle) firmware() string {
+	if v.flavor.plane() {
+		return "ArduPlane V4.6.0 (simulated)"
+	}
+	return "ArduCopter V4.6.0 (simulated)"
 }

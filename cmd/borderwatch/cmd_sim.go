@@ -17,7 +17,7 @@ func init() {
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			f := &simulator.Fleet{}
 			fs.IntVar(&f.Drones, "drones", 0, "number of drones (default: the scenario's); above 254 give one --gcs address per 254")
-			fs.StringVar(&f.GCS, "gcs", "udp://127.0.0.1:14550", "ground station address(es), comma-separated")
+			fs.StringVar(&f.GCS, "gcs", "udp://127.0.0.1:14550", "ground station address(es), comma-separated: udp://HOST:PORT, or tcp://HOST:PORT to connect to a GCS TCP server")
 			fs.StringVar(&f.Flavor, "flavor", "", "make every drone this autopilot: arducopter, arduplane or px4 (default: the scenario's)")
 			scenario := fs.String("scenario", "demo", "built-in scenario ("+strings.Join(simulator.BuiltinScenarios(), ", ")+") or a scenario file")
 			sysid := fs.Int("sysid", 1, "system id of the first drone the scenario does not number")
@@ -25,6 +25,7 @@ func init() {
 			fs.Float64Var(&f.Speedup, "speedup", 1, "run simulated time K times faster than real time")
 			fs.BoolVar(&f.PortPerVehicle, "port-per-vehicle", false, "one UDP socket per drone instead of one shared socket")
 			fs.BoolVar(&f.QuietStreams, "quiet-streams", false, "ArduPilot drones stream only HEARTBEAT until the GCS asks, like a real one")
+			fs.BoolVar(&f.BootBanner, "boot-banner", false, "ArduPilot drones send plain text before their first MAVLink frame, like a real one")
 			loss := fs.Float64("loss", 0, "probability (0-1) that a datagram is lost, each direction")
 			latency := fs.Duration("latency", 0, "one-way link latency, each direction")
 			jitter := fs.Duration("jitter", 0, "latency jitter (uniform ±), each direction")
