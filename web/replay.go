@@ -284,34 +284,45 @@ func (s *Server) handleReplay(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case c := <-cmds:
-			switch c.Cmd {
-			case "play":
-				p.Play()
-			case "pause":
-				p.Pause()
-			case "speed":
-				if err := p.SetSpeed(c.Speed); err != nil {
-					cmdErr = err.Error()
-				}
-			case "seek":
-				if c.Time.IsZero() {
-					cmdErr = `seek needs "time" (RFC 3339)`
-					break
-				}
-				p.Seek(c.Time)
+			reset, msg := applyReplayCommand(p, c, emit)
+			if reset {
 				dec = newReplayDecoder(stream != 0)
 				eventsFrom = p.Position()
 				full = true
-			case "step":
-				if _, err := p.Step(emit); err != nil {
-					cmdErr = err.Error()
-				}
-			default:
-				cmdErr = fmt.Sprintf("unknown command %q: want play, pause, seek, speed or step", c.Cmd)
 			}
+			cmdErr = msg
 		case <-tick.C:
 		}
 	}
+}
+
+// applyReplayCommand applies one client command to the player. reset says
+// the vehicle states must be rebuilt (after a seek); msg says why a command
+// was refused.
+func applyReplayCommand(p *telemetry.Player, c ReplayCommand, emit func(telemetry.Frame)) (reset bool, msg string) {
+	switch c.Cmd {
+	case "play":
+		p.Play()
+	case "pause":
+		p.Pause()
+	case "speed":
+		if err := p.SetSpeed(c.Speed); err != nil {
+			return false, err.Error()
+		}
+	case "seek":
+		if c.Time.IsZero() {
+			return false, `seek needs "time" (RFC 3339)`
+		}
+		p.Seek(c.Time)
+		return true, ""
+	case "step":
+		if _, err := p.Step(emit); err != nil {
+			return false, err.Error()
+		}
+	default:
+		return false, fmt.Sprintf("unknown command %q: want play, pause, seek, speed or step", c.Cmd)
+	}
+	return false, ""
 }
 
 // storedEvents are the recorded events and operator actions in [from, to].
