@@ -305,7 +305,9 @@ func (v *vehicle) checkGCSLink(now time.Duration) {
 		}
 		timeout = time.Duration(v.params.get("COM_DL_LOSS_T") * float64(time.Second))
 	}
-	silent := now-v.lastGCS > timeout
+	// The GCS sends its heartbeat once a second of wall time whatever our
+	// speed-up, so its silence is judged in wall time too.
+	silent := now-v.lastGCS > time.Duration(float64(timeout)*v.f.Speedup)
 	if !silent {
 		if v.gcsFailsafe {
 			v.gcsFailsafe = false

@@ -71,3 +71,40 @@ func TestFleet_TCP_ConnectsAnswersAndReconnects(t *testing.T) {
 	sc2.Dialect = dialectRW
 	readUntil(t, c2, &sc2, "HEARTBEAT after reconnecting", isMsg[*common.MessageHeartbeat](nil))
 }
+
+func TestFleet_PortPerVehicle_EachVehicleHasItsOwnSocket(t *testing.T) {
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	f := &Fleet{Scenario: groundScenario("arducopter", "px4", "arduplane"), GCS: "udp://" + conn.LocalAddr().String(),
+		Stepped: true, PortPerVehicle: true}
+	if err := f.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Step(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	from := map[uint8]int{}
+	var sc mavwire.Scanner
+	sc.Dialect = dialectRW
+	buf := make([]byte, 65536)
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	for len(from) < 3 {
+		n, addr, err := conn.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("heard %v: %v", from, err)
+		}
+		sc.Datagram(buf[:n], func(fr mavwire.Frame) {
+			if p, ok := from[fr.SystemID]; ok && p != addr.Port {
+				t.Fatalf("system %d sent from ports %d and %d", fr.SystemID, p, addr.Port)
+			}
+			from[fr.SystemID] = addr.Port
+		})
+	}
+	if from[1] == from[2] || from[2] == from[3] || from[1] == from[3] {
+		t.Fatalf("source ports %v: want one socket per vehicle", from)
+	}
+}
