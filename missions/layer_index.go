@@ -58,7 +58,10 @@ func NewBorderIndex(layers ...*Layer) (*BorderIndex, error) {
 			}
 			for _, p := range parts {
 				if len(p) >= 2 {
-					lines = append(lines, p)
+					// A segment is straight in lon/lat (GeoJSON's meaning);
+					// split long ones so that, projected around a query,
+					// each piece is still straight to the centimetre.
+					lines = append(lines, geo.DensifyLonLat(p, 2_000))
 					b.owner = append(b.owner, own)
 				}
 			}
@@ -138,4 +141,23 @@ func (b *BorderIndex) measure(proj *geo.Proj, line, i int) BorderSegment {
 		s.Country = own.right
 	}
 	return s
+}
+
+// SegmentDistance is the distance in metres from the segment a-b ([lon, lat])
+// to the nearest border segment, searching no further than maxM (it returns
+// maxM when nothing is nearer). Distances are measured in a projection
+// centred on the segment, within centimetres for legs up to ~100 km.
+func (b *BorderIndex) SegmentDistance(a, c orb.Point, maxM float64) float64 {
+	mid := orb.Point{(a[0] + c[0]) / 2, (a[1] + c[1]) / 2}
+	proj := geo.NewProj(mid)
+	pa, pc := proj.Forward(a), proj.Forward(c)
+	half := geo.Distance(a, c) / 2
+	box := degreeBox(mid, half+maxM)
+	best := maxM
+	b.ix.Search(box, func(line, i int) bool {
+		p, q := b.ix.Segment(line, i)
+		best = min(best, geo.SegmentSegmentDistance(pa, pc, proj.Forward(p), proj.Forward(q)))
+		return best > 0
+	})
+	return best
 }

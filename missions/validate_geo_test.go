@@ -1,0 +1,103 @@
+package missions_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/missions/planner"
+	"github.com/paulmach/orb"
+)
+
+func nogalesBorder(t *testing.T) (*missions.Layer, *missions.BorderIndex) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testenv.SharedData(t), "borders", "extracts", "us_mexico_border_lines_ne10m.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := missions.ParseGeoJSONLayer(data, "b", "US–Mexico", missions.LayerBorder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := missions.NewBorderIndex(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, ix
+}
+
+// Plans the corridor planner makes pass the spatial validation with the
+// border rule at the standoff.
+func TestValidateGeo_CorridorPlansPass(t *testing.T) {
+	l, ix := nogalesBorder(t)
+	lines, side, err := missions.BorderLines(l, "United States of America")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := orb.Point{-111.3, 31.4}, orb.Point{-110.4, 31.33}
+	plan, err := planner.PlanCorridor(planner.CorridorRequest{Border: lines, Side: side, From: &from, To: &to,
+		StandoffM: 500, AltM: 120, Vehicle: planner.Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, leg := range plan.Legs {
+		if ps := missions.ValidateGeo(leg.Plan, missions.GeoRules{Border: ix, MinBorderDistM: 499}); len(ps) > 0 {
+			t.Fatalf("leg %d: %v", i+1, ps)
+		}
+		if ps := missions.Validate(leg.Plan, missions.Limits{}); ps.Err() != nil {
+			t.Fatalf("leg %d: %v", i+1, ps.Err())
+		}
+	}
+}
+
+func TestValidateGeo_ProblemsPointAtTheItem(t *testing.T) {
+	_, ix := nogalesBorder(t)
+	// A box north of Nogales with a no-fly square inside it.
+	incl := []orb.Point{{-111.00, 31.36}, {-110.90, 31.36}, {-110.90, 31.45}, {-111.00, 31.45}}
+	noFly := []orb.Point{{-110.96, 31.40}, {-110.94, 31.40}, {-110.94, 31.42}, {-110.96, 31.42}}
+	p := &missions.Plan{
+		Home: &missions.Position{Lat: 31.37, Lon: -110.99},
+		Fence: missions.Fence{
+			Polygons: []missions.FencePolygon{{Inclusion: true, Vertices: incl}, {Vertices: noFly}},
+			Circles:  []missions.FenceCircle{{Center: orb.Point{-110.92, 31.38}, RadiusM: 300}},
+		},
+		Mission: []missions.Item{
+			missions.Takeoff(31.37, -110.99, 50),       // 1
+			missions.Waypoint(31.41, -110.98, 50, 0),   // 2
+			missions.Waypoint(31.41, -110.91, 50, 0),   // 3: leg 2→3 crosses the no-fly square
+			missions.Waypoint(31.38, -110.92, 50, 0),   // 4: inside the circle
+			missions.Waypoint(31.3300, -110.95, 50, 0), // 5: outside the fence, ~310 m from the border
+			missions.ReturnToLaunch(),                  // 6: no position
+		},
+	}
+	ps := missions.ValidateGeo(p, missions.GeoRules{Border: ix, MinBorderDistM: 500})
+	want := []string{
+		"the leg from mission item 2 (WAYPOINT) to mission item 3 (WAYPOINT) crosses exclusion polygon 1",
+		"mission item 4 (WAYPOINT) is inside exclusion circle 1",
+		"mission item 5 (WAYPOINT) is outside the inclusion fence",
+		"the leg from mission item 4 (WAYPOINT) to mission item 5 (WAYPOINT) leaves the inclusion fence",
+		"to mission item 5 (WAYPOINT) comes within",
+	}
+	all := ""
+	for _, p := range ps {
+		all += p.Message + "\n"
+	}
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("missing %q in:\n%s", w, all)
+		}
+	}
+	for _, p := range ps {
+		if p.Index == 1 || p.Index == 6 {
+			t.Errorf("item %d flagged: %s", p.Index, p.Message)
+		}
+	}
+	p.Home = &missions.Position{Lat: 31.50, Lon: -110.99}
+	ps = missions.ValidateGeo(p, missions.GeoRules{})
+	if len(ps) == 0 || !strings.Contains(ps[0].Message, "home (31.500000, -110.990000) is outside the inclusion fence") {
+		t.Fatalf("home outside: %v", ps)
+	}
+}
