@@ -192,6 +192,7 @@ func (f *Fleet) Initialize() error {
 		}
 		f.r.setTimestampFloor(ts)
 		f.tsSaved = ts
+		f.saveTimestamp(false) // the mark ahead of use, before the first signed frame
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.done = make(chan struct{})
@@ -353,11 +354,10 @@ func (f *Fleet) handle(in inbound) {
 	if sign := f.signingKey(sysid); sign != nil {
 		if vd := sign.check(in.frame.Raw, in.frame.ComponentID, f.r.currentTimestamp()); vd != sigOK {
 			if v != nil {
+				// Counted, but Signed stays: a forger must not be able to
+				// flip what the operator sees. A vehicle that stops signing
+				// has all its frames refused, and its link is lost.
 				v.state.Link.SigningRejected++
-				if v.state.Signed && vd == sigUnsigned {
-					v.state.Signed = false
-					f.Hub.Publish(v.snapshot())
-				}
 			}
 			return // not the vehicle, or a replay: not state, not the record
 		}

@@ -70,13 +70,13 @@ func (m *memSigningStore) SaveSigningTimestamp(ts uint64) error {
 
 // fastTimeouts make loopback tests quick: the floors are for radio links,
 // and the simulator on 127.0.0.1 answers in well under a millisecond.
-func fastFleet(t testing.TB, hub *telemetry.Hub, links ...string) *Fleet {
+func fastFleet(t testing.TB, hub *telemetry.Hub, mods ...func(*Fleet)) *Fleet {
 	t.Helper()
-	if len(links) == 0 {
-		links = []string{"udp://127.0.0.1:0"}
-	}
-	f := &Fleet{Links: links, Hub: hub, RequestTimeout: 300 * time.Millisecond, ItemTimeout: 20 * time.Millisecond,
+	f := &Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub, RequestTimeout: 300 * time.Millisecond, ItemTimeout: 20 * time.Millisecond,
 		StallTimeout: 10 * time.Second, NoStreamRequests: true}
+	for _, m := range mods {
+		m(f)
+	}
 	if err := f.Initialize(); err != nil {
 		t.Fatal(err)
 	}
@@ -274,8 +274,7 @@ func TestFleet_Upload_ThirtyPercentLossVerifiesEveryTime(t *testing.T) {
 }
 
 func TestFleet_Upload_SixtyPercentLossVerifiesOrFailsClearly(t *testing.T) {
-	f := fastFleet(t, &telemetry.Hub{})
-	f.StallTimeout = 3 * time.Second
+	f := fastFleet(t, &telemetry.Hub{}, func(f *Fleet) { f.StallTimeout = 3 * time.Second })
 	startSim(t, f, simOpts{flavor: "arducopter", faults: lossyFaults(0.6, 3)})
 	rep, err := f.Upload(ctxT(t, 120*time.Second), 1, missions.TypeMission, bigMission(40), TransferOptions{})
 	switch {
