@@ -19,6 +19,11 @@ type Target struct {
 	SpeedMS float64  `json:"speed_m_s"`
 	Path    []LatLon `json:"path"`
 	Loop    bool     `json:"loop,omitempty"`
+	// (optional) CrossAt and CrossPoint time the target instead of Appear: it
+	// passes the point of its path nearest CrossPoint (say, where the path
+	// meets the border) at CrossAt.
+	CrossAt    Duration `json:"cross_at,omitempty"`
+	CrossPoint *LatLon  `json:"cross_point,omitempty"`
 
 	class   borderwatch.BW_TARGET_CLASS
 	lengths []float64
@@ -41,6 +46,28 @@ func (t *Target) prepare() {
 	for i := 1; i < len(t.Path); i++ {
 		t.lengths[i] = t.lengths[i-1] + distance(t.Path[i-1].Lat, t.Path[i-1].Lon, t.Path[i].Lat, t.Path[i].Lon)
 	}
+	if t.CrossPoint != nil && t.SpeedMS > 0 {
+		t.Appear = Duration(t.CrossAt.D() - time.Duration(t.alongPath(*t.CrossPoint)/t.SpeedMS*float64(time.Second)))
+	}
+}
+
+// alongPath is the distance along the path to the point nearest p.
+func (t *Target) alongPath(p LatLon) float64 {
+	best, bestD := 0.0, math.Inf(1)
+	for i := 1; i < len(t.Path); i++ {
+		a, b := t.Path[i-1], t.Path[i]
+		bn, be := northEast(a.Lat, a.Lon, b.Lat, b.Lon)
+		pn, pe := northEast(a.Lat, a.Lon, p.Lat, p.Lon)
+		seg := bn*bn + be*be
+		f := 0.0
+		if seg > 0 {
+			f = clamp((pn*bn+pe*be)/seg, 0, 1)
+		}
+		if d := math.Hypot(pn-f*bn, pe-f*be); d < bestD {
+			best, bestD = t.lengths[i-1]+f*math.Sqrt(seg), d
+		}
+	}
+	return best
 }
 
 // At returns where the target is at simulated time now, its course and

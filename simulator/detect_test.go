@@ -87,3 +87,26 @@ func TestDetectProbability_FallsWithRange(t *testing.T) {
 		t.Fatal("want near certainty overhead and nothing at the range limit")
 	}
 }
+
+func TestTarget_CrossAt_PassesTheCrossingPointOnTime(t *testing.T) {
+	sc, err := LoadScenario("crossings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range sc.Targets[:2] {
+		tg.prepare()
+		lat, lon, _, _, ok := tg.At(tg.CrossAt.D())
+		if !ok {
+			t.Fatalf("target %d not present at its crossing time", tg.ID)
+		}
+		if d := distance(lat, lon, tg.CrossPoint.Lat, tg.CrossPoint.Lon); d > 1 {
+			t.Fatalf("target %d is %.1f m from the border point at %v", tg.ID, d, tg.CrossAt.D())
+		}
+		// The border of the demo layer is the parallel 31.3322: south before, north after.
+		before, _, _, _, _ := tg.At(tg.CrossAt.D() - 30*time.Second)
+		after, _, _, _, _ := tg.At(tg.CrossAt.D() + 30*time.Second)
+		if before >= 31.3322 || after <= 31.3322 {
+			t.Fatalf("target %d at %f then %f: does not cross northwards", tg.ID, before, after)
+		}
+	}
+}

@@ -266,6 +266,9 @@ func (s *Scenario) check() error {
 		if len(t.Path) == 0 || t.SpeedMS < 0 {
 			return bad("target %d: needs a path and a speed >= 0", i)
 		}
+		if t.CrossPoint != nil && t.SpeedMS <= 0 {
+			return bad("target %d: cross_point needs a speed > 0", i)
+		}
 		if t.ID == 0 || seen[t.ID] {
 			return bad("target %d: id must be unique and > 0 (it is the track id)", i)
 		}
