@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/missions"
+)
+
+// The CLI plans a section of the real US–Mexico line and writes .plan files
+// that read back as QGroundControl plans, each passing the plan checks and
+// the spatial checks against the border at the standoff.
+func TestPlanCorridor_CLI_WritesCheckedQGCPlans(t *testing.T) {
+	border := filepath.Join(testenv.SharedData(t), "borders", "extracts", "us_mexico_border_lines_ne10m.geojson")
+	dir := t.TempDir()
+	code, out, errOut := runPlanCmd(t, "corridor", "--border", border, "--side", "United States of America",
+		"--from", "31.34,-111.2", "--to", "31.33,-110.5", "--standoff", "0.6km", "--alt", "100", "--drones", "2",
+		"--speed", "15", "--endurance", "2h", "--site", "Nogales@31.35,-110.94", "-o", filepath.Join(dir, "patrol.plan"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Revisit time:") || !strings.Contains(out, "from Nogales") {
+		t.Fatalf("summary: %s", out)
+	}
+	layer, err := missions.ParseLayer(mustRead(t, border), "b", "b", missions.LayerBorder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := missions.NewBorderIndex(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "patrol-d*.plan"))
+	if len(files) == 0 {
+		t.Fatalf("no plan written: %s", out)
+	}
+	for _, f := range files {
+		p, err := missions.ReadQGCPlan(mustRead(t, f))
+		if err != nil {
+			t.Fatalf("%s does not read back: %v", f, err)
+		}
+		if len(p.Mission) < 3 || len(p.Fence.Polygons) != 1 || p.Home == nil || p.Vehicle.FirmwareType != missions.FirmwareArduPilot {
+			t.Fatalf("%s: %d items, %d fence polygons, home %v", f, len(p.Mission), len(p.Fence.Polygons), p.Home)
+		}
+		if ps := missions.Validate(p, missions.Limits{}); ps.Err() != nil {
+			t.Fatalf("%s: %v", f, ps.Err())
+		}
+		if ps := missions.ValidateGeo(p, missions.GeoRules{Border: ix, MinBorderDistM: 599}); len(ps) > 0 {
+			t.Fatalf("%s: %v", f, ps)
+		}
+	}
+}
+
+func TestPlanCorridor_CLI_AsksWhichSide(t *testing.T) {
+	border := filepath.Join(testenv.SharedData(t), "borders", "extracts", "finland_russia_border_lines_ne10m.geojson")
+	code, _, errOut := runPlanCmd(t, "corridor", "--border", border, "-o", filepath.Join(t.TempDir(), "p.plan"))
+	if code == 0 || !strings.Contains(errOut, `names "Russia" on the left and "Finland" on the right: say which side is ours with --side`) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, _, errOut = runPlanCmd(t, "corridor", "--border", border, "--side", "Norway", "-o", filepath.Join(t.TempDir(), "p.plan"))
+	if code == 0 || !strings.Contains(errOut, `does not name "Norway"`) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, _, errOut = runPlanCmd(t, "corridor", "--border", border, "--standoff", "far", "-o", "x.plan")
+	if code == 0 || !strings.Contains(errOut, `"far" is not a distance`) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
