@@ -106,6 +106,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /api/v1/vehicles", s.handleVehicles)
 	mux.HandleFunc("GET /api/v1/vehicles/{id}", s.handleVehicle)
+	s.vehicleRoutes(mux)
 	mux.HandleFunc("GET /api/v1/layers", s.handleLayers)
 	mux.HandleFunc("GET /api/v1/layers/{id}", s.handleLayer)
 	mux.HandleFunc("GET /ws/live", s.handleLive)

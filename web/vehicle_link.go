@@ -1,0 +1,89 @@
+package web
+
+import (
+	"context"
+	"encoding/hex"
+	"net/http"
+	"strings"
+
+	"github.com/borderwatch/borderwatch/gcs"
+)
+
+// VehicleLinkResponse answers GET /api/v1/vehicles/{id}/link.
+type VehicleLinkResponse struct {
+	SysID  uint8                `json:"sysid"`
+	LinkOK bool                 `json:"link_ok"`
+	Signed bool                 `json:"signed"`
+	Stats  gcs.VehicleLinkStats `json:"stats"`
+	Link   *gcs.LinkStats       `json:"link,omitempty"` // the link it was last heard on
+}
+
+func (s *Server) handleVehicleLink(w http.ResponseWriter, r *http.Request) {
+	id, ok := vehicleID(w, r)
+	if !ok {
+		return
+	}
+	v, found, err := s.Fleet.Vehicle(r.Context(), id)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "fleet unavailable: "+err.Error())
+		return
+	}
+	if !found {
+		writeError(w, http.StatusNotFound, "no vehicle with system id "+r.PathValue("id")+" has been heard")
+		return
+	}
+	out := VehicleLinkResponse{SysID: id, LinkOK: v.LinkOK, Signed: v.Signed, Stats: v.Link}
+	if ls := s.Fleet.LinkStats(); v.Link.Link < len(ls) {
+		out.Link = &ls[v.Link.Link]
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleLinks(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Fleet.LinkStats())
+}
+
+// SigningRequest is the body of PUT /api/v1/vehicles/{id}/signing.
+type SigningRequest struct {
+	// KeyHex is the 32-byte key as 64 hex digits. It is never logged or echoed.
+	KeyHex string `json:"key_hex"`
+}
+
+func (s *Server) handleVehicleSigningPut(w http.ResponseWriter, r *http.Request) {
+	id, ok := vehicleID(w, r)
+	if !ok {
+		return
+	}
+	var req SigningRequest
+	if !decodeBody(w, r, maxCommandBody, &req) {
+		return
+	}
+	raw, err := hex.DecodeString(strings.TrimSpace(req.KeyHex))
+	if err != nil || len(raw) != 32 {
+		writeError(w, http.StatusBadRequest, `"key_hex" must be 64 hex digits (a 32-byte key)`)
+		return
+	}
+	var key [32]byte
+	copy(key[:], raw)
+	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
+	defer cancel()
+	if err := s.Fleet.SetupSigning(ctx, id, key); err != nil {
+		writeError(w, vehicleErrorStatus(err), err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sysid": id, "signed": true})
+}
+
+func (s *Server) handleVehicleSigningDelete(w http.ResponseWriter, r *http.Request) {
+	id, ok := vehicleID(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
+	defer cancel()
+	if err := s.Fleet.DisableSigning(ctx, id); err != nil {
+		writeError(w, vehicleErrorStatus(err), err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sysid": id, "signed": false})
+}

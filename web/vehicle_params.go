@@ -1,0 +1,85 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/borderwatch/borderwatch/gcs"
+)
+
+// ParamsResponse lists a vehicle's parameters.
+type ParamsResponse struct {
+	SysID  uint8       `json:"sysid"`
+	Params []gcs.Param `json:"params"`
+	// Source is "cache" (what the vehicle sent so far) or "vehicle" (read now).
+	Source string `json:"source"`
+}
+
+func (s *Server) handleVehicleParams(w http.ResponseWriter, r *http.Request) {
+	id, ok := vehicleID(w, r)
+	if !ok {
+		return
+	}
+	var ps []gcs.Param
+	var err error
+	src := "cache"
+	if r.URL.Query().Get("refresh") == "1" || r.URL.Query().Get("refresh") == "true" {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*commandTimeout)
+		defer cancel()
+		src = "vehicle"
+		ps, err = s.Fleet.ReadParams(ctx, id, nil)
+	} else {
+		ps, err = s.Fleet.CachedParams(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, vehicleErrorStatus(err), err.Error())
+		return
+	}
+	if ps == nil {
+		ps = []gcs.Param{}
+	}
+	writeJSON(w, http.StatusOK, ParamsResponse{SysID: id, Params: ps, Source: src})
+}
+
+func (s *Server) handleVehicleParam(w http.ResponseWriter, r *http.Request) {
+	id, ok := vehicleID(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
+	defer cancel()
+	p, err := s.Fleet.ReadParam(ctx, id, r.PathValue("name"))
+	if err != nil {
+		writeError(w, vehicleErrorStatus(err), err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// ParamSetRequest is the body of PUT /api/v1/vehicles/{id}/params/{name}.
+type ParamSetRequest struct {
+	Value *float64 `json:"value"`
+}
+
+func (s *Server) handleVehicleParamSet(w http.ResponseWriter, r *http.Request) {
+	id, ok := vehicleID(w, r)
+	if !ok {
+		return
+	}
+	var req ParamSetRequest
+	if !decodeBody(w, r, maxCommandBody, &req) {
+		return
+	}
+	if req.Value == nil {
+		writeError(w, http.StatusBadRequest, `body needs {"value": number}`)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
+	defer cancel()
+	p, err := s.Fleet.SetParam(ctx, id, r.PathValue("name"), *req.Value)
+	if err != nil {
+		writeError(w, vehicleErrorStatus(err), err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
