@@ -60,7 +60,7 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 					return v.refuseArm("Battery 1 below minimum arming capacity")
 				case v.fence.enabled(v) && v.fence.outside(v, v.lat, v.lon, v.alt) != common.FENCE_BREACH_NONE:
 					return v.refuseArm("vehicle outside fence")
-				case v.up != nil:
+				case v.activeUpload() != nil:
 					// Arming while the mission is being replaced would fly a half-written plan.
 					return common.MAV_RESULT_TEMPORARILY_REJECTED
 				}
@@ -138,7 +138,7 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		return common.MAV_RESULT_ACCEPTED
 
 	case common.MAV_CMD_MISSION_START:
-		if v.up != nil {
+		if v.ups[missionTypeMission] != nil {
 			return common.MAV_RESULT_TEMPORARILY_REJECTED // the mission is being replaced
 		}
 		if len(v.missionNav()) == 0 {

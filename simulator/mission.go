@@ -177,8 +177,7 @@ func (v *vehicle) ack(to [2]uint8, mtype uint8, res common.MAV_MISSION_RESULT) {
 	v.send(&common.MessageMissionAck{TargetSystem: to[0], TargetComponent: to[1], Type: res, MissionType: common.MAV_MISSION_TYPE(mtype)})
 }
 
-func (v *vehicle) request(now time.Duration) {
-	u := v.up
+func (v *vehicle) request(u *upload, now time.Duration) {
 	u.lastReq = now
 	if u.useInt {
 		v.send(&common.MessageMissionRequestInt{TargetSystem: u.from[0], TargetComponent: u.from[1], Seq: uint16(u.next), MissionType: common.MAV_MISSION_TYPE(u.mtype)})
@@ -197,11 +196,13 @@ func (v *vehicle) onCount(now time.Duration, from [2]uint8, mtype uint8, count i
 		v.px4Count(now, from, mtype, count)
 		return
 	}
-	if v.up != nil && v.up.from != from {
+	// ArduPilot runs one protocol object per list type, so a fence upload can
+	// go on while a mission upload waits for its cancel timeout.
+	if u := v.ups[mtype]; u != nil && u.from != from {
 		v.ack(from, mtype, common.MAV_MISSION_DENIED)
 		return
 	}
-	v.up = nil // the same GCS may restart its upload
+	v.ups[mtype] = nil // the same GCS may restart its upload
 	if count > maxItems[mtype] {
 		v.ack(from, mtype, common.MAV_MISSION_NO_SPACE)
 		v.statusText(common.MAV_SEVERITY_WARNING, "Only %d items are supported", maxItems[mtype])
@@ -226,8 +227,9 @@ func (v *vehicle) onCount(now time.Duration, from [2]uint8, mtype uint8, count i
 		v.ack(from, mtype, common.MAV_MISSION_ACCEPTED)
 		return
 	}
-	v.up = &upload{mtype: mtype, count: count, from: from, lastRecv: now}
-	v.request(now)
+	u := &upload{mtype: mtype, count: count, from: from, lastRecv: now}
+	v.ups[mtype] = u
+	v.request(u, now)
 }
 
 func (v *vehicle) px4Count(now time.Duration, from [2]uint8, mtype uint8, count int) {
@@ -236,14 +238,14 @@ func (v *vehicle) px4Count(now time.Duration, from [2]uint8, mtype uint8, count 
 		v.ack(from, mtype, common.MAV_MISSION_ERROR)
 		return
 	}
-	if v.up != nil {
-		if v.up.from != from {
+	if u := v.activeUpload(); u != nil {
+		if u.from != from {
 			v.ack(from, mtype, common.MAV_MISSION_ERROR)
 			return
 		}
-		if v.up.next == 0 { // our first request was lost: ask again
-			v.up.lastRecv = now
-			v.request(now)
+		if u.next == 0 { // our first request was lost: ask again
+			u.lastRecv = now
+			v.request(u, now)
 			return
 		}
 		v.statusText(common.MAV_SEVERITY_CRITICAL, "WPM: REJ. CMD: Busy")
@@ -259,17 +261,21 @@ func (v *vehicle) px4Count(now time.Duration, from [2]uint8, mtype uint8, count 
 		v.ack(from, mtype, common.MAV_MISSION_ACCEPTED)
 		return
 	}
-	v.up = &upload{mtype: mtype, count: count, from: from, lastRecv: now, useInt: true, staged: make([]item, 0, count)}
-	v.request(now)
+	u := &upload{mtype: mtype, count: count, from: from, lastRecv: now, useInt: true, staged: make([]item, 0, count)}
+	v.ups[mtype] = u
+	v.request(u, now)
 }
 
 func (v *vehicle) onItem(now time.Duration, from [2]uint8, mtype uint8, seq int, isInt bool, conv func() (item, common.MAV_MISSION_RESULT)) {
-	u := v.up
 	if !v.flavor.ardupilot() {
 		v.px4Item(now, from, mtype, seq, isInt, conv)
 		return
 	}
-	if u == nil || u.mtype != mtype {
+	if mtype > missionTypeRally {
+		return
+	}
+	u := v.ups[mtype]
+	if u == nil {
 		return // ArduPilot ignores items outside a transfer
 	}
 	if seq != u.next {
@@ -287,17 +293,17 @@ func (v *vehicle) onItem(now time.Duration, from [2]uint8, mtype uint8, seq int,
 	}
 	if res != common.MAV_MISSION_ACCEPTED {
 		v.ack(from, mtype, res)
-		v.up = nil
+		v.ups[mtype] = nil
 		return
 	}
 	u.lastRecv = now
 	u.next++
 	if u.next >= u.count {
 		v.ack(from, mtype, v.apComplete(u))
-		v.up = nil
+		v.ups[mtype] = nil
 		return
 	}
-	v.request(now)
+	v.request(u, now)
 }
 
 // apStore writes an item the ArduPilot way: missions and rally points in
@@ -345,7 +351,7 @@ func (v *vehicle) apComplete(u *upload) common.MAV_MISSION_RESULT {
 }
 
 func (v *vehicle) px4Item(now time.Duration, from [2]uint8, mtype uint8, seq int, isInt bool, conv func() (item, common.MAV_MISSION_RESULT)) {
-	u := v.up
+	u := v.activeUpload()
 	if u == nil {
 		if v.lastUp != nil && v.lastUp.from == from && v.lastUp.mtype == mtype && seq == v.lastUp.count-1 {
 			// The GCS missed our final ACK and sent the last item again.
@@ -373,13 +379,13 @@ func (v *vehicle) px4Item(now time.Duration, from [2]uint8, mtype uint8, seq int
 	if res != common.MAV_MISSION_ACCEPTED {
 		v.statusText(common.MAV_SEVERITY_CRITICAL, "IGN MISSION_ITEM: Invalid item")
 		v.ack(from, mtype, res)
-		v.up = nil
+		v.ups[u.mtype] = nil
 		return
 	}
 	u.staged = append(u.staged, it)
 	u.next++
 	if u.next < u.count {
-		v.request(now)
+		v.request(u, now)
 		return
 	}
 	// PX4 writes into the inactive storage and switches at the end: atomic.
@@ -390,7 +396,7 @@ func (v *vehicle) px4Item(now time.Duration, from [2]uint8, mtype uint8, seq int
 			v.lists[1] = old
 			v.fence.compile(v)
 			v.ack(from, mtype, common.MAV_MISSION_ERROR)
-			v.up = nil
+			v.ups[u.mtype] = nil
 			return
 		}
 	} else {
@@ -398,7 +404,7 @@ func (v *vehicle) px4Item(now time.Duration, from [2]uint8, mtype uint8, seq int
 	}
 	u.completed = true
 	v.lastUp = u
-	v.up = nil
+	v.ups[u.mtype] = nil
 	v.ack(from, mtype, common.MAV_MISSION_ACCEPTED)
 }
 
@@ -426,23 +432,26 @@ func (v *vehicle) replaceList(mtype uint8, items []item) {
 
 // tickMission runs the protocol timers.
 func (v *vehicle) tickMission(now time.Duration) {
-	if u := v.up; u != nil {
+	for t, u := range v.ups {
+		if u == nil {
+			continue
+		}
 		if v.flavor.ardupilot() {
 			if now-u.lastRecv > apCancelAfter {
 				v.ack(u.from, u.mtype, common.MAV_MISSION_OPERATION_CANCELLED)
-				v.up = nil
+				v.ups[t] = nil
 				if u.mtype == missionTypeMission {
 					v.nav.reset()
 				}
 			} else if now-u.lastReq > apRerequest {
-				v.request(now)
+				v.request(u, now)
 			}
 		} else {
 			if now-u.lastRecv > px4Timeout {
 				v.statusText(common.MAV_SEVERITY_CRITICAL, "Operation timeout")
-				v.up = nil
+				v.ups[t] = nil
 			} else if now-u.lastReq > px4Retry {
-				v.request(now)
+				v.request(u, now)
 			}
 		}
 	}
@@ -459,7 +468,7 @@ func (v *vehicle) onRequestList(now time.Duration, from [2]uint8, mtype uint8) {
 	}
 	count := len(v.lists[mtype])
 	if v.flavor.ardupilot() {
-		if v.up != nil {
+		if v.ups[mtype] != nil {
 			v.ack(from, mtype, common.MAV_MISSION_DENIED)
 			return
 		}
@@ -467,7 +476,7 @@ func (v *vehicle) onRequestList(now time.Duration, from [2]uint8, mtype uint8) {
 		if v.px4Tx != nil && v.px4Tx.seq == v.px4Tx.count {
 			v.px4Tx = nil // all sent, ACK lost: a new request may start
 		}
-		if v.up != nil || (v.px4Tx != nil && (v.px4Tx.mtype != mtype || v.px4Tx.from != from)) {
+		if v.activeUpload() != nil || (v.px4Tx != nil && (v.px4Tx.mtype != mtype || v.px4Tx.from != from)) {
 			v.statusText(common.MAV_SEVERITY_INFO, "Mission download request ignored, already active")
 			return
 		}
@@ -482,7 +491,7 @@ func (v *vehicle) onRequest(now time.Duration, from [2]uint8, mtype uint8, seq i
 		return
 	}
 	if v.flavor.ardupilot() {
-		if v.up != nil {
+		if v.ups[mtype] != nil {
 			v.ack(from, mtype, common.MAV_MISSION_DENIED)
 			return
 		}
@@ -566,7 +575,11 @@ func (v *vehicle) homeItemAt(now time.Duration) item {
 }
 
 func (v *vehicle) onClear(now time.Duration, from [2]uint8, mtype uint8) {
-	if v.up != nil || v.px4Tx != nil {
+	busy := v.px4Tx != nil || v.activeUpload() != nil
+	if v.flavor.ardupilot() {
+		busy = mtype <= missionTypeRally && v.ups[mtype] != nil || mtype == missionTypeAll && v.activeUpload() != nil
+	}
+	if busy {
 		if v.flavor.ardupilot() {
 			v.ack(from, mtype, common.MAV_MISSION_ERROR)
 		} else {
@@ -590,7 +603,7 @@ func (v *vehicle) onClear(now time.Duration, from [2]uint8, mtype uint8) {
 
 // setCurrent makes seq the next item to fly and reports it.
 func (v *vehicle) setCurrent(now time.Duration, seq int) bool {
-	if seq < v.firstSeq() || seq >= len(v.lists[0]) || v.up != nil {
+	if seq < v.firstSeq() || seq >= len(v.lists[0]) || v.ups[missionTypeMission] != nil {
 		if !v.flavor.ardupilot() {
 			v.statusText(common.MAV_SEVERITY_CRITICAL, "WPM: WP CURR CMD: Not in list")
 		}
@@ -633,4 +646,14 @@ func (v *vehicle) rallyPoints() []pos {
 
 func (it item) String() string {
 	return fmt.Sprintf("cmd %d frame %d p1 %g (%d,%d,%g)", it.Command, it.Frame, it.P1, it.X, it.Y, it.Z)
+}
+
+// activeUpload returns an upload in progress, of any list type.
+func (v *vehicle) activeUpload() *upload {
+	for _, u := range v.ups {
+		if u != nil {
+			return u
+		}
+	}
+	return nil
 }

@@ -548,3 +548,27 @@ func TestArduPilot_BootBannerAndSetModeAck(t *testing.T) {
 		t.Fatalf("mode %s after SET_MODE GUIDED", st[0].Mode)
 	}
 }
+
+func TestArduPilot_Upload_FenceGoesOnWhileMissionUploadStalls(t *testing.T) {
+	f, g := startFleet(t, groundScenario("arducopter"), nil)
+	const M, F = common.MAV_MISSION_TYPE_MISSION, common.MAV_MISSION_TYPE_FENCE
+	g.send(&common.MessageMissionCount{TargetSystem: 1, TargetComponent: 1, Count: 3, MissionType: M})
+	if _, _, mt := g.request(1); mt != M {
+		t.Fatalf("request for %v", mt)
+	}
+	// The mission upload is abandoned; a fence upload runs beside it.
+	circle := wp(0, common.MAV_FRAME_GLOBAL_INT, common.MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION, 31.352, -110.95, 0, F)
+	circle.Param1 = 500
+	g.upload(1, F, []*common.MessageMissionItemInt{circle})
+	for i := 0; i < 85; i++ {
+		if err := f.Step(100 * time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a := g.expect(1, wait, "mission ACK", missionAck(M)).msg.(*common.MessageMissionAck); a.Type != common.MAV_MISSION_OPERATION_CANCELLED {
+		t.Fatalf("mission upload ended with %v, want OPERATION_CANCELLED after 8 s", a.Type)
+	}
+	if got := g.download(1, F); len(got) != 1 || got[0].Param1 != 500 {
+		t.Fatalf("fence %+v", got)
+	}
+}

@@ -51,8 +51,8 @@ type vehicle struct {
 	rtl       rtlState
 	nav       navState
 
-	lists  [3][]item // mission (ArduPilot: home at 0), fence, rally
-	up     *upload
+	lists  [3][]item  // mission (ArduPilot: home at 0), fence, rally
+	ups    [3]*upload // uploads in progress by list type (PX4: at most one)
 	lastUp *upload
 	px4Tx  *px4Download
 
