@@ -10,4 +10,7 @@ var (
 	ErrNotStepped = errors.New("simulator: Step needs a fleet with Stepped set")
 	// ErrScenario wraps every problem found in a scenario file.
 	ErrScenario = errors.New("simulator: bad scenario")
+
+	// errNotConnected: a tcp:// link is between connections; what it would send is dropped and counted.
+	errNotConnected = errors.New("simulator: tcp link not connected")
 )

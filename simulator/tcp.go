@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"errors"
 	"net"
 	"sync"
 	"time"
@@ -19,8 +18,6 @@ type tcpConn struct {
 
 // tcpWriteTimeout bounds a write so that a GCS that stops reading cannot stall the fleet's loop.
 const tcpWriteTimeout = 200 * time.Millisecond
-
-var errNotConnected = errors.New("simulator: tcp link not connected")
 
 func (t *tcpConn) write(b []byte) error {
 	t.mu.Lock()
