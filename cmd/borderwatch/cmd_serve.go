@@ -21,7 +21,7 @@ func init() {
 		usage:   "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]...",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o serverOptions
-			fs.Var(&o.links, "mavlink", "MAVLink link URL, repeatable: udp://HOST:PORT listens, udpc://HOST:PORT connects (default udp://0.0.0.0:14550)")
+			fs.Var(&o.links, "mavlink", "MAVLink link URL, repeatable: udp://HOST:PORT listens, udpc://HOST:PORT sends to one address, tcp://HOST:PORT connects, tcps://HOST:PORT accepts, serial:///dev/ttyUSB0?baud=57600 (default udp://0.0.0.0:14550)")
 			fs.StringVar(&o.http, "http", "127.0.0.1:8080", "HTTP address of the API and UI")
 			fs.StringVar(&o.data, "data", "borderwatch.db", "bbolt file of the sortie store (created if missing)")
 			fs.Var(&o.layers, "layer", "GIS layer to show, repeatable: KIND:FILE.geojson with KIND border, own_territory, no_fly, patrol_sector")
@@ -84,7 +84,7 @@ func startServer(o serverOptions) (*server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.fleet = &gcs.Fleet{Links: o.links, Hub: s.hub}
+	s.fleet = &gcs.Fleet{Links: o.links, Hub: s.hub, SigningStore: s.store}
 	if err := s.fleet.Initialize(); err != nil {
 		s.fleet = nil
 		s.Close()
