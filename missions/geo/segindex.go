@@ -203,6 +203,60 @@ func (ix *SegmentIndex) SegmentDistance(a, b orb.Point, maxDist float64) float64
 	return best
 }
 
+// Clear reports whether segment a-b stays at least d from every indexed
+// segment. It walks the grid along the segment in cell-sized steps, so a
+// long diagonal segment looks only at the cells near it (not its whole
+// box), and stops at the first segment nearer than d.
+func (ix *SegmentIndex) Clear(a, b orb.Point, d float64) bool {
+	if len(ix.segs) == 0 {
+		return true
+	}
+	l := Dist(a, b)
+	step := max(ix.cell, d)
+	n := max(1, int(math.Ceil(l/step)))
+	clear := true
+	for k := 0; k < n && clear; k++ {
+		f0, f1 := float64(k)/float64(n), float64(k+1)/float64(n)
+		p := orb.Point{a[0] + f0*(b[0]-a[0]), a[1] + f0*(b[1]-a[1])}
+		q := orb.Point{a[0] + f1*(b[0]-a[0]), a[1] + f1*(b[1]-a[1])}
+		box := segBound(p, q).Pad(d)
+		ix.Search(box, func(line, i int) bool {
+			s, t := ix.Segment(line, i)
+			if segmentsWithin(p, q, s, t, d) {
+				clear = false
+			}
+			return clear
+		})
+	}
+	return clear
+}
+
+// segmentsWithin reports whether segments p-q and s-t come nearer than d:
+// a box test first, then squared distances (no square roots).
+func segmentsWithin(p, q, s, t orb.Point, d float64) bool {
+	if min(s[0], t[0]) > max(p[0], q[0])+d || max(s[0], t[0]) < min(p[0], q[0])-d ||
+		min(s[1], t[1]) > max(p[1], q[1])+d || max(s[1], t[1]) < min(p[1], q[1])-d {
+		return false
+	}
+	if SegmentsIntersect(p, q, s, t) {
+		return true
+	}
+	d2 := d * d
+	return pointSegDist2(p, s, t) < d2 || pointSegDist2(q, s, t) < d2 ||
+		pointSegDist2(s, p, q) < d2 || pointSegDist2(t, p, q) < d2
+}
+
+func pointSegDist2(p, a, b orb.Point) float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	l2 := dx*dx + dy*dy
+	t := 0.0
+	if l2 > 0 {
+		t = min(max(((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l2, 0), 1)
+	}
+	ex, ey := a[0]+t*dx-p[0], a[1]+t*dy-p[1]
+	return ex*ex + ey*ey
+}
+
 func segBound(a, b orb.Point) orb.Bound {
 	return orb.Bound{Min: orb.Point{min(a[0], b[0]), min(a[1], b[1])}, Max: orb.Point{max(a[0], b[0]), max(a[1], b[1])}}
 }

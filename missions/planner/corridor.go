@@ -437,12 +437,12 @@ func (c *corridor) splitPath(lane int, p *path) ([]Leg, [][2]float64) {
 	for j, site := range c.sites {
 		si := &infos[j]
 		si.a, si.r = p.closest(site)
-		si.approach = si.r == 0 || c.bix.SegmentDistance(site, p.at(si.a), safe) >= safe
+		si.approach = si.r == 0 || c.bix.Clear(site, p.at(si.a), safe)
 		si.t = make([]transit, len(xs))
 		for i, x := range xs {
 			si.t[i] = transit{dist: math.Inf(1)}
 			q := p.at(x)
-			if d := geo.Dist(site, q); d < half && c.bix.SegmentDistance(site, q, safe) >= safe {
+			if d := geo.Dist(site, q); d < half && c.bix.Clear(site, q, safe) {
 				si.t[i] = transit{dist: d, straight: true}
 			} else if si.approach {
 				if d := si.r + math.Abs(x-si.a); d < half {
@@ -509,7 +509,7 @@ func (c *corridor) shortcut(pts []orb.Point) []orb.Point {
 	i := 0
 	for i < len(pts)-1 {
 		j := i + 1
-		for j+1 < len(pts) && c.bix.SegmentDistance(pts[i], pts[j+1], safe) >= safe {
+		for j+1 < len(pts) && c.bix.Clear(pts[i], pts[j+1], safe) {
 			j++
 		}
 		out = append(out, pts[j])
@@ -746,7 +746,7 @@ func (c *corridor) fenceLeg(l Leg, depth int) ([]Leg, error) {
 func (c *corridor) transitTo(j int, p *path, a, x float64) transit {
 	safe := c.req.StandoffM * c.k
 	q := p.at(x)
-	if c.bix.SegmentDistance(c.sites[j], q, safe) >= safe {
+	if c.bix.Clear(c.sites[j], q, safe) {
 		return transit{dist: geo.Dist(c.sites[j], q), straight: true}
 	}
 	_, r := p.closest(c.sites[j])
@@ -763,12 +763,16 @@ func (c *corridor) routeFence(route []orb.Point) (orb.Ring, error) {
 	band := fenceBandM * c.k
 	near := (c.req.StandoffM - c.req.FenceMarginM) * c.k
 	// One capsule per segment: Clipper's offset of a path that turns back
-	// on itself can leave a notch reaching the turning point.
-	segs := make([][]orb.Point, 0, len(route)-1)
-	for k := 1; k < len(route); k++ {
-		segs = append(segs, []orb.Point{route[k-1], route[k]})
+	// on itself can leave a notch reaching the turning point. The
+	// neighbourhood only has to hold the route with room to spare, so the
+	// capsules follow the route simplified by band/8 (and reach that much
+	// further).
+	coarse := simplify.DouglasPeucker(band / 8).LineString(slices.Clone(orb.LineString(route)))
+	segs := make([][]orb.Point, 0, len(coarse)-1)
+	for k := 1; k < len(coarse); k++ {
+		segs = append(segs, []orb.Point{coarse[k-1], coarse[k]})
 	}
-	hood, err := geo.BufferLinesTol(segs, band, geo.JoinRound, geo.EndRound, band/20)
+	hood, err := geo.BufferLinesTol(segs, band*9/8, geo.JoinRound, geo.EndRound, band/8)
 	if err != nil {
 		return nil, err
 	}
