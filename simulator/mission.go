@@ -93,6 +93,9 @@ func (v *vehicle) itemFromWire(mtype uint8, frame uint8, cmd uint16, p [4]float3
 	default:
 		return it, common.MAV_MISSION_UNSUPPORTED_FRAME
 	}
+	if !v.flavor.ardupilot() && (frame == uint8(common.MAV_FRAME_GLOBAL_TERRAIN_ALT) || frame == uint8(common.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT)) {
+		return it, common.MAV_MISSION_UNSUPPORTED_FRAME // PX4 has no terrain frame in missions
+	}
 	loc := hasLocation(cmd)
 	if loc && (!validLatLon(it.lat(), it.lon()) || math.IsNaN(float64(z)) || math.IsInf(float64(z), 0)) {
 		return it, common.MAV_MISSION_INVALID_PARAM5_X
