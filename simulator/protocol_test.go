@@ -572,3 +572,17 @@ func TestArduPilot_Upload_FenceGoesOnWhileMissionUploadStalls(t *testing.T) {
 		t.Fatalf("fence %+v", got)
 	}
 }
+
+func TestVehicle_Timesync_AnsweredWithTheRequestMirrored(t *testing.T) {
+	f, g := startFleet(t, groundScenario("arducopter", "px4"), nil)
+	if err := f.Step(1500 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	g.send(&common.MessageTimesync{Ts1: 123456789})
+	for _, sys := range []uint8{1, 2} {
+		r := g.expect(sys, wait, "TIMESYNC", isMsg(func(m *common.MessageTimesync) bool { return m.Ts1 == 123456789 })).msg.(*common.MessageTimesync)
+		if r.Tc1 < int64(1500*time.Millisecond) || r.TargetSystem != 255 {
+			t.Fatalf("system %d TIMESYNC %+v", sys, r)
+		}
+	}
+}

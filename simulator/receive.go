@@ -51,6 +51,8 @@ func target(msg message.Message) (sys, comp uint8, ok bool) {
 		return m.TargetSystem, m.TargetComponent, true
 	case *common.MessageSetupSigning:
 		return m.TargetSystem, m.TargetComponent, true
+	case *common.MessageTimesync:
+		return m.TargetSystem, m.TargetComponent, true
 	}
 	return 0, 0, false
 }
@@ -175,6 +177,11 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 	case *common.MessageRequestDataStream:
 		if v.flavor.ardupilot() { // PX4 does not implement REQUEST_DATA_STREAM
 			v.requestDataStream(int(m.ReqStreamId), float64(m.ReqMessageRate), m.StartStop != 0)
+		}
+	case *common.MessageTimesync:
+		// Answer a sync request with our clock (ns since boot), so that a GCS can measure the round trip.
+		if m.Tc1 == 0 {
+			v.send(&common.MessageTimesync{Tc1: int64(now), Ts1: m.Ts1, TargetSystem: from[0], TargetComponent: from[1]})
 		}
 	case *common.MessageSetupSigning:
 		if m.SecretKey == ([32]uint8{}) {
