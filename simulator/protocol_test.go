@@ -429,8 +429,8 @@ func TestVehicle_Params_ListReadSetPerFlavour(t *testing.T) {
 	}
 	g.send(&common.MessageParamSet{TargetSystem: 1, TargetComponent: 1, ParamId: "FENCE_ENABLE", ParamValue: 1, ParamType: common.MAV_PARAM_TYPE_INT8})
 	pv := g.expect(1, wait, "PARAM_VALUE echo", isMsg(func(m *common.MessageParamValue) bool { return m.ParamId == "FENCE_ENABLE" })).msg.(*common.MessageParamValue)
-	if pv.ParamValue != 1 || pv.ParamType != common.MAV_PARAM_TYPE_INT8 {
-		t.Fatalf("FENCE_ENABLE echo %v type %v", pv.ParamValue, pv.ParamType)
+	if pv.ParamValue != 1 || pv.ParamType != common.MAV_PARAM_TYPE_INT8 || pv.ParamIndex != 65535 {
+		t.Fatalf("FENCE_ENABLE echo %v type %v index %d; ArduPilot answers with index 65535", pv.ParamValue, pv.ParamType, pv.ParamIndex)
 	}
 	// PX4 sends integers bit for bit in the float field.
 	g.send(&common.MessageParamRequestRead{TargetSystem: 2, TargetComponent: 1, ParamId: "GF_ACTION", ParamIndex: -1})

@@ -150,6 +150,9 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 		}
 		v.guided, v.guidedSet = pos{float64(m.LatInt) / 1e7, float64(m.LonInt) / 1e7, alt}, true
 	case *common.MessageParamRequestList:
+		if v.flavor.ardupilot() {
+			v.banner() // ArduPilot: "requesting parameters is a convenient way to get extra information"
+		}
 		for i := range v.params.defs {
 			v.sendParam(i)
 		}
@@ -163,7 +166,11 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 			}
 		}
 		if i >= 0 && i < len(v.params.defs) {
-			v.sendParam(i)
+			if m.ParamIndex < 0 && v.flavor.ardupilot() {
+				v.sendParamAs(i, 65535) // ArduPilot echoes the request's index, -1 for a read by name
+			} else {
+				v.sendParam(i)
+			}
 		}
 	case *common.MessageParamSet:
 		name := paramName(m.ParamId)
@@ -173,7 +180,13 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 		}
 		v.params.set(name, fromWire(v.flavor, v.params.defs[i].typ, m.ParamValue))
 		v.paramChanged(now, name)
-		v.sendParam(i)
+		if v.flavor.ardupilot() {
+			// ArduPilot announces a changed parameter to every GCS with index 65535
+			// (-1), the same unsolicited PARAM_VALUE it sends when it changes one itself.
+			v.sendParamAs(i, 65535)
+		} else {
+			v.sendParam(i)
+		}
 	case *common.MessageRequestDataStream:
 		if v.flavor.ardupilot() { // PX4 does not implement REQUEST_DATA_STREAM
 			v.requestDataStream(int(m.ReqStreamId), float64(m.ReqMessageRate), m.StartStop != 0)
@@ -198,10 +211,12 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 
 func paramName(id string) string { return strings.TrimRight(id, "\x00") }
 
-func (v *vehicle) sendParam(i int) {
+func (v *vehicle) sendParam(i int) { v.sendParamAs(i, uint16(i)) }
+
+func (v *vehicle) sendParamAs(i int, index uint16) {
 	d := v.params.defs[i]
 	v.send(&common.MessageParamValue{ParamId: d.name, ParamValue: wireValue(v.flavor, d.typ, v.params.vals[i]),
-		ParamType: d.typ, ParamCount: uint16(len(v.params.defs)), ParamIndex: uint16(i)})
+		ParamType: d.typ, ParamCount: uint16(len(v.params.defs)), ParamIndex: index})
 }
 
 // paramChanged applies parameters that act at once.

@@ -145,12 +145,7 @@ func (v *vehicle) start(now time.Duration) {
 			// A real ArduPilot prints text before its first MAVLink frame; a GCS must skip it.
 			v.out = append(v.out, "Init "+v.firmware()+"\r\n\r\nFree RAM: 8192\r\n"...)
 		}
-		v.statusText(common.MAV_SEVERITY_INFO, "%s", v.firmware())
-		if v.flavor.plane() {
-			v.statusText(common.MAV_SEVERITY_INFO, "Frame: PLANE")
-		} else {
-			v.statusText(common.MAV_SEVERITY_INFO, "Frame: QUAD/X")
-		}
+		v.banner()
 	}
 	switch v.spec.Start {
 	case "flying":
@@ -280,4 +275,14 @@ func (v *vehicle) firmware() string {
 		return "ArduPlane V4.6.0 (simulated)"
 	}
 	return "ArduCopter V4.6.0 (simulated)"
+}
+
+// banner is what ArduPilot sends at boot and on PARAM_REQUEST_LIST.
+func (v *vehicle) banner() {
+	v.statusText(common.MAV_SEVERITY_INFO, "%s", v.firmware())
+	if v.flavor.plane() {
+		v.statusText(common.MAV_SEVERITY_INFO, "Frame: PLANE")
+	} else {
+		v.statusText(common.MAV_SEVERITY_INFO, "Frame: QUAD/X")
+	}
 }
