@@ -24,6 +24,10 @@ import (
 )
 
 const (
+	// maxMicros is 9999-12-31T23:59:59.999999Z: a later timestamp is not a
+	// receive time (and no JSON or tool can represent it).
+	maxMicros = 253402300799999999
+
 	tsLen = 8
 	// recordMax is the longest record: a timestamp and the longest frame.
 	recordMax = tsLen + mavwire.MaxFrameLen
@@ -43,6 +47,7 @@ type Stats struct {
 	BadChecksum  uint64 // records skipped for a wrong checksum
 	GarbageBytes uint64 // bytes skipped that did not start a record
 	Truncated    uint64 // a partial record at the end of the file (0 or 1)
+	BadTime      uint64 // records skipped for a timestamp after year 9999 (not a time)
 	// BadChecksumByID counts the skipped records per message id.
 	BadChecksumByID map[uint32]uint64
 }
@@ -121,6 +126,9 @@ func (r *Reader) Read() (Record, error) {
 		}
 		f, consumed, _, err := mavwire.Parse(b[tsLen:], r.Dialect)
 		switch {
+		case err == nil && binary.BigEndian.Uint64(b) > maxMicros:
+			r.r += tsLen + consumed
+			r.Stats.BadTime++
 		case err == nil:
 			r.r += tsLen + consumed
 			r.Stats.Records++

@@ -90,6 +90,7 @@ func TestReader_Read_BadChecksumTruncatedAndGarbageSkipped(t *testing.T) {
 		{"garbage between records", garbage, 10, 0, 0, 12},
 		{"empty", nil, 0, 0, 0, 0},
 		{"only a timestamp", data[:8], 0, 0, 1, 0},
+		{"timestamp beyond year 9999", append([]byte{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, data[8:]...), 9, 0, 0, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			recs, st := readAll(t, c.data)
