@@ -18,9 +18,39 @@ type envelope struct {
 	Event json.RawMessage `json:"event"`
 }
 
-// EventType names an event type in storage and in the API.
+// normalize turns a pointer to an event into the event value (nil for a nil pointer).
+func normalize(e telemetry.Event) telemetry.Event {
+	switch v := e.(type) {
+	case *telemetry.Detection:
+		return deref(v)
+	case *telemetry.Alert:
+		return deref(v)
+	case *telemetry.StatusText:
+		return deref(v)
+	case *telemetry.ModeChange:
+		return deref(v)
+	case *telemetry.ArmChange:
+		return deref(v)
+	case *telemetry.MissionProgress:
+		return deref(v)
+	case *telemetry.TransferResult:
+		return deref(v)
+	case *telemetry.OperatorAction:
+		return deref(v)
+	}
+	return e
+}
+
+func deref[T telemetry.Event](p *T) telemetry.Event {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// EventType names an event type in storage and in the API ("" for none).
 func EventType(e telemetry.Event) string {
-	switch e.(type) {
+	switch normalize(e).(type) {
 	case telemetry.Detection:
 		return "detection"
 	case telemetry.Alert:
@@ -87,6 +117,7 @@ func decodeEvent(typ string, data []byte) (telemetry.Event, error) {
 }
 
 func putEvent(tx *bolt.Tx, e telemetry.Event) error {
+	e = normalize(e)
 	typ := EventType(e)
 	if typ == "" {
 		return fmt.Errorf("%w: event %T has no storage type", ErrInvalid, e)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -57,7 +58,12 @@ type Store struct {
 	// sorties). bbolt serialises write transactions by itself.
 	mu   sync.Mutex
 	live *appender
+
+	skippedEvents atomic.Uint64
 }
+
+// SkippedEvents counts events Append could not store (unknown types).
+func (s *Store) SkippedEvents() uint64 { return s.skippedEvents.Load() }
 
 // Initialize opens (or creates) the file.
 func (s *Store) Initialize() error {
@@ -258,10 +264,16 @@ func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error
 			return err
 		}
 		for _, e := range events {
+			if EventType(e) == "" {
+				// An event type this store does not know (a nil pointer): skip
+				// it rather than lose the frames of the same commit.
+				s.skippedEvents.Add(1)
+				continue
+			}
 			if err := putEvent(tx, e); err != nil {
 				return err
 			}
-			a.track.event(e)
+			a.track.event(normalize(e))
 		}
 		return a.track.save(tx)
 	})

@@ -412,3 +412,24 @@ func TestStore_Initialize_ConvertsFirstFormat(t *testing.T) {
 		t.Fatalf("%d frames after conversion, %v; want %d", i, err, len(want))
 	}
 }
+
+func TestStore_Append_PointerAndNilEventsDoNotLoseFrames(t *testing.T) {
+	s := storetest.MustOpen(t)
+	m := newMaker(t)
+	var nilAlert *telemetry.Alert
+	err := s.Append([]telemetry.Frame{m.frame(1, t0, heartbeat(false))}, []telemetry.Event{
+		&telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, Class: "boat"},
+		nilAlert,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.CountFrames(); n != 1 {
+		t.Fatalf("%d frames stored, want 1", n)
+	}
+	var got []telemetry.Event
+	_ = s.Events(store.EventFilter{}, func(e telemetry.Event) bool { got = append(got, e); return true })
+	if len(got) != 1 || got[0].(telemetry.Detection).Class != "boat" || s.SkippedEvents() != 1 {
+		t.Fatalf("events %+v, skipped %d", got, s.SkippedEvents())
+	}
+}
