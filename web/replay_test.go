@@ -5,8 +5,6 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -257,16 +255,6 @@ func TestSorties_HTTP_ListDetailExportEvents(t *testing.T) {
 		t.Fatalf("audit %+v", audit)
 	}
 	get("/api/v1/alerts?from=yesterday", 400)
-
-	// The online backup is a bbolt file holding the same sorties.
-	path := filepath.Join(t.TempDir(), "backup.db")
-	if err := os.WriteFile(path, get("/api/v1/backup", 200), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b := storetest.MustOpenPath(t, path)
-	if got, err := b.Sorties(store.SortieFilter{}); err != nil || len(got) != 2 {
-		t.Fatalf("backup holds %d sorties, %v", len(got), err)
-	}
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -116,7 +116,6 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/detections", s.handleEvents("detection"))
 	mux.HandleFunc("GET /api/v1/alerts", s.handleEvents("alert"))
 	mux.HandleFunc("GET /api/v1/audit", s.handleAudit)
-	mux.HandleFunc("GET /api/v1/backup", s.handleBackup)
 	mux.HandleFunc("GET /ws/replay", s.handleReplay)
 	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

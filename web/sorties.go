@@ -243,16 +243,3 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
-
-// handleBackup streams a consistent copy of the whole store (bbolt's hot
-// copy) while recording goes on.
-func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
-	if !s.needStore(w) {
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", `attachment; filename="borderwatch-backup.db"`)
-	if _, err := s.Store.Backup(w); err != nil {
-		s.Logger.Error("web: backup failed", "err", err)
-	}
-}

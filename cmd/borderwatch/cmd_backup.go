@@ -13,7 +13,7 @@ func init() {
 		summary: "Copy the sortie store to a file (a consistent snapshot).",
 		usage:   "FILE [--data FILE]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (the server must be stopped; a running server backs up with GET /api/v1/backup)")
+			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (the server must be stopped: bbolt locks the file)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 1 {
 					return errors.New("name the backup file to write")

@@ -433,3 +433,31 @@ func TestStore_Append_PointerAndNilEventsDoNotLoseFrames(t *testing.T) {
 		t.Fatalf("events %+v, skipped %d", got, s.SkippedEvents())
 	}
 }
+
+func TestStore_Users_AccountsAndTokens(t *testing.T) {
+	s := storetest.MustOpen(t)
+	if err := s.PutUser(store.User{Name: "ann", Role: "operator", PasswordHash: []byte("$2a$10$x")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(store.Token{Hash: "abc", User: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(store.Token{Hash: "def", User: "bob"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("token for an unknown user: %v", err)
+	}
+	if tok, err := s.TokenByHash("abc"); err != nil || tok.User != "ann" {
+		t.Fatalf("token %+v, %v", tok, err)
+	}
+	if u, err := s.User("ann"); err != nil || u.Role != "operator" || string(u.PasswordHash) != "$2a$10$x" {
+		t.Fatalf("user %+v, %v", u, err)
+	}
+	if err := s.DeleteUser("ann"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TokenByHash("abc"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("token of a deleted user: %v", err)
+	}
+	if us, _ := s.Users(); len(us) != 0 {
+		t.Fatalf("users %+v", us)
+	}
+}
