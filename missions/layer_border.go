@@ -9,8 +9,10 @@ import (
 
 // BorderLines returns a border layer's lines and, when country is not empty,
 // the side of them that country is on, read from the Natural Earth
-// adm0_left/adm0_right (or adm0_a3_l/adm0_a3_r) properties. Every feature
-// must agree on the side: a layer mixing directions cannot say "our side".
+// adm0_left/adm0_right (or adm0_a3_l/adm0_a3_r) properties. Features that
+// have the country on the other side (Andorra is left of its line with
+// France and right of its line with Spain) are returned reversed, so the
+// country is on one side of every line.
 func BorderLines(l *Layer, country string) ([][]orb.Point, geo.Side, error) {
 	var lines [][]orb.Point
 	side := geo.OnLine
@@ -24,10 +26,10 @@ func BorderLines(l *Layer, country string) ([][]orb.Point, geo.Side, error) {
 		default:
 			continue
 		}
-		for _, p := range parts {
-			lines = append(lines, p)
-		}
 		if country == "" {
+			for _, p := range parts {
+				lines = append(lines, p)
+			}
 			continue
 		}
 		s := geo.OnLine
@@ -41,10 +43,17 @@ func BorderLines(l *Layer, country string) ([][]orb.Point, geo.Side, error) {
 		if s == geo.OnLine {
 			return nil, 0, fmt.Errorf("layer %q: feature %d does not name %q on either side (adm0_left/adm0_right); give the side as left or right", l.Name, i, country)
 		}
-		if side != geo.OnLine && s != side {
-			return nil, 0, fmt.Errorf("layer %q: %q is on the left of some features and the right of others", l.Name, country)
+		if side == geo.OnLine {
+			side = s
 		}
-		side = s
+		for _, p := range parts {
+			if s != side {
+				r := p.Clone()
+				r.Reverse()
+				p = r
+			}
+			lines = append(lines, p)
+		}
 	}
 	if len(lines) == 0 {
 		return nil, 0, fmt.Errorf("layer %q: %w", l.Name, ErrEmptyLayer)

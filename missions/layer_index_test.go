@@ -86,3 +86,25 @@ func BenchmarkBorderIndex_Near(b *testing.B) {
 		ix.Near(pts[i%len(pts)], 5_000)
 	}
 }
+
+// Andorra is left of its line with France and right of its line with
+// Spain: BorderLines turns the lines so that it is on one side of both.
+func TestBorderLines_CountryOnOneSide(t *testing.T) {
+	data := readShared(t, "borders/extracts/andorra_france_spain_border_lines_ne10m.geojson")
+	l, err := ParseGeoJSONLayer(data, "a", "Andorra", LayerBorder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, side, err := BorderLines(l, "Andorra")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Andorra la Vella is inside Andorra: it must be on that side of the
+	// nearest line.
+	if loc := geo.LineSide(lines, orb.Point{1.5218, 42.5063}); loc.Side != side {
+		t.Fatalf("Andorra la Vella is on the %v side, Andorra is %v", loc.Side, side)
+	}
+	if _, _, err := BorderLines(l, "Portugal"); err == nil || !strings.Contains(err.Error(), `does not name "Portugal"`) {
+		t.Fatalf("Portugal: %v", err)
+	}
+}

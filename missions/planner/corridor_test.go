@@ -233,3 +233,25 @@ func TestPlanCorridor_RefusesImpossible(t *testing.T) {
 		t.Fatalf("negative standoff: %v", err)
 	}
 }
+
+// Every border extract in the shared data, planned from the side not used
+// above (and Andorra, whose two lines have it on opposite sides), keeps the
+// same guarantees.
+func TestPlanCorridor_EveryExtractOtherSide(t *testing.T) {
+	for _, c := range []struct{ file, country string }{
+		{"andorra_france_spain_border_lines_ne10m.geojson", "Andorra"},
+		{"switzerland_italy_border_lines_ne10m.geojson", "Switzerland"},
+		{"china_nepal_border_lines_ne10m.geojson", "Nepal"},
+		{"finland_russia_border_lines_ne10m.geojson", "Russia"},
+		{"us_mexico_border_lines_ne10m.geojson", "Mexico"},
+	} {
+		lines, side := borderLines(t, c.file, c.country)
+		req := CorridorRequest{Border: lines, Side: side, StandoffM: 300, Lanes: 2, AltM: 100,
+			Vehicle: Vehicle{CruiseMS: 20, EnduranceS: 2 * 3600}, Drones: 30}
+		plan, err := PlanCorridor(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		checkCorridor(t, req, plan, lines)
+	}
+}
