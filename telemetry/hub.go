@@ -175,6 +175,23 @@ func (s *Subscription) Pending() int {
 	return len(s.queue)
 }
 
+// Swap is Drain without the copy, for consumers that take big batches (the
+// recorder): it returns the waiting messages, oldest first, then the
+// coalesced latest states, and keeps spare (emptied) as the new queue. The
+// caller owns the returned slice until it hands it back as spare.
+func (s *Subscription) Swap(spare []Message) []Message {
+	clear(spare)
+	s.mu.Lock()
+	out := s.queue
+	s.queue = spare[:0]
+	for id, m := range s.latest {
+		out = append(out, m)
+		delete(s.latest, id)
+	}
+	s.mu.Unlock()
+	return out
+}
+
 // Dropped is how many messages this subscriber lost to a full queue.
 func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
 

@@ -106,3 +106,22 @@ func TestSubscription_Close_Idempotent(t *testing.T) {
 		t.Fatal("closed subscription still subscribed")
 	}
 }
+
+func TestSubscription_Swap_HandsOverQueueAndLatest(t *testing.T) {
+	var h telemetry.Hub
+	s := h.Subscribe(telemetry.Filter{}, 2)
+	defer s.Close()
+	h.Publish(telemetry.Frame{SystemID: 1})
+	h.Publish(telemetry.Frame{SystemID: 2})
+	h.Publish(state{id: 5, seq: 1})
+	h.Publish(state{id: 5, seq: 2})
+	got := s.Swap(nil)
+	if len(got) != 3 || got[2].(state).seq != 2 {
+		t.Fatalf("swapped %v", got)
+	}
+	h.Publish(telemetry.Frame{SystemID: 3})
+	again := s.Swap(got)
+	if len(again) != 1 || again[0].Vehicle() != 3 {
+		t.Fatalf("second swap %v", again)
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -121,15 +122,16 @@ func (r *Recorder) run() {
 		retain = t.C
 		r.retain()
 	}
-	var msgs []telemetry.Message
+	var msgs, spare []telemetry.Message
 	var frames []telemetry.Frame
 	var events []telemetry.Event
 	flush := func() {
-		msgs = r.sub.Drain(msgs[:0])
+		msgs = r.sub.Swap(spare)
+		spare = msgs
 		if len(msgs) == 0 {
 			return
 		}
-		frames, events = frames[:0], events[:0]
+		frames, events = slices.Grow(frames[:0], len(msgs)), events[:0]
 		for _, m := range msgs {
 			switch v := m.(type) {
 			case telemetry.Frame:
@@ -138,7 +140,6 @@ func (r *Recorder) run() {
 				events = append(events, v)
 			}
 		}
-		clear(msgs)
 		var newest time.Time
 		for i := range frames {
 			if frames[i].Time.After(newest) {
