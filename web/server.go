@@ -33,8 +33,10 @@ type Server struct {
 	// (optional) Store serves sorties, their exports, events, the audit log
 	// and /ws/replay. Defaults to none: those endpoints answer 503.
 	Store *store.Store
-	// (optional) Layers are the GIS layers the map draws.
-	Layers []*missions.Layer
+	// (optional) Layers are the GIS layers the map draws. POST
+	// /api/v1/layers adds to them after Initialize, under layerMu.
+	Layers  []*missions.Layer
+	layerMu sync.RWMutex
 	// (optional) UIDir serves the UI from a folder instead of the embedded
 	// build (for UI development). Defaults to the embedded build.
 	UIDir string
@@ -109,6 +111,7 @@ func (s *Server) routes() http.Handler {
 	s.vehicleRoutes(mux)
 	mux.HandleFunc("GET /api/v1/layers", s.handleLayers)
 	mux.HandleFunc("GET /api/v1/layers/{id}", s.handleLayer)
+	mux.HandleFunc("POST /api/v1/layers", s.handleLayerImport)
 	mux.HandleFunc("GET /ws/live", s.handleLive)
 	mux.HandleFunc("GET /api/v1/sorties", s.handleSorties)
 	mux.HandleFunc("GET /api/v1/sorties/{id}", s.handleSortie)
