@@ -122,6 +122,9 @@ func TestParseLayer_KMLAndGeoJSON(t *testing.T) {
 	if _, err := ParseLayer(readShared(t, "kml/mavlink_qgroundcontrol/polyline.kml"), "k", "wrong", LayerNoFly); err == nil || !strings.Contains(err.Error(), "holds polygons") {
 		t.Fatalf("line as no-fly: %v", err)
 	}
+	if _, err := ParseLayer([]byte("\ufeff{\"type\":\"LineString\",\"coordinates\":[[1,2],[3,4]]}"), "k", "bom", LayerBorder); err != nil {
+		t.Fatalf("GeoJSON after a byte-order mark: %v", err)
+	}
 	if _, err := ParseLayer([]byte("  \n"), "k", "blank", LayerBorder); err == nil {
 		t.Fatal("blank accepted")
 	}
@@ -155,5 +158,29 @@ func FuzzReadKML(f *testing.F) {
 				t.Fatalf("accepted out-of-range coordinates: %v", err)
 			}
 		}
+	})
+}
+
+// FuzzParseLayer is the HTTP import's path: either format, any kind.
+func FuzzParseLayer(f *testing.F) {
+	f.Add([]byte(`{"type":"LineString","coordinates":[[-110.9,31.3],[-111.0,31.3]]}`), uint8(0))
+	f.Add([]byte(`<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>0,0 1,0 1,1</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>`), uint8(2))
+	f.Add([]byte("\ufeff  {\"type\":\"FeatureCollection\",\"features\":[]}"), uint8(4))
+	kinds := []LayerKind{LayerBorder, LayerOwnTerritory, LayerNoFly, LayerPatrolSector, LayerUnclassified}
+	f.Fuzz(func(t *testing.T, data []byte, k uint8) {
+		kind := kinds[int(k)%len(kinds)]
+		l, err := ParseLayer(data, "f", "fuzz", kind)
+		if err != nil {
+			return
+		}
+		if len(l.Features.Features) == 0 {
+			t.Fatal("accepted a layer with no features")
+		}
+		for _, ft := range l.Features.Features {
+			if err := checkKindShape(kind, ft.Geometry); err != nil {
+				t.Fatalf("accepted a feature of the wrong shape: %v", err)
+			}
+		}
+		_ = l.Bound()
 	})
 }

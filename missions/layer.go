@@ -117,9 +117,9 @@ func ParseLayer(data []byte, id, name string, kind LayerKind) (*Layer, error) {
 	case len(trimmed) == 0:
 		return nil, fmt.Errorf("layer %q: empty file", name)
 	case trimmed[0] == '{':
-		return ParseGeoJSONLayer(data, id, name, kind)
+		return ParseGeoJSONLayer(trimmed, id, name, kind) // encoding/json refuses a byte-order mark
 	case trimmed[0] == '<':
-		return ParseKMLLayer(data, id, name, kind)
+		return ParseKMLLayer(trimmed, id, name, kind)
 	}
 	return nil, fmt.Errorf("layer %q: neither GeoJSON (starts with '{') nor KML (starts with '<')", name)
 }
