@@ -488,9 +488,12 @@ func (v *vehicle) flyCopter(g goal, dt float64, wind [2]float64) {
 	v.ve += dde
 	var vdWant float64
 	if g.kind == gLand {
-		vdWant = down
-		if v.alt-v.groundAlt < 10 {
-			vdWant = landSpeed
+		// Both autopilots fly to a LAND item's position first, then descend.
+		if distance(v.lat, v.lon, g.p.lat, g.p.lon) < 2 {
+			vdWant = down
+			if v.alt-v.groundAlt < 10 {
+				vdWant = landSpeed
+			}
 		}
 	} else if g.kind != gIdle {
 		vdWant = -clamp(g.p.alt-v.alt, -down, up)

@@ -2,8 +2,11 @@ package simulator
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 func TestScenario_Demo_PatrolsNearTheBorderAndDetectsCrossings(t *testing.T) {
@@ -102,5 +105,55 @@ func TestFleet_Initialize_ManyVehiclesNeedSeveralGCSAddresses(t *testing.T) {
 	g.Close() // idempotent
 	if st := g.Status(); st != nil {
 		t.Fatalf("status after Close: %v", st)
+	}
+}
+
+func TestScenario_Crossings_EveryFlavourTakesOffFliesAndComesBack(t *testing.T) {
+	sc, err := LoadScenario("crossings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, g := startFleet(t, sc, nil)
+	stepUntil(t, f, time.Second, time.Minute, "position estimates", func() bool { return f.now > 41*time.Second })
+	for _, sys := range []uint8{1, 2, 3} {
+		g.send(command(sys, common.MAV_CMD_COMPONENT_ARM_DISARM, 1))
+		if a := g.ack(sys, common.MAV_CMD_COMPONENT_ARM_DISARM); a.Result != common.MAV_RESULT_ACCEPTED {
+			t.Fatalf("system %d arm: %v", sys, a.Result)
+		}
+		g.send(command(sys, common.MAV_CMD_MISSION_START))
+		if a := g.ack(sys, common.MAV_CMD_MISSION_START); a.Result != common.MAV_RESULT_ACCEPTED {
+			t.Fatalf("system %d mission start: %v", sys, a.Result)
+		}
+	}
+	copter, px4, plane := vehicleBy(f, 1), vehicleBy(f, 2), vehicleBy(f, 3)
+	stepUntil(t, f, 100*time.Millisecond, time.Hour, "copters back on the ground, plane circling", func() bool {
+		for _, v := range f.vehicles {
+			if math.IsNaN(v.lat) || math.IsNaN(v.alt) {
+				t.Fatalf("vehicle %d position NaN", v.id)
+			}
+		}
+		return copter.landed && !copter.armed && px4.landed && !px4.armed && plane.beh == bRTL && plane.flying()
+	})
+	if copter.fence.count != 0 {
+		t.Fatalf("the ArduCopter breached its fence %d times on a mission inside it", copter.fence.count)
+	}
+	// The ArduCopter's mission ends with RTL from its loiter point: home (RALLY_INCL_HOME=1) is
+	// nearer than the rally point, so it lands at home.
+	if d := distance(copter.lat, copter.lon, copter.home.lat, copter.home.lon); d > 3 {
+		t.Fatalf("ArduCopter landed %.0f m from home", d)
+	}
+	// The PX4 mission ends with LAND at home.
+	if d := distance(px4.lat, px4.lon, px4.home.lat, px4.home.lon); d > 3 {
+		t.Fatalf("PX4 landed %.0f m from home", d)
+	}
+	// The plane flew its leg four times (jump repeated 3 times) before RTL.
+	n := 0
+	for _, r := range plane.Stats.Reached {
+		if r.Seq == 4 {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Fatalf("plane reached the end of its leg %d times, want 4: %+v %q", n, plane.Stats.Reached, plane.Stats.StatusTexts)
 	}
 }
