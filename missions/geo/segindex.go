@@ -189,18 +189,27 @@ func (ix *SegmentIndex) Crosses(a, b orb.Point) bool {
 // the indexed segments, searching no further than maxDist; it returns maxDist
 // when nothing is nearer.
 func (ix *SegmentIndex) SegmentDistance(a, b orb.Point, maxDist float64) float64 {
+	if len(ix.segs) == 0 {
+		return maxDist
+	}
+	// Grow the search margin until it holds the nearest segment (a margin
+	// as large as the found distance bounds the true nearest), never past
+	// maxDist: an unbounded box would overflow the grid arithmetic.
+	reach := max(ix.bound.Max[0]-ix.bound.Min[0], ix.bound.Max[1]-ix.bound.Min[1]) +
+		Dist(a, ix.bound.Min) + Dist(a, ix.bound.Max)
 	best := maxDist
-	box := segBound(a, b)
-	box.Min[0] -= maxDist
-	box.Min[1] -= maxDist
-	box.Max[0] += maxDist
-	box.Max[1] += maxDist
-	ix.Search(box, func(l, k int) bool {
-		p, q := ix.Segment(l, k)
-		best = min(best, SegmentSegmentDistance(a, b, p, q))
-		return best > 0
-	})
-	return best
+	for r := ix.cell; ; r *= 4 {
+		r = min(r, maxDist, reach)
+		box := segBound(a, b).Pad(r)
+		ix.Search(box, func(l, k int) bool {
+			p, q := ix.Segment(l, k)
+			best = min(best, SegmentSegmentDistance(a, b, p, q))
+			return best > 0
+		})
+		if best <= r || r >= maxDist || r >= reach {
+			return best
+		}
+	}
 }
 
 // Clear reports whether segment a-b stays at least d from every indexed

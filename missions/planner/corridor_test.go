@@ -58,8 +58,17 @@ func checkCorridor(t *testing.T, req CorridorRequest, plan *CorridorPlan, lines 
 		}
 		// Every route segment, exactly: its distance to the border's
 		// segments near it, in a projection centred on it.
+		nearest := math.Inf(1)
+		defer func(i int, leg Leg) {
+			// The plan's own report of its nearest approach is a lower
+			// bound within the projection's scale bound (under 1 %).
+			if leg.MinBorderDistM < req.StandoffM-0.5 || leg.MinBorderDistM > nearest+0.5 || leg.MinBorderDistM < nearest/1.01 {
+				t.Errorf("leg %d reports %.1f m from the border; measured %.1f m", i+1, leg.MinBorderDistM, nearest)
+			}
+		}(i, leg)
 		for k := 1; k < len(leg.Route); k++ {
 			d, side := refSegment(ref, leg.Route[k-1], leg.Route[k])
+			nearest = min(nearest, d)
 			checked++
 			if side != req.Side || d < req.StandoffM-0.5 {
 				t.Fatalf("leg %d segment %v-%v comes %.1f m from the border, on the %v side; want ≥ %.0f m on the %v side",
