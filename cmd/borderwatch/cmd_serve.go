@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
@@ -26,6 +27,7 @@ func init() {
 			fs.StringVar(&o.data, "data", "borderwatch.db", "bbolt file of the sortie store (created if missing)")
 			fs.Var(&o.layers, "layer", "GIS layer to show, repeatable: KIND:FILE.geojson with KIND border, own_territory, no_fly, patrol_sector")
 			fs.StringVar(&o.uiDir, "ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build (UI development)")
+			fs.DurationVar(&o.retention, "retention", 0, "drop recorded data older than this (e.g. 2160h for 90 days); 0 keeps everything")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
@@ -61,6 +63,7 @@ type serverOptions struct {
 	layers    stringList
 	layerObjs []*missions.Layer
 	uiDir     string
+	retention time.Duration
 }
 
 // server is the running ground station, built from its managers in the
@@ -79,7 +82,7 @@ func startServer(o serverOptions) (*server, error) {
 	if err := s.store.Initialize(); err != nil {
 		return nil, err
 	}
-	s.recorder = &store.Recorder{Store: s.store, Hub: s.hub}
+	s.recorder = &store.Recorder{Store: s.store, Hub: s.hub, Retention: o.retention}
 	if err := s.recorder.Initialize(); err != nil {
 		s.Close()
 		return nil, err

@@ -18,7 +18,8 @@ import (
 )
 
 // fleetLog makes n frames per vehicle at 10 Hz (attitude frames with a
-// counter), appended in batches of 100 ms like the recorder does.
+// counter), appended in batches of 20 s (the recorder commits every 100 ms;
+// what matters here is that chunks stay open across commits).
 func fleetLog(t *testing.T, s *store.Store, vehicles []uint8, n int) []telemetry.Frame {
 	m := newMaker(t)
 	var all, batch []telemetry.Frame
@@ -30,7 +31,7 @@ func fleetLog(t *testing.T, s *store.Store, vehicles []uint8, n int) []telemetry
 			batch = append(batch, f)
 			all = append(all, f)
 		}
-		if len(batch) >= 10*len(vehicles) {
+		if len(batch) >= 200*len(vehicles) { // 20 s per commit: many commits, each rewriting open chunks
 			if err := s.AppendFrames(batch); err != nil {
 				t.Fatal(err)
 			}
@@ -62,13 +63,13 @@ func sortedByTime(fs []telemetry.Frame) []telemetry.Frame {
 func TestStore_Scan_SeekReturnsEveryFrameFromTime(t *testing.T) {
 	s := storetest.MustOpen(t)
 	vehicles := []uint8{3, 1, 7}
-	all := sortedByTime(fleetLog(t, s, vehicles, 3000)) // ~140 KB per vehicle: many chunks each
+	all := sortedByTime(fleetLog(t, s, vehicles, 12000)) // ~260 KB per vehicle: several chunks each
 	if n, err := s.CountFrames(); err != nil || n != len(all) {
 		t.Fatalf("CountFrames = %d, %v; want %d", n, err, len(all))
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for trial := 0; trial < 40; trial++ {
-		from := t0.Add(time.Duration(rng.Int64N(int64(310 * time.Second))))
+		from := t0.Add(time.Duration(rng.Int64N(int64(1210 * time.Second))))
 		to := from.Add(time.Duration(rng.Int64N(int64(20 * time.Second))))
 		systems := []uint8{vehicles[rng.IntN(3)]}
 		if trial%2 == 0 {
@@ -459,5 +460,23 @@ func TestStore_Users_AccountsAndTokens(t *testing.T) {
 	}
 	if us, _ := s.Users(); len(us) != 0 {
 		t.Fatalf("users %+v", us)
+	}
+}
+
+func TestRecorder_Retention_DropsDataOlderThanAge(t *testing.T) {
+	s := storetest.MustOpen(t)
+	fleetLog(t, s, []uint8{1}, 20000) // t0 … t0+2000 s: several chunks
+	var h telemetry.Hub
+	now := t0.Add(1 * time.Hour)
+	r := &store.Recorder{Store: s, Hub: &h, Retention: time.Hour - 1000*time.Second, Now: func() time.Time { return now }}
+	if err := r.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	var first time.Time
+	_ = s.Frames(time.Time{}, time.Time{}, func(f telemetry.Frame) bool { first = f.Time; return false })
+	// The cutoff is t0+1000 s: what is left starts at most one chunk (~350 s of this log) before it.
+	if first.Before(t0.Add(600*time.Second)) || first.After(t0.Add(1000*time.Second)) {
+		t.Fatalf("oldest frame left at %v, want just before the cutoff at 1000 s", first.Sub(t0))
 	}
 }
