@@ -126,7 +126,7 @@ func TestScenario_Crossings_EveryFlavourTakesOffFliesAndComesBack(t *testing.T) 
 		}
 	}
 	copter, px4, plane := vehicleBy(f, 1), vehicleBy(f, 2), vehicleBy(f, 3)
-	stepUntil(t, f, 100*time.Millisecond, time.Hour, "copters back on the ground, plane circling", func() bool {
+	stepUntil(t, f, time.Second, time.Hour, "copters back on the ground, plane circling", func() bool {
 		for _, v := range f.vehicles {
 			if math.IsNaN(v.lat) || math.IsNaN(v.alt) {
 				t.Fatalf("vehicle %d position NaN", v.id)
