@@ -223,3 +223,85 @@ func SideStrip(lines [][]orb.Point, near, far float64, side Side) ([]orb.Polygon
 	}
 	return out, nil
 }
+
+// ClipOutside returns the parts of a polyline that lie outside every
+// polygon (projected metres), in order. A piece that only touches a
+// polygon's boundary is kept: it is outside, at the boundary.
+func ClipOutside(line []orb.Point, polys []orb.Polygon) [][]orb.Point {
+	if len(polys) == 0 || len(line) < 2 {
+		return [][]orb.Point{line}
+	}
+	var rings [][]orb.Point
+	var idx []*PolygonIndex
+	for _, p := range polys {
+		idx = append(idx, NewPolygonIndex(p))
+		for _, r := range p {
+			rings = append(rings, r)
+		}
+	}
+	edges := NewSegmentIndex(rings)
+	inside := func(q orb.Point) bool {
+		for _, ix := range idx {
+			if ix.Contains(q) {
+				return true
+			}
+		}
+		return false
+	}
+	var out [][]orb.Point
+	var cur []orb.Point
+	flush := func() {
+		if len(cur) >= 2 {
+			out = append(out, cur)
+		}
+		cur = nil
+	}
+	for k := 1; k < len(line); k++ {
+		a, b := line[k-1], line[k]
+		ts := []float64{0, 1}
+		edges.Search(segBound(a, b), func(li, i int) bool {
+			p, q := edges.Segment(li, i)
+			if t, ok := segmentParam(a, b, p, q); ok {
+				ts = append(ts, t)
+			}
+			return true
+		})
+		sort.Float64s(ts)
+		for i := 1; i < len(ts); i++ {
+			t0, t1 := ts[i-1], ts[i]
+			if t1-t0 < 1e-12 {
+				continue
+			}
+			m := (t0 + t1) / 2
+			pa := orb.Point{a[0] + t0*(b[0]-a[0]), a[1] + t0*(b[1]-a[1])}
+			pb := orb.Point{a[0] + t1*(b[0]-a[0]), a[1] + t1*(b[1]-a[1])}
+			if inside(orb.Point{a[0] + m*(b[0]-a[0]), a[1] + m*(b[1]-a[1])}) {
+				flush()
+				continue
+			}
+			if len(cur) == 0 || cur[len(cur)-1] != pa {
+				flush()
+				cur = append(cur, pa)
+			}
+			cur = append(cur, pb)
+		}
+	}
+	flush()
+	return out
+}
+
+// segmentParam is where, along a-b (0..1), it crosses p-q.
+func segmentParam(a, b, p, q orb.Point) (float64, bool) {
+	r := sub(b, a)
+	s := sub(q, p)
+	den := cross(r, s)
+	if den == 0 {
+		return 0, false
+	}
+	t := cross(sub(p, a), s) / den
+	u := cross(sub(p, a), r) / den
+	if t < 0 || t > 1 || u < 0 || u > 1 {
+		return 0, false
+	}
+	return t, true
+}

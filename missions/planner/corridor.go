@@ -71,6 +71,15 @@ type CorridorRequest struct {
 	// SkipFences leaves the per-sortie fences out (optional), for callers that
 	// generate fences themselves.
 	SkipFences bool
+	// NoFly are zones no flight may enter ([lon, lat] polygons) (optional):
+	// lanes are cut where they would cross them, transits keep clear of
+	// them, and each sortie's fence carries the ones near it as exclusion
+	// polygons.
+	NoFly []orb.Polygon
+	// NoFlyMarginM is how far lanes and transits keep from no-fly zones
+	// (optional). Defaults to 100 m; the fences' exclusion polygons sit
+	// inside that margin so a route never touches one.
+	NoFlyMarginM float64
 }
 
 // Leg is one sortie: take off from a site, reach the lane, patrol a stretch
@@ -95,10 +104,11 @@ type Leg struct {
 
 	// Projected working state: the lane path, the leg's span and access
 	// position on it, its transits, and its fence.
-	p         *path
-	s, e, a   float64
-	out, back transit
-	fence     orb.Ring
+	p          *path
+	s, e, a    float64
+	out, back  transit
+	fence      orb.Ring
+	exclusions []orb.Ring
 }
 
 // DroneAssignment is one drone's share: its base and its legs, flown in turn.
@@ -194,6 +204,12 @@ func (r *CorridorRequest) defaults() error {
 	if r.SimplifyM == 0 {
 		r.SimplifyM = 10
 	}
+	if r.NoFlyMarginM == 0 {
+		r.NoFlyMarginM = 100
+	}
+	if r.NoFlyMarginM < 0 {
+		return bad("no-fly margin %g m is negative", r.NoFlyMarginM)
+	}
 	return nil
 }
 
@@ -207,6 +223,12 @@ type corridor struct {
 	sites  []orb.Point // projected
 	budget float64     // flight distance one battery allows, m (projected)
 	far    float64     // how far from the border sortie fences may reach
+	// No-fly zones, projected: grown by the full margin (what lanes and
+	// transits avoid) and by half of it (what fences exclude).
+	zones     []orb.Polygon
+	zoneIdx   []*geo.PolygonIndex
+	zoneEdges *geo.SegmentIndex
+	zonesHalf []orb.Polygon
 }
 
 // PlanCorridor plans a border corridor patrol.
@@ -244,6 +266,9 @@ func PlanCorridor(req CorridorRequest) (*CorridorPlan, error) {
 		}
 	}
 	c.bix = geo.NewSegmentIndex(c.border)
+	if err := c.prepareNoFly(); err != nil {
+		return nil, err
+	}
 	// Batteries are measured in projected metres, which are never shorter
 	// than true ones: a leg that fits here fits in the air.
 	c.budget = req.Vehicle.CruiseMS * req.Vehicle.EnduranceS * (1 - req.Vehicle.ReserveFrac)
@@ -272,8 +297,13 @@ func PlanCorridor(req CorridorRequest) (*CorridorPlan, error) {
 				}
 				s = pp.sub(trim, pp.length()-trim)
 			}
-			lanes[li] = append(lanes[li], newPath(s))
-			lonlat = append(lonlat, c.proj.InverseAll(s))
+			for _, piece := range geo.ClipOutside(s, c.zones) {
+				if geo.PolylineLength(piece) < minPieceM {
+					continue
+				}
+				lanes[li] = append(lanes[li], newPath(piece))
+				lonlat = append(lonlat, c.proj.InverseAll(piece))
+			}
 		}
 		out.Lanes = append(out.Lanes, lonlat)
 	}
@@ -408,6 +438,9 @@ type transit struct {
 	straight bool
 }
 
+// minPieceM is the shortest stretch of lane kept between no-fly zones.
+const minPieceM = 200.0
+
 // densifyM is the longest border segment the planner projects as straight.
 // Over 2 km a lon/lat-straight segment and a projected-straight one part by
 // under a centimetre.
@@ -427,7 +460,7 @@ func (c *corridor) splitPath(lane int, p *path) ([]Leg, [][2]float64) {
 	for i := range xs {
 		xs[i] = L * float64(i) / float64(n)
 	}
-	safe := c.req.StandoffM * c.k
+
 	half := c.budget / 2
 	type siteInfo struct {
 		a, r     float64
@@ -438,12 +471,12 @@ func (c *corridor) splitPath(lane int, p *path) ([]Leg, [][2]float64) {
 	for j, site := range c.sites {
 		si := &infos[j]
 		si.a, si.r = p.closest(site)
-		si.approach = si.r == 0 || c.bix.Clear(site, p.at(si.a), safe)
+		si.approach = si.r == 0 || c.clear(site, p.at(si.a))
 		si.t = make([]transit, len(xs))
 		for i, x := range xs {
 			si.t[i] = transit{dist: math.Inf(1)}
 			q := p.at(x)
-			if d := geo.Dist(site, q); d < half && c.bix.Clear(site, q, safe) {
+			if d := geo.Dist(site, q); d < half && c.clear(site, q) {
 				si.t[i] = transit{dist: d, straight: true}
 			} else if si.approach {
 				if d := si.r + math.Abs(x-si.a); d < half {
@@ -505,12 +538,12 @@ func (c *corridor) shortcut(pts []orb.Point) []orb.Point {
 	if len(pts) <= 2 {
 		return pts
 	}
-	safe := c.req.StandoffM * c.k
+
 	out := []orb.Point{pts[0]}
 	i := 0
 	for i < len(pts)-1 {
 		j := i + 1
-		for j+1 < len(pts) && c.bix.Clear(pts[i], pts[j+1], safe) {
+		for j+1 < len(pts) && c.clear(pts[i], pts[j+1]) {
 			j++
 		}
 		out = append(out, pts[j])
@@ -657,6 +690,9 @@ func (c *corridor) finishLeg(out *CorridorPlan, i int) {
 			Polygons: []missions.FencePolygon{{Inclusion: true, Vertices: c.proj.InverseAll(l.fence[:len(l.fence)-1])}},
 			Return:   &missions.Position{Lat: site[1], Lon: site[0], AltM: c.req.AltM},
 		}
+		for _, r := range l.exclusions {
+			plan.Fence.Polygons = append(plan.Fence.Polygons, missions.FencePolygon{Vertices: c.proj.InverseAll(r[:len(r)-1])})
+		}
 	}
 	l.Plan = plan
 }
@@ -719,6 +755,9 @@ func (c *corridor) fenceLeg(l Leg, depth int) ([]Leg, error) {
 	ring, err := c.routeFence(l.Route)
 	if err == nil {
 		l.fence = ring
+		if l.exclusions, err = c.fenceExclusions(l.Route, ring.Bound()); err != nil {
+			return nil, err
+		}
 		return []Leg{l}, nil
 	}
 	if !errors.Is(err, geo.ErrTooManyVertices) || depth >= maxFenceSplits || l.e-l.s < 2*sampleStepM {
@@ -745,9 +784,9 @@ func (c *corridor) fenceLeg(l Leg, depth int) ([]Leg, error) {
 
 // transitTo is how site j reaches position x of path p.
 func (c *corridor) transitTo(j int, p *path, a, x float64) transit {
-	safe := c.req.StandoffM * c.k
+
 	q := p.at(x)
-	if c.bix.Clear(c.sites[j], q, safe) {
+	if c.clear(c.sites[j], q) {
 		return transit{dist: geo.Dist(c.sites[j], q), straight: true}
 	}
 	_, r := p.closest(c.sites[j])
@@ -929,4 +968,91 @@ func (c *corridor) coverage(out *CorridorPlan) Coverage {
 		cv.MeanRevisitS = sum / float64(n)
 	}
 	return cv
+}
+
+// prepareNoFly projects the no-fly zones, grows them by the margin (what
+// lanes and transits keep out of) and by half of it (what fences exclude),
+// and checks that no launch site is inside one.
+func (c *corridor) prepareNoFly() error {
+	if len(c.req.NoFly) == 0 {
+		return nil
+	}
+	var zones []orb.Polygon
+	for _, z := range c.req.NoFly {
+		pz := make(orb.Polygon, len(z))
+		for i, r := range z {
+			pz[i] = c.proj.ForwardAll(r)
+		}
+		zones = append(zones, pz)
+	}
+	var err error
+	if c.zones, err = geo.BufferPolygons(zones, c.req.NoFlyMarginM*c.k, geo.JoinMiter); err != nil {
+		return err
+	}
+	if c.zonesHalf, err = geo.BufferPolygons(zones, c.req.NoFlyMarginM*c.k/2, geo.JoinMiter); err != nil {
+		return err
+	}
+	var rings [][]orb.Point
+	for _, z := range c.zones {
+		c.zoneIdx = append(c.zoneIdx, geo.NewPolygonIndex(z))
+		for _, r := range z {
+			rings = append(rings, r)
+		}
+	}
+	c.zoneEdges = geo.NewSegmentIndex(rings)
+	for i, s := range c.req.Sites {
+		if c.inZone(c.proj.Forward(s.Pos)) {
+			return fmt.Errorf("%w: launch site %d %q %v is within %g m of a no-fly zone", ErrBadRequest, i+1, s.Name, s.Pos, c.req.NoFlyMarginM)
+		}
+	}
+	return nil
+}
+
+func (c *corridor) inZone(p orb.Point) bool {
+	for _, ix := range c.zoneIdx {
+		if ix.Contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// clear reports whether a straight flight a-b keeps the standoff from the
+// border and stays out of every no-fly zone (with its margin).
+func (c *corridor) clear(a, b orb.Point) bool {
+	if !c.bix.Clear(a, b, c.req.StandoffM*c.k) {
+		return false
+	}
+	if c.zoneEdges == nil {
+		return true
+	}
+	return !c.zoneEdges.Crosses(a, b) && !c.inZone(a) && !c.inZone(b)
+}
+
+// fenceExclusions are the no-fly zones (grown by half the margin, then
+// simplified only outwards, by at most a quarter of it) near a route, as
+// exclusion rings; the route keeps the full margin, so it never touches one.
+func (c *corridor) fenceExclusions(route []orb.Point, near orb.Bound) ([]orb.Ring, error) {
+	var out []orb.Ring
+	for _, z := range c.zonesHalf {
+		if !z.Bound().Intersects(near) {
+			continue
+		}
+		simp, err := geo.SimplifyExclusion([]orb.Polygon{z}, c.req.MaxFenceVertices, c.req.NoFlyMarginM*c.k/4)
+		if err != nil {
+			return nil, fmt.Errorf("%w: no-fly zone near %v: %v", ErrFence, c.proj.Inverse(z[0][0]), err)
+		}
+		for _, p := range simp {
+			ring := p[0]
+			edges := geo.NewSegmentIndex([][]orb.Point{ring})
+			ix := geo.NewPolygonIndex(orb.Polygon{ring})
+			for k, q := range route {
+				if ix.Contains(q) || (k > 0 && edges.Crosses(route[k-1], q)) {
+					return nil, fmt.Errorf("%w: the route touches the fence's exclusion zone near %v", ErrFence, c.proj.Inverse(q))
+				}
+			}
+			out = append(out, ring)
+		}
+	}
+	return out, nil
 }

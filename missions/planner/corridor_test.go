@@ -12,6 +12,7 @@ import (
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/missions/geo"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 // borderLines loads a Natural Earth extract as a border layer and returns its
@@ -262,5 +263,63 @@ func TestPlanCorridor_EveryExtractOtherSide(t *testing.T) {
 			t.Fatalf("%s: %v", c.file, err)
 		}
 		checkCorridor(t, req, plan, lines)
+	}
+}
+
+// A no-fly zone across the lane near Nogales: the lane is cut around it,
+// no route enters it, and the sorties near it carry it in their fences as
+// an exclusion polygon that holds the whole zone.
+func TestPlanCorridor_NoFlyZoneAvoidedAndFenced(t *testing.T) {
+	lines, side := borderLines(t, "us_mexico_border_lines_ne10m.geojson", "United States of America")
+	from, to := orb.Point{-111.2, 31.34}, orb.Point{-110.5, 31.33}
+	zone := orb.Polygon{{{-110.91, 31.331}, {-110.89, 31.331}, {-110.89, 31.35}, {-110.91, 31.35}, {-110.91, 31.331}}}
+	req := CorridorRequest{Border: lines, Side: side, From: &from, To: &to, StandoffM: 500, AltM: 100,
+		Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 3, NoFly: []orb.Polygon{zone}}
+	plan, err := PlanCorridor(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Lanes[0]) < 2 {
+		t.Fatalf("the lane is in %d piece(s): the zone did not cut it", len(plan.Lanes[0]))
+	}
+	fenced := 0
+	for i, leg := range plan.Legs {
+		for k := 1; k < len(leg.Route); k++ {
+			a, b := leg.Route[k-1], leg.Route[k]
+			if planar.PolygonContains(zone, a) || planar.PolygonContains(zone, b) {
+				t.Fatalf("leg %d waypoint inside the no-fly zone", i+1)
+			}
+			for z := 1; z < len(zone[0]); z++ {
+				if geo.SegmentsIntersect(a, b, zone[0][z-1], zone[0][z]) {
+					t.Fatalf("leg %d segment %v-%v crosses the no-fly zone", i+1, a, b)
+				}
+			}
+		}
+		for _, fp := range leg.Plan.Fence.Polygons {
+			if fp.Inclusion {
+				continue
+			}
+			ring := append(orb.Ring(fp.Vertices), fp.Vertices[0])
+			for _, q := range zone[0] {
+				if !planar.PolygonContains(orb.Polygon{ring}, q) {
+					t.Fatalf("leg %d's exclusion polygon does not hold the zone's corner %v", i+1, q)
+				}
+			}
+			fenced++
+		}
+		if ps := missions.ValidateGeo(leg.Plan, missions.GeoRules{}); len(ps) > 0 {
+			t.Fatalf("leg %d: %v", i+1, ps)
+		}
+	}
+	if fenced == 0 {
+		t.Fatal("no sortie fence carries the no-fly zone")
+	}
+	if cv := plan.Coverage; cv.CoveredM < cv.SectionM-5_000 {
+		t.Fatalf("covered %.1f of %.1f km: more than the zone's width lost", cv.CoveredM/1000, cv.SectionM/1000)
+	}
+	in := req
+	in.Sites = []LaunchSite{{Name: "in the zone", Pos: orb.Point{-110.90, 31.34}}}
+	if _, err := PlanCorridor(in); !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), "no-fly zone") {
+		t.Fatalf("site in the zone: %v", err)
 	}
 }
