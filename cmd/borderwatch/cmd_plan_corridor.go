@@ -113,6 +113,10 @@ func planCorridorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 	fs.Var(&from, "from", "start of the border section, LAT,LON (with --to; default the whole border)")
 	fs.Var(&to, "to", "end of the border section, LAT,LON")
 	maxV := fs.Int("max-fence-vertices", 64, "autopilot's fence polygon vertex limit (PX4 64)")
+	var noFly stringsFlag
+	fs.Var(&noFly, "no-fly", "no-fly layer, GeoJSON or KML polygons (repeatable): lanes and transits keep out, fences exclude them")
+	noFlyMargin := distanceFlag(100)
+	fs.Var(&noFlyMargin, "no-fly-margin", "how far lanes and transits keep from no-fly zones")
 	firmware := fs.String("firmware", "ardupilot", "ardupilot or px4 (recorded in the .plan)")
 	out := fs.String("o", "", "output .plan file; drones are numbered into the name (patrol-d1.plan …) (required)")
 	return func(ctx context.Context, e *env, args []string) error {
@@ -147,6 +151,14 @@ func planCorridorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		if *reserve == 0 {
 			req.Vehicle.ReserveFrac = 1e-9 // 0 would mean "default"; an explicit 0 is no reserve
 		}
+		req.NoFlyMarginM = float64(noFlyMargin)
+		for _, f := range noFly {
+			zones, err := readNoFly(f)
+			if err != nil {
+				return err
+			}
+			req.NoFly = append(req.NoFly, zones...)
+		}
 		plan, err := planner.PlanCorridor(req)
 		if err != nil {
 			return err
@@ -169,6 +181,34 @@ func planCorridorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		}
 		return nil
 	}
+}
+
+// stringsFlag collects a repeatable string flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
+func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
+
+// readNoFly reads a no-fly layer's polygons.
+func readNoFly(name string) ([]orb.Polygon, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	l, err := missions.ParseLayer(data, "no-fly", filepath.Base(name), missions.LayerNoFly)
+	if err != nil {
+		return nil, err
+	}
+	var out []orb.Polygon
+	for _, f := range l.Features.Features {
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			out = append(out, g)
+		case orb.MultiPolygon:
+			out = append(out, g...)
+		}
+	}
+	return out, nil
 }
 
 // corridorSide returns the layer's lines and our side, from --side.

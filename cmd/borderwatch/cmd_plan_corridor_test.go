@@ -78,3 +78,40 @@ func mustRead(t *testing.T, name string) []byte {
 	}
 	return data
 }
+
+func TestPlanCorridor_CLI_NoFlyLayerBecomesExclusions(t *testing.T) {
+	dir := t.TempDir()
+	zone := filepath.Join(dir, "airport.geojson")
+	if err := os.WriteFile(zone, []byte(`{"type":"Polygon","coordinates":[[[-110.91,31.331],[-110.89,31.331],[-110.89,31.35],[-110.91,31.35],[-110.91,31.331]]]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	border := filepath.Join("..", "..", "missions", "demodata", "nogales_border.geojson")
+	code, out, errOut := runPlanCmd(t, "corridor", "--border", border, "--no-fly", zone, "--no-fly-margin", "150m",
+		"--drones", "4", "-o", filepath.Join(dir, "p.plan"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "p-d*.plan"))
+	excluded := 0
+	for _, f := range files {
+		p, err := missions.ReadQGCPlan(mustRead(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fp := range p.Fence.Polygons {
+			if !fp.Inclusion {
+				excluded++
+			}
+		}
+		if ps := missions.ValidateGeo(p, missions.GeoRules{}); len(ps) > 0 {
+			t.Fatalf("%s: %v", f, ps)
+		}
+	}
+	if excluded == 0 {
+		t.Fatalf("no plan excludes the no-fly zone: %s", out)
+	}
+	code, _, errOut = runPlanCmd(t, "corridor", "--border", border, "--no-fly", border, "-o", filepath.Join(dir, "q.plan"))
+	if code == 0 || !strings.Contains(errOut, "holds polygons, not a LineString") {
+		t.Fatalf("a line as a no-fly layer: exit %d: %s", code, errOut)
+	}
+}
