@@ -9,27 +9,46 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/borderwatch/borderwatch/telemetry/export"
+	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
 func init() {
 	register(command{
 		name:    "export",
-		summary: "Export a sortie as tlog, GPX, KML, GeoJSON or CSV.",
-		usage:   "SORTIE --format tlog|gpx|kml|geojson|csv -o FILE [--fields a,b] [--data FILE]",
+		summary: "Export a sortie, or a time window, as tlog, GPX, KML, GeoJSON or CSV.",
+		usage:   "SORTIE|--from T --to T [--vehicle 1,2] [--stream N] --format tlog|gpx|kml|geojson|csv -o FILE [--fields a,b] [--data FILE]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (the server must be stopped)")
 			format := fs.String("format", "tlog", "tlog, gpx, kml, geojson or csv")
 			out := fs.String("o", "", "output file (- for standard output); defaults to sortie-ID.FORMAT")
 			fields := fs.String("fields", "", "CSV columns, comma-separated, from: "+strings.Join(export.CSVFields, ","))
+			from := fs.String("from", "", "instead of a sortie: start of a time window (RFC 3339)")
+			to := fs.String("to", "", "end of the time window (RFC 3339)")
+			vehicles := fs.String("vehicle", "", "with --from/--to: system ids, comma-separated (default all)")
+			stream := fs.Uint("stream", 0, "with --from/--to: 0 for the live recording, or an import's stream (see a sortie's \"stream\")")
 			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) != 1 {
-					return errors.New("name one sortie id (borderwatch sorties lists them)")
-				}
-				id, err := strconv.ParseUint(args[0], 10, 64)
-				if err != nil || id == 0 {
-					return fmt.Errorf("sortie id must be a positive number, got %q", args[0])
+				window := *from != "" || *to != ""
+				var id uint64
+				var q store.Query
+				switch {
+				case window && len(args) > 0:
+					return errors.New("give a sortie id or --from/--to, not both")
+				case window:
+					var err error
+					if q, err = windowQuery(*from, *to, *vehicles, *stream); err != nil {
+						return err
+					}
+				case len(args) != 1:
+					return errors.New("name one sortie id (borderwatch sorties lists them), or a window with --from and --to")
+				default:
+					var err error
+					id, err = strconv.ParseUint(args[0], 10, 64)
+					if err != nil || id == 0 {
+						return fmt.Errorf("sortie id must be a positive number, got %q", args[0])
+					}
 				}
 				f, err := export.ParseFormat(*format)
 				if err != nil {
@@ -44,13 +63,17 @@ func init() {
 					return err
 				}
 				defer st.Close()
-				so, err := st.Sortie(id)
-				if err != nil {
-					return err
+				var so store.Sortie
+				name := "window"
+				if !window {
+					if so, err = st.Sortie(id); err != nil {
+						return err
+					}
+					name = fmt.Sprintf("sortie-%d", id)
 				}
 				path := *out
 				if path == "" {
-					path = fmt.Sprintf("sortie-%d.%s", id, f)
+					path = name + "." + string(f)
 				}
 				w := e.stdout
 				var file *os.File
@@ -63,7 +86,12 @@ func init() {
 					defer os.Remove(file.Name())
 					w = file
 				}
-				stats, err := export.Sortie(w, st, so, f, opt)
+				var stats export.Stats
+				if window {
+					stats, err = export.Window(w, st, q, f, opt)
+				} else {
+					stats, err = export.Sortie(w, st, so, f, opt)
+				}
 				if file != nil {
 					if cerr := file.Close(); err == nil {
 						err = cerr
@@ -73,14 +101,46 @@ func init() {
 					}
 				}
 				if err != nil {
-					return fmt.Errorf("export sortie %d: %w", id, err)
+					return fmt.Errorf("export %s: %w", name, err)
 				}
 				if path != "-" {
-					fmt.Fprintf(e.stderr, "sortie %d (vehicle %d): %d frames read, %d track points, %d detections written to %s\n",
-						id, so.SystemID, stats.Frames, stats.Points, stats.Detections, path)
+					fmt.Fprintf(e.stderr, "%s: %d frames read, %d track points, %d detections written to %s\n",
+						name, stats.Frames, stats.Points, stats.Detections, path)
 				}
 				return nil
 			}
 		},
 	})
+}
+
+func windowQuery(from, to, vehicles string, stream uint) (store.Query, error) {
+	var q store.Query
+	var err error
+	if from == "" || to == "" {
+		return q, errors.New("a window needs both --from and --to")
+	}
+	if q.From, err = time.Parse(time.RFC3339Nano, from); err != nil {
+		return q, fmt.Errorf("--from must be an RFC 3339 time such as 2026-05-01T12:00:00Z: %w", err)
+	}
+	if q.To, err = time.Parse(time.RFC3339Nano, to); err != nil {
+		return q, fmt.Errorf("--to must be an RFC 3339 time such as 2026-05-01T13:00:00Z: %w", err)
+	}
+	if !q.From.Before(q.To) {
+		return q, errors.New("--from must be before --to")
+	}
+	if stream > 1<<32-1 {
+		return q, fmt.Errorf("--stream %d is out of range", stream)
+	}
+	q.Stream = uint32(stream)
+	for _, part := range strings.Split(vehicles, ",") {
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseUint(part, 10, 8)
+		if err != nil || id == 0 {
+			return q, fmt.Errorf("--vehicle takes system ids 1-255, got %q", part)
+		}
+		q.Systems = append(q.Systems, uint8(id))
+	}
+	return q, nil
 }

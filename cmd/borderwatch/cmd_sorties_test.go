@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -66,6 +67,22 @@ func TestImportSortiesExportBackup_SharedTlog(t *testing.T) {
 	}
 	if _, errOut, code = runTool(t, "export", id, "--format", "shp", "--data", db); code != 1 || !strings.Contains(errOut, "want one of") {
 		t.Fatalf("export in an unknown format: %d %s", code, errOut)
+	}
+
+	// A time window of the imported stream: the same frames as the sortie.
+	win := filepath.Join(dir, "w.tlog")
+	from, to := list[0].Start.Format(time.RFC3339Nano), list[0].End.Add(time.Second).Format(time.RFC3339Nano)
+	stream := strconv.FormatUint(uint64(list[0].Stream), 10)
+	if _, errOut, code = runTool(t, "export", "--from", from, "--to", to, "--stream", stream, "--format", "tlog", "-o", win, "--data", db); code != 0 {
+		t.Fatalf("window export: %s", errOut)
+	}
+	a, _ := os.ReadFile(tl)
+	b, _ := os.ReadFile(win)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("window export (%d bytes) differs from the sortie export (%d bytes)", len(b), len(a))
+	}
+	if _, errOut, code = runTool(t, "export", "--from", to, "--to", from, "--data", db); code != 1 || !strings.Contains(errOut, "before") {
+		t.Fatalf("reversed window: %d %s", code, errOut)
 	}
 
 	bak := filepath.Join(dir, "bak.db")
