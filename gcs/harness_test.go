@@ -1,6 +1,8 @@
 package gcs
 
 import (
+	"io"
+	"log/slog"
 	"math/rand"
 	"slices"
 	"testing"
@@ -372,3 +374,5 @@ func (v *fakeAutopilot) sendParam(h *harness, i int) {
 	h.vehSend(&common.MessageParamValue{ParamId: n, ParamValue: v.params[n], ParamType: common.MAV_PARAM_TYPE_REAL32,
 		ParamCount: uint16(len(v.names)), ParamIndex: uint16(i)})
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
