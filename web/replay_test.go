@@ -13,10 +13,12 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/gcs/dialect"
 	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
@@ -292,4 +294,39 @@ func FuzzReplayCommand(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRecorderCollector_Metrics_ShowCommitsAndDrops(t *testing.T) {
+	st := storetest.MustOpen(t)
+	hub := &telemetry.Hub{}
+	rec := &store.Recorder{Store: st, Hub: hub, FlushInterval: 10 * time.Millisecond}
+	if err := rec.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}
+	if err := fleet.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Close()
+	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Store: st, Collectors: []prometheus.Collector{RecorderCollector(rec)}}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: 3, ComponentID: 1}
+	raw, _ := e.Encode(nil, &common.MessageAttitude{})
+	hub.Publish(telemetry.Frame{Time: replayT0, SystemID: 3, MessageID: 30, Raw: raw})
+	testenv.Eventually(t, 5*time.Second, "the frame is committed", func() bool { return rec.Written() == 1 })
+	resp, err := http.Get(s.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{"borderwatch_recorder_frames_total 1", "borderwatch_recorder_dropped_total 0", "borderwatch_recorder_last_commit_seconds"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 }

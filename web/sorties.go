@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/export"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -242,4 +244,35 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// RecorderCollector exposes the recorder's counters on /metrics (pass it in
+// Server.Collectors): what was committed, what was lost, how long commits take.
+func RecorderCollector(r *store.Recorder) prometheus.Collector { return recorderCollector{r} }
+
+var (
+	descRecFrames  = prometheus.NewDesc("borderwatch_recorder_frames_total", "Frames committed to the store.", nil, nil)
+	descRecEvents  = prometheus.NewDesc("borderwatch_recorder_events_total", "Events committed to the store.", nil, nil)
+	descRecDropped = prometheus.NewDesc("borderwatch_recorder_dropped_total", "Frames and events that never reached the store (full queue or failed commit).", nil, nil)
+	descRecCommits = prometheus.NewDesc("borderwatch_recorder_commits_total", "Durable commits.", nil, nil)
+	descRecCommitS = prometheus.NewDesc("borderwatch_recorder_last_commit_seconds", "Duration of the last commit (part of the durability bound).", nil, nil)
+)
+
+type recorderCollector struct{ r *store.Recorder }
+
+func (c recorderCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRecFrames, descRecEvents, descRecDropped, descRecCommits, descRecCommitS} {
+		ch <- d
+	}
+}
+
+func (c recorderCollector) Collect(ch chan<- prometheus.Metric) {
+	counter := func(d *prometheus.Desc, v uint64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))
+	}
+	counter(descRecFrames, c.r.Written())
+	counter(descRecEvents, c.r.EventsWritten())
+	counter(descRecDropped, c.r.Dropped())
+	counter(descRecCommits, c.r.Commits())
+	ch <- prometheus.MustNewConstMetric(descRecCommitS, prometheus.GaugeValue, c.r.LastCommitDuration().Seconds())
 }

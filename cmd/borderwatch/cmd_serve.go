@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/telemetry"
@@ -93,7 +95,7 @@ func startServer(o serverOptions) (*server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Layers: o.layerObjs, UIDir: o.uiDir}
+	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Collectors: []prometheus.Collector{web.RecorderCollector(s.recorder)}, Layers: o.layerObjs, UIDir: o.uiDir}
 	if err := s.web.Initialize(); err != nil {
 		s.web = nil
 		s.Close()
