@@ -173,8 +173,13 @@ func crashChild(t *testing.T, path string) {
 	}
 	e := &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: uint8(id), ComponentID: 1}
 	fmt.Println("crash-child-recording")
+	// A child whose parent died (a CI timeout) must not record forever.
+	parent, deadline := os.Getppid(), time.Now().Add(time.Minute)
 	var seq uint32
 	for {
+		if os.Getppid() != parent || time.Now().After(deadline) {
+			os.Exit(3)
+		}
 		for i := 0; i < 100; i++ {
 			raw, err := e.Encode(nil, &common.MessageAttitude{TimeBootMs: seq})
 			if err != nil {
