@@ -174,7 +174,6 @@ func TestReplay_Play_SyncSpeedAndEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := map[string]bool{}
-	start := time.Now()
 	last := readUntil(t, c, shown, "the end of the window", func(m replayIn) bool {
 		for _, e := range m.Events {
 			events[e.Type] = true
@@ -187,9 +186,10 @@ func TestReplay_Play_SyncSpeedAndEvents(t *testing.T) {
 		}
 		return m.Replay.Ended
 	})
-	// 15 s of log at 50× is 0.3 s of wall time; allow a loaded machine ten times that.
-	if el := time.Since(start); el > 3*time.Second {
-		t.Errorf("15 s of log at 50× took %v", el)
+	// The clock's speed itself is checked with an injected clock in
+	// TestPlayer_SetSpeed_ClockRunsAtSpeed; here the stream must say it.
+	if last.Replay.Speed != 50 {
+		t.Errorf("replay speed %v, want 50", last.Replay.Speed)
 	}
 	if last.Replay.Playing || !last.Replay.Time.Equal(replayT0.Add(40*time.Second)) {
 		t.Errorf("at the end: %+v", last.Replay)
