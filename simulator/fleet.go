@@ -469,6 +469,11 @@ func (f *Fleet) run() {
 		case <-f.ctx.Done():
 			return
 		case in := <-f.in:
+			if tick != nil {
+				// Stamp the datagram with the current time, not the last tick's,
+				// so that link latency is never shorter than configured.
+				f.advance(f.simTime(time.Now(), wallStart))
+			}
 			if in.l.up.push(f.now, in.data) {
 				f.deliver(in.l, in.data)
 			}
@@ -476,7 +481,7 @@ func (f *Fleet) run() {
 		case fn := <-f.requests:
 			fn()
 		case wall := <-tick:
-			target := time.Duration(float64(wall.Sub(wallStart)) * f.Speedup)
+			target := f.simTime(wall, wallStart)
 			if target-f.now > 5*time.Second {
 				// The process was stalled: skip ahead rather than burn CPU catching up.
 				f.nextStep = target - 5*time.Second
@@ -484,6 +489,11 @@ func (f *Fleet) run() {
 			f.advance(target)
 		}
 	}
+}
+
+// simTime is the simulated time at a wall-clock instant of a real-time fleet.
+func (f *Fleet) simTime(wall, wallStart time.Time) time.Duration {
+	return time.Duration(float64(wall.Sub(wallStart)) * f.Speedup)
 }
 
 // advance runs physics steps up to target and delivers what is due.
