@@ -23,13 +23,9 @@ func (v *vehicle) ackCommand(c cmdArgs, res common.MAV_RESULT, progress uint8) {
 
 // command executes a COMMAND_LONG or COMMAND_INT and answers it with the
 // result the real autopilot would give.
+// IN_PROGRESS (a calibration) is followed by the final ACK from step.
 func (v *vehicle) command(now time.Duration, c cmdArgs) {
-	res := v.execute(now, c)
-	if res == common.MAV_RESULT_IN_PROGRESS {
-		v.ackCommand(c, res, 0)
-		return
-	}
-	v.ackCommand(c, res, 0)
+	v.ackCommand(c, v.execute(now, c), 0)
 }
 
 func (v *vehicle) refuseArm(reason string) common.MAV_RESULT {

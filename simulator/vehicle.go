@@ -231,8 +231,8 @@ func (v *vehicle) statusText(sev common.MAV_SEVERITY, format string, args ...any
 	v.send(&common.MessageStatustext{Severity: sev, Text: text})
 }
 
-// setMode switches behaviour and custom mode; it returns false if the
-// flavour has no such behaviour.
+// setMode switches behaviour and the matching custom mode, and starts what
+// the new mode does (an RTL picks its destination now, as the autopilots do).
 func (v *vehicle) setMode(b behaviour, now time.Duration) {
 	if b != v.beh {
 		v.Stats.ModeChanges++
