@@ -586,3 +586,45 @@ func TestVehicle_Timesync_AnsweredWithTheRequestMirrored(t *testing.T) {
 		}
 	}
 }
+
+func TestArduPilot_DownloadDuringUpload_Denied(t *testing.T) {
+	_, g := startFleet(t, groundScenario("arducopter"), nil)
+	const M = common.MAV_MISSION_TYPE_MISSION
+	g.send(&common.MessageMissionCount{TargetSystem: 1, TargetComponent: 1, Count: 2, MissionType: M})
+	g.request(1)
+	g.send(&common.MessageMissionRequestList{TargetSystem: 1, TargetComponent: 1, MissionType: M})
+	if a := g.expect(1, wait, "MISSION_ACK", missionAck(M)).msg.(*common.MessageMissionAck); a.Type != common.MAV_MISSION_DENIED {
+		t.Fatalf("download during upload: %v, want DENIED", a.Type)
+	}
+	g.send(&common.MessageMissionClearAll{TargetSystem: 1, TargetComponent: 1, MissionType: M})
+	if a := g.expect(1, wait, "MISSION_ACK", missionAck(M)).msg.(*common.MessageMissionAck); a.Type != common.MAV_MISSION_ERROR {
+		t.Fatalf("clear during upload: %v, want ERROR", a.Type)
+	}
+	// Another GCS cannot take over the upload.
+	other := mavwire.Encoder{Dialect: dialectRW, SystemID: 254, ComponentID: 190}
+	g.sendWith(&other, &common.MessageMissionCount{TargetSystem: 1, TargetComponent: 1, Count: 5, MissionType: M})
+	if a := g.expect(1, wait, "MISSION_ACK", missionAck(M)).msg.(*common.MessageMissionAck); a.Type != common.MAV_MISSION_DENIED || a.TargetSystem != 254 {
+		t.Fatalf("second uploader: %v to %d, want DENIED", a.Type, a.TargetSystem)
+	}
+}
+
+func TestPX4_Download_UnexpectedRequestAbortsWithError(t *testing.T) {
+	sc := groundScenario("px4")
+	for i := 0; i < 4; i++ {
+		lat, lon := offset(DefaultCenterLat, DefaultCenterLon, float64(i+1)*100, 0)
+		sc.Vehicles[0].Mission = append(sc.Vehicles[0].Mission, ItemSpec{Cmd: "waypoint", Lat: lat, Lon: lon, AltM: 30})
+	}
+	_, g := startFleet(t, sc, nil)
+	const M = common.MAV_MISSION_TYPE_MISSION
+	g.send(&common.MessageMissionRequestList{TargetSystem: 1, TargetComponent: 1, MissionType: M})
+	g.expect(1, wait, "MISSION_COUNT", isMsg[*common.MessageMissionCount](nil))
+	g.send(&common.MessageMissionRequestInt{TargetSystem: 1, TargetComponent: 1, Seq: 0, MissionType: M})
+	g.expect(1, wait, "item 0", isMsg(func(m *common.MessageMissionItemInt) bool { return m.Seq == 0 }))
+	g.send(&common.MessageMissionRequestInt{TargetSystem: 1, TargetComponent: 1, Seq: 0, MissionType: M}) // a repeat is fine
+	g.expect(1, wait, "item 0 again", isMsg(func(m *common.MessageMissionItemInt) bool { return m.Seq == 0 }))
+	g.send(&common.MessageMissionRequestInt{TargetSystem: 1, TargetComponent: 1, Seq: 3, MissionType: M}) // a jump is not
+	if a := g.expect(1, wait, "MISSION_ACK", missionAck(M)).msg.(*common.MessageMissionAck); a.Type != common.MAV_MISSION_ERROR {
+		t.Fatalf("unexpected request: %v, want ERROR", a.Type)
+	}
+	g.expect(1, wait, "STATUSTEXT", isMsg(func(m *common.MessageStatustext) bool { return m.Text == "WPM: REJ. CMD: Req. WP was unexpected" }))
+}
