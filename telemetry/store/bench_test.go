@@ -90,7 +90,9 @@ func (w *storeWriter) write(b *testing.B, bf *benchFrames, from, n int) {
 	start := time.Now()
 	for i := from; i < from+n; i++ {
 		w.batch = append(w.batch, bf.frame(i))
-		if i%1024 == 0 && w.sinceOK+time.Since(start) >= durabilityInterval {
+		// Commit every interval, or earlier when the (preallocated) batch is
+		// full, as the recorder's bounded queue would.
+		if len(w.batch) == cap(w.batch) || (i%1024 == 0 && w.sinceOK+time.Since(start) >= durabilityInterval) {
 			if err := w.s.AppendFrames(w.batch); err != nil {
 				b.Fatal(err)
 			}
@@ -122,7 +124,7 @@ func BenchmarkRecorder(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer s.Close()
-		sw := &storeWriter{s: s, batch: make([]telemetry.Frame, 0, 1<<16)}
+		sw := &storeWriter{s: s, batch: make([]telemetry.Frame, 0, 1<<20)}
 		var plainT, storeT time.Duration
 		b.ResetTimer()
 		for done := 0; done < b.N; {
