@@ -34,6 +34,23 @@ func toPath(pts []orb.Point) clipper.Path {
 	return p
 }
 
+// toPolyPath is toPath for ring i of a polygon, oriented as Clipper reads
+// polygons: the outer ring counter-clockwise, holes clockwise. Files come
+// in either orientation (GeoJSON asks for counter-clockwise, KML and older
+// tools do not), and Clipper's offset would read a clockwise outer ring as a
+// hole and shrink it instead of growing it.
+func toPolyPath(r []orb.Point, i int) clipper.Path {
+	a := RingArea(r)
+	if (i == 0 && a < 0) || (i > 0 && a > 0) {
+		rev := make([]orb.Point, len(r))
+		for k, q := range r {
+			rev[len(r)-1-k] = q
+		}
+		r = rev
+	}
+	return toPath(r)
+}
+
 func toOpenPath(pts []orb.Point) clipper.Path {
 	p := make(clipper.Path, 0, len(pts))
 	for _, q := range pts {
@@ -177,9 +194,9 @@ func BufferPolygons(polys []orb.Polygon, d float64, join JoinStyle) ([]orb.Polyg
 		co.ArcTolerance = tol * clipScale
 		co.MiterLimit = 2
 		for _, p := range polys {
-			for _, r := range p {
+			for i, r := range p {
 				if len(r) >= 3 {
-					co.AddPath(toPath(r), join.clip(), clipper.EtClosedPolygon)
+					co.AddPath(toPolyPath(r, i), join.clip(), clipper.EtClosedPolygon)
 				}
 			}
 		}
@@ -205,16 +222,16 @@ func Boolean(op Op, subject, clip []orb.Polygon) ([]orb.Polygon, error) {
 	err := clipSafe("polygon boolean", func() {
 		c := clipper.NewClipper(clipper.IoNone)
 		for _, p := range subject {
-			for _, r := range p {
+			for i, r := range p {
 				if len(r) >= 3 {
-					c.AddPath(toPath(r), clipper.PtSubject, true)
+					c.AddPath(toPolyPath(r, i), clipper.PtSubject, true)
 				}
 			}
 		}
 		for _, p := range clip {
-			for _, r := range p {
+			for i, r := range p {
 				if len(r) >= 3 {
-					c.AddPath(toPath(r), clipper.PtClip, true)
+					c.AddPath(toPolyPath(r, i), clipper.PtClip, true)
 				}
 			}
 		}

@@ -141,3 +141,26 @@ func TestSideStrip_OnOneSideOnly(t *testing.T) {
 		}
 	}
 }
+
+// A clockwise outer ring (KML and many tools write them) is still grown,
+// not read as a hole and shrunk — also next to a counter-clockwise one.
+func TestBufferPolygons_AnyOrientationGrows(t *testing.T) {
+	ccw := orb.Polygon{{{0, 0}, {1000, 0}, {1000, 1000}, {0, 1000}, {0, 0}}}
+	cw := orb.Polygon{{{5000, 5000}, {5000, 6000}, {6000, 6000}, {6000, 5000}, {5000, 5000}}}
+	grown, err := BufferPolygons([]orb.Polygon{ccw, cw}, 100, JoinMiter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(grown) != 2 {
+		t.Fatalf("%d polygons", len(grown))
+	}
+	for _, g := range grown {
+		if a := Area([]orb.Polygon{g}); a < 1.4e6 {
+			t.Fatalf("a 1 km square grown by 100 m has area %.0f m²", a)
+		}
+	}
+	diff, err := Boolean(OpDifference, []orb.Polygon{cw}, []orb.Polygon{ccw})
+	if err != nil || math.Abs(Area(diff)-1e6) > 1 {
+		t.Fatalf("clockwise square minus a disjoint one: %.0f m², %v", Area(diff), err)
+	}
+}

@@ -78,7 +78,11 @@ func OffsetSide(lines [][]orb.Point, d float64, side Side) ([][]orb.Point, error
 	if side != Left && side != Right {
 		return nil, fmt.Errorf("geo: offset side must be left or right, got %v", side)
 	}
-	buf, err := BufferLines(lines, d, JoinRound, EndFlat)
+	// Round ends: a flat-ended buffer leaves out the half discs beyond the
+	// lines' ends, and where a line comes back near its own end (or another
+	// part's) the boundary would pass nearer than d. The half discs are then
+	// dropped from the paths below.
+	buf, err := BufferLines(lines, d, JoinRound, EndRound)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +105,7 @@ func OffsetSide(lines [][]orb.Point, d float64, side Side) ([][]orb.Point, error
 			for i, p := range pts {
 				loc, ok := ix.Locate(p, math.Inf(1))
 				locs[i] = loc
-				keep[i] = ok && loc.Side == side && loc.Dist >= d*0.999
+				keep[i] = ok && loc.Side == side && loc.Dist >= d*0.999 && !beyondEnd(lines, loc, p, d)
 				any = any || keep[i]
 			}
 			if !any {
@@ -158,6 +162,29 @@ func OffsetSide(lines [][]orb.Point, d float64, side Side) ([][]orb.Point, error
 		out[i] = r.pts
 	}
 	return out, nil
+}
+
+// beyondEnd reports whether p, located at loc, lies past an end of its
+// nearest line (in the half disc a round-ended buffer adds there). The
+// buffer's corner on the end's perpendicular is not past it: it is off by
+// Clipper's centimetre grid, while the cap's first arc vertex is a few per
+// cent of d along, so d/100 separates them.
+func beyondEnd(lines [][]orb.Point, loc Location, p orb.Point, d float64) bool {
+	l := lines[loc.Line]
+	along := func(end, prev orb.Point) float64 {
+		n := Dist(end, prev)
+		if n == 0 {
+			return 0
+		}
+		return dot(sub(p, end), sub(end, prev)) / n
+	}
+	switch {
+	case loc.Seg == 0 && loc.T <= 0:
+		return along(l[0], l[1]) > d/100
+	case loc.Seg == len(l)-2 && loc.T >= 1:
+		return along(l[len(l)-1], l[len(l)-2]) > d/100
+	}
+	return false
 }
 
 // SideStrip is the area on one side of the polylines between distances near

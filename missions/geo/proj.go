@@ -111,8 +111,8 @@ func RadiusFrom(c orb.Point, b orb.Bound) float64 {
 	return r
 }
 
-// DensifyLonLat inserts points into a [lon, lat] polyline so that no segment
-// is longer than maxM metres, interpolating linearly in lon/lat: GeoJSON
+// DensifyLonLat drops repeated points and inserts points into a [lon, lat]
+// polyline so that no segment is longer than maxM metres, interpolating linearly in lon/lat: GeoJSON
 // (RFC 7946) and KML draw a segment straight in those coordinates, and a
 // long one bows away from the straight line of any projection. After this,
 // projecting the vertices keeps every segment where the file meant it.
@@ -124,6 +124,9 @@ func DensifyLonLat(line []orb.Point, maxM float64) []orb.Point {
 	out = append(out, line[0])
 	for i := 1; i < len(line); i++ {
 		a, b := line[i-1], line[i]
+		if b == a {
+			continue // a repeated point is no segment, and its direction is undefined
+		}
 		n := int(math.Ceil(Distance(a, b) / maxM))
 		for k := 1; k < n; k++ {
 			f := float64(k) / float64(n)

@@ -764,7 +764,10 @@ func (c *corridor) fenceLeg(l Leg, depth int) ([]Leg, error) {
 		return nil, fmt.Errorf("lane %d leg at %v: %w", l.Lane+1, c.proj.Inverse(l.Patrol[0]), err)
 	}
 	m := (l.s + l.e) / 2
-	mid := c.transitTo(l.Site, l.p, l.a, m)
+	mid, ok := c.transitTo(l.Site, l.p, l.a, m)
+	if !ok {
+		return nil, fmt.Errorf("lane %d leg at %v: %w (and it cannot be split: no safe transit to its middle)", l.Lane+1, c.proj.Inverse(l.Patrol[0]), err)
+	}
 	var out []Leg
 	for _, half := range []Leg{
 		c.makeLeg(l.Lane, l.p, l.Site, l.a, l.s, m, l.out, mid),
@@ -782,15 +785,18 @@ func (c *corridor) fenceLeg(l Leg, depth int) ([]Leg, error) {
 	return out, nil
 }
 
-// transitTo is how site j reaches position x of path p.
-func (c *corridor) transitTo(j int, p *path, a, x float64) transit {
-
+// transitTo is how site j reaches position x of path p; ok is false when
+// neither a straight line nor the approach to the lane is safe.
+func (c *corridor) transitTo(j int, p *path, a, x float64) (transit, bool) {
 	q := p.at(x)
 	if c.clear(c.sites[j], q) {
-		return transit{dist: geo.Dist(c.sites[j], q), straight: true}
+		return transit{dist: geo.Dist(c.sites[j], q), straight: true}, true
 	}
 	_, r := p.closest(c.sites[j])
-	return transit{dist: r + math.Abs(x-a)}
+	if r > 0 && !c.clear(c.sites[j], p.at(a)) {
+		return transit{}, false
+	}
+	return transit{dist: r + math.Abs(x-a)}, true
 }
 
 // routeFence is an inclusion polygon around a projected route: the route's

@@ -1,0 +1,90 @@
+package planner
+
+import (
+	"math"
+	"testing"
+
+	"github.com/borderwatch/borderwatch/missions/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+)
+
+// FuzzPlanCorridor feeds arbitrary small borders (up to 8 vertices within
+// ~20 km, possibly self-crossing or with repeated points) and parameters to
+// the planner: it must answer with a plan or an error, never panic, and a
+// plan's legs must keep the standoff in the planner's own measure.
+func FuzzPlanCorridor(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 255, 255, 0, 0, 128, 128, 200, 30}, uint16(500), uint8(1), false)
+	f.Add([]byte{10, 10, 10, 10, 10, 10, 200, 200}, uint16(100), uint8(2), true)
+	f.Add([]byte{0, 0, 255, 0, 255, 255, 0, 255, 0, 0}, uint16(2000), uint8(3), false)
+	f.Fuzz(func(t *testing.T, pts []byte, standoff uint16, drones uint8, right bool) {
+		var line []orb.Point
+		for i := 0; i+1 < len(pts) && len(line) < 8; i += 2 {
+			line = append(line, orb.Point{-110 + float64(pts[i])/1200, 31 + float64(pts[i+1])/1200})
+		}
+		side := geo.Left
+		if right {
+			side = geo.Right
+		}
+		req := CorridorRequest{Border: [][]orb.Point{line}, Side: side, StandoffM: float64(standoff%3000) + 50,
+			AltM: 100, Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: int(drones%5) + 1}
+		plan, err := PlanCorridor(req)
+		if err != nil {
+			return
+		}
+		for i, l := range plan.Legs {
+			if l.MinBorderDistM < req.StandoffM*0.999 || math.IsNaN(l.FlightM) {
+				t.Fatalf("leg %d: %.1f m from the border, standoff %.0f", i+1, l.MinBorderDistM, req.StandoffM)
+			}
+		}
+	})
+}
+
+// FuzzTransitRoute: arbitrary triangular zones (slivers included) within
+// ~10 km and endpoints; a route must never touch a zone, and nothing may
+// panic.
+func FuzzTransitRoute(f *testing.F) {
+	f.Add([]byte{100, 100, 150, 100, 150, 150, 100, 150, 0, 0, 255, 255}, uint8(30))
+	f.Add([]byte{0, 0, 255, 255, 0, 255, 10, 10, 240, 240, 5, 250}, uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, margin uint8) {
+		if len(data) < 10 {
+			return
+		}
+		p := func(i int) orb.Point {
+			return orb.Point{-110 + float64(data[i%len(data)])/2400, 31 + float64(data[(i+1)%len(data)])/2400}
+		}
+		var zones []orb.Polygon
+		for i := 4; i+6 <= len(data) && len(zones) < 6; i += 6 {
+			r := orb.Ring{p(i), p(i + 2), p(i + 4), p(i)}
+			if geo.RingArea(r) != 0 {
+				zones = append(zones, orb.Polygon{r})
+			}
+		}
+		if len(zones) == 0 {
+			return
+		}
+		tr, err := NewTransit(TransitConfig{Exclusions: zones, MarginM: float64(margin) + 1})
+		if err != nil {
+			return
+		}
+		r, err := tr.Route(p(0), p(2))
+		if err != nil {
+			return
+		}
+		// Against the zones as given (the router grew them by the margin,
+		// so floating-point noise at a grown corner cannot matter here).
+		for k := 1; k < len(r.Path); k++ {
+			a, b := r.Path[k-1], r.Path[k]
+			for zi, z := range zones {
+				if planar.PolygonContains(z, a) || planar.PolygonContains(z, b) {
+					t.Fatalf("route point inside zone %d", zi)
+				}
+				for e := 1; e < len(z[0]); e++ {
+					if geo.SegmentsIntersect(a, b, z[0][e-1], z[0][e]) {
+						t.Fatalf("route segment %d crosses zone %d", k, zi)
+					}
+				}
+			}
+		}
+	})
+}
