@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"math"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -211,6 +213,51 @@ func TestBrowser_LiveMap_ShowsDetectionsAndAlerts(t *testing.T) {
 	if count != "1" || !strings.Contains(alert, "fence breach") || !strings.Contains(alert, "fence breached") {
 		t.Fatalf("detection count %q, alert %q", count, alert)
 	}
+	if errs := console.list(); len(errs) > 0 {
+		t.Fatalf("browser console errors: %v", errs)
+	}
+}
+
+func TestBrowser_Replay_PlaysARecordedSortie(t *testing.T) {
+	ctx, console := newBrowser(t)
+	sys, _, _ := startTestSystem(t, 1)
+	base := sys.web.URL()
+	// Let the drone fly and the recorder commit a few seconds of its sortie.
+	testenv.Eventually(t, 20*time.Second, "a sortie is recorded", func() bool {
+		res, err := http.Get(base + "/api/v1/sorties")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var sorties []struct {
+			Frames int `json:"frames"`
+		}
+		_ = json.NewDecoder(res.Body).Decode(&sorties)
+		return len(sorties) == 1 && sorties[0].Frames > 100
+	})
+
+	var clock1, clock2 string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitReady(`.bw-drone[data-sysid="1"]`, chromedp.ByQuery),
+		chromedp.Click(`.bw-tab[data-mode="replay"]`, chromedp.ByQuery),
+		// Switching to replay clears the live fleet from the map.
+		chromedp.WaitNotPresent(`.bw-drone[data-sysid="1"]`, chromedp.ByQuery),
+		chromedp.WaitReady(`#bw-sorties-body tr[data-sortie] .bw-replay-open`, chromedp.ByQuery),
+		chromedp.Click(`#bw-sorties-body tr[data-sortie] .bw-replay-open`, chromedp.ByQuery),
+		// The replayed drone appears, decoded from the stored frames.
+		chromedp.WaitReady(`.bw-drone[data-sysid="1"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#bw-replay-controls`, chromedp.ByQuery),
+		chromedp.Text(`#bw-replay-clock`, &clock1, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("replay: %v (console: %v)", err, console.list())
+	}
+	testenv.Eventually(t, 10*time.Second, "the replay clock advances while playing", func() bool {
+		if err := chromedp.Run(ctx, chromedp.Text(`#bw-replay-clock`, &clock2, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		return clock2 != "" && clock2 != clock1
+	})
 	if errs := console.list(); len(errs) > 0 {
 		t.Fatalf("browser console errors: %v", errs)
 	}
