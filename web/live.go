@@ -303,51 +303,40 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writeLive writes one LiveMessage. The states are already JSON (encoded once
-// by the fan-out), so the envelope is written around them directly: putting
-// them through json.Marshal again as RawMessages re-validates every byte for
-// every client, which cost more than the encoding it saved.
+// writeLive writes one LiveMessage around states already encoded by the fan-out.
 func (s *Server) writeLive(conn *websocket.Conn, states map[uint8]json.RawMessage, dropped uint64) bool {
-	_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
-	w, err := conn.NextWriter(websocket.TextMessage)
-	if err == nil {
-		_, err = io.WriteString(w, `{"type":"vehicles","vehicles":[`)
-		first := true
-		for _, b := range states {
-			if err != nil {
-				break
-			}
-			if !first {
-				_, err = io.WriteString(w, ",")
-			}
-			first = false
-			if err == nil {
-				_, err = w.Write(b)
-			}
-		}
-		if err == nil {
-			_, err = io.WriteString(w, `],"dropped":`+strconv.FormatUint(dropped, 10)+"}")
-		}
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
+	parts := make([][]byte, 0, len(states))
+	for _, b := range states {
+		parts = append(parts, b)
 	}
-	if err != nil {
-		s.live.failures.Add(1)
+	if !s.writeBatch(conn, "vehicles", parts, dropped) {
 		return false
 	}
 	s.live.batches.Add(1)
-	s.live.states.Add(uint64(len(states)))
+	s.live.states.Add(uint64(len(parts)))
 	return true
 }
 
 // writeEvents writes one LiveEvents message around already encoded events.
 func (s *Server) writeEvents(conn *websocket.Conn, events [][]byte, dropped uint64) bool {
+	if !s.writeBatch(conn, "events", events, dropped) {
+		return false
+	}
+	s.live.events.Add(uint64(len(events)))
+	return true
+}
+
+// writeBatch writes {"type":TYPE,"TYPE":[parts…],"dropped":N}. The parts are
+// already JSON (encoded once for every client), so the envelope is written
+// around them directly: putting them through json.Marshal again as
+// RawMessages re-validates every byte for every client, which cost more than
+// the encoding it saved.
+func (s *Server) writeBatch(conn *websocket.Conn, typ string, parts [][]byte, dropped uint64) bool {
 	_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
 	w, err := conn.NextWriter(websocket.TextMessage)
 	if err == nil {
-		_, err = io.WriteString(w, `{"type":"events","events":[`)
-		for i, b := range events {
+		_, err = io.WriteString(w, `{"type":"`+typ+`","`+typ+`":[`)
+		for i, b := range parts {
 			if err == nil && i > 0 {
 				_, err = io.WriteString(w, ",")
 			}
@@ -366,6 +355,5 @@ func (s *Server) writeEvents(conn *websocket.Conn, events [][]byte, dropped uint
 		s.live.failures.Add(1)
 		return false
 	}
-	s.live.events.Add(uint64(len(events)))
 	return true
 }
