@@ -89,7 +89,7 @@ func (v *vehicle) acceptRadius(it item) float64 {
 }
 
 func (v *vehicle) loiterRadius(r float32) float64 {
-	if r != 0 {
+	if r != 0 && !math.IsNaN(float64(r)) && !math.IsInf(float64(r), 0) { // NaN means "default" in MAVLink
 		return math.Abs(float64(r))
 	}
 	if v.flavor.plane() {

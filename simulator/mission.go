@@ -109,7 +109,7 @@ func (v *vehicle) itemFromWire(mtype uint8, frame uint8, cmd uint16, p [4]float3
 		if !isFenceCmd(cmd) {
 			return it, common.MAV_MISSION_UNSUPPORTED
 		}
-		if (cmd == 5001 || cmd == 5002) && p[0] < 3 {
+		if (cmd == 5001 || cmd == 5002) && !(p[0] >= 3) || (cmd == 5003 || cmd == 5004) && !(p[0] > 0) {
 			return it, common.MAV_MISSION_INVALID_PARAM1
 		}
 	case missionTypeRally:
