@@ -12,6 +12,20 @@ import (
 // vertex limit without changing it by more than the caller allows.
 var ErrTooManyVertices = errors.New("geo: the polygon cannot fit the vertex limit within the allowed change")
 
+// TooManyVerticesError is the ErrTooManyVertices a simplification returns:
+// Best is the fewest vertices it reached within the allowed change, which
+// tells a caller how much smaller the shape must get.
+type TooManyVerticesError struct {
+	Input, Best, Limit int
+	MaxChangeM         float64
+}
+
+func (e *TooManyVerticesError) Error() string {
+	return fmt.Sprintf("%v (%d vertices, %d at best within %.0f m, limit %d)", ErrTooManyVertices, e.Input, e.Best, e.MaxChangeM, e.Limit)
+}
+
+func (e *TooManyVerticesError) Unwrap() error { return ErrTooManyVertices }
+
 // SimplifyInclusion reduces polygons (projected metres) to at most
 // maxVertices vertices in total while only ever shrinking them: the result
 // lies inside the input, so an inclusion fence built from it never lets a
@@ -42,7 +56,11 @@ func simplifyConservative(polys []orb.Polygon, maxVertices int, maxChangeM float
 		}
 		return outer, holes, nil
 	}
-	t := max(0.5, maxChangeM/8)
+	// Start at a third of the allowed change: smaller rarely meets an
+	// autopilot limit on a long fence, and each try costs four polygon
+	// operations.
+	t := max(0.5, maxChangeM/3)
+	best := count(polys, false)
 	for ; t <= maxChangeM; t *= 1.5 {
 		d := -t
 		if !shrink {
@@ -76,7 +94,10 @@ func simplifyConservative(polys []orb.Polygon, maxVertices int, maxChangeM float
 			return nil, nil, err
 		}
 		outer, holes := splitHoles(clean)
-		if count(outer, false)+count(holes, false) > maxVertices || len(clean) == 0 {
+		if n := count(outer, false) + count(holes, false); n > maxVertices || len(clean) == 0 {
+			if len(clean) > 0 {
+				best = min(best, n)
+			}
 			continue
 		}
 		// Prove it: nothing of the result may lie outside the input
@@ -98,7 +119,7 @@ func simplifyConservative(polys []orb.Polygon, maxVertices int, maxChangeM float
 		}
 		return outer, holes, nil
 	}
-	return nil, nil, fmt.Errorf("%w (%d vertices, limit %d, allowed change %.0f m)", ErrTooManyVertices, count(polys, false), maxVertices, maxChangeM)
+	return nil, nil, &TooManyVerticesError{Input: count(polys, false), Best: best, Limit: maxVertices, MaxChangeM: maxChangeM}
 }
 
 func splitHoles(polys []orb.Polygon) (outer, holes []orb.Polygon) {

@@ -747,10 +747,10 @@ const fenceBandM = 1500.0
 // maxFenceSplits bounds how often a leg is halved to make its fence fit.
 const maxFenceSplits = 5
 
-// fenceLeg gives a leg its inclusion fence, halving the leg (each half
+// fenceLeg gives a leg its inclusion fence, splitting the leg (each piece
 // still fits the battery: a shorter patrol with transits no longer than the
-// straight lines the triangle inequality allows) while the fence needs more
-// vertices than the autopilot takes.
+// straight lines the triangle inequality allows, and checked) while the
+// fence needs more vertices than the autopilot takes.
 func (c *corridor) fenceLeg(l Leg, depth int) ([]Leg, error) {
 	ring, err := c.routeFence(l.Route)
 	if err == nil {
@@ -763,20 +763,35 @@ func (c *corridor) fenceLeg(l Leg, depth int) ([]Leg, error) {
 	if !errors.Is(err, geo.ErrTooManyVertices) || depth >= maxFenceSplits || l.e-l.s < 2*sampleStepM {
 		return nil, fmt.Errorf("lane %d leg at %v: %w", l.Lane+1, c.proj.Inverse(l.Patrol[0]), err)
 	}
-	m := (l.s + l.e) / 2
-	mid, ok := c.transitTo(l.Site, l.p, l.a, m)
-	if !ok {
-		return nil, fmt.Errorf("lane %d leg at %v: %w (and it cannot be split: no safe transit to its middle)", l.Lane+1, c.proj.Inverse(l.Patrol[0]), err)
+	// Split into as many pieces as the vertex count says (a fence's vertex
+	// count grows about linearly with the stretch it follows), at least two.
+	parts := 2
+	var tm *geo.TooManyVerticesError
+	if errors.As(err, &tm) && tm.Limit > 0 {
+		parts = max(2, int(math.Ceil(float64(tm.Best)/float64(tm.Limit)*1.2)))
 	}
+	parts = min(parts, int((l.e-l.s)/sampleStepM))
+	cuts := []float64{l.s}
+	for i := 1; i < parts; i++ {
+		cuts = append(cuts, l.s+(l.e-l.s)*float64(i)/float64(parts))
+	}
+	cuts = append(cuts, l.e)
+	trans := []transit{l.out}
+	for _, m := range cuts[1 : len(cuts)-1] {
+		mid, ok := c.transitTo(l.Site, l.p, l.a, m)
+		if !ok {
+			return nil, fmt.Errorf("lane %d leg at %v: %w (and it cannot be split: no safe transit to its middle)", l.Lane+1, c.proj.Inverse(l.Patrol[0]), err)
+		}
+		trans = append(trans, mid)
+	}
+	trans = append(trans, l.back)
 	var out []Leg
-	for _, half := range []Leg{
-		c.makeLeg(l.Lane, l.p, l.Site, l.a, l.s, m, l.out, mid),
-		c.makeLeg(l.Lane, l.p, l.Site, l.a, m, l.e, mid, l.back),
-	} {
-		if geo.PolylineLength(half.Route) > c.budget {
+	for i := 0; i+1 < len(cuts); i++ {
+		piece := c.makeLeg(l.Lane, l.p, l.Site, l.a, cuts[i], cuts[i+1], trans[i], trans[i+1])
+		if geo.PolylineLength(piece.Route) > c.budget {
 			return nil, fmt.Errorf("%w: lane %d leg at %v needs a shorter fence than one battery's leg allows; raise the vertex limit", ErrFence, l.Lane+1, c.proj.Inverse(l.Patrol[0]))
 		}
-		ls, err := c.fenceLeg(half, depth+1)
+		ls, err := c.fenceLeg(piece, depth+1)
 		if err != nil {
 			return nil, err
 		}
