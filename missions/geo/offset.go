@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -64,9 +63,6 @@ func MergeLines(lines [][]orb.Point) [][]orb.Point {
 	}
 	return out
 }
-
-// ErrNoOffset means a one-sided offset left nothing on the wanted side.
-var ErrNoOffset = errors.New("geo: nothing lies on that side of the line at that distance")
 
 // OffsetSide returns the paths that run at distance d (metres, in projected
 // coordinates) on one side of the polylines, in the lines' direction, ordered

@@ -1,16 +1,11 @@
 package geo
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/simplify"
 )
-
-// ErrTooManyVertices means a fence cannot be simplified to the autopilot's
-// vertex limit without changing it by more than the caller allows.
-var ErrTooManyVertices = errors.New("geo: the polygon cannot fit the vertex limit within the allowed change")
 
 // TooManyVerticesError is the ErrTooManyVertices a simplification returns:
 // Best is the fewest vertices it reached within the allowed change, which
