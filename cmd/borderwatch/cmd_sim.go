@@ -31,6 +31,7 @@ func init() {
 			jitter := fs.Duration("jitter", 0, "latency jitter (uniform ±), each direction")
 			dup := fs.Float64("duplicate", 0, "probability (0-1) that a datagram arrives twice")
 			seed := fs.Uint64("seed", 0, "seed of the link faults and detections (default: the scenario's)")
+			signingKey := fs.String("signing-key", "", "64 hex digits: every drone signs what it sends and ignores unsigned commands")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
@@ -44,6 +45,11 @@ func init() {
 				sc, err := simulator.LoadScenario(*scenario)
 				if err != nil {
 					return err
+				}
+				if *signingKey != "" {
+					for i := range sc.Vehicles {
+						sc.Vehicles[i].SigningKeyHex = *signingKey
+					}
 				}
 				f.Scenario = sc
 				f.FirstSystemID = uint8(*sysid)

@@ -65,6 +65,7 @@ func TestSim_BadArguments_Explained(t *testing.T) {
 		{"sim", "--scenario", "/no/such/file.json"},
 		{"sim", "--loss", "1.5"},
 		{"sim", "--drones", "300", "--gcs", "udp://127.0.0.1:9"},
+		{"sim", "--signing-key", "00ff"},
 	} {
 		var out strings.Builder
 		e := &env{stdout: &out, stderr: &out}
