@@ -119,8 +119,8 @@ func clipSafe(what string, fn func()) (err error) {
 type JoinStyle int
 
 // Join styles. Round follows the true distance; Square and Miter make fewer
-// vertices and always contain the round buffer (use them to grow exclusion
-// zones conservatively).
+// vertices, but Clipper does not move a needle-sharp corner with them, so
+// grow zones with Round and a coarse tolerance (BufferPolygonsTol).
 const (
 	JoinRound JoinStyle = iota
 	JoinSquare
@@ -183,7 +183,15 @@ func BufferLinesTol(lines [][]orb.Point, d float64, join JoinStyle, ends EndStyl
 // grown boundary is at least d from the original; a shrunk one at least |d|
 // inside it.
 func BufferPolygons(polys []orb.Polygon, d float64, join JoinStyle) ([]orb.Polygon, error) {
-	tol := clipTolerance(d)
+	return BufferPolygonsTol(polys, d, join, clipTolerance(d))
+}
+
+// BufferPolygonsTol is BufferPolygons with a chosen arc tolerance (metres)
+// for round joins. Use round joins with a coarse tolerance to grow zones
+// with few vertices: Clipper's mitred and squared joins do not grow a
+// needle-sharp corner at all (a 0.1° sliver's tip stays where it was).
+func BufferPolygonsTol(polys []orb.Polygon, d float64, join JoinStyle, tol float64) ([]orb.Polygon, error) {
+	tol = max(tol, 0.01)
 	delta := d + arcWiden*tol
 	if d < 0 {
 		delta = d - arcWiden*tol
@@ -253,4 +261,71 @@ func Area(polys []orb.Polygon) float64 {
 		}
 	}
 	return a
+}
+
+// Grow grows polygons by d metres with few vertices and never less than d:
+// mitred corners (they keep a polygon a polygon, which keeps shortest paths
+// round it exact and hand-checkable), except for a polygon whose mitred
+// growth leaves one of its own vertices nearer than d to the outline — a
+// needle-sharp corner Clipper does not move — which is grown with round
+// joins at a tolerance of d/8 instead. Overlapping results are merged.
+func Grow(polys []orb.Polygon, d float64) ([]orb.Polygon, error) {
+	var all []orb.Polygon
+	for _, p := range polys {
+		g, err := BufferPolygons([]orb.Polygon{p}, d, JoinMiter)
+		if err != nil {
+			return nil, err
+		}
+		if !holdsWithMargin(g, p, d) {
+			if g, err = BufferPolygonsTol([]orb.Polygon{p}, d, JoinRound, d/8); err != nil {
+				return nil, err
+			}
+		}
+		if !holdsWithMargin(g, p, d) {
+			// Still not (a sliver at a centimetre-scale margin): the
+			// polygon itself with a capsule round every edge is the
+			// dilation by construction, with no join for Clipper to get wrong.
+			var edges [][]orb.Point
+			for _, r := range p {
+				for k := 1; k < len(r); k++ {
+					edges = append(edges, []orb.Point{r[k-1], r[k]})
+				}
+			}
+			caps, err := BufferLinesTol(edges, d, JoinRound, EndRound, d/8)
+			if err != nil {
+				return nil, err
+			}
+			if g, err = Boolean(OpUnion, append(caps, p), nil); err != nil {
+				return nil, err
+			}
+		}
+		all = append(all, g...)
+	}
+	return Boolean(OpUnion, all, nil)
+}
+
+// holdsWithMargin reports whether every vertex of p is inside grown and at
+// least d (less a thousandth) from its outline.
+func holdsWithMargin(grown []orb.Polygon, p orb.Polygon, d float64) bool {
+	var rings [][]orb.Point
+	var idx []*PolygonIndex
+	for _, g := range grown {
+		idx = append(idx, NewPolygonIndex(g))
+		for _, r := range g {
+			rings = append(rings, r)
+		}
+	}
+	edges := NewSegmentIndex(rings)
+	for _, r := range p {
+		for _, q := range r {
+			in := false
+			for _, ix := range idx {
+				in = in || ix.Contains(q)
+			}
+			if !in || !edges.Clear(q, q, d*0.999) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -164,3 +164,27 @@ func TestBufferPolygons_AnyOrientationGrows(t *testing.T) {
 		t.Fatalf("clockwise square minus a disjoint one: %.0f m², %v", Area(diff), err)
 	}
 }
+
+// A 0.07° sliver (found by FuzzTransitRoute) grown by 1 m: mitred and even
+// round joins leave its tip on the outline (Clipper's join at a
+// near-reversal on its centimetre grid); Grow must not.
+func TestGrow_NeedleSharpCornerGetsItsMargin(t *testing.T) {
+	ll := orb.Ring{{-110 + 255.0/2400, 31 + 49.0/2400}, {-110 + 233.0/2400, 31 + 49.0/2400}, {-110 + 32.0/2400, 31 + 48.0/2400}}
+	ll = append(ll, ll[0])
+	p := NewProj(CenterOf(ll.Bound()))
+	sliver := orb.Polygon{p.ForwardAll(DensifyLonLat(ll, 1000))}
+	miter, err := BufferPolygons([]orb.Polygon{sliver}, 1, JoinMiter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if holdsWithMargin(miter, sliver, 1) {
+		t.Log("Clipper's mitred growth held this sliver: the fallback below is not exercised")
+	}
+	g, err := Grow([]orb.Polygon{sliver}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !holdsWithMargin(g, sliver, 1) {
+		t.Fatalf("grown sliver does not hold every vertex 1 m inside")
+	}
+}

@@ -1002,15 +1002,15 @@ func (c *corridor) prepareNoFly() error {
 	for _, z := range c.req.NoFly {
 		pz := make(orb.Polygon, len(z))
 		for i, r := range z {
-			pz[i] = c.proj.ForwardAll(r)
+			pz[i] = c.proj.ForwardAll(geo.DensifyLonLat(r, 1000)) // edges are straight in lon/lat
 		}
 		zones = append(zones, pz)
 	}
 	var err error
-	if c.zones, err = geo.BufferPolygons(zones, c.req.NoFlyMarginM*c.k, geo.JoinMiter); err != nil {
+	if c.zones, err = geo.Grow(zones, c.req.NoFlyMarginM*c.k); err != nil {
 		return err
 	}
-	if c.zonesHalf, err = geo.BufferPolygons(zones, c.req.NoFlyMarginM*c.k/2, geo.JoinMiter); err != nil {
+	if c.zonesHalf, err = geo.Grow(zones, c.req.NoFlyMarginM*c.k/2); err != nil {
 		return err
 	}
 	var rings [][]orb.Point

@@ -110,7 +110,7 @@ func GenerateFence(req FenceRequest) (*missions.Fence, error) {
 	for _, z := range req.NoFly {
 		pz := make(orb.Polygon, len(z))
 		for i, r := range z {
-			pz[i] = c.proj.ForwardAll(r)
+			pz[i] = c.proj.ForwardAll(geo.DensifyLonLat(r, 1000)) // edges are straight in lon/lat
 		}
 		zones = append(zones, pz)
 	}
@@ -118,7 +118,7 @@ func GenerateFence(req FenceRequest) (*missions.Fence, error) {
 		grow := req.NoFlyMarginM * c.k
 		var err error
 		if grow > 0 {
-			zones, err = geo.BufferPolygons(zones, grow, geo.JoinMiter)
+			zones, err = geo.Grow(zones, grow)
 		} else {
 			zones, err = geo.Boolean(geo.OpUnion, zones, nil)
 		}

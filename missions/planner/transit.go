@@ -103,9 +103,9 @@ func NewTransit(cfg TransitConfig) (*Transit, error) {
 			incl = append(incl, t.projPoly(p))
 		}
 		var err error
-		// Miter joins shrink at least as much as round ones (the free space
-		// only gets smaller) and keep corners sharp: a route then touches a
-		// corner instead of running along many short arc chords.
+		// Miter joins shrink at least as much as round ones at reflex
+		// corners (the free space only gets smaller) and keep corners sharp:
+		// a route then touches a corner instead of many short arc chords.
 		if incl, err = geo.BufferPolygons(incl, -margin, geo.JoinMiter); err != nil {
 			return nil, err
 		}
@@ -115,9 +115,9 @@ func NewTransit(cfg TransitConfig) (*Transit, error) {
 	}
 	free := incl
 	if len(zones) > 0 {
-		// Miter joins: a grown zone with few vertices that still holds the
-		// round buffer (the visibility graph grows with vertex count).
-		grown, err := geo.BufferPolygons(zones, margin, geo.JoinMiter)
+		// geo.Grow: mitred corners (few vertices, as the visibility graph
+		// grows with them), round ones only where a needle-sharp corner needs them.
+		grown, err := geo.Grow(zones, margin)
 		if err != nil {
 			return nil, err
 		}
@@ -155,10 +155,13 @@ func NewTransit(cfg TransitConfig) (*Transit, error) {
 	return t, nil
 }
 
+// projPoly projects a [lon, lat] polygon, its edges first split to 1 km: a
+// zone's edge is straight in lon/lat, and a long one bows metres away from
+// the straight line between its projected ends.
 func (t *Transit) projPoly(p orb.Polygon) orb.Polygon {
 	out := make(orb.Polygon, len(p))
 	for i, r := range p {
-		out[i] = t.proj.ForwardAll(r)
+		out[i] = t.proj.ForwardAll(geo.DensifyLonLat(r, 1000))
 	}
 	return out
 }
@@ -370,7 +373,25 @@ func (t *Transit) search(pa, pb orb.Point, cand []int, ub float64) []orb.Point {
 }
 
 func (t *Transit) finish(path []orb.Point) *TransitRoute {
-	r := &TransitRoute{Path: t.proj.InverseAll(path)}
+	// An autopilot flies between waypoints straight in its own local frame,
+	// tools draw them straight in lon/lat; both part from the projection's
+	// straight line by about L²·tan(lat)/8R over a leg of length L. Extra
+	// waypoints keep that under a tenth of the margin.
+	lat := math.Abs(t.proj.Center()[1]) * math.Pi / 180
+	maxLeg := math.Sqrt(0.8 * 6_335_000 * t.cfg.MarginM / max(math.Tan(min(lat, 1.4)), 0.05))
+	var dense []orb.Point
+	for i, q := range path {
+		if i > 0 {
+			a := path[i-1]
+			n := int(math.Ceil(geo.Dist(a, q) / maxLeg))
+			for k := 1; k < n; k++ {
+				f := float64(k) / float64(n)
+				dense = append(dense, orb.Point{a[0] + f*(q[0]-a[0]), a[1] + f*(q[1]-a[1])})
+			}
+		}
+		dense = append(dense, q)
+	}
+	r := &TransitRoute{Path: t.proj.InverseAll(dense)}
 	for i := 1; i < len(r.Path); i++ {
 		r.LengthM += geo.Distance(r.Path[i-1], r.Path[i])
 	}
