@@ -143,6 +143,7 @@ func testPlan() *missions.Plan {
 }
 
 func TestFleet_UploadPlan_SimulatorBothFlavours(t *testing.T) {
+	t.Parallel()
 	for _, flavor := range []string{"arducopter", "px4"} {
 		t.Run(flavor, func(t *testing.T) {
 			hub := &telemetry.Hub{}
@@ -193,6 +194,7 @@ func TestFleet_UploadPlan_SimulatorBothFlavours(t *testing.T) {
 }
 
 func TestFleet_UploadPlan_SharedQGCPlans(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.SharedData(t), "qgc_plans", "mavlink_qgroundcontrol")
 	files, err := filepath.Glob(filepath.Join(dir, "*.plan"))
 	if err != nil || len(files) == 0 {
@@ -244,7 +246,10 @@ func TestFleet_UploadPlan_SharedQGCPlans(t *testing.T) {
 }
 
 func lossyFaults(loss float64, seed uint64) *simulator.Faults {
-	lf := simulator.LinkFaults{Loss: loss, Duplicate: 0.1, Reorder: 0.1, ReorderDelay: 10 * time.Millisecond, Jitter: 2 * time.Millisecond}
+	// A 10 ms round trip: on bare loopback a reordered copy held back 5 ms
+	// would arrive several items late, which no radio link does (each item
+	// costs a round trip) and which PX4 answers by dropping the transfer.
+	lf := simulator.LinkFaults{Loss: loss, Latency: 5 * time.Millisecond, Duplicate: 0.1, Reorder: 0.1, ReorderDelay: 5 * time.Millisecond, Jitter: time.Millisecond}
 	return &simulator.Faults{Up: lf, Down: lf, Seed: seed}
 }
 
@@ -258,8 +263,10 @@ func bigMission(n int) []missions.Item {
 }
 
 func TestFleet_Upload_ThirtyPercentLossVerifiesEveryTime(t *testing.T) {
+	t.Parallel()
 	for _, flavor := range []string{"arducopter", "px4"} {
 		t.Run(flavor, func(t *testing.T) {
+			t.Parallel()
 			f := fastFleet(t, &telemetry.Hub{})
 			startSim(t, f, simOpts{flavor: flavor, faults: lossyFaults(0.3, 7)})
 			for run := range 1 {
@@ -274,6 +281,7 @@ func TestFleet_Upload_ThirtyPercentLossVerifiesEveryTime(t *testing.T) {
 }
 
 func TestFleet_Upload_SixtyPercentLossVerifiesOrFailsClearly(t *testing.T) {
+	t.Parallel()
 	f := fastFleet(t, &telemetry.Hub{}, func(f *Fleet) { f.StallTimeout = 3 * time.Second })
 	startSim(t, f, simOpts{flavor: "arducopter", faults: lossyFaults(0.6, 3)})
 	rep, err := f.Upload(ctxT(t, 120*time.Second), 1, missions.TypeMission, bigMission(40), TransferOptions{})
@@ -290,6 +298,7 @@ func TestFleet_Upload_SixtyPercentLossVerifiesOrFailsClearly(t *testing.T) {
 }
 
 func TestFleet_Commands_SimulatorRefusesWithReason(t *testing.T) {
+	t.Parallel()
 	for _, flavor := range []string{"arducopter", "px4"} {
 		t.Run(flavor, func(t *testing.T) {
 			f := fastFleet(t, &telemetry.Hub{})
@@ -312,6 +321,7 @@ func TestFleet_Commands_SimulatorRefusesWithReason(t *testing.T) {
 }
 
 func TestFleet_Commands_SimulatorArmTakeoffRTL(t *testing.T) {
+	t.Parallel()
 	for _, flavor := range []string{"arducopter", "px4"} {
 		t.Run(flavor, func(t *testing.T) {
 			f := fastFleet(t, &telemetry.Hub{})
@@ -353,6 +363,7 @@ func TestFleet_Commands_SimulatorArmTakeoffRTL(t *testing.T) {
 }
 
 func TestFleet_FleetCommand_ManyVehiclesConcurrently(t *testing.T) {
+	t.Parallel()
 	f := fastFleet(t, &telemetry.Hub{})
 	sim := &simulator.Fleet{GCS: udpURL(f, 0), Drones: 6, Flavor: "arducopter", Rate: 2}
 	if err := sim.Initialize(); err != nil {
@@ -378,6 +389,7 @@ func TestFleet_FleetCommand_ManyVehiclesConcurrently(t *testing.T) {
 }
 
 func TestFleet_Params_Simulator(t *testing.T) {
+	t.Parallel()
 	for _, flavor := range []string{"arducopter", "px4"} {
 		t.Run(flavor, func(t *testing.T) {
 			f := fastFleet(t, &telemetry.Hub{})

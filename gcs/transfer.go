@@ -77,6 +77,8 @@ type uploadSession struct {
 	lastSeq      int  // the item last sent, -1 before any
 	waitingAck   bool // the last item has been sent at least once
 	countRefused bool
+	restarts     int
+	resends      int // timeouts since the last request
 	ackSince     time.Time
 	// unacked: every item was asked for but no ACK came; only a read-back
 	// can tell what the vehicle holds.
@@ -153,9 +155,11 @@ func (u *uploadSession) handle(msg message.Message, now time.Time) {
 	if seq >= len(u.items) {
 		return // a request for an item we never announced: stale or corrupt
 	}
-	if seq == u.lastSeq+1 && !u.lastSentAt.IsZero() && u.retries == 0 {
+	if seq == u.lastSeq+1 && !u.lastSentAt.IsZero() && u.resends == 0 {
+		// Karn's rule: only a round trip whose item went out once is a sample.
 		u.tm.sample(now.Sub(u.lastSentAt))
 	}
+	u.resends = 0
 	if seq >= u.requested {
 		u.requested = seq + 1
 		u.lastMoved = now
@@ -187,6 +191,16 @@ func (u *uploadSession) handleAck(r common.MAV_MISSION_RESULT, now time.Time) {
 		// vehicle). Ask once more; a second refusal is real.
 		u.countRefused = true
 		u.retries++
+		u.sendCount(now)
+	case r == common.MAV_MISSION_ERROR && u.flavour == FlavourPX4 && u.restarts < maxUploadRestarts:
+		// PX4 answers ERROR to an item when it has dropped the transfer (its
+		// own timeout, or a stray item after it finished). Its uploads are
+		// atomic (the old list stays until the last item), so starting again
+		// is safe.
+		u.restarts++
+		u.retries++
+		u.requested, u.lastSeq, u.waitingAck = 0, -1, false
+		u.lastMoved = now
 		u.sendCount(now)
 	case u.waitingAck:
 		// The last item went out. A refusal now is ambiguous: a vehicle that
@@ -222,6 +236,7 @@ func (u *uploadSession) timeout(now time.Time) {
 		return
 	}
 	u.retries++
+	u.resends++
 	if u.lastSeq < 0 {
 		u.sendCount(now)
 		return
@@ -327,6 +342,9 @@ func (d *downloadSession) handle(msg message.Message, now time.Time) {
 	if it.MissionType != d.mtype || d.count < 0 || int(it.Seq) != len(d.items) {
 		return // duplicate, out of order or stale: the pending request still stands
 	}
+	if d.silent == 0 {
+		d.tm.sample(now.Sub(d.lastSentAt)) // the request went out once: a clean round trip
+	}
 	cp := *it
 	d.items = append(d.items, &cp)
 	d.lastMoved = now
@@ -381,6 +399,10 @@ func (d *downloadSession) abort(now time.Time) {
 	}
 	d.finish(fmt.Errorf("%w: %s download stopped by the caller", ErrCancelled, typeName(d.mtype)))
 }
+
+// maxUploadRestarts bounds how often a PX4 upload starts over after the
+// vehicle dropped it.
+const maxUploadRestarts = 5
 
 // maxDownloadRestarts bounds how often a download starts over after the
 // vehicle ended it.
