@@ -268,7 +268,8 @@ func Area(polys []orb.Polygon) float64 {
 // round it exact and hand-checkable), except for a polygon whose mitred
 // growth leaves one of its own vertices nearer than d to the outline — a
 // needle-sharp corner Clipper does not move — which is grown with round
-// joins at a tolerance of d/8 instead. Overlapping results are merged.
+// joins at a tolerance of d/8 instead. Overlapping results are merged and
+// holes filled.
 func Grow(polys []orb.Polygon, d float64) ([]orb.Polygon, error) {
 	var all []orb.Polygon
 	for _, p := range polys {
@@ -301,7 +302,17 @@ func Grow(polys []orb.Polygon, d float64) ([]orb.Polygon, error) {
 		}
 		all = append(all, g...)
 	}
-	return Boolean(OpUnion, all, nil)
+	merged, err := Boolean(OpUnion, all, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Holes are filled: a grown zone only ever needs to keep out more, and a
+	// degenerate input (a polygon of zero area) can leave a spurious one.
+	out := make([]orb.Polygon, 0, len(merged))
+	for _, p := range merged {
+		out = append(out, orb.Polygon{p[0]})
+	}
+	return Boolean(OpUnion, out, nil)
 }
 
 // holdsWithMargin reports whether every vertex of p is inside grown and at
