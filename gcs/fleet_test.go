@@ -460,3 +460,26 @@ func TestFleet_SetupSigning_ProvisionsSimulator(t *testing.T) {
 		t.Fatal("key kept after DisableSigning")
 	}
 }
+
+func TestFleet_RequestStreams_FallsBackToRequestDataStream(t *testing.T) {
+	f := newTestFleet(t, &telemetry.Hub{}, func(f *Fleet) { f.NoStreamRequests = false }, "udp://127.0.0.1:0")
+	p := dialPeer(t, "udp", f.LinkAddrs()[0].String())
+	p.send(6, 1, copterHB())
+	// An old ArduPilot: SET_MESSAGE_INTERVAL is unsupported.
+	testenv.Eventually(t, 5*time.Second, "REQUEST_DATA_STREAM after the refusal", func() bool {
+		streams := 0
+		for _, m := range p.received() {
+			switch m := m.(type) {
+			case *common.MessageCommandLong:
+				if m.Command == common.MAV_CMD_SET_MESSAGE_INTERVAL {
+					p.send(6, 1, &common.MessageCommandAck{Command: m.Command, Result: common.MAV_RESULT_UNSUPPORTED, TargetSystem: 255})
+				}
+			case *common.MessageRequestDataStream:
+				if m.TargetSystem == 6 && m.StartStop == 1 {
+					streams++
+				}
+			}
+		}
+		return streams >= 5
+	})
+}

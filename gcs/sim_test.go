@@ -89,6 +89,7 @@ func udpURL(f *Fleet, i int) string {
 }
 
 type simOpts struct {
+	quiet   bool // ArduPilot streams nothing until asked, as a real one
 	flavor  string
 	faults  *simulator.Faults
 	key     *[32]byte
@@ -105,7 +106,7 @@ func startSim(t testing.TB, f *Fleet, o simOpts) *simulator.Fleet {
 	spec := simulator.VehicleSpec{SysID: o.sysid, Flavor: o.flavor, Home: simulator.Home{Lat: 31.352, Lon: -110.95, AltM: 1200},
 		SigningKey: o.key, ReadyAfter: simulator.Duration(o.ready)}
 	sim := &simulator.Fleet{GCS: udpURL(f, 0), Scenario: &simulator.Scenario{Name: "test", Vehicles: []simulator.VehicleSpec{spec}},
-		Faults: o.faults, Rate: 5, StepPeriod: time.Millisecond, Speedup: max(o.speedup, 1), Flavor: o.flavor}
+		Faults: o.faults, QuietStreams: o.quiet, Rate: 5, StepPeriod: time.Millisecond, Speedup: max(o.speedup, 1), Flavor: o.flavor}
 	if err := sim.Initialize(); err != nil {
 		t.Fatal(err)
 	}
@@ -354,6 +355,9 @@ func TestFleet_Commands_SimulatorArmTakeoffRTL(t *testing.T) {
 			if _, err := f.RTL(ctx, 1); err != nil {
 				t.Fatalf("rtl: %v", err)
 			}
+			if v, _, _ := f.Vehicle(ctx, 1); v.Link.RTTMs <= 0 {
+				t.Fatalf("no round-trip time measured from the command ACKs: %+v", v.Link)
+			}
 			testenv.Eventually(t, 5*time.Second, "the mode shows RTL", func() bool {
 				v, _, _ := f.Vehicle(ctx, 1)
 				return strings.Contains(v.Mode, "RTL")
@@ -419,4 +423,14 @@ func TestFleet_Params_Simulator(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestFleet_RequestStreams_QuietArduPilotStartsStreaming(t *testing.T) {
+	t.Parallel()
+	f := fastFleet(t, &telemetry.Hub{}, func(f *Fleet) { f.NoStreamRequests = false })
+	startSim(t, f, simOpts{flavor: "arducopter", quiet: true})
+	testenv.Eventually(t, 15*time.Second, "position, GPS and battery arrive once asked for", func() bool {
+		v, _, _ := f.Vehicle(context.Background(), 1)
+		return v.HasPosition && v.GPSFix != "none" && v.BatteryPct >= 0
+	})
 }
