@@ -1,0 +1,229 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/borderwatch/borderwatch/missions/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/simplify"
+)
+
+// fenceReach sets how far from the border sortie fences may reach: beyond
+// the farthest lane and launch site.
+func (c *corridor) fenceReach() {
+	far := (c.req.StandoffM+float64(c.req.Lanes-1)*c.req.LaneSpacingM)*c.k + c.req.SimplifyM
+	for _, s := range c.sites {
+		if loc, ok := c.bix.Locate(s, math.Inf(1)); ok {
+			far = max(far, loc.Dist)
+		}
+	}
+	c.far = far + 2_000
+}
+
+// fenceAll fences every leg, one worker per CPU: legs are independent and
+// the corridor's state is read-only by now. Results keep the legs' order.
+func (c *corridor) fenceAll(legs []Leg) ([]Leg, error) {
+	res := make([][]Leg, len(legs))
+	errs := make([]error, len(legs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(legs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res[i], errs[i] = c.fenceLeg(legs[i], 0)
+			}
+		}()
+	}
+	for i := range legs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var out []Leg
+	for i := range legs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out = append(out, res[i]...)
+	}
+	return out, nil
+}
+
+// fenceBandM is how far beyond the route a sortie fence reaches where the
+// border does not limit it.
+const fenceBandM = 1500.0
+
+// maxFenceSplits bounds how often a leg is halved to make its fence fit.
+const maxFenceSplits = 5
+
+// fenceLeg gives a leg its inclusion fence, splitting the leg (each piece
+// still fits the battery: a shorter patrol with transits no longer than the
+// straight lines the triangle inequality allows, and checked) while the
+// fence needs more vertices than the autopilot takes.
+func (c *corridor) fenceLeg(l Leg, depth int) ([]Leg, error) {
+	ring, err := c.routeFence(l.Route)
+	if err == nil {
+		l.fence = ring
+		if l.exclusions, err = c.fenceExclusions(l.Route, ring.Bound()); err != nil {
+			return nil, err
+		}
+		return []Leg{l}, nil
+	}
+	if !errors.Is(err, geo.ErrTooManyVertices) || depth >= maxFenceSplits || l.e-l.s < 2*sampleStepM {
+		return nil, fmt.Errorf("lane %d leg at %v: %w", l.Lane+1, c.proj.Inverse(l.Patrol[0]), err)
+	}
+	// Split into as many pieces as the vertex count says (a fence's vertex
+	// count grows about linearly with the stretch it follows), at least two.
+	parts := 2
+	var tm *geo.TooManyVerticesError
+	if errors.As(err, &tm) && tm.Limit > 0 {
+		parts = max(2, int(math.Ceil(float64(tm.Best)/float64(tm.Limit)*1.2)))
+	}
+	parts = min(parts, int((l.e-l.s)/sampleStepM))
+	cuts := []float64{l.s}
+	for i := 1; i < parts; i++ {
+		cuts = append(cuts, l.s+(l.e-l.s)*float64(i)/float64(parts))
+	}
+	cuts = append(cuts, l.e)
+	trans := []transit{l.out}
+	for _, m := range cuts[1 : len(cuts)-1] {
+		mid, ok := c.transitTo(l.Site, l.p, l.a, m)
+		if !ok {
+			return nil, fmt.Errorf("lane %d leg at %v: %w (and it cannot be split: no safe transit to its middle)", l.Lane+1, c.proj.Inverse(l.Patrol[0]), err)
+		}
+		trans = append(trans, mid)
+	}
+	trans = append(trans, l.back)
+	var out []Leg
+	for i := 0; i+1 < len(cuts); i++ {
+		piece := c.makeLeg(l.Lane, l.p, l.Site, l.a, cuts[i], cuts[i+1], trans[i], trans[i+1])
+		if geo.PolylineLength(piece.Route) > c.budget {
+			return nil, fmt.Errorf("%w: lane %d leg at %v needs a shorter fence than one battery's leg allows; raise the vertex limit", ErrFence, l.Lane+1, c.proj.Inverse(l.Patrol[0]))
+		}
+		ls, err := c.fenceLeg(piece, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ls...)
+	}
+	return out, nil
+}
+
+// routeFence is an inclusion polygon around a projected route: the route's
+// neighbourhood (fenceBandM) minus a tube of (standoff − fence margin) around
+// the border, keeping the piece that holds the route (the tube cuts off
+// anything across the border), simplified (only ever shrinking) to the
+// vertex limit, then checked to hold the whole route and never to reach the
+// border.
+func (c *corridor) routeFence(route []orb.Point) (orb.Ring, error) {
+	band := fenceBandM * c.k
+	near := (c.req.StandoffM - c.req.FenceMarginM) * c.k
+	// One capsule per segment: Clipper's offset of a path that turns back
+	// on itself can leave a notch reaching the turning point. The
+	// neighbourhood only has to hold the route with room to spare, so the
+	// capsules follow the route simplified by band/8 (and reach that much
+	// further).
+	coarse := simplify.DouglasPeucker(band / 8).LineString(slices.Clone(orb.LineString(route)))
+	segs := make([][]orb.Point, 0, len(coarse)-1)
+	for k := 1; k < len(coarse); k++ {
+		segs = append(segs, []orb.Point{coarse[k-1], coarse[k]})
+	}
+	hood, err := geo.BufferLinesTol(segs, band*9/8, geo.JoinRound, geo.EndRound, band/8)
+	if err != nil {
+		return nil, err
+	}
+	// The border within reach of the neighbourhood, as whole pieces that run
+	// out past it, so the tube separates the two sides everywhere inside.
+	rb := orb.LineString(route).Bound().Pad(band + near + 2_000)
+	var local [][]orb.Point
+	c.bix.Search(rb, func(line, i int) bool {
+		a, b := c.bix.Segment(line, i)
+		local = append(local, []orb.Point{a, b})
+		return true
+	})
+	var area []orb.Polygon
+	if len(local) == 0 {
+		area = hood
+	} else {
+		tube, err := geo.BufferLines(geo.MergeLines(local), near, geo.JoinSquare, geo.EndSquare)
+		if err != nil {
+			return nil, err
+		}
+		if area, err = geo.Boolean(geo.OpDifference, hood, tube); err != nil {
+			return nil, err
+		}
+	}
+	mid := route[len(route)/2]
+	var piece []orb.Polygon
+	for _, p := range area {
+		if geo.NewPolygonIndex(p).Contains(mid) {
+			piece = []orb.Polygon{p}
+			break
+		}
+	}
+	if piece == nil {
+		return nil, fmt.Errorf("%w: the route leaves the fence strip near %v", ErrFence, c.proj.Inverse(mid))
+	}
+	room := c.req.FenceMarginM * c.k * 0.4
+	outer, _, err := geo.SimplifyInclusion(piece, c.req.MaxFenceVertices, room)
+	if err != nil {
+		return nil, err
+	}
+	var ring orb.Ring
+	for _, p := range outer {
+		if geo.NewPolygonIndex(p).Contains(mid) {
+			ring = p[0]
+		}
+	}
+	if ring == nil {
+		return nil, fmt.Errorf("%w: the simplified fence lost the route near %v", ErrFence, c.proj.Inverse(mid))
+	}
+	fx := geo.NewPolygonIndex(orb.Polygon{ring})
+	edges := geo.NewSegmentIndex([][]orb.Point{ring})
+	for k, q := range route {
+		if !fx.Contains(q) || (k > 0 && edges.Crosses(route[k-1], q)) {
+			return nil, fmt.Errorf("%w: the simplified fence no longer holds the route near %v", ErrFence, c.proj.Inverse(q))
+		}
+	}
+	for k := 1; k < len(ring); k++ {
+		if c.bix.Crosses(ring[k-1], ring[k]) {
+			return nil, fmt.Errorf("%w: the fence would reach across the border near %v", ErrFence, c.proj.Inverse(ring[k]))
+		}
+	}
+	return ring, nil
+}
+
+// fenceExclusions are the no-fly zones (grown by half the margin, then
+// simplified only outwards, by at most a quarter of it) near a route, as
+// exclusion rings; the route keeps the full margin, so it never touches one.
+func (c *corridor) fenceExclusions(route []orb.Point, near orb.Bound) ([]orb.Ring, error) {
+	var out []orb.Ring
+	for _, z := range c.zonesHalf {
+		if !z.Bound().Intersects(near) {
+			continue
+		}
+		simp, err := geo.SimplifyExclusion([]orb.Polygon{z}, c.req.MaxFenceVertices, c.req.NoFlyMarginM*c.k/4)
+		if err != nil {
+			return nil, fmt.Errorf("%w: no-fly zone near %v: %v", ErrFence, c.proj.Inverse(z[0][0]), err)
+		}
+		for _, p := range simp {
+			ring := p[0]
+			edges := geo.NewSegmentIndex([][]orb.Point{ring})
+			ix := geo.NewPolygonIndex(orb.Polygon{ring})
+			for k, q := range route {
+				if ix.Contains(q) || (k > 0 && edges.Crosses(route[k-1], q)) {
+					return nil, fmt.Errorf("%w: the route touches the fence's exclusion zone near %v", ErrFence, c.proj.Inverse(q))
+				}
+			}
+			out = append(out, ring)
+		}
+	}
+	return out, nil
+}
