@@ -200,7 +200,7 @@ func (c *corridor) coverage(out *CorridorPlan) Coverage {
 		for from := 0.0; from < length; from += 1000 {
 			to := min(from+1000, length)
 			mid := (from + to) / 2
-			bin := CoverageBin{Line: li, FromM: from, ToM: to, RevisitS: math.Inf(1)}
+			bin := CoverageBin{Line: li, FromM: from / c.k, ToM: to / c.k, RevisitS: math.Inf(1)} // true metres, as SectionM
 			for _, leg := range out.Legs {
 				for _, iv := range leg.cover {
 					if iv.line == li && iv.from <= mid && mid <= iv.to {
