@@ -434,3 +434,32 @@ func TestFleet_RequestStreams_QuietArduPilotStartsStreaming(t *testing.T) {
 		return v.HasPosition && v.GPSFix != "none" && v.BatteryPct >= 0
 	})
 }
+
+func TestFleet_Upload_CancelledArduPilotUploadIsMixed(t *testing.T) {
+	t.Parallel()
+	hub := &telemetry.Hub{}
+	events := hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindEvent}}, 256)
+	defer events.Close()
+	f := fastFleet(t, hub)
+	lf := simulator.LinkFaults{Latency: 5 * time.Millisecond}
+	startSim(t, f, simOpts{flavor: "arducopter", faults: &simulator.Faults{Up: lf, Down: lf}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := f.Upload(ctx, 1, missions.TypeMission, bigMission(60), TransferOptions{Progress: func(done, total int) {
+		if done == 10 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, ErrCancelled) || !errors.Is(err, ErrMixedMission) {
+		t.Fatalf("a cancelled ArduPilot upload must be reported as a mixed mission, got %v", err)
+	}
+	var alerts []telemetry.Alert
+	eventsOf(events, &alerts)
+	mixed := false
+	for _, a := range alerts {
+		mixed = mixed || a.Type == telemetry.AlertMixedPlan
+	}
+	if !mixed {
+		t.Fatal("no mixed_plan alert for the operator")
+	}
+}
