@@ -24,6 +24,88 @@ func init() {
 		usage:   "--border FILE [--side left|right|COUNTRY] [--standoff 500m] [--alt 120] [--drones N] -o FILE.plan",
 		flags:   planCorridorFlags,
 	})
+	registerPlan(command{
+		name:    "fence",
+		summary: "Generate a geofence from layers: our side of the border within a depth, no-fly zones excluded.",
+		usage:   "--border FILE [--side left|right|COUNTRY] [--standoff 300m] [--depth 5km] [--no-fly FILE]... -o FILE.plan",
+		flags:   planFenceFlags,
+	})
+}
+
+func planFenceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	border := fs.String("border", "", "border layer, GeoJSON or KML lines (required)")
+	side := fs.String("side", "", "our side: left, right, or a country named in the layer")
+	standoff := distanceFlag(300)
+	fs.Var(&standoff, "standoff", "nearest the inclusion fence comes to the border")
+	depth := distanceFlag(5000)
+	fs.Var(&depth, "depth", "how far from the border the inclusion fence reaches")
+	var from, to pointFlag
+	fs.Var(&from, "from", "start of the border section, LAT,LON (with --to; default the whole border)")
+	fs.Var(&to, "to", "end of the border section, LAT,LON")
+	var noFly stringsFlag
+	fs.Var(&noFly, "no-fly", "no-fly layer, GeoJSON or KML polygons (repeatable)")
+	noFlyMargin := distanceFlag(0)
+	fs.Var(&noFlyMargin, "no-fly-margin", "how far the exclusion zones reach beyond the no-fly areas")
+	maxV := fs.Int("max-vertices", 64, "autopilot's fence polygon vertex limit (PX4 64)")
+	firmware := fs.String("firmware", "ardupilot", "ardupilot or px4 (recorded in the .plan)")
+	out := fs.String("o", "", "output .plan file (required)")
+	return func(ctx context.Context, e *env, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unexpected arguments %q", args)
+		}
+		if *border == "" || *out == "" {
+			return fmt.Errorf("--border and -o are required")
+		}
+		fw := map[string]uint8{"ardupilot": missions.FirmwareArduPilot, "px4": missions.FirmwarePX4}[*firmware]
+		if fw == 0 {
+			return fmt.Errorf("--firmware %q: want ardupilot or px4", *firmware)
+		}
+		data, err := os.ReadFile(*border)
+		if err != nil {
+			return err
+		}
+		layer, err := missions.ParseLayer(data, "border", filepath.Base(*border), missions.LayerBorder)
+		if err != nil {
+			return err
+		}
+		lines, s, err := corridorSide(layer, *side)
+		if err != nil {
+			return err
+		}
+		req := planner.FenceRequest{Border: lines, Side: s, From: from.p, To: to.p,
+			StandoffM: float64(standoff), DepthM: float64(depth), NoFlyMarginM: float64(noFlyMargin), MaxVertices: *maxV}
+		for _, f := range noFly {
+			zones, err := readNoFly(f)
+			if err != nil {
+				return err
+			}
+			req.NoFly = append(req.NoFly, zones...)
+		}
+		fence, err := planner.GenerateFence(req)
+		if err != nil {
+			return err
+		}
+		p := &missions.Plan{Fence: *fence,
+			Vehicle: missions.Vehicle{FirmwareType: fw, VehicleType: 2},
+			Meta:    missions.Meta{Name: "border fence", Author: "borderwatch plan fence", CreatedAt: time.Now().UTC().Truncate(time.Second)}}
+		data, err = missions.WriteQGCPlan(p)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*out, data, 0o644); err != nil {
+			return err
+		}
+		incl, excl := 0, 0
+		for _, fp := range fence.Polygons {
+			if fp.Inclusion {
+				incl++
+			} else {
+				excl++
+			}
+		}
+		fmt.Fprintf(e.stdout, "wrote %s: %d inclusion and %d exclusion polygon(s), %d circle(s)\n", *out, incl, excl, len(fence.Circles))
+		return nil
+	}
 }
 
 // distanceFlag reads "500", "500m" or "1.5km" as metres.

@@ -115,3 +115,57 @@ func TestPlanCorridor_CLI_NoFlyLayerBecomesExclusions(t *testing.T) {
 		t.Fatalf("a line as a no-fly layer: exit %d: %s", code, errOut)
 	}
 }
+
+// plan fence writes a fence-only .plan: our side of the real line, at least
+// the standoff from it, each polygon within the vertex limit, the no-fly
+// zone excluded.
+func TestPlanFence_CLI_WritesFencePlan(t *testing.T) {
+	border := filepath.Join(testenv.SharedData(t), "borders", "extracts", "us_mexico_border_lines_ne10m.geojson")
+	dir := t.TempDir()
+	zone := filepath.Join(dir, "airport.kml")
+	if err := os.WriteFile(zone, []byte(`<kml><Placemark><name>airport</name><Polygon><outerBoundaryIs><LinearRing><coordinates>-110.95,31.36 -110.90,31.36 -110.90,31.40 -110.95,31.40</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "fence.plan")
+	code, stdout, errOut := runPlanCmd(t, "fence", "--border", border, "--side", "United States of America",
+		"--from", "31.5,-111.5", "--to", "31.33,-110.4", "--standoff", "300m", "--depth", "8km",
+		"--no-fly", zone, "--max-vertices", "40", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(stdout, "1 exclusion polygon") {
+		t.Fatalf("summary: %s", stdout)
+	}
+	p, err := missions.ReadQGCPlan(mustRead(t, out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := missions.Validate(p, missions.Limits{}); ps.Err() != nil {
+		t.Fatal(ps.Err())
+	}
+	layer, err := missions.ParseLayer(mustRead(t, border), "b", "b", missions.LayerBorder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := missions.NewBorderIndex(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fp := range p.Fence.Polygons {
+		if len(fp.Vertices) > 40 {
+			t.Fatalf("polygon of %d vertices", len(fp.Vertices))
+		}
+		if !fp.Inclusion {
+			continue
+		}
+		for k := range fp.Vertices {
+			a, b := fp.Vertices[k], fp.Vertices[(k+1)%len(fp.Vertices)]
+			if d := ix.SegmentDistance(a, b, 300); d < 299.5 {
+				t.Fatalf("inclusion edge %d comes %.1f m from the border", k, d)
+			}
+			if s, ok := ix.Nearest(a, 50_000); !ok || s.Country != "United States of America" {
+				t.Fatalf("inclusion vertex %v is not on the US side: %+v", a, s)
+			}
+		}
+	}
+}
