@@ -262,17 +262,36 @@ func (u *uploadSession) abort(now time.Time) {
 }
 
 // downloadSession reads a list: MISSION_REQUEST_LIST, MISSION_COUNT, then
-// MISSION_REQUEST_INT per item, then MISSION_ACK.
+// MISSION_REQUEST_INT per item, then MISSION_ACK. With a window above 1 it
+// keeps several requests in flight (ArduPilot serves any item at any time;
+// PX4 only the next one, so its window is 1).
 type downloadSession struct {
 	baseTransfer
+	window   int
 	restarts int
 	silent   int // timeouts since the last item
 	count    int // -1 until MISSION_COUNT arrived
-	items    []*common.MessageMissionItemInt
+	got      []*common.MessageMissionItemInt
+	sentAt   []time.Time
+	sends    []uint8
+	have     int
+	reqNext  int                             // the next item never asked for
+	items    []*common.MessageMissionItemInt // the list, once complete
 }
 
+// downloadWindow is how many item requests an ArduPilot download keeps in flight.
+const downloadWindow = 8
+
 func newDownload(send sender, sys, comp uint8, t common.MAV_MISSION_TYPE, tm timing, p Progress) *downloadSession {
-	return &downloadSession{baseTransfer: baseTransfer{send: send, sys: sys, comp: comp, mtype: t, tm: tm, progress: p}, count: -1}
+	return &downloadSession{baseTransfer: baseTransfer{send: send, sys: sys, comp: comp, mtype: t, tm: tm, progress: p}, count: -1, window: 1}
+}
+
+// forFlavour sets the request window the vehicle's autopilot allows.
+func (d *downloadSession) forFlavour(f Flavour) *downloadSession {
+	if f == FlavourArduPilot {
+		d.window = downloadWindow
+	}
+	return d
 }
 
 func (d *downloadSession) requestList(now time.Time) {
@@ -281,10 +300,33 @@ func (d *downloadSession) requestList(now time.Time) {
 	d.due = now.Add(d.tm.retry(d.retries))
 }
 
-func (d *downloadSession) requestItem(now time.Time) {
-	d.send(&common.MessageMissionRequestInt{TargetSystem: d.sys, TargetComponent: d.comp, Seq: uint16(len(d.items)), MissionType: d.mtype})
+func (d *downloadSession) requestItem(seq int, now time.Time) {
+	d.send(&common.MessageMissionRequestInt{TargetSystem: d.sys, TargetComponent: d.comp, Seq: uint16(seq), MissionType: d.mtype})
+	d.sentAt[seq] = now
+	if d.sends[seq] < 255 {
+		d.sends[seq]++
+	}
 	d.lastSentAt = now
 	d.due = now.Add(d.tm.item())
+}
+
+// fill keeps the window of outstanding requests full.
+func (d *downloadSession) fill(now time.Time) {
+	outstanding := 0
+	for seq := 0; seq < d.reqNext; seq++ {
+		if d.got[seq] == nil {
+			outstanding++
+		}
+	}
+	for outstanding < d.window && d.reqNext < d.count {
+		d.requestItem(d.reqNext, now)
+		d.reqNext++
+		outstanding++
+	}
+}
+
+func (d *downloadSession) reset() {
+	d.count, d.got, d.sentAt, d.sends, d.have, d.reqNext = -1, nil, nil, nil, 0, 0
 }
 
 func (d *downloadSession) start(now time.Time) {
@@ -306,14 +348,16 @@ func (d *downloadSession) handle(msg message.Message, now time.Time) {
 			d.tm.sample(now.Sub(d.lastSentAt))
 		}
 		d.count = int(m.Count)
-		d.items = make([]*common.MessageMissionItemInt, 0, d.count)
+		d.got = make([]*common.MessageMissionItemInt, d.count)
+		d.sentAt = make([]time.Time, d.count)
+		d.sends = make([]uint8, d.count)
 		d.lastMoved = now
 		if d.count == 0 {
 			d.ack(now, common.MAV_MISSION_ACCEPTED)
 			d.finish(nil)
 			return
 		}
-		d.requestItem(now)
+		d.fill(now)
 		return
 	case *common.MessageMissionItemInt:
 		it = m
@@ -328,36 +372,39 @@ func (d *downloadSession) handle(msg message.Message, now time.Time) {
 			return
 		}
 		if d.restarts >= maxDownloadRestarts {
-			d.finish(fmt.Errorf("%w %s download at item %d of %d: %s (after %d restarts)", ErrRejected, typeName(d.mtype), len(d.items), d.count, missionResultText(m.Type), d.restarts))
+			d.finish(fmt.Errorf("%w %s download at item %d of %d: %s (after %d restarts)", ErrRejected, typeName(d.mtype), d.have, d.count, missionResultText(m.Type), d.restarts))
 			return
 		}
 		d.restarts++
 		d.retries++
-		d.count, d.items = -1, nil
+		d.reset()
 		d.requestList(now)
 		return
 	default:
 		return
 	}
-	if it.MissionType != d.mtype || d.count < 0 || int(it.Seq) != len(d.items) {
-		return // duplicate, out of order or stale: the pending request still stands
+	seq := int(it.Seq)
+	if it.MissionType != d.mtype || d.count < 0 || seq >= d.reqNext || d.got[seq] != nil {
+		return // not asked for, duplicate or stale: the pending requests still stand
 	}
-	if d.silent == 0 {
-		d.tm.sample(now.Sub(d.lastSentAt)) // the request went out once: a clean round trip
+	if d.sends[seq] == 1 {
+		d.tm.sample(now.Sub(d.sentAt[seq])) // Karn's rule: the request went out once
 	}
 	cp := *it
-	d.items = append(d.items, &cp)
+	d.got[seq] = &cp
+	d.have++
 	d.lastMoved = now
 	d.silent = 0
 	if d.progress != nil {
-		d.progress(len(d.items), d.count)
+		d.progress(d.have, d.count)
 	}
-	if len(d.items) == d.count {
+	if d.have == d.count {
+		d.items = d.got
 		d.ack(now, common.MAV_MISSION_ACCEPTED)
 		d.finish(nil)
 		return
 	}
-	d.requestItem(now)
+	d.fill(now)
 }
 
 func (d *downloadSession) timeout(now time.Time) {
@@ -367,7 +414,7 @@ func (d *downloadSession) timeout(now time.Time) {
 	if d.stalled(now) {
 		what := "did not send MISSION_COUNT"
 		if d.count >= 0 {
-			what = fmt.Sprintf("stopped sending after item %d of %d", len(d.items), d.count)
+			what = fmt.Sprintf("stopped sending after item %d of %d", d.have, d.count)
 		}
 		d.finish(fmt.Errorf("%w: %s download: the vehicle %s for %s", ErrTimeout, typeName(d.mtype), what, d.tm.stall()))
 		return
@@ -383,11 +430,18 @@ func (d *downloadSession) timeout(now time.Time) {
 		// requests for ever (PX4 does): start over.
 		d.restarts++
 		d.silent = 0
-		d.count, d.items = -1, nil
+		d.reset()
 		d.requestList(now)
 		return
 	}
-	d.requestItem(now)
+	// Ask again for what is outstanding, oldest first.
+	n := 0
+	for seq := 0; seq < d.reqNext && n < d.window; seq++ {
+		if d.got[seq] == nil {
+			d.requestItem(seq, now)
+			n++
+		}
+	}
 }
 
 func (d *downloadSession) abort(now time.Time) {

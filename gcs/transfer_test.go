@@ -36,7 +36,7 @@ func uploadThenVerify(h *harness, fl Flavour, t common.MAV_MISSION_TYPE, items [
 	if err := up.result(); err != nil {
 		return took, err
 	}
-	down := newDownload(h.gcsSend, 1, 1, t, up.tm, nil)
+	down := newDownload(h.gcsSend, 1, 1, t, up.tm, nil).forFlavour(fl)
 	took += h.run(down, limit)
 	if err := down.result(); err != nil {
 		return took, fmt.Errorf("read-back: %w", err)
@@ -269,6 +269,21 @@ func TestDownloadSession_Run_LossyAndEmpty(t *testing.T) {
 			t.Fatalf("item %d has seq %d", i, it.Seq)
 		}
 	}
+	// ArduPilot serves any item: several requests in flight, same list.
+	ap := newFakeAutopilot(FlavourArduPilot)
+	ap.lists[0] = toWire(FlavourArduPilot, 0, testMission(30), nil)
+	ha := newHarness(t, 4, ap)
+	ha.loss, ha.dup, ha.jitter = 0.3, 0.2, 60*time.Millisecond
+	da := newDownload(ha.gcsSend, 1, 1, 0, defaultTiming(0), nil).forFlavour(FlavourArduPilot)
+	ha.run(da, 5*time.Minute)
+	if da.result() != nil || len(da.items) != 31 {
+		t.Fatalf("windowed download: %v, %d items", da.result(), len(da.items))
+	}
+	for i, it := range da.items {
+		if int(it.Seq) != i {
+			t.Fatalf("windowed item %d has seq %d", i, it.Seq)
+		}
+	}
 	h2 := newHarness(t, 3, newFakeAutopilot(FlavourPX4))
 	d2 := newDownload(h2.gcsSend, 1, 1, common.MAV_MISSION_TYPE_RALLY, defaultTiming(0), nil)
 	h2.run(d2, time.Minute)
@@ -356,5 +371,22 @@ func TestWire_DoJumpNumberingPerFlavour(t *testing.T) {
 	back, _ := fromWire(FlavourPX4, 0, px4)
 	if back[1].Params[0] != 1 {
 		t.Fatalf("PX4 read-back DO_JUMP target %g, want 1", back[1].Params[0])
+	}
+}
+
+func TestDownloadSession_Run_WindowBeatsOneAtATime(t *testing.T) {
+	took := map[int]time.Duration{}
+	for _, fl := range []Flavour{FlavourPX4, FlavourArduPilot} {
+		veh := newFakeAutopilot(FlavourArduPilot)
+		veh.lists[0] = toWire(FlavourArduPilot, 0, testMission(100), nil)
+		h := newHarness(t, 1, veh)
+		d := newDownload(h.gcsSend, 1, 1, 0, defaultTiming(0), nil).forFlavour(fl)
+		took[d.window] = h.run(d, time.Hour)
+		if d.result() != nil {
+			t.Fatal(d.result())
+		}
+	}
+	if took[downloadWindow]*4 > took[1] {
+		t.Fatalf("window of %d took %s, one at a time %s", downloadWindow, took[downloadWindow], took[1])
 	}
 }

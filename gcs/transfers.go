@@ -132,7 +132,7 @@ func (f *Fleet) upload(ctx context.Context, sysid uint8, t common.MAV_MISSION_TY
 	if opt.NoVerify {
 		return false, nil
 	}
-	down := newDownload(f.sender(sysid), sysid, tg.compid, t, tm, nil)
+	down := newDownload(f.sender(sysid), sysid, tg.compid, t, tm, nil).forFlavour(tg.flavour)
 	if err := f.drive(ctx, ib, down); err != nil {
 		return false, fmt.Errorf("%s uploaded, but the read-back failed, so the vehicle's list is unconfirmed: %w", typeName(t), err)
 	}
@@ -171,7 +171,7 @@ func (f *Fleet) download(ctx context.Context, sysid uint8, t common.MAV_MISSION_
 		return nil, nil, err
 	}
 	defer f.detach(sysid, ib)
-	down := newDownload(f.sender(sysid), sysid, tg.compid, t, f.timing(tg.rtt), p)
+	down := newDownload(f.sender(sysid), sysid, tg.compid, t, f.timing(tg.rtt), p).forFlavour(tg.flavour)
 	if err := f.drive(ctx, ib, down); err != nil {
 		return nil, nil, err
 	}
