@@ -225,6 +225,7 @@ type corridor struct {
 	zoneIdx   []*geo.PolygonIndex
 	zoneEdges *geo.SegmentIndex
 	zonesHalf []orb.Polygon
+	router    *Transit // round the no-fly zones, for transits a zone blocks
 }
 
 // PlanCorridor plans a border corridor patrol.

@@ -10,11 +10,39 @@ import (
 )
 
 // transit is how a site reaches one point of a lane: straight when that
-// line keeps the standoff from the border, else straight to the site's
-// nearest lane point and along the lane.
+// line keeps the standoff from the border and clear of no-fly zones, else
+// round the zones (via, from the transit router), else straight to the
+// site's nearest lane point and along the lane.
 type transit struct {
 	dist     float64
 	straight bool
+	via      []orb.Point // projected waypoints between the site and the lane, for a routed transit
+}
+
+// routed is a transit from site to q found by the transit router around
+// the no-fly zones, kept when every leg of it also keeps the standoff from
+// the border and it is shorter than limit.
+func (c *corridor) routed(site, q orb.Point, limit float64) (transit, bool) {
+	if c.router == nil {
+		return transit{}, false
+	}
+	r, err := c.router.Route(c.proj.Inverse(site), c.proj.Inverse(q))
+	if err != nil {
+		return transit{}, false
+	}
+	path := c.proj.ForwardAll(r.Path)
+	path[0], path[len(path)-1] = site, q
+	safe := c.req.StandoffM * c.k
+	for k := 1; k < len(path); k++ {
+		if !c.bix.Clear(path[k-1], path[k], safe) {
+			return transit{}, false
+		}
+	}
+	d := geo.PolylineLength(path)
+	if d >= limit {
+		return transit{}, false
+	}
+	return transit{dist: d, via: path[1 : len(path)-1]}, true
 }
 
 // minPieceM is the shortest stretch of lane kept between no-fly zones.
@@ -55,12 +83,21 @@ func (c *corridor) splitPath(lane int, p *path) ([]Leg, [][2]float64) {
 		for i, x := range xs {
 			si.t[i] = transit{dist: math.Inf(1)}
 			q := p.at(x)
-			if d := geo.Dist(site, q); d < half && c.clear(site, q) {
+			d := geo.Dist(site, q)
+			if d >= half {
+				continue
+			}
+			if c.clear(site, q) {
 				si.t[i] = transit{dist: d, straight: true}
-			} else if si.approach {
+				continue
+			}
+			if si.approach {
 				if d := si.r + math.Abs(x-si.a); d < half {
 					si.t[i] = transit{dist: d}
 				}
+			}
+			if rt, ok := c.routed(site, q, min(half, si.t[i].dist)); ok {
+				si.t[i] = rt
 			}
 		}
 	}
@@ -87,15 +124,32 @@ func (c *corridor) splitPath(lane int, p *path) ([]Leg, [][2]float64) {
 			i = k
 			continue
 		}
-		// Greedy: the farthest end this battery reaches from start i.
-		t := infos[j].t
-		best := -1
-		for k := i + 1; k < len(xs) && xs[k]-xs[i] <= c.budget; k++ {
-			if owner[k] != j && owner[k-1] != j {
-				break
+		// Greedy: the farthest end one battery reaches from start i. The
+		// site that owns i stays within its own stretch (that keeps each
+		// site's work near it); where it cannot fly even one step (two long
+		// transits round a zone), any other site that can takes the leg.
+		reach := func(j int, own bool) int {
+			t := infos[j].t
+			if math.IsInf(t[i].dist, 1) {
+				return -1
 			}
-			if t[i].dist+(xs[k]-xs[i])+t[k].dist <= c.budget {
-				best = k
+			best := -1
+			for k := i + 1; k < len(xs) && xs[k]-xs[i] <= c.budget; k++ {
+				if own && owner[k] != j && owner[k-1] != j {
+					break
+				}
+				if t[i].dist+(xs[k]-xs[i])+t[k].dist <= c.budget {
+					best = k
+				}
+			}
+			return best
+		}
+		best := reach(j, true)
+		if best < 0 {
+			for jj := range infos {
+				if k := reach(jj, false); k > best {
+					best, j = k, jj
+				}
 			}
 		}
 		if best < 0 {
@@ -103,6 +157,7 @@ func (c *corridor) splitPath(lane int, p *path) ([]Leg, [][2]float64) {
 			i++
 			continue
 		}
+		t := infos[j].t
 		legs = append(legs, c.makeLeg(lane, p, j, infos[j].a, xs[i], xs[best], t[i], t[best]))
 		i = best
 	}
@@ -131,15 +186,27 @@ func (c *corridor) shortcut(pts []orb.Point) []orb.Point {
 	return out
 }
 
+func reversed(pts []orb.Point) []orb.Point {
+	out := slices.Clone(pts)
+	slices.Reverse(out)
+	return out
+}
+
 // makeLeg builds the projected route of a leg [s, e] flown from site j.
 func (c *corridor) makeLeg(lane int, p *path, j int, a, s, e float64, out, back transit) Leg {
 	site := c.sites[j]
 	route := []orb.Point{site}
-	if !out.straight {
+	switch {
+	case out.via != nil:
+		route = append(route, out.via...)
+	case !out.straight:
 		route = append(route, c.shortcut(p.sub(a, s))...)
 	}
 	route = append(route, p.sub(s, e)...)
-	if !back.straight {
+	switch {
+	case back.via != nil:
+		route = append(route, reversed(back.via)...)
+	case !back.straight:
 		route = append(route, c.shortcut(p.sub(e, a))...)
 	}
 	route = append(route, site)
@@ -157,16 +224,21 @@ func (c *corridor) transitTo(j int, p *path, a, x float64) (transit, bool) {
 	if c.clear(c.sites[j], q) {
 		return transit{dist: geo.Dist(c.sites[j], q), straight: true}, true
 	}
-	_, r := p.closest(c.sites[j])
-	if r > 0 && !c.clear(c.sites[j], p.at(a)) {
-		return transit{}, false
+	along := transit{dist: math.Inf(1)}
+	if _, r := p.closest(c.sites[j]); r == 0 || c.clear(c.sites[j], p.at(a)) {
+		along = transit{dist: r + math.Abs(x-a)}
 	}
-	return transit{dist: r + math.Abs(x-a)}, true
+	if rt, ok := c.routed(c.sites[j], q, along.dist); ok {
+		return rt, true
+	}
+	return along, !math.IsInf(along.dist, 1)
 }
 
 // prepareNoFly projects the no-fly zones, grows them by the margin (what
-// lanes and transits keep out of) and by half of it (what fences exclude),
-// and checks that no launch site is inside one.
+// lanes and straight transits keep out of; 10 % more, so a lane cut at a
+// zone ends where the transit router, which keeps the margin itself, can
+// still reach it) and by half of it (what fences exclude), and checks that
+// no launch site is inside one.
 func (c *corridor) prepareNoFly() error {
 	if len(c.req.NoFly) == 0 {
 		return nil
@@ -180,7 +252,7 @@ func (c *corridor) prepareNoFly() error {
 		zones = append(zones, pz)
 	}
 	var err error
-	if c.zones, err = geo.Grow(zones, c.req.NoFlyMarginM*c.k); err != nil {
+	if c.zones, err = geo.Grow(zones, c.req.NoFlyMarginM*c.k*1.1); err != nil {
 		return err
 	}
 	if c.zonesHalf, err = geo.Grow(zones, c.req.NoFlyMarginM*c.k/2); err != nil {
@@ -194,6 +266,41 @@ func (c *corridor) prepareNoFly() error {
 		}
 	}
 	c.zoneEdges = geo.NewSegmentIndex(rings)
+	// The router must not take a transit round a zone through the other
+	// side of the border: the border near the zones, with its standoff, is
+	// an obstacle too.
+	var reach orb.Bound
+	for i, z := range c.zones {
+		if i == 0 {
+			reach = z.Bound()
+		} else {
+			reach = reach.Union(z.Bound())
+		}
+	}
+	reach = reach.Pad(c.budget / 2)
+	var local [][]orb.Point
+	c.bix.Search(reach, func(line, i int) bool {
+		a, b := c.bix.Segment(line, i)
+		local = append(local, []orb.Point{a, b})
+		return true
+	})
+	obstacles := slices.Clone(c.req.NoFly)
+	// The router grows every obstacle by the no-fly margin: a tube that
+	// wide less than the standoff ends up at the standoff, where the lanes
+	// are. (With a margin near the standoff there is no room for a tube;
+	// routed transits are then still checked against the border.)
+	if tubeW := (c.req.StandoffM - 1.2*c.req.NoFlyMarginM) * c.k; len(local) > 0 && tubeW >= 1 {
+		tube, err := geo.BufferLines(geo.MergeLines(local), tubeW, geo.JoinSquare, geo.EndSquare)
+		if err != nil {
+			return err
+		}
+		for _, p := range tube {
+			obstacles = append(obstacles, orb.Polygon{orb.Ring(c.proj.InverseAll(p[0]))})
+		}
+	}
+	if c.router, err = NewTransit(TransitConfig{Exclusions: obstacles, MarginM: c.req.NoFlyMarginM}); err != nil {
+		return err
+	}
 	for i, s := range c.req.Sites {
 		if c.inZone(c.proj.Forward(s.Pos)) {
 			return fmt.Errorf("%w: launch site %d %q %v is within %g m of a no-fly zone", ErrBadRequest, i+1, s.Name, s.Pos, c.req.NoFlyMarginM)

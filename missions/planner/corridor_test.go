@@ -323,3 +323,50 @@ func TestPlanCorridor_NoFlyZoneAvoidedAndFenced(t *testing.T) {
 		t.Fatalf("site in the zone: %v", err)
 	}
 }
+
+// With a zone across the lane and sites on either side of it, the leg
+// just beyond the zone is reached by a transit routed round the zone's far
+// side (not through the other country), keeping the standoff and the zone
+// clear.
+func TestPlanCorridor_TransitRoutedRoundNoFlyZone(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "demodata", "nogales_border.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := missions.ParseGeoJSONLayer(data, "b", "demo", missions.LayerBorder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, _, err := missions.BorderLines(l, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := orb.Polygon{{{-110.91, 31.331}, {-110.89, 31.331}, {-110.89, 31.35}, {-110.91, 31.35}, {-110.91, 31.331}}}
+	req := CorridorRequest{Border: lines, Side: geo.Left, StandoffM: 500, AltM: 120,
+		Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 3, NoFly: []orb.Polygon{zone}}
+	plan, err := PlanCorridor(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := geo.NewSegmentIndex([][]orb.Point{geo.DensifyLonLat(lines[0], 200)})
+	routedLegs := 0
+	for i, leg := range plan.Legs {
+		if leg.out.via != nil || leg.back.via != nil {
+			routedLegs++
+		}
+		for k := 1; k < len(leg.Route); k++ {
+			a, b := leg.Route[k-1], leg.Route[k]
+			if d, s := refSegment(ref, a, b); s != geo.Left || d < 499.5 {
+				t.Fatalf("leg %d segment %d: %.1f m on the %v side", i+1, k, d, s)
+			}
+			for z := 1; z < len(zone[0]); z++ {
+				if geo.SegmentsIntersect(a, b, zone[0][z-1], zone[0][z]) || planar.PolygonContains(zone, a) {
+					t.Fatalf("leg %d segment %d touches the zone", i+1, k)
+				}
+			}
+		}
+	}
+	if routedLegs == 0 {
+		t.Fatal("no transit was routed round the zone")
+	}
+}
