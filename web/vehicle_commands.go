@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // maxCommandBody bounds a command request body.
@@ -177,6 +178,7 @@ func (s *Server) handleVehicleCommand(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
 	defer cancel()
 	res, err := s.runCommand(ctx, id, c)
+	s.audit(id, "command", c.Command, err)
 	out := CommandResponse{SysID: id, Command: c.Command, CommandResult: res}
 	if err != nil {
 		out.Error = err.Error()
@@ -218,6 +220,7 @@ func (s *Server) handleFleetCommand(w http.ResponseWriter, r *http.Request) {
 	out := FleetCommandResponse{Results: make([]CommandResponse, len(results))}
 	for i, fr := range results {
 		out.Results[i] = CommandResponse{SysID: fr.SysID, Command: c.Command, CommandResult: fr.Result, Error: fr.Error}
+		s.audit(fr.SysID, "command", c.Command+" (fleet)", fr.Err)
 		if fr.Err != nil {
 			out.Failed++
 		} else {
@@ -225,4 +228,16 @@ func (s *Server) handleFleetCommand(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// audit records an operator's action on a vehicle in the audit trail (the
+// recorder stores OperatorAction events). Until accounts exist the user is
+// "anonymous". Details never carry keys.
+func (s *Server) audit(id uint8, action, detail string, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error: " + err.Error()
+	}
+	s.Hub.Publish(telemetry.OperatorAction{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: id},
+		User: "anonymous", Action: action, Detail: detail, Result: result})
 }

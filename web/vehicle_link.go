@@ -67,7 +67,9 @@ func (s *Server) handleVehicleSigningPut(w http.ResponseWriter, r *http.Request)
 	copy(key[:], raw)
 	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
 	defer cancel()
-	if err := s.Fleet.SetupSigning(ctx, id, key); err != nil {
+	err = s.Fleet.SetupSigning(ctx, id, key)
+	s.audit(id, "signing_setup", "key provisioned (not recorded)", err)
+	if err != nil {
 		writeError(w, vehicleErrorStatus(err), err.Error())
 		return
 	}
@@ -81,7 +83,9 @@ func (s *Server) handleVehicleSigningDelete(w http.ResponseWriter, r *http.Reque
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
 	defer cancel()
-	if err := s.Fleet.DisableSigning(ctx, id); err != nil {
+	err := s.Fleet.DisableSigning(ctx, id)
+	s.audit(id, "signing_disable", "", err)
+	if err != nil {
 		writeError(w, vehicleErrorStatus(err), err.Error())
 		return
 	}

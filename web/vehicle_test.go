@@ -97,9 +97,21 @@ func TestVehicleCommands_Post_ResultsAndErrors(t *testing.T) {
 	if code := call(t, "POST", s.URL()+"/api/v1/vehicles/99/commands", `{"command": "rtl"}`, &e); code != 404 {
 		t.Fatalf("unknown vehicle: %d", code)
 	}
+	// Every command is in the audit trail.
+	audit := s.Hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindEvent}}, 64)
+	defer audit.Close()
 	var fr FleetCommandResponse
 	if code := call(t, "POST", s.URL()+"/api/v1/commands", `{"vehicles": [1, 42], "command": "mode", "mode": "ALT_HOLD"}`, &fr); code != 200 || fr.OK != 1 || fr.Failed != 1 || fr.Results[1].Error == "" {
 		t.Fatalf("fleet command: %d %+v", code, fr)
+	}
+	actions := 0
+	for _, m := range audit.Drain(nil) {
+		if a, ok := m.(telemetry.OperatorAction); ok && a.Action == "command" && a.Detail == "mode (fleet)" {
+			actions++
+		}
+	}
+	if actions != 2 {
+		t.Fatalf("%d audit records for a fleet command to 2 vehicles", actions)
 	}
 }
 
