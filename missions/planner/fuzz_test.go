@@ -17,6 +17,8 @@ func FuzzPlanCorridor(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 255, 255, 0, 0, 128, 128, 200, 30}, uint16(500), uint8(1), false)
 	f.Add([]byte{10, 10, 10, 10, 10, 10, 200, 200}, uint16(100), uint8(2), true)
 	f.Add([]byte{0, 0, 255, 0, 255, 255, 0, 255, 0, 0}, uint16(2000), uint8(3), false)
+	f.Add([]byte{0, 0, 128, 10, 255, 0}, uint16(300), uint8(130), true)
+	f.Add([]byte{0, 0, 128, 10, 255, 0}, uint16(300), uint8(140), false)
 	f.Fuzz(func(t *testing.T, pts []byte, standoff uint16, drones uint8, right bool) {
 		var line []orb.Point
 		for i := 0; i+1 < len(pts) && len(line) < 8; i += 2 {
@@ -28,6 +30,12 @@ func FuzzPlanCorridor(f *testing.F) {
 		}
 		req := CorridorRequest{Border: [][]orb.Point{line}, Side: side, StandoffM: float64(standoff%3000) + 50,
 			AltM: 100, Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: int(drones%5) + 1}
+		if drones >= 128 && len(line) >= 2 {
+			// A no-fly square near the line's second vertex.
+			c := line[1]
+			d := 0.002 + float64(drones%16)*0.001
+			req.NoFly = []orb.Polygon{{{{c[0] - d, c[1] + d/2}, {c[0] + d, c[1] + d/2}, {c[0] + d, c[1] + 3*d}, {c[0] - d, c[1] + 3*d}, {c[0] - d, c[1] + d/2}}}}
+		}
 		plan, err := PlanCorridor(req)
 		if err != nil {
 			return
@@ -35,6 +43,18 @@ func FuzzPlanCorridor(f *testing.F) {
 		for i, l := range plan.Legs {
 			if l.MinBorderDistM < req.StandoffM*0.999 || math.IsNaN(l.FlightM) {
 				t.Fatalf("leg %d: %.1f m from the border, standoff %.0f", i+1, l.MinBorderDistM, req.StandoffM)
+			}
+			for _, z := range req.NoFly {
+				for k := 1; k < len(l.Route); k++ {
+					if planar.PolygonContains(z, l.Route[k]) {
+						t.Fatalf("leg %d waypoint %d inside the no-fly zone", i+1, k)
+					}
+					for e := 1; e < len(z[0]); e++ {
+						if geo.SegmentsIntersect(l.Route[k-1], l.Route[k], z[0][e-1], z[0][e]) {
+							t.Fatalf("leg %d segment %d crosses the no-fly zone", i+1, k)
+						}
+					}
+				}
 			}
 		}
 	})
