@@ -98,7 +98,7 @@ func copterHB() *common.MessageHeartbeat {
 func newTestFleet(t testing.TB, hub *telemetry.Hub, mod func(*Fleet), links ...string) *Fleet {
 	t.Helper()
 	f := &Fleet{Links: links, Hub: hub, NoStreamRequests: true, HeartbeatPeriod: 50 * time.Millisecond,
-		RequestTimeout: 200 * time.Millisecond, ItemTimeout: 20 * time.Millisecond}
+		RequestTimeout: 200 * time.Millisecond, ItemTimeout: 20 * time.Millisecond, Logger: discardLogger()}
 	if mod != nil {
 		mod(f)
 	}
@@ -419,7 +419,7 @@ func TestFleet_Signing_SimulatorIgnoresUnsignedCommands(t *testing.T) {
 	}
 	// A fleet with the key is answered.
 	g := &Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: &telemetry.Hub{}, SigningStore: store, NoStreamRequests: true,
-		RequestTimeout: 300 * time.Millisecond}
+		RequestTimeout: 300 * time.Millisecond, Logger: discardLogger()}
 	if err := g.Initialize(); err != nil {
 		t.Fatal(err)
 	}

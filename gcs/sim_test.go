@@ -73,7 +73,7 @@ func (m *memSigningStore) SaveSigningTimestamp(ts uint64) error {
 func fastFleet(t testing.TB, hub *telemetry.Hub, mods ...func(*Fleet)) *Fleet {
 	t.Helper()
 	f := &Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub, RequestTimeout: 300 * time.Millisecond, ItemTimeout: 20 * time.Millisecond,
-		StallTimeout: 10 * time.Second, NoStreamRequests: true}
+		StallTimeout: 10 * time.Second, NoStreamRequests: true, Logger: discardLogger()}
 	for _, m := range mods {
 		m(f)
 	}
