@@ -115,6 +115,7 @@ type vehicle struct {
 	rtt      time.Duration
 	params   map[string]Param
 	sign     *signedStreams
+	wasLost  bool // the link was lost at least once
 }
 
 // inbox carries a vehicle's protocol messages to one running session.
@@ -219,12 +220,12 @@ func (f *Fleet) Close() {
 			return // never initialized
 		}
 		f.cancel()
-		f.bg.Wait()
+		<-f.done    // the loop is gone: nothing starts new background work
+		f.bg.Wait() // stream requests end with the context
 		for _, l := range f.links {
 			l.close()
 		}
 		f.wg.Wait()
-		<-f.done
 		f.saveTimestamp(true)
 	})
 }
@@ -421,6 +422,10 @@ func (f *Fleet) handle(in inbound) {
 		}
 		f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: in.frame.Time, SystemID: sysid},
 			Type: telemetry.AlertLinkRestore, Severity: telemetry.SeverityNotice, Text: "link up on " + in.link.url})
+		if v.wasLost {
+			// It may have rebooted, forgetting the rates we asked for.
+			f.requestStreams(sysid, v.flavour)
+		}
 	}
 	f.protocol(v, in)
 	if changed {
@@ -534,6 +539,7 @@ func (f *Fleet) checkLinks() {
 	for id, v := range f.vehicles {
 		if v.state.LinkOK && now.Sub(v.lastSeen) > f.LinkTimeout {
 			v.state.LinkOK = false
+			v.wasLost = true
 			v.state.Time = now
 			silent := now.Sub(v.lastSeen).Round(time.Millisecond)
 			f.Logger.Warn("vehicle link lost", "sysid", id, "silent_for", silent)
