@@ -340,3 +340,37 @@ func holdsWithMargin(grown []orb.Polygon, p orb.Polygon, d float64) bool {
 	}
 	return true
 }
+
+// Tube is the area within d of the polylines, with square joins and ends
+// (few vertices, never less than d) — and, where a line turns back on
+// itself (a turn sharper than ~155°), a round capsule over the two segments
+// that meet there: Clipper's join at a near-reversal does not reach past
+// the turning point, so without them a spike's tip would stick out of the
+// tube.
+func Tube(lines [][]orb.Point, d float64) ([]orb.Polygon, error) {
+	tube, err := BufferLines(lines, d, JoinSquare, EndSquare)
+	if err != nil {
+		return nil, err
+	}
+	var sharp [][]orb.Point
+	for _, l := range lines {
+		for i := 1; i+1 < len(l); i++ {
+			u, v := sub(l[i], l[i-1]), sub(l[i+1], l[i])
+			nu, nv := math.Hypot(u[0], u[1]), math.Hypot(v[0], v[1])
+			if nu == 0 || nv == 0 {
+				continue
+			}
+			if dot(u, v)/(nu*nv) < -0.9 {
+				sharp = append(sharp, []orb.Point{l[i-1], l[i]}, []orb.Point{l[i], l[i+1]})
+			}
+		}
+	}
+	if len(sharp) == 0 {
+		return tube, nil
+	}
+	caps, err := BufferLinesTol(sharp, d, JoinRound, EndRound, d/8)
+	if err != nil {
+		return nil, err
+	}
+	return Boolean(OpUnion, append(tube, caps...), nil)
+}

@@ -219,7 +219,7 @@ func SideStrip(lines [][]orb.Point, near, far float64, side Side) ([]orb.Polygon
 		w = append(w, ext(l[len(l)-2], l[len(l)-1]))
 		walled = append(walled, w)
 	}
-	inner, err := BufferLines(walled, near, JoinSquare, EndSquare)
+	inner, err := Tube(walled, near)
 	if err != nil {
 		return nil, err
 	}

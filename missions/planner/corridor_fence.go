@@ -152,7 +152,7 @@ func (c *corridor) routeFence(route []orb.Point) (orb.Ring, error) {
 	if len(local) == 0 {
 		area = hood
 	} else {
-		tube, err := geo.BufferLines(geo.MergeLines(local), near, geo.JoinSquare, geo.EndSquare)
+		tube, err := geo.Tube(geo.MergeLines(local), near)
 		if err != nil {
 			return nil, err
 		}

@@ -290,7 +290,7 @@ func (c *corridor) prepareNoFly() error {
 	// are. (With a margin near the standoff there is no room for a tube;
 	// routed transits are then still checked against the border.)
 	if tubeW := (c.req.StandoffM - 1.2*c.req.NoFlyMarginM) * c.k; len(local) > 0 && tubeW >= 1 {
-		tube, err := geo.BufferLines(geo.MergeLines(local), tubeW, geo.JoinSquare, geo.EndSquare)
+		tube, err := geo.Tube(geo.MergeLines(local), tubeW)
 		if err != nil {
 			return err
 		}

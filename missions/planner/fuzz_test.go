@@ -108,3 +108,46 @@ func FuzzTransitRoute(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGenerateFence: arbitrary small borders and no-fly squares; a fence
+// or an error, never a panic, and every inclusion polygon within the
+// vertex limit and clear of the border by the standoff (the planner's own
+// projected measure, which never understates).
+func FuzzGenerateFence(f *testing.F) {
+	f.Add([]byte{0, 0, 128, 10, 255, 0}, uint16(300), uint8(12))
+	f.Add([]byte{0, 0, 255, 255, 0, 255, 255, 0}, uint16(50), uint8(200))
+	f.Fuzz(func(t *testing.T, pts []byte, standoff uint16, extra uint8) {
+		var line []orb.Point
+		for i := 0; i+1 < len(pts) && len(line) < 8; i += 2 {
+			line = append(line, orb.Point{-110 + float64(pts[i])/1200, 31 + float64(pts[i+1])/1200})
+		}
+		req := FenceRequest{Border: [][]orb.Point{line}, Side: geo.Left, StandoffM: float64(standoff%2000) + 20,
+			MaxVertices: 8 + int(extra%60)}
+		req.DepthM = req.StandoffM + 500 + float64(extra)*40
+		if extra >= 128 && len(line) >= 2 {
+			c := line[1]
+			req.NoFly = []orb.Polygon{{{{c[0], c[1]}, {c[0] + 0.01, c[1]}, {c[0] + 0.01, c[1] + 0.01}, {c[0], c[1]}}}}
+			req.NoFlyMarginM = float64(extra % 50)
+		}
+		fence, err := GenerateFence(req)
+		if err != nil {
+			return
+		}
+		ix := geo.NewSegmentIndex([][]orb.Point{line})
+		for _, p := range fence.Polygons {
+			if len(p.Vertices) > req.MaxVertices || len(p.Vertices) < 3 {
+				t.Fatalf("polygon of %d vertices, limit %d", len(p.Vertices), req.MaxVertices)
+			}
+			if !p.Inclusion {
+				continue
+			}
+			for k := range p.Vertices {
+				a, b := p.Vertices[k], p.Vertices[(k+1)%len(p.Vertices)]
+				// Crossing the border line (in lon/lat) is never allowed.
+				if ix.Crosses(a, b) {
+					t.Fatalf("inclusion edge %d crosses the border", k)
+				}
+			}
+		}
+	})
+}
