@@ -42,7 +42,7 @@ func planFenceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) erro
 	var from, to pointFlag
 	fs.Var(&from, "from", "start of the border section, LAT,LON (with --to; default the whole border)")
 	fs.Var(&to, "to", "end of the border section, LAT,LON")
-	var noFly stringsFlag
+	var noFly stringList
 	fs.Var(&noFly, "no-fly", "no-fly layer, GeoJSON or KML polygons (repeatable)")
 	noFlyMargin := distanceFlag(0)
 	fs.Var(&noFlyMargin, "no-fly-margin", "how far the exclusion zones reach beyond the no-fly areas")
@@ -53,22 +53,10 @@ func planFenceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) erro
 		if len(args) > 0 {
 			return fmt.Errorf("unexpected arguments %q", args)
 		}
-		if *border == "" || *out == "" {
-			return fmt.Errorf("--border and -o are required")
+		if *out == "" {
+			return fmt.Errorf("-o is required")
 		}
-		fw := map[string]uint8{"ardupilot": missions.FirmwareArduPilot, "px4": missions.FirmwarePX4}[*firmware]
-		if fw == 0 {
-			return fmt.Errorf("--firmware %q: want ardupilot or px4", *firmware)
-		}
-		data, err := os.ReadFile(*border)
-		if err != nil {
-			return err
-		}
-		layer, err := missions.ParseLayer(data, "border", filepath.Base(*border), missions.LayerBorder)
-		if err != nil {
-			return err
-		}
-		lines, s, err := corridorSide(layer, *side)
+		lines, s, fw, err := loadBorder(*border, *side, *firmware)
 		if err != nil {
 			return err
 		}
@@ -88,7 +76,7 @@ func planFenceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) erro
 		p := &missions.Plan{Fence: *fence,
 			Vehicle: missions.Vehicle{FirmwareType: fw, VehicleType: 2},
 			Meta:    missions.Meta{Name: "border fence", Author: "borderwatch plan fence", CreatedAt: time.Now().UTC().Truncate(time.Second)}}
-		data, err = missions.WriteQGCPlan(p)
+		data, err := missions.WriteQGCPlan(p)
 		if err != nil {
 			return err
 		}
@@ -195,7 +183,7 @@ func planCorridorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 	fs.Var(&from, "from", "start of the border section, LAT,LON (with --to; default the whole border)")
 	fs.Var(&to, "to", "end of the border section, LAT,LON")
 	maxV := fs.Int("max-fence-vertices", 64, "autopilot's fence polygon vertex limit (PX4 64)")
-	var noFly stringsFlag
+	var noFly stringList
 	fs.Var(&noFly, "no-fly", "no-fly layer, GeoJSON or KML polygons (repeatable): lanes and transits keep out, fences exclude them")
 	noFlyMargin := distanceFlag(100)
 	fs.Var(&noFlyMargin, "no-fly-margin", "how far lanes and transits keep from no-fly zones")
@@ -205,22 +193,10 @@ func planCorridorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		if len(args) > 0 {
 			return fmt.Errorf("unexpected arguments %q", args)
 		}
-		if *border == "" || *out == "" {
-			return fmt.Errorf("--border and -o are required")
+		if *out == "" {
+			return fmt.Errorf("-o is required")
 		}
-		fw := map[string]uint8{"ardupilot": missions.FirmwareArduPilot, "px4": missions.FirmwarePX4}[*firmware]
-		if fw == 0 {
-			return fmt.Errorf("--firmware %q: want ardupilot or px4", *firmware)
-		}
-		data, err := os.ReadFile(*border)
-		if err != nil {
-			return err
-		}
-		layer, err := missions.ParseLayer(data, "border", filepath.Base(*border), missions.LayerBorder)
-		if err != nil {
-			return err
-		}
-		lines, s, err := corridorSide(layer, *side)
+		lines, s, fw, err := loadBorder(*border, *side, *firmware)
 		if err != nil {
 			return err
 		}
@@ -265,11 +241,27 @@ func planCorridorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 	}
 }
 
-// stringsFlag collects a repeatable string flag.
-type stringsFlag []string
-
-func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
-func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
+// loadBorder reads the --border layer and resolves --side and --firmware,
+// which the corridor and fence commands share.
+func loadBorder(path, side, firmware string) ([][]orb.Point, geo.Side, uint8, error) {
+	if path == "" {
+		return nil, 0, 0, fmt.Errorf("--border is required")
+	}
+	fw := map[string]uint8{"ardupilot": missions.FirmwareArduPilot, "px4": missions.FirmwarePX4}[firmware]
+	if fw == 0 {
+		return nil, 0, 0, fmt.Errorf("--firmware %q: want ardupilot or px4", firmware)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	layer, err := missions.ParseLayer(data, "border", filepath.Base(path), missions.LayerBorder)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	lines, s, err := corridorSide(layer, side)
+	return lines, s, fw, err
+}
 
 // readNoFly reads a no-fly layer's polygons.
 func readNoFly(name string) ([]orb.Polygon, error) {
