@@ -19,20 +19,11 @@ type VehicleLinkResponse struct {
 }
 
 func (s *Server) handleVehicleLink(w http.ResponseWriter, r *http.Request) {
-	id, ok := vehicleID(w, r)
+	v, ok := s.heardVehicle(w, r)
 	if !ok {
 		return
 	}
-	v, found, err := s.Fleet.Vehicle(r.Context(), id)
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "fleet unavailable: "+err.Error())
-		return
-	}
-	if !found {
-		writeError(w, http.StatusNotFound, "no vehicle with system id "+r.PathValue("id")+" has been heard")
-		return
-	}
-	out := VehicleLinkResponse{SysID: id, LinkOK: v.LinkOK, Signed: v.Signed, Stats: v.Link}
+	out := VehicleLinkResponse{SysID: v.SysID, LinkOK: v.LinkOK, Signed: v.Signed, Stats: v.Link}
 	if ls := s.Fleet.LinkStats(); v.Link.Link < len(ls) {
 		out.Link = &ls[v.Link.Link]
 	}

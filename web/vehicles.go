@@ -29,21 +29,28 @@ func vehicleID(w http.ResponseWriter, r *http.Request) (uint8, bool) {
 	return uint8(id), true
 }
 
-func (s *Server) handleVehicle(w http.ResponseWriter, r *http.Request) {
+// heardVehicle looks up {id}; when it answers false it has written the error.
+func (s *Server) heardVehicle(w http.ResponseWriter, r *http.Request) (gcs.VehicleState, bool) {
 	id, ok := vehicleID(w, r)
 	if !ok {
-		return
+		return gcs.VehicleState{}, false
 	}
 	v, found, err := s.Fleet.Vehicle(r.Context(), id)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "fleet unavailable: "+err.Error())
-		return
+		return v, false
 	}
 	if !found {
 		writeError(w, http.StatusNotFound, "no vehicle with system id "+strconv.Itoa(int(id))+" has been heard")
-		return
+		return v, false
 	}
-	writeJSON(w, http.StatusOK, v)
+	return v, true
+}
+
+func (s *Server) handleVehicle(w http.ResponseWriter, r *http.Request) {
+	if v, ok := s.heardVehicle(w, r); ok {
+		writeJSON(w, http.StatusOK, v)
+	}
 }
 
 // vehicleRoutes are the vehicle endpoints beyond state (web/vehicle_*.go).
