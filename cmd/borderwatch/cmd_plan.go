@@ -306,9 +306,28 @@ func planValidateFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 	fs.IntVar(&lim.MaxMissionItems, "max-items", 0, "most mission items the vehicle stores (default per firmware)")
 	firmware := fs.String("firmware", "", "check against ardupilot or px4 limits (default: the plan's firmwareType)")
 	strict := fs.Bool("strict", false, "fail on warnings too")
+	border := fs.String("border", "", "border layer (GeoJSON or KML lines): every mission leg must keep --min-border-dist from it")
+	minBorder := distanceFlag(0)
+	fs.Var(&minBorder, "min-border-dist", "nearest a mission leg may come to the --border line")
 	return func(ctx context.Context, e *env, args []string) error {
 		if len(args) != 1 {
 			return fmt.Errorf("want one FILE, got %d argument(s)", len(args))
+		}
+		rules := missions.GeoRules{MinBorderDistM: float64(minBorder)}
+		if *border != "" {
+			data, err := os.ReadFile(*border)
+			if err != nil {
+				return err
+			}
+			layer, err := missions.ParseLayer(data, "border", filepath.Base(*border), missions.LayerBorder)
+			if err != nil {
+				return err
+			}
+			if rules.Border, err = missions.NewBorderIndex(layer); err != nil {
+				return err
+			}
+		} else if minBorder > 0 {
+			return fmt.Errorf("--min-border-dist needs --border")
 		}
 		p, err := in.read(e, args[0])
 		if err != nil {
@@ -323,7 +342,9 @@ func planValidateFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		default:
 			return fmt.Errorf("--firmware is %q, want ardupilot or px4", *firmware)
 		}
-		probs := missions.Validate(p, lim)
+		// Where the plan flies (legs inside the fence, clear of exclusion
+		// zones and the border) is checked after the shape of its items.
+		probs := append(missions.Validate(p, lim), missions.ValidateGeo(p, rules)...)
 		for _, pr := range probs {
 			fmt.Fprintln(e.stdout, pr.String())
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/missions/demodata"
 )
 
 func runPlanCmd(t *testing.T, args ...string) (int, string, string) {
@@ -167,6 +168,46 @@ func TestPlan_Usage(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
 	if code, _, stderr := runPlanCmd(t, "validate", "--nosuchflag", "x"); code != 2 || !strings.Contains(stderr, "flag provided but not defined") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestPlanValidate_BorderAndFence_ReportsWhereThePlanFlies(t *testing.T) {
+	dir := t.TempDir()
+	border := filepath.Join(dir, "border.geojson")
+	if err := os.WriteFile(border, demodata.NogalesBorder, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A patrol leg from north of the Nogales line (31.3322° N) to 250 m north of it,
+	// inside an inclusion fence whose south edge it leaves on the way back.
+	plan := filepath.Join(dir, "patrol.plan")
+	doc := `{"fileType":"Plan","version":1,"groundStation":"test",
+"mission":{"version":2,"firmwareType":3,"vehicleType":2,"cruiseSpeed":15,"hoverSpeed":5,
+ "plannedHomePosition":[31.35,-110.95,1180],
+ "items":[
+  {"type":"SimpleItem","autoContinue":true,"command":22,"frame":3,"doJumpId":1,"params":[0,0,0,null,31.35,-110.95,100]},
+  {"type":"SimpleItem","autoContinue":true,"command":16,"frame":3,"doJumpId":2,"params":[0,0,0,null,31.3345,-110.95,100]},
+  {"type":"SimpleItem","autoContinue":true,"command":16,"frame":3,"doJumpId":3,"params":[0,0,0,null,31.33,-110.95,100]}]},
+"geoFence":{"version":2,"circles":[],"polygons":[{"inclusion":true,"version":1,
+ "polygon":[[31.334,-111.0],[31.37,-111.0],[31.37,-110.9],[31.334,-110.9]]}]},
+"rallyPoints":{"version":2,"points":[]}}`
+	if err := os.WriteFile(plan, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runPlanCmd(t, "validate", plan, "--border", border, "--min-border-dist", "500m")
+	if code != 1 {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, want := range []string{"leaves the inclusion fence", "of the border (minimum 500 m)"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, stdout)
+		}
+	}
+	// Without the border rule the fence problem remains; --min-border-dist alone is refused.
+	if code, stdout, _ := runPlanCmd(t, "validate", plan); code != 1 || strings.Contains(stdout, "border") || !strings.Contains(stdout, "leaves the inclusion fence") {
+		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+	if code, _, stderr := runPlanCmd(t, "validate", plan, "--min-border-dist", "500m"); code != 1 || !strings.Contains(stderr, "needs --border") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
