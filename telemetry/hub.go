@@ -127,9 +127,14 @@ func (s *Subscription) offer(m Message, h *Hub) {
 		s.mu.Unlock()
 		return
 	}
+	// Signal only when the subscriber may be waiting: a queue that was not
+	// empty has been signalled already and not yet drained. This keeps a
+	// channel operation off the per-message path.
+	signal := true
 	switch {
 	case len(s.queue) < s.max:
 		s.queue = append(s.queue, m)
+		signal = len(s.queue) == 1
 	case m.Kind() == KindState:
 		if s.latest == nil {
 			s.latest = make(map[uint8]Message)
@@ -144,6 +149,9 @@ func (s *Subscription) offer(m Message, h *Hub) {
 		h.dropped.Add(1)
 	}
 	s.mu.Unlock()
+	if !signal {
+		return
+	}
 	select {
 	case s.ready <- struct{}{}:
 	default:
