@@ -65,33 +65,11 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	c := planSubcommands[i]
-	fs := flag.NewFlagSet("borderwatch plan "+c.name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	runFn := c.flags(fs)
-	fs.Usage = func() {
-		out := fs.Output()
-		fmt.Fprintf(out, "%s\n\nUsage: borderwatch plan %s %s\n", c.summary, c.name, c.usage)
-		if hasFlags(fs) {
-			fmt.Fprintf(out, "\nFlags (before or after the arguments):\n")
-			fs.PrintDefaults()
-		}
-	}
-	if wantsHelp(args[1:]) {
-		fs.SetOutput(e.stdout)
-		fs.Usage()
-		return nil
-	}
-	pos, err := parseInterleaved(fs, args[1:])
-	if err != nil {
-		return errUsage // the flag package has printed the error and usage
-	}
-	if err := runFn(ctx, e, pos); err != nil {
-		if errors.Is(err, errUsage) {
-			return err
-		}
+	err := runOne(ctx, e, "plan "+c.name, c, args[1:])
+	if err != nil && !errors.Is(err, errUsage) {
 		return fmt.Errorf("%s: %w", c.name, err)
 	}
-	return nil
+	return err
 }
 
 func planUsage(w io.Writer) {

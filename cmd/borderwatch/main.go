@@ -69,41 +69,47 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	c := commands[i]
-	fs := flag.NewFlagSet("borderwatch "+c.name, flag.ContinueOnError)
+	err := runOne(ctx, e, c.name, c, args[1:])
+	switch {
+	case errors.Is(err, errUsage):
+		return 2 // what was wrong and the usage have been printed
+	case err != nil:
+		fmt.Fprintf(e.stderr, "borderwatch %s: %v\n", c.name, err)
+		return 1
+	}
+	return 0
+}
+
+// runOne parses c's flags from args (before or after its arguments) and runs
+// it; path is how the user named it ("serve", "plan corridor"). It returns
+// errUsage when the flags were wrong (the flag package has printed why and
+// the usage), and nil after printing --help. A command with subcommands gets
+// its arguments unparsed.
+func runOne(ctx context.Context, e *env, path string, c command, args []string) error {
+	fs := flag.NewFlagSet("borderwatch "+path, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	runFn := c.flags(fs)
 	if c.subcommands {
-		if err := runFn(ctx, e, args[1:]); err != nil {
-			if errors.Is(err, errUsage) {
-				return 2 // the subcommand has printed what was wrong and its usage
-			}
-			fmt.Fprintf(e.stderr, "borderwatch %s: %v\n", c.name, err)
-			return 1
-		}
-		return 0
+		return runFn(ctx, e, args)
 	}
 	fs.Usage = func() {
 		out := fs.Output()
-		fmt.Fprintf(out, "%s\n\nUsage: borderwatch %s %s\n", c.summary, c.name, c.usage)
+		fmt.Fprintf(out, "%s\n\nUsage: borderwatch %s %s\n", c.summary, path, c.usage)
 		if hasFlags(fs) {
 			fmt.Fprintf(out, "\nFlags (before or after the arguments):\n")
 			fs.PrintDefaults()
 		}
 	}
-	if wantsHelp(args[1:]) {
+	if wantsHelp(args) {
 		fs.SetOutput(e.stdout)
 		fs.Usage()
-		return 0
+		return nil
 	}
-	pos, err := parseInterleaved(fs, args[1:])
+	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return 2 // the flag package has printed the error and usage
+		return errUsage
 	}
-	if err := runFn(ctx, e, pos); err != nil {
-		fmt.Fprintf(e.stderr, "borderwatch %s: %v\n", c.name, err)
-		return 1
-	}
-	return 0
+	return runFn(ctx, e, pos)
 }
 
 // parseInterleaved parses flags that may come before or after positional
