@@ -27,7 +27,7 @@ func init() {
 			fs.Var(&o.links, "mavlink", "MAVLink link URL, repeatable: udp://HOST:PORT listens, udpc://HOST:PORT sends to one address, tcp://HOST:PORT connects, tcps://HOST:PORT accepts, serial:///dev/ttyUSB0?baud=57600 (default udp://0.0.0.0:14550)")
 			fs.StringVar(&o.http, "http", "127.0.0.1:8080", "HTTP address of the API and UI")
 			fs.StringVar(&o.data, "data", "borderwatch.db", "bbolt file of the sortie store (created if missing)")
-			fs.Var(&o.layers, "layer", "GIS layer to show, repeatable: KIND:FILE.geojson with KIND border, own_territory, no_fly, patrol_sector")
+			fs.Var(&o.layers, "layer", "GIS layer to show, repeatable: KIND:FILE (GeoJSON or KML) with KIND border, own_territory, no_fly, patrol_sector")
 			fs.StringVar(&o.uiDir, "ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build (UI development)")
 			fs.DurationVar(&o.retention, "retention", 0, "drop recorded data older than this (e.g. 2160h for 90 days); 0 keeps everything")
 			return func(ctx context.Context, e *env, args []string) error {
@@ -138,7 +138,7 @@ func loadLayerFlags(specs []string) ([]*missions.Layer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--layer %q: %w", spec, err)
 		}
-		l, err := missions.ParseGeoJSONLayer(data, fmt.Sprintf("layer-%d", i+1), file, missions.LayerKind(kind))
+		l, err := missions.ParseLayer(data, fmt.Sprintf("layer-%d", i+1), file, missions.LayerKind(kind))
 		if err != nil {
 			return nil, fmt.Errorf("--layer %q: %w", spec, err)
 		}
