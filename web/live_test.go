@@ -16,7 +16,7 @@ import (
 )
 
 // newTestServer runs a Server on loopback with a real (idle) fleet link.
-func newTestServer(t *testing.T) (*Server, *telemetry.Hub) {
+func newTestServer(t testing.TB) (*Server, *telemetry.Hub) {
 	t.Helper()
 	hub := &telemetry.Hub{}
 	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}
