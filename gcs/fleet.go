@@ -345,7 +345,11 @@ func (f *Fleet) signingKey(sysid uint8) *signedStreams {
 	return s
 }
 
-func isGCSOrComponent(hb *common.MessageHeartbeat) bool {
+// IsGCSOrComponent reports whether a HEARTBEAT comes from another ground
+// station or from a component (camera, gimbal …) rather than an autopilot.
+// Such a heartbeat never makes a vehicle and must not overwrite a vehicle's
+// mode. Live (the fleet) and replay (web) apply the same rule through it.
+func IsGCSOrComponent(hb *common.MessageHeartbeat) bool {
 	return hb.Type == common.MAV_TYPE_GCS || hb.Autopilot == common.MAV_AUTOPILOT_INVALID
 }
 
@@ -389,7 +393,7 @@ func (f *Fleet) handle(in inbound) {
 	if v == nil {
 		// Only an autopilot's heartbeat makes a vehicle: other ground stations
 		// and components (cameras, gimbals) do not.
-		if !isHB || isGCSOrComponent(hb) {
+		if !isHB || IsGCSOrComponent(hb) {
 			return
 		}
 		v = &vehicle{state: NewVehicleState(sysid), compid: in.frame.ComponentID, flavour: flavourOf(hb.Autopilot),
@@ -401,7 +405,7 @@ func (f *Fleet) handle(in inbound) {
 		f.requestStreams(sysid, v.flavour)
 	}
 	f.count(v, in)
-	if isHB && isGCSOrComponent(hb) {
+	if isHB && IsGCSOrComponent(hb) {
 		return // a component's heartbeat must not overwrite the autopilot's mode
 	}
 	if isHB && in.frame.ComponentID == v.compid {

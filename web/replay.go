@@ -83,7 +83,7 @@ func (d *replayDecoder) frame(f telemetry.Frame, live bool) {
 		return
 	}
 	hb, isHB := msg.(*common.MessageHeartbeat)
-	componentHB := isHB && (hb.Type == common.MAV_TYPE_GCS || hb.Autopilot == common.MAV_AUTOPILOT_INVALID)
+	componentHB := isHB && gcs.IsGCSOrComponent(hb)
 	st := d.states[f.SystemID]
 	if st == nil {
 		if !isHB || componentHB {
