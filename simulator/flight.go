@@ -132,18 +132,7 @@ func (v *vehicle) reached(now time.Duration, seq int) {
 }
 
 func (v *vehicle) sendMissionCurrent(now time.Duration) {
-	st := common.MISSION_STATE_ACTIVE
-	switch {
-	case len(v.missionNav()) == 0:
-		st = common.MISSION_STATE_NO_MISSION
-	case v.nav.complete:
-		st = common.MISSION_STATE_COMPLETE
-	case v.beh != bAuto:
-		st = common.MISSION_STATE_NOT_STARTED
-	case v.paused:
-		st = common.MISSION_STATE_PAUSED
-	}
-	v.send(&common.MessageMissionCurrent{Seq: uint16(max(v.nav.cur, 0)), Total: uint16(len(v.missionNav())), MissionState: st})
+	v.send(v.missionCurrent())
 }
 
 // silently executed DO commands: they act on payloads the simulator does not model.
@@ -595,4 +584,21 @@ func (v *vehicle) flyPlane(g goal, dt float64, wind [2]float64) {
 		v.landed = true
 		v.vn, v.ve, v.vd, v.airspeed, v.roll, v.pitch = 0, 0, 0, 0, 0, 0
 	}
+}
+
+// missionCurrent is MISSION_CURRENT as the vehicle stands: sent on a change
+// of item and at the streamed rate.
+func (v *vehicle) missionCurrent() *common.MessageMissionCurrent {
+	st := common.MISSION_STATE_ACTIVE
+	switch {
+	case len(v.missionNav()) == 0:
+		st = common.MISSION_STATE_NO_MISSION
+	case v.nav.complete:
+		st = common.MISSION_STATE_COMPLETE
+	case v.beh != bAuto:
+		st = common.MISSION_STATE_NOT_STARTED
+	case v.paused:
+		st = common.MISSION_STATE_PAUSED
+	}
+	return &common.MessageMissionCurrent{Seq: uint16(max(v.nav.cur, 0)), Total: uint16(len(v.missionNav())), MissionState: st}
 }

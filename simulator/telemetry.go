@@ -269,18 +269,7 @@ func (v *vehicle) build(now time.Duration, id uint32) message.Message {
 			Lat: int32(math.Round(v.lat * 1e7)), Lon: int32(math.Round(v.lon * 1e7)), Alt: int32(math.Round(v.alt * 1000)),
 			Eph: 80, Epv: 120, Vel: uint16(math.Hypot(v.vn, v.ve) * 100), Cog: uint16(cog*100) % 36000, SatellitesVisible: 14}
 	case 42:
-		st := common.MISSION_STATE_ACTIVE
-		switch {
-		case len(v.missionNav()) == 0:
-			st = common.MISSION_STATE_NO_MISSION
-		case v.nav.complete:
-			st = common.MISSION_STATE_COMPLETE
-		case v.beh != bAuto:
-			st = common.MISSION_STATE_NOT_STARTED
-		case v.paused:
-			st = common.MISSION_STATE_PAUSED
-		}
-		return &common.MessageMissionCurrent{Seq: uint16(max(v.nav.cur, 0)), Total: uint16(len(v.missionNav())), MissionState: st}
+		return v.missionCurrent()
 	case 162:
 		st := uint8(0)
 		if v.fence.breached {
