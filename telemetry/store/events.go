@@ -71,45 +71,30 @@ func EventType(e telemetry.Event) string {
 	return ""
 }
 
+// eventDecoders reads each stored event type back into its struct.
+var eventDecoders = map[string]func([]byte) (telemetry.Event, error){
+	"detection":        decodeAs[telemetry.Detection],
+	"alert":            decodeAs[telemetry.Alert],
+	"status_text":      decodeAs[telemetry.StatusText],
+	"mode_change":      decodeAs[telemetry.ModeChange],
+	"arm_change":       decodeAs[telemetry.ArmChange],
+	"mission_progress": decodeAs[telemetry.MissionProgress],
+	"transfer_result":  decodeAs[telemetry.TransferResult],
+	"operator_action":  decodeAs[telemetry.OperatorAction],
+}
+
+func decodeAs[T telemetry.Event](data []byte) (telemetry.Event, error) {
+	var v T
+	err := json.Unmarshal(data, &v)
+	return v, err
+}
+
 func decodeEvent(typ string, data []byte) (telemetry.Event, error) {
-	var e telemetry.Event
-	var err error
-	switch typ {
-	case "detection":
-		var v telemetry.Detection
-		err = json.Unmarshal(data, &v)
-		e = v
-	case "alert":
-		var v telemetry.Alert
-		err = json.Unmarshal(data, &v)
-		e = v
-	case "status_text":
-		var v telemetry.StatusText
-		err = json.Unmarshal(data, &v)
-		e = v
-	case "mode_change":
-		var v telemetry.ModeChange
-		err = json.Unmarshal(data, &v)
-		e = v
-	case "arm_change":
-		var v telemetry.ArmChange
-		err = json.Unmarshal(data, &v)
-		e = v
-	case "mission_progress":
-		var v telemetry.MissionProgress
-		err = json.Unmarshal(data, &v)
-		e = v
-	case "transfer_result":
-		var v telemetry.TransferResult
-		err = json.Unmarshal(data, &v)
-		e = v
-	case "operator_action":
-		var v telemetry.OperatorAction
-		err = json.Unmarshal(data, &v)
-		e = v
-	default:
+	dec, ok := eventDecoders[typ]
+	if !ok {
 		return nil, fmt.Errorf("%w: unknown event type %q", ErrCorruptRecord, typ)
 	}
+	e, err := dec(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s event: %v", ErrCorruptRecord, typ, err)
 	}
