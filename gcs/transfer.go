@@ -7,6 +7,8 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
+
+	"github.com/borderwatch/borderwatch/missions"
 )
 
 // The mission protocol (mavlink.io/en/services/mission.html) is one engine for
@@ -22,17 +24,8 @@ func missionResultText(r common.MAV_MISSION_RESULT) string {
 	return strings.ToLower(strings.TrimPrefix(s, "MAV_MISSION_"))
 }
 
-func typeName(t common.MAV_MISSION_TYPE) string {
-	switch t {
-	case common.MAV_MISSION_TYPE_MISSION:
-		return "mission"
-	case common.MAV_MISSION_TYPE_FENCE:
-		return "fence"
-	case common.MAV_MISSION_TYPE_RALLY:
-		return "rally"
-	}
-	return fmt.Sprintf("mission type %d", t)
-}
+// typeName names a mission list the way the plan model does ("mission", "fence", "rally").
+func typeName(t common.MAV_MISSION_TYPE) string { return missions.MissionType(t).String() }
 
 // baseTransfer holds what every mission-protocol session shares.
 type baseTransfer struct {

@@ -1,5 +1,7 @@
 package missions
 
+import "fmt"
+
 // MissionType selects one of the three lists the MAVLink mission protocol
 // transfers (MAV_MISSION_TYPE).
 type MissionType uint8
@@ -20,7 +22,7 @@ func (t MissionType) String() string {
 	case TypeRally:
 		return "rally"
 	}
-	return "unknown"
+	return fmt.Sprintf("mission type %d", uint8(t))
 }
 
 // Item is one mission-protocol item, as QGroundControl's plan files and
