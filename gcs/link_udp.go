@@ -6,8 +6,8 @@ import (
 	"net"
 	"net/netip"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect"
-	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
+	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 )
 
 // udpReadBuffer is the socket receive buffer: the default (~208 KiB) overflows

@@ -7,8 +7,8 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect"
-	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
+	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 )
 
 // route is where a vehicle was last heard: replies go there.

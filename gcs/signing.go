@@ -4,7 +4,7 @@ import (
 	"crypto/subtle"
 	"time"
 
-	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 )
 
 // SigningStore persists MAVLink 2 signing keys per vehicle and the last

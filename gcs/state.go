@@ -12,7 +12,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect/borderwatch"
+	"github.com/borderwatch/borderwatch/mavlink/dialect/borderwatch"
 	"github.com/borderwatch/borderwatch/telemetry"
 )
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect/borderwatch"
+	"github.com/borderwatch/borderwatch/mavlink/dialect/borderwatch"
 )
 
 // Target is a ground target of a scenario: it appears at Appear and moves

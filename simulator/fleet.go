@@ -1,7 +1,7 @@
 // Package simulator runs simulated drones that speak MAVLink to a ground
 // station like ArduCopter, ArduPlane and PX4 do, so that every other part of
 // Borderwatch can be tested and shown without hardware. It shares only
-// protocol definitions (gcs/dialect, gcs/mavwire) with the gcs package.
+// protocol definitions (mavlink/dialect, mavlink/mavwire) with the gcs package.
 //
 // One goroutine steps every vehicle of a Fleet, so a large fleet stays cheap;
 // time is either real (with a speed-up factor) or stepped by the caller for
@@ -23,8 +23,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect"
-	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
+	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 )
 
 var dialectRW = dialect.ReadWriter

@@ -12,8 +12,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/borderwatch/borderwatch/gcs"
-	"github.com/borderwatch/borderwatch/gcs/dialect"
-	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
+	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect"
 	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/export"
 	"github.com/borderwatch/borderwatch/telemetry/store"

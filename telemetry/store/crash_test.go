@@ -13,8 +13,8 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect"
-	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
+	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/telemetry/store/storetest"

@@ -19,8 +19,8 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialect"
 
-	bwdialect "github.com/borderwatch/borderwatch/gcs/dialect"
-	"github.com/borderwatch/borderwatch/gcs/mavwire"
+	bwdialect "github.com/borderwatch/borderwatch/mavlink/dialect"
+	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 )
 
 const (

@@ -2,7 +2,7 @@
 // ardupilotmega dialect (which includes common, so PX4 is covered too) plus the
 // project's own borderwatch dialect (DETECTION), defined in borderwatch.xml.
 //
-// The gcs and the simulator share these definitions and nothing else.
+// The gcs, telemetry and simulator packages share these definitions.
 package dialect
 
 //go:generate sh -c "go tool dialect-import borderwatch.xml && gofmt -w borderwatch"
@@ -14,7 +14,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect/borderwatch"
+	"github.com/borderwatch/borderwatch/mavlink/dialect/borderwatch"
 )
 
 // Dialect is ardupilotmega (with common) plus borderwatch.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
-	"github.com/borderwatch/borderwatch/gcs/dialect"
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
 )
 
 func TestScanner_Datagram_RoundTripV1V2(t *testing.T) {
