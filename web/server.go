@@ -105,26 +105,9 @@ func (s *Server) Close() {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /api/v1/vehicles", s.handleVehicles)
-	mux.HandleFunc("GET /api/v1/vehicles/{id}", s.handleVehicle)
-	s.vehicleRoutes(mux)
-	mux.HandleFunc("GET /api/v1/layers", s.handleLayers)
-	mux.HandleFunc("GET /api/v1/layers/{id}", s.handleLayer)
-	mux.HandleFunc("POST /api/v1/layers", s.handleLayerImport)
-	mux.HandleFunc("GET /ws/live", s.handleLive)
-	mux.HandleFunc("GET /api/v1/sorties", s.handleSorties)
-	mux.HandleFunc("GET /api/v1/sorties/{id}", s.handleSortie)
-	mux.HandleFunc("GET /api/v1/sorties/{id}/export", s.handleSortieExport)
-	mux.HandleFunc("GET /api/v1/detections", s.handleEvents("detection"))
-	mux.HandleFunc("GET /api/v1/alerts", s.handleEvents("alert"))
-	mux.HandleFunc("GET /api/v1/audit", s.handleAudit)
-	mux.HandleFunc("GET /ws/replay", s.handleReplay)
-	mux.Handle("GET /metrics", s.metricsHandler())
-	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)
-	}))
-	mux.Handle("/", s.uiHandler())
+	for _, rt := range s.routeTable() {
+		mux.Handle(rt.pattern, s.guard(rt))
+	}
 	return mux
 }
 

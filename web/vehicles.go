@@ -52,18 +52,3 @@ func (s *Server) handleVehicle(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, v)
 	}
 }
-
-// vehicleRoutes are the vehicle endpoints beyond state (web/vehicle_*.go).
-func (s *Server) vehicleRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /api/v1/vehicles/{id}/commands", s.handleVehicleCommand)
-	mux.HandleFunc("POST /api/v1/commands", s.handleFleetCommand)
-	mux.HandleFunc("GET /api/v1/vehicles/{id}/params", s.handleVehicleParams)
-	mux.HandleFunc("GET /api/v1/vehicles/{id}/params/{name}", s.handleVehicleParam)
-	mux.HandleFunc("PUT /api/v1/vehicles/{id}/params/{name}", s.handleVehicleParamSet)
-	mux.HandleFunc("PUT /api/v1/vehicles/{id}/plan", s.handleVehiclePlanPut)
-	mux.HandleFunc("GET /api/v1/vehicles/{id}/plan", s.handleVehiclePlanGet)
-	mux.HandleFunc("GET /api/v1/vehicles/{id}/link", s.handleVehicleLink)
-	mux.HandleFunc("GET /api/v1/links", s.handleLinks)
-	mux.HandleFunc("PUT /api/v1/vehicles/{id}/signing", s.handleVehicleSigningPut)
-	mux.HandleFunc("DELETE /api/v1/vehicles/{id}/signing", s.handleVehicleSigningDelete)
-}
