@@ -3,6 +3,7 @@ package missions
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -209,9 +210,9 @@ func ReadPlanGeoJSON(data []byte) (*Plan, error) {
 			if f.Geometry == nil || f.Geometry.Type != "Polygon" {
 				return nil, planErr("%s: geometry is not a Polygon", where)
 			}
-			var rings [][][]float64
+			var rings [][]gjCoord
 			if err := json.Unmarshal(f.Geometry.Coordinates, &rings); err != nil || len(rings) == 0 {
-				return nil, planErr("%s: Polygon coordinates are not rings of [lon, lat]", where)
+				return nil, planErr("%s: Polygon coordinates are not rings of [lon, lat]%s", where, nullNote(err))
 			}
 			if len(rings) > 1 {
 				return nil, planErr("%s: the Polygon has %d holes; a fence polygon has none (make each hole an exclusion polygon)", where, len(rings)-1)
@@ -257,15 +258,47 @@ func gjReadPoint(g *gjGeometry) (Position, error) {
 	if g == nil || g.Type != "Point" {
 		return Position{}, fmt.Errorf("geometry is not a Point")
 	}
-	var c []float64
+	var c gjCoord
 	if err := json.Unmarshal(g.Coordinates, &c); err != nil || len(c) < 2 || len(c) > 3 {
-		return Position{}, fmt.Errorf("Point coordinates are not [lon, lat] or [lon, lat, alt]")
+		return Position{}, fmt.Errorf("Point coordinates are not [lon, lat] or [lon, lat, alt]%s", nullNote(err))
 	}
 	pos := Position{Lat: c[1], Lon: c[0]}
 	if len(c) == 3 {
 		pos.AltM = c[2]
 	}
 	return pos, checkLatLon(pos.Lat, pos.Lon)
+}
+
+// gjCoord is one GeoJSON position. encoding/json reads a null number as 0,
+// which would put a fence vertex or a waypoint on the equator or the prime
+// meridian; a null in a position is refused instead, as the .plan and KML
+// readers refuse a missing coordinate.
+type gjCoord []float64
+
+var errNullCoordinate = errors.New("a position holds null where a number belongs")
+
+func (c *gjCoord) UnmarshalJSON(b []byte) error {
+	var raw []*float64
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(gjCoord, len(raw))
+	for i, v := range raw {
+		if v == nil {
+			return errNullCoordinate
+		}
+		out[i] = *v
+	}
+	*c = out
+	return nil
+}
+
+// nullNote says why a position was refused when the reason is a null.
+func nullNote(err error) string {
+	if errors.Is(err, errNullCoordinate) {
+		return " (" + errNullCoordinate.Error() + ")"
+	}
+	return ""
 }
 
 func slicesEqual(a, b []float64) bool {

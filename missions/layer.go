@@ -72,6 +72,9 @@ func ParseGeoJSONLayer(data []byte, id, name string, kind LayerKind) (*Layer, er
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, fmt.Errorf("layer %q: not JSON: %w", name, err)
 	}
+	if err := checkNoNullCoordinates(data); err != nil {
+		return nil, fmt.Errorf("layer %q: %w", name, err)
+	}
 	fc := geojson.NewFeatureCollection()
 	switch probe.Type {
 	case "FeatureCollection":
@@ -146,6 +149,43 @@ func newLayer(fc *geojson.FeatureCollection, id, name string, kind LayerKind) (*
 		return nil, fmt.Errorf("layer %q: %w", name, ErrEmptyLayer)
 	}
 	return &Layer{ID: id, Name: name, Kind: kind, Features: out}, nil
+}
+
+// checkNoNullCoordinates refuses a "coordinates" array that holds null
+// anywhere. orb's reader (like encoding/json) reads null as 0, which put a
+// border vertex on the equator and stretched its bounding box there; a GIS
+// file with a hole in its data must be fixed, not guessed at.
+func checkNoNullCoordinates(data []byte) error {
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	var walk func(v any, path string, inCoords bool) error
+	walk = func(v any, path string, inCoords bool) error {
+		switch v := v.(type) {
+		case nil:
+			if inCoords {
+				return fmt.Errorf("%s is null; every position needs numbers for longitude and latitude", path)
+			}
+		case []any:
+			for i, e := range v {
+				if err := walk(e, fmt.Sprintf("%s[%d]", path, i), inCoords); err != nil {
+					return err
+				}
+			}
+		case map[string]any:
+			for k, e := range v {
+				if k == "properties" {
+					continue // property values may be null
+				}
+				if err := walk(e, path+"."+k, inCoords || k == "coordinates"); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(doc, "$", false)
 }
 
 func checkKindShape(kind LayerKind, g orb.Geometry) error {
