@@ -89,7 +89,7 @@ func WritePlanGeoJSON(p *Plan) ([]byte, error) {
 		var g *gjGeometry
 		if it.HasPosition() {
 			if err := checkLatLon(it.Params[4], it.Params[5]); err != nil {
-				return nil, fmt.Errorf("mission item %d (%s): %v", i, CommandName(it.Command), err)
+				return nil, fmt.Errorf("mission item %d (%s): %v", i+1, CommandName(it.Command), err)
 			}
 			g = gjPoint(it.Params[5], it.Params[4], nullableNum(it.Params[6]))
 			alt := it.Params[6]
@@ -112,7 +112,7 @@ func WritePlanGeoJSON(p *Plan) ([]byte, error) {
 		ring := make([][2]float64, 0, len(poly.Vertices)+1)
 		for j, v := range poly.Vertices {
 			if err := checkLatLon(v.Lat(), v.Lon()); err != nil {
-				return nil, fmt.Errorf("fence polygon %d vertex %d: %v", i, j, err)
+				return nil, fmt.Errorf("fence polygon %d vertex %d: %v", i+1, j+1, err)
 			}
 			ring = append(ring, [2]float64{v.Lon(), v.Lat()})
 		}
@@ -158,7 +158,7 @@ func ReadPlanGeoJSON(data []byte) (*Plan, error) {
 	skipped := 0
 	for i, f := range fc.Features {
 		pr := f.Properties
-		where := fmt.Sprintf("GeoJSON feature %d (%s)", i, pr.Kind)
+		where := fmt.Sprintf("GeoJSON feature %d (%s)", i+1, pr.Kind)
 		if pr.Kind == "" && f.Geometry != nil && f.Geometry.Type == "Polygon" {
 			pr.Kind = "fence_polygon"
 		}
@@ -227,10 +227,10 @@ func ReadPlanGeoJSON(data []byte) (*Plan, error) {
 			poly := FencePolygon{Inclusion: pr.Inclusion == nil || *pr.Inclusion}
 			for j, c := range ring {
 				if len(c) < 2 {
-					return nil, planErr("%s: vertex %d is not [lon, lat]", where, j)
+					return nil, planErr("%s: vertex %d is not [lon, lat]", where, j+1)
 				}
 				if err := checkLatLon(c[1], c[0]); err != nil {
-					return nil, planErr("%s: vertex %d: %v", where, j, err)
+					return nil, planErr("%s: vertex %d: %v", where, j+1, err)
 				}
 				poly.Vertices = append(poly.Vertices, orb.Point{c[0], c[1]})
 			}

@@ -84,7 +84,7 @@ func ParseGeoJSONLayer(data []byte, id, name string, kind LayerKind) (*Layer, er
 		}
 		for i, f := range in.Features {
 			if f == nil || f.Geometry == nil {
-				return nil, fmt.Errorf("layer %q: feature %d has no geometry", name, i)
+				return nil, fmt.Errorf("layer %q: feature %d has no geometry", name, i+1)
 			}
 			fc.Append(f)
 		}
@@ -137,10 +137,10 @@ func newLayer(fc *geojson.FeatureCollection, id, name string, kind LayerKind) (*
 		switch g := f.Geometry.(type) {
 		case orb.LineString, orb.MultiLineString, orb.Polygon, orb.MultiPolygon:
 			if err := checkCoords(g); err != nil {
-				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i, err)
+				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i+1, err)
 			}
 			if err := checkKindShape(kind, g); err != nil {
-				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i, err)
+				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i+1, err)
 			}
 			out.Append(f)
 		}
@@ -216,7 +216,7 @@ func checkCoords(g orb.Geometry) error {
 		for j, p := range ls {
 			lon, lat := p[0], p[1]
 			if math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
-				bad = fmt.Errorf("%s point %d (%g, %g) is not a [lon, lat] position", what, j, lon, lat)
+				bad = fmt.Errorf("%s point %d (%g, %g) is not a [lon, lat] position", what, j+1, lon, lat)
 				return
 			}
 		}
