@@ -170,6 +170,8 @@ func ReadPlanGeoJSON(data []byte) (*Plan, error) {
 			}
 			if pr.AltM != nil {
 				pos.AltM = *pr.AltM
+			} else if pr.Kind == "home" && !gjHasAlt(f.Geometry) {
+				pos.AltM = math.NaN() // an unknown home altitude stays unknown, not 0 AMSL
 			}
 			switch pr.Kind {
 			case "home":
@@ -267,6 +269,12 @@ func gjReadPoint(g *gjGeometry) (Position, error) {
 		pos.AltM = c[2]
 	}
 	return pos, checkLatLon(pos.Lat, pos.Lon)
+}
+
+// gjHasAlt reports whether a Point carries a third (altitude) coordinate.
+func gjHasAlt(g *gjGeometry) bool {
+	var c gjCoord
+	return g != nil && json.Unmarshal(g.Coordinates, &c) == nil && len(c) == 3
 }
 
 // gjCoord is one GeoJSON position. encoding/json reads a null number as 0,
