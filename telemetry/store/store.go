@@ -51,6 +51,10 @@ type Store struct {
 	// (optional) NoSync skips fsync on commit: only for benchmarks and tests
 	// that measure something else. Defaults to false (every commit is durable).
 	NoSync bool
+	// (optional) Now is the clock the store reads when it opens, to close the
+	// sorties a previous run left open (see SortieLinkLossLimit). Defaults to
+	// time.Now.
+	Now func() time.Time
 
 	db *bolt.DB
 
@@ -91,7 +95,14 @@ func (s *Store) Initialize() error {
 		} else if err := meta.Put(keyFormat, binary.BigEndian.AppendUint32(nil, formatVersion)); err != nil {
 			return err
 		}
-		return s.live.track.load(tx)
+		now := time.Now
+		if s.Now != nil {
+			now = s.Now
+		}
+		if err := s.live.track.load(tx); err != nil {
+			return err
+		}
+		return s.live.track.closeStale(tx, now())
 	})
 	if err != nil {
 		db.Close()
