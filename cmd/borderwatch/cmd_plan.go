@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/renameio/v2"
+
 	"github.com/borderwatch/borderwatch/missions"
 )
 
@@ -324,25 +326,11 @@ func planValidateFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 	}
 }
 
-// writeFileAtomic writes through a temporary file and a rename, so that a
-// failed write never leaves a half-written plan where a good one was.
+// writeFileAtomic writes through a temporary file, an fsync and a rename
+// (renameio), so that neither a failed write nor a power cut leaves a
+// half-written plan where a good one was.
 func writeFileAtomic(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return renameio.WriteFile(name, data, 0o644)
 }
 
 func sameFile(a, b string) (bool, error) {
