@@ -66,7 +66,9 @@ type ChainHead struct {
 }
 
 // String is the head as "LINK:HEX".
-func (h ChainHead) String() string { return fmt.Sprintf("%d:%s", h.Link, hex.EncodeToString(h.Hash[:])) }
+func (h ChainHead) String() string {
+	return fmt.Sprintf("%d:%s", h.Link, hex.EncodeToString(h.Hash[:]))
+}
 
 // MarshalJSON writes {"link": N, "hash": "hex"}.
 func (h ChainHead) MarshalJSON() ([]byte, error) {

@@ -3,8 +3,8 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 	"fmt"
+	"hash"
 	"time"
 
 	"github.com/borderwatch/borderwatch/telemetry"
