@@ -205,7 +205,7 @@ func planConvertFlags(fs *flag.FlagSet) func(context.Context, *env, []string) er
 			}
 			fmt.Fprintf(e.stdout, "wrote %s (%s)\n", o.name, o.what)
 		}
-		for _, w := range lostInFormat(p, f) {
+		for _, w := range missions.LostInFormat(p, f) {
 			fmt.Fprintf(e.stderr, "note: %s\n", w)
 		}
 		return nil
@@ -258,22 +258,6 @@ func planOutputs(p *missions.Plan, f missions.Format, dst string) ([]planOutput,
 		outs = append(outs, planOutput{name, fmt.Sprintf("QGC WPL 110 %s, %d items", t, len(p.Items(t))), data})
 	}
 	return outs, nil
-}
-
-// lostInFormat says what of the plan the chosen format cannot hold.
-func lostInFormat(p *missions.Plan, f missions.Format) []string {
-	var out []string
-	switch f {
-	case missions.FormatFenceList:
-		if len(p.Mission) > 0 || len(p.Rally) > 0 {
-			out = append(out, fmt.Sprintf("the mission (%d items) and rally points (%d) are not written: a fence list holds only a fence", len(p.Mission), len(p.Rally)))
-		}
-	case missions.FormatRallyList:
-		if len(p.Mission) > 0 || !p.Fence.IsEmpty() {
-			out = append(out, fmt.Sprintf("the mission (%d items) and the fence are not written: a RALLY list holds only rally points", len(p.Mission)))
-		}
-	}
-	return out
 }
 
 func planValidateFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {

@@ -22,7 +22,7 @@ type Sortie struct {
 	SystemID uint8  `json:"sysid"`
 	// Companions are other systems of the stream whose frames belong with it
 	// (the ground station of an imported tlog).
-	Companions []uint8   `json:"companions,omitempty"`
+	Companions SystemIDs `json:"companions,omitempty"`
 	Source     string    `json:"source"` // "live" or "import:FILE"
 	Start      time.Time `json:"start"`
 	End        time.Time `json:"end"`
@@ -42,6 +42,46 @@ type Sortie struct {
 	LastLat float64 `json:"last_lat,omitempty"`
 	LastLon float64 `json:"last_lon,omitempty"`
 	HasFix  bool    `json:"has_fix,omitempty"`
+}
+
+// SystemIDs is a list of MAVLink system ids. It is a JSON list of numbers:
+// a plain []uint8 is written as a base64 string ("/w=="), which no client
+// reads as ids. Records stored that way before still read.
+type SystemIDs []uint8
+
+// MarshalJSON writes the ids as a list of numbers.
+func (ids SystemIDs) MarshalJSON() ([]byte, error) {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = int(id)
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads a list of numbers, or the base64 string of records
+// stored before SystemIDs existed.
+func (ids *SystemIDs) UnmarshalJSON(b []byte) error {
+	var old []byte
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &old); err != nil {
+			return err
+		}
+		*ids = SystemIDs(old)
+		return nil
+	}
+	var list []int
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	out := make(SystemIDs, len(list))
+	for i, v := range list {
+		if v < 0 || v > 255 {
+			return fmt.Errorf("system id %d is not 0-255", v)
+		}
+		out[i] = uint8(v)
+	}
+	*ids = out
+	return nil
 }
 
 // Window is the time window of the sortie's frames, [From, To).
@@ -64,7 +104,7 @@ func (s *Sortie) observe(f *telemetry.Frame) {
 	if f.Time.After(s.End) {
 		s.End = f.Time
 	}
-	s.DurationS = s.End.Sub(s.Start).Seconds()
+	s.DurationS = durationS(s.Start, s.End)
 	switch f.MessageID {
 	case msgGlobalPosInt:
 		p, ok := readGlobalPosition(f.Raw)
