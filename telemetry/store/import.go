@@ -98,6 +98,7 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 	}
 	done := false
 	for !done {
+		sl := s.newSeal()
 		err := s.update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketChunks)
 			for n := 0; n < importCommitFrames; n++ {
@@ -111,7 +112,7 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 				}
 				fr := rec.Frame
 				f = telemetry.Frame{Time: rec.Time, SystemID: fr.SystemID, ComponentID: fr.ComponentID, MessageID: fr.MessageID, Raw: fr.Raw}
-				if err := a.add(b, &f); err != nil {
+				if err := a.add(b, sl, &f); err != nil {
 					return err
 				}
 				if f.MessageID == MsgSetupSigning {
@@ -151,7 +152,10 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 					progress(prog)
 				}
 			}
-			return a.flush(b)
+			if err := a.flush(b, sl); err != nil {
+				return err
+			}
+			return sl.commit(tx)
 		})
 		if err != nil {
 			return fail(err)
