@@ -128,8 +128,19 @@ func TestVehiclePlan_PutGet_SharedPlanVerifiedAndDownloaded(t *testing.T) {
 	for _, flavor := range []string{"arducopter", "px4"} {
 		s := newVehicleTestServer(t, flavor, 0)
 		u := s.URL() + "/api/v1/vehicles/1/plan"
+		// QGroundControl's sample square is in Switzerland and written for
+		// PX4, the simulated vehicle in Arizona: the upload waits for a
+		// confirmation of each.
+		wantWarn := "far_from_home"
+		if flavor == "arducopter" {
+			wantWarn += " other_autopilot"
+		}
+		var refused PlanUploadRefused
+		if code := call(t, "PUT", u, string(data), &refused); code != 409 || warningCodes(refused.Warnings) != wantWarn {
+			t.Fatalf("%s: PUT a far plan: %d %+v, want warnings %s", flavor, code, refused, wantWarn)
+		}
 		var r PlanUploadResponse
-		if code := call(t, "PUT", u, string(data), &r); code != 200 || !r.Verified || r.Error != "" {
+		if code := call(t, "PUT", u+"?confirm=1", string(data), &r); code != 200 || !r.Verified || r.Error != "" {
 			t.Fatalf("%s: PUT plan: %d %+v", flavor, code, r)
 		}
 		res, err := http.Get(u)
@@ -181,4 +192,12 @@ func TestVehicleParams_GetSet(t *testing.T) {
 	if code := call(t, "PUT", s.URL()+"/api/v1/vehicles/1/signing", `{"key_hex": "abc"}`, &bad); code != 400 || strings.Contains(bad.Error, "abc") {
 		t.Fatalf("bad key: %d %q (the key must not be echoed)", code, bad.Error)
 	}
+}
+
+func warningCodes(ws []missions.UploadWarning) string {
+	var codes []string
+	for _, w := range ws {
+		codes = append(codes, w.Code)
+	}
+	return strings.Join(codes, " ")
 }
