@@ -348,4 +348,3 @@ func storeErrorStatus(err error) int {
 	}
 	return http.StatusInternalServerError
 }
-
