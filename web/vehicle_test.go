@@ -25,17 +25,25 @@ import (
 func newVehicleTestServer(t *testing.T, flavor string, ready time.Duration) *Server {
 	t.Helper()
 	hub := &telemetry.Hub{}
+	fleet := newSimFleet(t, hub, flavor, ready)
+	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// newSimFleet runs a fleet on loopback UDP with one simulated vehicle of
+// the flavor (system id 1, home in Arizona), heard before it returns.
+func newSimFleet(t *testing.T, hub *telemetry.Hub, flavor string, ready time.Duration) *gcs.Fleet {
+	t.Helper()
 	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub, NoStreamRequests: true,
 		RequestTimeout: 300 * time.Millisecond, ItemTimeout: 30 * time.Millisecond}
 	if err := fleet.Initialize(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fleet.Close)
-	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub}
-	if err := s.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
 	spec := simulator.VehicleSpec{SysID: 1, Home: simulator.Home{Lat: 31.352, Lon: -110.95, AltM: 1200}, ReadyAfter: simulator.Duration(ready)}
 	sim := &simulator.Fleet{GCS: fmt.Sprintf("udp://127.0.0.1:%d", fleet.LinkAddrs()[0].(*net.UDPAddr).Port),
 		Scenario: &simulator.Scenario{Name: "web", Vehicles: []simulator.VehicleSpec{spec}}, Flavor: flavor, Rate: 5, StepPeriod: time.Millisecond}
@@ -47,7 +55,7 @@ func newVehicleTestServer(t *testing.T, flavor string, ready time.Duration) *Ser
 		v, ok, _ := fleet.Vehicle(context.Background(), 1)
 		return ok && v.Autopilot != "generic"
 	})
-	return s
+	return fleet
 }
 
 func call(t *testing.T, method, url, body string, out any) int {
