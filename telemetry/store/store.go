@@ -70,7 +70,8 @@ type Store struct {
 	noChain bool
 }
 
-// SkippedEvents counts events Append could not store (unknown types).
+// SkippedEvents counts events Append could not store (unknown types, or
+// numbers JSON cannot hold such as NaN); the frames of the same commit are kept.
 func (s *Store) SkippedEvents() uint64 { return s.skippedEvents.Load() }
 
 // Initialize opens (or creates) the file.
@@ -306,6 +307,13 @@ func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error
 				continue
 			}
 			if err := putEvent(tx, sl, e); err != nil {
+				if errors.Is(err, errEventEncode) {
+					// One bad event (a NaN altitude from a vehicle) must not
+					// abort the commit and lose every vehicle's frames of the
+					// batch: it is skipped and counted. Nothing of it was written.
+					s.skippedEvents.Add(1)
+					continue
+				}
 				return err
 			}
 			a.track.event(normalize(e))
