@@ -412,3 +412,54 @@ func TestDownloadSession_Run_WindowBeatsOneAtATime(t *testing.T) {
 		t.Fatalf("window of %d took %s, one at a time %s", downloadWindow, took[downloadWindow], took[1])
 	}
 }
+
+// An empty list the vehicle does not hold is read, not cleared: one
+// exchange instead of a clear and a read-back. The legacy policy clears it.
+func TestExchanger_UploadList_EmptyListNotHeldIsOnlyRead(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		h := newHarness(t, 1, newFakeAutopilot(FlavourArduPilot))
+		x := harnessExchanger(h, FlavourArduPilot, legacy)
+		c, err := x.uploadList(common.MAV_MISSION_TYPE_RALLY, nil, nil, false, nil)
+		if err != nil || c == nil || !c.same() {
+			t.Fatalf("legacy %v: %v %v", legacy, err, c)
+		}
+		clears := 0
+		for _, m := range h.toVehicle {
+			if _, ok := m.(*common.MessageMissionClearAll); ok {
+				clears++
+			}
+		}
+		if legacy != (clears == 1) || !legacy && clears != 0 {
+			t.Fatalf("legacy %v: %d MISSION_CLEAR_ALL sent", legacy, clears)
+		}
+	}
+	// A list the vehicle holds is cleared and then verified empty.
+	veh := newFakeAutopilot(FlavourPX4)
+	veh.lists[common.MAV_MISSION_TYPE_RALLY] = []*common.MessageMissionItemInt{{Command: common.MAV_CMD_NAV_RALLY_POINT, Frame: 6, X: 313500000, Y: -1109500000, Z: 30}}
+	h := newHarness(t, 1, veh)
+	x := harnessExchanger(h, FlavourPX4, false)
+	if c, err := x.uploadList(common.MAV_MISSION_TYPE_RALLY, nil, nil, false, nil); err != nil || !c.same() || len(veh.lists[common.MAV_MISSION_TYPE_RALLY]) != 0 {
+		t.Fatalf("held rally not cleared: %v %v", err, c)
+	}
+}
+
+// Once the round trip is known, a lost opening message costs the item
+// timeout, not mavlink.io's 1.5 s floor; while it is unknown, the floor holds.
+func TestTiming_Retry_OpeningAdaptsOnceRTTKnown(t *testing.T) {
+	tm := defaultTiming(0)
+	if tm.retry(0) != 1500*time.Millisecond {
+		t.Fatalf("unknown RTT: first wait %s, want the 1.5 s floor", tm.retry(0))
+	}
+	tm.sample(40 * time.Millisecond)
+	if tm.retry(0) != 250*time.Millisecond {
+		t.Fatalf("RTT 40 ms: first wait %s, want the item timeout 250 ms", tm.retry(0))
+	}
+	tm.fixedOpening = true
+	if tm.retry(0) != 1500*time.Millisecond {
+		t.Fatalf("legacy: first wait %s", tm.retry(0))
+	}
+	slow := defaultTiming(900 * time.Millisecond)
+	if slow.retry(0) != 2700*time.Millisecond {
+		t.Fatalf("RTT 900 ms: first wait %s, want 3×RTT", slow.retry(0))
+	}
+}
