@@ -19,6 +19,9 @@ import (
 type TransferOptions struct {
 	// (optional) Progress is called as items move.
 	Progress Progress
+	// (optional) ListProgress is UploadPlan's Progress that also says which
+	// list is moving (a browser shows mission, fence and rally apart).
+	ListProgress func(list missions.MissionType, done, total int)
 	// (optional) NoVerify skips reading the list back after an upload.
 	// Defaults to verifying: an upload is done only when the read-back matches.
 	NoVerify bool
@@ -428,7 +431,11 @@ func (x *exchanger) uploadPlan(p *missions.Plan, home *missions.Position, opt Tr
 		items := p.Items(mt)
 		r := TransferReport{MissionType: mt.String(), Items: len(items)}
 		start := now()
-		c, err := x.uploadList(common.MAV_MISSION_TYPE(mt), items, home, opt.NoVerify, opt.Progress)
+		progress := opt.Progress
+		if lp := opt.ListProgress; lp != nil {
+			progress = func(done, total int) { lp(mt, done, total) }
+		}
+		c, err := x.uploadList(common.MAV_MISSION_TYPE(mt), items, home, opt.NoVerify, progress)
 		r.fill(c, err, opt.NoVerify)
 		r.Duration = now().Sub(start)
 		rep.set(mt, r)
