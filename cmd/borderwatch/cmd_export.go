@@ -18,11 +18,11 @@ import (
 func init() {
 	register(command{
 		name:    "export",
-		summary: "Export a sortie, or a time window, as tlog, GPX, KML, GeoJSON or CSV.",
-		usage:   "SORTIE|--from T --to T [--vehicle 1,2] [--stream N] --format tlog|gpx|kml|geojson|csv -o FILE [--fields a,b] [--data FILE]",
+		summary: "Export a sortie, or a time window, as tlog, GPX, KML, GeoJSON, CSV or an evidence package (zip).",
+		usage:   "SORTIE|--from T --to T [--vehicle 1,2] [--stream N] --format tlog|gpx|kml|geojson|csv|evidence -o FILE [--fields a,b] [--data FILE]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (the server must be stopped)")
-			format := fs.String("format", "tlog", "tlog, gpx, kml, geojson or csv")
+			format := fs.String("format", "tlog", "tlog, gpx, kml, geojson, csv, or evidence (a zip with a manifest; check it with borderwatch verify FILE.zip)")
 			out := fs.String("o", "", "output file (- for standard output); defaults to sortie-ID.FORMAT")
 			fields := fs.String("fields", "", "CSV columns, comma-separated, from: "+strings.Join(export.CSVFields, ","))
 			from := fs.String("from", "", "instead of a sortie: start of a time window (RFC 3339)")
@@ -73,7 +73,7 @@ func init() {
 				}
 				path := *out
 				if path == "" {
-					path = name + "." + string(f)
+					path = name + "." + f.Extension()
 				}
 				w := e.stdout
 				var file *os.File
