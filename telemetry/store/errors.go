@@ -18,4 +18,6 @@ var (
 	ErrLimit = errors.New("store: limit reached")
 	// ErrNewerFormat means the file was written by a newer Borderwatch: upgrade, or use another --data file.
 	ErrNewerFormat = errors.New("store: file written by a newer format")
+	// ErrNotTlog means an imported file is not a MAVLink telemetry log; nothing of it was kept.
+	ErrNotTlog = errors.New("not a tlog (MAVLink telemetry log)")
 )

@@ -54,6 +54,10 @@ func TestStore_CreateUpdateDeletePlan_VersionsAndUploadsKept(t *testing.T) {
 	if _, err := s.Plan("north", 0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleted plan still readable: %v", err)
 	}
+	// The evidence chain recorded the deletion: nothing is missing.
+	if rep, err := s.VerifyChain(); err != nil || !rep.OK() {
+		t.Fatalf("chain after a plan was deleted: %+v, %v", rep, err)
+	}
 	ups, err := s.PlanUploads("north", 0)
 	if err != nil || len(ups) != 2 || ups[0].Version != 1 || ups[1].SysID != 4 || ups[0].Items != [3]int{5, 4, 1} {
 		t.Fatalf("uploads of north after delete = %+v, %v", ups, err)

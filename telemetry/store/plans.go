@@ -51,7 +51,7 @@ func (s *Store) savePlan(v PlanVersion, mode planSaveMode) (int, error) {
 	if v.Time.IsZero() {
 		v.Time = time.Now()
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.sealedUpdate(func(tx *bolt.Tx, sl *seal) error {
 		exists := tx.Bucket(bucketPlans).Bucket([]byte(v.Name)) != nil
 		if mode == planNew && exists {
 			return fmt.Errorf("%w: plan %q (save a new version of it instead)", ErrExists, v.Name)
@@ -72,7 +72,9 @@ func (s *Store) savePlan(v PlanVersion, mode planSaveMode) (int, error) {
 		if err != nil {
 			return err
 		}
-		return b.Put(binary.BigEndian.AppendUint32(nil, uint32(seq)), data)
+		k := binary.BigEndian.AppendUint32(nil, uint32(seq))
+		sl.put(sealPlan, planSealKey([]byte(v.Name), k), data)
+		return b.Put(k, data)
 	})
 	return v.Version, err
 }
@@ -172,10 +174,20 @@ func (s *Store) Plans() ([]PlanSummary, error) {
 // DeletePlan removes a plan and all its versions; the records of its past
 // uploads stay (they are history of what vehicles flew). A later plan of the
 // same name starts again at version 1.
+//
+// The evidence chain records the deletion of every version, so that
+// VerifyChain tells a deleted plan from a tampered one.
 func (s *Store) DeletePlan(name string) error {
-	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketPlans).Bucket([]byte(name)) == nil {
+	return s.sealedUpdate(func(tx *bolt.Tx, sl *seal) error {
+		b := tx.Bucket(bucketPlans).Bucket([]byte(name))
+		if b == nil {
 			return fmt.Errorf("%w: plan %q", ErrNotFound, name)
+		}
+		if err := b.ForEach(func(k, _ []byte) error {
+			sl.del(sealPlan, planSealKey([]byte(name), k))
+			return nil
+		}); err != nil {
+			return err
 		}
 		return tx.Bucket(bucketPlans).DeleteBucket([]byte(name))
 	})
