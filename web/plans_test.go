@@ -24,7 +24,7 @@ import (
 // newRecordingServer runs a server on a real bbolt store (t.TempDir()) with the
 // recorder that stores what the hub carries. fleet may be nil (a fleet
 // without vehicles is made).
-func newRecordingServer(t *testing.T, hub *telemetry.Hub, fleet *gcs.Fleet, st *store.Store) *Server {
+func newRecordingServer(t testing.TB, hub *telemetry.Hub, fleet *gcs.Fleet, st *store.Store) *Server {
 	t.Helper()
 	if fleet == nil {
 		fleet = &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}
