@@ -13,6 +13,8 @@ import (
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
+	"github.com/borderwatch/borderwatch/web/auth/authtest"
 )
 
 // newTestServer runs a Server on loopback with a real (idle) fleet link.
@@ -24,7 +26,7 @@ func newTestServer(t testing.TB) (*Server, *telemetry.Hub) {
 		t.Fatal(err)
 	}
 	t.Cleanup(fleet.Close)
-	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub}
+	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Store: storetest.MustOpen(t)}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +36,7 @@ func newTestServer(t testing.TB) (*Server, *telemetry.Hub) {
 
 func dialLive(t *testing.T, s *Server) *websocket.Conn {
 	t.Helper()
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL(), "http")+"/ws/live", nil)
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL(), "http")+"/ws/live", authtest.Header(adminToken(t, s)))
 	if err != nil {
 		t.Fatal(err)
 	}

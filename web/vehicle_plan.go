@@ -50,7 +50,7 @@ func (s *Server) handleVehiclePlanPut(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), planTimeout)
 	defer cancel()
 	rep, err := s.Fleet.UploadPlan(ctx, id, plan, opt)
-	s.audit(id, "plan_upload", fmt.Sprintf("%d mission items, %d fence polygons, %d fence circles, %d rally points, verified %v",
+	s.audit(r, id, "plan_upload", fmt.Sprintf("%d mission items, %d fence polygons, %d fence circles, %d rally points, verified %v",
 		len(plan.Mission), len(plan.Fence.Polygons), len(plan.Fence.Circles), len(plan.Rally), rep.Verified), err)
 	out := PlanUploadResponse{SysID: id, PlanReport: rep}
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
 )
 
 // newVehicleTestServer runs the server, a fleet and one simulated vehicle
@@ -31,11 +32,12 @@ func newVehicleTestServer(t *testing.T, flavor string, ready time.Duration) *Ser
 		t.Fatal(err)
 	}
 	t.Cleanup(fleet.Close)
-	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub}
+	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Store: storetest.MustOpen(t)}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	adminToken(t, s)
 	spec := simulator.VehicleSpec{SysID: 1, Home: simulator.Home{Lat: 31.352, Lon: -110.95, AltM: 1200}, ReadyAfter: simulator.Duration(ready)}
 	sim := &simulator.Fleet{GCS: fmt.Sprintf("udp://127.0.0.1:%d", fleet.LinkAddrs()[0].(*net.UDPAddr).Port),
 		Scenario: &simulator.Scenario{Name: "web", Vehicles: []simulator.VehicleSpec{spec}}, Flavor: flavor, Rate: 5, StepPeriod: time.Millisecond}
@@ -55,6 +57,12 @@ func call(t *testing.T, method, url, body string, out any) int {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok := tokenFor(url); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -106,7 +114,9 @@ func TestVehicleCommands_Post_ResultsAndErrors(t *testing.T) {
 	}
 	actions := 0
 	for _, m := range audit.Drain(nil) {
-		if a, ok := m.(telemetry.OperatorAction); ok && a.Action == "command" && a.Detail == "mode (fleet)" {
+		// Who (the test's admin), what with its arguments, from where.
+		if a, ok := m.(telemetry.OperatorAction); ok && a.Action == "command" && a.User == "test-admin" && a.Remote == "127.0.0.1" &&
+			a.Detail == `{"command":"mode","mode":"ALT_HOLD"} (fleet)` {
 			actions++
 		}
 	}
@@ -132,7 +142,7 @@ func TestVehiclePlan_PutGet_SharedPlanVerifiedAndDownloaded(t *testing.T) {
 		if code := call(t, "PUT", u, string(data), &r); code != 200 || !r.Verified || r.Error != "" {
 			t.Fatalf("%s: PUT plan: %d %+v", flavor, code, r)
 		}
-		res, err := http.Get(u)
+		res, err := client(t, s).Get(u)
 		if err != nil {
 			t.Fatal(err)
 		}

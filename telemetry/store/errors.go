@@ -10,6 +10,8 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrClosed means the store was used after Close (or before Initialize).
 	ErrClosed = errors.New("store: closed")
+	// ErrExists means a record with that name exists already (a user …).
+	ErrExists = errors.New("store: already exists")
 	// ErrInvalid means an argument was refused (an empty plan name, a bad time window …).
 	ErrInvalid = errors.New("store: invalid argument")
 	// ErrNewerFormat means the file was written by a newer Borderwatch: upgrade, or use another --data file.
