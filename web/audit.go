@@ -31,10 +31,7 @@ func (s *Server) recordAs(r *http.Request, user string, id uint8, action, detail
 	ri := infoOf(r)
 	ri.audited.Store(true)
 	if user == "" {
-		user = ri.principal.User
-	}
-	if user == "" {
-		user = "anonymous"
+		user = requestUser(r)
 	}
 	s.Hub.Publish(telemetry.OperatorAction{
 		EventHeader: telemetry.EventHeader{Time: time.Now().UTC(), SystemID: id},

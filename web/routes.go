@@ -45,6 +45,11 @@ type route struct {
 // defaultMaxBody bounds request bodies of routes that do not say otherwise.
 const defaultMaxBody = 1 << 20
 
+// planBodyTypes: every plan format (web/plan_files.go); QGC WPL lists are
+// text/plain, which only cross-origin protection keeps from other sites.
+var planBodyTypes = []string{"application/json", "application/vnd.qgc.plan+json", "application/geo+json",
+	"application/vnd.google-earth.kml+xml", "application/vnd.borderwatch.plan+json", "text/plain", "application/octet-stream"}
+
 // layerBodyTypes: GeoJSON or KML.
 var layerBodyTypes = []string{"application/json", "application/geo+json", "application/vnd.google-earth.kml+xml", "application/xml", "text/xml"}
 
@@ -75,11 +80,12 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/vehicles", PermWatch, s.handleVehicles),
 		h("GET /api/v1/vehicles/{id}", PermWatch, s.handleVehicle),
 		h("POST /api/v1/vehicles/{id}/commands", PermCommand, s.handleVehicleCommand),
+		h("GET /api/v1/vehicles/{id}/modes", PermWatch, s.handleVehicleModes),
 		h("POST /api/v1/commands", PermCommand, s.handleFleetCommand),
 		h("GET /api/v1/vehicles/{id}/params", PermWatch, s.handleVehicleParams),
 		h("GET /api/v1/vehicles/{id}/params/{name}", PermWatch, s.handleVehicleParam),
 		h("PUT /api/v1/vehicles/{id}/params/{name}", PermCommand, s.handleVehicleParamSet),
-		{pattern: "PUT /api/v1/vehicles/{id}/plan", perm: PermCommand, handler: http.HandlerFunc(s.handleVehiclePlanPut), maxBody: maxPlanBody},
+		{pattern: "PUT /api/v1/vehicles/{id}/plan", perm: PermCommand, handler: http.HandlerFunc(s.handleVehiclePlanPut), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
 		h("GET /api/v1/vehicles/{id}/plan", PermWatch, s.handleVehiclePlanGet),
 		h("GET /api/v1/vehicles/{id}/link", PermWatch, s.handleVehicleLink),
 		h("GET /api/v1/links", PermWatch, s.handleLinks),
@@ -89,12 +95,26 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/layers", PermWatch, s.handleLayers),
 		h("GET /api/v1/layers/{id}", PermWatch, s.handleLayer),
 		{pattern: "POST /api/v1/layers", perm: PermAdmin, handler: http.HandlerFunc(s.handleLayerImport), bodyTypes: layerBodyTypes, maxBody: maxPlanBody},
+		h("PATCH /api/v1/layers/{id}", PermAdmin, s.handleLayerRename),
+		h("DELETE /api/v1/layers/{id}", PermAdmin, s.handleLayerDelete),
+
+		h("GET /api/v1/plans", PermWatch, s.handlePlans),
+		{pattern: "POST /api/v1/plans", perm: PermPlan, handler: http.HandlerFunc(s.handlePlanCreate), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
+		{pattern: "POST /api/v1/plans/validate", perm: PermPlan, handler: http.HandlerFunc(s.handlePlanValidate), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
+		{pattern: "POST /api/v1/plans/convert", perm: PermPlan, handler: http.HandlerFunc(s.handlePlanConvert), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
+		h("GET /api/v1/plans/{name}", PermWatch, s.handlePlan),
+		{pattern: "PUT /api/v1/plans/{name}", perm: PermPlan, handler: http.HandlerFunc(s.handlePlanUpdate), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
+		h("DELETE /api/v1/plans/{name}", PermPlan, s.handlePlanDelete),
+		h("GET /api/v1/plans/{name}/export", PermWatch, s.handlePlanExport),
+		h("GET /api/v1/plans/{name}/uploads", PermWatch, s.handlePlanUploads),
+		h("POST /api/v1/plans/{name}/upload", PermCommand, s.handlePlanLibraryUpload),
 
 		h("GET /api/v1/sorties", PermReplay, s.handleSorties),
 		h("GET /api/v1/sorties/{id}", PermReplay, s.handleSortie),
 		{pattern: "GET /api/v1/sorties/{id}/export", perm: PermReplay, handler: http.HandlerFunc(s.handleSortieExport), stream: true},
-		h("GET /api/v1/detections", PermWatch, s.handleEvents("detection")),
-		h("GET /api/v1/alerts", PermWatch, s.handleEvents("alert")),
+		h("GET /api/v1/detections", PermWatch, s.handleDetections),
+		h("GET /api/v1/alerts", PermWatch, s.handleAlerts),
+		h("POST /api/v1/alerts/{id}/ack", PermCommand, s.handleAlertAck),
 		h("GET /api/v1/audit", PermAudit, s.handleAudit),
 
 		{pattern: "GET /ws/live", perm: PermWatch, handler: http.HandlerFunc(s.handleLive), stream: true},

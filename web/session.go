@@ -16,14 +16,18 @@ import (
 
 // LoginRequest is the body of POST /api/v1/session.
 type LoginRequest struct {
-	User     string `json:"user"`
+	User string `json:"user"`
+	// Name is another name for User (the UI's state calls the user's name "name").
+	Name     string `json:"name,omitempty"`
 	Password string `json:"password"`
 }
 
 // SessionInfo answers a login and GET /api/v1/session: who is logged in and
 // what they may do (the UI shows its tabs from Permissions).
 type SessionInfo struct {
-	User        string            `json:"user"`
+	User string `json:"user"`
+	// Name is User again, for the UI's user signal ({name, role, permissions}).
+	Name        string            `json:"name"`
 	Role        auth.Role         `json:"role"`
 	Permissions []auth.Permission `json:"permissions"`
 	// Via is "session" (a browser cookie) or "token".
@@ -31,7 +35,7 @@ type SessionInfo struct {
 }
 
 func sessionInfo(p auth.Principal) SessionInfo {
-	return SessionInfo{User: p.User, Role: p.Role, Permissions: p.Role.Permissions(), Via: p.Via}
+	return SessionInfo{User: p.User, Name: p.User, Role: p.Role, Permissions: p.Role.Permissions(), Via: p.Via}
 }
 
 const maxLoginBody = 4 << 10
@@ -51,6 +55,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	var req LoginRequest
 	if !decodeBody(w, r, maxLoginBody, &req) {
+		return
+	}
+	if req.User == "" {
+		req.User = req.Name
+	} else if req.Name != "" && req.Name != req.User {
+		writeError(w, http.StatusBadRequest, `"user" and "name" differ; send one of them`)
 		return
 	}
 	secret, p, err := s.accounts.Login(req.User, req.Password, infoOf(r).remote)

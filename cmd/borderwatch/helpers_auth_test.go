@@ -82,15 +82,15 @@ func demoLogin(t *testing.T, base, out, role string) *http.Client {
 	return c
 }
 
-// browserLogin opens base in Chromium and logs in with the login form.
+// browserLogin opens base in Chromium and logs in with the UI's login view.
 func browserLogin(t *testing.T, ctx context.Context, base, user, password string) {
 	t.Helper()
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`#bw-login-user`, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-user`, user, chromedp.ByQuery),
+		chromedp.WaitVisible(`#bw-login-name`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login-name`, user, chromedp.ByQuery),
 		chromedp.SendKeys(`#bw-login-password`, password, chromedp.ByQuery),
-		chromedp.Click(`#bw-login-submit`, chromedp.ByQuery),
+		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#bw-login`, chromedp.ByQuery),
 	); err != nil {
 		t.Fatalf("logging in through the page as %s: %v", user, err)
