@@ -18,6 +18,8 @@ var (
 	ErrLimit = errors.New("store: limit reached")
 	// ErrNewerFormat means the file was written by a newer Borderwatch: upgrade, or use another --data file.
 	ErrNewerFormat = errors.New("store: file written by a newer format")
+	// ErrHeld means another process (a running server) holds the file open for writing.
+	ErrHeld = errors.New("another process holds it open")
 	// ErrNotTlog means an imported file is not a MAVLink telemetry log; nothing of it was kept.
 	ErrNotTlog = errors.New("not a tlog (MAVLink telemetry log)")
 )
