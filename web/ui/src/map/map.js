@@ -6,6 +6,9 @@ import L from "leaflet";
 export const mapElement = document.createElement("div");
 mapElement.id = "map";
 mapElement.className = "bw-map";
+// Leaflet makes a container that is not positioned "relative" when it is
+// created (a detached element has no computed position): fill the host instead.
+mapElement.style.position = "absolute";
 
 export const map = L.map(mapElement, { zoomControl: true }).setView([31.35, -110.95], 12);
 L.control.scale({ imperial: false }).addTo(map);
