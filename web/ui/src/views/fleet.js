@@ -5,7 +5,7 @@ import { signal } from "@preact/signals";
 import { html } from "../html.js";
 import { vehicles, selected, select, clearSelection, can } from "../state.js";
 import { callsign, droneState, droneStates, lowBatteryPct } from "../map/drones.js";
-import { map } from "../map/map.js";
+import { centreOn } from "../map/map.js";
 import { CommandBar } from "./commands.js";
 
 const sortKey = signal({ key: "id", dir: 1 });
@@ -64,7 +64,7 @@ function rowClick(e, v, list) {
     }
   }
   select([v.id], e.ctrlKey || e.metaKey);
-  if (v.has_position) map.panTo([v.lat, v.lon]);
+  if (v.has_position) centreOn([v.lat, v.lon]);
 }
 
 function Filters() {
