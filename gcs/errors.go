@@ -27,6 +27,10 @@ var (
 	ErrBadInput = errors.New("invalid request")
 	// ErrUnsupported: the vehicle or its flavour does not support the request.
 	ErrUnsupported = errors.New("unsupported by the vehicle")
+	// ErrNotReady: the vehicle has not yet reported what the request needs
+	// (its home or position, its mode table), or is in a state where the
+	// autopilot would refuse or misread it; nothing was sent.
+	ErrNotReady = errors.New("vehicle not ready for this request")
 	// ErrSigning: a signing key could not be loaded, stored or provisioned.
 	ErrSigning = errors.New("signing")
 )

@@ -493,6 +493,12 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 	case *common.MessageTimesync:
 		f.timesync(v, in, m)
 		return
+	case *common.MessageHeartbeat:
+		// The autopilot's heartbeat confirms a mode change (modeSession);
+		// a camera's or gimbal's says nothing about the flight mode.
+		if in.frame.ComponentID != v.compid {
+			return
+		}
 	case *common.MessageStatustext, *common.MessageMissionCurrent:
 	default:
 		return

@@ -48,6 +48,7 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/vehicles", PermWatch, s.handleVehicles),
 		h("GET /api/v1/vehicles/{id}", PermWatch, s.handleVehicle),
 		h("POST /api/v1/vehicles/{id}/commands", PermCommand, s.handleVehicleCommand),
+		h("GET /api/v1/vehicles/{id}/modes", PermWatch, s.handleVehicleModes),
 		h("POST /api/v1/commands", PermCommand, s.handleFleetCommand),
 		h("GET /api/v1/vehicles/{id}/params", PermWatch, s.handleVehicleParams),
 		h("GET /api/v1/vehicles/{id}/params/{name}", PermWatch, s.handleVehicleParam),

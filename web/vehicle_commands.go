@@ -188,6 +188,21 @@ func (s *Server) handleVehicleCommand(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// handleVehicleModes lists the flight modes the vehicle's autopilot knows
+// (the names the "mode" command takes), in the autopilot's own order.
+func (s *Server) handleVehicleModes(w http.ResponseWriter, r *http.Request) {
+	id, ok := vehicleID(w, r)
+	if !ok {
+		return
+	}
+	m, err := s.Fleet.Modes(r.Context(), id)
+	if err != nil {
+		writeError(w, vehicleErrorStatus(err), err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
 // FleetCommandResponse answers POST /api/v1/commands: one result per vehicle.
 type FleetCommandResponse struct {
 	Results []CommandResponse `json:"results"`

@@ -182,3 +182,18 @@ func TestVehicleParams_GetSet(t *testing.T) {
 		t.Fatalf("bad key: %d %q (the key must not be echoed)", code, bad.Error)
 	}
 }
+
+func TestVehicleModes_Get_AutopilotTableInOrder(t *testing.T) {
+	s := newVehicleTestServer(t, "arducopter", time.Hour)
+	var m gcs.VehicleModes
+	if code := call(t, "GET", s.URL()+"/api/v1/vehicles/1/modes", "", &m); code != 200 {
+		t.Fatalf("modes: %d", code)
+	}
+	if m.Autopilot != "ardupilot" || len(m.Modes) != 26 || m.Modes[0].Name != "STABILIZE" || m.Modes[len(m.Modes)-1].Name != "TURTLE" {
+		t.Fatalf("ArduCopter modes: %+v", m)
+	}
+	var e apiError
+	if code := call(t, "GET", s.URL()+"/api/v1/vehicles/99/modes", "", &e); code != 404 {
+		t.Fatalf("unknown vehicle: %d", code)
+	}
+}

@@ -14,4 +14,6 @@ var (
 	ErrInvalid = errors.New("store: invalid argument")
 	// ErrNewerFormat means the file was written by a newer Borderwatch: upgrade, or use another --data file.
 	ErrNewerFormat = errors.New("store: file written by a newer format")
+	// ErrNotTlog means an imported file is not a MAVLink telemetry log; nothing of it was kept.
+	ErrNotTlog = errors.New("not a tlog (MAVLink telemetry log)")
 )

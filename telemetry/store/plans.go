@@ -33,7 +33,7 @@ func (s *Store) SavePlan(v PlanVersion) (int, error) {
 	if v.Time.IsZero() {
 		v.Time = time.Now()
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.sealedUpdate(func(tx *bolt.Tx, sl *seal) error {
 		b, err := tx.Bucket(bucketPlans).CreateBucketIfNotExists([]byte(v.Name))
 		if err != nil {
 			return err
@@ -47,7 +47,9 @@ func (s *Store) SavePlan(v PlanVersion) (int, error) {
 		if err != nil {
 			return err
 		}
-		return b.Put(binary.BigEndian.AppendUint32(nil, uint32(seq)), data)
+		k := binary.BigEndian.AppendUint32(nil, uint32(seq))
+		sl.put(sealPlan, planSealKey([]byte(v.Name), k), data)
+		return b.Put(k, data)
 	})
 	return v.Version, err
 }

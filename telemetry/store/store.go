@@ -31,7 +31,7 @@ var (
 	bucketPlans   = []byte("plans")
 	bucketSigning = []byte("signing")
 
-	allBuckets = [][]byte{bucketMeta, bucketChunks, bucketStreams, bucketSorties, bucketEvents, bucketAudit, bucketPlans, bucketSigning}
+	allBuckets = [][]byte{bucketMeta, bucketChunks, bucketStreams, bucketSorties, bucketEvents, bucketAudit, bucketPlans, bucketSigning, bucketChain}
 
 	keyFormat = []byte("format")
 )
@@ -51,6 +51,10 @@ type Store struct {
 	// (optional) NoSync skips fsync on commit: only for benchmarks and tests
 	// that measure something else. Defaults to false (every commit is durable).
 	NoSync bool
+	// (optional) Now is the clock the store reads when it opens, to close the
+	// sorties a previous run left open (see SortieLinkLossLimit). Defaults to
+	// time.Now.
+	Now func() time.Time
 
 	db *bolt.DB
 
@@ -60,6 +64,10 @@ type Store struct {
 	live *appender
 
 	skippedEvents atomic.Uint64
+
+	// noChain turns the evidence chain off: only for the benchmark that
+	// measures what the chain costs (export_test.go).
+	noChain bool
 }
 
 // SkippedEvents counts events Append could not store (unknown types).
@@ -91,7 +99,19 @@ func (s *Store) Initialize() error {
 		} else if err := meta.Put(keyFormat, binary.BigEndian.AppendUint32(nil, formatVersion)); err != nil {
 			return err
 		}
-		return s.live.track.load(tx)
+		if !s.noChain {
+			if err := startChain(tx); err != nil {
+				return err
+			}
+		}
+		now := time.Now
+		if s.Now != nil {
+			now = s.Now
+		}
+		if err := s.live.track.load(tx); err != nil {
+			return err
+		}
+		return s.live.track.closeStale(tx, now())
 	})
 	if err != nil {
 		db.Close()
@@ -189,7 +209,7 @@ type appender struct {
 	withheld uint64
 }
 
-func (a *appender) add(b *bolt.Bucket, f *telemetry.Frame) error {
+func (a *appender) add(b *bolt.Bucket, sl *seal, f *telemetry.Frame) error {
 	if f.MessageID == MsgSetupSigning {
 		a.withheld++
 		return nil
@@ -213,7 +233,7 @@ func (a *appender) add(b *bolt.Bucket, f *telemetry.Frame) error {
 	}
 	c.add(us, f.Link, f.Raw, key)
 	if c.full() {
-		if err := b.Put(c.key, c.value()); err != nil {
+		if err := putChunk(b, sl, c); err != nil {
 			return err
 		}
 		c.reset()
@@ -224,15 +244,29 @@ func (a *appender) add(b *bolt.Bucket, f *telemetry.Frame) error {
 	return nil
 }
 
-// flush writes every open chunk (bbolt copies the value, so the builder may go on growing).
-func (a *appender) flush(b *bolt.Bucket) error {
+// flush writes every open chunk that changed since the last flush (bbolt
+// copies the value, so the builder may go on growing).
+func (a *appender) flush(b *bolt.Bucket, sl *seal) error {
 	for _, c := range a.tails {
-		if c == nil || c.empty() {
+		if c == nil || c.empty() || !c.dirty {
 			continue
 		}
-		if err := b.Put(c.key, c.value()); err != nil {
+		if err := putChunk(b, sl, c); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// putChunk stores a chunk and seals it in the transaction's chain link.
+func putChunk(b *bolt.Bucket, sl *seal, c *chunkBuilder) error {
+	v := c.value()
+	if err := b.Put(c.key, v); err != nil {
+		return err
+	}
+	c.dirty = false
+	if sl != nil {
+		sl.putChunk(c.key, v, c.digest())
 	}
 	return nil
 }
@@ -253,14 +287,15 @@ func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.live
+	sl := s.newSeal()
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketChunks)
 		for i := range frames {
-			if err := a.add(b, &frames[i]); err != nil {
+			if err := a.add(b, sl, &frames[i]); err != nil {
 				return err
 			}
 		}
-		if err := a.flush(b); err != nil {
+		if err := a.flush(b, sl); err != nil {
 			return err
 		}
 		for _, e := range events {
@@ -270,10 +305,13 @@ func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error
 				s.skippedEvents.Add(1)
 				continue
 			}
-			if err := putEvent(tx, e); err != nil {
+			if err := putEvent(tx, sl, e); err != nil {
 				return err
 			}
 			a.track.event(normalize(e))
+		}
+		if err := sl.commit(tx); err != nil {
+			return err
 		}
 		return a.track.save(tx)
 	})
