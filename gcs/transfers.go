@@ -17,6 +17,9 @@ import (
 type TransferOptions struct {
 	// (optional) Progress is called as items move.
 	Progress Progress
+	// (optional) ListProgress is UploadPlan's Progress that also says which
+	// list is moving (a browser shows mission, fence and rally apart).
+	ListProgress func(list missions.MissionType, done, total int)
 	// (optional) NoVerify skips reading the list back after an upload.
 	// Defaults to verifying: an upload is done only when the read-back matches.
 	NoVerify bool
@@ -262,6 +265,9 @@ func (f *Fleet) UploadPlan(ctx context.Context, sysid uint8, p *missions.Plan, o
 	}
 	done := []string{}
 	for _, mt := range []missions.MissionType{missions.TypeMission, missions.TypeFence, missions.TypeRally} {
+		if lp := opt.ListProgress; lp != nil {
+			opt.Progress = func(done, total int) { lp(mt, done, total) }
+		}
 		r, err := f.Upload(ctx, sysid, mt, p.Items(mt), opt)
 		switch mt {
 		case missions.TypeMission:
