@@ -70,7 +70,7 @@ func startPlanDemo(t *testing.T, drones int) *planPage {
 	})
 	p.login(info)
 	p.run(
-		chromedp.WaitVisible(`.bw-tab[data-tab="plan"], [data-tab="plan"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.bw-tab[data-tab="plan"]`, chromedp.ByQuery),
 		chromedp.Click(`[data-tab="plan"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`.bw-plan`, chromedp.ByQuery),
 	)
@@ -88,7 +88,7 @@ func (p *planPage) login(info map[string]string) {
 	var hasLogin bool
 	testenv.Eventually(p.t, 10*time.Second, "the page shows the login form or the app", func() bool {
 		var state string
-		p.run(chromedp.Evaluate(`document.querySelector('form.bw-login') ? 'login' : document.querySelector('[data-tab]') ? 'app' : ''`, &state))
+		p.run(chromedp.Evaluate(`document.querySelector('#bw-login') ? 'login' : document.querySelector('[data-tab]') ? 'app' : ''`, &state))
 		hasLogin = state == "login"
 		return state != ""
 	})
@@ -100,9 +100,9 @@ func (p *planPage) login(info map[string]string) {
 		p.t.Fatalf("the page asks for a login but the demo gave none (ready info: %v)", keys(info))
 	}
 	p.run(
-		chromedp.SendKeys(`form.bw-login input[name="user"], form.bw-login input[name="username"], form.bw-login input[name="name"]`, user, chromedp.ByQuery),
-		chromedp.SendKeys(`form.bw-login input[type="password"]`, pass, chromedp.ByQuery),
-		chromedp.Submit(`form.bw-login`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login-name`, user, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login-password`, pass, chromedp.ByQuery),
+		chromedp.Submit(`#bw-login`, chromedp.ByQuery),
 	)
 }
 
@@ -229,7 +229,7 @@ func (p *planPage) markerCenters() [][2]float64 {
 const (
 	waypointSel = `.bw-plan-wp:not(.bw-plan-hint) .bw-plan-icon-label[data-index]`
 	badWPSel    = `.bw-plan-wp.bw-plan-bad .bw-plan-icon-label[data-index]`
-	rallySel    = `.bw-plan-rally:not(.bw-plan-hint) .bw-plan-icon-label[data-rally]`
+	rallySel    = `.bw-plan-rp:not(.bw-plan-hint) .bw-plan-icon-label[data-rally]`
 	inclSel     = `path.bw-plan-fence.bw-plan-inclusion`
 )
 

@@ -4,10 +4,11 @@
 // leg coloured by drone with its fence, rally points and the revisit time;
 // adjust and re-plan; assign drones to vehicles and upload; a transit
 // preview from a launch site to a leg around the no-fly zones.
-import { html } from "htm/preact";
+import { html } from "../html.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import L from "./pm.js";
 import { map } from "../map/map.js";
+import { pickPoint, cancelPick } from "../map/pick.js";
 import * as C from "./corridor.js";
 import * as ep from "./endpoints.js";
 import * as store from "./store.js";
@@ -31,11 +32,12 @@ export function CorridorWizard() {
   const overlay = useRef(null);
   const borderGeo = useRef(null);
 
-  const setForm = (change) => {
-    const next = { ...form, ...change };
-    saved.form = next;
-    setFormState(next);
-  };
+  const setForm = (change) =>
+    setFormState((f) => {
+      const next = { ...f, ...(typeof change === "function" ? change(f) : change) };
+      saved.form = next;
+      return next;
+    });
 
   useEffect(() => {
     overlay.current = L.layerGroup().addTo(map);
@@ -61,28 +63,37 @@ export function CorridorWizard() {
 
   useEffect(() => draw(), [form, pv, transit.route]);
 
-  // Clicks on the map while picking the section ends or launch sites.
-  useEffect(() => {
-    if (!picking) return;
-    const onClick = (e) => {
-      const p = { lat: e.latlng.lat, lon: e.latlng.lng };
-      if (picking === "section") {
-        if (!form.from || form.to) setForm({ from: p, to: null });
-        else {
-          setForm({ to: p });
-          setPicking("");
-        }
-      } else if (picking === "sites") {
-        setForm({ sites: [...form.sites, { name: `site ${form.sites.length + 1}`, ...p }] });
-      }
-    };
-    map.on("click", onClick);
-    map.getContainer().classList.add("bw-plan-picking");
-    return () => {
-      map.off("click", onClick);
-      map.getContainer().classList.remove("bw-plan-picking");
-    };
-  }, [picking, form]);
+  // Points on the map come from the shell's point picker, so a click
+  // answers the wizard instead of selecting a drone.
+  const pickSection = async () => {
+    if (picking) {
+      cancelPick();
+      return;
+    }
+    setPicking("section-a");
+    const a = await pickPoint("Click the start A of the border section");
+    if (!a) return setPicking("");
+    setForm({ from: { lat: a.lat, lon: a.lng }, to: null });
+    setPicking("section-b");
+    const b = await pickPoint("Click the end B of the border section");
+    setPicking("");
+    if (!b) return setForm({ from: null, to: null });
+    setForm({ to: { lat: b.lat, lon: b.lng } });
+  };
+  const pickSites = async () => {
+    if (picking) {
+      cancelPick();
+      return;
+    }
+    setPicking("sites");
+    for (;;) {
+      const p = await pickPoint("Click a launch site (Esc when done)");
+      if (!p) break;
+      setForm((f) => ({ sites: [...f.sites, { name: `site ${f.sites.length + 1}`, lat: p.lat, lon: p.lng }] }));
+    }
+    setPicking("");
+  };
+  useEffect(() => () => cancelPick(), []);
 
   function draw() {
     const g = overlay.current;
@@ -200,9 +211,9 @@ export function CorridorWizard() {
       </select>
     </label>
     <div class="bw-plan-row">
-      <button type="button" data-action="pick-section" class=${picking === "section" ? "bw-plan-tool-active" : ""}
-        disabled=${!form.border} onClick=${() => setPicking(picking === "section" ? "" : "section")}>
-        ${picking === "section" ? (form.from && !form.to ? "Click the section's end B" : "Click the section's start A") : "Pick section"}
+      <button type="button" data-action="pick-section" class=${picking.startsWith("section") ? "bw-plan-tool-active" : ""}
+        disabled=${!form.border || picking === "sites"} onClick=${pickSection}>
+        ${picking === "section-a" ? "Click start A on the map" : picking === "section-b" ? "Click end B on the map" : "Pick section"}
       </button>
       <button type="button" disabled=${!form.from} onClick=${() => setForm({ from: null, to: null })}>Whole border</button>
       <span class="bw-plan-hint-text">${form.from && form.to ? "section A–B" : "whole border"}</span>
@@ -225,7 +236,7 @@ export function CorridorWizard() {
     </div>
     <div class="bw-plan-row">
       <button type="button" data-action="pick-sites" class=${picking === "sites" ? "bw-plan-tool-active" : ""}
-        onClick=${() => setPicking(picking === "sites" ? "" : "sites")}>${picking === "sites" ? "Done adding sites" : "Add launch sites"}</button>
+        disabled=${picking.startsWith("section")} onClick=${pickSites}>${picking === "sites" ? "Done adding sites" : "Add launch sites"}</button>
       ${form.sites.length ? html`<button type="button" onClick=${() => setForm({ sites: [] })}>Clear ${form.sites.length} site${form.sites.length === 1 ? "" : "s"}</button>` : html`<span class="bw-plan-hint-text">default: one per drone along the lane</span>`}
     </div>
     ${noFly.length > 0 &&

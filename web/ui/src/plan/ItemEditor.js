@@ -1,7 +1,7 @@
 // The editor of one selected thing: a mission item (command, altitude,
 // speed, position, and the raw MAV_CMD parameters for experts), a fence
 // polygon or circle, or a rally point.
-import { html } from "htm/preact";
+import { html } from "../html.js";
 import { useState } from "preact/hooks";
 import * as M from "./model.js";
 import * as store from "./store.js";

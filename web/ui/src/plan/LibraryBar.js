@@ -1,6 +1,6 @@
 // The plan's name, the plan library (save as a new version, open any
 // version) and files (import any supported format, export to one).
-import { html } from "htm/preact";
+import { html } from "../html.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as store from "./store.js";
 import * as M from "./model.js";
@@ -44,37 +44,50 @@ export function LibraryBar() {
       return;
     }
     try {
-      const ans = ref && ref.id === n ? await ep.updatePlan(n, n, plan) : await ep.createPlan(n, plan).catch((err) => (err.status === 409 ? ep.updatePlan(n, n, plan) : Promise.reject(err)));
-      const version = ans?.version ?? ans?.Version;
-      store.libraryRef.value = { id: ans?.name ?? n, version };
-      store.say(`Saved "${n}" as version ${version}.`, "ok");
+      const ans = await ep.savePlan(n, plan);
+      store.libraryRef.value = { id: ans.name, version: ans.version };
+      const errs = (ans.problems ?? []).filter((p) => p.severity === "error").length;
+      store.say(`Saved "${ans.name}" as version ${ans.version}${errs ? ` (${errs} error${errs === 1 ? "" : "s"} to fix before an upload)` : ""}.`, errs ? "error" : "ok");
     } catch (err) {
       store.say(`Saving: ${err.message}`, "error");
     }
   };
 
-  const importFile = async (e) => {
-    const f = e.currentTarget.files?.[0];
+  // Import reads one file, or a QGC WPL mission with its fence and rally
+  // files picked together: each is converted by the server, and the lists
+  // of all of them make the plan.
+  const importFiles = async (e) => {
+    const files = [...(e.currentTarget.files ?? [])];
     e.currentTarget.value = "";
-    if (!f) return;
+    if (!files.length) return;
     try {
-      const text = await f.text();
-      const ans = await ep.importFile(f.name, text);
-      const p = ans?.plan ?? ans;
-      store.load({ ...p, meta: { ...(p.meta ?? {}), name: p.meta?.name || f.name.replace(/\.[^.]*$/, "") } });
-      const notes = ans?.notes ?? p.notes ?? [];
-      store.say(`Imported ${f.name}${notes.length ? ` (${notes.join("; ")})` : ""}.`, "ok");
+      let p = null;
+      const notes = [];
+      for (const f of files) {
+        const q = await ep.toModel(await f.text());
+        notes.push(...(q.notes ?? []));
+        p = p ? M.mergeLists(p, q) : q;
+      }
+      const base = files[0].name.replace(/\.[^.]*$/, "").replace(/\.(fence|rally|mission)$/, "");
+      store.load({ ...p, meta: { ...(p.meta ?? {}), name: p.meta?.name || base } });
+      store.say(`Imported ${files.map((f) => f.name).join(", ")}${notes.length ? ` (${notes.join("; ")})` : ""}.`, "ok");
     } catch (err) {
-      store.say(`Import of ${f.name}: ${err.message}`, "error");
+      store.say(`Import: ${err.message}`, "error");
     }
   };
 
+  // Export downloads the plan in a format; QGC WPL 110 holds one list per
+  // file, so a plan with a fence or rally points gives two or three files.
   const exportFile = async () => {
     try {
-      const ans = await ep.exportFile(plan, format);
-      const files = ans?.files ?? [ans];
-      for (const f of files) download(f.filename ?? `${safeName(name)}.${format}`, f.data ?? "", f.content_type);
-      store.say(`Exported ${files.map((f) => f.filename).join(", ")}.`, "ok");
+      const lists = format === "wpl" ? ["mission", ...(plan.fence.polygons.length + plan.fence.circles.length ? ["fence"] : []), ...(plan.rally.length ? ["rally"] : [])] : [""];
+      const names = [];
+      for (const list of lists) {
+        const f = await ep.exportFile(plan, format, list);
+        download(f.filename, f.text, f.type);
+        names.push(f.filename);
+      }
+      store.say(`Exported ${names.join(", ")}.`, "ok");
     } catch (err) {
       store.say(`Export: ${err.message}`, "error");
     }
@@ -94,7 +107,7 @@ export function LibraryBar() {
       <button type="button" data-action="save" onClick=${save}>Save</button>
       <button type="button" data-action="open" onClick=${() => setOpen(!open)}>Open…</button>
       <button type="button" data-action="import" onClick=${() => fileRef.current?.click()}>Import…</button>
-      <input ref=${fileRef} type="file" hidden accept=".plan,.txt,.waypoints,.wpl,.fence,.rally,.geojson,.json,.kml" onChange=${importFile} />
+      <input ref=${fileRef} type="file" name="import-file" multiple hidden accept=".plan,.txt,.waypoints,.wpl,.fence,.rally,.geojson,.json,.kml" onChange=${importFiles} />
       <select name="export-format" value=${format} onChange=${(e) => setFormat(e.currentTarget.value)}>
         ${FORMATS.map(([id, title]) => html`<option value=${id}>${title}</option>`)}
       </select>
@@ -107,37 +120,36 @@ export function LibraryBar() {
 
 function LibraryList({ onClose }) {
   const [plans, setPlans] = useState(null);
-  const [versions, setVersions] = useState({});
+  const [history, setHistory] = useState({});
   const [error, setError] = useState("");
   useEffect(() => {
     ep.listPlans()
-      .then((ans) => setPlans(Array.isArray(ans) ? ans : ans?.plans ?? []))
+      .then((ans) => setPlans(ans ?? []))
       .catch((err) => setError(err.message));
   }, []);
-  const openPlan = async (id, version) => {
+  const openPlan = async (name, version) => {
     try {
-      const ans = await ep.getPlan(id, version);
-      const p = ans?.plan ?? ans;
-      store.load({ ...p, meta: { ...(p.meta ?? {}), name: p.meta?.name || id } }, { id, version: ans?.version ?? version });
-      store.say(`Opened "${id}"${ans?.version ? ` version ${ans.version}` : ""}.`, "ok");
+      const ans = await ep.getPlan(name, version);
+      store.load({ ...ans.plan, meta: { ...(ans.plan.meta ?? {}), name } }, { id: name, version: ans.version });
+      store.say(`Opened "${name}" version ${ans.version}.`, "ok");
       onClose();
     } catch (err) {
       setError(err.message);
     }
   };
-  const showVersions = async (id) => {
+  const showHistory = async (name) => {
     try {
-      const ans = await ep.planVersions(id);
-      setVersions({ ...versions, [id]: Array.isArray(ans) ? ans : ans?.versions ?? [] });
+      const ans = await ep.getPlan(name);
+      setHistory({ ...history, [name]: [...(ans.history ?? [])].reverse() });
     } catch (err) {
       setError(err.message);
     }
   };
-  const remove = async (id) => {
-    if (!confirm(`Delete the plan "${id}" and all its versions from the library?`)) return;
+  const remove = async (name) => {
+    if (!confirm(`Delete the plan "${name}" and all its versions from the library?`)) return;
     try {
-      await ep.deletePlan(id);
-      setPlans(plans.filter((p) => (p.name ?? p.id) !== id));
+      await ep.deletePlan(name);
+      setPlans(plans.filter((p) => p.name !== name));
     } catch (err) {
       setError(err.message);
     }
@@ -148,23 +160,21 @@ function LibraryList({ onClose }) {
     ${plans && plans.length === 0 && html`<div class="bw-plan-hint-text">The library is empty.</div>`}
     ${plans &&
     html`<table class="bw-plan-table"><tbody>
-      ${plans.map((p) => {
-        const id = p.name ?? p.id;
-        return html`<tr data-plan=${id}>
-          <td>${id}</td>
-          <td>v${p.version ?? p.latest ?? p.versions}</td>
+      ${plans.map(
+        (p) => html`<tr data-plan=${p.name}>
+          <td>${p.name}<div class="bw-plan-hint-text">${p.versions} version${p.versions === 1 ? "" : "s"}${p.author ? `, last by ${p.author}` : ""}</div></td>
           <td>
-            <button type="button" data-open=${id} onClick=${() => openPlan(id)}>Open</button>
-            <button type="button" onClick=${() => showVersions(id)}>Versions</button>
-            <button type="button" class="bw-plan-danger" onClick=${() => remove(id)}>Delete</button>
-            ${versions[id] &&
-            html`<ul class="bw-plan-versions">${versions[id].map(
-              (v) => html`<li><button type="button" class="bw-plan-link" onClick=${() => openPlan(id, v.version)}>
-                v${v.version} ${v.author ? `by ${v.author}` : ""} ${v.time ? new Date(v.time).toLocaleString() : ""}</button> ${v.comment ?? ""}</li>`,
+            <button type="button" data-open=${p.name} onClick=${() => openPlan(p.name)}>Open</button>
+            <button type="button" onClick=${() => showHistory(p.name)}>Versions</button>
+            <button type="button" class="bw-plan-danger" onClick=${() => remove(p.name)}>Delete</button>
+            ${history[p.name] &&
+            html`<ul class="bw-plan-versions">${history[p.name].map(
+              (v) => html`<li><button type="button" class="bw-plan-link" onClick=${() => openPlan(p.name, v.version)}>
+                v${v.version}${v.author ? ` by ${v.author}` : ""}${v.time ? `, ${new Date(v.time).toLocaleString()}` : ""}</button>${v.comment ? ` ${v.comment}` : ""}</li>`,
             )}</ul>`}
           </td>
-        </tr>`;
-      })}
+        </tr>`,
+      )}
     </tbody></table>`}
     <button type="button" onClick=${onClose}>Close</button>
   </div>`;

@@ -1,7 +1,7 @@
 // The Plan tab: the plan editor on the map, the server's validation, the
 // plan library and files, the corridor-patrol wizard and the upload to
 // vehicles. Registered in src/app.js's tab table (perm "plan").
-import { html } from "htm/preact";
+import { html } from "../html.js";
 import { useEffect, useState } from "preact/hooks";
 import { effect } from "@preact/signals";
 import { map } from "../map/map.js";
@@ -89,7 +89,7 @@ export function PlanPanel() {
 function Status() {
   const s = store.status.value;
   if (!s.text) return null;
-  return html`<div class=${`bw-plan-status bw-plan-status-${s.kind}`} role="status">${s.text}</div>`;
+  return html`<div class=${`bw-plan-note bw-plan-note-${s.kind}`} role="status">${s.text}</div>`;
 }
 
 const TOOLS = [

@@ -1,6 +1,6 @@
 // Upload the edited plan to one or several vehicles; download a vehicle's
 // plan into the editor.
-import { html } from "htm/preact";
+import { html } from "../html.js";
 import { useState } from "preact/hooks";
 import { vehicles } from "../state.js";
 import * as store from "./store.js";

@@ -1,6 +1,6 @@
 // Per-vehicle upload progress and results, and the dialog that asks the
 // operator to confirm the server's warnings.
-import { html } from "htm/preact";
+import { html } from "../html.js";
 import { uploads, confirmWarnings, dismiss } from "./upload.js";
 
 const LISTS = ["mission", "fence", "rally"];
@@ -20,7 +20,7 @@ export function UploadProgress() {
               const p = u.progress?.[l];
               if (!p) return null;
               const pct = p.total ? Math.round((100 * p.sent) / p.total) : 100;
-              return html`<div class="bw-plan-bar" data-list=${l} title=${`${l}: ${p.sent} of ${p.total}`}>
+              return html`<div class="bw-plan-bar" data-list=${l} data-live=${p.live ? "1" : "0"} title=${`${l}: ${p.sent} of ${p.total}`}>
                 <span class="bw-plan-bar-fill" style=${{ width: `${pct}%` }}></span>
                 <span class="bw-plan-bar-text">${l} ${p.sent}/${p.total}</span>
               </div>`;
@@ -29,6 +29,7 @@ export function UploadProgress() {
               ${u.state === "sending" ? "sending…" : u.state === "verified" ? "verified" : u.state === "sent" ? "sent (not verified)" : u.state === "warning" ? "waiting for confirmation" : "failed"}
             </div>
             ${u.error && html`<div class="bw-plan-problem-error bw-plan-upload-error">${u.error}</div>`}
+            ${u.problems?.length > 0 && html`<ul class="bw-plan-upload-problems">${u.problems.map((p) => html`<li>${p.message}</li>`)}</ul>`}
           </td>
         </tr>`;
       })}

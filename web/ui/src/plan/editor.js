@@ -83,7 +83,7 @@ export class PlanEditor {
         pm.enableDraw("Marker", { ...common, continueDrawing: true, markerStyle: { icon: numberedIcon("bw-plan-wp bw-plan-hint", "+") } });
         break;
       case "rally":
-        pm.enableDraw("Marker", { ...common, continueDrawing: true, markerStyle: { icon: numberedIcon("bw-plan-rally bw-plan-hint", "R") } });
+        pm.enableDraw("Marker", { ...common, continueDrawing: true, markerStyle: { icon: numberedIcon("bw-plan-rp bw-plan-hint", "R") } });
         break;
       case "polygon-incl":
       case "polygon-excl":
@@ -185,7 +185,7 @@ export class PlanEditor {
         color: bad === "error" ? "#d50000" : bad === "warning" ? "#ff8f00" : "#1565c0",
         weight: bad ? 6 : 3,
         dashArray: a.i < 0 ? "6 6" : null,
-        className: `bw-plan-leg${bad ? " bw-plan-bad" : ""}`,
+        className: `bw-plan-edit-leg${bad ? " bw-plan-bad" : ""}`,
         pmIgnore: true,
       });
       this.attach(line, pr);
@@ -226,7 +226,7 @@ export class PlanEditor {
       const pr = issue({ kind: "rally", index: i });
       const bad = pr ? ` bw-plan-bad bw-plan-${worst(pr.problems)}` : "";
       const m = L.marker([r.lat, r.lon], {
-        icon: numberedIcon(`bw-plan-rally${bad}${sel("rally", i) ? " bw-plan-selected" : ""}`, "R", { rally: i }),
+        icon: numberedIcon(`bw-plan-rp${bad}${sel("rally", i) ? " bw-plan-selected" : ""}`, "R", { rally: i }),
         pane: PANE,
         title: `rally point ${i + 1}`,
       });

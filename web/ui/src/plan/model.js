@@ -298,6 +298,20 @@ export function setVehicle(plan, change) {
   return p;
 }
 
+// mergeLists adds b's mission, fence and rally points to a's (a QGC WPL
+// mission imported with its fence and rally files).
+export function mergeLists(a, b) {
+  const p = clone(a);
+  const q = normalize(b);
+  p.mission.push(...q.mission);
+  p.fence.polygons.push(...q.fence.polygons);
+  p.fence.circles.push(...q.fence.circles);
+  p.fence.return = p.fence.return ?? q.fence.return;
+  p.rally.push(...q.rally);
+  p.home = p.home ?? q.home;
+  return p;
+}
+
 export function counts(plan) {
   return {
     mission: plan.mission.length,
