@@ -202,14 +202,6 @@ func TestVehicleParams_GetSet(t *testing.T) {
 	}
 }
 
-func warningCodes(ws []missions.UploadWarning) string {
-	var codes []string
-	for _, w := range ws {
-		codes = append(codes, w.Code)
-	}
-	return strings.Join(codes, " ")
-}
-
 func TestVehicleModes_Get_AutopilotTableInOrder(t *testing.T) {
 	s := newVehicleTestServer(t, "arducopter", time.Hour)
 	var m gcs.VehicleModes
@@ -223,4 +215,12 @@ func TestVehicleModes_Get_AutopilotTableInOrder(t *testing.T) {
 	if code := call(t, "GET", s.URL()+"/api/v1/vehicles/99/modes", "", &e); code != 404 {
 		t.Fatalf("unknown vehicle: %d", code)
 	}
+}
+
+func warningCodes(ws []missions.UploadWarning) string {
+	var codes []string
+	for _, w := range ws {
+		codes = append(codes, w.Code)
+	}
+	return strings.Join(codes, " ")
 }
