@@ -33,7 +33,7 @@ export const tabs = [
 ];
 
 export const activeTab = signal(localStorage.getItem("bw-tab") || "fleet");
-export const sidebarWidth = signal(parseInt(localStorage.getItem("bw-sidebar-width") || "380", 10));
+export const sidebarWidth = signal(parseInt(localStorage.getItem("bw-sidebar-width") || "400", 10));
 export const sidebarCollapsed = signal(localStorage.getItem("bw-sidebar-collapsed") === "1");
 
 export function visibleTabs() {
