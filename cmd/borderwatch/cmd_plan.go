@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/renameio/v2"
+
 	"github.com/borderwatch/borderwatch/missions"
 )
 
@@ -205,7 +207,7 @@ func planConvertFlags(fs *flag.FlagSet) func(context.Context, *env, []string) er
 			}
 			fmt.Fprintf(e.stdout, "wrote %s (%s)\n", o.name, o.what)
 		}
-		for _, w := range lostInFormat(p, f) {
+		for _, w := range missions.LostInFormat(p, f) {
 			fmt.Fprintf(e.stderr, "note: %s\n", w)
 		}
 		return nil
@@ -258,22 +260,6 @@ func planOutputs(p *missions.Plan, f missions.Format, dst string) ([]planOutput,
 		outs = append(outs, planOutput{name, fmt.Sprintf("QGC WPL 110 %s, %d items", t, len(p.Items(t))), data})
 	}
 	return outs, nil
-}
-
-// lostInFormat says what of the plan the chosen format cannot hold.
-func lostInFormat(p *missions.Plan, f missions.Format) []string {
-	var out []string
-	switch f {
-	case missions.FormatFenceList:
-		if len(p.Mission) > 0 || len(p.Rally) > 0 {
-			out = append(out, fmt.Sprintf("the mission (%d items) and rally points (%d) are not written: a fence list holds only a fence", len(p.Mission), len(p.Rally)))
-		}
-	case missions.FormatRallyList:
-		if len(p.Mission) > 0 || !p.Fence.IsEmpty() {
-			out = append(out, fmt.Sprintf("the mission (%d items) and the fence are not written: a RALLY list holds only rally points", len(p.Mission)))
-		}
-	}
-	return out
 }
 
 func planValidateFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -343,25 +329,11 @@ func planValidateFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 	}
 }
 
-// writeFileAtomic writes through a temporary file and a rename, so that a
-// failed write never leaves a half-written plan where a good one was.
+// writeFileAtomic writes through a temporary file, an fsync and a rename
+// (renameio), so that neither a failed write nor a power cut leaves a
+// half-written plan where a good one was.
 func writeFileAtomic(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return renameio.WriteFile(name, data, 0o644)
 }
 
 func sameFile(a, b string) (bool, error) {
