@@ -163,3 +163,35 @@ func TestValidateGeo_FenceAndRallyAgainstTheBorder(t *testing.T) {
 		}
 	}
 }
+
+// The plan `plan corridor` wrote in issue 11 (commit 838d26e, kept in
+// testdata as written): 13 of its 32 fence vertices in Mexico. `plan
+// validate --border … --min-border-dist 300m` said 0 errors; the fence is
+// now reported vertex by vertex and edge by edge.
+func TestValidateGeo_Issue11FenceIntoMexico(t *testing.T) {
+	_, ix := nogalesBorder(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "issue11_nogales_fence_into_mexico.plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := missions.ReadQGCPlan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := missions.ValidateGeo(p, missions.GeoRules{Border: ix, MinBorderDistM: 300})
+	across, crossing := 0, 0
+	for _, pr := range ps {
+		if pr.Severity != missions.SeverityError {
+			t.Errorf("not an error: %v", pr)
+		}
+		if strings.Contains(pr.Message, "is across the border (Mexico, not United States of America)") {
+			across++
+		}
+		if strings.Contains(pr.Message, "crosses the border") {
+			crossing++
+		}
+	}
+	if across != 13 || crossing < 2 {
+		t.Fatalf("%d vertices across and %d edges crossing reported, want 13 and at least 2:\n%v", across, crossing, ps)
+	}
+}
