@@ -220,6 +220,10 @@ func (x *exchanger) afterFailure(t common.MAV_MISSION_TYPE, wire []*common.Messa
 	if rerr != nil {
 		return nil, fmt.Errorf("%w; reading the %s back failed too (%v), so what the vehicle holds is unknown: read it back or re-upload", err, typeName(t), rerr)
 	}
+	var pu *partialUpload
+	if errors.As(err, &pu) {
+		err = pu.known() // the read-back says what it holds: no "may"
+	}
 	if x.writesInPlace(t) && c.partly() {
 		return &c, fmt.Errorf("%w: %w; the vehicle holds %s: re-upload or clear it", ErrMixedMission, err, c)
 	}
