@@ -416,8 +416,14 @@ func (f *Fleet) handle(in inbound) {
 		f.r.setRoute(sysid, route{link: in.link, to: in.from})
 	}
 	v.lastSeen = in.frame.Time
+	reboots := v.state.Reboots
 	changed := v.state.Update(in.msg, in.frame.ComponentID, in.frame.Time, func(e telemetry.Event) { f.Hub.Publish(e) })
 	v.state.LastHeard = in.frame.Time
+	if v.state.Reboots != reboots {
+		// A rebooted autopilot forgot the message rates we asked for.
+		f.Logger.Warn("vehicle rebooted: its derived state was reset", "sysid", sysid)
+		f.requestStreams(sysid, v.flavour)
+	}
 	if !v.state.LinkOK {
 		v.state.LinkOK = true
 		changed = true

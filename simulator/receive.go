@@ -111,7 +111,7 @@ func (v *vehicle) accept(fr mavwire.Frame) bool {
 
 // handle processes one message addressed to this vehicle.
 func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Message) {
-	if !v.accept(fr) {
+	if v.down || !v.accept(fr) {
 		return
 	}
 	v.Stats.Received++
@@ -239,7 +239,11 @@ func (v *vehicle) paramChanged(now time.Duration, name string) {
 		frac := v.batt.remainingFrac()
 		v.batt.capacityMAh = v.params.get(name)
 		v.batt.consumedMAh = v.batt.capacityMAh * (1 - frac)
-	case name == "FENCE_ENABLE" && v.params.get(name) == 0:
-		v.fence.breached = false
+	case name == "FENCE_ENABLE":
+		// Setting the parameter takes over from DO_FENCE_ENABLE (AC_Fence::enable follows it).
+		v.fenceOverride = nil
+		if v.params.get(name) == 0 {
+			v.fence.breached = false
+		}
 	}
 }
