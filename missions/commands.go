@@ -3,6 +3,8 @@ package missions
 import (
 	"math"
 	"strconv"
+
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
 )
 
 // Common MAV_CMDs used in missions (common.xml; 36 and 600/601 from
@@ -47,38 +49,21 @@ const (
 	CmdDoJumpTag               uint16 = 601
 )
 
-var commandNames = map[uint16]string{
-	CmdNavWaypoint: "WAYPOINT", CmdNavLoiterUnlim: "LOITER_UNLIM", CmdNavLoiterTurns: "LOITER_TURNS",
-	CmdNavLoiterTime: "LOITER_TIME", CmdNavReturnToLaunch: "RETURN_TO_LAUNCH", CmdNavLand: "LAND",
-	CmdNavTakeoff: "TAKEOFF", CmdNavLoiterToAlt: "LOITER_TO_ALT", CmdNavArcWaypoint: "ARC_WAYPOINT",
-	CmdNavSplineWaypoint: "SPLINE_WAYPOINT", CmdNavVTOLTakeoff: "VTOL_TAKEOFF", CmdNavVTOLLand: "VTOL_LAND",
-	CmdNavDelay: "DELAY", CmdConditionDelay: "CONDITION_DELAY", CmdConditionDistance: "CONDITION_DISTANCE",
-	CmdConditionYaw: "CONDITION_YAW", CmdDoJump: "DO_JUMP", CmdDoChangeSpeed: "DO_CHANGE_SPEED",
-	CmdDoSetHome: "DO_SET_HOME", CmdDoSetRelay: "DO_SET_RELAY", CmdDoSetServo: "DO_SET_SERVO",
-	CmdDoLandStart: "DO_LAND_START", CmdDoSetROILocation: "DO_SET_ROI_LOCATION", CmdDoSetROINone: "DO_SET_ROI_NONE",
-	CmdDoSetROI: "DO_SET_ROI", CmdDoDigicamControl: "DO_DIGICAM_CONTROL", CmdDoMountControl: "DO_MOUNT_CONTROL",
-	CmdDoSetCamTriggDist: "DO_SET_CAM_TRIGG_DIST", CmdDoFenceEnable: "DO_FENCE_ENABLE",
-	CmdDoGimbalManagerPitchYaw: "DO_GIMBAL_MANAGER_PITCHYAW", CmdImageStartCapture: "IMAGE_START_CAPTURE",
-	CmdImageStopCapture: "IMAGE_STOP_CAPTURE", CmdVideoStartCapture: "VIDEO_START_CAPTURE",
-	CmdVideoStopCapture: "VIDEO_STOP_CAPTURE", CmdDoVTOLTransition: "DO_VTOL_TRANSITION",
-	CmdJumpTag: "JUMP_TAG", CmdDoJumpTag: "DO_JUMP_TAG",
-	CmdFenceReturnPoint: "FENCE_RETURN_POINT", CmdFencePolygonInclude: "FENCE_POLYGON_VERTEX_INCLUSION",
-	CmdFencePolygonExclude: "FENCE_POLYGON_VERTEX_EXCLUSION", CmdFenceCircleInclusion: "FENCE_CIRCLE_INCLUSION",
-	CmdFenceCircleExclusion: "FENCE_CIRCLE_EXCLUSION", CmdRallyPoint: "RALLY_POINT",
-}
-
 // CommandName is the MAV_CMD's name without the MAV_CMD_ / NAV_ prefixes
-// ("WAYPOINT", "DO_JUMP"), or "command N" for one this package does not know.
+// ("WAYPOINT", "DO_JUMP"), or "command N" for one the dialect does not define.
+// Names come from the MAVLink definitions (common and ardupilotmega), so every
+// standard command is named, not only those a patrol plan uses.
 func CommandName(cmd uint16) string {
-	if n, ok := commandNames[cmd]; ok {
+	if n, ok := dialect.CommandShortName(cmd); ok {
 		return n
 	}
 	return "command " + strconv.Itoa(int(cmd))
 }
 
-// KnownCommand reports whether cmd is one of the MAV_CMDs this package names.
+// KnownCommand reports whether cmd is a MAV_CMD the MAVLink definitions
+// (common and ardupilotmega) define.
 func KnownCommand(cmd uint16) bool {
-	_, ok := commandNames[cmd]
+	_, ok := dialect.CommandLabel(cmd)
 	return ok
 }
 

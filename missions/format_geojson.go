@@ -3,6 +3,7 @@ package missions
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -88,7 +89,7 @@ func WritePlanGeoJSON(p *Plan) ([]byte, error) {
 		var g *gjGeometry
 		if it.HasPosition() {
 			if err := checkLatLon(it.Params[4], it.Params[5]); err != nil {
-				return nil, fmt.Errorf("mission item %d (%s): %v", i, CommandName(it.Command), err)
+				return nil, fmt.Errorf("mission item %d (%s): %v", i+1, CommandName(it.Command), err)
 			}
 			g = gjPoint(it.Params[5], it.Params[4], nullableNum(it.Params[6]))
 			alt := it.Params[6]
@@ -111,7 +112,7 @@ func WritePlanGeoJSON(p *Plan) ([]byte, error) {
 		ring := make([][2]float64, 0, len(poly.Vertices)+1)
 		for j, v := range poly.Vertices {
 			if err := checkLatLon(v.Lat(), v.Lon()); err != nil {
-				return nil, fmt.Errorf("fence polygon %d vertex %d: %v", i, j, err)
+				return nil, fmt.Errorf("fence polygon %d vertex %d: %v", i+1, j+1, err)
 			}
 			ring = append(ring, [2]float64{v.Lon(), v.Lat()})
 		}
@@ -157,7 +158,7 @@ func ReadPlanGeoJSON(data []byte) (*Plan, error) {
 	skipped := 0
 	for i, f := range fc.Features {
 		pr := f.Properties
-		where := fmt.Sprintf("GeoJSON feature %d (%s)", i, pr.Kind)
+		where := fmt.Sprintf("GeoJSON feature %d (%s)", i+1, pr.Kind)
 		if pr.Kind == "" && f.Geometry != nil && f.Geometry.Type == "Polygon" {
 			pr.Kind = "fence_polygon"
 		}
@@ -169,6 +170,8 @@ func ReadPlanGeoJSON(data []byte) (*Plan, error) {
 			}
 			if pr.AltM != nil {
 				pos.AltM = *pr.AltM
+			} else if pr.Kind == "home" && !gjHasAlt(f.Geometry) {
+				pos.AltM = math.NaN() // an unknown home altitude stays unknown, not 0 AMSL
 			}
 			switch pr.Kind {
 			case "home":
@@ -209,9 +212,9 @@ func ReadPlanGeoJSON(data []byte) (*Plan, error) {
 			if f.Geometry == nil || f.Geometry.Type != "Polygon" {
 				return nil, planErr("%s: geometry is not a Polygon", where)
 			}
-			var rings [][][]float64
+			var rings [][]gjCoord
 			if err := json.Unmarshal(f.Geometry.Coordinates, &rings); err != nil || len(rings) == 0 {
-				return nil, planErr("%s: Polygon coordinates are not rings of [lon, lat]", where)
+				return nil, planErr("%s: Polygon coordinates are not rings of [lon, lat]%s", where, nullNote(err))
 			}
 			if len(rings) > 1 {
 				return nil, planErr("%s: the Polygon has %d holes; a fence polygon has none (make each hole an exclusion polygon)", where, len(rings)-1)
@@ -226,10 +229,10 @@ func ReadPlanGeoJSON(data []byte) (*Plan, error) {
 			poly := FencePolygon{Inclusion: pr.Inclusion == nil || *pr.Inclusion}
 			for j, c := range ring {
 				if len(c) < 2 {
-					return nil, planErr("%s: vertex %d is not [lon, lat]", where, j)
+					return nil, planErr("%s: vertex %d is not [lon, lat]", where, j+1)
 				}
 				if err := checkLatLon(c[1], c[0]); err != nil {
-					return nil, planErr("%s: vertex %d: %v", where, j, err)
+					return nil, planErr("%s: vertex %d: %v", where, j+1, err)
 				}
 				poly.Vertices = append(poly.Vertices, orb.Point{c[0], c[1]})
 			}
@@ -257,15 +260,53 @@ func gjReadPoint(g *gjGeometry) (Position, error) {
 	if g == nil || g.Type != "Point" {
 		return Position{}, fmt.Errorf("geometry is not a Point")
 	}
-	var c []float64
+	var c gjCoord
 	if err := json.Unmarshal(g.Coordinates, &c); err != nil || len(c) < 2 || len(c) > 3 {
-		return Position{}, fmt.Errorf("Point coordinates are not [lon, lat] or [lon, lat, alt]")
+		return Position{}, fmt.Errorf("Point coordinates are not [lon, lat] or [lon, lat, alt]%s", nullNote(err))
 	}
 	pos := Position{Lat: c[1], Lon: c[0]}
 	if len(c) == 3 {
 		pos.AltM = c[2]
 	}
 	return pos, checkLatLon(pos.Lat, pos.Lon)
+}
+
+// gjHasAlt reports whether a Point carries a third (altitude) coordinate.
+func gjHasAlt(g *gjGeometry) bool {
+	var c gjCoord
+	return g != nil && json.Unmarshal(g.Coordinates, &c) == nil && len(c) == 3
+}
+
+// gjCoord is one GeoJSON position. encoding/json reads a null number as 0,
+// which would put a fence vertex or a waypoint on the equator or the prime
+// meridian; a null in a position is refused instead, as the .plan and KML
+// readers refuse a missing coordinate.
+type gjCoord []float64
+
+var errNullCoordinate = errors.New("a position holds null where a number belongs")
+
+func (c *gjCoord) UnmarshalJSON(b []byte) error {
+	var raw []*float64
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(gjCoord, len(raw))
+	for i, v := range raw {
+		if v == nil {
+			return errNullCoordinate
+		}
+		out[i] = *v
+	}
+	*c = out
+	return nil
+}
+
+// nullNote says why a position was refused when the reason is a null.
+func nullNote(err error) string {
+	if errors.Is(err, errNullCoordinate) {
+		return " (" + errNullCoordinate.Error() + ")"
+	}
+	return ""
 }
 
 func slicesEqual(a, b []float64) bool {

@@ -137,7 +137,7 @@ func WritePlanKML(p *Plan) ([]byte, error) {
 		alt := 0.0
 		if it.HasPosition() {
 			if err := checkLatLon(it.Params[4], it.Params[5]); err != nil {
-				return nil, fmt.Errorf("mission item %d (%s): %v", i, CommandName(it.Command), err)
+				return nil, fmt.Errorf("mission item %d (%s): %v", i+1, CommandName(it.Command), err)
 			}
 			pt = orb.Point{it.Params[5], it.Params[4]}
 			last = pt
@@ -172,7 +172,7 @@ func WritePlanKML(p *Plan) ([]byte, error) {
 		ring := make([]string, 0, len(poly.Vertices)+1)
 		for j, v := range poly.Vertices {
 			if err := checkLatLon(v.Lat(), v.Lon()); err != nil {
-				return nil, fmt.Errorf("fence polygon %d vertex %d: %v", i, j, err)
+				return nil, fmt.Errorf("fence polygon %d vertex %d: %v", i+1, j+1, err)
 			}
 			ring = append(ring, kmlCoord(v.Lon(), v.Lat(), 0))
 		}

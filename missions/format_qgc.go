@@ -170,17 +170,17 @@ func readQGCMission(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
 	for n, rawItem := range items {
 		var it jobj
 		if err := json.Unmarshal(rawItem, &it); err != nil || it == nil {
-			return planErr("mission item %d: not an object", n)
+			return planErr("mission item %d: not an object", n+1)
 		}
 		var typ string
 		if err := getField(it, "type", &typ, true); err != nil {
-			return planErr("mission item %d: %v", n, err)
+			return planErr("mission item %d: %v", n+1, err)
 		}
 		switch typ {
 		case "SimpleItem":
 			item, jumpID, err := readQGCSimpleItem(it)
 			if err != nil {
-				return planErr("mission item %d%v", n, err)
+				return planErr("mission item %d%v", n+1, err)
 			}
 			idx := len(p.Mission)
 			if jumpID > 0 {
@@ -197,12 +197,12 @@ func readQGCMission(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
 		case "ComplexItem":
 			gen, err := readQGCComplexItem(it)
 			if err != nil {
-				return planErr("mission item %d %v", n, err)
+				return planErr("mission item %d %v", n+1, err)
 			}
 			ex.complex = append(ex.complex, qgcComplex{start: len(p.Mission), items: gen, raw: slices.Clone(rawItem)})
 			p.Mission = append(p.Mission, gen...)
 		default:
-			return planErr("mission item %d: type %q is neither \"SimpleItem\" nor \"ComplexItem\"", n, typ)
+			return planErr("mission item %d: type %q is neither \"SimpleItem\" nor \"ComplexItem\"", n+1, typ)
 		}
 	}
 	if renumber {
@@ -287,6 +287,9 @@ func readQGCComplexItem(it jobj) ([]Item, error) {
 	if err := getField(it, "complexItemType", &kind, true); err != nil {
 		return nil, fmt.Errorf("ComplexItem: %v", err)
 	}
+	if err := checkQGCComplexVersion(it, kind); err != nil {
+		return nil, err
+	}
 	var ts jobj
 	if raw, ok := it["TransectStyleComplexItem"]; ok && !isNull(raw) {
 		if err := json.Unmarshal(raw, &ts); err != nil {
@@ -315,19 +318,44 @@ func readQGCComplexItem(it jobj) ([]Item, error) {
 	for j, raw := range items {
 		var o jobj
 		if err := json.Unmarshal(raw, &o); err != nil || o == nil {
-			return nil, fmt.Errorf("ComplexItem %s: generated item %d is not an object", kind, j)
+			return nil, fmt.Errorf("ComplexItem %s: generated item %d is not an object", kind, j+1)
 		}
 		var typ string
 		if err := getField(o, "type", &typ, false); err != nil || (typ != "" && typ != "SimpleItem") {
-			return nil, fmt.Errorf("ComplexItem %s: generated item %d has type %q, want \"SimpleItem\"", kind, j, typ)
+			return nil, fmt.Errorf("ComplexItem %s: generated item %d has type %q, want \"SimpleItem\"", kind, j+1, typ)
 		}
 		item, _, err := readQGCSimpleItem(o)
 		if err != nil {
-			return nil, fmt.Errorf("ComplexItem %s: generated item %d%v", kind, j, err)
+			return nil, fmt.Errorf("ComplexItem %s: generated item %d%v", kind, j+1, err)
 		}
 		out = append(out, item)
 	}
 	return out, nil
+}
+
+// checkQGCComplexVersion refuses the ComplexItem versions QGroundControl
+// refuses, with its message, so that a file QGroundControl would not open is
+// not flown by Borderwatch either. From QGroundControl's
+// src/MissionManager/SurveyComplexItem.cc (load: versions 2-5, "Survey items
+// do not support version N") and CorridorScanComplexItem.cc (_loadWorker:
+// version 2 only, "CorridorScan complex item version N not supported"). The
+// other kinds carry no generated items and are refused whatever their version.
+func checkQGCComplexVersion(it jobj, kind string) error {
+	var version float64
+	if err := getField(it, "version", &version, true); err != nil {
+		return fmt.Errorf("ComplexItem %s: %v", kind, err)
+	}
+	switch kind {
+	case "survey":
+		if version != math.Trunc(version) || version < 2 || version > 5 {
+			return fmt.Errorf("ComplexItem survey: Survey items do not support version %g (QGroundControl reads versions 2-5)", version)
+		}
+	case "CorridorScan":
+		if version != 2 {
+			return fmt.Errorf("ComplexItem CorridorScan: CorridorScan complex item version %g not supported (QGroundControl reads version 2)", version)
+		}
+	}
+	return nil
 }
 
 func readQGCFence(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
@@ -364,23 +392,23 @@ func readQGCFence(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
 	}
 	for i, po := range polys {
 		if po == nil {
-			return planErr("geoFence polygon %d: not an object", i)
+			return planErr("geoFence polygon %d: not an object", i+1)
 		}
 		fp := FencePolygon{Inclusion: true}
 		if err := getField(po, "inclusion", &fp.Inclusion, false); err != nil {
-			return planErr("geoFence polygon %d: %v", i, err)
+			return planErr("geoFence polygon %d: %v", i+1, err)
 		}
 		var verts []json.RawMessage
 		if err := getField(po, "polygon", &verts, true); err != nil {
-			return planErr("geoFence polygon %d: %v", i, err)
+			return planErr("geoFence polygon %d: %v", i+1, err)
 		}
 		if len(verts) < 3 {
-			return planErr("geoFence polygon %d: %d vertices; a fence polygon needs at least 3", i, len(verts))
+			return planErr("geoFence polygon %d: %d vertices; a fence polygon needs at least 3", i+1, len(verts))
 		}
 		for j, rv := range verts {
 			pos, err := readLatLonAlt(rv, false)
 			if err != nil {
-				return planErr("geoFence polygon %d vertex %d: %v", i, j, err)
+				return planErr("geoFence polygon %d vertex %d: %v", i+1, j+1, err)
 			}
 			fp.Vertices = append(fp.Vertices, [2]float64{pos.Lon, pos.Lat})
 		}
@@ -392,30 +420,30 @@ func readQGCFence(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
 	}
 	for i, co := range circles {
 		if co == nil {
-			return planErr("geoFence circle %d: not an object", i)
+			return planErr("geoFence circle %d: not an object", i+1)
 		}
 		fc := FenceCircle{Inclusion: true}
 		if err := getField(co, "inclusion", &fc.Inclusion, false); err != nil {
-			return planErr("geoFence circle %d: %v", i, err)
+			return planErr("geoFence circle %d: %v", i+1, err)
 		}
 		var c jobj
 		if err := getField(co, "circle", &c, true); err != nil || c == nil {
-			return planErr("geoFence circle %d: no \"circle\" object with center and radius", i)
+			return planErr("geoFence circle %d: no \"circle\" object with center and radius", i+1)
 		}
 		rawCenter, ok := c["center"]
 		if !ok {
-			return planErr("geoFence circle %d: no \"center\"", i)
+			return planErr("geoFence circle %d: no \"center\"", i+1)
 		}
 		pos, err := readLatLonAlt(rawCenter, false)
 		if err != nil {
-			return planErr("geoFence circle %d: center: %v", i, err)
+			return planErr("geoFence circle %d: center: %v", i+1, err)
 		}
 		fc.Center = [2]float64{pos.Lon, pos.Lat}
 		if err := getField(c, "radius", &fc.RadiusM, true); err != nil {
-			return planErr("geoFence circle %d: %v", i, err)
+			return planErr("geoFence circle %d: %v", i+1, err)
 		}
 		if !(fc.RadiusM > 0) || math.IsInf(fc.RadiusM, 0) {
-			return planErr("geoFence circle %d: radius %g m; it must be above 0", i, fc.RadiusM)
+			return planErr("geoFence circle %d: radius %g m; it must be above 0", i+1, fc.RadiusM)
 		}
 		p.Fence.Circles = append(p.Fence.Circles, fc)
 	}
@@ -449,7 +477,7 @@ func readQGCRally(raw json.RawMessage, p *Plan, ex *qgcExtras) error {
 	for i, rp := range pts {
 		pos, err := readLatLonAlt(rp, true)
 		if err != nil {
-			return planErr("rally point %d: %v", i, err)
+			return planErr("rally point %d: %v", i+1, err)
 		}
 		p.Rally = append(p.Rally, pos)
 	}
@@ -671,7 +699,7 @@ func WriteQGCPlan(p *Plan) ([]byte, error) {
 		verts := make([][2]float64, len(poly.Vertices))
 		for j, v := range poly.Vertices {
 			if err := checkLatLon(v.Lat(), v.Lon()); err != nil {
-				return nil, fmt.Errorf("fence polygon %d vertex %d: %v", i, j, err)
+				return nil, fmt.Errorf("fence polygon %d vertex %d: %v", i+1, j+1, err)
 			}
 			verts[j] = [2]float64{v.Lat(), v.Lon()}
 		}

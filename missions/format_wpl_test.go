@@ -208,7 +208,7 @@ func TestReadWPL_Malformed_RefusedWithReason(t *testing.T) {
 		{"autocontinue", h + "0\t1\t0\t16\t0\t0\t0\t0\t1\t2\t3\t7\n", `autocontinue "7" is not 0 or 1`},
 		{"off earth", h + "0\t1\t0\t16\t0\t0\t0\t0\t1\t2\t3\t1\n1\t0\t3\t16\t0\t0\t0\t0\t91\t2\t3\t1\n", "line 3 (command 16 (WAYPOINT)): position (lat 91, lon 2) is off the Earth"},
 		{"fence in mission", h + "0\t1\t0\t16\t0\t0\t0\t0\t1\t2\t3\t1\n1\t0\t3\t5001\t3\t0\t0\t0\t1\t2\t3\t1\n", "line 3: command 5001 (FENCE_POLYGON_VERTEX_INCLUSION) in a mission file"},
-		{"short polygon", h + "0\t0\t0\t5001\t4\t0\t0\t0\t1\t2\t0\t1\n1\t0\t0\t5001\t4\t0\t0\t0\t1\t2.1\t0\t1\n", "fence file: inconsistent mission items: fence item 0 (FENCE_POLYGON_VERTEX_INCLUSION): polygon of 4 vertices, but only 2 fence items follow"},
+		{"short polygon", h + "0\t0\t0\t5001\t4\t0\t0\t0\t1\t2\t0\t1\n1\t0\t0\t5001\t4\t0\t0\t0\t1\t2.1\t0\t1\n", "fence file: inconsistent mission items: fence item 1 (FENCE_POLYGON_VERTEX_INCLUSION): polygon of 4 vertices, but only 2 fence items follow"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -229,7 +229,7 @@ func TestReadWPL_UnknownFenceCommand5005_Refused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = ReadPlanData(data, "")
-	if err == nil || !strings.Contains(err.Error(), "fence item 0: command 5005 is not a fence command (5000-5004)") {
+	if err == nil || !strings.Contains(err.Error(), "fence item 1: command 5005 is not a fence command (5000-5004)") {
 		t.Fatalf("got %v", err)
 	}
 }

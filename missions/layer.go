@@ -72,6 +72,9 @@ func ParseGeoJSONLayer(data []byte, id, name string, kind LayerKind) (*Layer, er
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, fmt.Errorf("layer %q: not JSON: %w", name, err)
 	}
+	if err := checkNoNullCoordinates(data); err != nil {
+		return nil, fmt.Errorf("layer %q: %w", name, err)
+	}
 	fc := geojson.NewFeatureCollection()
 	switch probe.Type {
 	case "FeatureCollection":
@@ -81,7 +84,7 @@ func ParseGeoJSONLayer(data []byte, id, name string, kind LayerKind) (*Layer, er
 		}
 		for i, f := range in.Features {
 			if f == nil || f.Geometry == nil {
-				return nil, fmt.Errorf("layer %q: feature %d has no geometry", name, i)
+				return nil, fmt.Errorf("layer %q: feature %d has no geometry", name, i+1)
 			}
 			fc.Append(f)
 		}
@@ -134,10 +137,10 @@ func newLayer(fc *geojson.FeatureCollection, id, name string, kind LayerKind) (*
 		switch g := f.Geometry.(type) {
 		case orb.LineString, orb.MultiLineString, orb.Polygon, orb.MultiPolygon:
 			if err := checkCoords(g); err != nil {
-				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i, err)
+				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i+1, err)
 			}
 			if err := checkKindShape(kind, g); err != nil {
-				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i, err)
+				return nil, fmt.Errorf("layer %q: feature %d: %w", name, i+1, err)
 			}
 			out.Append(f)
 		}
@@ -146,6 +149,43 @@ func newLayer(fc *geojson.FeatureCollection, id, name string, kind LayerKind) (*
 		return nil, fmt.Errorf("layer %q: %w", name, ErrEmptyLayer)
 	}
 	return &Layer{ID: id, Name: name, Kind: kind, Features: out}, nil
+}
+
+// checkNoNullCoordinates refuses a "coordinates" array that holds null
+// anywhere. orb's reader (like encoding/json) reads null as 0, which put a
+// border vertex on the equator and stretched its bounding box there; a GIS
+// file with a hole in its data must be fixed, not guessed at.
+func checkNoNullCoordinates(data []byte) error {
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	var walk func(v any, path string, inCoords bool) error
+	walk = func(v any, path string, inCoords bool) error {
+		switch v := v.(type) {
+		case nil:
+			if inCoords {
+				return fmt.Errorf("%s is null; every position needs numbers for longitude and latitude", path)
+			}
+		case []any:
+			for i, e := range v {
+				if err := walk(e, fmt.Sprintf("%s[%d]", path, i), inCoords); err != nil {
+					return err
+				}
+			}
+		case map[string]any:
+			for k, e := range v {
+				if k == "properties" {
+					continue // property values may be null
+				}
+				if err := walk(e, path+"."+k, inCoords || k == "coordinates"); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(doc, "$", false)
 }
 
 func checkKindShape(kind LayerKind, g orb.Geometry) error {
@@ -176,7 +216,7 @@ func checkCoords(g orb.Geometry) error {
 		for j, p := range ls {
 			lon, lat := p[0], p[1]
 			if math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
-				bad = fmt.Errorf("%s point %d (%g, %g) is not a [lon, lat] position", what, j, lon, lat)
+				bad = fmt.Errorf("%s point %d (%g, %g) is not a [lon, lat] position", what, j+1, lon, lat)
 				return
 			}
 		}

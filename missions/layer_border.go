@@ -41,7 +41,7 @@ func BorderLines(l *Layer, country string) ([][]orb.Point, geo.Side, error) {
 			}
 		}
 		if s == geo.OnLine {
-			return nil, 0, fmt.Errorf("layer %q: feature %d does not name %q on either side (adm0_left/adm0_right); give the side as left or right", l.Name, i, country)
+			return nil, 0, fmt.Errorf("layer %q: feature %d does not name %q on either side (adm0_left/adm0_right); give the side as left or right", l.Name, i+1, country)
 		}
 		if side == geo.OnLine {
 			side = s

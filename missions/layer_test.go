@@ -56,3 +56,36 @@ func FuzzParseGeoJSONLayer(f *testing.F) {
 		}
 	})
 }
+
+// A null in a position was read as 0: a border vertex on the equator
+// (issue 12). Both readers refuse it now.
+func TestParseLayer_NullCoordinate_Refused(t *testing.T) {
+	for _, doc := range []string{
+		`{"type":"FeatureCollection","features":[{"type":"Feature","properties":null,"geometry":{"type":"LineString","coordinates":[[-110.9,31.3],[null,31.4]]}}]}`,
+		`{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[-110.9,31.3],[-110.8,null]]}}`,
+		`{"type":"LineString","coordinates":[[-110.9,31.3],null]}`,
+	} {
+		_, err := ParseLayer([]byte(doc), "b", "border", LayerBorder)
+		if err == nil || !strings.Contains(err.Error(), "null") {
+			t.Errorf("%s: err %v, want a refusal naming the null", doc, err)
+		}
+	}
+	// A null property is fine.
+	ok := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":null},"geometry":{"type":"LineString","coordinates":[[-110.9,31.3],[-110.8,31.4]]}}]}`
+	if _, err := ParseLayer([]byte(ok), "b", "border", LayerBorder); err != nil {
+		t.Errorf("null property refused: %v", err)
+	}
+}
+
+func TestReadPlanGeoJSON_NullCoordinate_Refused(t *testing.T) {
+	for _, doc := range []string{
+		`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kind":"fence_polygon"},"geometry":{"type":"Polygon","coordinates":[[[null,31.3],[-110.8,31.3],[-110.8,31.4],[-110.9,31.4]]]}}]}`,
+		`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kind":"rally_point"},"geometry":{"type":"Point","coordinates":[-110.9,null]}}]}`,
+		`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kind":"home"},"geometry":{"type":"Point","coordinates":[null,31.3]}}]}`,
+	} {
+		_, err := ReadPlanGeoJSON([]byte(doc))
+		if err == nil || !strings.Contains(err.Error(), "null") {
+			t.Errorf("%s: err %v, want a refusal naming the null", doc, err)
+		}
+	}
+}

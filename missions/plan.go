@@ -188,11 +188,11 @@ func PlanFromItems(mission, fence, rally []Item) (*Plan, error) {
 	p.Fence = f
 	for i, it := range rally {
 		if it.Command != CmdRallyPoint {
-			return nil, fmt.Errorf("%w: rally item %d: %s is not a rally point (5100)", ErrBadItems, i, cmdLabel(it.Command))
+			return nil, fmt.Errorf("%w: rally item %d: %s is not a rally point (5100)", ErrBadItems, i+1, cmdLabel(it.Command))
 		}
 		pos, err := itemPosition(it)
 		if err != nil {
-			return nil, fmt.Errorf("%w: rally item %d: %v", ErrBadItems, i, err)
+			return nil, fmt.Errorf("%w: rally item %d: %v", ErrBadItems, i+1, err)
 		}
 		p.Rally = append(p.Rally, pos)
 	}
@@ -206,11 +206,11 @@ func fenceFromItems(items []Item) (Fence, error) {
 		switch it.Command {
 		case CmdFenceReturnPoint:
 			if f.Return != nil {
-				return Fence{}, fmt.Errorf("%w: fence item %d: a second return point (5000); a fence has at most one", ErrBadItems, i)
+				return Fence{}, fmt.Errorf("%w: fence item %d: a second return point (5000); a fence has at most one", ErrBadItems, i+1)
 			}
 			pos, err := itemPosition(it)
 			if err != nil {
-				return Fence{}, fmt.Errorf("%w: fence item %d (return point): %v", ErrBadItems, i, err)
+				return Fence{}, fmt.Errorf("%w: fence item %d (return point): %v", ErrBadItems, i+1, err)
 			}
 			f.Return = &pos
 			i++
@@ -218,23 +218,23 @@ func fenceFromItems(items []Item) (Fence, error) {
 			n := it.Params[0]
 			if n != math.Trunc(n) || n < 3 || n > maxFenceVertices {
 				return Fence{}, fmt.Errorf("%w: fence item %d (%s): vertex count (param1) is %g; a polygon needs a whole number of at least 3 vertices",
-					ErrBadItems, i, CommandName(it.Command), n)
+					ErrBadItems, i+1, CommandName(it.Command), n)
 			}
 			count := int(n)
 			if i+count > len(items) {
 				return Fence{}, fmt.Errorf("%w: fence item %d (%s): polygon of %d vertices, but only %d fence items follow",
-					ErrBadItems, i, CommandName(it.Command), count, len(items)-i)
+					ErrBadItems, i+1, CommandName(it.Command), count, len(items)-i)
 			}
 			poly := FencePolygon{Inclusion: it.Command == CmdFencePolygonInclude, Vertices: make([]orb.Point, 0, count)}
 			for j := i; j < i+count; j++ {
 				v := items[j]
 				if v.Command != it.Command || v.Params[0] != n {
 					return Fence{}, fmt.Errorf("%w: fence item %d: polygon that starts at item %d with %d vertices (%s) ends early: item %d is %s with param1 %g",
-						ErrBadItems, j, i, count, CommandName(it.Command), j, CommandName(v.Command), v.Params[0])
+						ErrBadItems, j+1, i+1, count, CommandName(it.Command), j+1, CommandName(v.Command), v.Params[0])
 				}
 				pos, err := itemPosition(v)
 				if err != nil {
-					return Fence{}, fmt.Errorf("%w: fence item %d (%s): %v", ErrBadItems, j, CommandName(v.Command), err)
+					return Fence{}, fmt.Errorf("%w: fence item %d (%s): %v", ErrBadItems, j+1, CommandName(v.Command), err)
 				}
 				poly.Vertices = append(poly.Vertices, orb.Point{pos.Lon, pos.Lat})
 			}
@@ -244,16 +244,16 @@ func fenceFromItems(items []Item) (Fence, error) {
 			r := it.Params[0]
 			if !(r > 0) || math.IsInf(r, 0) {
 				return Fence{}, fmt.Errorf("%w: fence item %d (%s): radius (param1) is %g m; it must be above 0",
-					ErrBadItems, i, CommandName(it.Command), r)
+					ErrBadItems, i+1, CommandName(it.Command), r)
 			}
 			pos, err := itemPosition(it)
 			if err != nil {
-				return Fence{}, fmt.Errorf("%w: fence item %d (%s): %v", ErrBadItems, i, CommandName(it.Command), err)
+				return Fence{}, fmt.Errorf("%w: fence item %d (%s): %v", ErrBadItems, i+1, CommandName(it.Command), err)
 			}
 			f.Circles = append(f.Circles, FenceCircle{Inclusion: it.Command == CmdFenceCircleInclusion, Center: orb.Point{pos.Lon, pos.Lat}, RadiusM: r})
 			i++
 		default:
-			return Fence{}, fmt.Errorf("%w: fence item %d: %s is not a fence command (5000-5004)", ErrBadItems, i, cmdLabel(it.Command))
+			return Fence{}, fmt.Errorf("%w: fence item %d: %s is not a fence command (5000-5004)", ErrBadItems, i+1, cmdLabel(it.Command))
 		}
 	}
 	return f, nil
@@ -332,7 +332,7 @@ func (p *Plan) Diff(q *Plan) string {
 	}
 	for i := range p.Mission {
 		if d := itemDiff(p.Mission[i], q.Mission[i]); d != "" {
-			return fmt.Sprintf("mission item %d (%s): %s", i, CommandName(p.Mission[i].Command), d)
+			return fmt.Sprintf("mission item %d (%s): %s", i+1, CommandName(p.Mission[i].Command), d)
 		}
 	}
 	if (p.Home == nil) != (q.Home == nil) {
@@ -348,7 +348,7 @@ func (p *Plan) Diff(q *Plan) string {
 		}
 		for i := range a {
 			if d := itemDiff(a[i], b[i]); d != "" {
-				return fmt.Sprintf("%s item %d (%s): %s", t, i, CommandName(a[i].Command), d)
+				return fmt.Sprintf("%s item %d (%s): %s", t, i+1, CommandName(a[i].Command), d)
 			}
 		}
 	}

@@ -66,13 +66,13 @@ func TestPlanFromItems_InconsistentFence_Refused(t *testing.T) {
 		want  string
 	}{
 		{"short run", []Item{v(5001, 4), v(5001, 4), v(5001, 4)}, nil, "polygon of 4 vertices, but only 3 fence items follow"},
-		{"mixed run", []Item{v(5001, 3), v(5002, 3), v(5001, 3)}, nil, "ends early: item 1 is FENCE_POLYGON_VERTEX_EXCLUSION"},
+		{"mixed run", []Item{v(5001, 3), v(5002, 3), v(5001, 3)}, nil, "ends early: item 2 is FENCE_POLYGON_VERTEX_EXCLUSION"},
 		{"two vertices", []Item{v(5001, 2), v(5001, 2)}, nil, "needs a whole number of at least 3 vertices"},
 		{"zero radius", []Item{v(5003, 0)}, nil, "radius (param1) is 0 m"},
 		{"two returns", []Item{v(5000, 0), v(5000, 0)}, nil, "a second return point"},
 		{"not fence", []Item{v(16, 0)}, nil, "command 16 (WAYPOINT) is not a fence command"},
-		{"unknown 5005", []Item{v(5005, 50)}, nil, "fence item 0: command 5005 is not a fence command (5000-5004)"},
-		{"rally wrong", nil, []Item{v(5001, 3)}, "rally item 0: command 5001"},
+		{"unknown 5005", []Item{v(5005, 50)}, nil, "fence item 1: command 5005 is not a fence command (5000-5004)"},
+		{"rally wrong", nil, []Item{v(5001, 3)}, "rally item 1: command 5001"},
 		{"off earth", []Item{{Command: 5003, Params: [7]float64{10, 0, 0, 0, 95, 0, 0}}}, nil, "off the Earth"},
 	}
 	for _, c := range cases {
@@ -115,12 +115,12 @@ func TestPlan_Diff_ByMeaning(t *testing.T) {
 		t.Fatalf("same meaning, got %s", d)
 	}
 	q.Mission[2].Params[3] = 0 // NaN (unused yaw) is not 0
-	if d := p.Diff(q); !strings.Contains(d, "mission item 2 (WAYPOINT): param4 NaN vs 0") {
+	if d := p.Diff(q); !strings.Contains(d, "mission item 3 (WAYPOINT): param4 NaN vs 0") {
 		t.Fatalf("got %q", d)
 	}
 	q = p.Clone()
 	q.Fence.Polygons[1].Inclusion = true
-	if d := p.Diff(q); !strings.Contains(d, "fence item 5 (FENCE_POLYGON_VERTEX_EXCLUSION): command 5002 vs 5001") {
+	if d := p.Diff(q); !strings.Contains(d, "fence item 6 (FENCE_POLYGON_VERTEX_EXCLUSION): command 5002 vs 5001") {
 		t.Fatalf("got %q", d)
 	}
 	q = p.Clone()

@@ -54,6 +54,7 @@ type Server struct {
 	once    sync.Once
 	live    liveCounters
 	fanout  liveFanout
+	layers  layerState // stored layers and the border index (layers.go)
 }
 
 // Initialize starts listening and serving.

@@ -25,17 +25,25 @@ import (
 func newVehicleTestServer(t *testing.T, flavor string, ready time.Duration) *Server {
 	t.Helper()
 	hub := &telemetry.Hub{}
+	fleet := newSimFleet(t, hub, flavor, ready)
+	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// newSimFleet runs a fleet on loopback UDP with one simulated vehicle of
+// the flavor (system id 1, home in Arizona), heard before it returns.
+func newSimFleet(t *testing.T, hub *telemetry.Hub, flavor string, ready time.Duration) *gcs.Fleet {
+	t.Helper()
 	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub, NoStreamRequests: true,
 		RequestTimeout: 300 * time.Millisecond, ItemTimeout: 30 * time.Millisecond}
 	if err := fleet.Initialize(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fleet.Close)
-	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub}
-	if err := s.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
 	spec := simulator.VehicleSpec{SysID: 1, Home: simulator.Home{Lat: 31.352, Lon: -110.95, AltM: 1200}, ReadyAfter: simulator.Duration(ready)}
 	sim := &simulator.Fleet{GCS: fmt.Sprintf("udp://127.0.0.1:%d", fleet.LinkAddrs()[0].(*net.UDPAddr).Port),
 		Scenario: &simulator.Scenario{Name: "web", Vehicles: []simulator.VehicleSpec{spec}}, Flavor: flavor, Rate: 5, StepPeriod: time.Millisecond}
@@ -47,7 +55,7 @@ func newVehicleTestServer(t *testing.T, flavor string, ready time.Duration) *Ser
 		v, ok, _ := fleet.Vehicle(context.Background(), 1)
 		return ok && v.Autopilot != "generic"
 	})
-	return s
+	return fleet
 }
 
 func call(t *testing.T, method, url, body string, out any) int {
@@ -128,8 +136,19 @@ func TestVehiclePlan_PutGet_SharedPlanVerifiedAndDownloaded(t *testing.T) {
 	for _, flavor := range []string{"arducopter", "px4"} {
 		s := newVehicleTestServer(t, flavor, 0)
 		u := s.URL() + "/api/v1/vehicles/1/plan"
+		// QGroundControl's sample square is in Switzerland and written for
+		// PX4, the simulated vehicle in Arizona: the upload waits for a
+		// confirmation of each.
+		wantWarn := "far_from_home"
+		if flavor == "arducopter" {
+			wantWarn += " other_autopilot"
+		}
+		var refused PlanUploadRefused
+		if code := call(t, "PUT", u, string(data), &refused); code != 409 || warningCodes(refused.Warnings) != wantWarn {
+			t.Fatalf("%s: PUT a far plan: %d %+v, want warnings %s", flavor, code, refused, wantWarn)
+		}
 		var r PlanUploadResponse
-		if code := call(t, "PUT", u, string(data), &r); code != 200 || !r.Verified || r.Error != "" {
+		if code := call(t, "PUT", u+"?confirm=1", string(data), &r); code != 200 || !r.Verified || r.Error != "" {
 			t.Fatalf("%s: PUT plan: %d %+v", flavor, code, r)
 		}
 		res, err := http.Get(u)
@@ -196,4 +215,12 @@ func TestVehicleModes_Get_AutopilotTableInOrder(t *testing.T) {
 	if code := call(t, "GET", s.URL()+"/api/v1/vehicles/99/modes", "", &e); code != 404 {
 		t.Fatalf("unknown vehicle: %d", code)
 	}
+}
+
+func warningCodes(ws []missions.UploadWarning) string {
+	var codes []string
+	for _, w := range ws {
+		codes = append(codes, w.Code)
+	}
+	return strings.Join(codes, " ")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"math"
 	"net/http"
@@ -124,43 +125,27 @@ func TestBrowser_LiveMap_DrawsBorderAndMovingDrone(t *testing.T) {
 		chromedp.WaitReady(`path.bw-layer-border`, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll("path.bw-layer-border").length`, &borderPaths),
 		chromedp.Evaluate(`document.querySelectorAll("path.bw-layer-own_territory").length`, &territoryPaths),
-		chromedp.WaitReady(`.bw-drone[data-sysid="1"]`, chromedp.ByQuery),
 	); err != nil {
 		t.Fatalf("page: %v (console: %v)", err, console.list())
 	}
+	waitDroneDrawn(t, ctx, 1)
 	if borderPaths != 1 || territoryPaths != 1 {
 		t.Fatalf("layers drawn: %d border and %d territory paths, want 1 and 1", borderPaths, territoryPaths)
 	}
-	// The marker moves on screen as the drone flies (Leaflet places it with a
-	// translate3d transform), and its arrow points along the drone's heading.
-	const where = `(() => { const el = document.querySelector('.bw-drone[data-sysid="1"]');
-		return el.style.transform; })()`
-	var first string
-	if err := chromedp.Run(ctx, chromedp.Evaluate(where, &first)); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(first, "translate3d") {
-		t.Fatalf("drone marker is not placed: %q", first)
-	}
-	testenv.Eventually(t, 30*time.Second, "the drone marker moves", func() bool {
-		var now string
-		if err := chromedp.Run(ctx, chromedp.Evaluate(where, &now)); err != nil {
-			t.Fatal(err)
-		}
-		return now != first
+	// The drone moves on screen as it flies (the canvas layer records where
+	// it drew each drone), and its arrow points along the drone's heading.
+	first := droneOnMap(t, ctx, 1)
+	testenv.Eventually(t, 30*time.Second, "the drone moves on the map", func() bool {
+		now := droneOnMap(t, ctx, 1)
+		return now.Drawn && (now.X != first.X || now.Y != first.Y)
 	})
-	const rotation = `(() => { const svg = document.querySelector('.bw-drone[data-sysid="1"] svg');
-		const m = /rotate\(([-0-9.e]+)deg\)/.exec(svg.style.transform); return m ? parseFloat(m[1]) : -1; })()`
 	testenv.Eventually(t, 10*time.Second, "the arrow points along the vehicle's heading", func() bool {
-		var deg float64
-		if err := chromedp.Run(ctx, chromedp.Evaluate(rotation, &deg)); err != nil {
-			t.Fatal(err)
-		}
+		d := droneOnMap(t, ctx, 1)
 		v := getVehicles(t, base)
-		if len(v) != 1 || deg < 0 {
+		if len(v) != 1 || !d.Drawn {
 			return false
 		}
-		diff := math.Mod(math.Abs(deg-v[0].HeadingDeg), 360)
+		diff := math.Mod(math.Abs(d.Heading-v[0].HeadingDeg), 360)
 		return math.Min(diff, 360-diff) < 3
 	})
 	var rows int
@@ -188,10 +173,11 @@ func TestBrowser_LiveMap_ShowsDetectionsAndAlerts(t *testing.T) {
 	sys, _, _ := startTestSystem(t, 1)
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(sys.web.URL()+"/"),
-		chromedp.WaitReady(`.bw-drone[data-sysid="1"]`, chromedp.ByQuery),
+		chromedp.WaitReady(`#bw-fleet-body tr[data-sysid="1"]`, chromedp.ByQuery),
 	); err != nil {
 		t.Fatalf("page: %v (console: %v)", err, console.list())
 	}
+	waitDroneDrawn(t, ctx, 1)
 	// Events enter through the hub as the gcs publishes them; the simulator's
 	// intruders cross at scenario times, so this test publishes its own to
 	// know exactly what the page must show.
@@ -203,9 +189,12 @@ func TestBrowser_LiveMap_ShowsDetectionsAndAlerts(t *testing.T) {
 
 	var count, alert string
 	if err := chromedp.Run(ctx,
-		chromedp.WaitReady(`path.bw-detection`, chromedp.ByQuery),
-		chromedp.WaitReady(`#bw-alerts li[data-type="alert"]`, chromedp.ByQuery),
+		chromedp.WaitReady(`.bw-detection[data-class="person"]`, chromedp.ByQuery),
+		chromedp.Click(`.bw-tab[data-tab="detections"]`, chromedp.ByQuery),
+		chromedp.WaitReady(`#bw-detections-body tr[data-key="1/42"]`, chromedp.ByQuery),
 		chromedp.Text(`#bw-detection-count`, &count, chromedp.ByQuery),
+		chromedp.Click(`.bw-tab[data-tab="alerts"]`, chromedp.ByQuery),
+		chromedp.WaitReady(`#bw-alerts li[data-type="alert"]`, chromedp.ByQuery),
 		chromedp.Text(`#bw-alerts li[data-type="alert"]`, &alert, chromedp.ByQuery),
 	); err != nil {
 		t.Fatalf("events not shown: %v (console: %v)", err, console.list())
@@ -239,19 +228,35 @@ func TestBrowser_Replay_PlaysARecordedSortie(t *testing.T) {
 	var clock1, clock2 string
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
-		chromedp.WaitReady(`.bw-drone[data-sysid="1"]`, chromedp.ByQuery),
-		chromedp.Click(`.bw-tab[data-mode="replay"]`, chromedp.ByQuery),
-		// Switching to replay clears the live fleet from the map.
-		chromedp.WaitNotPresent(`.bw-drone[data-sysid="1"]`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("page: %v (console: %v)", err, console.list())
+	}
+	waitDroneDrawn(t, ctx, 1)
+	if err := chromedp.Run(ctx, chromedp.Click(`.bw-tab[data-tab="replay"]`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	// Switching to replay clears the live fleet from the map.
+	testenv.Eventually(t, 10*time.Second, "the live drone leaves the map", func() bool { return !droneOnMap(t, ctx, 1).Drawn })
+	if err := chromedp.Run(ctx,
 		chromedp.WaitReady(`#bw-sorties-body tr[data-sortie] .bw-replay-open`, chromedp.ByQuery),
 		chromedp.Click(`#bw-sorties-body tr[data-sortie] .bw-replay-open`, chromedp.ByQuery),
-		// The replayed drone appears, decoded from the stored frames.
-		chromedp.WaitReady(`.bw-drone[data-sysid="1"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#bw-replay-controls`, chromedp.ByQuery),
-		chromedp.Text(`#bw-replay-clock`, &clock1, chromedp.ByQuery),
 	); err != nil {
 		t.Fatalf("replay: %v (console: %v)", err, console.list())
 	}
+	// The replayed drone appears, decoded from the stored frames.
+	waitDroneDrawn(t, ctx, 1)
+	if err := chromedp.Run(ctx,
+		chromedp.WaitVisible(`#bw-replay-controls`, chromedp.ByQuery),
+		chromedp.WaitReady(`#bw-replay-clock`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("replay: %v (console: %v)", err, console.list())
+	}
+	testenv.Eventually(t, 10*time.Second, "the replay clock runs", func() bool {
+		if err := chromedp.Run(ctx, chromedp.Text(`#bw-replay-clock`, &clock1, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		return clock1 != "" && clock1 != "opening…"
+	})
 	testenv.Eventually(t, 10*time.Second, "the replay clock advances while playing", func() bool {
 		if err := chromedp.Run(ctx, chromedp.Text(`#bw-replay-clock`, &clock2, chromedp.ByQuery)); err != nil {
 			t.Fatal(err)
@@ -261,4 +266,36 @@ func TestBrowser_Replay_PlaysARecordedSortie(t *testing.T) {
 	if errs := console.list(); len(errs) > 0 {
 		t.Fatalf("browser console errors: %v", errs)
 	}
+}
+
+// drawnDrone is where the map's canvas layer last drew a drone (container
+// pixels) and how (src/map/drones.js keeps this on its canvas as bwDrawn).
+type drawnDrone struct {
+	Drawn   bool    `json:"drawn"`
+	X       float64 `json:"x"`
+	Y       float64 `json:"y"`
+	Heading float64 `json:"heading"`
+	State   string  `json:"state"`
+}
+
+func droneOnMap(t *testing.T, ctx context.Context, id int) drawnDrone {
+	t.Helper()
+	var d drawnDrone
+	js := fmt.Sprintf(`(() => { const c = document.querySelector("canvas.bw-drones");
+		const d = c && c.bwDrawn && c.bwDrawn.get(%d);
+		return d ? {drawn: true, x: d.x, y: d.y, heading: d.heading, state: d.state} : {drawn: false}; })()`, id)
+	if err := chromedp.Run(ctx, chromedp.Evaluate(js, &d)); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func waitDroneDrawn(t *testing.T, ctx context.Context, id int) drawnDrone {
+	t.Helper()
+	var d drawnDrone
+	testenv.Eventually(t, 30*time.Second, fmt.Sprintf("drone %d is drawn on the map", id), func() bool {
+		d = droneOnMap(t, ctx, id)
+		return d.Drawn
+	})
+	return d
 }

@@ -84,7 +84,7 @@ func TestPlanConvert_WaypointsAndLegacyLists_ToPlan(t *testing.T) {
 	// Back to a legacy fence list: the mission cannot go there, and the
 	// command says so.
 	code, _, stderr = runPlanCmd(t, "convert", out, filepath.Join(dir, "dalby.fence"))
-	if code != 0 || !strings.Contains(stderr, "note: the mission (34 items) and rally points (2) are not written") {
+	if code != 0 || !strings.Contains(stderr, "note: the mission (34 items), home and rally points (2) are not written") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
@@ -100,7 +100,7 @@ func TestPlanConvert_BadInput_ExitsWithReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := runPlanCmd(t, "convert", bad, existing)
-	if code != 1 || !strings.Contains(stderr, "bad.plan: bad plan file: mission item 0 (WAYPOINT): params has 2 values, want 7") {
+	if code != 1 || !strings.Contains(stderr, "bad.plan: bad plan file: mission item 1 (WAYPOINT): params has 2 values, want 7") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	if data, _ := os.ReadFile(existing); string(data) != "precious" {
@@ -198,7 +198,7 @@ func TestPlanValidate_BorderAndFence_ReportsWhereThePlanFlies(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	for _, want := range []string{"leaves the inclusion fence", "of the border (minimum 500 m)"} {
+	for _, want := range []string{"leaves the inclusion fence", "of the border (minimum 500 m)", "inclusion polygon 1: edge 4-1 comes within", "of the border (minimum 250 m)"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("validate output lacks %q:\n%s", want, stdout)
 		}

@@ -150,6 +150,54 @@ func BenchmarkRecorder(b *testing.B) {
 		b.ReportMetric(float64(b.N)/storeT.Seconds(), "store-frames/s")
 		b.ReportMetric(plainT.Seconds()/storeT.Seconds(), "store/plain")
 	})
+	// "chain-vs-nochain" measures what the evidence chain costs on the same
+	// write path, both stores in one run, interleaved as above.
+	b.Run("chain-vs-nochain", func(b *testing.B) {
+		dir := b.TempDir()
+		with := &store.Store{Path: filepath.Join(dir, "chain.db")}
+		without := &store.Store{Path: filepath.Join(dir, "nochain.db")}
+		store.WithoutChain(without)
+		for _, s := range []*store.Store{with, without} {
+			if err := s.Initialize(); err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+		}
+		ws := &storeWriter{s: with, batch: make([]telemetry.Frame, 0, 1<<20)}
+		wo := &storeWriter{s: without, batch: make([]telemetry.Frame, 0, 1<<20)}
+		var withT, withoutT time.Duration
+		b.ResetTimer()
+		for slice, done := 0, 0; done < b.N; slice++ {
+			n := min(200000, b.N-done)
+			// Alternate which goes first, so that neither always follows the other's fsync.
+			order := []struct {
+				sw *storeWriter
+				d  *time.Duration
+			}{{wo, &withoutT}, {ws, &withT}}
+			if slice%2 == 1 {
+				order[0], order[1] = order[1], order[0]
+			}
+			for _, o := range order {
+				t := time.Now()
+				o.sw.write(b, bf, done, n)
+				*o.d += time.Since(t)
+			}
+			done += n
+		}
+		for _, w := range []struct {
+			sw *storeWriter
+			d  *time.Duration
+		}{{ws, &withT}, {wo, &withoutT}} {
+			t := time.Now()
+			if err := w.sw.s.AppendFrames(w.sw.batch); err != nil {
+				b.Fatal(err)
+			}
+			*w.d += time.Since(t)
+		}
+		b.ReportMetric(float64(b.N)/withoutT.Seconds(), "nochain-frames/s")
+		b.ReportMetric(float64(b.N)/withT.Seconds(), "chain-frames/s")
+		b.ReportMetric(withoutT.Seconds()/withT.Seconds(), "chain/nochain")
+	})
 	b.Run("recorder", func(b *testing.B) {
 		s := &store.Store{Path: filepath.Join(b.TempDir(), "bench.db")}
 		if err := s.Initialize(); err != nil {

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"time"
 
 	"github.com/borderwatch/borderwatch/telemetry"
@@ -77,6 +79,12 @@ type chunkBuilder struct {
 	maxU   uint64 // latest frame time (the header's "last")
 	count  uint32
 	buf    []byte // header + records
+	// dirty is set by add and cleared when the chunk is stored.
+	dirty bool
+	// h hashes the records (buf after the header) up to hashed, for the
+	// evidence chain: each commit hashes only the bytes added since the last.
+	h      hash.Hash
+	hashed int
 }
 
 func (c *chunkBuilder) empty() bool { return c.count == 0 }
@@ -87,6 +95,8 @@ func (c *chunkBuilder) reset() {
 	c.key = nil
 	c.count = 0
 	c.buf = nil
+	c.dirty = false
+	c.hashed = 0
 }
 
 // add appends one frame; key is the chunk's key when it is the first frame
@@ -114,6 +124,23 @@ func (c *chunkBuilder) add(us uint64, link uint16, raw []byte, key []byte) {
 		c.maxU = us
 	}
 	c.count++
+	c.dirty = true
+}
+
+// digest is SHA-256 of the chunk's records so far (the value after its header).
+func (c *chunkBuilder) digest() [32]byte {
+	if c.h == nil {
+		c.h = sha256.New()
+	}
+	if c.hashed < chunkHeaderLen {
+		c.h.Reset()
+		c.hashed = chunkHeaderLen
+	}
+	c.h.Write(c.buf[c.hashed:])
+	c.hashed = len(c.buf)
+	var out [32]byte
+	c.h.Sum(out[:0])
+	return out
 }
 
 // needsKey reports whether the next frame starts the chunk.

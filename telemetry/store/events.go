@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -101,7 +102,11 @@ func decodeEvent(typ string, data []byte) (telemetry.Event, error) {
 	return e, nil
 }
 
-func putEvent(tx *bolt.Tx, e telemetry.Event) error {
+// errEventEncode means an event could not be encoded (a NaN or an infinity in
+// one of its numbers): nothing of it was written.
+var errEventEncode = errors.New("event cannot be encoded")
+
+func putEvent(tx *bolt.Tx, sl *seal, e telemetry.Event) error {
 	e = normalize(e)
 	typ := EventType(e)
 	if typ == "" {
@@ -109,15 +114,15 @@ func putEvent(tx *bolt.Tx, e telemetry.Event) error {
 	}
 	body, err := json.Marshal(e)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %s event: %v", errEventEncode, typ, err)
 	}
 	v, err := json.Marshal(envelope{Type: typ, Event: body})
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %s event: %v", errEventEncode, typ, err)
 	}
-	b := tx.Bucket(bucketEvents)
+	b, sb := tx.Bucket(bucketEvents), sealEvent
 	if typ == "operator_action" {
-		b = tx.Bucket(bucketAudit)
+		b, sb = tx.Bucket(bucketAudit), sealAudit
 	}
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -126,6 +131,7 @@ func putEvent(tx *bolt.Tx, e telemetry.Event) error {
 	k := make([]byte, 16)
 	binary.BigEndian.PutUint64(k, micros(e.EventTime()))
 	binary.BigEndian.PutUint64(k[8:], seq)
+	sl.put(sb, k, v)
 	return b.Put(k, v)
 }
 
@@ -175,7 +181,13 @@ func (s *Store) AppendAudit(a telemetry.OperatorAction) error {
 	if a.Time.IsZero() {
 		return fmt.Errorf("%w: operator action without a time", ErrInvalid)
 	}
-	return s.update(func(tx *bolt.Tx) error { return putEvent(tx, a) })
+	sl := s.newSeal()
+	return s.update(func(tx *bolt.Tx) error {
+		if err := putEvent(tx, sl, a); err != nil {
+			return err
+		}
+		return sl.commit(tx)
+	})
 }
 
 func (s *Store) events(bucket []byte, f EventFilter, fn func(telemetry.Event) bool) error {

@@ -29,8 +29,22 @@ type ImportResult struct {
 	Frames   uint64     `json:"frames"`
 	Withheld uint64     `json:"withheld"` // SETUP_SIGNING frames refused
 	Skipped  tlog.Stats `json:"skipped"`
-	Sorties  []Sortie   `json:"sorties"`
+	// OutOfRangeTime counts frames stored with a timestamp before 2000 or
+	// later than the import; they never set a sortie's start or end.
+	OutOfRangeTime uint64   `json:"out_of_range_time"`
+	Sorties        []Sortie `json:"sorties"`
 }
+
+// A tlog's timestamps are the receiving computer's clock. Before earliestTlogTime
+// no MAVLink existed; after the import itself is the future. Outside that
+// range a timestamp is noise (a random file read as records gave sorties from
+// the year 2431 to 9959), so it is counted and kept out of sortie bounds.
+var earliestTlogTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// maxGarbageShare is the share of a file's bytes that may be garbage before it
+// is refused as not a tlog: real logs lose a few bytes to a cut cable, never
+// most of the file.
+const maxGarbageShare = 0.5
 
 // ImportTlog stores a tlog as a stream of its own and makes one sortie per
 // vehicle in it (armed or not); the frames of other systems in the file (a
@@ -38,7 +52,16 @@ type ImportResult struct {
 // and a truncated last record are counted in the result and skipped. source
 // names the file in the sorties (e.g. "import:flight.tlog"). progress may be
 // nil; it is called every 100 000 frames.
+//
+// A file that is not a tlog (no frame whose checksum could be verified, or
+// more than half garbage) is refused with ErrNotTlog and nothing of it stays.
 func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgress)) (ImportResult, error) {
+	return s.importTlog(r, source, progress, time.Now())
+}
+
+// importTlog is ImportTlog with the time of the import given, so that tests
+// of the timestamp rule need no wall clock.
+func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgress), now time.Time) (ImportResult, error) {
 	var res ImportResult
 	tr := &tlog.Reader{R: r}
 	if err := tr.Initialize(); err != nil {
@@ -57,10 +80,12 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 	}
 	a := &appender{stream: res.Stream}
 	type sysInfo struct {
-		sortie  *Sortie
-		vehicle bool
-		gcs     bool
+		sortie   *Sortie
+		vehicle  bool
+		gcs      bool
+		verified bool // sent a frame whose checksum the dialect could verify
 	}
+	var verified uint64
 	systems := map[uint8]*sysInfo{}
 	var first, last time.Time
 	var prog ImportProgress
@@ -73,6 +98,7 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 	}
 	done := false
 	for !done {
+		sl := s.newSeal()
 		err := s.update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketChunks)
 			for n := 0; n < importCommitFrames; n++ {
@@ -86,23 +112,32 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 				}
 				fr := rec.Frame
 				f = telemetry.Frame{Time: rec.Time, SystemID: fr.SystemID, ComponentID: fr.ComponentID, MessageID: fr.MessageID, Raw: fr.Raw}
-				if err := a.add(b, &f); err != nil {
+				if err := a.add(b, sl, &f); err != nil {
 					return err
 				}
 				if f.MessageID == MsgSetupSigning {
 					continue
 				}
 				res.Frames++
-				if first.IsZero() || f.Time.Before(first) {
-					first = f.Time
-				}
-				if f.Time.After(last) {
-					last = f.Time
+				sane := !f.Time.Before(earliestTlogTime) && !f.Time.After(now)
+				if !sane {
+					res.OutOfRangeTime++
+				} else {
+					if first.IsZero() || f.Time.Before(first) {
+						first = f.Time
+					}
+					if f.Time.After(last) {
+						last = f.Time
+					}
 				}
 				si := systems[f.SystemID]
 				if si == nil {
 					si = &sysInfo{sortie: newSortie(res.Stream, f.SystemID, source, f.Time)}
 					systems[f.SystemID] = si
+				}
+				if fr.Known {
+					si.verified = true
+					verified++
 				}
 				if f.MessageID == msgHeartbeat {
 					if hb, ok := readHeartbeat(f.Raw); ok {
@@ -117,7 +152,10 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 					progress(prog)
 				}
 			}
-			return a.flush(b)
+			if err := a.flush(b, sl); err != nil {
+				return err
+			}
+			return sl.commit(tx)
 		})
 		if err != nil {
 			return fail(err)
@@ -128,6 +166,9 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 	}
 	res.Withheld = a.withheld
 	res.Skipped = tr.Stats
+	if err := notTlog(&res, verified, first.IsZero()); err != nil {
+		return fail(err)
+	}
 	// Vehicles are the systems that sent an autopilot heartbeat; a file with
 	// none (a fragment) makes a sortie of every system that is not a GCS.
 	var vehicles, others []uint8
@@ -137,8 +178,10 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 		}
 	}
 	if len(vehicles) == 0 {
+		// Only systems with a verified frame: frames of unknown message ids
+		// cannot be checked, and noise read as records names random systems.
 		for id, si := range systems {
-			if !si.gcs {
+			if !si.gcs && si.verified {
 				vehicles = append(vehicles, id)
 			}
 		}
@@ -153,8 +196,8 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 	err = s.update(func(tx *bolt.Tx) error {
 		for _, id := range vehicles {
 			so := systems[id].sortie
-			so.Start, so.End, so.Open = first, last, false
-			so.DurationS = last.Sub(first).Seconds()
+			so.Start, so.End, so.Open, so.Closed = first, last, false, "imported"
+			so.DurationS = durationS(first, last)
 			so.Companions = others
 			if err := putSortie(tx, so); err != nil {
 				return err
@@ -170,6 +213,30 @@ func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgr
 		progress(prog)
 	}
 	return res, nil
+}
+
+// notTlog refuses an import that found nothing a tlog is made of: no frame
+// whose checksum could be verified, no frame with a sane time, or a file that
+// is mostly garbage.
+func notTlog(res *ImportResult, verified uint64, noSaneTime bool) error {
+	st := res.Skipped
+	recordBytes := st.Records * 20 // a record is at least 8 bytes of time and 12 of frame
+	switch {
+	case verified == 0:
+		return fmt.Errorf("%w: no MAVLink frame with a valid checksum (%d records of unknown messages, %d garbage bytes, %d bad checksums)",
+			ErrNotTlog, st.Records, st.GarbageBytes, st.BadChecksum)
+	case noSaneTime:
+		return fmt.Errorf("%w: no frame has a timestamp between 2000 and now (%d out of range)", ErrNotTlog, res.OutOfRangeTime)
+	case float64(st.GarbageBytes) > maxGarbageShare*float64(st.GarbageBytes+recordBytes):
+		return fmt.Errorf("%w: %d of its bytes are garbage against %d records; a tlog loses a few bytes, not most of the file",
+			ErrNotTlog, st.GarbageBytes, st.Records)
+	}
+	return nil
+}
+
+// durationS is b-a in seconds without time.Duration's 292-year saturation.
+func durationS(a, b time.Time) float64 {
+	return float64(b.UnixMicro()-a.UnixMicro()) / 1e6
 }
 
 // Streams lists the streams (0 is the live recording when it has frames).

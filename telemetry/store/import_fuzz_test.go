@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -51,9 +52,25 @@ func FuzzImportTlog(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		sortiesBefore, _ := s.Sorties(store.SortieFilter{})
 		res, err := s.ImportTlog(bytes.NewReader(data), "fuzz", nil)
 		if err != nil {
-			t.Fatalf("import of bad content failed instead of skipping it: %v", err)
+			// Only "not a tlog" may refuse content, and a refusal keeps
+			// nothing of the file and loses nothing stored before.
+			if !errors.Is(err, store.ErrNotTlog) {
+				t.Fatalf("import failed with %v, want ErrNotTlog or success", err)
+			}
+			after, _ := s.CountFrames()
+			sortiesAfter, _ := s.Sorties(store.SortieFilter{})
+			if after != before || len(sortiesAfter) != len(sortiesBefore) {
+				t.Fatalf("a refused import changed the store: frames %d→%d, sorties %d→%d", before, after, len(sortiesBefore), len(sortiesAfter))
+			}
+			return
+		}
+		for _, so := range res.Sorties {
+			if so.Start.Year() < 2000 || so.End.After(time.Now()) || so.DurationS < 0 {
+				t.Fatalf("sortie bounds outside the sane range: %v to %v (%g s)", so.Start, so.End, so.DurationS)
+			}
 		}
 		after, _ := s.CountFrames()
 		if after-before != int(res.Frames) {

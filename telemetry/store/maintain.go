@@ -73,7 +73,7 @@ func (s *Store) DropBefore(cutoff time.Time) (Dropped, error) {
 	for _, id := range systems {
 		for {
 			more := false
-			err := s.update(func(tx *bolt.Tx) error {
+			err := s.sealedUpdate(func(tx *bolt.Tx, sl *seal) error {
 				c := tx.Bucket(bucketChunks).Cursor()
 				p := vehiclePrefix(liveStream, id)
 				n := 0
@@ -86,6 +86,7 @@ func (s *Store) DropBefore(cutoff time.Time) (Dropped, error) {
 						return nil
 					}
 					cnt, _ := chunkCount(v)
+					sl.del(sealChunk, k)
 					if err := c.Delete(); err != nil {
 						return err
 					}
@@ -108,17 +109,19 @@ func (s *Store) DropBefore(cutoff time.Time) (Dropped, error) {
 	}
 	for _, b := range []struct {
 		name []byte
+		seal byte
 		n    *int
-	}{{bucketEvents, &d.Events}, {bucketAudit, &d.Audit}} {
+	}{{bucketEvents, sealEvent, &d.Events}, {bucketAudit, sealAudit, &d.Audit}} {
 		for {
 			more := false
-			err := s.update(func(tx *bolt.Tx) error {
+			err := s.sealedUpdate(func(tx *bolt.Tx, sl *seal) error {
 				c := tx.Bucket(b.name).Cursor()
 				n := 0
 				for k, _ := c.First(); k != nil; k, _ = c.First() {
 					if len(k) < 8 || binary.BigEndian.Uint64(k) >= cut {
 						return nil
 					}
+					sl.del(b.seal, k)
 					if err := c.Delete(); err != nil {
 						return err
 					}
@@ -197,12 +200,13 @@ func (s *Store) DeleteStream(id uint32) (frames int, err error) {
 	p := binary.BigEndian.AppendUint32(nil, id)
 	for {
 		more := false
-		err = s.update(func(tx *bolt.Tx) error {
+		err = s.sealedUpdate(func(tx *bolt.Tx, sl *seal) error {
 			c := tx.Bucket(bucketChunks).Cursor()
 			n := 0
 			for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Seek(p) {
 				cnt, _ := chunkCount(v)
 				frames += int(cnt)
+				sl.del(sealChunk, k)
 				if err := c.Delete(); err != nil {
 					return err
 				}

@@ -22,12 +22,16 @@ type Sortie struct {
 	SystemID uint8  `json:"sysid"`
 	// Companions are other systems of the stream whose frames belong with it
 	// (the ground station of an imported tlog).
-	Companions []uint8   `json:"companions,omitempty"`
+	Companions SystemIDs `json:"companions,omitempty"`
 	Source     string    `json:"source"` // "live" or "import:FILE"
 	Start      time.Time `json:"start"`
 	End        time.Time `json:"end"`
 	// Open is true while the vehicle is still armed (the sortie goes on).
 	Open bool `json:"open"`
+	// Closed says why a sortie ended: "disarmed", "link lost" (nothing heard
+	// for SortieLinkLossLimit while armed), "server restart" (it was open when
+	// the store was last closed), or "imported".
+	Closed string `json:"closed,omitempty"`
 
 	Frames        uint64  `json:"frames"`
 	DurationS     float64 `json:"duration_s"`
@@ -42,6 +46,46 @@ type Sortie struct {
 	LastLat float64 `json:"last_lat,omitempty"`
 	LastLon float64 `json:"last_lon,omitempty"`
 	HasFix  bool    `json:"has_fix,omitempty"`
+}
+
+// SystemIDs is a list of MAVLink system ids. It is a JSON list of numbers:
+// a plain []uint8 is written as a base64 string ("/w=="), which no client
+// reads as ids. Records stored that way before still read.
+type SystemIDs []uint8
+
+// MarshalJSON writes the ids as a list of numbers.
+func (ids SystemIDs) MarshalJSON() ([]byte, error) {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = int(id)
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads a list of numbers, or the base64 string of records
+// stored before SystemIDs existed.
+func (ids *SystemIDs) UnmarshalJSON(b []byte) error {
+	var old []byte
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &old); err != nil {
+			return err
+		}
+		*ids = SystemIDs(old)
+		return nil
+	}
+	var list []int
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	out := make(SystemIDs, len(list))
+	for i, v := range list {
+		if v < 0 || v > 255 {
+			return fmt.Errorf("system id %d is not 0-255", v)
+		}
+		out[i] = uint8(v)
+	}
+	*ids = out
+	return nil
 }
 
 // Window is the time window of the sortie's frames, [From, To).
@@ -64,7 +108,7 @@ func (s *Sortie) observe(f *telemetry.Frame) {
 	if f.Time.After(s.End) {
 		s.End = f.Time
 	}
-	s.DurationS = s.End.Sub(s.Start).Seconds()
+	s.DurationS = durationS(s.Start, s.End)
 	switch f.MessageID {
 	case msgGlobalPosInt:
 		p, ok := readGlobalPosition(f.Raw)
@@ -175,15 +219,27 @@ func (st *Store) Sorties(f SortieFilter) ([]Sortie, error) {
 	return out, err
 }
 
+// SortieLinkLossLimit is how long an armed vehicle may be silent before its
+// sortie is closed as "link lost". A vehicle that comes back armed opens a new
+// sortie. Without it a vehicle that never disarmed (link lost, simulator
+// killed) stayed "flying" for ever.
+const SortieLinkLossLimit = 2 * time.Minute
+
 // liveTracker opens a sortie when a vehicle's heartbeat says armed and closes
-// it at the first disarmed heartbeat. It is owned by the live appender.
+// it at the first disarmed heartbeat, or when the vehicle has been silent for
+// SortieLinkLossLimit (measured on the frames' own clock, so that a replayed
+// or delayed batch closes the same way). It is owned by the live appender.
 type liveTracker struct {
 	open map[uint8]*Sortie
 	// dirty holds the sorties changed since the last commit: by pointer, since
 	// one vehicle can close a sortie and open the next in one batch.
 	dirty map[*Sortie]struct{}
+	// latest is the newest frame time seen: the tracker's clock.
+	latest time.Time
 }
 
+// load reads the live sorties that are open (at start-up, and again after a
+// failed commit to forget what the commit did not store).
 func (t *liveTracker) load(tx *bolt.Tx) error {
 	t.open = map[uint8]*Sortie{}
 	t.dirty = map[*Sortie]struct{}{}
@@ -199,7 +255,41 @@ func (t *liveTracker) load(tx *bolt.Tx) error {
 	})
 }
 
+// closeStale runs at start-up, after load: a sortie whose vehicle was last
+// heard more than SortieLinkLossLimit before now is closed as "server
+// restart". The vehicle may have landed, been switched off or flown on while
+// nothing recorded it, and a sortie must not claim a flight it did not see (a
+// vehicle still armed opens a new sortie at its next heartbeat). After a
+// restart within the limit the flight goes on in the same sortie.
+func (t *liveTracker) closeStale(tx *bolt.Tx, now time.Time) error {
+	for id, s := range t.open {
+		if now.Sub(s.End) <= SortieLinkLossLimit {
+			continue
+		}
+		s.Open, s.Closed = false, "server restart"
+		if err := putSortie(tx, s); err != nil {
+			return err
+		}
+		delete(t.open, id)
+	}
+	return nil
+}
+
+// expire closes the sorties of vehicles silent for SortieLinkLossLimit.
+func (t *liveTracker) expire() {
+	for id, s := range t.open {
+		if t.latest.Sub(s.End) > SortieLinkLossLimit {
+			s.Open, s.Closed = false, "link lost"
+			delete(t.open, id)
+			t.dirty[s] = struct{}{}
+		}
+	}
+}
+
 func (t *liveTracker) frame(f *telemetry.Frame) {
+	if f.Time.After(t.latest) {
+		t.latest = f.Time
+	}
 	if len(t.open) == 0 && f.MessageID != msgHeartbeat {
 		return // the common case: no vehicle armed, not a heartbeat
 	}
@@ -212,7 +302,7 @@ func (t *liveTracker) frame(f *telemetry.Frame) {
 				t.open[f.SystemID] = s
 			case !hb.armed && s != nil:
 				s.observe(f)
-				s.Open = false
+				s.Open, s.Closed = false, "disarmed"
 				delete(t.open, f.SystemID)
 				t.dirty[s] = struct{}{}
 				return
@@ -235,6 +325,7 @@ func (t *liveTracker) event(e telemetry.Event) {
 // save writes the sorties changed since the last save. A closed sortie leaves
 // dirty only once saved, so a failed commit does not lose its closing.
 func (t *liveTracker) save(tx *bolt.Tx) error {
+	t.expire()
 	// In time order, so that sortie ids follow their start.
 	ss := make([]*Sortie, 0, len(t.dirty))
 	for s := range t.dirty {

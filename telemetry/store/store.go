@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,7 @@ var (
 	bucketPlans   = []byte("plans")
 	bucketSigning = []byte("signing")
 
-	allBuckets = [][]byte{bucketMeta, bucketChunks, bucketStreams, bucketSorties, bucketEvents, bucketAudit, bucketPlans, bucketSigning}
+	allBuckets = [][]byte{bucketMeta, bucketChunks, bucketStreams, bucketSorties, bucketEvents, bucketAudit, bucketPlans, bucketSigning, bucketChain}
 
 	keyFormat = []byte("format")
 )
@@ -51,6 +52,15 @@ type Store struct {
 	// (optional) NoSync skips fsync on commit: only for benchmarks and tests
 	// that measure something else. Defaults to false (every commit is durable).
 	NoSync bool
+	// (optional) ReadOnly opens an existing file for reading only: it is never
+	// created, migrated or written, and several readers may share it. Opening
+	// fails with ErrHeld while a server holds the file for writing. Defaults
+	// to false.
+	ReadOnly bool
+	// (optional) Now is the clock the store reads when it opens, to close the
+	// sorties a previous run left open (see SortieLinkLossLimit). Defaults to
+	// time.Now.
+	Now func() time.Time
 
 	db *bolt.DB
 
@@ -60,17 +70,25 @@ type Store struct {
 	live *appender
 
 	skippedEvents atomic.Uint64
+
+	// noChain turns the evidence chain off: only for the benchmark that
+	// measures what the chain costs (export_test.go).
+	noChain bool
 }
 
-// SkippedEvents counts events Append could not store (unknown types).
+// SkippedEvents counts events Append could not store (unknown types, or
+// numbers JSON cannot hold such as NaN); the frames of the same commit are kept.
 func (s *Store) SkippedEvents() uint64 { return s.skippedEvents.Load() }
 
 // Initialize opens (or creates) the file.
 func (s *Store) Initialize() error {
+	if s.ReadOnly {
+		return s.initializeReadOnly()
+	}
 	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: s.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return fmt.Errorf("open store %s: another process holds it open (stop it, or use another --data file)", s.Path)
+			return fmt.Errorf("open store %s: %w (stop it, or use another --data file)", s.Path, ErrHeld)
 		}
 		return fmt.Errorf("open store %s: %w", s.Path, err)
 	}
@@ -91,7 +109,19 @@ func (s *Store) Initialize() error {
 		} else if err := meta.Put(keyFormat, binary.BigEndian.AppendUint32(nil, formatVersion)); err != nil {
 			return err
 		}
-		return s.live.track.load(tx)
+		if !s.noChain {
+			if err := startChain(tx); err != nil {
+				return err
+			}
+		}
+		now := time.Now
+		if s.Now != nil {
+			now = s.Now
+		}
+		if err := s.live.track.load(tx); err != nil {
+			return err
+		}
+		return s.live.track.closeStale(tx, now())
 	})
 	if err != nil {
 		db.Close()
@@ -164,6 +194,42 @@ func (s *Store) Close() error {
 	return err
 }
 
+// initializeReadOnly opens an existing store for reading: no bucket is
+// created, nothing migrated, no sortie closed and no chain started.
+func (s *Store) initializeReadOnly() error {
+	if _, err := os.Stat(s.Path); err != nil {
+		return fmt.Errorf("open store %s: %w (a command that only reads never creates a store: give the --data file the server writes)", s.Path, err)
+	}
+	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return fmt.Errorf("open store %s: %w", s.Path, ErrHeld)
+		}
+		return fmt.Errorf("open store %s: %w", s.Path, err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketV1Frames) != nil {
+			return fmt.Errorf("%w: the file is in the first format; open it once with the server (it converts it) before reading it here", ErrInvalid)
+		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("%w: no %q bucket; is this a Borderwatch store?", ErrCorruptRecord, name)
+			}
+		}
+		v := tx.Bucket(bucketMeta).Get(keyFormat)
+		if len(v) != 4 || binary.BigEndian.Uint32(v) > formatVersion {
+			return fmt.Errorf("%w (version %x, this program reads %d): upgrade Borderwatch", ErrNewerFormat, v, formatVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("open store %s: %w", s.Path, err)
+	}
+	s.db = db
+	return nil
+}
+
 func (s *Store) view(fn func(*bolt.Tx) error) error {
 	if s.db == nil {
 		return ErrClosed
@@ -189,7 +255,7 @@ type appender struct {
 	withheld uint64
 }
 
-func (a *appender) add(b *bolt.Bucket, f *telemetry.Frame) error {
+func (a *appender) add(b *bolt.Bucket, sl *seal, f *telemetry.Frame) error {
 	if f.MessageID == MsgSetupSigning {
 		a.withheld++
 		return nil
@@ -213,7 +279,7 @@ func (a *appender) add(b *bolt.Bucket, f *telemetry.Frame) error {
 	}
 	c.add(us, f.Link, f.Raw, key)
 	if c.full() {
-		if err := b.Put(c.key, c.value()); err != nil {
+		if err := putChunk(b, sl, c); err != nil {
 			return err
 		}
 		c.reset()
@@ -224,15 +290,29 @@ func (a *appender) add(b *bolt.Bucket, f *telemetry.Frame) error {
 	return nil
 }
 
-// flush writes every open chunk (bbolt copies the value, so the builder may go on growing).
-func (a *appender) flush(b *bolt.Bucket) error {
+// flush writes every open chunk that changed since the last flush (bbolt
+// copies the value, so the builder may go on growing).
+func (a *appender) flush(b *bolt.Bucket, sl *seal) error {
 	for _, c := range a.tails {
-		if c == nil || c.empty() {
+		if c == nil || c.empty() || !c.dirty {
 			continue
 		}
-		if err := b.Put(c.key, c.value()); err != nil {
+		if err := putChunk(b, sl, c); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// putChunk stores a chunk and seals it in the transaction's chain link.
+func putChunk(b *bolt.Bucket, sl *seal, c *chunkBuilder) error {
+	v := c.value()
+	if err := b.Put(c.key, v); err != nil {
+		return err
+	}
+	c.dirty = false
+	if sl != nil {
+		sl.putChunk(c.key, v, c.digest())
 	}
 	return nil
 }
@@ -252,15 +332,19 @@ func (s *Store) AppendFrames(frames []telemetry.Frame) error {
 func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.ReadOnly {
+		return fmt.Errorf("%w: the store was opened read-only", ErrInvalid)
+	}
 	a := s.live
+	sl := s.newSeal()
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketChunks)
 		for i := range frames {
-			if err := a.add(b, &frames[i]); err != nil {
+			if err := a.add(b, sl, &frames[i]); err != nil {
 				return err
 			}
 		}
-		if err := a.flush(b); err != nil {
+		if err := a.flush(b, sl); err != nil {
 			return err
 		}
 		for _, e := range events {
@@ -270,10 +354,20 @@ func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error
 				s.skippedEvents.Add(1)
 				continue
 			}
-			if err := putEvent(tx, e); err != nil {
+			if err := putEvent(tx, sl, e); err != nil {
+				if errors.Is(err, errEventEncode) {
+					// One bad event (a NaN altitude from a vehicle) must not
+					// abort the commit and lose every vehicle's frames of the
+					// batch: it is skipped and counted. Nothing of it was written.
+					s.skippedEvents.Add(1)
+					continue
+				}
 				return err
 			}
 			a.track.event(normalize(e))
+		}
+		if err := sl.commit(tx); err != nil {
+			return err
 		}
 		return a.track.save(tx)
 	})

@@ -36,9 +36,20 @@ func MustOpenPath(t testing.TB, path string) *store.Store {
 	return s
 }
 
-// Check fails the test if the bbolt file at path is inconsistent.
+// Check fails the test if the bbolt file at path is inconsistent or its
+// evidence chain does not match what it stores.
 func Check(t testing.TB, path string) {
 	t.Helper()
+	defer func() {
+		r, err := store.VerifyFile(path)
+		if err != nil {
+			t.Errorf("verify the chain of %s: %v", path, err)
+			return
+		}
+		for _, p := range r.Problems {
+			t.Errorf("store file %s: %s", path, p)
+		}
+	}()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
 	if err != nil {
 		t.Errorf("reopen %s for its check: %v", path, err)
