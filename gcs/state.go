@@ -129,6 +129,9 @@ type VehicleLinkStats struct {
 	// NonFinite counts NaN and infinite values the vehicle sent that were
 	// dropped (they cannot be shown, encoded as JSON or stored).
 	NonFinite uint64 `json:"non_finite"`
+	// ParamsDropped counts parameter values not cached because the vehicle
+	// sent more names than any autopilot has.
+	ParamsDropped uint64 `json:"params_dropped"`
 	// SigningRejected counts frames refused by signature checks (unsigned,
 	// wrong key, replayed) once the vehicle has a key.
 	SigningRejected uint64 `json:"signing_rejected"`

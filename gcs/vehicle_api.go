@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -530,10 +531,33 @@ func (f *Fleet) ReadParams(ctx context.Context, sysid uint8, p Progress) ([]Para
 	return s.params(), err
 }
 
-// ReadParam reads one parameter.
+// ReadParam reads one parameter. A name the vehicle's complete list (once
+// downloaded) does not hold fails at once: both autopilots stay silent about
+// unknown names, so asking would only wait out the retries.
 func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param, error) {
 	if name == "" || len(name) > 16 {
 		return Param{}, fmt.Errorf("%w: parameter names are 1-16 characters, got %q", ErrBadInput, name)
+	}
+	if name == paramHashCheck {
+		return Param{}, fmt.Errorf("%w: %s is PX4's checksum of its parameter list, not a parameter", ErrBadInput, name)
+	}
+	var known, complete bool
+	var total int
+	if err := f.do(ctx, func() {
+		if v := f.vehicles[sysid]; v != nil {
+			_, known = v.params[name]
+			total, complete = v.paramTotal, v.paramTotal > 0 && len(v.params) >= v.paramTotal
+		}
+	}); err != nil {
+		return Param{}, err
+	}
+	if complete && !known {
+		hint := ""
+		if up := strings.ToUpper(name); up != name {
+			hint = fmt.Sprintf(" (names are upper case: %s?)", up)
+		}
+		return Param{}, fmt.Errorf("%w: vehicle %d has no parameter %q: its list of %d parameters, all downloaded, does not hold it%s",
+			ErrNoParam, sysid, name, total, hint)
 	}
 	t, ib, err := f.attach(ctx, sysid)
 	if err != nil {
@@ -547,7 +571,10 @@ func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param,
 	return *s.last, nil
 }
 
-// SetParam sets one parameter and returns it as the vehicle confirmed it.
+// SetParam sets one parameter and returns it as the vehicle stored it: the
+// vehicle's answer is the truth, also when it rounded or limited the value
+// (Param.Value then differs from value). A vehicle that keeps its old value
+// has refused (ErrRejected).
 func (f *Fleet) SetParam(ctx context.Context, sysid uint8, name string, value float64) (Param, error) {
 	if math.IsNaN(value) || math.IsInf(value, 0) {
 		return Param{}, fmt.Errorf("%w: parameter %s: value must be a finite number", ErrBadInput, name)
@@ -567,7 +594,7 @@ func (f *Fleet) SetParam(ctx context.Context, sysid uint8, name string, value fl
 		return Param{}, err
 	}
 	defer f.detach(sysid, ib)
-	s := newParamSet(f.sender(sysid), sysid, t.compid, t.flavour, name, value, cached.Type, f.timing(t.rtt))
+	s := newParamSet(f.sender(sysid), sysid, t.compid, t.flavour, name, value, cached.Type, cached.Value, f.timing(t.rtt))
 	if err := f.drive(ctx, ib, s); err != nil {
 		return Param{}, err
 	}

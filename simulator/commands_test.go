@@ -95,3 +95,22 @@ func TestPX4_MissionStart_OnGroundArmsAndTakesOff(t *testing.T) {
 	}
 	stepUntil(t, f, 500*time.Millisecond, time.Minute, "armed and climbing", func() bool { return v.armed && v.alt > v.home.alt+5 })
 }
+
+// ArduPilot stores integer parameters as AP_Param::set_float does (add 0.01,
+// constrain, truncate) and answers at once; PX4 ends its list with
+// _HASH_CHECK (mavlink_parameters.cpp).
+func TestParams_ArduPilotTruncatesAndPX4HashCheck(t *testing.T) {
+	_, g := startFleet(t, groundScenario("arducopter", "px4"), nil)
+	for req, want := range map[float32]float32{2.7: 2, 300: 127, -3.5: -3} {
+		g.send(&common.MessageParamSet{TargetSystem: 1, TargetComponent: 1, ParamId: "FENCE_ACTION", ParamValue: req, ParamType: common.MAV_PARAM_TYPE_INT8})
+		r := g.expect(1, wait, "PARAM_VALUE FENCE_ACTION", isMsg(func(m *common.MessageParamValue) bool { return paramName(m.ParamId) == "FENCE_ACTION" }))
+		if got := r.msg.(*common.MessageParamValue).ParamValue; got != want {
+			t.Fatalf("ArduPilot FENCE_ACTION set to %g holds %g, want %g", req, got, want)
+		}
+	}
+	g.send(&common.MessageParamRequestList{TargetSystem: 2, TargetComponent: 1})
+	r := g.expect(2, wait, "PX4 _HASH_CHECK", isMsg(func(m *common.MessageParamValue) bool { return paramName(m.ParamId) == "_HASH_CHECK" }))
+	if m := r.msg.(*common.MessageParamValue); m.ParamIndex != 65535 || m.ParamType != common.MAV_PARAM_TYPE_UINT32 {
+		t.Fatalf("_HASH_CHECK: %+v", m)
+	}
+}

@@ -1,6 +1,8 @@
 package simulator
 
 import (
+	"fmt"
+	"hash/fnv"
 	"math"
 	"strings"
 	"time"
@@ -156,6 +158,9 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 		for i := range v.params.defs {
 			v.sendParam(i)
 		}
+		if !v.flavor.ardupilot() {
+			v.sendHashCheck()
+		}
 	case *common.MessageParamRequestRead:
 		i := int(m.ParamIndex)
 		if m.ParamIndex < 0 {
@@ -210,6 +215,19 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 }
 
 func paramName(id string) string { return strings.TrimRight(id, "\x00") }
+
+// sendHashCheck ends PX4's parameter list: "_HASH_CHECK" with index -1
+// (65535), type UINT32 and a hash of the values in the float's bits, so that
+// a GCS can keep a cached list (src/modules/mavlink/mavlink_parameters.cpp,
+// HASH_PARAM). It is not a parameter.
+func (v *vehicle) sendHashCheck() {
+	h := fnv.New32a()
+	for i, d := range v.params.defs {
+		fmt.Fprintf(h, "%s=%g;", d.name, v.params.vals[i])
+	}
+	v.send(&common.MessageParamValue{ParamId: "_HASH_CHECK", ParamValue: math.Float32frombits(h.Sum32()),
+		ParamType: common.MAV_PARAM_TYPE_UINT32, ParamCount: uint16(len(v.params.defs)), ParamIndex: 65535})
+}
 
 func (v *vehicle) sendParam(i int) { v.sendParamAs(i, uint16(i)) }
 
