@@ -96,8 +96,8 @@ var px4Params = []paramDef{
 type params struct {
 	flavor Flavor
 	defs   []paramDef
-	vals  []float64
-	index map[string]int
+	vals   []float64
+	index  map[string]int
 }
 
 func newParams(f Flavor) *params {

@@ -99,4 +99,3 @@ type ParamSetResponse struct {
 
 // sameParamValue compares at PARAM_VALUE's precision (a float32).
 func sameParamValue(a, b float64) bool { return float32(a) == float32(b) }
-
