@@ -72,6 +72,9 @@ func (fs *fenceState) compile(v *vehicle) error {
 // FENCE_ENABLE=1, PX4 whenever a fence is loaded and GF_ACTION is not 0.
 func (fs *fenceState) enabled(v *vehicle) bool {
 	if v.flavor.ardupilot() {
+		if v.fenceOverride != nil {
+			return *v.fenceOverride // DO_FENCE_ENABLE at run time (vehicle.go)
+		}
 		return v.params.get("FENCE_ENABLE") == 1
 	}
 	return v.params.get("GF_ACTION") != 0 && (len(fs.polys) > 0 || len(fs.circles) > 0 ||
