@@ -27,6 +27,9 @@ func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
 	}
 	t.Cleanup(sys.Close)
 	url := sys.web.URL()
+	authedSystem(t, sys)
+	// The server wants a token; BORDERWATCH_TOKEN gives it (as --token would).
+	t.Setenv("BORDERWATCH_TOKEN", tokenOf(t, url))
 
 	out, errOut, code := runTool(t, "sorties", "--data", db, "--server", url, "--json")
 	var list []store.Sortie
