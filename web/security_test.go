@@ -399,4 +399,3 @@ func TestMetrics_NeedsTokenUnlessOpen(t *testing.T) {
 		t.Fatalf("/metrics with MetricsOpen: %d", res.StatusCode)
 	}
 }
-
