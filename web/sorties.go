@@ -159,7 +159,7 @@ func (s *Server) handleSortieExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", format.ContentType())
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sortie-%d.%s"`, so.ID, format))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sortie-%d.%s"`, so.ID, format.Extension()))
 	if _, err := export.Sortie(w, s.Store, so, format, opt); err != nil {
 		// The status is sent; the truncated body and the log say what happened.
 		s.Logger.Error("web: sortie export failed", "sortie", so.ID, "format", format, "err", err)
