@@ -37,7 +37,7 @@ type Window struct {
 	// Systems whose frames are replayed (empty: every system of the stream).
 	Systems []uint8 `json:"systems,omitempty"`
 	// Vehicles whose events are replayed (empty: every vehicle).
-	Vehicles []uint8 `json:"vehicles,omitempty"`
+	Vehicles []uint8   `json:"vehicles,omitempty"`
 	From     time.Time `json:"from"`
 	To       time.Time `json:"to"`
 }
