@@ -185,6 +185,14 @@ func (s *Server) handleReplay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := &replay.Session[gcs.VehicleState]{Store: s.Store, Window: win, NewDecoder: s.newReplayDecoder}
+	if v := r.URL.Query().Get("history"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("history must be a positive duration such as 10m, got %q", v))
+			return
+		}
+		sess.History = d
+	}
 	if err := sess.Initialize(); err != nil {
 		replayError(w, err)
 		return

@@ -106,6 +106,10 @@ type Session[S any] struct {
 	NewDecoder func() Decoder[S]
 	// (optional) Now is the player's wall clock. Defaults to time.Now.
 	Now func() time.Time
+	// (optional) History limits the events of a reset snapshot to those of
+	// this long before the instant (a map of recent detections; the
+	// timeline has them all). Defaults to 0: every event since the window's start.
+	History time.Duration
 
 	p          *telemetry.Player
 	dec        Decoder[S]
@@ -113,7 +117,23 @@ type Session[S any] struct {
 	derived    []Event   // events the decode path emitted (imports only)
 	reset      bool
 	timeline   []Marker // imports: the decoded timeline, read once
+
+	// cached holds the live recording's events of [From, cachedTo), read once
+	// at the first snapshot so that every later seek is a search in memory
+	// (decoding thousands of stored events took most of a seek's time).
+	cached   []Event
+	cachedTo time.Time
+	noCache  bool // the window has more than maxCachedEvents
 }
+
+// maxCachedEvents bounds the events a session keeps in memory; a window with
+// more reads them from the store at each seek.
+const maxCachedEvents = 200000
+
+// cacheMargin keeps events recorded late (the recorder's commit interval,
+// clock steps) out of the cache: events newer than this before the cache was
+// read are read from the store each time.
+const cacheMargin = time.Minute
 
 // Initialize checks the window and positions the session at its start, paused.
 func (s *Session[S]) Initialize() error {
@@ -212,7 +232,7 @@ func (s *Session[S]) eventsUpTo(t time.Time) ([]Event, int, error) {
 	var evs []Event
 	if s.Window.Stream == 0 {
 		var err error
-		if evs, err = recordedEvents(s.Store, s.Window, s.Window.From, t.Add(time.Microsecond)); err != nil {
+		if evs, err = s.liveEventsUpTo(t); err != nil {
 			return nil, 0, err
 		}
 	} else {
@@ -230,12 +250,51 @@ func (s *Session[S]) eventsUpTo(t time.Time) ([]Event, int, error) {
 			evs = append(evs, Event{Type: store.EventType(m.Event), Event: m.Event})
 		}
 	}
+	if s.History > 0 {
+		since := t.Add(-s.History)
+		i, _ := slices.BinarySearchFunc(evs, since, func(e Event, t time.Time) int { return e.Event.EventTime().Compare(t) })
+		evs = evs[i:]
+	}
 	omitted := 0
 	if len(evs) > MaxSnapshotEvents {
 		omitted = len(evs) - MaxSnapshotEvents
 		evs = slices.Clone(evs[omitted:])
 	}
 	return evs, omitted, nil
+}
+
+// liveEventsUpTo is the recorded events of the window at or before t, from
+// the cache where it covers them.
+func (s *Session[S]) liveEventsUpTo(t time.Time) ([]Event, error) {
+	end := t.Add(time.Microsecond)
+	if s.cached == nil && !s.noCache {
+		s.cachedTo = time.Now().Add(-cacheMargin)
+		if s.Window.To.Before(s.cachedTo) {
+			s.cachedTo = s.Window.To
+		}
+		evs, err := recordedEvents(s.Store, s.Window, s.Window.From, s.cachedTo)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) > maxCachedEvents {
+			s.noCache = true
+		} else {
+			s.cached = append(evs, Event{})[:len(evs)] // non-nil even when empty
+		}
+	}
+	if s.noCache {
+		return recordedEvents(s.Store, s.Window, s.Window.From, end)
+	}
+	n, _ := slices.BinarySearchFunc(s.cached, end, func(e Event, t time.Time) int { return e.Event.EventTime().Compare(t) })
+	out := slices.Clone(s.cached[:n])
+	if end.After(s.cachedTo) {
+		more, err := recordedEvents(s.Store, s.Window, s.cachedTo, end)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
 }
 
 // recordedEvents reads the stored events and operator actions of the
