@@ -34,6 +34,10 @@ type CommandResult struct {
 	// ArduPilot explains a refused arm in an "Arm: …" text.
 	StatusTexts []string      `json:"status_texts,omitempty"`
 	RTT         time.Duration `json:"rtt_ns"`
+	// Note tells the operator what the vehicle will do next when the answer
+	// alone would mislead (e.g. "the mission starts when the vehicle is
+	// armed"), or how a command its autopilot lacks was carried out instead.
+	Note string `json:"note,omitempty"`
 }
 
 // CommandError is a command the vehicle did not accept.
@@ -135,7 +139,7 @@ func (c *commandSession) handle(msg message.Message, now time.Time) {
 	switch m := msg.(type) {
 	case *common.MessageStatustext:
 		if m.Severity <= common.MAV_SEVERITY_WARNING {
-			c.res.StatusTexts = append(c.res.StatusTexts, strings.TrimRight(m.Text, "\x00"))
+			c.res.StatusTexts = append(c.res.StatusTexts, cleanText(m.Text))
 		}
 	case *common.MessageCommandAck:
 		if m.Command != c.cmd.Command || c.grace {

@@ -1,9 +1,7 @@
 package gcs
 
 import (
-	"fmt"
 	"math"
-	"strings"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
@@ -49,61 +47,6 @@ func (f Flavour) homeAtSeq0(t uint8) bool {
 // paramBytewise says whether integer parameters travel as their bit pattern in
 // PARAM_VALUE's float (PX4) rather than converted to a float (ArduPilot).
 func (f Flavour) paramBytewise() bool { return f == FlavourPX4 }
-
-// modeNumbers finds the DO_SET_MODE parameters for a mode name: for ArduPilot
-// param2 is the custom mode; for PX4 param2 is the main mode and param3 the
-// sub mode (custom_mode = main<<16 | sub<<24).
-func modeNumbers(f Flavour, vehicleType string, name string) (p2, p3 float64, err error) {
-	name = strings.ToUpper(strings.TrimSpace(name))
-	switch f {
-	case FlavourArduPilot:
-		table := arduCopterModes
-		if vehicleType == "fixed_wing" {
-			table = arduPlaneModes
-		}
-		for n, s := range table {
-			if s == name {
-				return float64(n), 0, nil
-			}
-		}
-	case FlavourPX4:
-		for n, s := range px4AutoSubModes {
-			if s == name {
-				return 4, float64(n), nil
-			}
-		}
-		for n, s := range px4MainModes {
-			if s == name {
-				return float64(n), 0, nil
-			}
-		}
-	default:
-		return 0, 0, fmt.Errorf("%w: set mode %q: the vehicle's autopilot is neither ArduPilot nor PX4, so its mode numbers are unknown", ErrUnsupported, name)
-	}
-	return 0, 0, fmt.Errorf("%w: no mode %q for a %s %s (try one of %s)", ErrBadInput, name, f, vehicleType, strings.Join(modeList(f, vehicleType), ", "))
-}
-
-func modeList(f Flavour, vehicleType string) []string {
-	var out []string
-	switch f {
-	case FlavourArduPilot:
-		table := arduCopterModes
-		if vehicleType == "fixed_wing" {
-			table = arduPlaneModes
-		}
-		for _, s := range table {
-			out = append(out, s)
-		}
-	case FlavourPX4:
-		for _, s := range px4MainModes {
-			out = append(out, s)
-		}
-		for _, s := range px4AutoSubModes {
-			out = append(out, s)
-		}
-	}
-	return out
-}
 
 // Parameter value encoding. PARAM_VALUE carries a float32; ArduPilot converts
 // integers to it, PX4 copies their bits into it.

@@ -2,58 +2,170 @@ package gcs
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
-// Flight mode numbers per autopilot (ArduPilot: the Mode enums of ArduCopter and
-// ArduPlane; PX4: custom_mode = main_mode<<16 | sub_mode<<24).
+// Mode is one flight mode an autopilot knows: its name here and the numbers
+// that select it. For ArduPilot Number is the custom mode; for PX4 it is the
+// HEARTBEAT's custom_mode (main_mode<<16 | sub_mode<<24).
+type Mode struct {
+	Name   string `json:"name"`
+	Number uint32 `json:"number"`
+	// Settable is false for modes the autopilot reports but does not let a
+	// ground station select (PX4's AUTO_READY, its legacy RATTITUDE …).
+	Settable bool `json:"settable"`
+}
+
+// The mode tables, in the autopilots' own order (by number), so that lists
+// and error messages come out the same every time.
 var (
-	arduCopterModes = map[uint32]string{
-		0: "STABILIZE", 1: "ACRO", 2: "ALT_HOLD", 3: "AUTO", 4: "GUIDED", 5: "LOITER", 6: "RTL",
-		7: "CIRCLE", 9: "LAND", 11: "DRIFT", 13: "SPORT", 14: "FLIP", 15: "AUTOTUNE", 16: "POSHOLD",
-		17: "BRAKE", 18: "THROW", 19: "AVOID_ADSB", 20: "GUIDED_NOGPS", 21: "SMART_RTL", 22: "FLOWHOLD",
-		23: "FOLLOW", 24: "ZIGZAG", 25: "SYSTEMID", 26: "AUTOROTATE", 27: "AUTO_RTL",
+	// ArduCopter/mode.h, enum class Mode::Number (ArduPilot master, 2025).
+	arduCopterModes = []Mode{
+		{"STABILIZE", 0, true}, {"ACRO", 1, true}, {"ALT_HOLD", 2, true}, {"AUTO", 3, true}, {"GUIDED", 4, true},
+		{"LOITER", 5, true}, {"RTL", 6, true}, {"CIRCLE", 7, true}, {"LAND", 9, true}, {"DRIFT", 11, true},
+		{"SPORT", 13, true}, {"FLIP", 14, true}, {"AUTOTUNE", 15, true}, {"POSHOLD", 16, true}, {"BRAKE", 17, true},
+		{"THROW", 18, true}, {"AVOID_ADSB", 19, true}, {"GUIDED_NOGPS", 20, true}, {"SMART_RTL", 21, true},
+		{"FLOWHOLD", 22, true}, {"FOLLOW", 23, true}, {"ZIGZAG", 24, true}, {"SYSTEMID", 25, true},
+		{"AUTOROTATE", 26, true},
+		// AUTO_RTL is "not a true mode": AUTO reports it while flying a DO_LAND_START sequence.
+		{"AUTO_RTL", 27, true},
+		{"TURTLE", 28, true},
 	}
-	arduPlaneModes = map[uint32]string{
-		0: "MANUAL", 1: "CIRCLE", 2: "STABILIZE", 3: "TRAINING", 4: "ACRO", 5: "FBWA", 6: "FBWB",
-		7: "CRUISE", 8: "AUTOTUNE", 10: "AUTO", 11: "RTL", 12: "LOITER", 13: "TAKEOFF",
-		14: "AVOID_ADSB", 15: "GUIDED", 17: "QSTABILIZE", 18: "QHOVER", 19: "QLOITER", 20: "QLAND",
-		21: "QRTL", 22: "QAUTOTUNE", 23: "QACRO", 24: "THERMAL",
+	// ArduPlane/mode.h, enum Mode::Number. FLY_BY_WIRE_A/B go by their
+	// four-letter names (Mode::name4), as every ArduPilot GCS shows them.
+	arduPlaneModes = []Mode{
+		{"MANUAL", 0, true}, {"CIRCLE", 1, true}, {"STABILIZE", 2, true}, {"TRAINING", 3, true}, {"ACRO", 4, true},
+		{"FBWA", 5, true}, {"FBWB", 6, true}, {"CRUISE", 7, true}, {"AUTOTUNE", 8, true}, {"AUTO", 10, true},
+		{"RTL", 11, true}, {"LOITER", 12, true}, {"TAKEOFF", 13, true}, {"AVOID_ADSB", 14, true}, {"GUIDED", 15, true},
+		// INITIALISING is reported during boot; it cannot be chosen.
+		{"INITIALISING", 16, false},
+		{"QSTABILIZE", 17, true}, {"QHOVER", 18, true}, {"QLOITER", 19, true}, {"QLAND", 20, true}, {"QRTL", 21, true},
+		{"QAUTOTUNE", 22, true}, {"QACRO", 23, true}, {"THERMAL", 24, true}, {"LOITER_ALT_QLAND", 25, true},
+		{"AUTOLAND", 26, true},
 	}
-	px4MainModes = map[uint32]string{
-		1: "MANUAL", 2: "ALTCTL", 3: "POSCTL", 4: "AUTO", 5: "ACRO", 6: "OFFBOARD", 7: "STABILIZED", 8: "RATTITUDE",
-	}
-	px4AutoSubModes = map[uint32]string{
-		1: "AUTO_READY", 2: "AUTO_TAKEOFF", 3: "AUTO_LOITER", 4: "AUTO_MISSION", 5: "AUTO_RTL",
-		6: "AUTO_LAND", 8: "AUTO_FOLLOW_TARGET", 9: "AUTO_PRECLAND",
+	// PX4 src/modules/commander/px4_custom_mode.h: PX4_CUSTOM_MAIN_MODE,
+	// PX4_CUSTOM_SUB_MODE_AUTO and PX4_CUSTOM_SUB_MODE_POSCTL (v1.15+).
+	px4Modes = []Mode{
+		{"MANUAL", px4Mode(1, 0), true},
+		{"ALTCTL", px4Mode(2, 0), true},
+		{"POSCTL", px4Mode(3, 0), true},
+		{"ORBIT", px4Mode(3, 1), true},       // PX4_CUSTOM_SUB_MODE_POSCTL_ORBIT
+		{"POSCTL_SLOW", px4Mode(3, 2), true}, // PX4_CUSTOM_SUB_MODE_POSCTL_SLOW
+		{"AUTO_READY", px4Mode(4, 1), false}, // reported on the ground, not selectable
+		{"AUTO_TAKEOFF", px4Mode(4, 2), true},
+		{"AUTO_LOITER", px4Mode(4, 3), true},
+		{"AUTO_MISSION", px4Mode(4, 4), true},
+		{"AUTO_RTL", px4Mode(4, 5), true},
+		{"AUTO_LAND", px4Mode(4, 6), true},
+		{"AUTO_FOLLOW_TARGET", px4Mode(4, 8), true},
+		{"AUTO_PRECLAND", px4Mode(4, 9), true},
+		{"AUTO_VTOL_TAKEOFF", px4Mode(4, 10), true},
+		{"EXTERNAL1", px4Mode(4, 11), true}, {"EXTERNAL2", px4Mode(4, 12), true},
+		{"EXTERNAL3", px4Mode(4, 13), true}, {"EXTERNAL4", px4Mode(4, 14), true},
+		{"EXTERNAL5", px4Mode(4, 15), true}, {"EXTERNAL6", px4Mode(4, 16), true},
+		{"EXTERNAL7", px4Mode(4, 17), true}, {"EXTERNAL8", px4Mode(4, 18), true},
+		{"ACRO", px4Mode(5, 0), true},
+		{"OFFBOARD", px4Mode(6, 0), true},
+		{"STABILIZED", px4Mode(7, 0), true},
+		// PX4_CUSTOM_MAIN_MODE_RATTITUDE_LEGACY: PX4 accepts it and ignores
+		// it (observed on v1.17), so it is named but never offered.
+		{"RATTITUDE", px4Mode(8, 0), false},
+		{"TERMINATION", px4Mode(10, 0), true},
+		{"ALTITUDE_CRUISE", px4Mode(11, 0), true},
 	}
 )
+
+func px4Mode(main, sub uint32) uint32 { return main<<16 | sub<<24 }
+
+// ModeTable is the list of modes of an autopilot flavour and vehicle type
+// ("fixed_wing" selects ArduPlane), in the autopilot's order; nil for an
+// autopilot whose modes are unknown. Callers must not modify it.
+func ModeTable(f Flavour, vehicleType string) []Mode {
+	switch f {
+	case FlavourArduPilot:
+		if vehicleType == "fixed_wing" {
+			return arduPlaneModes
+		}
+		return arduCopterModes
+	case FlavourPX4:
+		return px4Modes
+	}
+	return nil
+}
 
 // ModeName names a HEARTBEAT's flight mode for its autopilot and vehicle type.
 func ModeName(ap common.MAV_AUTOPILOT, typ common.MAV_TYPE, base common.MAV_MODE_FLAG, custom uint32) string {
 	if base&common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED == 0 {
 		return "unknown"
 	}
-	var name string
-	switch ap {
-	case common.MAV_AUTOPILOT_ARDUPILOTMEGA:
-		if typ == common.MAV_TYPE_FIXED_WING {
-			name = arduPlaneModes[custom]
-		} else {
-			name = arduCopterModes[custom]
-		}
-	case common.MAV_AUTOPILOT_PX4:
-		main := (custom >> 16) & 0xFF
-		sub := (custom >> 24) & 0xFF
-		if main == 4 {
-			name = px4AutoSubModes[sub]
-		} else {
-			name = px4MainModes[main]
+	vt := vehicleTypeName(typ)
+	f := flavourOf(ap)
+	if f == FlavourPX4 {
+		// The low 16 bits are reserved: compare main and sub mode only.
+		custom &= 0xFFFF0000
+		if (custom>>16)&0xFF != 4 && (custom>>16)&0xFF != 3 {
+			custom &= 0x00FF0000 // only AUTO and POSCTL have sub modes
 		}
 	}
+	for _, m := range ModeTable(f, vt) {
+		if m.Number == custom {
+			return m.Name
+		}
+	}
+	return fmt.Sprintf("MODE_%d", custom)
+}
+
+// modeNumbers finds the DO_SET_MODE parameters for a mode name: for ArduPilot
+// param2 is the custom mode; for PX4 param2 is the main mode and param3 the
+// sub mode (custom_mode = main<<16 | sub<<24).
+func modeNumbers(f Flavour, vehicleType string, name string) (p2, p3 float64, err error) {
+	name = strings.ToUpper(strings.TrimSpace(name))
+	table := ModeTable(f, vehicleType)
+	if table == nil {
+		return 0, 0, fmt.Errorf("%w: set mode %q: the vehicle's autopilot is neither ArduPilot nor PX4, so its mode numbers are unknown", ErrUnsupported, name)
+	}
+	for _, m := range table {
+		if m.Name != name {
+			continue
+		}
+		if !m.Settable {
+			return 0, 0, fmt.Errorf("%w: mode %s is reported by %s but cannot be selected by a ground station (try one of %s)",
+				ErrBadInput, name, vehicleDescription(f, vehicleType), strings.Join(modeList(f, vehicleType), ", "))
+		}
+		if f == FlavourPX4 {
+			return float64((m.Number >> 16) & 0xFF), float64(m.Number >> 24), nil
+		}
+		return float64(m.Number), 0, nil
+	}
+	return 0, 0, fmt.Errorf("%w: no mode %q for %s (try one of %s)", ErrBadInput, name, vehicleDescription(f, vehicleType), strings.Join(modeList(f, vehicleType), ", "))
+}
+
+// vehicleDescription reads well in a sentence: "an ArduPilot multirotor",
+// "a PX4 fixed_wing".
+func vehicleDescription(f Flavour, vehicleType string) string {
+	name := map[Flavour]string{FlavourArduPilot: "ArduPilot", FlavourPX4: "PX4"}[f]
 	if name == "" {
-		return fmt.Sprintf("MODE_%d", custom)
+		name = "generic"
 	}
-	return name
+	if vehicleType == "" {
+		vehicleType = "vehicle"
+	}
+	article := "a"
+	if strings.ContainsRune("AEIOUaeiou", rune(name[0])) {
+		article = "an"
+	}
+	return article + " " + name + " " + vehicleType
+}
+
+// modeList names the settable modes, in the table's order.
+func modeList(f Flavour, vehicleType string) []string {
+	var out []string
+	for _, m := range ModeTable(f, vehicleType) {
+		if m.Settable {
+			out = append(out, m.Name)
+		}
+	}
+	return out
 }

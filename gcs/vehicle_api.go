@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -155,52 +156,114 @@ func (f *Fleet) Arm(ctx context.Context, sysid uint8, arm, force bool) (CommandR
 
 // Takeoff climbs to altM above home (ArduPilot needs GUIDED and armed).
 func (f *Fleet) Takeoff(ctx context.Context, sysid uint8, altM float64) (CommandResult, error) {
-	v, ok, err := f.Vehicle(ctx, sysid)
+	v, err := f.mustVehicle(ctx, sysid)
 	if err != nil {
 		return CommandResult{}, err
 	}
-	if !ok {
-		return CommandResult{}, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
-	}
-	if altM <= 0 || math.IsNaN(altM) {
+	if altM <= 0 || math.IsNaN(altM) || math.IsInf(altM, 0) {
 		return CommandResult{}, fmt.Errorf("%w: takeoff altitude must be above 0 m, got %g", ErrBadInput, altM)
 	}
 	alt := altM
 	if v.Autopilot == "px4" {
-		// PX4 takes the takeoff altitude AMSL.
-		switch {
-		case v.Home != nil:
-			alt = v.Home.AltM + altM
-		case v.HasPosition:
-			alt = v.AltM - v.RelAltM + altM
+		if alt, err = px4AMSL(v, altM, "takeoff"); err != nil {
+			return CommandResult{}, err
 		}
 	}
 	nan := math.NaN()
 	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, nan, nan, nan, alt))
 }
 
-// SetMode sets a flight mode by its name for the vehicle's autopilot
-// (ArduCopter "GUIDED", PX4 "AUTO_MISSION" …).
-func (f *Fleet) SetMode(ctx context.Context, sysid uint8, name string) (CommandResult, error) {
-	t, ok, err := f.Vehicle(ctx, sysid)
+// mustVehicle is Vehicle with "never heard" as an error.
+func (f *Fleet) mustVehicle(ctx context.Context, sysid uint8) (VehicleState, error) {
+	v, ok, err := f.Vehicle(ctx, sysid)
 	if err != nil {
-		return CommandResult{}, err
+		return v, err
 	}
 	if !ok {
-		return CommandResult{}, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
+		return v, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
 	}
-	fl := FlavourGeneric
-	switch t.Autopilot {
-	case "ardupilot":
-		fl = FlavourArduPilot
-	case "px4":
-		fl = FlavourPX4
+	return v, nil
+}
+
+// px4AMSL converts a height above home to the altitude above mean sea level
+// PX4 expects: it reads NAV_TAKEOFF's and DO_REPOSITION's param7 as AMSL
+// whatever the frame (src/modules/navigator/navigator_main.cpp copies
+// VEHICLE_CMD_DO_REPOSITION's param7 into the setpoint's AMSL altitude;
+// observed on v1.17: 25 m "above home" sent as is flew a drone at 13 m AMSL
+// into the ground). Without a home or a position there is nothing to convert
+// from, and sending the height as is would be that same descent: refuse.
+func px4AMSL(v VehicleState, relAltM float64, what string) (float64, error) {
+	switch {
+	case v.Home != nil:
+		return v.Home.AltM + relAltM, nil
+	case v.HasPosition:
+		return v.AltM - v.RelAltM + relAltM, nil
 	}
-	p2, p3, err := modeNumbers(fl, t.VehicleType, name)
+	return 0, fmt.Errorf("%w: %s: PX4 takes this altitude above mean sea level, and vehicle %d has reported neither its home nor its position, "+
+		"so %g m above home cannot be converted; wait until it has a position", ErrNotReady, what, v.SysID, relAltM)
+}
+
+// SetMode sets a flight mode by its name for the vehicle's autopilot
+// (ArduCopter "GUIDED", PX4 "AUTO_MISSION" …) and answers once the vehicle's
+// HEARTBEAT shows it: an ACK alone is not trusted (see modeSession).
+func (f *Fleet) SetMode(ctx context.Context, sysid uint8, name string) (CommandResult, error) {
+	v, err := f.mustVehicle(ctx, sysid)
 	if err != nil {
 		return CommandResult{}, err
 	}
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_DO_SET_MODE, float64(common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED), p2, p3))
+	fl := flavourNamed(v.Autopilot)
+	p2, p3, err := modeNumbers(fl, v.VehicleType, name)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	t, ib, err := f.attach(ctx, sysid)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	defer f.detach(sysid, ib)
+	c := newCommand(f.sender(sysid), sysid, t.compid,
+		cmdLong(common.MAV_CMD_DO_SET_MODE, float64(common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED), p2, p3), f.timing(t.rtt))
+	s := newModeSession(c, name)
+	err = f.drive(ctx, ib, s)
+	if c.res.RTT > 0 {
+		f.sampleRTT(sysid, c.res.RTT)
+	}
+	return c.res, err
+}
+
+// flavourNamed is the Flavour of a VehicleState's Autopilot.
+func flavourNamed(autopilot string) Flavour {
+	switch autopilot {
+	case "ardupilot":
+		return FlavourArduPilot
+	case "px4":
+		return FlavourPX4
+	}
+	return FlavourGeneric
+}
+
+// VehicleModes is what GET /api/v1/vehicles/{id}/modes answers: the modes
+// the vehicle's autopilot knows, in its own order.
+type VehicleModes struct {
+	SysID       uint8  `json:"sysid"`
+	Autopilot   string `json:"autopilot"`
+	VehicleType string `json:"vehicle_type"`
+	Modes       []Mode `json:"modes"`
+}
+
+// Modes lists the flight modes of a vehicle's autopilot (ArduCopter's,
+// ArduPlane's or PX4's table, taken from their sources; see modes.go).
+func (f *Fleet) Modes(ctx context.Context, sysid uint8) (VehicleModes, error) {
+	v, err := f.mustVehicle(ctx, sysid)
+	if err != nil {
+		return VehicleModes{}, err
+	}
+	out := VehicleModes{SysID: sysid, Autopilot: v.Autopilot, VehicleType: v.VehicleType,
+		Modes: slices.Clone(ModeTable(flavourNamed(v.Autopilot), v.VehicleType))}
+	if out.Modes == nil {
+		out.Modes = []Mode{}
+	}
+	return out, nil
 }
 
 // RTL returns to launch (ArduPilot: to the nearest rally point).
@@ -242,13 +305,29 @@ func (f *Fleet) MissionPause(ctx context.Context, sysid uint8, pause bool) (Comm
 }
 
 // Goto flies to a point (altitude relative to home) with DO_REPOSITION,
-// switching the vehicle to its guided mode.
+// switching the vehicle to its guided mode. ArduPilot honours the command's
+// frame, so the height goes as GLOBAL_RELATIVE_ALT; PX4 reads the altitude
+// as AMSL whatever the frame, so it is converted and sent as GLOBAL.
 func (f *Fleet) Goto(ctx context.Context, sysid uint8, lat, lon, relAltM float64) (CommandResult, error) {
 	if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 || (lat == 0 && lon == 0) {
 		return CommandResult{}, fmt.Errorf("%w: goto needs a latitude in [-90, 90] and a longitude in [-180, 180], got %g, %g", ErrBadInput, lat, lon)
 	}
-	c := cmdLong(common.MAV_CMD_DO_REPOSITION, -1, float64(common.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE), 0, math.NaN(), lat, lon, relAltM)
-	c.Int, c.Frame = true, common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
+	if math.IsNaN(relAltM) || math.IsInf(relAltM, 0) {
+		return CommandResult{}, fmt.Errorf("%w: goto needs a finite altitude above home, got %g", ErrBadInput, relAltM)
+	}
+	v, err := f.mustVehicle(ctx, sysid)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	alt, frame := relAltM, common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
+	if v.Autopilot == "px4" {
+		if alt, err = px4AMSL(v, relAltM, "goto"); err != nil {
+			return CommandResult{}, err
+		}
+		frame = common.MAV_FRAME_GLOBAL_INT
+	}
+	c := cmdLong(common.MAV_CMD_DO_REPOSITION, -1, float64(common.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE), 0, math.NaN(), lat, lon, alt)
+	c.Int, c.Frame = true, frame
 	return f.SendCommand(ctx, sysid, c)
 }
 

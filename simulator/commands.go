@@ -14,6 +14,7 @@ type cmdArgs struct {
 	cmd   common.MAV_CMD
 	p     [7]float64 // p[4], p[5] are degrees for COMMAND_INT (converted from degE7)
 	isInt bool
+	frame common.MAV_FRAME // of a COMMAND_INT
 	from  [2]uint8
 }
 
@@ -25,7 +26,37 @@ func (v *vehicle) ackCommand(c cmdArgs, res common.MAV_RESULT, progress uint8) {
 // result the real autopilot would give.
 // IN_PROGRESS (a calibration) is followed by the final ACK from step.
 func (v *vehicle) command(now time.Duration, c cmdArgs) {
+	if c.cmd == common.MAV_CMD_DO_SET_MODE && v.flavor == PX4Copter {
+		v.px4SetMode(now, c)
+		return
+	}
 	v.ackCommand(c, v.execute(now, c), 0)
+}
+
+// px4SetMode answers DO_SET_MODE as PX4 v1.17 does (observed through
+// Borderwatch, BRIEF): an immediate ACCEPTED, and, when the mode cannot run,
+// a second COMMAND_ACK with the real result after the commander's
+// "Switching to … is currently not available" text (src/modules/commander/
+// Commander.cpp; PX4 ends texts that are also events with a tab).
+func (v *vehicle) px4SetMode(now time.Duration, c cmdArgs) {
+	v.ackCommand(c, common.MAV_RESULT_ACCEPTED, 0)
+	res := v.execute(now, c)
+	if res == common.MAV_RESULT_ACCEPTED {
+		return
+	}
+	name := px4ModeTitle[uint32(c.p[1])<<16|uint32(c.p[2])<<24]
+	if name == "" {
+		name = "the requested mode"
+	}
+	v.statusText(common.MAV_SEVERITY_CRITICAL, "Switching to %s is currently not available\t", name)
+	v.ackCommand(c, res, 0)
+}
+
+// px4ModeTitle is how PX4's commander names modes in its texts
+// (src/modules/commander/ModeUtil/mode_requirements.cpp, mode names).
+var px4ModeTitle = map[uint32]string{
+	px4Manual: "Manual", px4Altctl: "Altitude", px4Posctl: "Position", px4AutoMission: "Mission",
+	px4AutoLoiter: "Hold", px4AutoRTL: "Return", px4AutoLand: "Land", px4AutoTakeoff: "Takeoff",
 }
 
 func (v *vehicle) refuseArm(reason string) common.MAV_RESULT {
@@ -173,7 +204,7 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 			return common.MAV_RESULT_DENIED
 		}
 		if !math.IsNaN(p[6]) {
-			target.alt = p[6] // AMSL (MAV_FRAME_GLOBAL), the frame GCSs use for reposition
+			target.alt = v.repositionAlt(c, p[6])
 		}
 		if p[0] > 0 && p[0] < 100 {
 			v.cruise = p[0]
@@ -270,6 +301,23 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		return common.MAV_RESULT_IN_PROGRESS
 	}
 	return common.MAV_RESULT_UNSUPPORTED
+}
+
+// repositionAlt is DO_REPOSITION's altitude, AMSL. ArduPilot honours a
+// COMMAND_INT's frame (GCS_MAVLINK::handle_command_int_do_reposition builds a
+// Location from the frame; the simulator's terrain is flat at home). PX4
+// reads param7 as AMSL whatever the frame (src/modules/navigator/
+// navigator_main.cpp, VEHICLE_CMD_DO_REPOSITION: rep->current.alt = param7),
+// as a real v1.17 did when it flew a "25 m above home" go-to into the ground.
+func (v *vehicle) repositionAlt(c cmdArgs, alt float64) float64 {
+	if v.flavor.ardupilot() && c.isInt {
+		switch c.frame {
+		case common.MAV_FRAME_GLOBAL_RELATIVE_ALT, common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+			common.MAV_FRAME_GLOBAL_TERRAIN_ALT, common.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT:
+			return v.home.alt + alt
+		}
+	}
+	return alt
 }
 
 // changeMode is DO_SET_MODE and SET_MODE: unknown modes and modes that need a

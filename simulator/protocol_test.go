@@ -337,9 +337,21 @@ func TestPX4_Arm_BeforeEstimateTemporarilyRejected(t *testing.T) {
 	if a := g.ack(1, common.MAV_CMD_COMPONENT_ARM_DISARM); a.Result != common.MAV_RESULT_TEMPORARILY_REJECTED {
 		t.Fatalf("PX4 arm before estimate: %v, want TEMPORARILY_REJECTED", a.Result)
 	}
+	// PX4 answers DO_SET_MODE twice: ACCEPTED at once, then the real result.
 	g.send(command(1, common.MAV_CMD_DO_SET_MODE, 1, px4MainAuto, 99))
+	if a := g.ack(1, common.MAV_CMD_DO_SET_MODE); a.Result != common.MAV_RESULT_ACCEPTED {
+		t.Fatalf("PX4 DO_SET_MODE first answer: %v, want ACCEPTED", a.Result)
+	}
 	if a := g.ack(1, common.MAV_CMD_DO_SET_MODE); a.Result != common.MAV_RESULT_DENIED {
-		t.Fatalf("PX4 unknown sub mode: %v, want DENIED", a.Result)
+		t.Fatalf("PX4 unknown sub mode, second answer: %v, want DENIED", a.Result)
+	}
+	g.send(command(1, common.MAV_CMD_DO_SET_MODE, 1, px4MainAuto, px4SubMission))
+	g.ack(1, common.MAV_CMD_DO_SET_MODE)
+	g.expect(1, wait, "STATUSTEXT Switching to Mission …", isMsg(func(m *common.MessageStatustext) bool {
+		return m.Text == "Switching to Mission is currently not available\t"
+	}))
+	if a := g.ack(1, common.MAV_CMD_DO_SET_MODE); a.Result != common.MAV_RESULT_TEMPORARILY_REJECTED {
+		t.Fatalf("PX4 AUTO_MISSION before the estimate, second answer: %v, want TEMPORARILY_REJECTED", a.Result)
 	}
 }
 

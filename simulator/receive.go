@@ -125,7 +125,7 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 		v.command(now, cmdArgs{cmd: m.Command, from: from, p: [7]float64{float64(m.Param1), float64(m.Param2),
 			float64(m.Param3), float64(m.Param4), float64(m.Param5), float64(m.Param6), float64(m.Param7)}})
 	case *common.MessageCommandInt:
-		v.command(now, cmdArgs{cmd: m.Command, from: from, isInt: true, p: [7]float64{float64(m.Param1), float64(m.Param2),
+		v.command(now, cmdArgs{cmd: m.Command, from: from, isInt: true, frame: m.Frame, p: [7]float64{float64(m.Param1), float64(m.Param2),
 			float64(m.Param3), float64(m.Param4), float64(m.X) / 1e7, float64(m.Y) / 1e7, float64(m.Z)}})
 	case *common.MessageSetMode:
 		res := common.MAV_RESULT_DENIED

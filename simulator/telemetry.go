@@ -229,6 +229,17 @@ func (v *vehicle) build(now time.Duration, id uint32) message.Message {
 		return &common.MessageHeartbeat{Type: v.flavor.mavType(), Autopilot: v.flavor.autopilot(), BaseMode: v.baseMode(),
 			CustomMode: v.custom, SystemStatus: st, MavlinkVersion: 3}
 	case 33:
+		if now < v.readyAt {
+			// No position estimate yet. ArduPilot still streams
+			// GLOBAL_POSITION_INT, with the zeros of a failed
+			// ahrs.get_location() (GCS_Common.cpp send_global_position_int);
+			// PX4 publishes it only from a valid vehicle_global_position
+			// (src/modules/mavlink/streams/GLOBAL_POSITION_INT.hpp).
+			if !v.flavor.ardupilot() {
+				return nil
+			}
+			return &common.MessageGlobalPositionInt{TimeBootMs: boot, Hdg: math.MaxUint16}
+		}
 		return &common.MessageGlobalPositionInt{TimeBootMs: boot,
 			Lat: int32(math.Round(v.lat * 1e7)), Lon: int32(math.Round(v.lon * 1e7)),
 			Alt: int32(math.Round(v.alt * 1000)), RelativeAlt: int32(math.Round((v.alt - v.home.alt) * 1000)),
@@ -261,12 +272,13 @@ func (v *vehicle) build(now time.Duration, id uint32) message.Message {
 			BatteryRemaining: int8(math.Round(v.batt.remainingFrac() * 100))}
 	case 24:
 		fix := common.GPS_FIX_TYPE_3D_FIX
+		lat, lon, alt := int32(math.Round(v.lat*1e7)), int32(math.Round(v.lon*1e7)), int32(math.Round(v.alt*1000))
 		if now < v.readyAt {
-			fix = common.GPS_FIX_TYPE_NO_FIX
+			fix, lat, lon, alt = common.GPS_FIX_TYPE_NO_FIX, 0, 0, 0 // no fix yet: nothing to report
 		}
 		cog := wrap360(math.Atan2(v.ve, v.vn) / deg)
 		return &common.MessageGpsRawInt{TimeUsec: uint64(now / time.Microsecond), FixType: fix,
-			Lat: int32(math.Round(v.lat * 1e7)), Lon: int32(math.Round(v.lon * 1e7)), Alt: int32(math.Round(v.alt * 1000)),
+			Lat: lat, Lon: lon, Alt: alt,
 			Eph: 80, Epv: 120, Vel: uint16(math.Hypot(v.vn, v.ve) * 100), Cog: uint16(cog*100) % 36000, SatellitesVisible: 14}
 	case 42:
 		return v.missionCurrent()

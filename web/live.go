@@ -48,10 +48,30 @@ type LiveEvents struct {
 	Dropped uint64      `json:"dropped"`
 }
 
-// LiveEvent is one event and its type name ("detection", "alert" …, as the store names them).
+// LiveEvent is one event and its type name ("detection", "alert" …, as the
+// store names them; "alert_ack" for an acknowledgement, which is not a hub
+// event). ID is an alert's id (store.AlertID), the one an acknowledgement
+// names, so a browser can match the two.
 type LiveEvent struct {
 	Type  string          `json:"type"`
+	ID    string          `json:"id,omitempty"`
 	Event json.RawMessage `json:"event"`
+}
+
+// UploadProgress is the third message /ws/live sends, on its own, while a
+// plan upload runs: items sent of total for one list of one vehicle. Only
+// the latest per vehicle and list waits for a slow client.
+type UploadProgress struct {
+	Type    string `json:"type"` // "upload_progress"
+	Vehicle uint8  `json:"vehicle"`
+	List    string `json:"list"` // "mission", "fence" or "rally"
+	Sent    int    `json:"sent"`
+	Total   int    `json:"total"`
+}
+
+type progressKey struct {
+	vehicle uint8
+	list    string
 }
 
 // liveEventBacklog bounds the events waiting in one client's mailbox.
@@ -76,6 +96,56 @@ type liveClient struct {
 	dropped       uint64
 	events        [][]byte // encoded LiveEvents, oldest first, at most liveEventBacklog
 	eventsDropped uint64
+	progress      map[progressKey][]byte // encoded UploadProgress, latest per vehicle and list
+}
+
+func (c *liveClient) putProgress(k progressKey, b []byte) {
+	c.mu.Lock()
+	if c.progress == nil {
+		c.progress = map[progressKey][]byte{}
+	}
+	c.progress[k] = b
+	c.mu.Unlock()
+	select {
+	case c.ready <- struct{}{}:
+	default:
+	}
+}
+
+// takeProgress empties the progress mailbox into dst.
+func (c *liveClient) takeProgress(dst [][]byte) [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dst = dst[:0]
+	for k, b := range c.progress {
+		dst = append(dst, b)
+		delete(c.progress, k)
+	}
+	return dst
+}
+
+// publishUploadProgress hands one progress report to every /ws/live client.
+// It is called from the transfer as items move, so it only queues.
+func (s *Server) publishUploadProgress(p UploadProgress) {
+	p.Type = "upload_progress"
+	b := mustJSON(p)
+	k := progressKey{p.Vehicle, p.List}
+	s.fanout.mu.Lock()
+	for c := range s.fanout.clients {
+		c.putProgress(k, b)
+	}
+	s.fanout.mu.Unlock()
+}
+
+// publishLiveEvent sends one event that does not pass through the hub (an
+// alert acknowledgement) to every /ws/live client, in the events stream.
+func (s *Server) publishLiveEvent(ev LiveEvent) {
+	b := mustJSON(ev)
+	s.fanout.mu.Lock()
+	for c := range s.fanout.clients {
+		c.putEvents([][]byte{b})
+	}
+	s.fanout.mu.Unlock()
 }
 
 func (c *liveClient) putEvents(events [][]byte) {
@@ -199,7 +269,11 @@ func (s *Server) fanoutEvents(evs []telemetry.Message) {
 		if !ok {
 			continue
 		}
-		b, err := json.Marshal(LiveEvent{Type: store.EventType(e), Event: mustJSON(e)})
+		le := LiveEvent{Type: store.EventType(e), Event: mustJSON(e)}
+		if a, ok := e.(telemetry.Alert); ok {
+			le.ID = store.AlertID(a)
+		}
+		b, err := json.Marshal(le)
 		if err != nil {
 			s.Logger.Error("live: encode event", "err", err)
 			continue
@@ -271,7 +345,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	defer ping.Stop()
 	var reported uint64 // drops already added to the server's counter
 	var batch map[uint8]json.RawMessage
-	var events [][]byte
+	var events, progress [][]byte
 	for {
 		select {
 		case <-r.Context().Done():
@@ -288,6 +362,14 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 			events, evDropped = c.takeEvents(events)
 			if len(events) > 0 && !s.writeEvents(conn, events, evDropped) {
 				return
+			}
+			progress = c.takeProgress(progress)
+			for _, b := range progress {
+				_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
+				if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
+					s.live.failures.Add(1)
+					return
+				}
 			}
 			var dropped uint64
 			batch, dropped = c.take(batch)

@@ -2,14 +2,11 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/borderwatch/borderwatch/gcs"
-	"github.com/borderwatch/borderwatch/missions"
 )
 
 // maxPlanBody bounds an uploaded .plan (QGC plans of thousands of items are
@@ -23,42 +20,24 @@ const planTimeout = 10 * time.Minute
 type PlanUploadResponse struct {
 	SysID uint8 `json:"sysid"`
 	gcs.PlanReport
-	Error string `json:"error,omitempty"`
+	// Plan and Version name the library version uploaded, when it was one.
+	Plan    string `json:"plan,omitempty"`
+	Version int    `json:"version,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
+// handleVehiclePlanPut uploads a plan in any format (by ?format= or
+// Content-Type, else detected) to the vehicle; see uploadPlan.
 func (s *Server) handleVehiclePlanPut(w http.ResponseWriter, r *http.Request) {
 	id, ok := vehicleID(w, r)
 	if !ok {
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPlanBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("plan is larger than %d MiB", maxPlanBody>>20))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "reading the plan: "+err.Error())
+	plan, ok := readPlanRequest(w, r)
+	if !ok {
 		return
 	}
-	plan, err := missions.ReadQGCPlan(data)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "not a QGroundControl .plan: "+err.Error())
-		return
-	}
-	opt := gcs.TransferOptions{NoVerify: r.URL.Query().Get("verify") == "false"}
-	ctx, cancel := context.WithTimeout(r.Context(), planTimeout)
-	defer cancel()
-	rep, err := s.Fleet.UploadPlan(ctx, id, plan, opt)
-	s.audit(id, "plan_upload", fmt.Sprintf("%d mission items, %d fence polygons, %d fence circles, %d rally points, verified %v",
-		len(plan.Mission), len(plan.Fence.Polygons), len(plan.Fence.Circles), len(plan.Rally), rep.Verified), err)
-	out := PlanUploadResponse{SysID: id, PlanReport: rep}
-	if err != nil {
-		out.Error = err.Error()
-		writeJSON(w, vehicleErrorStatus(err), out)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.uploadPlan(w, r, id, plan, uploadSource{})
 }
 
 func (s *Server) handleVehiclePlanGet(w http.ResponseWriter, r *http.Request) {
@@ -73,13 +52,5 @@ func (s *Server) handleVehiclePlanGet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, vehicleErrorStatus(err), err.Error())
 		return
 	}
-	data, err := missions.WriteQGCPlan(plan)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "writing the vehicle's plan as .plan: "+err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="vehicle-%d.plan"`, id))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(data)
+	servePlanFile(w, r, plan, fmt.Sprintf("vehicle-%d", id))
 }

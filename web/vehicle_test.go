@@ -18,6 +18,7 @@ import (
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
 )
 
 // newVehicleTestServer runs the server, a fleet and one simulated vehicle
@@ -25,17 +26,26 @@ import (
 func newVehicleTestServer(t *testing.T, flavor string, ready time.Duration) *Server {
 	t.Helper()
 	hub := &telemetry.Hub{}
+	fleet := newSimFleet(t, hub, flavor, ready)
+	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Store: storetest.MustOpen(t)}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	adminToken(t, s)
+	return s
+}
+
+// newSimFleet runs a fleet on loopback UDP with one simulated vehicle of
+// the flavor (system id 1, home in Arizona), heard before it returns.
+func newSimFleet(t *testing.T, hub *telemetry.Hub, flavor string, ready time.Duration) *gcs.Fleet {
+	t.Helper()
 	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub, NoStreamRequests: true,
 		RequestTimeout: 300 * time.Millisecond, ItemTimeout: 30 * time.Millisecond}
 	if err := fleet.Initialize(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fleet.Close)
-	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub}
-	if err := s.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
 	spec := simulator.VehicleSpec{SysID: 1, Home: simulator.Home{Lat: 31.352, Lon: -110.95, AltM: 1200}, ReadyAfter: simulator.Duration(ready)}
 	sim := &simulator.Fleet{GCS: fmt.Sprintf("udp://127.0.0.1:%d", fleet.LinkAddrs()[0].(*net.UDPAddr).Port),
 		Scenario: &simulator.Scenario{Name: "web", Vehicles: []simulator.VehicleSpec{spec}}, Flavor: flavor, Rate: 5, StepPeriod: time.Millisecond}
@@ -47,7 +57,7 @@ func newVehicleTestServer(t *testing.T, flavor string, ready time.Duration) *Ser
 		v, ok, _ := fleet.Vehicle(context.Background(), 1)
 		return ok && v.Autopilot != "generic"
 	})
-	return s
+	return fleet
 }
 
 func call(t *testing.T, method, url, body string, out any) int {
@@ -55,6 +65,12 @@ func call(t *testing.T, method, url, body string, out any) int {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok := tokenFor(url); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -106,7 +122,9 @@ func TestVehicleCommands_Post_ResultsAndErrors(t *testing.T) {
 	}
 	actions := 0
 	for _, m := range audit.Drain(nil) {
-		if a, ok := m.(telemetry.OperatorAction); ok && a.Action == "command" && a.Detail == "mode (fleet)" {
+		// Who (the test's admin), what with its arguments, from where.
+		if a, ok := m.(telemetry.OperatorAction); ok && a.Action == "command" && a.User == "test-admin" && a.Remote == "127.0.0.1" &&
+			a.Detail == `{"command":"mode","mode":"ALT_HOLD"} (fleet)` {
 			actions++
 		}
 	}
@@ -128,11 +146,22 @@ func TestVehiclePlan_PutGet_SharedPlanVerifiedAndDownloaded(t *testing.T) {
 	for _, flavor := range []string{"arducopter", "px4"} {
 		s := newVehicleTestServer(t, flavor, 0)
 		u := s.URL() + "/api/v1/vehicles/1/plan"
+		// QGroundControl's sample square is in Switzerland and written for
+		// PX4, the simulated vehicle in Arizona: the upload waits for a
+		// confirmation of each.
+		wantWarn := "far_from_home"
+		if flavor == "arducopter" {
+			wantWarn += " other_autopilot"
+		}
+		var refused PlanUploadRefused
+		if code := call(t, "PUT", u, string(data), &refused); code != 409 || warningCodes(refused.Warnings) != wantWarn {
+			t.Fatalf("%s: PUT a far plan: %d %+v, want warnings %s", flavor, code, refused, wantWarn)
+		}
 		var r PlanUploadResponse
-		if code := call(t, "PUT", u, string(data), &r); code != 200 || !r.Verified || r.Error != "" {
+		if code := call(t, "PUT", u+"?confirm=1", string(data), &r); code != 200 || !r.Verified || r.Error != "" {
 			t.Fatalf("%s: PUT plan: %d %+v", flavor, code, r)
 		}
-		res, err := http.Get(u)
+		res, err := client(t, s).Get(u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,4 +210,27 @@ func TestVehicleParams_GetSet(t *testing.T) {
 	if code := call(t, "PUT", s.URL()+"/api/v1/vehicles/1/signing", `{"key_hex": "abc"}`, &bad); code != 400 || strings.Contains(bad.Error, "abc") {
 		t.Fatalf("bad key: %d %q (the key must not be echoed)", code, bad.Error)
 	}
+}
+
+func TestVehicleModes_Get_AutopilotTableInOrder(t *testing.T) {
+	s := newVehicleTestServer(t, "arducopter", time.Hour)
+	var m gcs.VehicleModes
+	if code := call(t, "GET", s.URL()+"/api/v1/vehicles/1/modes", "", &m); code != 200 {
+		t.Fatalf("modes: %d", code)
+	}
+	if m.Autopilot != "ardupilot" || len(m.Modes) != 26 || m.Modes[0].Name != "STABILIZE" || m.Modes[len(m.Modes)-1].Name != "TURTLE" {
+		t.Fatalf("ArduCopter modes: %+v", m)
+	}
+	var e apiError
+	if code := call(t, "GET", s.URL()+"/api/v1/vehicles/99/modes", "", &e); code != 404 {
+		t.Fatalf("unknown vehicle: %d", code)
+	}
+}
+
+func warningCodes(ws []missions.UploadWarning) string {
+	var codes []string
+	for _, w := range ws {
+		codes = append(codes, w.Code)
+	}
+	return strings.Join(codes, " ")
 }

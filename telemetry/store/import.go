@@ -196,7 +196,7 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 	err = s.update(func(tx *bolt.Tx) error {
 		for _, id := range vehicles {
 			so := systems[id].sortie
-			so.Start, so.End, so.Open = first, last, false
+			so.Start, so.End, so.Open, so.Closed = first, last, false, "imported"
 			so.DurationS = durationS(first, last)
 			so.Companions = others
 			if err := putSortie(tx, so); err != nil {

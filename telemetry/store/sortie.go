@@ -28,6 +28,10 @@ type Sortie struct {
 	End        time.Time `json:"end"`
 	// Open is true while the vehicle is still armed (the sortie goes on).
 	Open bool `json:"open"`
+	// Closed says why a sortie ended: "disarmed", "link lost" (nothing heard
+	// for SortieLinkLossLimit while armed), "server restart" (it was open when
+	// the store was last closed), or "imported".
+	Closed string `json:"closed,omitempty"`
 
 	Frames        uint64  `json:"frames"`
 	DurationS     float64 `json:"duration_s"`
@@ -257,15 +261,27 @@ func (st *Store) Sorties(f SortieFilter) ([]Sortie, error) {
 	return out, err
 }
 
+// SortieLinkLossLimit is how long an armed vehicle may be silent before its
+// sortie is closed as "link lost". A vehicle that comes back armed opens a new
+// sortie. Without it a vehicle that never disarmed (link lost, simulator
+// killed) stayed "flying" for ever.
+const SortieLinkLossLimit = 2 * time.Minute
+
 // liveTracker opens a sortie when a vehicle's heartbeat says armed and closes
-// it at the first disarmed heartbeat. It is owned by the live appender.
+// it at the first disarmed heartbeat, or when the vehicle has been silent for
+// SortieLinkLossLimit (measured on the frames' own clock, so that a replayed
+// or delayed batch closes the same way). It is owned by the live appender.
 type liveTracker struct {
 	open map[uint8]*Sortie
 	// dirty holds the sorties changed since the last commit: by pointer, since
 	// one vehicle can close a sortie and open the next in one batch.
 	dirty map[*Sortie]struct{}
+	// latest is the newest frame time seen: the tracker's clock.
+	latest time.Time
 }
 
+// load reads the live sorties that are open (at start-up, and again after a
+// failed commit to forget what the commit did not store).
 func (t *liveTracker) load(tx *bolt.Tx) error {
 	t.open = map[uint8]*Sortie{}
 	t.dirty = map[*Sortie]struct{}{}
@@ -281,7 +297,41 @@ func (t *liveTracker) load(tx *bolt.Tx) error {
 	})
 }
 
+// closeStale runs at start-up, after load: a sortie whose vehicle was last
+// heard more than SortieLinkLossLimit before now is closed as "server
+// restart". The vehicle may have landed, been switched off or flown on while
+// nothing recorded it, and a sortie must not claim a flight it did not see (a
+// vehicle still armed opens a new sortie at its next heartbeat). After a
+// restart within the limit the flight goes on in the same sortie.
+func (t *liveTracker) closeStale(tx *bolt.Tx, now time.Time) error {
+	for id, s := range t.open {
+		if now.Sub(s.End) <= SortieLinkLossLimit {
+			continue
+		}
+		s.Open, s.Closed = false, "server restart"
+		if err := putSortie(tx, s); err != nil {
+			return err
+		}
+		delete(t.open, id)
+	}
+	return nil
+}
+
+// expire closes the sorties of vehicles silent for SortieLinkLossLimit.
+func (t *liveTracker) expire() {
+	for id, s := range t.open {
+		if t.latest.Sub(s.End) > SortieLinkLossLimit {
+			s.Open, s.Closed = false, "link lost"
+			delete(t.open, id)
+			t.dirty[s] = struct{}{}
+		}
+	}
+}
+
 func (t *liveTracker) frame(f *telemetry.Frame) {
+	if f.Time.After(t.latest) {
+		t.latest = f.Time
+	}
 	if len(t.open) == 0 && f.MessageID != msgHeartbeat {
 		return // the common case: no vehicle armed, not a heartbeat
 	}
@@ -294,7 +344,7 @@ func (t *liveTracker) frame(f *telemetry.Frame) {
 				t.open[f.SystemID] = s
 			case !hb.armed && s != nil:
 				s.observe(f)
-				s.Open = false
+				s.Open, s.Closed = false, "disarmed"
 				delete(t.open, f.SystemID)
 				t.dirty[s] = struct{}{}
 				return
@@ -317,6 +367,7 @@ func (t *liveTracker) event(e telemetry.Event) {
 // save writes the sorties changed since the last save. A closed sortie leaves
 // dirty only once saved, so a failed commit does not lose its closing.
 func (t *liveTracker) save(tx *bolt.Tx) error {
+	t.expire()
 	// In time order, so that sortie ids follow their start.
 	ss := make([]*Sortie, 0, len(t.dirty))
 	for s := range t.dirty {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -155,11 +156,12 @@ func TestStore_Sorties_ArmDisarmSequences(t *testing.T) {
 		t.Fatalf("while armed: %+v, %v; want one open sortie", open, err)
 	}
 
-	// A restart in the middle of the flight: the sortie goes on.
+	// A restart in the middle of the flight, within the link-loss limit: the
+	// sortie goes on.
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = storetest.MustOpenPath(t, path)
+	s = reopenAt(t, path, at(7))
 	more := []telemetry.Frame{
 		m.frame(1, at(7), heartbeat(true)),
 		m.frame(1, at(8), position(47.003, 8.0, 505)),
@@ -478,5 +480,100 @@ func TestRecorder_Retention_DropsDataOlderThanAge(t *testing.T) {
 	// The cutoff is t0+1000 s: what is left starts at most one chunk (~350 s of this log) before it.
 	if first.Before(t0.Add(600*time.Second)) || first.After(t0.Add(1000*time.Second)) {
 		t.Fatalf("oldest frame left at %v, want just before the cutoff at 1000 s", first.Sub(t0))
+	}
+}
+
+// reopenAt opens the store at path with its clock at now.
+func reopenAt(t *testing.T, path string, now time.Time) *store.Store {
+	t.Helper()
+	s := &store.Store{Path: path, Now: func() time.Time { return now }}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		storetest.Check(t, path)
+	})
+	return s
+}
+
+// Sorties of a vehicle that never disarmed stayed "flying" for ever (issue
+// 12). A vehicle silent for the link-loss limit while others are heard has its
+// sortie closed as "link lost"; one left open when the server stopped is
+// closed as "server restart" when the store opens past the limit.
+func TestStore_Sorties_NeverDisarmed_Closed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := reopenAt(t, path, t0)
+	m := newMaker(t)
+	at := func(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
+	if err := s.AppendFrames([]telemetry.Frame{
+		m.frame(1, at(0), heartbeat(true)), // vehicle 1 armed, then silent
+		m.frame(2, at(1), heartbeat(true)), // vehicle 2 flies on
+	}); err != nil {
+		t.Fatal(err)
+	}
+	limit := store.SortieLinkLossLimit.Seconds()
+	if err := s.AppendFrames([]telemetry.Frame{m.frame(2, at(limit-1), heartbeat(true))}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Sorties(store.SortieFilter{Vehicle: 1}); len(got) != 1 || !got[0].Open {
+		t.Fatalf("vehicle 1 within the limit: %+v; want open", got)
+	}
+	if err := s.AppendFrames([]telemetry.Frame{m.frame(2, at(limit+2), heartbeat(true))}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Sorties(store.SortieFilter{Vehicle: 1})
+	if len(got) != 1 || got[0].Open || got[0].Closed != "link lost" || !got[0].End.Equal(at(0)) {
+		t.Fatalf("vehicle 1 past the limit: %+v; want closed as link lost, ending at its last frame", got)
+	}
+	// The server stops with vehicle 2 armed and starts again an hour later.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = reopenAt(t, path, at(3600))
+	got, _ = s.Sorties(store.SortieFilter{Vehicle: 2})
+	if len(got) != 1 || got[0].Open || got[0].Closed != "server restart" || !got[0].End.Equal(at(limit+2)) {
+		t.Fatalf("vehicle 2 after a restart past the limit: %+v; want closed as server restart", got)
+	}
+	// Coming back armed opens a new sortie.
+	if err := s.AppendFrames([]telemetry.Frame{m.frame(2, at(3601), heartbeat(true))}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.Sorties(store.SortieFilter{Vehicle: 2}); len(got) != 2 || !got[0].Open {
+		t.Fatalf("vehicle 2 back: %+v; want a new open sortie", got)
+	}
+}
+
+// A DETECTION with alt = NaN made the event's JSON fail and aborted the whole
+// commit: every vehicle's frames of that batch were lost (issue 12). The event
+// is now skipped and counted, and the frames are kept.
+func TestStore_Append_UnencodableEvent_SkippedFramesKept(t *testing.T) {
+	s := storetest.MustOpen(t)
+	m := newMaker(t)
+	frames := []telemetry.Frame{m.frame(1, t0, heartbeat(true)), m.frame(2, t0.Add(time.Second), heartbeat(true))}
+	events := []telemetry.Event{
+		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, Class: "person", Lat: 31.3, Lon: -110.9, AltM: math.NaN()},
+		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, Class: "vehicle", Lat: 31.3, Lon: -110.9, AltM: 1200},
+	}
+	if err := s.Append(frames, events); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	if n, _ := s.CountFrames(); n != 2 {
+		t.Fatalf("%d frames stored, want 2", n)
+	}
+	if got := s.SkippedEvents(); got != 1 {
+		t.Fatalf("skipped %d events, want 1", got)
+	}
+	var stored []string
+	_ = s.Events(store.EventFilter{}, func(e telemetry.Event) bool {
+		if d, ok := e.(telemetry.Detection); ok {
+			stored = append(stored, d.Class)
+		}
+		return true
+	})
+	if len(stored) != 1 || stored[0] != "vehicle" {
+		t.Fatalf("stored detections %v, want [vehicle]", stored)
 	}
 }

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+)
+
+// crossingDistM is the border rule every upload must pass even when the
+// caller set none: a leg within it touches or crosses the border, and
+// nothing Borderwatch accepts may send a drone across the border.
+const crossingDistM = 1
+
+// PlanUploadRefused answers an upload that was not sent: a 409 with the
+// warnings to confirm (?confirm=1), or a 422 with the problems that make the
+// plan unflyable. Nothing reached the vehicle.
+type PlanUploadRefused struct {
+	Error    string                   `json:"error"`
+	Warnings []missions.UploadWarning `json:"warnings,omitempty"`
+	Problems missions.Problems        `json:"problems,omitempty"`
+}
+
+// uploadSource says which library version a plan is, for the upload record.
+type uploadSource struct {
+	plan    string
+	version int
+}
+
+// planChecks runs every check an uploaded or validated plan goes through:
+// the shape of its items against the firmware's limits, where it flies
+// against its own fence, and its distance from the server's border layers
+// (at least crossingDistM, or minBorderM when larger).
+func (s *Server) planChecks(p *missions.Plan, lim missions.Limits, minBorderM float64) missions.Problems {
+	probs := missions.Validate(p, lim)
+	rules := missions.GeoRules{}
+	if b := s.borderIndex(); b != nil {
+		rules.Border, rules.MinBorderDistM = b, max(minBorderM, crossingDistM)
+	}
+	return append(probs, missions.ValidateGeo(p, rules)...)
+}
+
+// uploadTarget is what UploadWarnings needs to know of a vehicle.
+func uploadTarget(v gcs.VehicleState) missions.UploadTarget {
+	t := missions.UploadTarget{FirmwareType: firmwareOf(v.Autopilot)}
+	switch {
+	case v.Home != nil && (v.Home.Lat != 0 || v.Home.Lon != 0):
+		t.Home = &missions.Position{Lat: v.Home.Lat, Lon: v.Home.Lon, AltM: v.Home.AltM}
+	case v.HasPosition:
+		t.Home = &missions.Position{Lat: v.Lat, Lon: v.Lon, AltM: v.AltM}
+	}
+	if v.MissionTotal > 0 && v.MissionTotal < 65535 { // PX4 sends 65535 for "no mission"
+		t.MissionItems = v.MissionTotal
+	}
+	return t
+}
+
+func firmwareOf(autopilot string) uint8 {
+	switch autopilot {
+	case "ardupilot":
+		return missions.FirmwareArduPilot
+	case "px4":
+		return missions.FirmwarePX4
+	}
+	return missions.FirmwareGeneric
+}
+
+// uploadPlan checks p, asks for confirmation of what deserves it, uploads
+// it to vehicle id with per-list progress on /ws/live, records the upload
+// and answers the verified result. It is the one path of every upload.
+func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id uint8, p *missions.Plan, src uploadSource) {
+	v, found, err := s.Fleet.Vehicle(r.Context(), id)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	if !found {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no vehicle %d has been heard", id))
+		return
+	}
+	if src.plan == "" && p.Meta.Name != "" {
+		src = uploadSource{plan: p.Meta.Name, version: p.Meta.Revision}
+	}
+	target := uploadTarget(v)
+	lim := missions.Limits{}
+	checked := p
+	if p.Vehicle.FirmwareType == missions.FirmwareGeneric && target.FirmwareType != missions.FirmwareGeneric {
+		// Check against the limits of the autopilot it goes to.
+		checked = p.Clone()
+		checked.Vehicle.FirmwareType = target.FirmwareType
+	}
+	if errs := s.planChecks(checked, lim, 0).Errors(); len(errs) > 0 {
+		writeJSON(w, http.StatusUnprocessableEntity, PlanUploadRefused{
+			Error:    fmt.Sprintf("nothing was sent, the vehicle's plan is unchanged: %v", errs.Err()),
+			Problems: errs})
+		return
+	}
+	if warn := missions.UploadWarnings(p, target); len(warn) > 0 && r.URL.Query().Get("confirm") != "1" {
+		writeJSON(w, http.StatusConflict, PlanUploadRefused{
+			Error:    fmt.Sprintf("nothing was sent: %s; repeat the request with ?confirm=1 to upload anyway", warn[0].Message),
+			Warnings: warn})
+		return
+	}
+	opt := gcs.TransferOptions{NoVerify: r.URL.Query().Get("verify") == "false",
+		ListProgress: func(list missions.MissionType, sent, total int) {
+			s.publishUploadProgress(UploadProgress{Vehicle: id, List: list.String(), Sent: sent, Total: total})
+		}}
+	ctx, cancel := context.WithTimeout(r.Context(), planTimeout)
+	defer cancel()
+	rep, err := s.Fleet.UploadPlan(ctx, id, p, opt)
+	name := ""
+	if src.plan != "" {
+		name = fmt.Sprintf("plan %q version %d: ", src.plan, src.version)
+	}
+	s.auditUser(r, id, "plan_upload", fmt.Sprintf("%s%d mission items, %d fence polygons, %d fence circles, %d rally points, verified %v",
+		name, len(p.Mission), len(p.Fence.Polygons), len(p.Fence.Circles), len(p.Rally), rep.Verified), err)
+	if s.Store != nil {
+		rec := store.PlanUpload{Time: time.Now(), Plan: src.plan, Version: src.version, SysID: id, User: requestUser(r),
+			Items: [3]int{len(p.Mission), len(p.Items(missions.TypeFence)), len(p.Rally)}, Verified: rep.Verified}
+		if err != nil {
+			rec.Error = err.Error()
+		}
+		if rerr := s.Store.RecordPlanUpload(rec); rerr != nil {
+			s.Logger.Error("web: recording a plan upload", "sysid", id, "err", rerr)
+		}
+	}
+	out := PlanUploadResponse{SysID: id, PlanReport: rep, Plan: src.plan, Version: src.version}
+	if err != nil {
+		out.Error = err.Error()
+		writeJSON(w, vehicleErrorStatus(err), out)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// PlanLibraryUpload is the body of POST /api/v1/plans/{name}/upload.
+type PlanLibraryUpload struct {
+	Vehicle uint8 `json:"vehicle"`
+	// Version to upload; 0 (or absent) is the latest.
+	Version int `json:"version,omitempty"`
+}
+
+const maxLibraryUploadBody = 4 << 10
+
+// handlePlanLibraryUpload uploads a stored plan version to a vehicle and
+// records which version went there.
+func (s *Server) handlePlanLibraryUpload(w http.ResponseWriter, r *http.Request) {
+	if !s.needStore(w) {
+		return
+	}
+	var body PlanLibraryUpload
+	if !decodeBody(w, r, maxLibraryUploadBody, &body) {
+		return
+	}
+	if body.Vehicle == 0 || body.Version < 0 {
+		writeError(w, http.StatusBadRequest, "vehicle must be a MAVLink system id 1-255 and version 0 (latest) or a version number")
+		return
+	}
+	name := r.PathValue("name")
+	p, err := s.libraryPlan(name, body.Version)
+	if err != nil {
+		writeError(w, storeErrorStatus(err), err.Error())
+		return
+	}
+	s.uploadPlan(w, r, body.Vehicle, p, uploadSource{plan: name, version: p.Meta.Revision})
+}
