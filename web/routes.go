@@ -112,6 +112,7 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/sorties", PermReplay, s.handleSorties),
 		h("GET /api/v1/sorties/{id}", PermReplay, s.handleSortie),
 		{pattern: "GET /api/v1/sorties/{id}/export", perm: PermReplay, handler: http.HandlerFunc(s.handleSortieExport), stream: true},
+		h("GET /api/v1/sorties/{id}/timeline", PermReplay, s.handleSortieTimeline),
 		h("GET /api/v1/detections", PermWatch, s.handleDetections),
 		h("GET /api/v1/alerts", PermWatch, s.handleAlerts),
 		h("POST /api/v1/alerts/{id}/ack", PermCommand, s.handleAlertAck),
