@@ -3,7 +3,8 @@ GO ?= go
 UI := web/ui
 # npm ci writes this file; it is older than the lock file when packages must be reinstalled.
 UI_DEPS := $(UI)/node_modules/.package-lock.json
-UI_SRC := $(wildcard $(UI)/src/*) $(UI)/build.mjs
+# Every file under src/ (views live in sub-folders), so that editing one rebuilds the bundle.
+UI_SRC := $(shell find $(UI)/src -type f 2>/dev/null) $(UI)/build.mjs
 
 .PHONY: demo test build ui vet bench fuzz clean
 

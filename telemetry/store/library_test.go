@@ -54,7 +54,14 @@ func TestStore_CreateUpdateDeletePlan_VersionsAndUploadsKept(t *testing.T) {
 	if _, err := s.Plan("north", 0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleted plan still readable: %v", err)
 	}
-	// The evidence chain recorded the deletion: nothing is missing.
+	// The versions flown stay readable by number (evidence; the chain holds them).
+	if v, err := s.Plan("north", 2); err != nil || string(v.Data) != "b" {
+		t.Fatalf("version 2 of the deleted plan = %+v, %v; want it kept", v, err)
+	}
+	if names, _ := s.PlanNames(); len(names) != 1 || names[0] != "south" {
+		t.Fatalf("plan names after delete = %v, want [south]", names)
+	}
+	// The evidence chain holds: nothing is missing or changed.
 	if rep, err := s.VerifyChain(); err != nil || !rep.OK() {
 		t.Fatalf("chain after a plan was deleted: %+v, %v", rep, err)
 	}

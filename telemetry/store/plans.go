@@ -22,6 +22,10 @@ type PlanVersion struct {
 	ContentType string    `json:"content_type"` // e.g. "application/vnd.qgc.plan+json"
 	Comment     string    `json:"comment,omitempty"`
 	Data        []byte    `json:"data"`
+	// Deleted marks the version that removed the plan from the library. The
+	// versions before it stay: they are evidence of what vehicles flew, and
+	// the hash chain over them must not break.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // SavePlan stores a new version of the plan named v.Name and returns its number.
@@ -52,7 +56,7 @@ func (s *Store) savePlan(v PlanVersion, mode planSaveMode) (int, error) {
 		v.Time = time.Now()
 	}
 	err := s.sealedUpdate(func(tx *bolt.Tx, sl *seal) error {
-		exists := tx.Bucket(bucketPlans).Bucket([]byte(v.Name)) != nil
+		exists := livePlan(tx.Bucket(bucketPlans).Bucket([]byte(v.Name)))
 		if mode == planNew && exists {
 			return fmt.Errorf("%w: plan %q (save a new version of it instead)", ErrExists, v.Name)
 		}
@@ -79,12 +83,27 @@ func (s *Store) savePlan(v PlanVersion, mode planSaveMode) (int, error) {
 	return v.Version, err
 }
 
-// Plan returns one version of a plan; version 0 is the latest.
+// livePlan reports whether a plan's bucket exists and its latest version
+// is not a deletion.
+func livePlan(b *bolt.Bucket) bool {
+	if b == nil {
+		return false
+	}
+	_, v := b.Cursor().Last()
+	var pv struct {
+		Deleted bool `json:"deleted"`
+	}
+	return v != nil && json.Unmarshal(v, &pv) == nil && !pv.Deleted
+}
+
+// Plan returns one version of a plan; version 0 is the latest, which a
+// deleted plan does not have (its earlier versions are still returned by
+// number, for replays and evidence).
 func (s *Store) Plan(name string, version int) (PlanVersion, error) {
 	var out PlanVersion
 	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPlans).Bucket([]byte(name))
-		if b == nil {
+		if b == nil || (version == 0 && !livePlan(b)) {
 			return fmt.Errorf("%w: plan %q", ErrNotFound, name)
 		}
 		var v []byte
@@ -130,7 +149,9 @@ func (s *Store) PlanNames() ([]string, error) {
 	var out []string
 	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPlans).ForEachBucket(func(k []byte) error {
-			out = append(out, string(k))
+			if livePlan(tx.Bucket(bucketPlans).Bucket(k)) {
+				out = append(out, string(k))
+			}
 			return nil
 		})
 	})
@@ -163,6 +184,9 @@ func (s *Store) Plans() ([]PlanSummary, error) {
 			if err := json.Unmarshal(v, &pv); err != nil {
 				return fmt.Errorf("%w: plan %q: %v", ErrCorruptRecord, k, err)
 			}
+			if pv.Deleted {
+				return nil
+			}
 			pv.Data = nil
 			out = append(out, PlanSummary{PlanVersion: pv, Versions: b.Stats().KeyN})
 			return nil
@@ -171,26 +195,13 @@ func (s *Store) Plans() ([]PlanSummary, error) {
 	return out, err
 }
 
-// DeletePlan removes a plan and all its versions; the records of its past
-// uploads stay (they are history of what vehicles flew). A later plan of the
-// same name starts again at version 1.
-//
-// The evidence chain records the deletion of every version, so that
-// VerifyChain tells a deleted plan from a tampered one.
+// DeletePlan removes a plan from the library by storing a last version that
+// says so (Deleted). Its earlier versions and the records of its uploads
+// stay: they are history of what vehicles flew, covered by the evidence
+// chain. A later plan of the same name goes on with the next version number.
 func (s *Store) DeletePlan(name string) error {
-	return s.sealedUpdate(func(tx *bolt.Tx, sl *seal) error {
-		b := tx.Bucket(bucketPlans).Bucket([]byte(name))
-		if b == nil {
-			return fmt.Errorf("%w: plan %q", ErrNotFound, name)
-		}
-		if err := b.ForEach(func(k, _ []byte) error {
-			sl.del(sealPlan, planSealKey([]byte(name), k))
-			return nil
-		}); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketPlans).DeleteBucket([]byte(name))
-	})
+	_, err := s.savePlan(PlanVersion{Name: name, Deleted: true}, planExisting)
+	return err
 }
 
 // PlanUpload records one upload of a plan to a vehicle: which plan version

@@ -19,4 +19,5 @@ await esbuild.build({
   logLevel: "warning",
 });
 copyFileSync("src/index.html", "dist/index.html");
+copyFileSync("src/favicon.svg", "dist/favicon.svg");
 console.log("ui: built dist/");

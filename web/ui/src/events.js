@@ -1,72 +1,86 @@
-// Events on the map and beside it: detections as markers per (vehicle,
-// track), coloured by class and faded once stale; alerts and serious status
-// texts in a list, newest first.
-import L from "leaflet";
-import { map } from "./map.js";
+// Events from the live or replay stream and from the server's history:
+// detections (per vehicle and track, with the track's history) and alerts
+// (one line per alert, newest first).
+import { alerts, detections } from "./state.js";
 
-const detectionColors = { person: "#e65100", vehicle: "#6a1b9a", boat: "#00838f", animal: "#558b2f", unknown: "#616161" };
-const detections = new Map();
-export const detectionLayer = L.layerGroup().addTo(map);
-const staleDetectionMs = 5 * 60 * 1000;
-// now() is the clock detections are aged by: the wall clock live, the replay clock in replay.
-let now = () => Date.now();
+const maxAlerts = 500;
+const maxTrackPoints = 200;
 
-export function setEventClock(fn) {
-  now = fn;
+// alertKey identifies one alert whether it came from the history or the
+// stream: the server's id (store.AlertID), else its time, vehicle and text.
+export function alertKey(a) {
+  return a.id ? `id:${a.id}` : `${a.time}|${a.sysid}|${a.type}|${a.text}`;
 }
 
-function onDetection(d) {
-  const key = `${d.sysid}/${d.track_id}`;
-  const color = detectionColors[d.class] || detectionColors.unknown;
-  const label = `${d.class} ${d.confidence_pct}% · track ${d.track_id} · drone ${d.sysid}`;
-  let m = detections.get(key);
-  if (!m) {
-    m = L.circleMarker([d.lat, d.lon], { radius: 7, color: "#fff", weight: 2, fillColor: color, fillOpacity: 0.9, className: "bw-detection" });
-    m.bindTooltip(label);
-    m.addTo(detectionLayer);
-    detections.set(key, m);
-  } else {
-    m.setLatLng([d.lat, d.lon]);
-    m.setStyle({ fillColor: color, fillOpacity: 0.9 });
-    m.setTooltipContent(label);
+// Acknowledgements that arrived before their alert (a page still loading its history).
+const earlyAcks = new Map();
+
+// addAlerts merges alerts ({id, time, sysid, type, severity, text, ack?})
+// into the list without duplicates, newest first; a known alert keeps the
+// acknowledgement it has unless the new copy brings one.
+export function addAlerts(list) {
+  if (!list.length) return;
+  const byKey = new Map(alerts.value.map((a) => [alertKey(a), a]));
+  for (const a of list) {
+    const k = alertKey(a);
+    const prev = byKey.get(k);
+    const ack = a.ack || prev?.ack || (a.id && earlyAcks.get(a.id)) || null;
+    byKey.set(k, { ...prev, ...a, ack });
   }
-  m.seenAt = Date.parse(d.time);
-  document.getElementById("bw-detection-count").textContent = String(detections.size);
+  alerts.value = [...byKey.values()].sort((a, b) => Date.parse(b.time) - Date.parse(a.time)).slice(0, maxAlerts);
 }
 
-setInterval(() => {
-  const t = now();
-  for (const m of detections.values()) {
-    if (t - m.seenAt > staleDetectionMs) m.setStyle({ fillOpacity: 0.25 });
+// applyAck records an acknowledgement {alert_id, user, time, note}, from
+// this page's own request or from another operator's through the stream.
+export function applyAck(ack) {
+  const key = `id:${ack.alert_id}`;
+  if (!alerts.value.some((a) => alertKey(a) === key)) {
+    earlyAcks.set(ack.alert_id, ack);
+    return;
   }
-}, 2000);
-
-const severityNames = ["EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG"];
-function onAlert(type, a) {
-  const list = document.getElementById("bw-alerts");
-  list.querySelector(".bw-empty")?.remove();
-  const li = document.createElement("li");
-  const sev = a.severity ?? 6;
-  li.className = `bw-alert bw-sev-${sev <= 2 ? "high" : sev <= 4 ? "mid" : "low"}`;
-  li.dataset.type = type;
-  const time = new Date(a.time).toLocaleTimeString();
-  const what = type === "alert" ? a.type.replace(/_/g, " ") : "status";
-  li.textContent = `${time} · drone ${a.sysid} · ${severityNames[sev] || ""} ${what}: ${a.text}`;
-  list.prepend(li);
-  while (list.children.length > 50) list.lastChild.remove();
+  alerts.value = alerts.value.map((a) => (alertKey(a) === key ? { ...a, ack } : a));
 }
 
-export function onEvents(events) {
-  for (const { type, event } of events || []) {
-    if (type === "detection") onDetection(event);
-    else if (type === "alert" || (type === "status_text" && event.severity <= 4)) onAlert(type, event);
+export function detectionKey(d) {
+  return `${d.sysid}/${d.track_id}`;
+}
+
+// addDetections records detections by track, keeping each track's path.
+export function addDetections(list) {
+  if (!list.length) return;
+  const next = new Map(detections.value);
+  for (const d of list) {
+    const key = detectionKey(d);
+    const prev = next.get(key);
+    const history = prev ? prev.history.slice(-(maxTrackPoints - 1)) : [];
+    const last = history[history.length - 1];
+    if (!last || last[0] !== d.lat || last[1] !== d.lon) history.push([d.lat, d.lon, d.time]);
+    // Keep the newest as the track's state even when history arrives out of order.
+    const newest = !prev || Date.parse(d.time) >= Date.parse(prev.last.time) ? d : prev.last;
+    next.set(key, { key, last: newest, history });
   }
+  detections.value = next;
 }
 
-// clearEvents forgets detections and alerts (switching between live and replay).
+// onStreamEvents dispatches the events of one /ws/live or /ws/replay message.
+export function onStreamEvents(events) {
+  if (!events || !events.length) return;
+  const dets = [];
+  const als = [];
+  const acks = [];
+  for (const { type, id, event } of events) {
+    if (type === "detection") dets.push(event);
+    // Serious status texts reach the list as the server's status_text alerts.
+    else if (type === "alert") als.push({ ...event, id });
+    else if (type === "alert_ack") acks.push({ ...event, alert_id: event.alert_id || id });
+  }
+  addDetections(dets);
+  addAlerts(als);
+  for (const a of acks) applyAck(a);
+}
+
 export function clearEvents() {
-  detectionLayer.clearLayers();
-  detections.clear();
-  document.getElementById("bw-detection-count").textContent = "0";
-  document.getElementById("bw-alerts").innerHTML = '<li class="bw-empty">No alert.</li>';
+  earlyAcks.clear();
+  alerts.value = [];
+  detections.value = new Map();
 }

@@ -1,14 +1,17 @@
-// The live stream: /ws/live, reconnecting with back-off.
-import { onVehicles } from "./fleet.js";
-import { onEvents } from "./events.js";
+// The live stream: /ws/live, reconnecting with back-off; on (re)connect the
+// server sends every vehicle first, so the map is complete at once.
+import { connection } from "./state.js";
+import { applyVehicles } from "./fleet.js";
+import { onStreamEvents } from "./events.js";
 
 let ws = null;
 let wanted = false;
+const listeners = new Set();
 
-function setStatus(text, up) {
-  const conn = document.getElementById("bw-conn");
-  conn.textContent = text;
-  conn.className = `bw-conn ${up ? "bw-conn-up" : "bw-conn-down"}`;
+// onLiveMessage lets a view see every message (upload progress, acks).
+export function onLiveMessage(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
 }
 
 function connect(delay) {
@@ -16,25 +19,27 @@ function connect(delay) {
   const sock = new WebSocket(`${proto}//${location.host}/ws/live`);
   ws = sock;
   sock.onopen = () => {
-    setStatus("live", true);
+    connection.value = "live";
     delay = 500;
   };
   sock.onmessage = (ev) => {
     if (ws !== sock) return;
     const msg = JSON.parse(ev.data);
-    if (msg.type === "vehicles") onVehicles(msg.vehicles);
-    else if (msg.type === "events") onEvents(msg.events);
+    if (msg.vehicles) applyVehicles(msg.vehicles);
+    if (msg.events) onStreamEvents(msg.events);
+    for (const fn of listeners) fn(msg);
   };
   sock.onclose = () => {
     if (ws !== sock || !wanted) return;
-    setStatus("reconnecting…", false);
+    connection.value = "reconnecting";
     setTimeout(() => wanted && ws === sock && connect(Math.min(delay * 2, 10000)), delay);
   };
 }
 
-// startLive (re)connects; the server sends every vehicle first, so the map is complete at once.
 export function startLive() {
+  if (wanted) return;
   wanted = true;
+  connection.value = "connecting";
   connect(500);
 }
 

@@ -1,0 +1,198 @@
+// Vehicle commands from the panel and on a multi-selection. Every command
+// goes through a confirmation that names each target vehicle; destructive
+// ones (a disarm while flying, anything forced) need a second, explicit
+// step. The vehicles' answers, refusals and their reasons included, are
+// shown as notices on the map and in the vehicle panel.
+import { signal } from "@preact/signals";
+import { useState } from "preact/hooks";
+import { html } from "../html.js";
+import { api, ApiError } from "../api.js";
+import { vehicles, notify, can } from "../state.js";
+import { callsign } from "../map/drones.js";
+import { pickPoint } from "../map/pick.js";
+import { commonModes } from "./modes.js";
+
+// pending: the command waiting for the operator's confirmation.
+export const pending = signal(null);
+// answers: Map vehicle id → the last command answer {command, result, text, ok, time}.
+export const answers = signal(new Map());
+
+function inAir(v) {
+  return v.armed && (v.landed_state === "in_air" || v.landed_state === "takeoff" || v.landed_state === "landing" || (v.landed_state !== "on_ground" && v.rel_alt_m > 1));
+}
+
+const titles = {
+  arm: "Arm",
+  disarm: "Disarm",
+  takeoff: "Take off",
+  mode: "Set mode",
+  rtl: "Return to launch",
+  land: "Land",
+  hold: "Hold position",
+  mission_start: "Start mission",
+  mission_pause: "Pause mission",
+  mission_continue: "Continue mission",
+  goto: "Go to",
+  speed: "Set speed",
+  fence_enable: "Fence",
+};
+
+export function describe(body) {
+  const t = titles[body.command] || body.command;
+  switch (body.command) {
+    case "takeoff":
+      return `${t} to ${body.alt_m} m above home`;
+    case "mode":
+      return `${t} ${body.mode}`;
+    case "goto":
+      return `${t} ${body.lat.toFixed(5)}, ${body.lon.toFixed(5)} at ${body.alt_m} m above home`;
+    case "speed":
+      return `${t} ${body.speed_m_s} m/s`;
+    case "fence_enable":
+      return `${t} ${body.enable ? "on" : "off"}`;
+    default:
+      return body.force ? `${t} (FORCED)` : t;
+  }
+}
+
+// destructiveReason says why a command needs the second step, or "".
+function destructiveReason(body, targets) {
+  if (body.force) return "Forced: the vehicle's safety checks are skipped.";
+  if (body.command === "disarm") {
+    const flying = targets.filter(inAir);
+    if (flying.length) return `${flying.map(callsign).join(", ")} ${flying.length === 1 ? "is" : "are"} in the air: disarming stops the motors and the drone falls.`;
+  }
+  return "";
+}
+
+// requestCommand asks for confirmation of body on the vehicles ids.
+export function requestCommand(body, ids) {
+  const all = vehicles.value;
+  const targets = ids.map((id) => all.get(id)).filter(Boolean);
+  if (!targets.length) return;
+  pending.value = { body, ids: targets.map((v) => v.id), targets, step: 1, reason: destructiveReason(body, targets) };
+}
+
+function record(id, body, result, text, ok) {
+  const next = new Map(answers.value);
+  next.set(id, { command: describe(body), result, text, ok, time: new Date() });
+  answers.value = next;
+}
+
+function answerText(r) {
+  const texts = (r.status_texts || []).join(" · ");
+  return [r.result, r.error, texts].filter(Boolean).join(" — ");
+}
+
+// send runs a confirmed command and reports every vehicle's answer.
+export async function send(body, ids) {
+  const name = (id) => callsign(vehicles.value.get(id) || { id });
+  const what = describe(body);
+  if (ids.length === 1) {
+    const id = ids[0];
+    try {
+      const r = await api("POST", `/api/v1/vehicles/${encodeURIComponent(id)}/commands`, body);
+      record(id, body, r.result, answerText(r), true);
+      notify("ok", `${name(id)} · ${what}: ${answerText(r)}`);
+    } catch (err) {
+      const r = err instanceof ApiError && err.data ? err.data : { error: err.message };
+      record(id, body, r.result || "error", answerText(r), false);
+      notify("error", `${name(id)} · ${what}: ${answerText(r)}`);
+    }
+    return;
+  }
+  try {
+    const out = await api("POST", "/api/v1/commands", { ...body, vehicles: ids });
+    out.results.forEach((r, i) => {
+      const id = ids[i];
+      const ok = !r.error && r.result === "accepted";
+      record(id, body, r.result || "error", answerText(r), ok);
+      notify(ok ? "ok" : "error", `${name(id)} · ${what}: ${answerText(r)}`);
+    });
+  } catch (err) {
+    notify("error", `${what} on ${ids.map(name).join(", ")}: ${err.message}`);
+  }
+}
+
+// ConfirmDialog: the modal confirmation of the pending command.
+export function ConfirmDialog() {
+  const p = pending.value;
+  if (!p) return null;
+  const cancel = () => (pending.value = null);
+  const confirm = () => {
+    if (p.reason && p.step === 1) {
+      pending.value = { ...p, step: 2 };
+      return;
+    }
+    pending.value = null;
+    send(p.body, p.ids);
+  };
+  const second = p.reason && p.step === 2;
+  return html`<div class="bw-modal-back" onClick=${(e) => e.target === e.currentTarget && cancel()}>
+    <div class=${`bw-modal${p.reason ? " bw-modal-danger" : ""}`} role="dialog" aria-modal="true" aria-labelledby="bw-confirm-title" id="bw-confirm">
+      <h2 id="bw-confirm-title">${describe(p.body)}?</h2>
+      <p>On ${p.targets.length === 1 ? "this vehicle" : `these ${p.targets.length} vehicles`}:</p>
+      <ul class="bw-confirm-targets">
+        ${p.targets.map((v) => html`<li key=${v.id} data-id=${v.id}><b>${callsign(v)}</b> · ${v.autopilot} · ${v.mode}${v.armed ? " · armed" : ""}</li>`)}
+      </ul>
+      ${p.reason && html`<p class="bw-danger-text" role="alert">${p.reason}</p>`}
+      ${second && html`<p class="bw-danger-text"><b>Second step:</b> confirm again to send it.</p>`}
+      <div class="bw-modal-buttons">
+        <button class="bw-btn" id="bw-confirm-cancel" onClick=${cancel}>Cancel</button>
+        <button class=${`bw-btn ${p.reason ? "bw-btn-danger" : "bw-btn-primary"}`} id="bw-confirm-ok" autofocus onClick=${confirm}>
+          ${p.reason ? (second ? `Yes, ${describe(p.body).toLowerCase()} now` : "Continue…") : "Confirm"}
+        </button>
+      </div>
+    </div>
+  </div>`;
+}
+
+// CommandBar: the command buttons for a set of vehicles.
+export function CommandBar({ ids }) {
+  const [alt, setAlt] = useState(30);
+  const [speed, setSpeed] = useState(10);
+  const [modeName, setModeName] = useState("");
+  const [force, setForce] = useState(false);
+  if (!can("command")) return null;
+  const targets = ids.map((id) => vehicles.value.get(id)).filter(Boolean);
+  if (!targets.length) return null;
+  const modes = commonModes(targets);
+  const ask = (body) => requestCommand(force && (body.command === "arm" || body.command === "disarm") ? { ...body, force: true } : body, ids);
+  const goto = async () => {
+    const p = await pickPoint(`Click the map where ${targets.length === 1 ? callsign(targets[0]) : `the ${targets.length} drones`} should go.`);
+    if (p) ask({ command: "goto", lat: p.lat, lon: p.lng, alt_m: Number(alt) });
+  };
+  const b = (cmd, label, key, extra = {}) =>
+    html`<button class="bw-btn" data-command=${cmd} title=${key ? `${label} (${key})` : label} onClick=${() => ask({ command: cmd, ...extra })}>${label}</button>`;
+  return html`<div class="bw-commands" aria-label="Commands">
+    <div class="bw-command-row">
+      ${b("arm", "Arm")} ${b("disarm", "Disarm")}
+      <label class="bw-check" title="Skip the vehicle's safety checks (needs a second confirmation)"><input type="checkbox" checked=${force} onChange=${(e) => setForce(e.currentTarget.checked)} /> force</label>
+    </div>
+    <div class="bw-command-row">
+      ${b("rtl", "RTL", "R")} ${b("land", "Land")} ${b("hold", "Hold", "H")}
+    </div>
+    <div class="bw-command-row">
+      ${b("mission_start", "Start mission")} ${b("mission_pause", "Pause")} ${b("mission_continue", "Continue")}
+    </div>
+    <div class="bw-command-row">
+      <label>Alt <input class="bw-num" type="number" min="1" max="1000" value=${alt} onInput=${(e) => setAlt(e.currentTarget.value)} /> m</label>
+      <button class="bw-btn" data-command="takeoff" onClick=${() => ask({ command: "takeoff", alt_m: Number(alt) })}>Take off</button>
+      <button class="bw-btn" data-command="goto" title="Go to a point picked on the map (G)" onClick=${goto}>Go to…</button>
+    </div>
+    <div class="bw-command-row">
+      <select class="bw-mode-select" aria-label="Flight mode" value=${modeName} onChange=${(e) => setModeName(e.currentTarget.value)}>
+        <option value="">Mode…</option>
+        ${modes.map((m) => html`<option key=${m} value=${m}>${m}</option>`)}
+      </select>
+      <button class="bw-btn" data-command="mode" disabled=${!modeName} onClick=${() => ask({ command: "mode", mode: modeName })}>Set mode</button>
+    </div>
+    <div class="bw-command-row">
+      <label>Speed <input class="bw-num" type="number" min="0.5" max="60" step="0.5" value=${speed} onInput=${(e) => setSpeed(e.currentTarget.value)} /> m/s</label>
+      <button class="bw-btn" data-command="speed" onClick=${() => ask({ command: "speed", speed_m_s: Number(speed) })}>Set speed</button>
+    </div>
+    <div class="bw-command-row">
+      ${b("fence_enable", "Fence on", "", { enable: true })} ${b("fence_enable", "Fence off", "", { enable: false })}
+    </div>
+  </div>`;
+}

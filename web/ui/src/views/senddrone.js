@@ -1,0 +1,73 @@
+// "Send a drone": for a detection or a point picked on the map, the server
+// proposes the nearest drone that can get there and back on its battery,
+// inside its fence and around no-fly zones; the operator confirms, and the
+// drone goes there and loiters. The endpoint is the api helper's
+// (docs/api.md, "Send a drone").
+import { signal } from "@preact/signals";
+import { html } from "../html.js";
+import { api } from "../api.js";
+import { notify, vehicles, select, can } from "../state.js";
+import { callsign } from "../map/drones.js";
+import { pickPoint } from "../map/pick.js";
+
+// proposal: {target: {lat, lon, label}, answer, busy, error} while a send is being decided.
+export const proposal = signal(null);
+
+async function propose(target) {
+  proposal.value = { target, busy: true };
+  try {
+    const answer = await api("POST", "/api/v1/dispatch/propose", { lat: target.lat, lon: target.lon });
+    proposal.value = { target, answer };
+  } catch (err) {
+    proposal.value = { target, error: err.message };
+  }
+}
+
+async function confirmSend() {
+  const p = proposal.value;
+  if (!p || !p.answer) return;
+  proposal.value = { ...p, busy: true };
+  try {
+    const out = await api("POST", "/api/v1/dispatch", { sysid: p.answer.sysid, lat: p.target.lat, lon: p.target.lon });
+    const v = vehicles.value.get(p.answer.sysid);
+    notify("ok", `${v ? callsign(v) : `Drone ${p.answer.sysid}`} sent to ${p.target.label}: ${out.result || "accepted"}`);
+    select([p.answer.sysid]);
+    proposal.value = null;
+  } catch (err) {
+    proposal.value = { ...p, busy: false, error: err.message };
+  }
+}
+
+function Button({ d }) {
+  if (!can("command")) return null;
+  return html`<button class="bw-btn bw-btn-small bw-send-drone" title="Send the nearest drone that can get there and back"
+    onClick=${() => propose({ lat: d.lat, lon: d.lon, label: `${d.class} track ${d.track_id}` })}>Send</button>`;
+}
+
+export function SendDrone() {
+  if (!can("command")) return null;
+  const p = proposal.value;
+  const pick = async () => {
+    const pt = await pickPoint("Click the map where a drone should go and loiter.");
+    if (pt) propose({ lat: pt.lat, lon: pt.lng, label: `${pt.lat.toFixed(5)}, ${pt.lng.toFixed(5)}` });
+  };
+  return html`<div class="bw-send">
+    ${!p && html`<button class="bw-btn" id="bw-send-point" onClick=${pick}>Send a drone to a point…</button>`}
+    ${p &&
+    html`<div class="bw-send-box" id="bw-send-box" role="dialog" aria-label="Send a drone">
+      <div>Send a drone to <b>${p.target.label}</b></div>
+      ${p.busy && html`<div>Asking the server…</div>`}
+      ${p.error && html`<div class="bw-error" role="alert">${p.error}</div>`}
+      ${p.answer &&
+      html`<div class="bw-send-proposal">Nearest able drone: <b>${callsign(vehicles.value.get(p.answer.sysid) || { id: p.answer.sysid })}</b>
+        ${p.answer.distance_m != null ? ` · ${(p.answer.distance_m / 1000).toFixed(1)} km` : ""}
+        ${p.answer.eta_s != null ? ` · about ${Math.round(p.answer.eta_s / 60)} min` : ""}
+        ${p.answer.battery_after_pct != null ? ` · ${Math.round(p.answer.battery_after_pct)} % left on return` : ""}</div>`}
+      <div class="bw-modal-buttons">
+        <button class="bw-btn" onClick=${() => (proposal.value = null)}>Cancel</button>
+        ${p.answer && html`<button class="bw-btn bw-btn-primary" id="bw-send-confirm" disabled=${p.busy} onClick=${confirmSend}>Send it</button>`}
+      </div>
+    </div>`}
+  </div>`;
+}
+SendDrone.Button = Button;

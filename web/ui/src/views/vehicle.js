@@ -1,0 +1,85 @@
+// The vehicle panel: everything about the focused vehicle an operator acts
+// on (mode, arming, battery, GPS, altitudes, speeds, link quality, pre-arm
+// and status texts, mission progress, signing), its plan on the map, the
+// commands, and the vehicle's last answer.
+import { useLayoutEffect, useRef } from "preact/hooks";
+import { html } from "../html.js";
+import { setCoveredLeft } from "../map/map.js";
+import { vehicles, selected, clearSelection } from "../state.js";
+import { callsign, droneState, droneStates } from "../map/drones.js";
+import { vehiclePlan, loadVehiclePlan, planIndexOf } from "../map/vehicleplan.js";
+import { CommandBar, answers } from "./commands.js";
+
+const severityNames = ["EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG"];
+const stateLabel = Object.fromEntries(droneStates.map((s) => [s.id, s.label]));
+
+export function fmt(n, digits = 0, unit = "") {
+  if (n == null || !Number.isFinite(n)) return "–";
+  return `${n.toFixed(digits)}${unit}`;
+}
+
+function Row({ label, children, id }) {
+  return html`<tr data-field=${id}><th>${label}</th><td>${children}</td></tr>`;
+}
+
+function MissionProgress({ v }) {
+  const vp = vehiclePlan.value;
+  const total = v.mission_total;
+  if (!total || total < 0 || total === 65535) return html`no mission`;
+  const idx = planIndexOf(v);
+  const planItems = vp?.plan?.mission?.items?.length;
+  const cur = idx + 1;
+  const of = planItems ?? (v.autopilot === "ardupilot" ? total - 1 : total);
+  return html`item <b>${cur}</b> of ${of}${v.mission_reached >= 0 ? ` · reached ${v.mission_reached}` : ""}`;
+}
+
+export function VehiclePanel({ id }) {
+  const box = useRef(null);
+  useLayoutEffect(() => {
+    const el = box.current;
+    setCoveredLeft(el ? el.offsetLeft + el.offsetWidth : 0);
+    return () => setCoveredLeft(0);
+  }, []);
+  const v = vehicles.value.get(id);
+  const close = () => clearSelection();
+  if (!v) return html`<section class="bw-vehicle bw-overlay-box" id="bw-vehicle" ref=${box}><p>Vehicle ${id} is not heard.</p><button class="bw-btn" onClick=${close}>Close</button></section>`;
+  const state = droneState(v);
+  const ls = v.link_stats || {};
+  const answer = answers.value.get(id);
+  const vp = vehiclePlan.value;
+  const texts = (v.status_texts || []).slice(-5).reverse();
+  const sel = [...selected.value];
+  return html`<section class="bw-vehicle bw-overlay-box" id="bw-vehicle" ref=${box} data-id=${v.id} aria-label=${`Vehicle ${callsign(v)}`}>
+    <header class="bw-vehicle-head">
+      <span class=${`bw-state-dot bw-state-${state}`}></span>
+      <h2 class="bw-vehicle-name">${callsign(v)}</h2>
+      <span class="bw-vehicle-state">${stateLabel[state]}</span>
+      <button class="bw-btn-x" title="Close (Esc)" onClick=${close}>×</button>
+    </header>
+    ${answer &&
+    html`<div class=${`bw-answer ${answer.ok ? "bw-answer-ok" : "bw-answer-error"}`} id="bw-vehicle-answer" role="status">
+      <b>${answer.command}:</b> ${answer.text}</div>`}
+    <table class="bw-kv">
+      <${Row} label="Mode" id="mode"><b class="bw-vehicle-mode">${v.mode}</b> · ${v.autopilot} ${v.vehicle_type}</${Row}>
+      <${Row} label="Armed" id="armed">${v.armed ? "ARMED" : "disarmed"} · ${v.landed_state || "unknown"}</${Row}>
+      <${Row} label="Battery" id="battery">${v.battery_pct < 0 ? "–" : `${v.battery_pct} %`} · ${fmt(v.battery_v, 2, " V")}</${Row}>
+      <${Row} label="GPS" id="gps">${v.gps_fix || "–"} · ${v.satellites >= 0 ? `${v.satellites} sats` : "sats –"}</${Row}>
+      <${Row} label="Altitude" id="alt">${fmt(v.rel_alt_m, 1, " m")} above home · ${fmt(v.alt_m, 0, " m")} AMSL</${Row}>
+      <${Row} label="Speed" id="speed">${fmt(v.groundspeed_m_s, 1, " m/s")} ground · ${fmt(v.climb_rate_m_s, 1, " m/s")} climb · ${fmt(v.heading_deg, 0, "°")}</${Row}>
+      <${Row} label="Link" id="link">${v.link_ok ? "ok" : html`<b class="bw-lost">LOST</b>`} · loss ${fmt(ls.loss_pct, 1, " %")} · RTT ${fmt(ls.rtt_ms, 0, " ms")}${ls.link != null ? ` · link ${ls.link}` : ""}</${Row}>
+      <${Row} label="Pre-arm" id="prearm">${v.prearm || "unknown"}</${Row}>
+      <${Row} label="Mission" id="mission"><${MissionProgress} v=${v} /></${Row}>
+      <${Row} label="Fence" id="fence">${v.fence_breached ? html`<b class="bw-lost">BREACHED</b> (${v.fence_breach_count})` : "inside"}</${Row}>
+      <${Row} label="Signing" id="signing">${v.signed ? "signed" : "unsigned"}${ls.signing_rejected ? ` · ${ls.signing_rejected} rejected` : ""}</${Row}>
+    </table>
+    <div class="bw-plan-status">
+      Plan on vehicle: ${vp?.loading ? "downloading…" : vp?.error ? html`<span class="bw-error">${vp.error}</span>` : vp?.plan ? `${vp.plan.mission?.items?.length || 0} items, ${(vp.plan.geoFence?.polygons?.length || 0) + (vp.plan.geoFence?.circles?.length || 0)} fences, ${vp.plan.rallyPoints?.points?.length || 0} rally` : "–"}
+      <button class="bw-btn bw-btn-small" title="Download the plan from the vehicle again" onClick=${() => loadVehiclePlan(v.id)}>Refresh</button>
+    </div>
+    ${texts.length > 0 &&
+    html`<ul class="bw-status-texts" aria-label="Status texts">
+      ${texts.map((t, i) => html`<li key=${i} class=${`bw-sev-${t.severity <= 2 ? "high" : t.severity <= 4 ? "mid" : "low"}`}>${new Date(t.time).toLocaleTimeString()} ${severityNames[t.severity] || ""} ${t.text}</li>`)}
+    </ul>`}
+    ${sel.length > 1 ? html`<p class="bw-hint">${sel.length} vehicles selected: the fleet list commands all of them.</p>` : html`<${CommandBar} ids=${[v.id]} />`}
+  </section>`;
+}
