@@ -113,6 +113,9 @@ func (s *Server) routeTable() []route {
 		h("POST /api/v1/routes/fence", PermPlan, s.handleRouteFence),
 		h("POST /api/v1/routes/transit", PermPlan, s.handleRouteTransit),
 
+		h("POST /api/v1/dispatch/propose", PermCommand, s.handleDispatchPropose),
+		h("POST /api/v1/dispatch", PermCommand, s.handleDispatch),
+
 		h("GET /api/v1/sorties", PermReplay, s.handleSorties),
 		h("GET /api/v1/sorties/{id}", PermReplay, s.handleSortie),
 		{pattern: "GET /api/v1/sorties/{id}/export", perm: PermReplay, handler: http.HandlerFunc(s.handleSortieExport), stream: true},

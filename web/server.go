@@ -88,6 +88,7 @@ type Server struct {
 	fanout       liveFanout
 	layers       layerState // stored layers and the border index (layers.go)
 	monitor      *bordermonitor.Monitor
+	dispatch     dispatchState // running "send a drone" routes (dispatch.go)
 }
 
 // Initialize starts listening and serving.
