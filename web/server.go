@@ -19,6 +19,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/tak"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/bordermonitor"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -51,6 +52,9 @@ type Server struct {
 	// the border monitor raises an alert (telemetry/bordermonitor). Defaults
 	// to 300 m; negative turns the monitor off.
 	BorderAlertM float64
+	// (optional) TAKMarkers are the markers TAK clients sent (tak.Markers),
+	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
+	TAKMarkers *tak.Markers
 
 	// (optional) Accounts checks logins, sessions and tokens. Defaults to
 	// one over Store; without a Store every route that needs a login
