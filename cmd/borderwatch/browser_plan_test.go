@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -176,46 +175,20 @@ func (p *planPage) clickSel(sel string) {
 	p.run(chromedp.Click(sel, chromedp.ByQuery))
 }
 
-// count is the number of elements a selector matches.
-func (p *planPage) count(sel string) int {
-	var n int
-	p.eval(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel), &n)
-	return n
-}
+func (p *planPage) count(sel string) int { return count(p.t, p.ctx, sel) }
 
 func (p *planPage) waitCount(sel string, want int, what string) {
 	p.t.Helper()
 	testenv.Eventually(p.t, 20*time.Second, what, func() bool { return p.count(sel) == want })
 }
 
-func (p *planPage) text(sel string) string {
-	var s string
-	p.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.textContent : ''; })()`, sel), &s)
-	return s
-}
+func (p *planPage) text(sel string) string { return textOf(p.t, p.ctx, sel) }
 
-// screenshot saves the page at a window size for review, into
-// BORDERWATCH_SCREENSHOTS (default the test's temp folder).
+// screenshot saves the page at a window size for review (BORDERWATCH_SCREENSHOTS).
 func (p *planPage) screenshot(name string, w, h int64) {
 	p.t.Helper()
-	dir := os.Getenv("BORDERWATCH_SCREENSHOTS")
-	if dir == "" {
-		dir = p.t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		p.t.Fatal(err)
-	}
-	var buf []byte
-	p.run(
-		emulation.SetDeviceMetricsOverride(w, h, 1, false),
-		chromedp.Sleep(300*time.Millisecond), // layout settles after a resize; a screenshot is not an assertion
-		chromedp.CaptureScreenshot(&buf),
-	)
-	file := filepath.Join(dir, fmt.Sprintf("%s-%dx%d.png", name, w, h))
-	if err := os.WriteFile(file, buf, 0o644); err != nil {
-		p.t.Fatal(err)
-	}
-	p.t.Logf("screenshot %s", file)
+	setViewport(p.t, p.ctx, w, h)
+	screenshot(p.t, p.ctx, screenshotDir(p.t), fmt.Sprintf("%s-%dx%d", name, w, h))
 }
 
 // markerCenters are the page positions of the plan's numbered waypoints.
@@ -235,11 +208,13 @@ const (
 
 func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 	p := startPlanDemo(t, 1)
+	setViewport(t, p.ctx, 1280, 800)
 	b := p.mapBox()
 
+	// All of it north of the demo border, which crosses the map's lower half.
 	// An inclusion fence: four clicks, then the first vertex again to close it.
 	p.clickSel(`[data-tool="polygon-incl"]`)
-	corners := [][2]float64{{0.25, 0.25}, {0.65, 0.25}, {0.65, 0.75}, {0.25, 0.75}, {0.25, 0.25}}
+	corners := [][2]float64{{0.2, 0.12}, {0.7, 0.12}, {0.7, 0.45}, {0.2, 0.45}, {0.2, 0.12}}
 	for _, c := range corners {
 		x, y := b.at(c[0], c[1])
 		p.click(x, y)
@@ -248,7 +223,7 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 
 	// Three waypoints inside the fence and one outside it.
 	p.clickSel(`[data-tool="waypoint"]`)
-	for _, c := range [][2]float64{{0.35, 0.35}, {0.55, 0.4}, {0.5, 0.6}, {0.85, 0.5}} {
+	for _, c := range [][2]float64{{0.3, 0.2}, {0.55, 0.22}, {0.45, 0.38}, {0.85, 0.3}} {
 		x, y := b.at(c[0], c[1])
 		p.click(x, y)
 	}
@@ -256,7 +231,7 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 
 	// A rally point inside the fence.
 	p.clickSel(`[data-tool="rally"]`)
-	x, y := b.at(0.3, 0.65)
+	x, y := b.at(0.25, 0.4)
 	p.click(x, y)
 	p.waitCount(rallySel, 1, "the rally point is drawn")
 	p.clickSel(`[data-tool="select"]`)
@@ -269,15 +244,18 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 		t.Fatalf("highlighted waypoint is item %d, want item 4 (index 3)", bad+1)
 	}
 	testenv.Eventually(t, 10*time.Second, "the problem's message is on the map", func() bool {
-		return strings.Contains(p.text(`.bw-plan-problem-tooltip`), "outside the inclusion fence")
+		var all string
+		p.eval(`[...document.querySelectorAll('.bw-plan-problem-tooltip')].map(e => e.textContent).join(' | ')`, &all)
+		return strings.Contains(all, "mission item 4 (WAYPOINT) is outside the inclusion fence")
 	})
 	p.screenshot("plan-editor-problem", 1280, 800)
 	p.screenshot("plan-editor-problem", 1024, 768)
+	setViewport(t, p.ctx, 1280, 800)
 	b = p.mapBox()
 
 	// Dragged inside the fence, the problem clears.
 	pts := p.markerCenters()
-	tx, ty := b.at(0.45, 0.7)
+	tx, ty := b.at(0.6, 0.3)
 	p.drag(pts[3][0], pts[3][1], tx, ty)
 	p.waitCount(badWPSel, 0, "the moved waypoint is no longer highlighted")
 	p.waitCount(`.bw-plan-problem-tooltip`, 0, "no problem is left on the map")
@@ -314,6 +292,12 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 		if !strings.Contains(progress, want) {
 			t.Fatalf("progress %q lacks %q", progress, want)
 		}
+	}
+
+	// The bars moved with the server's upload_progress messages on /ws/live,
+	// before the answer said "verified".
+	if p.count(`[data-upload="1"] .bw-plan-bar[data-list="mission"][data-live="1"]`) != 1 {
+		t.Fatal("no upload progress arrived on /ws/live while the upload ran")
 	}
 
 	// Start afresh, download the drone's plan and see the same plan drawn.
