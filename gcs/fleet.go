@@ -57,6 +57,11 @@ type Fleet struct {
 	// fails. They grow with the vehicle's measured round trip. Default to
 	// mavlink.io's 1500 ms and 250 ms, and 15 s.
 	RequestTimeout, ItemTimeout, StallTimeout time.Duration
+	// (optional) LegacyTransfers restores the transfer policy that came
+	// before: RequestTimeout bounds the first answer even once the round trip
+	// is known, and an empty list is cleared without first reading whether
+	// the vehicle holds anything. For benchmarks that measure both in one run.
+	LegacyTransfers bool
 	// (optional) Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 	// (optional) Logger. Defaults to slog.Default(). Keys are never logged.

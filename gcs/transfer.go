@@ -117,7 +117,7 @@ func (u *uploadSession) mixed(err error) error {
 	if u.flavour == FlavourPX4 || u.requested == 0 && u.flavour != FlavourArduPilot {
 		return err
 	}
-	return fmt.Errorf("%w (%s upload ended after %d of %d items: re-upload or clear it): %w", ErrMixedMission, typeName(u.mtype), max(u.requested-u.offset, 0), len(u.items)-u.offset, err)
+	return fmt.Errorf("%w (%s upload ended after %d of %d items: re-upload or clear it): %w", ErrPartialUpload, typeName(u.mtype), max(u.requested-u.offset, 0), len(u.items)-u.offset, err)
 }
 
 func (u *uploadSession) handle(msg message.Message, now time.Time) {

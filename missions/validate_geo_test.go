@@ -38,8 +38,8 @@ func TestValidateGeo_CorridorPlansPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	from, to := orb.Point{-111.3, 31.4}, orb.Point{-110.4, 31.33}
-	plan, err := planner.PlanCorridor(planner.CorridorRequest{Border: lines, Side: side, From: &from, To: &to,
-		StandoffM: 500, AltM: 120, Vehicle: planner.Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 2})
+	plan, err := planner.PlanCorridor(planner.CorridorParams{Border: lines, Side: side, From: &from, To: &to,
+		StandoffM: 500, AltM: 120, Vehicle: planner.Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

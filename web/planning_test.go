@@ -38,9 +38,19 @@ func TestPlanValidate_BorderAndFenceProblemsNameTheItem(t *testing.T) {
 	v := validate("min_border_m=500", planNearHome())
 	// The plan has no home and takes off where it stands, so its first leg
 	// is item 2 → item 3: the problem is on item 3, where that leg ends.
-	if v.Valid || v.Errors != 1 || v.Problems[0].List != missions.TypeMission || v.Problems[0].Index != 3 ||
+	if v.Valid || v.Problems[0].List != missions.TypeMission || v.Problems[0].Index != 3 ||
 		!strings.Contains(v.Problems[0].Message, "comes within 388 m of the border (minimum 500 m)") {
 		t.Fatalf("500 m from the border: %+v", v)
+	}
+	// The rule covers the fence (at the fence margin, half the distance) and
+	// the rally points too, not only the mission (issue 11).
+	var fenceNear, rallyNear bool
+	for _, p := range v.Problems {
+		fenceNear = fenceNear || (p.List == missions.TypeFence && strings.Contains(p.Message, "within 55 m of the border"))
+		rallyNear = rallyNear || (p.List == missions.TypeRally && strings.Contains(p.Message, "from the border (minimum 500 m)"))
+	}
+	if !fenceNear || !rallyNear {
+		t.Fatalf("500 m from the border: fence %v, rally %v: %+v", fenceNear, rallyNear, v)
 	}
 
 	// Item 3 moved north of the border: it leaves the fence and its legs cross the border.
@@ -49,7 +59,7 @@ func TestPlanValidate_BorderAndFenceProblemsNameTheItem(t *testing.T) {
 	v = validate("", across)
 	var border, fence bool
 	for _, p := range v.Problems {
-		border = border || (p.Index == 3 && strings.Contains(p.Message, "of the border"))
+		border = border || (p.Index == 3 && strings.Contains(p.Message, "across the border"))
 		fence = fence || (p.Index == 3 && strings.Contains(p.Message, "outside the inclusion fence"))
 	}
 	if v.Valid || !border || !fence {

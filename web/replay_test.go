@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
+	"github.com/borderwatch/borderwatch/web/auth/authtest"
 )
 
 var replayT0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -92,7 +92,7 @@ func secondsOf(v gcs.VehicleState) float64 { return (v.Lat - 47) * 1e4 }
 
 func dialReplay(t *testing.T, s *Server, query string) *websocket.Conn {
 	t.Helper()
-	c, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL(), "http")+"/ws/replay?"+query, nil)
+	c, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL(), "http")+"/ws/replay?"+query, authtest.Header(adminToken(t, s)))
 	if err != nil {
 		body := ""
 		if resp != nil {
@@ -209,7 +209,7 @@ func TestSorties_HTTP_ListDetailExportEvents(t *testing.T) {
 	s := newStoreServer(t, recordedFlight(t))
 	get := func(path string, wantStatus int) []byte {
 		t.Helper()
-		resp, err := http.Get(s.URL() + path)
+		resp, err := client(t, s).Get(s.URL() + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +318,7 @@ func TestRecorderCollector_Metrics_ShowCommitsAndDrops(t *testing.T) {
 	raw, _ := e.Encode(nil, &common.MessageAttitude{})
 	hub.Publish(telemetry.Frame{Time: replayT0, SystemID: 3, MessageID: 30, Raw: raw})
 	testenv.Eventually(t, 5*time.Second, "the frame is committed", func() bool { return rec.Written() == 1 })
-	resp, err := http.Get(s.URL() + "/metrics")
+	resp, err := client(t, s).Get(s.URL() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -256,12 +256,13 @@ var (
 	descRecDropped = prometheus.NewDesc("borderwatch_recorder_dropped_total", "Frames and events that never reached the store (full queue or failed commit).", nil, nil)
 	descRecCommits = prometheus.NewDesc("borderwatch_recorder_commits_total", "Durable commits.", nil, nil)
 	descRecCommitS = prometheus.NewDesc("borderwatch_recorder_last_commit_seconds", "Duration of the last commit (part of the durability bound).", nil, nil)
+	descRecSkipped = prometheus.NewDesc("borderwatch_store_skipped_events_total", "Events the store could not encode (NaN or infinite numbers, unknown types) and skipped; the frames of the same commit were kept.", nil, nil)
 )
 
 type recorderCollector struct{ r *store.Recorder }
 
 func (c recorderCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRecFrames, descRecEvents, descRecDropped, descRecCommits, descRecCommitS} {
+	for _, d := range []*prometheus.Desc{descRecFrames, descRecEvents, descRecDropped, descRecCommits, descRecCommitS, descRecSkipped} {
 		ch <- d
 	}
 }
@@ -274,5 +275,6 @@ func (c recorderCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descRecEvents, c.r.EventsWritten())
 	counter(descRecDropped, c.r.Dropped())
 	counter(descRecCommits, c.r.Commits())
+	counter(descRecSkipped, c.r.Store.SkippedEvents())
 	ch <- prometheus.MustNewConstMetric(descRecCommitS, prometheus.GaugeValue, c.r.LastCommitDuration().Seconds())
 }

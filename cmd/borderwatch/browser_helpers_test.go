@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
 )
@@ -55,16 +56,28 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Logf("screenshot: %s", p)
 }
 
-// clickDrone clicks the map where the canvas layer drew drone id.
+// clickDrone clicks the map where the canvas layer drew drone id. It first
+// brings the drone to the middle of the map (through the fleet list, then
+// Escape to close the panel again), so that no panel covers it.
 func clickDrone(t *testing.T, ctx context.Context, id int) {
 	t.Helper()
-	d := waitDroneDrawn(t, ctx, id)
+	waitDroneDrawn(t, ctx, id)
+	row := fmt.Sprintf(`#bw-fleet-body tr[data-sysid="%d"] td.bw-callsign`, id)
+	if err := runWithin(ctx, 10*time.Second,
+		chromedp.Click(`.bw-tab[data-tab="fleet"]`, chromedp.ByQuery),
+		chromedp.Click(row, chromedp.ByQuery),
+		chromedp.WaitVisible(`#bw-vehicle`, chromedp.ByQuery),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotPresent(`#bw-vehicle`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("bringing drone %d to the middle of the map: %v", id, err)
+	}
 	var off struct{ X, Y float64 }
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const r = document.querySelector("#map").getBoundingClientRect(); return {X: r.left, Y: r.top}; })()`, &off)); err != nil {
 		t.Fatal(err)
 	}
-	// Read the position again right before clicking: the drone flies.
-	d = droneOnMap(t, ctx, id)
+	// Read the position right before clicking: the drone flies.
+	d := droneOnMap(t, ctx, id)
 	if err := chromedp.Run(ctx, chromedp.MouseClickXY(off.X+d.X, off.Y+d.Y)); err != nil {
 		t.Fatal(err)
 	}

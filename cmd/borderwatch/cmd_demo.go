@@ -11,6 +11,7 @@ import (
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/missions/demodata"
 	"github.com/borderwatch/borderwatch/simulator"
+	"github.com/borderwatch/borderwatch/web/auth"
 )
 
 func init() {
@@ -59,8 +60,15 @@ func init() {
 					return err
 				}
 				defer sim.Close()
+				logins, err := demoAccounts(sys.web.AccountsInUse())
+				if err != nil {
+					return err
+				}
 				fmt.Fprintf(e.stdout, "Borderwatch demo: %d simulated drone(s) patrolling the US–Mexico border at Nogales.\n", *drones)
-				fmt.Fprintf(e.stdout, "Open %s in a browser (no login needed in this version).\n", sys.web.URL())
+				fmt.Fprintf(e.stdout, "Open %s in a browser and log in as one of (new random passwords at every start, shown only here):\n", sys.web.URL())
+				for _, l := range logins {
+					fmt.Fprintf(e.stdout, "  %-10s  user %-10s  password %s\n", l.role, l.name, l.password)
+				}
 				fmt.Fprintf(e.stdout, "API: %s/api/v1/vehicles   Store: %s   Stop with Ctrl-C.\n", sys.web.URL(), *data)
 				if e.ready != nil {
 					e.ready(map[string]string{"url": sys.web.URL(), "data": *data})
@@ -70,4 +78,23 @@ func init() {
 			}
 		},
 	})
+}
+
+type demoAccount struct {
+	role           auth.Role
+	name, password string
+}
+
+// demoAccounts gives the demo one user of each role, named after the role,
+// with a new random password. The passwords go to the terminal only.
+func demoAccounts(a *auth.Accounts) ([]demoAccount, error) {
+	var out []demoAccount
+	for _, role := range auth.Roles {
+		l := demoAccount{role: role, name: string(role), password: auth.NewPassword()}
+		if err := a.EnsureUser(l.name, l.role, l.password); err != nil {
+			return nil, fmt.Errorf("creating the demo's %s account: %w", role, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }

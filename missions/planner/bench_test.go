@@ -11,7 +11,7 @@ import (
 
 func benchUSMexico(b *testing.B, skipFences bool) {
 	lines, side := borderLines(b, "us_mexico_border_lines_ne10m.geojson", "United States of America")
-	req := CorridorRequest{
+	req := CorridorParams{
 		Border: lines, Side: side, StandoffM: 500, AltM: 120,
 		Vehicle: Vehicle{CruiseMS: 25, EnduranceS: 3 * 3600}, Drones: 20, SkipFences: skipFences,
 	}

@@ -9,10 +9,11 @@ import (
 )
 
 // A 40 km border running east; we patrol its north (left) side 500 m out
-// with two drones of 40 minutes at 15 m/s.
+// with two drones of 40 minutes at 15 m/s. The fences keep the default
+// margin, half the standoff, from the border.
 func ExamplePlanCorridor() {
 	border := [][]orb.Point{{{-111.0, 31.33}, {-110.8, 31.33}, {-110.58, 31.36}}}
-	plan, err := planner.PlanCorridor(planner.CorridorRequest{
+	plan, err := planner.PlanCorridor(planner.CorridorParams{
 		Border: border, Side: geo.Left, StandoffM: 500, AltM: 120,
 		Vehicle: planner.Vehicle{CruiseMS: 15, EnduranceS: 2400},
 		Drones:  2,
@@ -26,17 +27,17 @@ func ExamplePlanCorridor() {
 		fmt.Printf("drone %d: %d legs\n", d.Drone, len(d.Legs))
 	}
 	for i, l := range plan.Legs {
-		fmt.Printf("leg %d: %d mission items, fence of %d vertices, %.0f m from the border at the nearest\n",
-			i+1, len(l.Plan.Mission), len(l.Plan.Fence.Polygons[0].Vertices), l.MinBorderDistM)
+		fmt.Printf("leg %d: %d mission items, route %.0f m and fence (%d vertices) %.0f m from the border at the nearest\n",
+			i+1, len(l.Plan.Mission), l.MinBorderDistM, len(l.Plan.Fence.Polygons[0].Vertices), l.FenceMinBorderDistM)
 	}
 	// Output:
 	// section 40 km, covered 40 km
 	// drone 1: 2 legs
 	// drone 2: 2 legs
-	// leg 1: 4 mission items, fence of 39 vertices, 513 m from the border at the nearest
-	// leg 2: 5 mission items, fence of 29 vertices, 513 m from the border at the nearest
-	// leg 3: 4 mission items, fence of 20 vertices, 514 m from the border at the nearest
-	// leg 4: 4 mission items, fence of 33 vertices, 513 m from the border at the nearest
+	// leg 1: 4 mission items, route 513 m and fence (19 vertices) 251 m from the border at the nearest
+	// leg 2: 5 mission items, route 513 m and fence (27 vertices) 251 m from the border at the nearest
+	// leg 3: 4 mission items, route 514 m and fence (21 vertices) 251 m from the border at the nearest
+	// leg 4: 4 mission items, route 513 m and fence (17 vertices) 251 m from the border at the nearest
 }
 
 // Round a 1 km square no-fly zone, kept 100 m clear.

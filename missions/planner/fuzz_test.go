@@ -28,7 +28,7 @@ func FuzzPlanCorridor(f *testing.F) {
 		if right {
 			side = geo.Right
 		}
-		req := CorridorRequest{Border: [][]orb.Point{line}, Side: side, StandoffM: float64(standoff%3000) + 50,
+		req := CorridorParams{Border: [][]orb.Point{line}, Side: side, StandoffM: float64(standoff%3000) + 50,
 			AltM: 100, Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: int(drones%5) + 1}
 		if drones >= 128 && len(line) >= 2 {
 			// A no-fly square near the line's second vertex.
@@ -121,7 +121,7 @@ func FuzzGenerateFence(f *testing.F) {
 		for i := 0; i+1 < len(pts) && len(line) < 8; i += 2 {
 			line = append(line, orb.Point{-110 + float64(pts[i])/1200, 31 + float64(pts[i+1])/1200})
 		}
-		req := FenceRequest{Border: [][]orb.Point{line}, Side: geo.Left, StandoffM: float64(standoff%2000) + 20,
+		req := FenceParams{Border: [][]orb.Point{line}, Side: geo.Left, StandoffM: float64(standoff%2000) + 20,
 			MaxVertices: 8 + int(extra%60)}
 		req.DepthM = req.StandoffM + 500 + float64(extra)*40
 		if extra >= 128 && len(line) >= 2 {
