@@ -109,6 +109,10 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/plans/{name}/uploads", PermWatch, s.handlePlanUploads),
 		h("POST /api/v1/plans/{name}/upload", PermCommand, s.handlePlanLibraryUpload),
 
+		h("POST /api/v1/routes/corridor", PermPlan, s.handleRouteCorridor),
+		h("POST /api/v1/routes/fence", PermPlan, s.handleRouteFence),
+		h("POST /api/v1/routes/transit", PermPlan, s.handleRouteTransit),
+
 		h("GET /api/v1/sorties", PermReplay, s.handleSorties),
 		h("GET /api/v1/sorties/{id}", PermReplay, s.handleSortie),
 		{pattern: "GET /api/v1/sorties/{id}/export", perm: PermReplay, handler: http.HandlerFunc(s.handleSortieExport), stream: true},
