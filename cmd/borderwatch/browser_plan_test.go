@@ -22,7 +22,8 @@ import (
 // drags on the map, buttons in the Plan tab, against the demo (server,
 // simulated drones and the demo border) run in-process.
 
-// planPage is one browser page on a running demo.
+// planPage is one browser page on a running demo, logged in as its
+// operator (the page, and apiClient for the test's own API calls).
 type planPage struct {
 	t       *testing.T
 	ctx     context.Context
@@ -30,18 +31,19 @@ type planPage struct {
 	console *consoleErrors
 }
 
-// startPlanDemo runs `borderwatch demo` in-process with n drones and opens
-// the Plan tab in Chromium.
+// startPlanDemo runs `borderwatch demo` in-process with n drones, logs in
+// as its operator and opens the Plan tab in Chromium at 1280×800.
 func startPlanDemo(t *testing.T, drones int) *planPage {
 	t.Helper()
 	ctx, console := newBrowser(t)
 	runCtx, stop := context.WithCancel(context.Background())
 	ready := make(chan map[string]string, 1)
+	out := &syncBuffer{}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		e := &env{stdout: testWriter{t}, stderr: testWriter{t}, ready: func(i map[string]string) { ready <- i }}
+		e := &env{stdout: out, stderr: testWriter{t}, ready: func(i map[string]string) { ready <- i }}
 		if code := run(runCtx, e, []string{"demo", "--http", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "demo.db"),
 			"--drones", fmt.Sprint(drones)}); code != 0 {
 			t.Errorf("demo exited with %d", code)
@@ -55,62 +57,31 @@ func startPlanDemo(t *testing.T, drones int) *planPage {
 		t.Fatal("demo did not start")
 	}
 	p := &planPage{t: t, ctx: ctx, base: info["url"], console: console}
+	demoLogin(t, p.base, out.String(), "operator")
 	t.Cleanup(func() {
 		// What the page showed when a step failed, for the one who debugs it.
 		if t.Failed() {
-			var buf []byte
-			if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&buf)); err == nil {
-				file := filepath.Join(os.TempDir(), "borderwatch-"+t.Name()+"-failed.png")
-				if os.WriteFile(file, buf, 0o644) == nil {
-					t.Logf("page at the failure: %s (console: %v)", file, console.list())
-				}
-			}
+			screenshot(t, ctx, os.TempDir(), "borderwatch-"+t.Name()+"-failed")
+			t.Logf("console: %v", console.list())
 		}
 	})
-	p.login(info)
+	setViewport(t, ctx, 1280, 800)
+	op := demoLogins(t, out.String())["operator"]
 	p.run(
+		chromedp.Navigate(p.base+"/"),
+		chromedp.WaitVisible(`#bw-login`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[name="user"]`, op[0], chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[type="password"]`, op[1], chromedp.ByQuery),
+		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`.bw-tab[data-tab="plan"]`, chromedp.ByQuery),
-		chromedp.Click(`[data-tab="plan"]`, chromedp.ByQuery),
+		chromedp.Click(`.bw-tab[data-tab="plan"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`.bw-plan`, chromedp.ByQuery),
 	)
-	// The demo drones appear in the shell's vehicle list.
-	testenv.Eventually(t, 20*time.Second, "the demo drones are listed", func() bool {
-		return len(getVehicles(t, p.base)) == drones
+	testenv.Eventually(t, 20*time.Second, "the demo drones fly", func() bool {
+		vs := getVehicles(t, p.base)
+		return len(vs) == drones && vs[0].HasPosition
 	})
 	return p
-}
-
-// login signs in as the demo's operator when the page asks for a login.
-func (p *planPage) login(info map[string]string) {
-	p.t.Helper()
-	p.run(chromedp.Navigate(p.base + "/"))
-	var hasLogin bool
-	testenv.Eventually(p.t, 10*time.Second, "the page shows the login form or the app", func() bool {
-		var state string
-		p.run(chromedp.Evaluate(`document.querySelector('#bw-login') ? 'login' : document.querySelector('[data-tab]') ? 'app' : ''`, &state))
-		hasLogin = state == "login"
-		return state != ""
-	})
-	if !hasLogin {
-		return
-	}
-	user, pass := info["operator_user"], info["operator_password"]
-	if user == "" {
-		p.t.Fatalf("the page asks for a login but the demo gave none (ready info: %v)", keys(info))
-	}
-	p.run(
-		chromedp.SendKeys(`#bw-login-name`, user, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-password`, pass, chromedp.ByQuery),
-		chromedp.Submit(`#bw-login`, chromedp.ByQuery),
-	)
-}
-
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func (p *planPage) run(actions ...chromedp.Action) {
@@ -208,7 +179,6 @@ const (
 
 func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 	p := startPlanDemo(t, 1)
-	setViewport(t, p.ctx, 1280, 800)
 	b := p.mapBox()
 
 	// All of it north of the demo border, which crosses the map's lower half.
