@@ -63,6 +63,13 @@ func (k Kind) String() string {
 	return "generic autopilot"
 }
 
+// HomeAtSeq0 reports whether k keeps its home as item 0 of list t:
+// ArduPilot's mission (AP_Mission stores home at index 0, ignores an uploaded
+// item 0 and reads back its real home; MISSION_CURRENT and
+// MISSION_SET_CURRENT count with it). Fences, rally points and PX4's lists
+// start with the first item.
+func (k Kind) HomeAtSeq0(t common.MAV_MISSION_TYPE) bool { return k.ArduPilot() && t == ListMission }
+
 // Lists (MAV_MISSION_TYPE).
 const (
 	ListMission = common.MAV_MISSION_TYPE_MISSION
