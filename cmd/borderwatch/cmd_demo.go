@@ -16,9 +16,10 @@ import (
 
 func init() {
 	register(command{
-		name:    "demo",
-		summary: "Run everything in one process: the server, a simulated fleet patrolling a border, the web UI.",
-		usage:   "[--http ADDR] [--data FILE] [--drones N] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE]",
+		name:         "demo",
+		summary:      "Run everything in one process: the server, a simulated fleet patrolling a border, the web UI.",
+		usage:        "[--http ADDR] [--data FILE] [--drones N] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE]",
+		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			httpAddr := fs.String("http", "127.0.0.1:8080", "HTTP address of the API and UI")
 			data := fs.String("data", filepath.Join(os.TempDir(), "borderwatch-demo.db"), "bbolt file of the sortie store")
