@@ -130,6 +130,7 @@ func (s *Server) routeTable() []route {
 		// /metrics takes an admin's token unless Server.MetricsOpen (guard).
 		{pattern: "GET /metrics", perm: PermAdmin, handler: s.metricsHandler()},
 		h("GET /api/v1/tak/markers", PermWatch, s.handleTAKMarkers),
+		{pattern: "GET /api/v1/backup", perm: PermAdmin, handler: http.HandlerFunc(s.handleBackup), stream: true},
 
 		// Unknown API paths and wrong methods answer JSON errors (404, or 405
 		// with Allow), never the UI's page.
