@@ -209,6 +209,9 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		if !math.IsNaN(p[6]) {
 			target.alt = v.repositionAlt(c, p[6])
 		}
+		if !v.destinationInFence(target) {
+			return common.MAV_RESULT_FAILED
+		}
 		if p[0] > 0 && p[0] < 100 {
 			v.cruise = p[0]
 		}

@@ -150,7 +150,9 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 		if m.CoordinateFrame == common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT || m.CoordinateFrame == common.MAV_FRAME_GLOBAL_RELATIVE_ALT {
 			alt += v.home.alt
 		}
-		v.guided, v.guidedSet = pos{float64(m.LatInt) / 1e7, float64(m.LonInt) / 1e7, alt}, true
+		if target := (pos{float64(m.LatInt) / 1e7, float64(m.LonInt) / 1e7, alt}); v.destinationInFence(target) {
+			v.guided, v.guidedSet = target, true
+		}
 	case *common.MessageParamRequestList:
 		if v.flavor.ardupilot() {
 			v.banner() // ArduPilot: "requesting parameters is a convenient way to get extra information"

@@ -124,6 +124,8 @@ type OperatorAction struct {
 	Action string `json:"action"` // e.g. "command", "plan_upload", "login"
 	Detail string `json:"detail"`
 	Result string `json:"result"`
+	// Remote is the address the request came from.
+	Remote string `json:"remote,omitempty"`
 }
 
 // Compile-time checks that every event implements Event.

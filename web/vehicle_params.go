@@ -78,7 +78,7 @@ func (s *Server) handleVehicleParamSet(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
 	defer cancel()
 	p, err := s.Fleet.SetParam(ctx, id, r.PathValue("name"), *req.Value)
-	s.audit(id, "param_set", fmt.Sprintf("%s = %g", r.PathValue("name"), *req.Value), err)
+	s.audit(r, id, "param_set", fmt.Sprintf("%s = %g", r.PathValue("name"), *req.Value), err)
 	if err != nil {
 		writeError(w, vehicleErrorStatus(err), err.Error())
 		return

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -21,11 +19,11 @@ import (
 func init() {
 	register(command{
 		name:    "export",
-		summary: "Export a sortie, or a time window, as tlog, GPX, KML, GeoJSON or CSV.",
-		usage:   "SORTIE|--from T --to T [--vehicle 1,2] [--stream N] --format tlog|gpx|kml|geojson|csv -o FILE [--fields a,b] [--data FILE] [--server URL --token T]",
+		summary: "Export a sortie, or a time window, as tlog, GPX, KML, GeoJSON, CSV or an evidence package (zip).",
+		usage:   "SORTIE|--from T --to T [--vehicle 1,2] [--stream N] --format tlog|gpx|kml|geojson|csv|evidence -o FILE [--fields a,b] [--data FILE] [--server URL --token T]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			src := declareReadSource(fs)
-			format := fs.String("format", "tlog", "tlog, gpx, kml, geojson or csv")
+			format := fs.String("format", "tlog", "tlog, gpx, kml, geojson, csv, or evidence (a zip with a manifest; check it with borderwatch verify FILE.zip)")
 			out := fs.String("o", "", "output file (- for standard output); defaults to sortie-ID.FORMAT")
 			fields := fs.String("fields", "", "CSV columns, comma-separated, from: "+strings.Join(export.CSVFields, ","))
 			from := fs.String("from", "", "instead of a sortie: start of a time window (RFC 3339)")
@@ -82,17 +80,18 @@ func init() {
 				}
 				path := *out
 				if path == "" {
-					path = name + "." + string(f)
+					path = name + "." + f.Extension()
 				}
 				w := e.stdout
-				var file *os.File
+				var file *renameio.PendingFile
 				if path != "-" {
-					// Write next to the target and rename, so a failed export leaves no half file.
-					file, err = os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+					// Write next to the target, fsync and rename (renameio), so a
+					// failed export or a power cut leaves no half file.
+					file, err = renameio.NewPendingFile(path, renameio.WithPermissions(0o644))
 					if err != nil {
 						return err
 					}
-					defer os.Remove(file.Name())
+					defer file.Cleanup()
 					w = file
 				}
 				var stats export.Stats
@@ -101,13 +100,8 @@ func init() {
 				} else {
 					stats, err = export.Sortie(w, st, so, f, opt)
 				}
-				if file != nil {
-					if cerr := file.Close(); err == nil {
-						err = cerr
-					}
-					if err == nil {
-						err = os.Rename(file.Name(), path)
-					}
+				if file != nil && err == nil {
+					err = file.CloseAtomicallyReplace()
 				}
 				if err != nil {
 					return fmt.Errorf("export %s: %w", name, err)
@@ -159,7 +153,7 @@ func windowQuery(from, to, vehicles string, stream uint) (store.Query, error) {
 func exportFromServer(ctx context.Context, e *env, api *apiclient.Client, id uint64, f export.Format, out string) error {
 	path := out
 	if path == "" {
-		path = fmt.Sprintf("sortie-%d.%s", id, f)
+		path = fmt.Sprintf("sortie-%d.%s", id, f.Extension())
 	}
 	if path == "-" {
 		_, err := api.Export(ctx, id, string(f), e.stdout)

@@ -12,7 +12,7 @@ var (
 	ErrClosed = errors.New("store: closed")
 	// ErrInvalid means an argument was refused (an empty plan name, a bad time window …).
 	ErrInvalid = errors.New("store: invalid argument")
-	// ErrExists means the thing to create is there already (a plan name, an acknowledgement).
+	// ErrExists means the thing to create is there already (a plan name, an acknowledgement, a user).
 	ErrExists = errors.New("store: already exists")
 	// ErrLimit means the store holds as many of a kind as it keeps (layers); delete one first.
 	ErrLimit = errors.New("store: limit reached")
