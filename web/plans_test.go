@@ -25,7 +25,7 @@ import (
 // newRecordingServer runs a server on a real bbolt store (t.TempDir()) with the
 // recorder that stores what the hub carries. fleet may be nil (a fleet
 // without vehicles is made).
-func newRecordingServer(t *testing.T, hub *telemetry.Hub, fleet *gcs.Fleet, st *store.Store) *Server {
+func newRecordingServer(t testing.TB, hub *telemetry.Hub, fleet *gcs.Fleet, st *store.Store) *Server {
 	t.Helper()
 	if fleet == nil {
 		fleet = &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}
@@ -191,7 +191,7 @@ func planNearHome() *missions.Plan {
 			missions.ReturnToLaunch(),
 		},
 		Fence: missions.Fence{Polygons: []missions.FencePolygon{{Inclusion: true,
-			Vertices: []orb.Point{{-110.96, 31.345}, {-110.94, 31.345}, {-110.94, 31.36}, {-110.96, 31.36}}}}},
+			Vertices: []orb.Point{{-110.96, 31.345}, {-110.94, 31.345}, {-110.94, 31.357}, {-110.96, 31.357}}}}}, // 55 m south of borderNearHome
 		Rally: []missions.Position{{Lat: 31.353, Lon: -110.951, AltM: 40}},
 	}
 }

@@ -121,6 +121,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /ws/replay", perm: PermReplay, handler: http.HandlerFunc(s.handleReplay), stream: true},
 		// /metrics takes an admin's token unless Server.MetricsOpen (guard).
 		{pattern: "GET /metrics", perm: PermAdmin, handler: s.metricsHandler()},
+		h("GET /api/v1/tak/markers", PermWatch, s.handleTAKMarkers),
 
 		// Unknown API paths and wrong methods answer JSON errors (404, or 405
 		// with Allow), never the UI's page.

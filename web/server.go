@@ -19,6 +19,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/tak"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/web/auth"
@@ -46,6 +47,9 @@ type Server struct {
 	Logger *slog.Logger
 	// (optional) Collectors add metrics of other managers (the recorder …) to /metrics.
 	Collectors []prometheus.Collector
+	// (optional) TAKMarkers are the markers TAK clients sent (tak.Markers),
+	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
+	TAKMarkers *tak.Markers
 
 	// (optional) Accounts checks logins, sessions and tokens. Defaults to
 	// one over Store; without a Store every route that needs a login

@@ -1,10 +1,17 @@
-// Acknowledging an alert on the server; the answer (who, when, note) is
-// merged into the list, and the live stream brings it to every other page.
-import { api } from "./api.js";
-import { addAlerts } from "./events.js";
+// Acknowledging an alert on the server (POST /api/v1/alerts/{id}/ack); the
+// answer (who, when, note) is shown at once, and the live stream brings it
+// to every other page.
+import { api, ApiError } from "./api.js";
+import { applyAck } from "./events.js";
 
 export async function acknowledgeAlert(a, note) {
-  const out = await api("POST", `/api/v1/alerts/${encodeURIComponent(a.id)}/ack`, { note });
-  addAlerts([out]);
-  return out;
+  try {
+    const ack = await api("POST", `/api/v1/alerts/${encodeURIComponent(a.id)}/ack`, { note });
+    applyAck(ack);
+    return ack;
+  } catch (err) {
+    // 409: someone acknowledged it first; show theirs.
+    if (err instanceof ApiError && err.status === 409 && err.data?.ack) applyAck(err.data.ack);
+    throw err;
+  }
 }

@@ -12,6 +12,7 @@ import { FleetView } from "./views/fleet.js";
 import { AlertsView } from "./views/alerts.js";
 import { DetectionsView } from "./views/detections.js";
 import { ReplayView } from "./replay/replay.js";
+import { PlanPanel } from "./plan/PlanPanel.js";
 import { startLive, stopLive } from "./live.js";
 import { clearVehicles } from "./fleet.js";
 import { clearEvents } from "./events.js";
@@ -27,11 +28,12 @@ export const tabs = [
   { id: "fleet", title: "Fleet", perm: "watch", component: FleetView, live: true },
   { id: "alerts", title: "Alerts", perm: "watch", component: AlertsView, live: true },
   { id: "detections", title: "Detections", perm: "watch", component: DetectionsView, live: true },
+  { id: "plan", title: "Plan", perm: "plan", component: PlanPanel, live: true },
   { id: "replay", title: "Replay", perm: "replay", component: ReplayView, live: false },
 ];
 
 export const activeTab = signal(localStorage.getItem("bw-tab") || "fleet");
-export const sidebarWidth = signal(parseInt(localStorage.getItem("bw-sidebar-width") || "380", 10));
+export const sidebarWidth = signal(parseInt(localStorage.getItem("bw-sidebar-width") || "400", 10));
 export const sidebarCollapsed = signal(localStorage.getItem("bw-sidebar-collapsed") === "1");
 
 export function visibleTabs() {

@@ -7,18 +7,38 @@ const maxAlerts = 500;
 const maxTrackPoints = 200;
 
 // alertKey identifies one alert whether it came from the history or the
-// stream: the server's id when it gives one, else its time, vehicle and text.
+// stream: the server's id (store.AlertID), else its time, vehicle and text.
 export function alertKey(a) {
-  return a.id != null ? `id:${a.id}` : `${a.time}|${a.sysid}|${a.type}|${a.text}`;
+  return a.id ? `id:${a.id}` : `${a.time}|${a.sysid}|${a.type}|${a.text}`;
 }
 
-// addAlerts merges alerts into the list without duplicates, newest first;
-// a known alert is replaced (its acknowledgement may have changed).
+// Acknowledgements that arrived before their alert (a page still loading its history).
+const earlyAcks = new Map();
+
+// addAlerts merges alerts ({id, time, sysid, type, severity, text, ack?})
+// into the list without duplicates, newest first; a known alert keeps the
+// acknowledgement it has unless the new copy brings one.
 export function addAlerts(list) {
   if (!list.length) return;
   const byKey = new Map(alerts.value.map((a) => [alertKey(a), a]));
-  for (const a of list) byKey.set(alertKey(a), { ...byKey.get(alertKey(a)), ...a });
+  for (const a of list) {
+    const k = alertKey(a);
+    const prev = byKey.get(k);
+    const ack = a.ack || prev?.ack || (a.id && earlyAcks.get(a.id)) || null;
+    byKey.set(k, { ...prev, ...a, ack });
+  }
   alerts.value = [...byKey.values()].sort((a, b) => Date.parse(b.time) - Date.parse(a.time)).slice(0, maxAlerts);
+}
+
+// applyAck records an acknowledgement {alert_id, user, time, note}, from
+// this page's own request or from another operator's through the stream.
+export function applyAck(ack) {
+  const key = `id:${ack.alert_id}`;
+  if (!alerts.value.some((a) => alertKey(a) === key)) {
+    earlyAcks.set(ack.alert_id, ack);
+    return;
+  }
+  alerts.value = alerts.value.map((a) => (alertKey(a) === key ? { ...a, ack } : a));
 }
 
 export function detectionKey(d) {
@@ -47,17 +67,20 @@ export function onStreamEvents(events) {
   if (!events || !events.length) return;
   const dets = [];
   const als = [];
-  for (const { type, event } of events) {
+  const acks = [];
+  for (const { type, id, event } of events) {
     if (type === "detection") dets.push(event);
-    else if (type === "alert") als.push(event);
-    else if (type === "alert_ack") als.push(event);
-    else if (type === "status_text" && event.severity <= 4) als.push({ ...event, type: "status_text" });
+    // Serious status texts reach the list as the server's status_text alerts.
+    else if (type === "alert") als.push({ ...event, id });
+    else if (type === "alert_ack") acks.push({ ...event, alert_id: event.alert_id || id });
   }
   addDetections(dets);
   addAlerts(als);
+  for (const a of acks) applyAck(a);
 }
 
 export function clearEvents() {
+  earlyAcks.clear();
   alerts.value = [];
   detections.value = new Map();
 }

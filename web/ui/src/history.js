@@ -8,11 +8,10 @@ import { notify } from "./state.js";
 export const historyHours = 12;
 
 export async function loadHistory() {
-  const from = new Date(Date.now() - historyHours * 3600 * 1000).toISOString();
-  const q = `?from=${encodeURIComponent(from)}&limit=2000`;
+  const q = `?since=${historyHours}h&limit=2000`;
   try {
     const [alerts, detections] = await Promise.all([api("GET", `/api/v1/alerts${q}`), api("GET", `/api/v1/detections${q}`)]);
-    addAlerts((alerts || []).map((a) => a));
+    addAlerts(alerts || []);
     addDetections(detections || []);
   } catch (err) {
     // 503: a server without a store has no history; the stream still works.

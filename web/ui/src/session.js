@@ -10,7 +10,7 @@ const allPermissions = ["public", "watch", "plan", "command", "replay", "audit",
 // checkSession asks the server who this browser is logged in as.
 export async function checkSession() {
   try {
-    user.value = await api("GET", "/api/v1/session");
+    user.value = asUser(await api("GET", "/api/v1/session"));
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
       // A server built before accounts existed has no session route and
@@ -23,8 +23,13 @@ export async function checkSession() {
   sessionChecked.value = true;
 }
 
+// asUser turns the server's session answer {user, role, permissions, via} into state.user.
+function asUser(info) {
+  return { name: info.user, role: info.role, permissions: info.permissions || [] };
+}
+
 export async function login(name, password) {
-  user.value = await api("POST", "/api/v1/session", { name, password });
+  user.value = asUser(await api("POST", "/api/v1/session", { user: name, password }));
 }
 
 export async function logout() {

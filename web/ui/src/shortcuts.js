@@ -7,7 +7,7 @@ import { pending, requestCommand } from "./views/commands.js";
 import { cancelPick, pointRequest } from "./map/pick.js";
 import { toggleTrails } from "./map/mapview.js";
 import { shownVehicles } from "./views/fleet.js";
-import { map } from "./map/map.js";
+import { map, centreOn } from "./map/map.js";
 
 export const shortcuts = [
   { keys: "1 … 9", what: "open the sidebar tab of that number" },
@@ -31,7 +31,7 @@ function step(delta) {
   const i = list.findIndex((v) => v.id === focused.value);
   const next = list[(i + delta + list.length) % list.length];
   select([next.id]);
-  if (next.has_position) map.panTo([next.lat, next.lon]);
+  if (next.has_position) centreOn([next.lat, next.lon]);
 }
 
 function onKey(e) {
@@ -56,7 +56,7 @@ function onKey(e) {
   else if (k === "t") toggleTrails();
   else if (k === "f") {
     const v = vehicles.value.get(focused.value);
-    if (v?.has_position) map.setView([v.lat, v.lon], Math.max(map.getZoom(), 15));
+    if (v?.has_position) centreOn([v.lat, v.lon], Math.max(map.getZoom(), 15));
   } else if (k === "r" && ids.length) requestCommand({ command: "rtl" }, ids);
   else if (k === "h" && ids.length) requestCommand({ command: "hold" }, ids);
   else return;

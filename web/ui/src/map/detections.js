@@ -3,14 +3,15 @@
 // icon is built as DOM with textContent: a class name never becomes HTML.
 import L from "leaflet";
 import { effect } from "@preact/signals";
-import { map } from "./map.js";
+import { map, centreOn } from "./map.js";
 import { detections, highlightedDetection } from "../state.js";
 
 export const detectionClasses = {
-  person: { symbol: "🚶", color: "#e65100" },
-  vehicle: { symbol: "🚙", color: "#6a1b9a" },
-  boat: { symbol: "⛵", color: "#00838f" },
-  animal: { symbol: "🐾", color: "#558b2f" },
+  // Letters, not emoji: a station without an emoji font shows empty boxes.
+  person: { symbol: "P", color: "#e65100" },
+  vehicle: { symbol: "V", color: "#6a1b9a" },
+  boat: { symbol: "B", color: "#00838f" },
+  animal: { symbol: "A", color: "#558b2f" },
   unknown: { symbol: "?", color: "#616161" },
 };
 export function detectionClass(c) {
@@ -106,5 +107,5 @@ export function zoomToDetection(key) {
   const t = detections.value.get(key);
   if (!t) return;
   highlightedDetection.value = key;
-  map.setView([t.last.lat, t.last.lon], Math.max(map.getZoom(), 16));
+  centreOn([t.last.lat, t.last.lon], Math.max(map.getZoom(), 16));
 }

@@ -45,7 +45,7 @@ effect(() => {
     const k = alertKey(a);
     if (heard.has(k)) continue;
     heard.add(k);
-    if (primed && a.severity <= 2 && !a.acked_by) ring = true;
+    if (primed && a.severity <= 2 && !a.ack) ring = true;
   }
   primed = true;
   if (ring && soundOn.value) beep();
@@ -76,24 +76,24 @@ function AlertLine({ a }) {
   const [acking, setAcking] = useState(false);
   const sev = a.severity ?? 6;
   const what = a.type ? a.type.replace(/_/g, " ") : "alert";
-  const acked = !!a.acked_by;
-  return html`<li class=${`bw-alert bw-sev-${severityClass(sev)}${acked ? " bw-alert-acked" : ""}`} data-type=${a.type === "status_text" ? "status_text" : "alert"} data-id=${a.id ?? ""}>
+  const acked = !!a.ack;
+  return html`<li class=${`bw-alert bw-sev-${severityClass(sev)}${acked ? " bw-alert-acked" : ""}`} data-type=${a.type === "status_text" ? "status_text" : "alert"} data-id=${a.id || ""} data-state=${acked ? "acknowledged" : "open"}>
     <div class="bw-alert-line">
       <span class="bw-alert-time">${new Date(a.time).toLocaleTimeString()}</span>
       <span class="bw-alert-who">drone ${a.sysid}</span>
       <span class="bw-alert-sev">${severityNames[sev] || ""}</span>
       <span class="bw-alert-what">${what}:</span>
       <span class="bw-alert-text">${a.text}</span>
-      ${!acked && !acking && a.id != null && can("command") && html`<button class="bw-btn bw-btn-small bw-ack" onClick=${() => setAcking(true)}>Ack</button>`}
+      ${!acked && !acking && a.id && can("command") && html`<button class="bw-btn bw-btn-small bw-ack" onClick=${() => setAcking(true)}>Ack</button>`}
     </div>
-    ${acked && html`<div class="bw-alert-ack">✓ acknowledged by <b>${a.acked_by}</b> ${a.acked_at ? new Date(a.acked_at).toLocaleTimeString() : ""}${a.ack_note ? html` — <q class="bw-ack-text">${a.ack_note}</q>` : ""}</div>`}
+    ${acked && html`<div class="bw-alert-ack">✓ acknowledged by <b class="bw-ack-user">${a.ack.user}</b> ${new Date(a.ack.time).toLocaleTimeString()}${a.ack.note ? html` — <q class="bw-ack-text">${a.ack.note}</q>` : ""}</div>`}
     ${acking && html`<${AckForm} a=${a} done=${() => setAcking(false)} />`}
   </li>`;
 }
 
 export function AlertsView() {
-  const list = alerts.value.filter((a) => showAcked.value || !a.acked_by);
-  const open = alerts.value.filter((a) => !a.acked_by && a.id != null).length;
+  const list = alerts.value.filter((a) => showAcked.value || !a.ack);
+  const open = alerts.value.filter((a) => !a.ack).length;
   return html`<section class="bw-alerts-view">
     <div class="bw-view-tools">
       <span>${alerts.value.length} alerts · ${open} open</span>

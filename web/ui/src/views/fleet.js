@@ -5,15 +5,14 @@ import { signal } from "@preact/signals";
 import { html } from "../html.js";
 import { vehicles, selected, select, clearSelection, can } from "../state.js";
 import { callsign, droneState, droneStates, lowBatteryPct } from "../map/drones.js";
-import { map } from "../map/map.js";
+import { centreOn } from "../map/map.js";
 import { CommandBar } from "./commands.js";
 
 const sortKey = signal({ key: "id", dir: 1 });
 export const filters = signal({ state: "", autopilot: "", lowBattery: false, link: "" });
 
 const columns = [
-  { key: "id", title: "ID", value: (v) => v.sysid ?? v.id },
-  { key: "name", title: "Callsign", value: (v) => callsign(v) },
+  { key: "id", title: "Drone", value: (v) => v.sysid ?? v.id },
   { key: "state", title: "State", value: (v) => droneStates.findIndex((s) => s.id === droneState(v)) },
   { key: "mode", title: "Mode", value: (v) => v.mode },
   { key: "alt", title: "Alt m", value: (v) => v.rel_alt_m, num: true },
@@ -65,7 +64,7 @@ function rowClick(e, v, list) {
     }
   }
   select([v.id], e.ctrlKey || e.metaKey);
-  if (v.has_position) map.panTo([v.lat, v.lon]);
+  if (v.has_position) centreOn([v.lat, v.lon]);
 }
 
 function Filters() {
@@ -112,8 +111,7 @@ export function FleetView() {
           const st = droneState(v);
           return html`<tr key=${v.id} data-sysid=${v.sysid} data-id=${v.id} class=${sel.has(v.id) ? "bw-row-selected" : ""} onClick=${(e) => rowClick(e, v, list)}>
             <td><input type="checkbox" aria-label=${`Select ${callsign(v)}`} checked=${sel.has(v.id)} onChange=${() => select([v.id], true)} /></td>
-            <td>${v.sysid ?? v.id}</td>
-            <td class="bw-callsign">${callsign(v)}</td>
+            <td class="bw-callsign" title=${`system id ${v.sysid}`}>${callsign(v)}</td>
             <td><span class=${`bw-state-dot bw-state-${st}`} title=${stateLabel[st]}></span>${stateLabel[st]}</td>
             <td>${v.mode}${v.armed ? " ⚡" : ""}</td>
             <td class="bw-num-col">${Number.isFinite(v.rel_alt_m) ? v.rel_alt_m.toFixed(0) : "–"}</td>

@@ -1,20 +1,33 @@
-// Flight modes an operator may pick, by autopilot, as gcs/modes.go names
-// them (the server refuses a name the vehicle's autopilot does not know).
-// A vehicle object that carries `available_modes` wins over these lists.
-const arduCopter = ["STABILIZE", "ACRO", "ALT_HOLD", "AUTO", "GUIDED", "LOITER", "RTL", "CIRCLE", "LAND", "DRIFT", "SPORT", "FLIP", "AUTOTUNE", "POSHOLD", "BRAKE", "THROW", "AVOID_ADSB", "GUIDED_NOGPS", "SMART_RTL", "FLOWHOLD", "FOLLOW", "ZIGZAG", "SYSTEMID", "AUTOROTATE", "AUTO_RTL"];
-const arduPlane = ["MANUAL", "CIRCLE", "STABILIZE", "TRAINING", "ACRO", "FBWA", "FBWB", "CRUISE", "AUTOTUNE", "AUTO", "RTL", "LOITER", "TAKEOFF", "AVOID_ADSB", "GUIDED", "QSTABILIZE", "QHOVER", "QLOITER", "QLAND", "QRTL", "QAUTOTUNE", "QACRO", "THERMAL"];
-const px4 = ["MANUAL", "ALTCTL", "POSCTL", "ACRO", "OFFBOARD", "STABILIZED", "AUTO_TAKEOFF", "AUTO_LOITER", "AUTO_MISSION", "AUTO_RTL", "AUTO_LAND", "AUTO_FOLLOW_TARGET", "AUTO_PRECLAND"];
+// The flight modes an operator may pick, as the server names them for each
+// vehicle's autopilot (GET /api/v1/vehicles/{id}/modes), fetched once per
+// vehicle and autopilot and kept.
+import { signal } from "@preact/signals";
+import { api } from "../api.js";
 
-export function modesOf(v) {
-  if (Array.isArray(v.available_modes) && v.available_modes.length) return v.available_modes;
-  if (v.autopilot === "px4") return px4;
-  if (v.autopilot === "ardupilot") return v.vehicle_type === "fixed_wing" ? arduPlane : arduCopter;
-  return [];
+// modeLists: Map vehicle id → list of settable mode names (absent until fetched).
+export const modeLists = signal(new Map());
+const asked = new Map(); // id → the autopilot/type the list was asked for
+
+function want(v) {
+  const key = `${v.autopilot}/${v.vehicle_type}`;
+  if (asked.get(v.id) === key) return;
+  asked.set(v.id, key);
+  api("GET", `/api/v1/vehicles/${encodeURIComponent(v.id)}/modes`)
+    .then((m) => {
+      const next = new Map(modeLists.value);
+      next.set(v.id, m.modes.filter((x) => x.settable).map((x) => x.name));
+      modeLists.value = next;
+    })
+    .catch(() => asked.delete(v.id));
 }
 
-// commonModes: the modes every vehicle of a selection knows, in the first one's order.
+// commonModes: the modes every vehicle of a selection can be set to, in the
+// first one's order (asks the server for the lists it does not have yet).
 export function commonModes(vs) {
   if (!vs.length) return [];
-  const sets = vs.map((v) => new Set(modesOf(v)));
-  return modesOf(vs[0]).filter((m) => sets.every((s) => s.has(m)));
+  for (const v of vs) want(v);
+  const lists = vs.map((v) => modeLists.value.get(v.id));
+  if (lists.some((l) => !l)) return [];
+  const sets = lists.map((l) => new Set(l));
+  return lists[0].filter((m) => sets.every((s) => s.has(m)));
 }

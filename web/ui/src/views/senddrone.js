@@ -41,7 +41,7 @@ async function confirmSend() {
 function Button({ d }) {
   if (!can("command")) return null;
   return html`<button class="bw-btn bw-btn-small bw-send-drone" title="Send the nearest drone that can get there and back"
-    onClick=${() => propose({ lat: d.lat, lon: d.lon, label: `${d.class} track ${d.track_id}` })}>Send a drone</button>`;
+    onClick=${() => propose({ lat: d.lat, lon: d.lon, label: `${d.class} track ${d.track_id}` })}>Send</button>`;
 }
 
 export function SendDrone() {

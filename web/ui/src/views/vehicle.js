@@ -2,7 +2,9 @@
 // on (mode, arming, battery, GPS, altitudes, speeds, link quality, pre-arm
 // and status texts, mission progress, signing), its plan on the map, the
 // commands, and the vehicle's last answer.
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { html } from "../html.js";
+import { setCoveredLeft } from "../map/map.js";
 import { vehicles, selected, clearSelection } from "../state.js";
 import { callsign, droneState, droneStates } from "../map/drones.js";
 import { vehiclePlan, loadVehiclePlan, planIndexOf } from "../map/vehicleplan.js";
@@ -32,16 +34,22 @@ function MissionProgress({ v }) {
 }
 
 export function VehiclePanel({ id }) {
+  const box = useRef(null);
+  useLayoutEffect(() => {
+    const el = box.current;
+    setCoveredLeft(el ? el.offsetLeft + el.offsetWidth : 0);
+    return () => setCoveredLeft(0);
+  }, []);
   const v = vehicles.value.get(id);
   const close = () => clearSelection();
-  if (!v) return html`<section class="bw-vehicle bw-overlay-box" id="bw-vehicle"><p>Vehicle ${id} is not heard.</p><button class="bw-btn" onClick=${close}>Close</button></section>`;
+  if (!v) return html`<section class="bw-vehicle bw-overlay-box" id="bw-vehicle" ref=${box}><p>Vehicle ${id} is not heard.</p><button class="bw-btn" onClick=${close}>Close</button></section>`;
   const state = droneState(v);
   const ls = v.link_stats || {};
   const answer = answers.value.get(id);
   const vp = vehiclePlan.value;
   const texts = (v.status_texts || []).slice(-5).reverse();
   const sel = [...selected.value];
-  return html`<section class="bw-vehicle bw-overlay-box" id="bw-vehicle" data-id=${v.id} aria-label=${`Vehicle ${callsign(v)}`}>
+  return html`<section class="bw-vehicle bw-overlay-box" id="bw-vehicle" ref=${box} data-id=${v.id} aria-label=${`Vehicle ${callsign(v)}`}>
     <header class="bw-vehicle-head">
       <span class=${`bw-state-dot bw-state-${state}`}></span>
       <h2 class="bw-vehicle-name">${callsign(v)}</h2>

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/borderwatch/borderwatch/internal/testenv"
+)
+
+// screenshotDir is where browser tests save their screenshots for review:
+// $BORDERWATCH_SCREENSHOTS when set (kept after the run), else a test
+// temporary folder (its path is logged).
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("BORDERWATCH_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// setViewport sizes the page as a screen of w×h CSS pixels.
+func setViewport(t *testing.T, ctx context.Context, w, h int64) {
+	t.Helper()
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(w, h, chromedp.EmulateScale(1)),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			return emulation.SetDeviceMetricsOverride(w, h, 1, false).Do(ctx)
+		})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// screenshot saves the page as NAME.png into dir and logs where.
+func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+// clickDrone clicks the map where the canvas layer drew drone id. It first
+// brings the drone to the middle of the map (through the fleet list, then
+// Escape to close the panel again), so that no panel covers it.
+func clickDrone(t *testing.T, ctx context.Context, id int) {
+	t.Helper()
+	waitDroneDrawn(t, ctx, id)
+	row := fmt.Sprintf(`#bw-fleet-body tr[data-sysid="%d"] td.bw-callsign`, id)
+	if err := runWithin(ctx, 10*time.Second,
+		chromedp.Click(`.bw-tab[data-tab="fleet"]`, chromedp.ByQuery),
+		chromedp.Click(row, chromedp.ByQuery),
+		chromedp.WaitVisible(`#bw-vehicle`, chromedp.ByQuery),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotPresent(`#bw-vehicle`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("bringing drone %d to the middle of the map: %v", id, err)
+	}
+	var off struct{ X, Y float64 }
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const r = document.querySelector("#map").getBoundingClientRect(); return {X: r.left, Y: r.top}; })()`, &off)); err != nil {
+		t.Fatal(err)
+	}
+	// Read the position right before clicking: the drone flies.
+	d := droneOnMap(t, ctx, id)
+	if err := chromedp.Run(ctx, chromedp.MouseClickXY(off.X+d.X, off.Y+d.Y)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// textOf answers the text content of the first element matching sel ("" if none).
+func textOf(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	var s string
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.textContent : ""; })()`, sel)
+	if err := chromedp.Run(ctx, chromedp.Evaluate(js, &s)); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// waitText waits until the element sel's text contains want.
+func waitText(t *testing.T, ctx context.Context, timeout time.Duration, sel, want string) {
+	t.Helper()
+	testenv.Eventually(t, timeout, fmt.Sprintf("%s shows %q", sel, want), func() bool {
+		return strings.Contains(textOf(t, ctx, sel), want)
+	})
+}
+
+// count answers how many elements match sel.
+func count(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	var n int
+	if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel), &n)); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// runWithin runs actions with their own time limit, so that a wait that
+// fails leaves the browser usable (for a screenshot of what went wrong).
+func runWithin(ctx context.Context, d time.Duration, actions ...chromedp.Action) error {
+	c, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return chromedp.Run(c, actions...)
+}
