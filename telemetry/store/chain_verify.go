@@ -92,6 +92,8 @@ func (r RecordRef) String() string {
 		return fmt.Sprintf("%s at %s (key %s)", what, r.Time.Format(layout), r.Key)
 	case "plan":
 		return fmt.Sprintf("plan %q version %d", r.Plan, r.Version)
+	case "plan_upload":
+		return fmt.Sprintf("plan upload record at %s (key %s)", r.Time.Format(layout), r.Key)
 	case "chain":
 		return "the chain itself"
 	}
@@ -358,7 +360,7 @@ func describeRecord(bucket byte, key, value []byte, e *sealEntry, sorties []Sort
 				ref.Sorties = append(ref.Sorties, so.ID)
 			}
 		}
-	case sealEvent, sealAudit:
+	case sealEvent, sealAudit, sealPlanUpload:
 		if len(key) >= 8 {
 			ref.Time = time.UnixMicro(int64(binary.BigEndian.Uint64(key))).UTC()
 		}
