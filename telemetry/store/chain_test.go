@@ -157,7 +157,9 @@ func TestVerifyFile_AlteredEventAuditPlan_EachNamed(t *testing.T) {
 		{"events", func(v []byte) []byte { return bytes.Replace(v, []byte("person"), []byte("animal"), 1) }, "event", "event detection at 2026-05-01T12:00:29.900000Z"},
 		{"audit", func(v []byte) []byte { return bytes.Replace(v, []byte("ana"), []byte("bob"), 1) }, "audit", "audit entry operator_action at 2026-05-01T12:00:20.000000Z"},
 		{"events", func([]byte) []byte { return nil }, "event", "deleted"},
-		{"plan_uploads", func(v []byte) []byte { return bytes.Replace(v, []byte(`"verified":true`), []byte(`"verified":false`), 1) }, "plan_upload", "plan upload record at 2026-05-01T12:00:05.000000Z"},
+		{"plan_uploads", func(v []byte) []byte {
+			return bytes.Replace(v, []byte(`"verified":true`), []byte(`"verified":false`), 1)
+		}, "plan_upload", "plan upload record at 2026-05-01T12:00:05.000000Z"},
 	}
 	for _, c := range cases {
 		t.Run(c.bucket+"/"+c.want, func(t *testing.T) {
