@@ -19,9 +19,10 @@ import (
 
 func init() {
 	register(command{
-		name:    "serve",
-		summary: "Run the ground station: MAVLink links, the sortie store and the web UI.",
-		usage:   "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--cot URL]... [--cot-listen URL]...",
+		name:         "serve",
+		summary:      "Run the ground station: MAVLink links, the sortie store and the web UI.",
+		usage:        "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]...",
+		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o serverOptions
 			fs.Var(&o.links, "mavlink", "MAVLink link URL, repeatable: udp://HOST:PORT listens, udpc://HOST:PORT sends to one address, tcp://HOST:PORT connects, tcps://HOST:PORT accepts, serial:///dev/ttyUSB0?baud=57600 (default udp://0.0.0.0:14550)")
@@ -30,6 +31,7 @@ func init() {
 			fs.Var(&o.layers, "layer", "GIS layer to show, repeatable: KIND:FILE (GeoJSON or KML) with KIND border, own_territory, no_fly, patrol_sector")
 			fs.StringVar(&o.uiDir, "ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build (UI development)")
 			fs.DurationVar(&o.retention, "retention", 0, "drop recorded data older than this (e.g. 2160h for 90 days); 0 keeps everything")
+			o.declareHTTP(fs)
 			declareTAKFlags(fs, &o.tak)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -68,6 +70,18 @@ type serverOptions struct {
 	uiDir     string
 	retention time.Duration
 	tak       takOptions
+	// HTTP hardening (declareHTTP).
+	metricsOpen     bool
+	allowHosts      stringList
+	tlsCert, tlsKey string
+}
+
+// declareHTTP declares the flags of the HTTP server's security.
+func (o *serverOptions) declareHTTP(fs *flag.FlagSet) {
+	fs.BoolVar(&o.metricsOpen, "metrics-open", false, "serve /metrics without a token (only for a Prometheus scraper on a trusted network)")
+	fs.Var(&o.allowHosts, "allow-host", "host name the server answers to besides IP addresses, localhost and --http's host, repeatable (a DNS-rebinding defence refuses other names)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key); session cookies are then Secure")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 }
 
 // server is the running ground station, built from its managers in the
@@ -102,7 +116,8 @@ func startServer(o serverOptions) (*server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Collectors: []prometheus.Collector{web.RecorderCollector(s.recorder)}, Layers: o.layerObjs, UIDir: o.uiDir, TAKMarkers: s.tak.markers}
+	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Collectors: []prometheus.Collector{web.RecorderCollector(s.recorder)}, Layers: o.layerObjs, UIDir: o.uiDir,
+		MetricsOpen: o.metricsOpen, AllowHosts: o.allowHosts, TLSCert: o.tlsCert, TLSKey: o.tlsKey, TAKMarkers: s.tak.markers}
 	if err := s.web.Initialize(); err != nil {
 		s.web = nil
 		s.Close()

@@ -62,3 +62,34 @@ func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
 		t.Fatalf("sorties created a store at %s", missing)
 	}
 }
+
+// borderwatch backup of a running server: the admin's token gets a snapshot
+// through the API that opens as a store with the same sorties; a supervisor's
+// token is refused.
+func TestBackup_RunningServer_ThroughTheAPI(t *testing.T) {
+	tlog := filepath.Join(testenv.SharedData(t), "tlogs", "dronekit_python", "test.tlog")
+	db := filepath.Join(t.TempDir(), "bw.db")
+	if out, errOut, code := runTool(t, "import", tlog, "--data", db); code != 0 {
+		t.Fatalf("import: %d %s%s", code, out, errOut)
+	}
+	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	url := sys.web.URL()
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	sup := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleSupervisor)
+	if _, errOut, code := runTool(t, "backup", backup, "--data", db, "--server", url, "--token", sup); code == 0 || !strings.Contains(errOut, "403") {
+		t.Fatalf("backup with a supervisor's token: %d %s", code, errOut)
+	}
+	admin := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleAdmin)
+	if out, errOut, code := runTool(t, "backup", backup, "--data", db, "--server", url, "--token", admin); code != 0 || !strings.Contains(out, "backed up") {
+		t.Fatalf("backup with an admin's token: %d %s%s", code, out, errOut)
+	}
+	out, errOut, code := runTool(t, "sorties", "--data", backup, "--json")
+	var list []store.Sortie
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0].Source != "import:test.tlog" {
+		t.Fatalf("sorties of the backup: %d %s%s", code, out, errOut)
+	}
+}
