@@ -225,3 +225,62 @@ func BenchmarkUpload_VirtualRTT50ms(b *testing.B) {
 		})
 	}
 }
+
+// harnessExchanger is the fleet's exchanger driven in the harness's virtual
+// time: the same plan code the fleet runs, against the scripted vehicle.
+func harnessExchanger(h *harness, fl Flavour, legacy bool) *exchanger {
+	tm := defaultTiming(0)
+	tm.fixedOpening = legacy
+	run := func(s session) error {
+		h.run(s, time.Hour)
+		return s.result()
+	}
+	return &exchanger{run: run, detached: run, send: h.gcsSend, sys: 1, comp: 1, fl: fl, kind: kindOf(fl, ""), tm: tm, legacy: legacy}
+}
+
+// benchPlan is a patrol plan of n mission items, a four-vertex fence with
+// its return point, and no rally points.
+func benchPlan(n int) *missions.Plan {
+	p := testPlan()
+	p.Mission = testMission(n)
+	p.Fence.Polygons, p.Fence.Circles = p.Fence.Polygons[:1], nil
+	p.Rally = nil
+	return p
+}
+
+// BenchmarkUploadPlan_VirtualLoss uploads a whole plan (mission, fence,
+// rally, each verified) to the scripted ArduPilot in virtual time at 0, 10,
+// 20 and 30 % loss each way (25 ms one way), for 20 and 100 mission items,
+// with the policy before (legacy: a fixed 1.5 s wait for every first answer,
+// every empty list cleared) and after (the first-answer wait adapts to the
+// measured round trip; an empty list the vehicle does not hold is only read).
+// Each iteration is one seeded link, so the figures are deterministic.
+func BenchmarkUploadPlan_VirtualLoss(b *testing.B) {
+	for _, n := range []int{20, 100} {
+		for _, loss := range []float64{0, 0.1, 0.2, 0.3} {
+			for _, policy := range []string{"before", "after"} {
+				b.Run(fmt.Sprintf("items=%d/loss=%.0f%%/%s", n, loss*100, policy), func(b *testing.B) {
+					plan := benchPlan(n)
+					var took time.Duration
+					verified := 0
+					for i := 0; i < b.N; i++ {
+						veh := newFakeAutopilot(FlavourArduPilot)
+						h := newHarness(b, int64(i+1), veh)
+						h.loss = loss
+						x := harnessExchanger(h, FlavourArduPilot, policy == "before")
+						// The vehicle already holds an older plan of the same shape.
+						var rep PlanReport
+						start := h.now
+						err := x.uploadPlan(plan, nil, TransferOptions{}, &rep, nil, func() time.Time { return h.now })
+						took += h.now.Sub(start)
+						if err == nil && rep.Verified {
+							verified++
+						}
+					}
+					b.ReportMetric((took / time.Duration(b.N)).Seconds(), "virtual_s/plan")
+					b.ReportMetric(100*float64(verified)/float64(b.N), "%verified")
+				})
+			}
+		}
+	}
+}

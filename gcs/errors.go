@@ -18,9 +18,13 @@ var (
 	ErrRejected = errors.New("vehicle refused")
 	// ErrCancelled: the caller cancelled (context) before the protocol finished.
 	ErrCancelled = errors.New("cancelled")
-	// ErrMixedMission: an ArduPilot upload ended early; the vehicle cut its old
-	// list at MISSION_COUNT and may now hold part of the new one.
-	ErrMixedMission = errors.New("vehicle may now hold a mixed mission")
+	// ErrMixedMission: a read-back proved that the vehicle holds a mixed list,
+	// part of the new one and part of something else (an ArduPilot upload
+	// ended early after the vehicle cut its old list at MISSION_COUNT).
+	ErrMixedMission = errors.New("vehicle holds a mixed list")
+	// ErrPartialUpload: an ArduPilot upload ended after MISSION_COUNT, so the
+	// vehicle may hold part of the new list; no read-back has said what.
+	ErrPartialUpload = errors.New("vehicle may now hold part of the new list")
 	// ErrVerify: the read-back after an upload differs from what was sent.
 	ErrVerify = errors.New("read-back does not match the upload")
 	// ErrBadInput: the caller's request cannot be sent as asked.
@@ -31,6 +35,8 @@ var (
 	// (its home or position, its mode table), or is in a state where the
 	// autopilot would refuse or misread it; nothing was sent.
 	ErrNotReady = errors.New("vehicle not ready for this request")
+	// ErrNoParam: the vehicle has no parameter by that name.
+	ErrNoParam = errors.New("no such parameter")
 	// ErrSigning: a signing key could not be loaded, stored or provisioned.
 	ErrSigning = errors.New("signing")
 )

@@ -11,6 +11,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
+	"github.com/borderwatch/borderwatch/mavlink/autopilot"
 	"github.com/borderwatch/borderwatch/mavlink/dialect"
 	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 )
@@ -233,20 +234,10 @@ func (v *fakeAutopilot) timeout(h *harness) {
 	v.request(h)
 }
 
-// stored turns an uploaded item into what the vehicle reports back: frames
-// without _INT, current 0, ArduPilot's home replaced by its own.
+// stored turns an uploaded item into what the vehicle reports back, by the
+// same table the simulator stores through (mavlink/autopilot).
 func (v *fakeAutopilot) stored(m *common.MessageMissionItemInt) *common.MessageMissionItemInt {
-	cp := *m
-	cp.Current = 0
-	if v.flavour == FlavourArduPilot {
-		cp.Frame = common.MAV_FRAME(baseFrame(uint8(cp.Frame)))
-		if cp.Command == common.MAV_CMD_NAV_RETURN_TO_LAUNCH {
-			cp.Frame = common.MAV_FRAME_GLOBAL
-		}
-		if cp.Param4 != cp.Param4 {
-			cp.Param4 = 0
-		}
-	}
+	cp := autopilot.Store(kindOf(v.flavour, ""), m.MissionType, *m).Item
 	return &cp
 }
 

@@ -42,6 +42,9 @@ type timing struct {
 	Stall time.Duration
 	// srtt is the smoothed round-trip time (0 until measured).
 	srtt time.Duration
+	// fixedOpening keeps GeneralFloor as the wait for the first answer of a
+	// transfer even once the round trip is known (Fleet.LegacyTransfers).
+	fixedOpening bool
 }
 
 func defaultTiming(rtt time.Duration) timing {
@@ -65,12 +68,20 @@ func (t timing) item() time.Duration    { return max(t.ItemFloor, 3*t.srtt) }
 func (t timing) stall() time.Duration   { return max(t.Stall, 20*t.item()) }
 
 // retry is the wait before resending a request that opens an exchange
-// (MISSION_COUNT, MISSION_REQUEST_LIST, MISSION_CLEAR_ALL): the general
-// timeout the first time, then twice the item timeout, so that on a lossy
-// link the attempts before the stall deadline are many, not six.
+// (MISSION_COUNT, MISSION_REQUEST_LIST, MISSION_CLEAR_ALL). While the round
+// trip is unknown it is the general timeout the first time (mavlink.io's
+// 1500 ms floor); once it is measured, the autopilots answer an opening
+// message as fast as an item request (ArduPilot MissionItemProtocol and PX4
+// mavlink_mission.cpp both answer it in their next update), so it is the item
+// timeout, which adapts to the round trip. Resends wait twice the item
+// timeout, so that on a lossy link the attempts before the stall deadline
+// are many, not six.
 func (t timing) retry(resends int) time.Duration {
-	if resends == 0 {
+	switch {
+	case resends > 0:
+		return 2 * t.item()
+	case t.srtt == 0 || t.fixedOpening:
 		return t.general()
 	}
-	return 2 * t.item()
+	return t.item()
 }

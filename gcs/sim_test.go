@@ -162,7 +162,11 @@ func TestFleet_UploadPlan_SimulatorBothFlavours(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := diffItems(flavourOf(0), plan.Mission, got.Mission); len(got.Mission) != len(plan.Mission) || d != "" && flavor == "px4" {
+			fl := FlavourArduPilot
+			if flavor == "px4" {
+				fl = FlavourPX4
+			}
+			if d := diffPlanItems(fl, 0, plan.Mission, got.Mission); d != "" {
 				t.Fatalf("downloaded mission: %d items, %s", len(got.Mission), d)
 			}
 			if len(got.Fence.Polygons) != 2 || len(got.Fence.Circles) != 2 || got.Fence.Return == nil || len(got.Rally) != 2 {
@@ -450,8 +454,8 @@ func TestFleet_Upload_CancelledArduPilotUploadIsMixed(t *testing.T) {
 			cancel()
 		}
 	}})
-	if !errors.Is(err, ErrCancelled) || !errors.Is(err, ErrMixedMission) {
-		t.Fatalf("a cancelled ArduPilot upload must be reported as a mixed mission, got %v", err)
+	if !errors.Is(err, ErrCancelled) || !errors.Is(err, ErrMixedMission) || !strings.Contains(err.Error(), "nothing after them") {
+		t.Fatalf("a cancelled ArduPilot upload must be read back and reported as a mixed mission, got %v", err)
 	}
 	var alerts []telemetry.Alert
 	eventsOf(events, &alerts)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/borderwatch/borderwatch/mavlink/autopilot"
 	"github.com/borderwatch/borderwatch/missions"
 )
 
@@ -41,11 +42,20 @@ func uploadThenVerify(h *harness, fl Flavour, t common.MAV_MISSION_TYPE, items [
 	if err := down.result(); err != nil {
 		return took, fmt.Errorf("read-back: %w", err)
 	}
-	got, _ := fromWire(fl, t, down.items)
-	if d := diffItems(fl, items, got); d != "" {
-		return took, fmt.Errorf("%w: %s", ErrVerify, d)
+	if c := checkList(kindOf(fl, ""), fl, t, toWire(fl, t, items, nil), down.items); !c.same() {
+		return took, fmt.Errorf("%w: the vehicle holds %s", ErrVerify, c)
 	}
 	return took, nil
+}
+
+// diffPlanItems compares two lists of plan items (a plan's and a download's)
+// by what the autopilot stores; "" when they agree.
+func diffPlanItems(fl Flavour, t common.MAV_MISSION_TYPE, sent, got []missions.Item) string {
+	c := checkList(kindOf(fl, ""), fl, t, toWire(fl, t, sent, nil), toWire(fl, t, got, nil))
+	if c.same() {
+		return ""
+	}
+	return c.String()
 }
 
 func TestUploadSession_Run_LossDuplicatesReorderVerifyEveryTime(t *testing.T) {
@@ -87,7 +97,7 @@ func TestUploadSession_Run_SixtyPercentLossVerifiesOrFailsClearly(t *testing.T) 
 		h := newHarness(t, seed, newFakeAutopilot(FlavourArduPilot))
 		h.loss, h.dup, h.jitter = 0.6, 0.1, 40*time.Millisecond
 		_, err := uploadThenVerify(h, FlavourArduPilot, 0, testMission(50), 30*time.Minute)
-		if err != nil && !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrMixedMission) {
+		if err != nil && !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrPartialUpload) {
 			t.Fatalf("seed %d: a failure must be a clear timeout or mixed-mission error, got %v", seed, err)
 		}
 		if err != nil && !strings.Contains(err.Error(), "item") && !strings.Contains(err.Error(), "MISSION_COUNT") {
@@ -160,7 +170,7 @@ func TestUploadSession_Run_ErrorAckMidTransfer(t *testing.T) {
 		if !errors.Is(err, ErrRejected) || !strings.Contains(err.Error(), "no_space") {
 			t.Fatalf("%s: want a refusal naming no_space, got %v", fl, err)
 		}
-		if mixed := errors.Is(err, ErrMixedMission); mixed != (fl == FlavourArduPilot) {
+		if mixed := errors.Is(err, ErrPartialUpload); mixed != (fl == FlavourArduPilot) {
 			t.Fatalf("%s: mixed-mission warning %v; want it exactly for ArduPilot: %v", fl, mixed, err)
 		}
 	}
@@ -208,7 +218,7 @@ func TestUploadSession_Run_VehicleStopsMidTransfer(t *testing.T) {
 	veh.silent = true
 	h.run(up, time.Minute)
 	err := up.result()
-	if !errors.Is(err, ErrTimeout) || !errors.Is(err, ErrMixedMission) || !strings.Contains(err.Error(), "of 20") {
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, ErrPartialUpload) || !strings.Contains(err.Error(), "of 20") {
 		t.Fatalf("want a timeout reported as a mixed mission with the item count, got %v", err)
 	}
 }
@@ -327,34 +337,46 @@ func TestUploadSession_Abort_CancelsOnVehicle(t *testing.T) {
 	if !ok || a.Type != common.MAV_MISSION_OPERATION_CANCELLED {
 		t.Fatalf("abort sent %T, want MISSION_ACK OPERATION_CANCELLED", last)
 	}
-	if err := u.result(); !errors.Is(err, ErrCancelled) || !errors.Is(err, ErrMixedMission) {
+	if err := u.result(); !errors.Is(err, ErrCancelled) || !errors.Is(err, ErrPartialUpload) {
 		t.Fatalf("a cancelled ArduPilot upload must say the vehicle may hold a mixed mission: %v", err)
 	}
 }
 
-func TestDiffItems_ByMeaning(t *testing.T) {
-	sent := []missions.Item{
-		{Command: 16, Frame: 6, Params: [7]float64{0, 0, 0, math.NaN(), 31.35, -110.95, 50}},
-		{Command: 20, Frame: 2},
+func TestCheckList_ByWhatTheAutopilotStores(t *testing.T) {
+	land := missions.Land(31.35, -110.95)
+	sent := []missions.Item{missions.Waypoint(31.35, -110.95, 50, 0), land, missions.ReturnToLaunch()}
+	wire := toWire(FlavourArduPilot, 0, sent, nil)
+	// What a real ArduCopter sends back: frame 3, LAND's param4 1, RTL frame 0.
+	back := make([]*common.MessageMissionItemInt, len(wire))
+	for i, w := range wire {
+		cp := *w
+		back[i] = &cp
 	}
-	back := []missions.Item{
-		{Command: 16, Frame: 3, Params: [7]float64{0, 0, 0, 0, 31.35, -110.95, 50}},
-		{Command: 20, Frame: 0},
+	back[1].Frame, back[2].Frame = 3, 3
+	back[2].Param4 = 1
+	back[3].Frame = 0
+	if c := checkList(autopilot.ArduCopter, FlavourArduPilot, 0, wire, back); !c.same() {
+		t.Fatalf("ArduCopter's own storage reported as a difference: %s", c)
 	}
-	if d := diffItems(FlavourArduPilot, sent, back); d != "" {
-		t.Fatalf("same meaning reported as different: %s", d)
+	back[2].Param4 = 0.5
+	c := checkList(autopilot.ArduCopter, FlavourArduPilot, 0, wire, back)
+	if c.same() || !c.partly() || !strings.Contains(c.String(), "param4") || !strings.Contains(c.String(), "item 2") {
+		t.Fatalf("a changed LAND not reported: %s", c)
 	}
-	back[0].Frame = 5
-	if d := diffItems(FlavourArduPilot, sent, back); !strings.Contains(d, "frame") {
-		t.Fatalf("absolute vs relative altitude frame not reported: %q", d)
+	back[2].Param4 = 1
+	back[1].X += 100
+	if c := checkList(autopilot.ArduCopter, FlavourArduPilot, 0, wire, back); c.partly() || !strings.Contains(c.String(), "none of them") {
+		t.Fatalf("a list with nothing of this plan reported as %q", c)
 	}
-	back[0].Frame = 3
-	back[0].Params[4] += 1e-5
-	if d := diffItems(FlavourArduPilot, sent, back); !strings.Contains(d, "position") {
-		t.Fatalf("moved waypoint not reported: %q", d)
+	back[1].X -= 100
+	if c := checkList(autopilot.ArduCopter, FlavourArduPilot, 0, wire, back[:3]); !c.partly() || !strings.Contains(c.String(), "nothing after") {
+		t.Fatalf("a cut list reported as %q", c)
 	}
-	if d := diffItems(FlavourPX4, sent, sent[:1]); d == "" {
-		t.Fatal("missing item not reported")
+	fence := toWire(FlavourPX4, 1, []missions.Item{{Command: missions.CmdFencePolygonInclude, Frame: 3, Params: [7]float64{3, 0, 0, 0, 31, -110, 0}}}, nil)
+	fback := *fence[0]
+	fback.Frame = 5
+	if c := checkList(autopilot.PX4, FlavourPX4, 1, fence, []*common.MessageMissionItemInt{&fback}); !c.same() {
+		t.Fatalf("PX4's fence in frame 5 reported as a difference: %s", c)
 	}
 }
 
@@ -388,5 +410,56 @@ func TestDownloadSession_Run_WindowBeatsOneAtATime(t *testing.T) {
 	}
 	if took[downloadWindow]*4 > took[1] {
 		t.Fatalf("window of %d took %s, one at a time %s", downloadWindow, took[downloadWindow], took[1])
+	}
+}
+
+// An empty list the vehicle does not hold is read, not cleared: one
+// exchange instead of a clear and a read-back. The legacy policy clears it.
+func TestExchanger_UploadList_EmptyListNotHeldIsOnlyRead(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		h := newHarness(t, 1, newFakeAutopilot(FlavourArduPilot))
+		x := harnessExchanger(h, FlavourArduPilot, legacy)
+		c, err := x.uploadList(common.MAV_MISSION_TYPE_RALLY, nil, nil, false, nil)
+		if err != nil || c == nil || !c.same() {
+			t.Fatalf("legacy %v: %v %v", legacy, err, c)
+		}
+		clears := 0
+		for _, m := range h.toVehicle {
+			if _, ok := m.(*common.MessageMissionClearAll); ok {
+				clears++
+			}
+		}
+		if legacy != (clears == 1) || !legacy && clears != 0 {
+			t.Fatalf("legacy %v: %d MISSION_CLEAR_ALL sent", legacy, clears)
+		}
+	}
+	// A list the vehicle holds is cleared and then verified empty.
+	veh := newFakeAutopilot(FlavourPX4)
+	veh.lists[common.MAV_MISSION_TYPE_RALLY] = []*common.MessageMissionItemInt{{Command: common.MAV_CMD_NAV_RALLY_POINT, Frame: 6, X: 313500000, Y: -1109500000, Z: 30}}
+	h := newHarness(t, 1, veh)
+	x := harnessExchanger(h, FlavourPX4, false)
+	if c, err := x.uploadList(common.MAV_MISSION_TYPE_RALLY, nil, nil, false, nil); err != nil || !c.same() || len(veh.lists[common.MAV_MISSION_TYPE_RALLY]) != 0 {
+		t.Fatalf("held rally not cleared: %v %v", err, c)
+	}
+}
+
+// Once the round trip is known, a lost opening message costs the item
+// timeout, not mavlink.io's 1.5 s floor; while it is unknown, the floor holds.
+func TestTiming_Retry_OpeningAdaptsOnceRTTKnown(t *testing.T) {
+	tm := defaultTiming(0)
+	if tm.retry(0) != 1500*time.Millisecond {
+		t.Fatalf("unknown RTT: first wait %s, want the 1.5 s floor", tm.retry(0))
+	}
+	tm.sample(40 * time.Millisecond)
+	if tm.retry(0) != 250*time.Millisecond {
+		t.Fatalf("RTT 40 ms: first wait %s, want the item timeout 250 ms", tm.retry(0))
+	}
+	tm.fixedOpening = true
+	if tm.retry(0) != 1500*time.Millisecond {
+		t.Fatalf("legacy: first wait %s", tm.retry(0))
+	}
+	slow := defaultTiming(900 * time.Millisecond)
+	if slow.retry(0) != 2700*time.Millisecond {
+		t.Fatalf("RTT 900 ms: first wait %s, want 3×RTT", slow.retry(0))
 	}
 }

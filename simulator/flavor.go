@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+
+	"github.com/borderwatch/borderwatch/mavlink/autopilot"
 )
 
 // Flavor is the autopilot a simulated vehicle imitates.
@@ -41,7 +43,18 @@ func (f Flavor) String() string {
 }
 
 func (f Flavor) ardupilot() bool { return f != PX4Copter }
-func (f Flavor) plane() bool     { return f == ArduPlane }
+
+// kind is the flavour's row in mavlink/autopilot's storage table.
+func (f Flavor) kind() autopilot.Kind {
+	switch f {
+	case ArduPlane:
+		return autopilot.ArduPlane
+	case PX4Copter:
+		return autopilot.PX4
+	}
+	return autopilot.ArduCopter
+}
+func (f Flavor) plane() bool { return f == ArduPlane }
 
 func (f Flavor) mavType() common.MAV_TYPE {
 	if f.plane() {

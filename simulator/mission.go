@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+
+	"github.com/borderwatch/borderwatch/mavlink/autopilot"
 )
 
 const (
@@ -80,63 +82,32 @@ func hasLocation(cmd uint16) bool {
 
 func isFenceCmd(cmd uint16) bool { return cmd >= 5000 && cmd <= 5004 }
 
-// fromWire validates an incoming item and converts it to what the flavour
-// stores. ArduPilot stores its own format, so frames change on the round trip
-// (6→3, 5→0, non-positional commands→0) and hold time and acceptance radius
-// become whole numbers; PX4 keeps the frame's meaning.
+// itemFromWire validates an incoming item and converts it to what the
+// flavour stores, through the one table of what the real autopilots keep
+// (mavlink/autopilot, taken from ArduPilot's AP_Mission.cpp, fence and rally
+// protocols and PX4's mavlink_mission.cpp): ArduPilot answers in frames 0, 3
+// and 10, keeps LAND's param4 as its sign, fence items in frame 0 with z 0;
+// PX4 keeps fence items in frame 5. The GCS verifies against the same table.
 func (v *vehicle) itemFromWire(mtype uint8, frame uint8, cmd uint16, p [4]float32, x, y int32, z float32, autocont uint8) (item, common.MAV_MISSION_RESULT) {
-	it := item{Frame: frame, Command: cmd, Autocontinue: autocont, P1: p[0], P2: p[1], P3: p[2], P4: p[3], X: x, Y: y, Z: z}
-	switch common.MAV_FRAME(frame) {
-	case common.MAV_FRAME_GLOBAL, common.MAV_FRAME_GLOBAL_RELATIVE_ALT, common.MAV_FRAME_GLOBAL_INT,
-		common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, common.MAV_FRAME_GLOBAL_TERRAIN_ALT,
-		common.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT, common.MAV_FRAME_MISSION:
-	default:
-		return it, common.MAV_MISSION_UNSUPPORTED_FRAME
+	in := common.MessageMissionItemInt{Frame: common.MAV_FRAME(frame), Command: common.MAV_CMD(cmd), Autocontinue: autocont,
+		Param1: p[0], Param2: p[1], Param3: p[2], Param4: p[3], X: x, Y: y, Z: z, MissionType: common.MAV_MISSION_TYPE(mtype)}
+	r := autopilot.Store(v.flavor.kind(), common.MAV_MISSION_TYPE(mtype), in)
+	st := r.Item
+	it := item{Frame: uint8(st.Frame), Command: uint16(st.Command), Autocontinue: st.Autocontinue,
+		P1: st.Param1, P2: st.Param2, P3: st.Param3, P4: st.Param4, X: st.X, Y: st.Y, Z: st.Z}
+	if !r.Accepted() {
+		return it, r.Refusal
 	}
-	if !v.flavor.ardupilot() && (frame == uint8(common.MAV_FRAME_GLOBAL_TERRAIN_ALT) || frame == uint8(common.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT)) {
-		return it, common.MAV_MISSION_UNSUPPORTED_FRAME // PX4 has no terrain frame in missions
-	}
-	loc := hasLocation(cmd)
-	if loc && (!validLatLon(it.lat(), it.lon()) || math.IsNaN(float64(z)) || math.IsInf(float64(z), 0)) {
+	// The flight code cannot fly to a position that is not a number.
+	if hasLocation(cmd) && (!validLatLon(it.lat(), it.lon()) || math.IsNaN(float64(it.Z)) || math.IsInf(float64(it.Z), 0)) {
 		return it, common.MAV_MISSION_INVALID_PARAM5_X
 	}
-	switch mtype {
-	case missionTypeMission:
-		if isFenceCmd(cmd) || cmd == uint16(common.MAV_CMD_NAV_RALLY_POINT) {
-			return it, common.MAV_MISSION_ERROR
-		}
-	case missionTypeFence:
-		if !isFenceCmd(cmd) {
-			return it, common.MAV_MISSION_UNSUPPORTED
-		}
-		if (cmd == 5001 || cmd == 5002) && !(p[0] >= 3) || (cmd == 5003 || cmd == 5004) && !(p[0] > 0) {
-			return it, common.MAV_MISSION_INVALID_PARAM1
-		}
-	case missionTypeRally:
-		if cmd != uint16(common.MAV_CMD_NAV_RALLY_POINT) {
-			return it, common.MAV_MISSION_UNSUPPORTED
-		}
+	// Both autopilots refuse a polygon of fewer than three vertices and a
+	// circle without a radius when the fence is written (AC_PolyFence_loader
+	// write_fence, PX4's geofence check); here at the item.
+	if mtype == missionTypeFence && ((cmd == 5001 || cmd == 5002) && !(it.P1 >= 3) || (cmd == 5003 || cmd == 5004) && !(it.P1 > 0)) {
+		return it, common.MAV_MISSION_INVALID_PARAM1
 	}
-	if !v.flavor.ardupilot() {
-		return it, common.MAV_MISSION_ACCEPTED
-	}
-	switch common.MAV_FRAME(frame) {
-	case common.MAV_FRAME_GLOBAL_INT:
-		it.Frame = uint8(common.MAV_FRAME_GLOBAL)
-	case common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT:
-		it.Frame = uint8(common.MAV_FRAME_GLOBAL_RELATIVE_ALT)
-	case common.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT:
-		it.Frame = uint8(common.MAV_FRAME_GLOBAL_TERRAIN_ALT)
-	}
-	if !loc {
-		it.Frame = uint8(common.MAV_FRAME_GLOBAL)
-		it.X, it.Y, it.Z = 0, 0, 0
-	}
-	if mtype == missionTypeMission && cmd == uint16(common.MAV_CMD_NAV_WAYPOINT) {
-		it.P1 = float32(math.Round(float64(p[0])))
-		it.P2 = float32(clamp(math.Round(float64(p[1])), 0, 255))
-	}
-	it.Autocontinue = 1
 	return it, common.MAV_MISSION_ACCEPTED
 }
 
@@ -557,6 +528,8 @@ func (v *vehicle) onRequest(now time.Duration, from [2]uint8, mtype uint8, seq i
 // px4Frame: PX4 keeps only "relative or not" and answers in the requested encoding.
 func px4Frame(frame uint8, isInt bool) uint8 {
 	rel := frame == uint8(common.MAV_FRAME_GLOBAL_RELATIVE_ALT) || frame == uint8(common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT)
+	// The table stores PX4 items as sent back in int mode (5, 6); a
+	// MISSION_REQUEST (float) gets the plain frames (format_mavlink_mission_item).
 	switch {
 	case frame == uint8(common.MAV_FRAME_MISSION):
 		return frame

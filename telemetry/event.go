@@ -67,7 +67,8 @@ const (
 	AlertLinkLost    AlertType = "link_lost"
 	AlertLinkRestore AlertType = "link_restored"
 	AlertStatusText  AlertType = "status_text"
-	AlertMixedPlan   AlertType = "mixed_plan" // a failed upload left the vehicle with part of a plan
+	AlertMixedPlan   AlertType = "mixed_plan"       // a failed upload left the vehicle with part of a plan
+	AlertRebooted    AlertType = "vehicle_rebooted" // its time since boot went back: derived state was reset
 )
 
 // Alert is something an operator must see.
@@ -123,6 +124,8 @@ type OperatorAction struct {
 	Action string `json:"action"` // e.g. "command", "plan_upload", "login"
 	Detail string `json:"detail"`
 	Result string `json:"result"`
+	// Remote is the address the request came from.
+	Remote string `json:"remote,omitempty"`
 }
 
 // Compile-time checks that every event implements Event.

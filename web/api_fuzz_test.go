@@ -31,7 +31,8 @@ func FuzzVehicleAPI_Bodies(f *testing.F) {
 		}
 	}
 	s, _ := newTestServer(f)
-	h := s.routes()
+	h := s.srv.Handler
+	tok := adminToken(f, s)
 	endpoints := []struct{ method, path string }{
 		{http.MethodPost, "/api/v1/vehicles/7/commands"},
 		{http.MethodPost, "/api/v1/commands"},
@@ -42,6 +43,9 @@ func FuzzVehicleAPI_Bodies(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ep uint8, body []byte) {
 		e := endpoints[int(ep)%len(endpoints)]
 		req := httptest.NewRequest(e.method, e.path, bytes.NewReader(body))
+		req.Host = "127.0.0.1"
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 && rec.Code != http.StatusGatewayTimeout {

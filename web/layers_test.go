@@ -14,7 +14,11 @@ import (
 
 func postLayer(t *testing.T, s *Server, query string, body []byte) (int, map[string]any) {
 	t.Helper()
-	resp, err := http.Post(s.URL()+"/api/v1/layers?"+query, "application/octet-stream", bytes.NewReader(body))
+	typ := "application/geo+json"
+	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
+		typ = "application/vnd.google-earth.kml+xml"
+	}
+	resp, err := client(t, s).Post(s.URL()+"/api/v1/layers?"+query, typ, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +70,7 @@ func TestLayerImport_GeoJSONAndKML_BadRefused(t *testing.T) {
 			t.Errorf("%s: %d %v, want 400 saying %q", c.query, code, out, c.want)
 		}
 	}
-	resp, err := http.Get(s.URL() + "/api/v1/layers")
+	resp, err := client(t, s).Get(s.URL() + "/api/v1/layers")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,14 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
+	"github.com/borderwatch/borderwatch/web/auth"
+	"github.com/borderwatch/borderwatch/web/auth/authtest"
 )
 
 // newTestServer runs a Server on loopback with a real (idle) fleet link.
@@ -24,7 +28,13 @@ func newTestServer(t testing.TB) (*Server, *telemetry.Hub) {
 		t.Fatal(err)
 	}
 	t.Cleanup(fleet.Close)
-	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub}
+	// No sortie store (the endpoints that need one answer 503), but
+	// accounts in a store of their own, so that tests can log in.
+	accounts := &auth.Accounts{Store: storetest.MustOpen(t), BcryptCost: bcrypt.MinCost}
+	if err := accounts.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Accounts: accounts}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +44,7 @@ func newTestServer(t testing.TB) (*Server, *telemetry.Hub) {
 
 func dialLive(t *testing.T, s *Server) *websocket.Conn {
 	t.Helper()
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL(), "http")+"/ws/live", nil)
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL(), "http")+"/ws/live", authtest.Header(adminToken(t, s)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,11 +122,13 @@ var formatTitles = map[missions.Format]string{
 	missions.FormatKML:       "KML plan",
 }
 
-// readPlanModel reads the plan model as JSON, strictly, and rebuilds it from
-// its three lists so that every position is checked as a file's would be.
+// readPlanModel reads the plan model as JSON, strictly, and passes it
+// through the .plan writer and reader, so that the model is held to every
+// check a file is (positions on the Earth, fence shapes …) and whatever is
+// accepted can be stored and read back.
 func readPlanModel(data []byte) (*missions.Plan, error) {
 	var p missions.Plan
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("not a plan model (format json): %v", err)
@@ -138,7 +141,15 @@ func readPlanModel(data []byte) (*missions.Plan, error) {
 		return nil, fmt.Errorf("not a valid plan model: %w", err)
 	}
 	q.Home, q.Vehicle, q.Meta = p.Home, p.Vehicle, p.Meta
-	return q, nil
+	file, err := missions.WriteQGCPlan(q)
+	if err != nil {
+		return nil, fmt.Errorf("not a valid plan model: %w", err)
+	}
+	r, err := missions.ReadQGCPlan(file)
+	if err != nil {
+		return nil, fmt.Errorf("not a valid plan model: %w", err)
+	}
+	return r, nil
 }
 
 // planFile is a plan written in one format, with what to call it.

@@ -152,8 +152,13 @@ func (s *Server) savePlan(w http.ResponseWriter, r *http.Request, name string, c
 	}
 	p.Meta.Revision = next
 	data, err := missions.WriteQGCPlan(p)
+	if err == nil {
+		// What is stored must read back: a file whose reader let through
+		// what the .plan reader refuses is refused here, not stored.
+		_, err = missions.ReadQGCPlan(data)
+	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "the plan cannot be written as a .plan: "+err.Error())
+		writeError(w, http.StatusBadRequest, "the plan cannot be stored as a .plan: "+err.Error())
 		return
 	}
 	v.Data = data

@@ -19,12 +19,20 @@ import (
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
+	"github.com/borderwatch/borderwatch/web/auth/authtest"
 )
 
 // newRecordingServer runs a server on a real bbolt store (t.TempDir()) with the
 // recorder that stores what the hub carries. fleet may be nil (a fleet
 // without vehicles is made).
-func newRecordingServer(t *testing.T, hub *telemetry.Hub, fleet *gcs.Fleet, st *store.Store) *Server {
+func newRecordingServer(t testing.TB, hub *telemetry.Hub, fleet *gcs.Fleet, st *store.Store) *Server {
+	t.Helper()
+	return newRecordingServerWith(t, hub, fleet, st, nil)
+}
+
+// newRecordingServerWith is newRecordingServer with configure applied to the
+// Server before it starts.
+func newRecordingServerWith(t testing.TB, hub *telemetry.Hub, fleet *gcs.Fleet, st *store.Store, configure func(*Server)) *Server {
 	t.Helper()
 	if fleet == nil {
 		fleet = &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}
@@ -42,10 +50,14 @@ func newRecordingServer(t *testing.T, hub *telemetry.Hub, fleet *gcs.Fleet, st *
 	}
 	t.Cleanup(rec.Close)
 	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Store: st}
+	if configure != nil {
+		configure(s)
+	}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	adminToken(t, s)
 	return s
 }
 
@@ -59,6 +71,9 @@ func send(t *testing.T, method, url, contentType string, body []byte) (int, []by
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if tok := tokenFor(url); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -101,7 +116,7 @@ func TestPlanLibrary_CreateMergeGetExportDelete(t *testing.T) {
 
 	code, body := send(t, "POST", base+"?name=cmac&comment=first", "text/plain", mission)
 	saved := decode[PlanSaved](t, body)
-	if code != 201 || saved.Version != 1 || saved.Counts.Mission == 0 || saved.Author != "anonymous" || saved.Comment != "first" {
+	if code != 201 || saved.Version != 1 || saved.Counts.Mission == 0 || saved.Author != "test-admin" || saved.Comment != "first" {
 		t.Fatalf("create: %d %s", code, body)
 	}
 	if code, body := send(t, "POST", base+"?name=cmac", "text/plain", mission); code != 409 || !strings.Contains(string(body), "already exists") {
@@ -133,7 +148,7 @@ func TestPlanLibrary_CreateMergeGetExportDelete(t *testing.T) {
 		{"format=wpl&list=fence", "text/plain; charset=utf-8", ".fence.waypoints"},
 		{"format=json", "application/json", ".json"},
 	} {
-		res, err := http.Get(base + "/cmac/export?" + c.query)
+		res, err := authtest.Client(tokenFor(base + "/")).Get(base + "/cmac/export?" + c.query)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +201,7 @@ func planNearHome() *missions.Plan {
 			missions.ReturnToLaunch(),
 		},
 		Fence: missions.Fence{Polygons: []missions.FencePolygon{{Inclusion: true,
-			Vertices: []orb.Point{{-110.96, 31.345}, {-110.94, 31.345}, {-110.94, 31.36}, {-110.96, 31.36}}}}},
+			Vertices: []orb.Point{{-110.96, 31.345}, {-110.94, 31.345}, {-110.94, 31.357}, {-110.96, 31.357}}}}}, // 55 m south of borderNearHome
 		Rally: []missions.Position{{Lat: 31.353, Lon: -110.951, AltM: 40}},
 	}
 }
@@ -257,7 +272,7 @@ func TestPlanLibrary_UploadToSimulator_ProgressAndRecord(t *testing.T) {
 			})
 			code, body = send(t, "GET", s.URL()+"/api/v1/plans/square/uploads", "", nil)
 			ups := decode[[]store.PlanUpload](t, body)
-			if code != 200 || len(ups) != 1 || ups[0].SysID != 1 || ups[0].Version != 1 || !ups[0].Verified || ups[0].User != "anonymous" || ups[0].Items != [3]int{4, 4, 1} {
+			if code != 200 || len(ups) != 1 || ups[0].SysID != 1 || ups[0].Version != 1 || !ups[0].Verified || ups[0].User != "test-admin" || ups[0].Items != [3]int{4, 4, 1} {
 				t.Fatalf("upload records: %d %s", code, body)
 			}
 			// A fence-only plan would erase the mission the vehicle now holds.

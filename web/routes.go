@@ -1,30 +1,29 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// Permission is one kind of thing a user may do. Every route needs exactly
-// one; a role is a set of permissions (roles.go). Only PermPublic routes are
-// reachable without logging in.
-type Permission string
-
-const (
-	// PermPublic: no login (health checks, the login endpoint, the static UI).
-	PermPublic Permission = "public"
-	// PermWatch: see the live fleet, layers, plans, alerts and detections.
-	PermWatch Permission = "watch"
-	// PermPlan: edit the plan library, plan routes, validate and convert plans.
-	PermPlan Permission = "plan"
-	// PermCommand: command vehicles, upload plans, set parameters, acknowledge alerts.
-	PermCommand Permission = "command"
-	// PermReplay: list and replay sorties, export them.
-	PermReplay Permission = "replay"
-	// PermAudit: read the audit trail.
-	PermAudit Permission = "audit"
-	// PermAdmin: users, tokens, signing keys, layers, settings, /metrics.
-	PermAdmin Permission = "admin"
+	"github.com/borderwatch/borderwatch/web/auth"
 )
 
-// route is one row of the route table: who may call which handler.
+// Permission is one kind of thing a user may do. Every route needs exactly
+// one; a role is a set of permissions (web/auth/roles.go). Only PermPublic
+// routes are reachable without logging in.
+type Permission = auth.Permission
+
+// The permissions, from web/auth (see there for what each allows).
+const (
+	PermPublic  = auth.PermPublic
+	PermWatch   = auth.PermWatch
+	PermPlan    = auth.PermPlan
+	PermCommand = auth.PermCommand
+	PermReplay  = auth.PermReplay
+	PermAudit   = auth.PermAudit
+	PermAdmin   = auth.PermAdmin
+)
+
+// route is one row of the route table: who may call which handler, and
+// what request bodies it takes.
 type route struct {
 	// pattern is an http.ServeMux pattern with its method ("GET /api/v1/vehicles").
 	pattern string
@@ -33,7 +32,26 @@ type route struct {
 	// stream marks a long-lived answer (WebSocket, large download) that the
 	// server's write timeout must not cut; it bounds its own writes instead.
 	stream bool
+	// (optional) bodyTypes are the media types a request body may have.
+	// Defaults to application/json only: a browser can send text/plain or a
+	// form cross-site without a CORS preflight, so refusing them is part of
+	// the CSRF defence (415 Unsupported Media Type).
+	bodyTypes []string
+	// (optional) maxBody bounds the request body (413 beyond it). Defaults
+	// to defaultMaxBody.
+	maxBody int64
 }
+
+// defaultMaxBody bounds request bodies of routes that do not say otherwise.
+const defaultMaxBody = 1 << 20
+
+// planBodyTypes: every plan format (web/plan_files.go); QGC WPL lists are
+// text/plain, which only cross-origin protection keeps from other sites.
+var planBodyTypes = []string{"application/json", "application/vnd.qgc.plan+json", "application/geo+json",
+	"application/vnd.google-earth.kml+xml", "application/vnd.borderwatch.plan+json", "text/plain", "application/octet-stream"}
+
+// layerBodyTypes: GeoJSON or KML.
+var layerBodyTypes = []string{"application/json", "application/geo+json", "application/vnd.google-earth.kml+xml", "application/xml", "text/xml"}
 
 // routeTable is every route the server serves, the one place that says who
 // may call what. routes() builds the mux from it, and a test walks the mux
@@ -44,6 +62,20 @@ func (s *Server) routeTable() []route {
 	}
 	return []route{
 		h("GET /healthz", PermPublic, s.handleHealth),
+		h("GET /readyz", PermPublic, s.handleReady),
+
+		// Accounts (web/session.go, web/users.go).
+		h("POST /api/v1/session", PermPublic, s.handleLogin),
+		h("GET /api/v1/session", PermPublic, s.handleWhoAmI),
+		h("DELETE /api/v1/session", PermPublic, s.handleLogout),
+		h("GET /api/v1/users", PermAdmin, s.handleUsers),
+		h("POST /api/v1/users", PermAdmin, s.handleUserAdd),
+		h("GET /api/v1/users/{name}", PermAdmin, s.handleUser),
+		h("PATCH /api/v1/users/{name}", PermAdmin, s.handleUserChange),
+		h("DELETE /api/v1/users/{name}", PermAdmin, s.handleUserRemove),
+		h("GET /api/v1/tokens", PermAdmin, s.handleTokens),
+		h("POST /api/v1/tokens", PermAdmin, s.handleTokenCreate),
+		h("DELETE /api/v1/tokens/{id}", PermAdmin, s.handleTokenRevoke),
 
 		h("GET /api/v1/vehicles", PermWatch, s.handleVehicles),
 		h("GET /api/v1/vehicles/{id}", PermWatch, s.handleVehicle),
@@ -53,7 +85,7 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/vehicles/{id}/params", PermWatch, s.handleVehicleParams),
 		h("GET /api/v1/vehicles/{id}/params/{name}", PermWatch, s.handleVehicleParam),
 		h("PUT /api/v1/vehicles/{id}/params/{name}", PermCommand, s.handleVehicleParamSet),
-		h("PUT /api/v1/vehicles/{id}/plan", PermCommand, s.handleVehiclePlanPut),
+		{pattern: "PUT /api/v1/vehicles/{id}/plan", perm: PermCommand, handler: http.HandlerFunc(s.handleVehiclePlanPut), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
 		h("GET /api/v1/vehicles/{id}/plan", PermWatch, s.handleVehiclePlanGet),
 		h("GET /api/v1/vehicles/{id}/link", PermWatch, s.handleVehicleLink),
 		h("GET /api/v1/links", PermWatch, s.handleLinks),
@@ -62,24 +94,32 @@ func (s *Server) routeTable() []route {
 
 		h("GET /api/v1/layers", PermWatch, s.handleLayers),
 		h("GET /api/v1/layers/{id}", PermWatch, s.handleLayer),
-		h("POST /api/v1/layers", PermAdmin, s.handleLayerImport),
+		{pattern: "POST /api/v1/layers", perm: PermAdmin, handler: http.HandlerFunc(s.handleLayerImport), bodyTypes: layerBodyTypes, maxBody: maxPlanBody},
 		h("PATCH /api/v1/layers/{id}", PermAdmin, s.handleLayerRename),
 		h("DELETE /api/v1/layers/{id}", PermAdmin, s.handleLayerDelete),
 
 		h("GET /api/v1/plans", PermWatch, s.handlePlans),
-		h("POST /api/v1/plans", PermPlan, s.handlePlanCreate),
-		h("POST /api/v1/plans/validate", PermPlan, s.handlePlanValidate),
-		h("POST /api/v1/plans/convert", PermPlan, s.handlePlanConvert),
+		{pattern: "POST /api/v1/plans", perm: PermPlan, handler: http.HandlerFunc(s.handlePlanCreate), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
+		{pattern: "POST /api/v1/plans/validate", perm: PermPlan, handler: http.HandlerFunc(s.handlePlanValidate), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
+		{pattern: "POST /api/v1/plans/convert", perm: PermPlan, handler: http.HandlerFunc(s.handlePlanConvert), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
 		h("GET /api/v1/plans/{name}", PermWatch, s.handlePlan),
-		h("PUT /api/v1/plans/{name}", PermPlan, s.handlePlanUpdate),
+		{pattern: "PUT /api/v1/plans/{name}", perm: PermPlan, handler: http.HandlerFunc(s.handlePlanUpdate), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
 		h("DELETE /api/v1/plans/{name}", PermPlan, s.handlePlanDelete),
 		h("GET /api/v1/plans/{name}/export", PermWatch, s.handlePlanExport),
 		h("GET /api/v1/plans/{name}/uploads", PermWatch, s.handlePlanUploads),
 		h("POST /api/v1/plans/{name}/upload", PermCommand, s.handlePlanLibraryUpload),
 
+		h("POST /api/v1/routes/corridor", PermPlan, s.handleRouteCorridor),
+		h("POST /api/v1/routes/fence", PermPlan, s.handleRouteFence),
+		h("POST /api/v1/routes/transit", PermPlan, s.handleRouteTransit),
+
+		h("POST /api/v1/dispatch/propose", PermCommand, s.handleDispatchPropose),
+		h("POST /api/v1/dispatch", PermCommand, s.handleDispatch),
+
 		h("GET /api/v1/sorties", PermReplay, s.handleSorties),
 		h("GET /api/v1/sorties/{id}", PermReplay, s.handleSortie),
 		{pattern: "GET /api/v1/sorties/{id}/export", perm: PermReplay, handler: http.HandlerFunc(s.handleSortieExport), stream: true},
+		h("GET /api/v1/sorties/{id}/timeline", PermReplay, s.handleSortieTimeline),
 		h("GET /api/v1/detections", PermWatch, s.handleDetections),
 		h("GET /api/v1/alerts", PermWatch, s.handleAlerts),
 		h("POST /api/v1/alerts/{id}/ack", PermCommand, s.handleAlertAck),
@@ -87,16 +127,13 @@ func (s *Server) routeTable() []route {
 
 		{pattern: "GET /ws/live", perm: PermWatch, handler: http.HandlerFunc(s.handleLive), stream: true},
 		{pattern: "GET /ws/replay", perm: PermReplay, handler: http.HandlerFunc(s.handleReplay), stream: true},
+		// /metrics takes an admin's token unless Server.MetricsOpen (guard).
 		{pattern: "GET /metrics", perm: PermAdmin, handler: s.metricsHandler()},
+		h("GET /api/v1/tak/markers", PermWatch, s.handleTAKMarkers),
 
-		{pattern: "/api/", perm: PermPublic, handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)
-		})},
+		// Unknown API paths and wrong methods answer JSON errors (404, or 405
+		// with Allow), never the UI's page.
+		{pattern: "/api/", perm: PermPublic, handler: http.HandlerFunc(s.handleAPINotFound)},
 		{pattern: "/", perm: PermPublic, handler: s.uiHandler()},
 	}
 }
-
-// guard wraps a route's handler with its permission check. Until accounts
-// exist (issue 9) it admits everyone, as the server always has; the table
-// above already says what each route will require.
-func (s *Server) guard(rt route) http.Handler { return rt.handler }

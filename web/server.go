@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,8 +19,11 @@ import (
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/tak"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/bordermonitor"
 	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/web/auth"
 )
 
 // Server is the HTTP server.
@@ -44,17 +48,51 @@ type Server struct {
 	Logger *slog.Logger
 	// (optional) Collectors add metrics of other managers (the recorder …) to /metrics.
 	Collectors []prometheus.Collector
+	// (optional) BorderAlertM is how near a border line a drone comes before
+	// the border monitor raises an alert (telemetry/bordermonitor). Defaults
+	// to 300 m; negative turns the monitor off.
+	BorderAlertM float64
+	// (optional) TAKMarkers are the markers TAK clients sent (tak.Markers),
+	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
+	TAKMarkers *tak.Markers
 
-	ln      net.Listener
-	srv     *http.Server
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wsConns sync.WaitGroup
-	done    chan struct{}
-	once    sync.Once
-	live    liveCounters
-	fanout  liveFanout
-	layers  layerState // stored layers and the border index (layers.go)
+	// (optional) Accounts checks logins, sessions and tokens. Defaults to
+	// one over Store; without a Store every route that needs a login
+	// answers 503.
+	Accounts *auth.Accounts
+	// (optional) MetricsOpen serves /metrics without a token (for a scraper
+	// on a trusted network). Defaults to false: /metrics needs an admin.
+	MetricsOpen bool
+	// (optional) AllowHosts are host names (besides IP addresses, localhost
+	// and Addr's host) that requests may name in their Host header.
+	AllowHosts []string
+	// (optional) TLSCert and TLSKey are PEM files; with both the server
+	// speaks HTTPS only and session cookies are Secure.
+	TLSCert, TLSKey string
+	// (optional) WriteTimeout bounds writing an answer of a non-stream route.
+	// Defaults to 60 s. ReadTimeout bounds reading a request (60 s),
+	// IdleTimeout a kept-alive connection between requests (120 s).
+	WriteTimeout, ReadTimeout, IdleTimeout time.Duration
+	// (optional) ShutdownTimeout is how long Close waits for requests in
+	// flight before it cuts their connections. Defaults to 5 s.
+	ShutdownTimeout time.Duration
+
+	accounts     *auth.Accounts
+	ownAccounts  bool
+	allowedHosts []string
+	mux          *http.ServeMux
+	ln           net.Listener
+	srv          *http.Server
+	ctx          context.Context
+	cancel       context.CancelFunc
+	wsConns      sync.WaitGroup
+	done         chan struct{}
+	once         sync.Once
+	live         liveCounters
+	fanout       liveFanout
+	layers       layerState // stored layers and the border index (layers.go)
+	monitor      *bordermonitor.Monitor
+	dispatch     dispatchState // running "send a drone" routes (dispatch.go)
 }
 
 // Initialize starts listening and serving.
@@ -65,8 +103,41 @@ func (s *Server) Initialize() error {
 	if s.Logger == nil {
 		s.Logger = slog.Default()
 	}
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		return errors.New("web: TLS needs both a certificate and a key (--tls-cert and --tls-key)")
+	}
+	if s.WriteTimeout <= 0 {
+		s.WriteTimeout = 60 * time.Second
+	}
+	if s.ReadTimeout <= 0 {
+		s.ReadTimeout = 60 * time.Second
+	}
+	if s.IdleTimeout <= 0 {
+		s.IdleTimeout = 120 * time.Second
+	}
+	if s.ShutdownTimeout <= 0 {
+		s.ShutdownTimeout = 5 * time.Second
+	}
+	s.accounts = s.Accounts
+	if s.accounts == nil && s.Store != nil {
+		s.accounts = &auth.Accounts{Store: s.Store}
+		if err := s.accounts.Initialize(); err != nil {
+			return err
+		}
+		s.ownAccounts = true
+	}
+	s.allowedHosts = nil
+	for _, h := range append([]string{hostOnly(s.Addr)}, s.AllowHosts...) {
+		if h = strings.ToLower(strings.TrimSuffix(h, ".")); h != "" {
+			s.allowedHosts = append(s.allowedHosts, h)
+		}
+	}
+	if err := s.startBorderMonitor(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
+		s.stopBorderMonitor()
 		return fmt.Errorf("web: listen on %s: %w (is another server running there? pick another --http address)", s.Addr, err)
 	}
 	s.ln = ln
@@ -74,6 +145,10 @@ func (s *Server) Initialize() error {
 	s.srv = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.ReadTimeout,
+		WriteTimeout:      s.WriteTimeout, // stream routes lift it (guard) and bound their own writes
+		IdleTimeout:       s.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 	}
 	s.done = make(chan struct{})
@@ -82,7 +157,13 @@ func (s *Server) Initialize() error {
 	go s.runLive()
 	go func() {
 		defer close(s.done)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if s.TLSCert != "" {
+			err = s.srv.ServeTLS(ln, s.TLSCert, s.TLSKey)
+		} else {
+			err = s.srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.Logger.Error("web: serve", "err", err)
 		}
 	}()
@@ -90,26 +171,41 @@ func (s *Server) Initialize() error {
 }
 
 // URL is the address clients reach the server at.
-func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+func (s *Server) URL() string {
+	if s.TLSCert != "" {
+		return "https://" + s.ln.Addr().String()
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// AccountsInUse is the Accounts the server checks credentials with (nil
+// without a store): the CLI and tests create users and tokens through it.
+func (s *Server) AccountsInUse() *auth.Accounts { return s.accounts }
 
 // Close stops the server and its WebSocket streams. It is idempotent.
 func (s *Server) Close() {
 	s.once.Do(func() {
 		s.cancel() // ends WebSocket streams, which http.Server.Shutdown does not track
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
 		defer cancel()
-		_ = s.srv.Shutdown(ctx)
+		if err := s.srv.Shutdown(ctx); err != nil {
+			// A request outlived the timeout (a stalled download): cut its
+			// connection, which fails its next write and ends its handler.
+			s.Logger.Warn("web: requests still running at shutdown; closing their connections", "err", err)
+			_ = s.srv.Close()
+		}
 		<-s.done
 		s.wsConns.Wait()
+		s.stopBorderMonitor()
 	})
 }
 
 func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
+	s.mux = http.NewServeMux()
 	for _, rt := range s.routeTable() {
-		mux.Handle(rt.pattern, s.guard(rt))
+		s.mux.Handle(rt.pattern, s.guard(rt))
 	}
-	return mux
+	return s.harden(s.mux)
 }
 
 // apiError is the body of every API error.
@@ -131,4 +227,16 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady says whether the server can do its work: it is serving, and
+// its store (if any) answers.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if s.Store != nil {
+		if _, err := s.Store.Users(); err != nil {
+			writeError(w, http.StatusServiceUnavailable, "store not ready: "+err.Error())
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -10,6 +10,18 @@ import (
 // uiHandler serves the browser UI: from UIDir when set (development), else
 // from the build embedded in the binary, else a page that says how to build it.
 func (s *Server) uiHandler() http.Handler {
+	h := s.uiFiles()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on the UI's files; allowed: GET, HEAD")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) uiFiles() http.Handler {
 	if s.UIDir != "" {
 		return http.FileServer(http.Dir(s.UIDir))
 	}

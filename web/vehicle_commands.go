@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/gcs"
-	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // maxCommandBody bounds a command request body.
@@ -55,6 +54,11 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than this endpoint's limit of %d bytes", tooBig.Limit))
+			return false
+		}
 		msg := err.Error()
 		if errors.Is(err, io.EOF) {
 			msg = "empty body"
@@ -144,7 +148,7 @@ func vehicleErrorStatus(err error) int {
 	switch {
 	case errors.Is(err, gcs.ErrBadInput):
 		return http.StatusBadRequest
-	case errors.Is(err, gcs.ErrNoVehicle):
+	case errors.Is(err, gcs.ErrNoVehicle), errors.Is(err, gcs.ErrNoParam):
 		return http.StatusNotFound
 	case errors.Is(err, gcs.ErrBusy):
 		return http.StatusConflict
@@ -178,7 +182,7 @@ func (s *Server) handleVehicleCommand(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
 	defer cancel()
 	res, err := s.runCommand(ctx, id, c)
-	s.audit(id, "command", c.Command, err)
+	s.audit(r, id, "command", commandDetail(c), err)
 	out := CommandResponse{SysID: id, Command: c.Command, CommandResult: res}
 	if err != nil {
 		out.Error = err.Error()
@@ -235,7 +239,7 @@ func (s *Server) handleFleetCommand(w http.ResponseWriter, r *http.Request) {
 	out := FleetCommandResponse{Results: make([]CommandResponse, len(results))}
 	for i, fr := range results {
 		out.Results[i] = CommandResponse{SysID: fr.SysID, Command: c.Command, CommandResult: fr.Result, Error: fr.Error}
-		s.audit(fr.SysID, "command", c.Command+" (fleet)", fr.Err)
+		s.audit(r, fr.SysID, "command", commandDetail(c)+" (fleet)", fr.Err)
 		if fr.Err != nil {
 			out.Failed++
 		} else {
@@ -243,16 +247,4 @@ func (s *Server) handleFleetCommand(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// audit records an operator's action on a vehicle in the audit trail (the
-// recorder stores OperatorAction events). Until accounts exist the user is
-// "anonymous". Details never carry keys.
-func (s *Server) audit(id uint8, action, detail string, err error) {
-	result := "ok"
-	if err != nil {
-		result = "error: " + err.Error()
-	}
-	s.Hub.Publish(telemetry.OperatorAction{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: id},
-		User: "anonymous", Action: action, Detail: detail, Result: result})
 }

@@ -59,7 +59,7 @@ func (s *Server) handleVehicleSigningPut(w http.ResponseWriter, r *http.Request)
 	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
 	defer cancel()
 	err = s.Fleet.SetupSigning(ctx, id, key)
-	s.audit(id, "signing_setup", "key provisioned (not recorded)", err)
+	s.audit(r, id, "signing_setup", "key provisioned (not recorded)", err)
 	if err != nil {
 		writeError(w, vehicleErrorStatus(err), err.Error())
 		return
@@ -75,7 +75,7 @@ func (s *Server) handleVehicleSigningDelete(w http.ResponseWriter, r *http.Reque
 	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
 	defer cancel()
 	err := s.Fleet.DisableSigning(ctx, id)
-	s.audit(id, "signing_disable", "", err)
+	s.audit(r, id, "signing_disable", "", err)
 	if err != nil {
 		writeError(w, vehicleErrorStatus(err), err.Error())
 		return

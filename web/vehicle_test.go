@@ -18,6 +18,7 @@ import (
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
 )
 
 // newVehicleTestServer runs the server, a fleet and one simulated vehicle
@@ -26,11 +27,12 @@ func newVehicleTestServer(t *testing.T, flavor string, ready time.Duration) *Ser
 	t.Helper()
 	hub := &telemetry.Hub{}
 	fleet := newSimFleet(t, hub, flavor, ready)
-	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub}
+	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Store: storetest.MustOpen(t)}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	adminToken(t, s)
 	return s
 }
 
@@ -63,6 +65,12 @@ func call(t *testing.T, method, url, body string, out any) int {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok := tokenFor(url); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -114,7 +122,9 @@ func TestVehicleCommands_Post_ResultsAndErrors(t *testing.T) {
 	}
 	actions := 0
 	for _, m := range audit.Drain(nil) {
-		if a, ok := m.(telemetry.OperatorAction); ok && a.Action == "command" && a.Detail == "mode (fleet)" {
+		// Who (the test's admin), what with its arguments, from where.
+		if a, ok := m.(telemetry.OperatorAction); ok && a.Action == "command" && a.User == "test-admin" && a.Remote == "127.0.0.1" &&
+			a.Detail == `{"command":"mode","mode":"ALT_HOLD"} (fleet)` {
 			actions++
 		}
 	}
@@ -151,7 +161,7 @@ func TestVehiclePlan_PutGet_SharedPlanVerifiedAndDownloaded(t *testing.T) {
 		if code := call(t, "PUT", u+"?confirm=1", string(data), &r); code != 200 || !r.Verified || r.Error != "" {
 			t.Fatalf("%s: PUT plan: %d %+v", flavor, code, r)
 		}
-		res, err := http.Get(u)
+		res, err := client(t, s).Get(u)
 		if err != nil {
 			t.Fatal(err)
 		}

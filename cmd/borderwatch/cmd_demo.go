@@ -11,18 +11,21 @@ import (
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/missions/demodata"
 	"github.com/borderwatch/borderwatch/simulator"
+	"github.com/borderwatch/borderwatch/web/auth"
 )
 
 func init() {
 	register(command{
 		name:    "demo",
 		summary: "Run everything in one process: the server, a simulated fleet patrolling a border, the web UI.",
-		usage:   "[--http ADDR] [--data FILE] [--drones N]",
+		usage:   "[--http ADDR] [--data FILE] [--drones N] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			httpAddr := fs.String("http", "127.0.0.1:8080", "HTTP address of the API and UI")
 			data := fs.String("data", filepath.Join(os.TempDir(), "borderwatch-demo.db"), "bbolt file of the sortie store")
 			drones := fs.Int("drones", 3, "number of simulated drones")
 			uiDir := fs.String("ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build")
+			var o serverOptions
+			o.declareHTTP(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
@@ -37,13 +40,10 @@ func init() {
 				}
 				// The MAVLink link listens on a free loopback port: the demo's
 				// drones are in-process, and a fixed port could clash with a real GCS.
-				sys, err := startServer(serverOptions{
-					links:     stringList{"udp://127.0.0.1:0"},
-					http:      *httpAddr,
-					data:      *data,
-					layerObjs: []*missions.Layer{territory, border},
-					uiDir:     *uiDir,
-				})
+				o.links, o.http, o.data = stringList{"udp://127.0.0.1:0"}, *httpAddr, *data
+				o.uiDir = *uiDir
+				o.layerObjs = []*missions.Layer{territory, border}
+				sys, err := startServer(o)
 				if err != nil {
 					return err
 				}
@@ -59,8 +59,15 @@ func init() {
 					return err
 				}
 				defer sim.Close()
+				logins, err := demoAccounts(sys.web.AccountsInUse())
+				if err != nil {
+					return err
+				}
 				fmt.Fprintf(e.stdout, "Borderwatch demo: %d simulated drone(s) patrolling the US–Mexico border at Nogales.\n", *drones)
-				fmt.Fprintf(e.stdout, "Open %s in a browser (no login needed in this version).\n", sys.web.URL())
+				fmt.Fprintf(e.stdout, "Open %s in a browser and log in as one of (new random passwords at every start, shown only here):\n", sys.web.URL())
+				for _, l := range logins {
+					fmt.Fprintf(e.stdout, "  %-10s  user %-10s  password %s\n", l.role, l.name, l.password)
+				}
 				fmt.Fprintf(e.stdout, "API: %s/api/v1/vehicles   Store: %s   Stop with Ctrl-C.\n", sys.web.URL(), *data)
 				if e.ready != nil {
 					e.ready(map[string]string{"url": sys.web.URL(), "data": *data})
@@ -70,4 +77,23 @@ func init() {
 			}
 		},
 	})
+}
+
+type demoAccount struct {
+	role           auth.Role
+	name, password string
+}
+
+// demoAccounts gives the demo one user of each role, named after the role,
+// with a new random password. The passwords go to the terminal only.
+func demoAccounts(a *auth.Accounts) ([]demoAccount, error) {
+	var out []demoAccount
+	for _, role := range auth.Roles {
+		l := demoAccount{role: role, name: string(role), password: auth.NewPassword()}
+		if err := a.EnsureUser(l.name, l.role, l.password); err != nil {
+			return nil, fmt.Errorf("creating the demo's %s account: %w", role, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }

@@ -5,24 +5,25 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/renameio/v2"
+
 	"github.com/borderwatch/borderwatch/telemetry/export"
 	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/web/apiclient"
 )
 
 func init() {
 	register(command{
 		name:    "export",
-		summary: "Export a sortie, or a time window, as tlog, GPX, KML, GeoJSON or CSV.",
-		usage:   "SORTIE|--from T --to T [--vehicle 1,2] [--stream N] --format tlog|gpx|kml|geojson|csv -o FILE [--fields a,b] [--data FILE]",
+		summary: "Export a sortie, or a time window, as tlog, GPX, KML, GeoJSON, CSV or an evidence package (zip).",
+		usage:   "SORTIE|--from T --to T [--vehicle 1,2] [--stream N] --format tlog|gpx|kml|geojson|csv|evidence -o FILE [--fields a,b] [--data FILE] [--server URL --token T]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (the server must be stopped)")
-			format := fs.String("format", "tlog", "tlog, gpx, kml, geojson or csv")
+			src := declareReadSource(fs)
+			format := fs.String("format", "tlog", "tlog, gpx, kml, geojson, csv, or evidence (a zip with a manifest; check it with borderwatch verify FILE.zip)")
 			out := fs.String("o", "", "output file (- for standard output); defaults to sortie-ID.FORMAT")
 			fields := fs.String("fields", "", "CSV columns, comma-separated, from: "+strings.Join(export.CSVFields, ","))
 			from := fs.String("from", "", "instead of a sortie: start of a time window (RFC 3339)")
@@ -58,9 +59,15 @@ func init() {
 				if *fields != "" {
 					opt.Fields = strings.Split(*fields, ",")
 				}
-				st, err := openStore(*data)
+				st, api, err := src.open(e)
 				if err != nil {
 					return err
+				}
+				if api != nil {
+					if window || len(opt.Fields) > 0 {
+						return errors.New("a running server holds the store: it exports whole sorties (give a sortie id, without --fields), or stop it to export a window")
+					}
+					return exportFromServer(ctx, e, api, id, f, *out)
 				}
 				defer st.Close()
 				var so store.Sortie
@@ -73,17 +80,18 @@ func init() {
 				}
 				path := *out
 				if path == "" {
-					path = name + "." + string(f)
+					path = name + "." + f.Extension()
 				}
 				w := e.stdout
-				var file *os.File
+				var file *renameio.PendingFile
 				if path != "-" {
-					// Write next to the target and rename, so a failed export leaves no half file.
-					file, err = os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+					// Write next to the target, fsync and rename (renameio), so a
+					// failed export or a power cut leaves no half file.
+					file, err = renameio.NewPendingFile(path, renameio.WithPermissions(0o644))
 					if err != nil {
 						return err
 					}
-					defer os.Remove(file.Name())
+					defer file.Cleanup()
 					w = file
 				}
 				var stats export.Stats
@@ -92,13 +100,8 @@ func init() {
 				} else {
 					stats, err = export.Sortie(w, st, so, f, opt)
 				}
-				if file != nil {
-					if cerr := file.Close(); err == nil {
-						err = cerr
-					}
-					if err == nil {
-						err = os.Rename(file.Name(), path)
-					}
+				if file != nil && err == nil {
+					err = file.CloseAtomicallyReplace()
 				}
 				if err != nil {
 					return fmt.Errorf("export %s: %w", name, err)
@@ -143,4 +146,31 @@ func windowQuery(from, to, vehicles string, stream uint) (store.Query, error) {
 		q.Systems = append(q.Systems, uint8(id))
 	}
 	return q, nil
+}
+
+// exportFromServer downloads a sortie's export from the server that holds
+// the store, written atomically like a local export.
+func exportFromServer(ctx context.Context, e *env, api *apiclient.Client, id uint64, f export.Format, out string) error {
+	path := out
+	if path == "" {
+		path = fmt.Sprintf("sortie-%d.%s", id, f.Extension())
+	}
+	if path == "-" {
+		_, err := api.Export(ctx, id, string(f), e.stdout)
+		return err
+	}
+	pf, err := renameio.NewPendingFile(path, renameio.WithPermissions(0o644))
+	if err != nil {
+		return err
+	}
+	defer pf.Cleanup()
+	n, err := api.Export(ctx, id, string(f), pf)
+	if err != nil {
+		return fmt.Errorf("export sortie %d: %w", id, err)
+	}
+	if err := pf.CloseAtomicallyReplace(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "sortie-%d: %d bytes from the server written to %s\n", id, n, path)
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/mavlink/dialect"
 	"github.com/borderwatch/borderwatch/mavlink/mavwire"
+	"github.com/borderwatch/borderwatch/web/auth"
 )
 
 func init() {
@@ -131,13 +133,21 @@ func loadtest(ctx context.Context, o loadOptions, log io.Writer) (loadResult, er
 	}
 	defer sys.Close()
 	wsURL := "ws" + strings.TrimPrefix(sys.web.URL(), "http") + "/ws/live"
+	// The clients log in like any script: a token of a watching user, made
+	// for this run and removed with it.
+	token, err := loadtestToken(sys.web.AccountsInUse())
+	if err != nil {
+		return loadResult{}, err
+	}
+	defer func() { _ = sys.web.AccountsInUse().RemoveUser(loadtestUser) }()
+	header := http.Header{"Authorization": {"Bearer " + token}}
 
 	var cpu0 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
 
 	clients := make([]*loadClient, o.clients)
 	for i := range clients {
-		c, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, nil)
+		c, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, header)
 		if err != nil {
 			return loadResult{}, fmt.Errorf("client %d: %w", i, err)
 		}
@@ -363,4 +373,15 @@ func (g *loadGenerator) run(ctx context.Context, rate float64, d time.Duration) 
 			}
 		}
 	}
+}
+
+// loadtestUser is the account the load test's clients use.
+const loadtestUser = "loadtest"
+
+func loadtestToken(a *auth.Accounts) (string, error) {
+	if err := a.EnsureUser(loadtestUser, auth.RoleSupervisor, auth.NewPassword()); err != nil {
+		return "", fmt.Errorf("creating the load test's account: %w", err)
+	}
+	tok, _, err := a.CreateToken(loadtestUser, time.Hour, "borderwatch loadtest")
+	return tok, err
 }

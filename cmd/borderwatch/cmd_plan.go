@@ -43,7 +43,7 @@ func init() {
 	registerPlan(command{
 		name:    "validate",
 		summary: "Check a plan: positions, altitudes, fence polygons, item counts.",
-		usage:   "FILE [--max-alt M] [--firmware ardupilot|px4] [--fence FILE] [--rally FILE] [--strict]",
+		usage:   "FILE [--max-alt M] [--firmware ardupilot|px4] [--fence FILE] [--rally FILE] [--border FILE [--min-border-dist D] [--min-fence-border-dist D] [--side COUNTRY]] [--strict]",
 		flags:   planValidateFlags,
 	})
 }
@@ -270,14 +270,17 @@ func planValidateFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 	fs.IntVar(&lim.MaxMissionItems, "max-items", 0, "most mission items the vehicle stores (default per firmware)")
 	firmware := fs.String("firmware", "", "check against ardupilot or px4 limits (default: the plan's firmwareType)")
 	strict := fs.Bool("strict", false, "fail on warnings too")
-	border := fs.String("border", "", "border layer (GeoJSON or KML lines): every mission leg must keep --min-border-dist from it")
+	border := fs.String("border", "", "border layer (GeoJSON or KML lines): the mission, home, rally points and inclusion fences must stay on our side of it, none crossing it")
 	minBorder := distanceFlag(0)
-	fs.Var(&minBorder, "min-border-dist", "nearest a mission leg may come to the --border line")
+	fs.Var(&minBorder, "min-border-dist", "nearest a mission leg, rally point or fence return point may come to the --border line")
+	minFence := distanceFlag(0)
+	fs.Var(&minFence, "min-fence-border-dist", "nearest an inclusion fence may come to the --border line (default half --min-border-dist, at least 50m)")
+	ourSide := fs.String("side", "", "our side: a country the --border layer names (default the side home is on)")
 	return func(ctx context.Context, e *env, args []string) error {
 		if len(args) != 1 {
 			return fmt.Errorf("want one FILE, got %d argument(s)", len(args))
 		}
-		rules := missions.GeoRules{MinBorderDistM: float64(minBorder)}
+		rules := missions.GeoRules{MinBorderDistM: float64(minBorder), MinFenceBorderDistM: float64(minFence), OurSide: *ourSide}
 		if *border != "" {
 			data, err := os.ReadFile(*border)
 			if err != nil {
@@ -290,8 +293,8 @@ func planValidateFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 			if rules.Border, err = missions.NewBorderIndex(layer); err != nil {
 				return err
 			}
-		} else if minBorder > 0 {
-			return fmt.Errorf("--min-border-dist needs --border")
+		} else if minBorder > 0 || minFence > 0 || *ourSide != "" {
+			return fmt.Errorf("--min-border-dist, --min-fence-border-dist and --side: each needs --border")
 		}
 		p, err := in.read(e, args[0])
 		if err != nil {

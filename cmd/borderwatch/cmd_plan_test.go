@@ -198,7 +198,7 @@ func TestPlanValidate_BorderAndFence_ReportsWhereThePlanFlies(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	for _, want := range []string{"leaves the inclusion fence", "of the border (minimum 500 m)"} {
+	for _, want := range []string{"leaves the inclusion fence", "of the border (minimum 500 m)", "inclusion polygon 1: edge 4-1 comes within", "of the border (minimum 250 m)"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("validate output lacks %q:\n%s", want, stdout)
 		}

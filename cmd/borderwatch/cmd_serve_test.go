@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,7 +42,8 @@ func TestLoadLayerFlags_GeoJSONAndKML(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sys.Close()
-	res, err := http.Get(sys.web.URL() + "/api/v1/layers")
+	authedSystem(t, sys)
+	res, err := apiClient(t, sys.web.URL()).Get(sys.web.URL() + "/api/v1/layers")
 	if err != nil {
 		t.Fatal(err)
 	}

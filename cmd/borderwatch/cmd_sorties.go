@@ -16,9 +16,9 @@ func init() {
 	register(command{
 		name:    "sorties",
 		summary: "List the sorties in the store (newest first).",
-		usage:   "[--data FILE] [--vehicle ID] [--json]",
+		usage:   "[--data FILE] [--server URL --token T] [--vehicle ID] [--json]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (the server must be stopped)")
+			src := declareReadSource(fs)
 			asJSON := fs.Bool("json", false, "print JSON instead of a table")
 			vehicle := fs.Int("vehicle", 0, "only this vehicle's sorties (MAVLink system id)")
 			return func(ctx context.Context, e *env, args []string) error {
@@ -28,12 +28,17 @@ func init() {
 				if *vehicle < 0 || *vehicle > 255 {
 					return fmt.Errorf("--vehicle must be a system id 1-255, got %d", *vehicle)
 				}
-				st, err := openStore(*data)
+				st, api, err := src.open(e)
 				if err != nil {
 					return err
 				}
-				defer st.Close()
-				list, err := st.Sorties(store.SortieFilter{Vehicle: uint8(*vehicle)})
+				var list []store.Sortie
+				if api != nil {
+					list, err = api.Sorties(ctx, uint8(*vehicle))
+				} else {
+					defer st.Close()
+					list, err = st.Sorties(store.SortieFilter{Vehicle: uint8(*vehicle)})
+				}
 				if err != nil {
 					return err
 				}

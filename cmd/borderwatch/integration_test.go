@@ -27,6 +27,7 @@ import (
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/web"
+	"github.com/borderwatch/borderwatch/web/auth/authtest"
 )
 
 // startTestSystem runs the server and a simulated fleet on loopback ports.
@@ -38,6 +39,7 @@ func startTestSystem(t *testing.T, drones int) (*server, *simulator.Fleet, strin
 		t.Fatal(err)
 	}
 	t.Cleanup(sys.Close)
+	authedSystem(t, sys)
 	port := sys.fleet.LinkAddrs()[0].(*net.UDPAddr).Port
 	sim := &simulator.Fleet{Drones: drones, GCS: fmt.Sprintf("udp://127.0.0.1:%d", port), Rate: 20, Speedup: 5}
 	if err := sim.Initialize(); err != nil {
@@ -49,7 +51,7 @@ func startTestSystem(t *testing.T, drones int) (*server, *simulator.Fleet, strin
 
 func getVehicles(t *testing.T, base string) []gcs.VehicleState {
 	t.Helper()
-	res, err := http.Get(base + "/api/v1/vehicles")
+	res, err := apiClient(t, base).Get(base + "/api/v1/vehicles")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +166,7 @@ func TestServe_BadDatagrams_CountedAndIgnored(t *testing.T) {
 		t.Fatalf("vehicles after bad input: %+v", vs)
 	}
 	// The counters are visible to operations in /metrics.
-	res, err := http.Get(base + "/metrics")
+	res, err := apiClient(t, base).Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +201,7 @@ func metricAbove(text, name string, min float64) bool {
 func TestLive_WebSocket_StreamsVehicleUpdates(t *testing.T) {
 	sys, _, _ := startTestSystem(t, 2)
 	u := "ws" + strings.TrimPrefix(sys.web.URL(), "http") + "/ws/live"
-	c, _, err := websocket.DefaultDialer.Dial(u, nil)
+	c, _, err := websocket.DefaultDialer.Dial(u, authtest.Header(tokenOf(t, sys.web.URL())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,8 +254,11 @@ func TestDemo_RunsInProcessAndStopsOnCancel(t *testing.T) {
 		wg.Wait()
 		t.Fatalf("demo did not become ready: %s %s", out.String(), errOut.String())
 	}
+	// The demo prints a login per role; the supervisor's works through the
+	// real login endpoint, and the session it opens may watch.
+	demoLogin(t, base, out.String(), "supervisor")
 	testenv.Eventually(t, 10*time.Second, "demo drones appear", func() bool { return len(getVehicles(t, base)) == 2 })
-	res, err := http.Get(base + "/api/v1/layers")
+	res, err := apiClient(t, base).Get(base + "/api/v1/layers")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,3 +94,23 @@ func RingArea(r []orb.Point) float64 {
 	}
 	return a / 2
 }
+
+// DensifyPlanar adds points along segments longer than maxLen (projected
+// metres) so no piece is longer: a spatial index then returns short pieces
+// near a query rather than one long segment.
+func DensifyPlanar(line []orb.Point, maxLen float64) []orb.Point {
+	if len(line) == 0 || !(maxLen > 0) {
+		return line
+	}
+	out := []orb.Point{line[0]}
+	for i := 1; i < len(line); i++ {
+		a, b := line[i-1], line[i]
+		n := int(math.Ceil(Dist(a, b) / maxLen))
+		for k := 1; k < n; k++ {
+			t := float64(k) / float64(n)
+			out = append(out, orb.Point{a[0] + (b[0]-a[0])*t, a[1] + (b[1]-a[1])*t})
+		}
+		out = append(out, b)
+	}
+	return out
+}

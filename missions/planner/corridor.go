@@ -27,10 +27,13 @@ type Vehicle struct {
 type LaunchSite struct {
 	Name string    `json:"name"`
 	Pos  orb.Point `json:"pos"` // [lon, lat]
+	// AltAMSLM is the ground's altitude above mean sea level, nil if
+	// unknown: the plans' home altitude.
+	AltAMSLM *float64 `json:"alt_amsl_m,omitempty"`
 }
 
-// CorridorRequest asks for a border corridor patrol.
-type CorridorRequest struct {
+// CorridorParams asks for a border corridor patrol.
+type CorridorParams struct {
 	// Border is the border as [lon, lat] polylines (a layer's lines; parts
 	// that continue one another are joined).
 	Border [][]orb.Point
@@ -51,12 +54,20 @@ type CorridorRequest struct {
 	// Sites are the launch sites (optional). Defaults to one per drone,
 	// spread evenly along the first lane.
 	Sites []LaunchSite
-	// FenceMarginM is how much nearer the border than the standoff a
-	// sortie's inclusion fence may reach (optional). Defaults to 0.8 ×
-	// standoff; it must stay below the standoff so the fence never reaches
-	// the border. The room between fence and lane is what lets a long,
+	// FenceMarginM is the nearest a sortie's inclusion fence comes to the
+	// border, everywhere along the fence, past the section's ends too
+	// (optional). Defaults to half the standoff, at least MinFenceMarginM;
+	// it must be at least MinFenceMarginM and below the standoff. The room
+	// between fence and lane (standoff − margin) is what lets a long,
 	// winding leg's fence fit the vertex limit.
 	FenceMarginM float64
+	// Rally are extra rally points (optional): on our side, at least
+	// RallyDepthM from the border. Each leg gets its launch site as a rally
+	// point and those of these inside its fence.
+	Rally []LaunchSite
+	// RallyDepthM is the nearest a rally point may be to the border
+	// (optional). Defaults to the standoff.
+	RallyDepthM float64
 	// MaxFenceVertices is the autopilot's polygon vertex limit (optional).
 	// Defaults to 64, PX4's limit (ArduPilot takes more).
 	MaxFenceVertices int
@@ -94,9 +105,12 @@ type Leg struct {
 	// MinBorderDistM is a lower bound of the nearest the route comes to the
 	// border: measured in the projection and divided by its scale bound, so
 	// under 1 % below the true distance across a 2 600 km border.
-	MinBorderDistM float64         `json:"min_border_dist_m"`
-	Plan           *missions.Plan  `json:"-"`
-	cover          []coverInterval // border stretches this leg watches
+	MinBorderDistM float64 `json:"min_border_dist_m"`
+	// FenceMinBorderDistM is a lower bound of the nearest the leg's
+	// inclusion fence comes to the border (0 without a fence).
+	FenceMinBorderDistM float64         `json:"fence_min_border_dist_m"`
+	Plan                *missions.Plan  `json:"-"`
+	cover               []coverInterval // border stretches this leg watches
 
 	// Projected working state: the lane path, the leg's span and access
 	// position on it, its transits, and its fence.
@@ -147,7 +161,7 @@ type coverInterval struct {
 	from, to float64
 }
 
-func (r *CorridorRequest) defaults() error {
+func (r *CorridorParams) defaults() error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrBadRequest}, a...)...)
 	}
@@ -189,10 +203,16 @@ func (r *CorridorRequest) defaults() error {
 		return bad("%d drones", r.Drones)
 	}
 	if r.FenceMarginM == 0 {
-		r.FenceMarginM = 0.8 * r.StandoffM
+		r.FenceMarginM = DefaultFenceMargin(r.StandoffM)
 	}
-	if !(r.FenceMarginM > 0) || r.FenceMarginM >= r.StandoffM {
-		return bad("fence margin %g m must be positive and below the standoff %g m", r.FenceMarginM, r.StandoffM)
+	if !(r.FenceMarginM >= MinFenceMarginM) || r.FenceMarginM >= r.StandoffM {
+		return bad("fence margin %g m must be at least %g m and below the standoff %g m (lanes fly inside the fence)", r.FenceMarginM, MinFenceMarginM, r.StandoffM)
+	}
+	if r.RallyDepthM == 0 {
+		r.RallyDepthM = r.StandoffM
+	}
+	if !(r.RallyDepthM >= r.FenceMarginM) {
+		return bad("rally depth %g m must be at least the fence margin %g m", r.RallyDepthM, r.FenceMarginM)
 	}
 	if r.MaxFenceVertices == 0 {
 		r.MaxFenceVertices = 64
@@ -211,14 +231,21 @@ func (r *CorridorRequest) defaults() error {
 
 // corridor holds one planning run's working state.
 type corridor struct {
-	req    CorridorRequest
+	req    CorridorParams
 	proj   *geo.Proj
 	k      float64       // projection scale bound: projected ≥ true ≥ projected/k
 	border [][]orb.Point // projected section lines
 	bix    *geo.SegmentIndex
-	sites  []orb.Point // projected
-	budget float64     // flight distance one battery allows, m (projected)
-	far    float64     // how far from the border sortie fences may reach
+	// wix indexes the whole border, projected, not only the section: what
+	// must keep its distance from the border (lanes, transits, fences,
+	// sites) keeps it from all of it, past the section's ends too.
+	wix    *geo.SegmentIndex
+	beyond [][]orb.Point     // the whole border less the section, projected
+	fix    *geo.SegmentIndex // the whole border walled past its ends (fenceReach)
+	sites  []orb.Point       // projected
+	rally  []orb.Point       // operator rally points, projected
+	budget float64           // flight distance one battery allows, m (projected)
+	far    float64           // how far from the border sortie fences may reach
 	// No-fly zones, projected: grown by the full margin (what lanes and
 	// transits avoid) and by half of it (what fences exclude).
 	zones     []orb.Polygon
@@ -229,7 +256,7 @@ type corridor struct {
 }
 
 // PlanCorridor plans a border corridor patrol.
-func PlanCorridor(req CorridorRequest) (*CorridorPlan, error) {
+func PlanCorridor(req CorridorParams) (*CorridorPlan, error) {
 	if err := req.defaults(); err != nil {
 		return nil, err
 	}
@@ -257,6 +284,7 @@ func PlanCorridor(req CorridorRequest) (*CorridorPlan, error) {
 	for _, l := range lines {
 		c.border = append(c.border, c.proj.ForwardAll(geo.DensifyLonLat(l, densifyM)))
 	}
+	c.wix = geo.NewSegmentIndex(c.border)
 	if req.From != nil || req.To != nil {
 		if err := c.cutSection(); err != nil {
 			return nil, err
@@ -287,14 +315,21 @@ func PlanCorridor(req CorridorRequest) (*CorridorPlan, error) {
 			// Lanes end where the section does, on the perpendicular at its
 			// end; trimming them by the fence margin leaves a sortie fence
 			// room around the lane's end without reaching past the section.
-			if trim := req.FenceMarginM * c.k; !req.SkipFences {
+			if trim := (req.StandoffM - req.FenceMarginM) * c.k; !req.SkipFences {
 				pp := newPath(s)
 				if pp.length() <= 3*trim {
 					continue
 				}
 				s = pp.sub(trim, pp.length()-trim)
 			}
-			for _, piece := range geo.ClipOutside(s, c.zones) {
+			// Past the section's ends the border may turn back towards
+			// the lane: cut the lane where it comes nearer the whole
+			// border than the standoff.
+			near, err := c.beyondTube(orb.LineString(s).Bound(), req.StandoffM*c.k)
+			if err != nil {
+				return nil, fmt.Errorf("lane %d: %w", li+1, err)
+			}
+			for _, piece := range geo.ClipOutside(s, append(near, c.zones...)) {
 				if geo.PolylineLength(piece) < minPieceM {
 					continue
 				}
@@ -307,12 +342,19 @@ func PlanCorridor(req CorridorRequest) (*CorridorPlan, error) {
 	if err := c.placeSites(req, lanes[0]); err != nil {
 		return nil, err
 	}
+	if err := c.placeRally(); err != nil {
+		return nil, err
+	}
 	for i, s := range c.sites {
 		name := fmt.Sprintf("site %d", i+1)
 		if i < len(req.Sites) && req.Sites[i].Name != "" {
 			name = req.Sites[i].Name
 		}
-		out.Sites = append(out.Sites, LaunchSite{Name: name, Pos: c.proj.Inverse(s)})
+		site := LaunchSite{Name: name, Pos: c.proj.Inverse(s)}
+		if i < len(req.Sites) {
+			site.Pos, site.AltAMSLM = req.Sites[i].Pos, req.Sites[i].AltAMSLM
+		}
+		out.Sites = append(out.Sites, site)
 	}
 	var uncovered []string
 	for li, paths := range lanes {
@@ -385,13 +427,25 @@ func (c *corridor) cutSection() error {
 	if len(sec) < 2 {
 		return fmt.Errorf("%w: the section ends meet the border at the same point", ErrBadRequest)
 	}
+	// What lies beyond the section's ends, and the other lines.
+	for i, other := range c.border {
+		if i != a.Line {
+			c.beyond = append(c.beyond, other)
+		}
+	}
+	if before := append(slices.Clone(l[:a.Seg+1]), a.Closest); len(before) >= 2 {
+		c.beyond = append(c.beyond, before)
+	}
+	if after := append([]orb.Point{b.Closest}, l[b.Seg+1:]...); len(after) >= 2 {
+		c.beyond = append(c.beyond, after)
+	}
 	c.border = [][]orb.Point{sec}
 	return nil
 }
 
 // placeSites projects the given sites and checks them, or spreads one per
 // drone along the first lane.
-func (c *corridor) placeSites(req CorridorRequest, lane []*path) error {
+func (c *corridor) placeSites(req CorridorParams, lane []*path) error {
 	if len(req.Sites) == 0 {
 		total := 0.0
 		for _, p := range lane {
@@ -411,18 +465,51 @@ func (c *corridor) placeSites(req CorridorRequest, lane []*path) error {
 	}
 	for i, s := range req.Sites {
 		p := c.proj.Forward(s.Pos)
-		loc, ok := c.borderIndex().Locate(p, math.Inf(1))
+		loc, ok := c.wix.Locate(p, math.Inf(1))
 		if !ok || loc.Side != req.Side {
 			return fmt.Errorf("%w: launch site %d %q %v is on the other side of the border", ErrBadRequest, i+1, s.Name, s.Pos)
+		}
+		if loc.Dist < req.FenceMarginM*c.k {
+			return fmt.Errorf("%w: launch site %d %q %v is %.0f m from the border, nearer than the fence margin %.0f m: its fence could not hold it",
+				ErrBadRequest, i+1, s.Name, s.Pos, loc.Dist, req.FenceMarginM)
 		}
 		c.sites = append(c.sites, p)
 	}
 	return nil
 }
 
-func (c *corridor) borderIndex() *geo.SegmentIndex {
-	if c.bix == nil {
-		c.bix = geo.NewSegmentIndex(c.border)
+// placeRally projects the operator's rally points and checks that each is
+// on our side, at least the rally depth from the border.
+func (c *corridor) placeRally() error {
+	for i, r := range c.req.Rally {
+		p := c.proj.Forward(r.Pos)
+		loc, ok := c.wix.Locate(p, math.Inf(1))
+		if !ok || loc.Side != c.req.Side {
+			return fmt.Errorf("%w: rally point %d %q %v is on the other side of the border", ErrBadRequest, i+1, r.Name, r.Pos)
+		}
+		if d := loc.Dist / c.k; d < c.req.RallyDepthM {
+			return fmt.Errorf("%w: rally point %d %q %v is %.0f m from the border, nearer than the rally depth %.0f m", ErrBadRequest, i+1, r.Name, r.Pos, d, c.req.RallyDepthM)
+		}
+		c.rally = append(c.rally, p)
 	}
-	return c.bix
+	return nil
+}
+
+// beyondTube is the band of radius d round the border outside the section
+// near b (projected), or nothing when none is within reach: lanes are
+// offset from the section, so only the rest can come too near them.
+func (c *corridor) beyondTube(b orb.Bound, d float64) ([]orb.Polygon, error) {
+	b = b.Pad(d + 2_000)
+	var local [][]orb.Point
+	for _, l := range c.beyond {
+		for k := 1; k < len(l); k++ {
+			if seg := (orb.LineString{l[k-1], l[k]}).Bound(); seg.Intersects(b) {
+				local = append(local, []orb.Point{l[k-1], l[k]})
+			}
+		}
+	}
+	if len(local) == 0 {
+		return nil, nil
+	}
+	return geo.Tube(geo.MergeLines(local), d)
 }

@@ -18,11 +18,31 @@ import (
 func (c *corridor) fenceReach() {
 	far := (c.req.StandoffM+float64(c.req.Lanes-1)*c.req.LaneSpacingM)*c.k + c.req.SimplifyM
 	for _, s := range c.sites {
-		if loc, ok := c.bix.Locate(s, math.Inf(1)); ok {
+		if loc, ok := c.wix.Locate(s, math.Inf(1)); ok {
 			far = max(far, loc.Dist)
 		}
 	}
 	c.far = far + 2_000
+	// Walls: each border line carried on straight past its ends, as far as
+	// a fence could reach round them. What lies beyond the end of the known
+	// line is nobody's side; without a wall a fence near the end could wrap
+	// round it into the neighbour's territory.
+	wall := c.far + 2*fenceBandM*c.k
+	var walled [][]orb.Point
+	for _, l := range c.wix.Lines() {
+		ext := func(a, b orb.Point) orb.Point { // b pushed wall further from a
+			d := geo.Dist(a, b)
+			if d == 0 {
+				return b
+			}
+			f := wall / d
+			return orb.Point{b[0] + (b[0]-a[0])*f, b[1] + (b[1]-a[1])*f}
+		}
+		w := append([]orb.Point{ext(l[1], l[0])}, l...)
+		w = append(w, ext(l[len(l)-2], l[len(l)-1]))
+		walled = append(walled, geo.DensifyPlanar(w, densifyM))
+	}
+	c.fix = geo.NewSegmentIndex(walled)
 }
 
 // fenceAll fences every leg, one worker per CPU: legs are independent and
@@ -124,7 +144,7 @@ func (c *corridor) fenceLeg(l Leg, depth int) ([]Leg, error) {
 // border.
 func (c *corridor) routeFence(route []orb.Point) (orb.Ring, error) {
 	band := fenceBandM * c.k
-	near := (c.req.StandoffM - c.req.FenceMarginM) * c.k
+	near := c.req.FenceMarginM * c.k
 	// One capsule per segment: Clipper's offset of a path that turns back
 	// on itself can leave a notch reaching the turning point. The
 	// neighbourhood only has to hold the route with room to spare, so the
@@ -139,19 +159,21 @@ func (c *corridor) routeFence(route []orb.Point) (orb.Ring, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The border within reach of the neighbourhood, as whole pieces that run
-	// out past it, so the tube separates the two sides everywhere inside.
-	rb := orb.LineString(route).Bound().Pad(band + near + 2_000)
+	// The whole border within reach of the neighbourhood (not only the
+	// section: past its ends the neighbourhood reaches the border too),
+	// with its true ends walled off (fenceReach), as whole pieces that run
+	// out past the neighbourhood, so the tube separates the two sides
+	// everywhere inside it: a piece of the neighbourhood across the border
+	// is cut off from the route's and dropped below.
+	rb := orb.LineString(route).Bound().Pad(band*9/8 + near + 2_000)
+	area := hood
 	var local [][]orb.Point
-	c.bix.Search(rb, func(line, i int) bool {
-		a, b := c.bix.Segment(line, i)
+	c.fix.Search(rb, func(line, i int) bool {
+		a, b := c.fix.Segment(line, i)
 		local = append(local, []orb.Point{a, b})
 		return true
 	})
-	var area []orb.Polygon
-	if len(local) == 0 {
-		area = hood
-	} else {
+	if len(local) > 0 {
 		tube, err := geo.Tube(geo.MergeLines(local), near)
 		if err != nil {
 			return nil, err
@@ -171,31 +193,33 @@ func (c *corridor) routeFence(route []orb.Point) (orb.Ring, error) {
 	if piece == nil {
 		return nil, fmt.Errorf("%w: the route leaves the fence strip near %v", ErrFence, c.proj.Inverse(mid))
 	}
-	room := c.req.FenceMarginM * c.k * 0.4
-	outer, _, err := geo.SimplifyInclusion(piece, c.req.MaxFenceVertices, room)
-	if err != nil {
-		return nil, err
-	}
+	// Simplification only shrinks the fence, towards the lanes: by up to
+	// 60 % of the room between fence and lane, and where that cannot meet
+	// the vertex limit (a lane bridging a tight meander leaves pockets the
+	// fence would follow), by up to 90 % of it. The route is checked to be
+	// inside afterwards either way.
+	gap := (c.req.StandoffM - c.req.FenceMarginM) * c.k
 	var ring orb.Ring
-	for _, p := range outer {
-		if geo.NewPolygonIndex(p).Contains(mid) {
-			ring = p[0]
+	var firstErr error
+	for _, f := range []float64{0.6, 0.9} {
+		ring, err = c.shrinkFence(piece, route, mid, gap*f)
+		if err == nil {
+			break
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		if !errors.Is(err, geo.ErrTooManyVertices) && f == 0.6 {
+			return nil, err
 		}
 	}
-	if ring == nil {
-		return nil, fmt.Errorf("%w: the simplified fence lost the route near %v", ErrFence, c.proj.Inverse(mid))
+	if err != nil {
+		// The first failure says best what to do (too many vertices: split
+		// the leg).
+		return nil, firstErr
 	}
-	fx := geo.NewPolygonIndex(orb.Polygon{ring})
-	edges := geo.NewSegmentIndex([][]orb.Point{ring})
-	for k, q := range route {
-		if !fx.Contains(q) || (k > 0 && edges.Crosses(route[k-1], q)) {
-			return nil, fmt.Errorf("%w: the simplified fence no longer holds the route near %v", ErrFence, c.proj.Inverse(q))
-		}
-	}
-	for k := 1; k < len(ring); k++ {
-		if c.bix.Crosses(ring[k-1], ring[k]) {
-			return nil, fmt.Errorf("%w: the fence would reach across the border near %v", ErrFence, c.proj.Inverse(ring[k]))
-		}
+	if err := c.checkFenceRing(ring); err != nil {
+		return nil, err
 	}
 	return ring, nil
 }
@@ -226,4 +250,70 @@ func (c *corridor) fenceExclusions(route []orb.Point, near orb.Bound) ([]orb.Rin
 		}
 	}
 	return out, nil
+}
+
+// checkFenceRing proves a projected inclusion ring safe: no edge crosses
+// the whole border or comes nearer it than the fence margin (measured
+// exactly, segment to segment, in the projection, whose distances are never
+// shorter than true ones divided by the scale bound), and every vertex on
+// our side. Tube and simplification already make it so; this check is what
+// a bug in either would run into.
+func (c *corridor) checkFenceRing(ring orb.Ring) error {
+	near := c.req.FenceMarginM * c.k
+	for k := 1; k < len(ring); k++ {
+		if c.wix.Crosses(ring[k-1], ring[k]) {
+			return fmt.Errorf("%w: the fence would reach across the border near %v", ErrFence, c.proj.Inverse(ring[k]))
+		}
+		// A hair of tolerance for Clipper's integer rounding.
+		if d := c.wix.SegmentDistance(ring[k-1], ring[k], near); d < near*(1-1e-6)-0.01 {
+			return fmt.Errorf("%w: the fence would come %.0f m from the border near %v, nearer than the fence margin %.0f m",
+				ErrFence, d/c.k, c.proj.Inverse(ring[k]), c.req.FenceMarginM)
+		}
+	}
+	for _, q := range ring {
+		if loc, ok := c.wix.Locate(q, math.Inf(1)); ok && loc.Side != c.req.Side {
+			return fmt.Errorf("%w: the fence would reach across the border at %v", ErrFence, c.proj.Inverse(q))
+		}
+	}
+	return nil
+}
+
+// ourSide reports whether a projected ring lies on our side of the whole
+// border, judged by its vertex farthest from it (nearer ones may sit by a
+// corner where the side is ambiguous).
+func (c *corridor) ourSide(ring orb.Ring) bool {
+	best := geo.Location{Dist: -1}
+	for _, q := range ring {
+		if loc, ok := c.wix.Locate(q, math.Inf(1)); ok && loc.Dist > best.Dist {
+			best = loc
+		}
+	}
+	return best.Side == c.req.Side
+}
+
+// shrinkFence simplifies a fence piece to the vertex limit, moving its
+// boundary only inwards and by at most room, and checks that it still holds
+// the whole route.
+func (c *corridor) shrinkFence(piece []orb.Polygon, route []orb.Point, mid orb.Point, room float64) (orb.Ring, error) {
+	outer, _, err := geo.SimplifyInclusion(piece, c.req.MaxFenceVertices, room)
+	if err != nil {
+		return nil, err
+	}
+	var ring orb.Ring
+	for _, p := range outer {
+		if geo.NewPolygonIndex(p).Contains(mid) {
+			ring = p[0]
+		}
+	}
+	if ring == nil {
+		return nil, fmt.Errorf("%w: the simplified fence lost the route near %v", ErrFence, c.proj.Inverse(mid))
+	}
+	fx := geo.NewPolygonIndex(orb.Polygon{ring})
+	edges := geo.NewSegmentIndex([][]orb.Point{ring})
+	for k, q := range route {
+		if !fx.Contains(q) || (k > 0 && edges.Crosses(route[k-1], q)) {
+			return nil, fmt.Errorf("%w: the simplified fence no longer holds the route near %v", ErrFence, c.proj.Inverse(q))
+		}
+	}
+	return ring, nil
 }

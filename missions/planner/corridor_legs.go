@@ -34,7 +34,7 @@ func (c *corridor) routed(site, q orb.Point, limit float64) (transit, bool) {
 	path[0], path[len(path)-1] = site, q
 	safe := c.req.StandoffM * c.k
 	for k := 1; k < len(path); k++ {
-		if !c.bix.Clear(path[k-1], path[k], safe) {
+		if !c.wix.Clear(path[k-1], path[k], safe) {
 			return transit{}, false
 		}
 	}
@@ -279,8 +279,8 @@ func (c *corridor) prepareNoFly() error {
 	}
 	reach = reach.Pad(c.budget / 2)
 	var local [][]orb.Point
-	c.bix.Search(reach, func(line, i int) bool {
-		a, b := c.bix.Segment(line, i)
+	c.wix.Search(reach, func(line, i int) bool {
+		a, b := c.wix.Segment(line, i)
 		local = append(local, []orb.Point{a, b})
 		return true
 	})
@@ -321,7 +321,7 @@ func (c *corridor) inZone(p orb.Point) bool {
 // clear reports whether a straight flight a-b keeps the standoff from the
 // border and stays out of every no-fly zone (with its margin).
 func (c *corridor) clear(a, b orb.Point) bool {
-	if !c.bix.Clear(a, b, c.req.StandoffM*c.k) {
+	if !c.wix.Clear(a, b, c.req.StandoffM*c.k) {
 		return false
 	}
 	if c.zoneEdges == nil {

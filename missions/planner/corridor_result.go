@@ -106,13 +106,26 @@ func (c *corridor) finishLeg(out *CorridorPlan, i int) {
 	l.FlightS = l.FlightM / c.req.Vehicle.CruiseMS
 	minD := math.Inf(1)
 	for k := 1; k < len(projRoute); k++ {
-		minD = min(minD, c.bix.SegmentDistance(projRoute[k-1], projRoute[k], math.Inf(1)))
+		minD = min(minD, c.wix.SegmentDistance(projRoute[k-1], projRoute[k], math.Inf(1)))
 	}
 	l.MinBorderDistM = minD / c.k
+	if l.fence != nil {
+		minF := math.Inf(1)
+		for k := 1; k < len(l.fence); k++ {
+			minF = min(minF, c.wix.SegmentDistance(l.fence[k-1], l.fence[k], math.Inf(1)))
+		}
+		l.FenceMinBorderDistM = minF / c.k
+	}
 
 	site := out.Sites[l.Site].Pos
+	// Home altitude AMSL: the site's when known; NaN (null in a .plan)
+	// otherwise, never a made-up 0 m.
+	homeAlt := math.NaN()
+	if a := out.Sites[l.Site].AltAMSLM; a != nil {
+		homeAlt = *a
+	}
 	plan := &missions.Plan{
-		Home:    &missions.Position{Lat: site[1], Lon: site[0]},
+		Home:    &missions.Position{Lat: site[1], Lon: site[0], AltM: homeAlt},
 		Vehicle: missions.Vehicle{CruiseSpeedMS: c.req.Vehicle.CruiseMS},
 		Meta: missions.Meta{Name: fmt.Sprintf("corridor patrol, drone %d, leg %d", l.Drone, i+1),
 			Comment: fmt.Sprintf("lane %d, %.1f km patrolled, %.1f km flown, %.0f min", l.Lane+1, l.PatrolM/1000, l.FlightM/1000, l.FlightS/60)},
@@ -122,8 +135,19 @@ func (c *corridor) finishLeg(out *CorridorPlan, i int) {
 		plan.Mission = append(plan.Mission, missions.Waypoint(q[1], q[0], c.req.AltM, 0))
 	}
 	plan.Mission = append(plan.Mission, missions.Land(site[1], site[0]))
-	for _, q := range []orb.Point{l.Patrol[0], l.Patrol[len(l.Patrol)-1]} {
-		plan.Rally = append(plan.Rally, missions.Position{Lat: q[1], Lon: q[0], AltM: c.req.AltM})
+	// Rally points are where an RTL lands: the launch site, and the
+	// operator's rally points (all at least the rally depth from the
+	// border) inside this leg's fence; never the lane ends by the border.
+	plan.Rally = append(plan.Rally, missions.Position{Lat: site[1], Lon: site[0], AltM: c.req.AltM})
+	var fx *geo.PolygonIndex
+	if l.fence != nil {
+		fx = geo.NewPolygonIndex(orb.Polygon{l.fence})
+	}
+	for k, q := range c.rally {
+		if fx == nil || fx.Contains(q) {
+			r := c.req.Rally[k].Pos
+			plan.Rally = append(plan.Rally, missions.Position{Lat: r[1], Lon: r[0], AltM: c.req.AltM})
+		}
 	}
 	if l.fence != nil {
 		plan.Fence = missions.Fence{

@@ -38,7 +38,7 @@ func borderLines(t testing.TB, file, country string) ([][]orb.Point, geo.Side) {
 // chosen side at no less than the standoff (geodesic, on the result, against
 // the real line), within the battery, and the legs together covering the
 // section.
-func checkCorridor(t *testing.T, req CorridorRequest, plan *CorridorPlan, lines [][]orb.Point) {
+func checkCorridor(t *testing.T, req CorridorParams, plan *CorridorPlan, lines [][]orb.Point) {
 	t.Helper()
 	// Reference: an independent index in [lon, lat], distances measured in a
 	// projection centred on each checked point (exact from the centre).
@@ -133,7 +133,7 @@ func refSegment(ix *geo.SegmentIndex, a, b orb.Point) (float64, geo.Side) {
 
 func TestPlanCorridor_USMexico(t *testing.T) {
 	lines, side := borderLines(t, "us_mexico_border_lines_ne10m.geojson", "United States of America")
-	req := CorridorRequest{
+	req := CorridorParams{
 		Border: lines, Side: side, StandoffM: 500, Lanes: 2, LaneSpacingM: 1000, AltM: 120,
 		Vehicle: Vehicle{CruiseMS: 25, EnduranceS: 3 * 3600}, Drones: 20,
 	}
@@ -146,7 +146,7 @@ func TestPlanCorridor_USMexico(t *testing.T) {
 
 func TestPlanCorridor_FinlandRussia(t *testing.T) {
 	lines, side := borderLines(t, "finland_russia_border_lines_ne10m.geojson", "Finland")
-	req := CorridorRequest{
+	req := CorridorParams{
 		Border: lines, Side: side, StandoffM: 1000, AltM: 100,
 		Vehicle: Vehicle{CruiseMS: 18, EnduranceS: 9000, ReserveFrac: 0.25},
 		Drones:  12,
@@ -165,7 +165,7 @@ func TestPlanCorridor_FinlandRussia(t *testing.T) {
 func TestPlanCorridor_SharpMeanderNeverCrosses(t *testing.T) {
 	line := []orb.Point{{-106.0, 31.0}, {-105.9, 31.0}, {-105.8995, 31.05}, {-105.899, 31.0}, {-105.8, 31.0}}
 	for _, side := range []geo.Side{geo.Left, geo.Right} {
-		req := CorridorRequest{
+		req := CorridorParams{
 			Border: [][]orb.Point{line}, Side: side, StandoffM: 400, AltM: 100,
 			Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 2,
 		}
@@ -188,7 +188,7 @@ func TestPlanCorridor_SharpMeanderNeverCrosses(t *testing.T) {
 func TestPlanCorridor_SectionAndSites(t *testing.T) {
 	lines, side := borderLines(t, "us_mexico_border_lines_ne10m.geojson", "United States of America")
 	from, to := orb.Point{-111.0, 31.33}, orb.Point{-109.0, 31.34}
-	req := CorridorRequest{
+	req := CorridorParams{
 		Border: lines, From: &from, To: &to, Side: side, StandoffM: 500, Lanes: 2, LaneSpacingM: 700, AltM: 120,
 		Vehicle: Vehicle{CruiseMS: 20, EnduranceS: 3 * 3600},
 		Drones:  4,
@@ -219,7 +219,7 @@ func TestPlanCorridor_SectionAndSites(t *testing.T) {
 
 func TestPlanCorridor_RefusesImpossible(t *testing.T) {
 	lines, side := borderLines(t, "finland_russia_border_lines_ne10m.geojson", "Finland")
-	base := CorridorRequest{Border: lines, Side: side, StandoffM: 500, AltM: 100,
+	base := CorridorParams{Border: lines, Side: side, StandoffM: 500, AltM: 100,
 		Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 1800}, Drones: 2}
 	if _, err := PlanCorridor(base); !errors.Is(err, ErrUncovered) || !strings.Contains(err.Error(), "out of reach") {
 		t.Fatalf("1222 km with two 30-minute drones: %v", err)
@@ -256,7 +256,7 @@ func TestPlanCorridor_EveryExtractOtherSide(t *testing.T) {
 		{"us_mexico_border_lines_ne10m.geojson", "Mexico"},
 	} {
 		lines, side := borderLines(t, c.file, c.country)
-		req := CorridorRequest{Border: lines, Side: side, StandoffM: 300, Lanes: 2, AltM: 100,
+		req := CorridorParams{Border: lines, Side: side, StandoffM: 300, Lanes: 2, AltM: 100,
 			Vehicle: Vehicle{CruiseMS: 20, EnduranceS: 2 * 3600}, Drones: 30}
 		plan, err := PlanCorridor(req)
 		if err != nil {
@@ -273,7 +273,7 @@ func TestPlanCorridor_NoFlyZoneAvoidedAndFenced(t *testing.T) {
 	lines, side := borderLines(t, "us_mexico_border_lines_ne10m.geojson", "United States of America")
 	from, to := orb.Point{-111.2, 31.34}, orb.Point{-110.5, 31.33}
 	zone := orb.Polygon{{{-110.91, 31.331}, {-110.89, 31.331}, {-110.89, 31.35}, {-110.91, 31.35}, {-110.91, 31.331}}}
-	req := CorridorRequest{Border: lines, Side: side, From: &from, To: &to, StandoffM: 500, AltM: 100,
+	req := CorridorParams{Border: lines, Side: side, From: &from, To: &to, StandoffM: 500, AltM: 100,
 		Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 3, NoFly: []orb.Polygon{zone}}
 	plan, err := PlanCorridor(req)
 	if err != nil {
@@ -342,7 +342,7 @@ func TestPlanCorridor_TransitRoutedRoundNoFlyZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	zone := orb.Polygon{{{-110.91, 31.331}, {-110.89, 31.331}, {-110.89, 31.35}, {-110.91, 31.35}, {-110.91, 31.331}}}
-	req := CorridorRequest{Border: lines, Side: geo.Left, StandoffM: 500, AltM: 120,
+	req := CorridorParams{Border: lines, Side: geo.Left, StandoffM: 500, AltM: 120,
 		Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 3, NoFly: []orb.Polygon{zone}}
 	plan, err := PlanCorridor(req)
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// FenceRequest asks for a geofence generated from GIS layers.
-type FenceRequest struct {
+// FenceParams asks for a geofence generated from GIS layers.
+type FenceParams struct {
 	// Border is the border as [lon, lat] polylines; Side is our side of it.
 	Border [][]orb.Point
 	Side   geo.Side
@@ -40,7 +40,7 @@ type FenceRequest struct {
 // least the standoff and at most the depth from it, and exclusion zones
 // from no-fly areas, each simplified to the vertex limit conservatively:
 // the inclusion fence only shrinks and exclusion zones only grow.
-func GenerateFence(req FenceRequest) (*missions.Fence, error) {
+func GenerateFence(req FenceParams) (*missions.Fence, error) {
 	if req.Side != geo.Left && req.Side != geo.Right {
 		return nil, fmt.Errorf("%w: side must be left or right of the border's direction", ErrBadRequest)
 	}
@@ -56,8 +56,11 @@ func GenerateFence(req FenceRequest) (*missions.Fence, error) {
 	if req.MaxChangeM == 0 {
 		req.MaxChangeM = req.DepthM / 10
 	}
+	if !(req.StandoffM >= MinFenceMarginM) {
+		return nil, fmt.Errorf("%w: standoff %g m: a fence must keep at least %g m from the border", ErrBadRequest, req.StandoffM, MinFenceMarginM)
+	}
 	// The corridor planner's section and projection handling, reused.
-	c := &corridor{req: CorridorRequest{Border: req.Border, From: req.From, To: req.To}}
+	c := &corridor{req: CorridorParams{Border: req.Border, From: req.From, To: req.To, Side: req.Side, FenceMarginM: req.StandoffM}}
 	lines := geo.MergeLines(req.Border)
 	if len(lines) == 0 {
 		return nil, fmt.Errorf("%w: the border has no line of two or more points", ErrBadRequest)
@@ -75,15 +78,47 @@ func GenerateFence(req FenceRequest) (*missions.Fence, error) {
 	for _, l := range lines {
 		c.border = append(c.border, c.proj.ForwardAll(geo.DensifyLonLat(l, densifyM)))
 	}
+	c.wix = geo.NewSegmentIndex(c.border)
 	if req.From != nil || req.To != nil {
 		if err := c.cutSection(); err != nil {
 			return nil, err
 		}
 	}
-	bix := geo.NewSegmentIndex(c.border)
 	strip, err := geo.SideStrip(c.border, req.StandoffM*c.k, req.DepthM, req.Side)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the area on that side: %v", ErrFence, err)
+	}
+	// The strip follows the section; past its ends the rest of the border
+	// may bend back into it. Cut the standoff round the rest out, and keep
+	// only what is then on our side of the whole border.
+	if len(c.beyond) > 0 {
+		var sb orb.Bound
+		for i, p := range strip {
+			if i == 0 {
+				sb = p.Bound()
+			} else {
+				sb = sb.Union(p.Bound())
+			}
+		}
+		near, err := c.beyondTube(sb, req.StandoffM*c.k)
+		if err != nil {
+			return nil, err
+		}
+		if len(near) > 0 {
+			cut, err := geo.Boolean(geo.OpDifference, strip, near)
+			if err != nil {
+				return nil, err
+			}
+			strip = strip[:0]
+			for _, p := range cut {
+				if c.ourSide(p[0]) {
+					strip = append(strip, p)
+				}
+			}
+			if len(strip) == 0 {
+				return nil, fmt.Errorf("%w: nothing of our side of the section is %g m from the rest of the border", ErrFence, req.StandoffM)
+			}
+		}
 	}
 	fence := &missions.Fence{}
 	var holes []orb.Polygon
@@ -93,13 +128,10 @@ func GenerateFence(req FenceRequest) (*missions.Fence, error) {
 			return nil, fmt.Errorf("%w: inclusion fence: %v", ErrFence, err)
 		}
 		for _, p := range outer {
-			ring := p[0]
-			for k := 1; k < len(ring); k++ {
-				if bix.Crosses(ring[k-1], ring[k]) {
-					return nil, fmt.Errorf("%w: the inclusion fence would cross the border near %v", ErrFence, c.proj.Inverse(ring[k]))
-				}
+			if err := c.checkFenceRing(p[0]); err != nil {
+				return nil, err
 			}
-			fence.Polygons = append(fence.Polygons, missions.FencePolygon{Inclusion: true, Vertices: c.proj.InverseAll(ring[:len(ring)-1])})
+			fence.Polygons = append(fence.Polygons, missions.FencePolygon{Inclusion: true, Vertices: c.proj.InverseAll(p[0][:len(p[0])-1])})
 		}
 		holes = append(holes, h...)
 	}

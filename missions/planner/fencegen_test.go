@@ -13,7 +13,7 @@ func TestGenerateFence_USMexicoSection(t *testing.T) {
 	lines, side := borderLines(t, "us_mexico_border_lines_ne10m.geojson", "United States of America")
 	from, to := orb.Point{-111.5, 31.5}, orb.Point{-110.4, 31.33}
 	noFly := orb.Polygon{{{-110.95, 31.36}, {-110.90, 31.36}, {-110.90, 31.40}, {-110.95, 31.40}, {-110.95, 31.36}}}
-	req := FenceRequest{Border: lines, Side: side, From: &from, To: &to, StandoffM: 300, DepthM: 8000,
+	req := FenceParams{Border: lines, Side: side, From: &from, To: &to, StandoffM: 300, DepthM: 8000,
 		NoFly: []orb.Polygon{noFly}, NoFlyMarginM: 100, NoFlyCircles: []geo.Circle{{Center: orb.Point{-111.0, 31.45}, RadiusM: 500}}, MaxVertices: 40}
 	f, err := GenerateFence(req)
 	if err != nil {

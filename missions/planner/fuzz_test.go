@@ -12,7 +12,9 @@ import (
 // FuzzPlanCorridor feeds arbitrary small borders (up to 8 vertices within
 // ~20 km, possibly self-crossing or with repeated points) and parameters to
 // the planner: it must answer with a plan or an error, never panic, and a
-// plan's legs must keep the standoff in the planner's own measure.
+// plan's legs must keep the standoff in the planner's own measure, and its
+// fences lie on our side, no vertex or edge nearer the line than the fence
+// margin, by the independent referee of the property tests.
 func FuzzPlanCorridor(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 255, 255, 0, 0, 128, 128, 200, 30}, uint16(500), uint8(1), false)
 	f.Add([]byte{10, 10, 10, 10, 10, 10, 200, 200}, uint16(100), uint8(2), true)
@@ -28,7 +30,7 @@ func FuzzPlanCorridor(f *testing.F) {
 		if right {
 			side = geo.Right
 		}
-		req := CorridorRequest{Border: [][]orb.Point{line}, Side: side, StandoffM: float64(standoff%3000) + 50,
+		req := CorridorParams{Border: [][]orb.Point{line}, Side: side, StandoffM: float64(standoff%3000) + 50,
 			AltM: 100, Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: int(drones%5) + 1}
 		if drones >= 128 && len(line) >= 2 {
 			// A no-fly square near the line's second vertex.
@@ -40,7 +42,14 @@ func FuzzPlanCorridor(f *testing.F) {
 		if err != nil {
 			return
 		}
+		ref := refBorder(t, [][]orb.Point{line})
+		margin := DefaultFenceMargin(req.StandoffM)
 		for i, l := range plan.Legs {
+			for _, fp := range l.Plan.Fence.Polygons {
+				if v := fenceViolation(ref, fp.Vertices, side, margin, 100); fp.Inclusion && v != "" {
+					t.Fatalf("leg %d fence: %s", i+1, v)
+				}
+			}
 			if l.MinBorderDistM < req.StandoffM*0.999 || math.IsNaN(l.FlightM) {
 				t.Fatalf("leg %d: %.1f m from the border, standoff %.0f", i+1, l.MinBorderDistM, req.StandoffM)
 			}
@@ -111,8 +120,8 @@ func FuzzTransitRoute(f *testing.F) {
 
 // FuzzGenerateFence: arbitrary small borders and no-fly squares; a fence
 // or an error, never a panic, and every inclusion polygon within the
-// vertex limit and clear of the border by the standoff (the planner's own
-// projected measure, which never understates).
+// vertex limit, on our side and clear of the border by the standoff, by the
+// independent referee of the property tests.
 func FuzzGenerateFence(f *testing.F) {
 	f.Add([]byte{0, 0, 128, 10, 255, 0}, uint16(300), uint8(12))
 	f.Add([]byte{0, 0, 255, 255, 0, 255, 255, 0}, uint16(50), uint8(200))
@@ -121,7 +130,7 @@ func FuzzGenerateFence(f *testing.F) {
 		for i := 0; i+1 < len(pts) && len(line) < 8; i += 2 {
 			line = append(line, orb.Point{-110 + float64(pts[i])/1200, 31 + float64(pts[i+1])/1200})
 		}
-		req := FenceRequest{Border: [][]orb.Point{line}, Side: geo.Left, StandoffM: float64(standoff%2000) + 20,
+		req := FenceParams{Border: [][]orb.Point{line}, Side: geo.Left, StandoffM: float64(standoff%2000) + 20,
 			MaxVertices: 8 + int(extra%60)}
 		req.DepthM = req.StandoffM + 500 + float64(extra)*40
 		if extra >= 128 && len(line) >= 2 {
@@ -134,6 +143,7 @@ func FuzzGenerateFence(f *testing.F) {
 			return
 		}
 		ix := geo.NewSegmentIndex([][]orb.Point{line})
+		ref := refBorder(t, [][]orb.Point{line})
 		for _, p := range fence.Polygons {
 			if len(p.Vertices) > req.MaxVertices || len(p.Vertices) < 3 {
 				t.Fatalf("polygon of %d vertices, limit %d", len(p.Vertices), req.MaxVertices)
@@ -147,6 +157,9 @@ func FuzzGenerateFence(f *testing.F) {
 				if ix.Crosses(a, b) {
 					t.Fatalf("inclusion edge %d crosses the border", k)
 				}
+			}
+			if v := fenceViolation(ref, p.Vertices, req.Side, req.StandoffM, 100); v != "" {
+				t.Fatalf("inclusion polygon: %s", v)
 			}
 		}
 	})

@@ -33,21 +33,33 @@ const (
 	KML     Format = "kml"
 	GeoJSON Format = "geojson"
 	CSV     Format = "csv"
+	// Evidence is a zip of the tlog, GeoJSON, events, alerts, operator
+	// actions and plan versions with a manifest of their SHA-256 and the
+	// store's chain head (evidence.go).
+	Evidence Format = "evidence"
 )
 
 // ErrFormat means an unknown format or CSV field was asked for.
 var ErrFormat = errors.New("export: unknown format")
 
 // Formats lists the formats, for help texts and errors.
-var Formats = []Format{TLog, GPX, KML, GeoJSON, CSV}
+var Formats = []Format{TLog, GPX, KML, GeoJSON, CSV, Evidence}
 
 // ParseFormat checks a format name.
 func ParseFormat(s string) (Format, error) {
 	f := Format(strings.ToLower(s))
 	if !slices.Contains(Formats, f) {
-		return "", fmt.Errorf("%w %q: want one of tlog, gpx, kml, geojson, csv", ErrFormat, s)
+		return "", fmt.Errorf("%w %q: want one of tlog, gpx, kml, geojson, csv, evidence", ErrFormat, s)
 	}
 	return f, nil
+}
+
+// Extension is a file name extension for the format.
+func (f Format) Extension() string {
+	if f == Evidence {
+		return "zip"
+	}
+	return string(f)
 }
 
 // ContentType is the MIME type of a format.
@@ -63,6 +75,8 @@ func (f Format) ContentType() string {
 		return "application/geo+json"
 	case CSV:
 		return "text/csv"
+	case Evidence:
+		return "application/zip"
 	}
 	return "application/octet-stream"
 }
@@ -77,6 +91,8 @@ type Options struct {
 	// others, e.g. a ground station, are only in a tlog). Defaults to every
 	// system in the query.
 	Vehicles []uint8
+	// (optional) Now dates an evidence package. Defaults to time.Now.
+	Now func() time.Time
 }
 
 // Stats says what an export wrote.
@@ -96,7 +112,11 @@ func Sortie(w io.Writer, st *store.Store, so store.Sortie, f Format, opt Options
 	if len(opt.Vehicles) == 0 {
 		opt.Vehicles = []uint8{so.SystemID}
 	}
-	return Window(w, st, store.Query{Stream: so.Stream, Systems: so.Systems(), From: from, To: to}, f, opt)
+	q := store.Query{Stream: so.Stream, Systems: so.Systems(), From: from, To: to}
+	if f == Evidence {
+		return writeEvidence(w, st, q, &so, opt)
+	}
+	return Window(w, st, q, f, opt)
 }
 
 // Window exports the frames a query selects, and the detections of its
@@ -110,6 +130,8 @@ func Window(w io.Writer, st *store.Store, q store.Query, f Format, opt Options) 
 		return writeTlog(w, st, q)
 	case CSV:
 		return writeCSV(w, st, q, opt)
+	case Evidence:
+		return writeEvidence(w, st, q, nil, opt)
 	case GPX, KML, GeoJSON:
 		d, err := collect(st, q, opt)
 		if err != nil {

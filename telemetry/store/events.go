@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -101,6 +102,10 @@ func decodeEvent(typ string, data []byte) (telemetry.Event, error) {
 	return e, nil
 }
 
+// errEventEncode means an event could not be encoded (a NaN or an infinity in
+// one of its numbers): nothing of it was written.
+var errEventEncode = errors.New("event cannot be encoded")
+
 func putEvent(tx *bolt.Tx, sl *seal, e telemetry.Event) error {
 	e = normalize(e)
 	typ := EventType(e)
@@ -109,11 +114,11 @@ func putEvent(tx *bolt.Tx, sl *seal, e telemetry.Event) error {
 	}
 	body, err := json.Marshal(e)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %s event: %v", errEventEncode, typ, err)
 	}
 	v, err := json.Marshal(envelope{Type: typ, Event: body})
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %s event: %v", errEventEncode, typ, err)
 	}
 	b, sb := tx.Bucket(bucketEvents), sealEvent
 	if typ == "operator_action" {

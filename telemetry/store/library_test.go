@@ -61,6 +61,10 @@ func TestStore_CreateUpdateDeletePlan_VersionsAndUploadsKept(t *testing.T) {
 	if names, _ := s.PlanNames(); len(names) != 1 || names[0] != "south" {
 		t.Fatalf("plan names after delete = %v, want [south]", names)
 	}
+	// The evidence chain holds: nothing is missing or changed.
+	if rep, err := s.VerifyChain(); err != nil || !rep.OK() {
+		t.Fatalf("chain after a plan was deleted: %+v, %v", rep, err)
+	}
 	ups, err := s.PlanUploads("north", 0)
 	if err != nil || len(ups) != 2 || ups[0].Version != 1 || ups[1].SysID != 4 || ups[0].Items != [3]int{5, 4, 1} {
 		t.Fatalf("uploads of north after delete = %+v, %v", ups, err)

@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +53,11 @@ type Store struct {
 	// (optional) NoSync skips fsync on commit: only for benchmarks and tests
 	// that measure something else. Defaults to false (every commit is durable).
 	NoSync bool
+	// (optional) ReadOnly opens an existing file for reading only: it is never
+	// created, migrated or written, and several readers may share it. Opening
+	// fails with ErrHeld while a server holds the file for writing. Defaults
+	// to false.
+	ReadOnly bool
 	// (optional) Now is the clock the store reads when it opens, to close the
 	// sorties a previous run left open (see SortieLinkLossLimit). Defaults to
 	// time.Now.
@@ -70,15 +77,19 @@ type Store struct {
 	noChain bool
 }
 
-// SkippedEvents counts events Append could not store (unknown types).
+// SkippedEvents counts events Append could not store (unknown types, or
+// numbers JSON cannot hold such as NaN); the frames of the same commit are kept.
 func (s *Store) SkippedEvents() uint64 { return s.skippedEvents.Load() }
 
 // Initialize opens (or creates) the file.
 func (s *Store) Initialize() error {
+	if s.ReadOnly {
+		return s.initializeReadOnly()
+	}
 	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: s.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return fmt.Errorf("open store %s: another process holds it open (stop it, or use another --data file)", s.Path)
+			return fmt.Errorf("open store %s: %w (stop it, or use another --data file)", s.Path, ErrHeld)
 		}
 		return fmt.Errorf("open store %s: %w", s.Path, err)
 	}
@@ -184,6 +195,42 @@ func (s *Store) Close() error {
 	return err
 }
 
+// initializeReadOnly opens an existing store for reading: no bucket is
+// created, nothing migrated, no sortie closed and no chain started.
+func (s *Store) initializeReadOnly() error {
+	if _, err := os.Stat(s.Path); err != nil {
+		return fmt.Errorf("open store %s: %w (a command that only reads never creates a store: give the --data file the server writes)", s.Path, err)
+	}
+	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return fmt.Errorf("open store %s: %w", s.Path, ErrHeld)
+		}
+		return fmt.Errorf("open store %s: %w", s.Path, err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketV1Frames) != nil {
+			return fmt.Errorf("%w: the file is in the first format; open it once with the server (it converts it) before reading it here", ErrInvalid)
+		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("%w: no %q bucket; is this a Borderwatch store?", ErrCorruptRecord, name)
+			}
+		}
+		v := tx.Bucket(bucketMeta).Get(keyFormat)
+		if len(v) != 4 || binary.BigEndian.Uint32(v) > formatVersion {
+			return fmt.Errorf("%w (version %x, this program reads %d): upgrade Borderwatch", ErrNewerFormat, v, formatVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("open store %s: %w", s.Path, err)
+	}
+	s.db = db
+	return nil
+}
+
 func (s *Store) view(fn func(*bolt.Tx) error) error {
 	if s.db == nil {
 		return ErrClosed
@@ -286,18 +333,13 @@ func (s *Store) AppendFrames(frames []telemetry.Frame) error {
 func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.ReadOnly {
+		return fmt.Errorf("%w: the store was opened read-only", ErrInvalid)
+	}
 	a := s.live
 	sl := s.newSeal()
 	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketChunks)
-		for i := range frames {
-			if err := a.add(b, sl, &frames[i]); err != nil {
-				return err
-			}
-		}
-		if err := a.flush(b, sl); err != nil {
-			return err
-		}
+		var stored []telemetry.Event
 		for _, e := range events {
 			if EventType(e) == "" {
 				// An event type this store does not know (a nil pointer): skip
@@ -306,9 +348,36 @@ func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error
 				continue
 			}
 			if err := putEvent(tx, sl, e); err != nil {
+				if errors.Is(err, errEventEncode) {
+					// One bad event (a NaN altitude from a vehicle) must not
+					// abort the commit and lose every vehicle's frames of the
+					// batch: it is skipped and counted. Nothing of it was written.
+					s.skippedEvents.Add(1)
+					continue
+				}
 				return err
 			}
-			a.track.event(normalize(e))
+			stored = append(stored, normalize(e))
+		}
+		// The sorties see events in time order among the frames, so that an
+		// event counts for the sortie open at its time even when the batch
+		// also holds the disarm that closes it.
+		slices.SortStableFunc(stored, func(x, y telemetry.Event) int { return x.EventTime().Compare(y.EventTime()) })
+		b := tx.Bucket(bucketChunks)
+		j := 0
+		for i := range frames {
+			for ; j < len(stored) && stored[j].EventTime().Before(frames[i].Time); j++ {
+				a.track.event(stored[j])
+			}
+			if err := a.add(b, sl, &frames[i]); err != nil {
+				return err
+			}
+		}
+		for ; j < len(stored); j++ {
+			a.track.event(stored[j])
+		}
+		if err := a.flush(b, sl); err != nil {
+			return err
 		}
 		if err := sl.commit(tx); err != nil {
 			return err

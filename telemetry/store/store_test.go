@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -542,5 +543,37 @@ func TestStore_Sorties_NeverDisarmed_Closed(t *testing.T) {
 	}
 	if got, _ = s.Sorties(store.SortieFilter{Vehicle: 2}); len(got) != 2 || !got[0].Open {
 		t.Fatalf("vehicle 2 back: %+v; want a new open sortie", got)
+	}
+}
+
+// A DETECTION with alt = NaN made the event's JSON fail and aborted the whole
+// commit: every vehicle's frames of that batch were lost (issue 12). The event
+// is now skipped and counted, and the frames are kept.
+func TestStore_Append_UnencodableEvent_SkippedFramesKept(t *testing.T) {
+	s := storetest.MustOpen(t)
+	m := newMaker(t)
+	frames := []telemetry.Frame{m.frame(1, t0, heartbeat(true)), m.frame(2, t0.Add(time.Second), heartbeat(true))}
+	events := []telemetry.Event{
+		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, Class: "person", Lat: 31.3, Lon: -110.9, AltM: math.NaN()},
+		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, Class: "vehicle", Lat: 31.3, Lon: -110.9, AltM: 1200},
+	}
+	if err := s.Append(frames, events); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	if n, _ := s.CountFrames(); n != 2 {
+		t.Fatalf("%d frames stored, want 2", n)
+	}
+	if got := s.SkippedEvents(); got != 1 {
+		t.Fatalf("skipped %d events, want 1", got)
+	}
+	var stored []string
+	_ = s.Events(store.EventFilter{}, func(e telemetry.Event) bool {
+		if d, ok := e.(telemetry.Detection); ok {
+			stored = append(stored, d.Class)
+		}
+		return true
+	})
+	if len(stored) != 1 || stored[0] != "vehicle" {
+		t.Fatalf("stored detections %v, want [vehicle]", stored)
 	}
 }

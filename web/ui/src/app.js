@@ -12,6 +12,7 @@ import { FleetView } from "./views/fleet.js";
 import { AlertsView } from "./views/alerts.js";
 import { DetectionsView } from "./views/detections.js";
 import { ReplayView } from "./replay/replay.js";
+import { PlanPanel } from "./plan/PlanPanel.js";
 import { startLive, stopLive } from "./live.js";
 import { clearVehicles } from "./fleet.js";
 import { clearEvents } from "./events.js";
@@ -27,6 +28,7 @@ export const tabs = [
   { id: "fleet", title: "Fleet", perm: "watch", component: FleetView, live: true },
   { id: "alerts", title: "Alerts", perm: "watch", component: AlertsView, live: true },
   { id: "detections", title: "Detections", perm: "watch", component: DetectionsView, live: true },
+  { id: "plan", title: "Plan", perm: "plan", component: PlanPanel, live: true },
   { id: "replay", title: "Replay", perm: "replay", component: ReplayView, live: false },
 ];
 

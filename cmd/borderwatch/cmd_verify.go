@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/borderwatch/borderwatch/telemetry/export"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+)
+
+// errVerifyFailed makes verify exit 1 after it printed what does not match.
+var errVerifyFailed = errors.New("verification failed")
+
+func init() {
+	register(command{
+		name:    "verify",
+		summary: "Check the store's evidence chain, or an evidence package on its own; exit 1 naming what was changed.",
+		usage:   "[--data FILE] | FILE.zip",
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (read-only; the server must be stopped, or verify a backup)")
+			return func(ctx context.Context, e *env, args []string) error {
+				switch len(args) {
+				case 0:
+					return verifyStore(e, *data)
+				case 1:
+					return verifyPackage(e, args[0])
+				}
+				return errors.New("give at most one evidence package (FILE.zip), or none to check --data")
+			}
+		},
+	})
+}
+
+func verifyStore(e *env, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no store at %s (give --data FILE): %w", path, err)
+	}
+	r, err := store.VerifyFile(path)
+	if err != nil {
+		return err
+	}
+	if r.NoChain {
+		fmt.Fprintf(e.stdout, "%s has no evidence chain yet (written by a Borderwatch without one): nothing to check.\n"+
+			"The chain starts when a server next opens the file; it then seals every record the file holds.\n", path)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "%s: %d records checked against %d chain links; head %s\n", path, r.Records, r.Links, r.Head)
+	if r.Baseline > 0 {
+		fmt.Fprintf(e.stdout, "the chain starts at link 1 (%s): the %d records stored before then were sealed at that time, not when they were recorded\n",
+			r.Started.Format("2006-01-02T15:04:05Z"), r.Baseline)
+	}
+	return reportProblems(e.stdout, len(r.Problems)+r.Omitted, func(w io.Writer) {
+		for _, p := range r.Problems {
+			fmt.Fprintf(w, "CHANGED: %s\n", p)
+		}
+		if r.Omitted > 0 {
+			fmt.Fprintf(w, "… and %d more\n", r.Omitted)
+		}
+	})
+}
+
+func verifyPackage(e *env, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	r, err := export.VerifyEvidence(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if m := r.Manifest; m != nil {
+		what := fmt.Sprintf("window %s – %s", m.Window.From.Format("2006-01-02T15:04:05Z"), m.Window.To.Format("2006-01-02T15:04:05Z"))
+		if m.Sortie != nil {
+			what = fmt.Sprintf("sortie %d (vehicle %d, %s)", m.Sortie.ID, m.Sortie.SystemID, m.Sortie.Start.Format("2006-01-02T15:04:05Z"))
+		}
+		fmt.Fprintf(e.stdout, "%s: evidence package of %s, written %s, %d files, chain head %s\n",
+			path, what, m.Created.Format("2006-01-02T15:04:05Z"), len(m.Files)+1, m.ChainHead)
+	}
+	return reportProblems(e.stdout, len(r.Problems), func(w io.Writer) {
+		for _, p := range r.Problems {
+			fmt.Fprintf(w, "DOES NOT MATCH: %s\n", p)
+		}
+	})
+}
+
+func reportProblems(w io.Writer, n int, list func(io.Writer)) error {
+	if n == 0 {
+		fmt.Fprintln(w, "OK: nothing was changed")
+		return nil
+	}
+	list(w)
+	return fmt.Errorf("%w: %d %s", errVerifyFailed, n, map[bool]string{true: "problem", false: "problems"}[n == 1])
+}

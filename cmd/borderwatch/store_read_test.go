@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/web/auth"
+	"github.com/borderwatch/borderwatch/web/auth/authtest"
+)
+
+// `borderwatch sorties` after `make demo` answered "another process holds it
+// open" (issue 12). While a server holds the store, sorties and export ask the
+// server's API; a missing store is never created by a command that only reads.
+func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
+	tlog := filepath.Join(testenv.SharedData(t), "tlogs", "dronekit_python", "test.tlog")
+	db := filepath.Join(t.TempDir(), "bw.db")
+	if out, errOut, code := runTool(t, "import", tlog, "--data", db); code != 0 {
+		t.Fatalf("import: %d %s%s", code, out, errOut)
+	}
+	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	url := sys.web.URL()
+	if _, errOut, code := runTool(t, "sorties", "--data", db, "--server", url); code == 0 || !strings.Contains(errOut, "give a token") {
+		t.Fatalf("sorties through the server without a token: %d %s", code, errOut)
+	}
+	token := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleSupervisor)
+
+	out, errOut, code := runTool(t, "sorties", "--data", db, "--server", url, "--token", token, "--json")
+	var list []store.Sortie
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0].Source != "import:test.tlog" {
+		t.Fatalf("sorties through the server: %d %q %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "a running server holds") {
+		t.Errorf("no note that the server was asked: %q", errOut)
+	}
+	gpx := filepath.Join(t.TempDir(), "s.gpx")
+	id := strconv.FormatUint(list[0].ID, 10)
+	if _, errOut, code = runTool(t, "export", id, "--format", "gpx", "-o", gpx, "--data", db, "--server", url, "--token", token); code != 0 {
+		t.Fatalf("export through the server: %d %s", code, errOut)
+	}
+	if data, err := os.ReadFile(gpx); err != nil || !strings.Contains(string(data), "<gpx") || !strings.Contains(string(data), "sortie "+id) {
+		t.Fatalf("exported GPX: %v %.200s", err, data)
+	}
+	if _, errOut, code = runTool(t, "export", "--from", "2020-01-01T00:00:00Z", "--to", "2030-01-01T00:00:00Z", "--data", db, "--server", url, "--token", token); code == 0 || !strings.Contains(errOut, "exports whole sorties") {
+		t.Fatalf("window export through the server: %d %s", code, errOut)
+	}
+
+	missing := filepath.Join(t.TempDir(), "none.db")
+	if _, errOut, code = runTool(t, "sorties", "--data", missing); code == 0 {
+		t.Fatalf("sorties on a missing store succeeded: %s", errOut)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Fatalf("sorties created a store at %s", missing)
+	}
+}

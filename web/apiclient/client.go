@@ -1,0 +1,122 @@
+// Package apiclient is a small client of Borderwatch's HTTP API for the
+// command line: when a running server holds the store file, read-only
+// commands (sorties, export) ask the server instead of the file.
+package apiclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/borderwatch/borderwatch/telemetry/store"
+)
+
+// Client talks to one server.
+type Client struct {
+	// BaseURL of the server, e.g. http://127.0.0.1:8080.
+	BaseURL string
+	// (optional) Token is sent as "Authorization: Bearer TOKEN" (see
+	// `borderwatch tokens create`). Defaults to none.
+	Token string
+	// (optional) HTTP defaults to a client with a 30 s timeout for JSON
+	// answers; downloads are bounded by the caller's context instead.
+	HTTP *http.Client
+}
+
+// ErrUnauthorized means the server wants a token (or a better one).
+var ErrUnauthorized = errors.New("the server refused the credentials: give a token with --token or BORDERWATCH_TOKEN (borderwatch tokens create USER)")
+
+func (c *Client) http() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return &http.Client{}
+}
+
+func (c *Client) get(ctx context.Context, path string, q url.Values) (*http.Response, error) {
+	u := strings.TrimRight(c.BaseURL, "/") + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("server address %q: %w", c.BaseURL, err)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	res, err := c.http().Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("asking the server at %s: %w (is it running? give its address with --server)", c.BaseURL, err)
+	}
+	if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
+		res.Body.Close()
+		return nil, fmt.Errorf("%s: HTTP %d: %w", path, res.StatusCode, ErrUnauthorized)
+	}
+	if res.StatusCode != http.StatusOK {
+		defer res.Body.Close()
+		var e struct {
+			Error string `json:"error"`
+		}
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			return nil, fmt.Errorf("%s: HTTP %d: %s", path, res.StatusCode, e.Error)
+		}
+		return nil, fmt.Errorf("%s: HTTP %d", path, res.StatusCode)
+	}
+	return res, nil
+}
+
+func (c *Client) getJSON(ctx context.Context, path string, q url.Values, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	res, err := c.get(ctx, path, q)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(io.LimitReader(res.Body, 64<<20)).Decode(v); err != nil {
+		return fmt.Errorf("%s: the server's answer is not what this program reads: %w", path, err)
+	}
+	return nil
+}
+
+// Sorties lists the sorties, newest first; vehicle 0 means all.
+func (c *Client) Sorties(ctx context.Context, vehicle uint8) ([]store.Sortie, error) {
+	q := url.Values{}
+	if vehicle != 0 {
+		q.Set("vehicle", strconv.Itoa(int(vehicle)))
+	}
+	var out []store.Sortie
+	err := c.getJSON(ctx, "/api/v1/sorties", q, &out)
+	return out, err
+}
+
+// Sortie returns one sortie.
+func (c *Client) Sortie(ctx context.Context, id uint64) (store.Sortie, error) {
+	var out store.Sortie
+	err := c.getJSON(ctx, "/api/v1/sorties/"+strconv.FormatUint(id, 10), nil, &out)
+	return out, err
+}
+
+// Export writes a sortie's export in format (tlog, gpx, kml, geojson, csv …)
+// to w and returns the bytes written.
+func (c *Client) Export(ctx context.Context, id uint64, format string, w io.Writer) (int64, error) {
+	res, err := c.get(ctx, "/api/v1/sorties/"+strconv.FormatUint(id, 10)+"/export", url.Values{"format": {format}})
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(w, res.Body)
+	if err != nil {
+		return n, fmt.Errorf("downloading the export: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,67 @@
+// Where on the map a validation problem belongs. The server's problems
+// (missions.Problem: severity, list 0 mission / 1 fence / 2 rally, a 1-based
+// index, a message) name an item; a problem about a leg ("the leg from … to
+// mission item 4 …") belongs to the segment that ends at that item. An
+// answer may also say it outright with `segment: {from, to}` (1-based
+// mission items, 0 for home).
+import { hasPosition } from "./model.js";
+
+export const LIST = { mission: 0, fence: 1, rally: 2 };
+
+// target returns {kind, index, from?, to?} for a problem, kind being
+// "item", "segment", "polygon", "circle", "rally" or "plan" (the list or
+// the plan as a whole); indexes are 0-based into the plan's arrays, and a
+// segment's from is -1 for home.
+export function target(plan, pr) {
+  const list = typeof pr.list === "string" ? LIST[pr.list] ?? 0 : pr.list ?? 0;
+  const idx = (pr.index ?? 0) - 1;
+  if (list === LIST.fence) {
+    if (idx < 0) return { kind: "plan" };
+    if (/^fence circle/.test(pr.message ?? "")) return { kind: "circle", index: idx };
+    return { kind: "polygon", index: idx };
+  }
+  if (list === LIST.rally) return idx < 0 ? { kind: "plan" } : { kind: "rally", index: idx };
+  if (pr.segment && Number.isInteger(pr.segment.to)) {
+    return { kind: "segment", from: pr.segment.from - 1, to: pr.segment.to - 1 };
+  }
+  if (idx < 0 || idx >= plan.mission.length) return { kind: "plan" };
+  if (/\bleg from\b/.test(pr.message ?? "")) {
+    return { kind: "segment", from: previousStop(plan, idx), to: idx };
+  }
+  return { kind: "item", index: idx };
+}
+
+// previousStop is the positional item before index, or -1 for home (the
+// server's legs start at home when the plan has one, else at the first item).
+function previousStop(plan, index) {
+  for (let i = index - 1; i >= 0; i--) if (hasPosition(plan.mission[i])) return i;
+  return -1;
+}
+
+// byTarget groups problems by a key of their target so that the map draws
+// one highlight per item or segment with all its messages.
+export function byTarget(plan, problems) {
+  const out = new Map();
+  for (const pr of problems ?? []) {
+    const t = target(plan, pr);
+    const k = targetKey(t);
+    if (!out.has(k)) out.set(k, { target: t, problems: [] });
+    out.get(k).problems.push(pr);
+  }
+  return out;
+}
+
+export function targetKey(t) {
+  switch (t.kind) {
+    case "segment":
+      return `segment:${t.from}:${t.to}`;
+    case "plan":
+      return "plan";
+    default:
+      return `${t.kind}:${t.index}`;
+  }
+}
+
+export function worst(problems) {
+  return problems.some((p) => p.severity === "error") ? "error" : "warning";
+}
