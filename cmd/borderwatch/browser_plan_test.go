@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,5 +287,142 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 	}
 	if errs := p.console.list(); len(errs) > 0 {
 		t.Fatalf("browser console errors: %v", errs)
+	}
+}
+
+// setSelect chooses an option of a <select> as a person does (a change event).
+func (p *planPage) setSelect(sel, value string) {
+	p.t.Helper()
+	var ok bool
+	p.eval(fmt.Sprintf(`(() => { const s = document.querySelector(%q); if (!s || ![...s.options].some(o => o.value === %q)) return false;
+		s.value = %q; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, sel, value, value), &ok)
+	if !ok {
+		p.t.Fatalf("no option %q in %s", value, sel)
+	}
+}
+
+// onPath is the page position of the point at a share of an SVG path's length.
+func (p *planPage) onPath(sel string, share float64) (float64, float64) {
+	p.t.Helper()
+	var pt [2]float64
+	p.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); const q = e.getPointAtLength(e.getTotalLength() * %f);
+		const m = e.getScreenCTM(); return [m.a * q.x + m.c * q.y + m.e, m.b * q.x + m.d * q.y + m.f]; })()`, sel, share), &pt)
+	return pt[0], pt[1]
+}
+
+func TestBrowser_CorridorWizard_PlansDemoBorderAndUploadsLegsToTwoDrones(t *testing.T) {
+	p := startPlanDemo(t, 2)
+	p.clickSel(`[data-section="corridor"]`)
+	testenv.Eventually(t, 10*time.Second, "the border layers are listed", func() bool {
+		return p.count(`select[name="border"] option[value="demo-border"]`) == 1
+	})
+	p.setSelect(`select[name="border"]`, "demo-border")
+	p.waitCount(`path.bw-plan-wizard-border`, 1, "the chosen border is drawn")
+
+	// The section: two clicks on the border line, A then B.
+	p.clickSel(`[data-action="pick-section"]`)
+	ax, ay := p.onPath(`path.bw-plan-wizard-border`, 0.3)
+	p.click(ax, ay)
+	testenv.Eventually(t, 5*time.Second, "the wizard waits for B", func() bool {
+		return strings.Contains(p.text(`[data-action="pick-section"]`), "end B")
+	})
+	bx, by := p.onPath(`path.bw-plan-wizard-border`, 0.7)
+	p.click(bx, by)
+	p.waitCount(`.bw-plan-section-end`, 2, "both ends of the section are marked")
+
+	p.clickSel(`[data-action="plan-corridor"]`)
+	testenv.Eventually(t, 60*time.Second, "the corridor is planned", func() bool {
+		if e := p.text(`.bw-plan-wizard [role="alert"]`); e != "" {
+			t.Fatalf("the wizard says: %s", e)
+		}
+		return p.count(`.bw-plan-preview`) == 1
+	})
+	// Every leg drawn, coloured by drone; both drones have legs; the
+	// revisit time is stated.
+	var legs, drawn, drones int
+	p.eval(`+document.querySelector('.bw-plan-preview').dataset.legs`, &legs)
+	p.eval(`document.querySelectorAll('path.bw-plan-wizard-leg').length`, &drawn)
+	p.eval(`new Set([...document.querySelectorAll('path.bw-plan-wizard-leg')].map(e => e.dataset.drone)).size`, &drones)
+	if legs < 2 || drawn != legs || drones != 2 {
+		t.Fatalf("%d legs, %d drawn, over %d drones; want every leg drawn over 2 drones", legs, drawn, drones)
+	}
+	if r := p.text(`.bw-plan-revisit`); !strings.Contains(r, "revisit every") {
+		t.Fatalf("no revisit time: %q", r)
+	}
+	if p.count(`path.bw-plan-wizard-fence`) < legs {
+		t.Fatalf("fewer fences than legs: %d", p.count(`path.bw-plan-wizard-fence`))
+	}
+
+	// A transit from a launch site to a leg, around the no-fly zones.
+	p.clickSel(`[data-action="transit"]`)
+	p.waitCount(`path.bw-plan-transit`, 1, "the transit route is drawn")
+
+	p.screenshot("plan-corridor-wizard", 1280, 800)
+	p.screenshot("plan-corridor-wizard", 1024, 768)
+	setViewport(t, p.ctx, 1280, 800)
+
+	// Each drone's first leg to a vehicle: drone 1 → vehicle 1, drone 2 → vehicle 2.
+	p.setSelect(`select[name="assign-1"]`, "1")
+	p.setSelect(`select[name="assign-2"]`, "2")
+	p.clickSel(`[data-action="upload-legs"]`)
+	for _, id := range []string{"1", "2"} {
+		testenv.Eventually(t, 90*time.Second, "vehicle "+id+"'s leg is verified", func() bool {
+			switch p.text(`[data-upload="` + id + `"] .bw-plan-upload-state`) {
+			case "verified":
+				return true
+			case "failed":
+				t.Fatalf("upload to %s failed: %s", id, p.text(`[data-upload="`+id+`"]`))
+			}
+			if p.count(`[data-action="confirm-upload"]`) > 0 {
+				p.clickSel(`[data-action="confirm-upload"]`)
+			}
+			return false
+		})
+	}
+	// What the vehicles hold now is their leg: a patrol mission inside an
+	// inclusion fence, with rally points.
+	for _, id := range []int{1, 2} {
+		var doc struct {
+			Mission struct {
+				Items []json.RawMessage `json:"items"`
+			} `json:"mission"`
+			GeoFence struct {
+				Polygons []struct {
+					Inclusion bool `json:"inclusion"`
+				} `json:"polygons"`
+			} `json:"geoFence"`
+			RallyPoints struct {
+				Points [][]float64 `json:"points"`
+			} `json:"rallyPoints"`
+		}
+		getJSON(t, p.base, fmt.Sprintf("/api/v1/vehicles/%d/plan", id), &doc)
+		incl := 0
+		for _, f := range doc.GeoFence.Polygons {
+			if f.Inclusion {
+				incl++
+			}
+		}
+		if len(doc.Mission.Items) < 3 || incl != 1 || len(doc.RallyPoints.Points) == 0 {
+			t.Fatalf("vehicle %d holds %d mission items, %d inclusion fences, %d rally points", id, len(doc.Mission.Items), incl, len(doc.RallyPoints.Points))
+		}
+	}
+	if errs := p.console.list(); len(errs) > 0 {
+		t.Fatalf("browser console errors: %v", errs)
+	}
+}
+
+// getJSON reads an API answer as the test's logged-in user.
+func getJSON(t *testing.T, base, path string, out any) {
+	t.Helper()
+	res, err := apiClient(t, base).Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", path, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
 	}
 }

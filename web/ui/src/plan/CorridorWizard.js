@@ -284,7 +284,10 @@ export function CorridorWizard() {
       </div>
       ${transit.error && html`<div class="bw-plan-problem-error">${transit.error}</div>`}
       ${transit.route &&
-      html`<div class="bw-plan-hint-text bw-plan-transit-summary">${C.fmtKm(transit.length_m)} in ${C.fmtDuration(transit.flight_s)}, ${transit.route.length - 2} turn${transit.route.length === 3 ? "" : "s"} round the no-fly zones</div>`}`}
+      html`<div class="bw-plan-hint-text bw-plan-transit-summary">
+        ${C.fmtKm(transit.length_m)} in ${C.fmtDuration(transit.flight_s)},
+        ${transit.route.length <= 2 ? "straight (no no-fly zone in the way)" : `${transit.route.length - 2} turn${transit.route.length === 3 ? "" : "s"} round the no-fly zones`}
+      </div>`}`}
   </div>`;
 }
 
