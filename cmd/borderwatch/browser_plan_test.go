@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -424,5 +425,98 @@ func getJSON(t *testing.T, base, path string, out any) {
 	}
 	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
 		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+func TestBrowser_PlanFiles_ImportSaveOpenExportAndConfirmWarnings(t *testing.T) {
+	file := filepath.Join(testenv.SharedData(t), "qgc_plans", "px4_autopilot", "multicopter_mission_geofence_avoid.plan")
+	p := startPlanDemo(t, 1)
+	downloads := t.TempDir()
+	p.run(browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true))
+
+	// Import: PX4's geofence test plan (takeoff, three waypoints, RTL; an
+	// inclusion polygon, an exclusion polygon and an exclusion circle), read
+	// by the server.
+	p.run(chromedp.SetUploadFiles(`input[name="import-file"]`, []string{file}, chromedp.ByQuery))
+	shown := func(what string) {
+		p.t.Helper()
+		p.waitCount(waypointSel, 4, what+": takeoff and three waypoints")
+		p.waitCount(inclSel, 1, what+": the inclusion polygon")
+		p.waitCount(`path.bw-plan-fence.bw-plan-exclusion`, 2, what+": the exclusion polygon and circle")
+	}
+	shown("imported")
+	if n := p.count(`.bw-plan-mission tr[data-index]`); n != 5 {
+		t.Fatalf("mission list has %d items, want 5 (with the RTL)", n)
+	}
+
+	// Save under a name, start afresh, open it from the library.
+	p.run(chromedp.SetValue(`input[name="plan-name"]`, "geofence avoid", chromedp.ByQuery))
+	p.eval(`document.querySelector('input[name="plan-name"]').dispatchEvent(new Event("change", {bubbles: true}))`, nil)
+	p.clickSel(`[data-action="save"]`)
+	testenv.Eventually(t, 10*time.Second, "the plan is saved", func() bool {
+		return strings.Contains(p.text(`.bw-plan-note`), `Saved "geofence avoid" as version 1`)
+	})
+	p.clickSel(`[data-action="new"]`)
+	p.waitCount(waypointSel, 0, "the editor is empty")
+	p.clickSel(`[data-action="open"]`)
+	p.waitCount(`[data-open="geofence avoid"]`, 1, "the library lists the plan")
+	p.clickSel(`[data-open="geofence avoid"]`)
+	shown("opened from the library")
+
+	// Export as KML and as QGC WPL 110 (a mission file and a fence file).
+	exported := func(suffix string) string {
+		var got string
+		testenv.Eventually(t, 10*time.Second, "a "+suffix+" file is downloaded", func() bool {
+			ents, _ := os.ReadDir(downloads)
+			for _, e := range ents {
+				if strings.HasSuffix(e.Name(), suffix) {
+					b, err := os.ReadFile(filepath.Join(downloads, e.Name()))
+					got = string(b)
+					return err == nil && len(b) > 0
+				}
+			}
+			return false
+		})
+		return got
+	}
+	p.setSelect(`select[name="export-format"]`, "kml")
+	p.clickSel(`[data-action="export"]`)
+	if kml := exported(".kml"); !strings.Contains(kml, "<kml") || !strings.Contains(kml, "8.54") {
+		t.Fatalf("exported KML: %.200s", kml)
+	}
+	p.setSelect(`select[name="export-format"]`, "wpl")
+	p.clickSel(`[data-action="export"]`)
+	if wpl := exported(".fence.waypoints"); !strings.HasPrefix(wpl, "QGC WPL 110") || !strings.Contains(wpl, "\t5001\t") {
+		t.Fatalf("exported WPL fence: %.200s", wpl)
+	}
+	if wpl := exported("avoid.waypoints"); !strings.HasPrefix(wpl, "QGC WPL 110") || !strings.Contains(wpl, "\t22\t") {
+		t.Fatalf("exported WPL mission: %.200s", wpl)
+	}
+
+	// A fence-only plan would clear the drone's patrol mission: the server
+	// warns, the dialog says so, and "Upload anyway" sends it with ?confirm=1.
+	p.clickSel(`[data-action="new"]`)
+	b := p.mapBox()
+	p.clickSel(`[data-tool="polygon-incl"]`)
+	for _, c := range [][2]float64{{0.1, 0.1}, {0.9, 0.1}, {0.9, 0.5}, {0.1, 0.5}, {0.1, 0.1}} {
+		x, y := b.at(c[0], c[1])
+		p.click(x, y)
+	}
+	p.waitCount(inclSel, 1, "the fence is drawn")
+	p.clickSel(`[data-section="upload"]`)
+	p.clickSel(`input[name="vehicle-1"]`)
+	p.clickSel(`[data-action="upload"]`)
+	p.waitCount(`.bw-plan-dialog li[data-code="clears_mission"]`, 1, "the dialog names the warning")
+	p.clickSel(`[data-action="confirm-upload"]`)
+	p.waitCount(`.bw-plan-dialog`, 0, "the dialog closes")
+	testenv.Eventually(t, 60*time.Second, "the confirmed upload is verified", func() bool {
+		s := p.text(`[data-upload="1"] .bw-plan-upload-state`)
+		if s == "failed" {
+			t.Fatalf("upload failed: %s", p.text(`[data-upload="1"]`))
+		}
+		return s == "verified"
+	})
+	if errs := p.console.list(); len(errs) > 0 {
+		t.Fatalf("browser console errors: %v", errs)
 	}
 }
