@@ -15,6 +15,7 @@ require (
 	go.bug.st/serial v1.7.1
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.59.0
+	golang.org/x/term v0.48.0
 	golang.org/x/time v0.16.0
 )
 

@@ -9,6 +9,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/telemetry"
 )
 
@@ -89,5 +90,107 @@ func TestFleet_SetMode_PX4RefusalAfterAcceptedIsReported(t *testing.T) {
 	}
 	if _, err := f.SetMode(ctxT(t, 30*time.Second), 1, "AUTO_LOITER"); err != nil {
 		t.Fatalf("an available mode: %v", err)
+	}
+}
+
+// After a reboot the old position, battery and pre-arm result must go, and
+// 0,0 must never be shown as a position (issue 11 §3).
+func TestFleet_Reboot_SimulatorResetsDerivedState(t *testing.T) {
+	t.Parallel()
+	f := fastFleet(t, &telemetry.Hub{})
+	startSim(t, f, simOpts{flavor: "arducopter", ready: 2 * time.Second, speedup: 4})
+	ctx := ctxT(t, 60*time.Second)
+	testenv.Eventually(t, 20*time.Second, "position, battery and pre-arm known", func() bool {
+		v, _, _ := f.Vehicle(ctx, 1)
+		return v.HasPosition && v.BatteryPct > 0 && v.PreArm == "ok"
+	})
+	if _, err := f.SendCommand(ctx, 1, cmdLong(common.MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN, 1)); err != nil {
+		t.Fatalf("reboot: %v", err)
+	}
+	testenv.Eventually(t, 20*time.Second, "the reboot is seen and the derived state reset", func() bool {
+		v, _, _ := f.Vehicle(ctx, 1)
+		if v.Reboots == 1 && v.PreArm == "ok" && !v.HasPosition {
+			t.Fatalf("after the reboot the vehicle still says prearm ok without a position: %+v", v)
+		}
+		return v.Reboots == 1 && !v.HasPosition && v.PreArm != "ok"
+	})
+	v, _, _ := f.Vehicle(ctx, 1)
+	if v.HasPosition && v.Lat == 0 && v.Lon == 0 {
+		t.Fatalf("0,0 shown as a position")
+	}
+	testenv.Eventually(t, 20*time.Second, "position and pre-arm back after the estimate", func() bool {
+		v, _, _ := f.Vehicle(ctx, 1)
+		return v.HasPosition && v.Lat != 0 && v.PreArm == "ok"
+	})
+}
+
+// A disarmed ArduCopter accepts MISSION_START and does nothing, then refuses
+// to arm in AUTO: refused before sending. PX4 arms and takes off, and its
+// pause/continue are modes (it answers DO_PAUSE_CONTINUE UNSUPPORTED).
+func TestFleet_MissionStart_TellsWhatTheVehicleWillDo(t *testing.T) {
+	t.Parallel()
+	for _, flavor := range []string{"arducopter", "px4"} {
+		t.Run(flavor, func(t *testing.T) {
+			f := fastFleet(t, &telemetry.Hub{})
+			startSim(t, f, simOpts{flavor: flavor, speedup: 5})
+			ctx := ctxT(t, 90*time.Second)
+			plan := &missions.Plan{Mission: []missions.Item{missions.Takeoff(31.352, -110.95, 30), missions.Waypoint(31.355, -110.951, 40, 0)}}
+			if _, err := f.UploadPlan(ctx, 1, plan, TransferOptions{}); err != nil {
+				t.Fatalf("upload: %v", err)
+			}
+			res, err := f.MissionStart(ctx, 1)
+			if flavor == "arducopter" {
+				if !errors.Is(err, ErrNotReady) || !strings.Contains(err.Error(), "GUIDED") {
+					t.Fatalf("mission_start on a disarmed ArduCopter must be refused with what to do: %+v %v", res, err)
+				}
+				if v, _, _ := f.Vehicle(ctx, 1); v.Mode == "AUTO" {
+					t.Fatalf("the refusal sent the command anyway: mode %s", v.Mode)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(res.Note, "arms and takes off") {
+				t.Fatalf("PX4 mission_start: %+v %v", res, err)
+			}
+			testenv.Eventually(t, 30*time.Second, "PX4 armed and flying the mission", func() bool {
+				v, _, _ := f.Vehicle(ctx, 1)
+				return v.Armed && v.RelAltM > 5 && v.Mode == "AUTO_MISSION"
+			})
+			if res, err := f.MissionPause(ctx, 1, true); err != nil || !strings.Contains(res.Note, "AUTO_LOITER") {
+				t.Fatalf("PX4 pause: %+v %v", res, err)
+			}
+			if res, err := f.MissionPause(ctx, 1, false); err != nil || !strings.Contains(res.Note, "AUTO_MISSION") {
+				t.Fatalf("PX4 continue: %+v %v", res, err)
+			}
+			if res, err := f.SetFenceEnable(ctx, 1, false); err != nil || !strings.Contains(res.Note, "GF_ACTION") {
+				t.Fatalf("PX4 fence disable: %+v %v", res, err)
+			}
+			testenv.Eventually(t, 10*time.Second, "the state shows the PX4 fence disabled", func() bool {
+				v, _, _ := f.Vehicle(ctx, 1)
+				return v.FenceEnabled == "disabled"
+			})
+		})
+	}
+}
+
+// ArduPilot: DO_FENCE_ENABLE enables the fence without changing FENCE_ENABLE;
+// the state shows the real one.
+func TestFleet_FenceEnable_ArduPilotStateShowsTheTruth(t *testing.T) {
+	t.Parallel()
+	f := fastFleet(t, &telemetry.Hub{})
+	startSim(t, f, simOpts{flavor: "arducopter", speedup: 4})
+	ctx := ctxT(t, 60*time.Second)
+	testenv.Eventually(t, 10*time.Second, "fence state known", func() bool {
+		v, _, _ := f.Vehicle(ctx, 1)
+		return v.FenceEnabled == "disabled"
+	})
+	if _, err := f.SetFenceEnable(ctx, 1, true); err != nil {
+		t.Fatalf("fence enable: %v", err)
+	}
+	testenv.Eventually(t, 10*time.Second, "the state shows the fence enabled", func() bool {
+		v, _, _ := f.Vehicle(ctx, 1)
+		return v.FenceEnabled == "enabled"
+	})
+	if p, err := f.ReadParam(ctx, 1, "FENCE_ENABLE"); err != nil || p.Value != 0 {
+		t.Fatalf("FENCE_ENABLE after DO_FENCE_ENABLE: %+v %v (ArduPilot leaves it unchanged)", p, err)
 	}
 }

@@ -2,6 +2,7 @@ package gcs
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -153,14 +154,14 @@ func TestParamSession_Run_SetConfirmsOrReportsRefusal(t *testing.T) {
 	veh := testParams(3)
 	h := newHarness(t, 1, veh)
 	h.loss = 0.3
-	s := newParamSet(h.gcsSend, 1, 1, FlavourArduPilot, "P_AB", 42, common.MAV_PARAM_TYPE_REAL32, defaultTiming(0))
+	s := newParamSet(h.gcsSend, 1, 1, FlavourArduPilot, "P_AB", 42, common.MAV_PARAM_TYPE_REAL32, math.NaN(), defaultTiming(0))
 	h.run(s, time.Minute)
 	if s.result() != nil || veh.params["P_AB"] != 42 || s.last.Value != 42 {
 		t.Fatalf("set: %v, vehicle holds %g", s.result(), veh.params["P_AB"])
 	}
 	veh.readOnly = map[string]bool{"P_AC": true}
 	h2 := newHarness(t, 1, veh)
-	s2 := newParamSet(h2.gcsSend, 1, 1, FlavourArduPilot, "P_AC", 7, common.MAV_PARAM_TYPE_REAL32, defaultTiming(0))
+	s2 := newParamSet(h2.gcsSend, 1, 1, FlavourArduPilot, "P_AC", 7, common.MAV_PARAM_TYPE_REAL32, math.NaN(), defaultTiming(0))
 	h2.run(s2, time.Minute)
 	if !errors.Is(s2.result(), ErrRejected) || !strings.Contains(s2.result().Error(), "keeps P_AC = 2") {
 		t.Fatalf("want a refusal naming the kept value, got %v", s2.result())

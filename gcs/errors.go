@@ -35,6 +35,8 @@ var (
 	// (its home or position, its mode table), or is in a state where the
 	// autopilot would refuse or misread it; nothing was sent.
 	ErrNotReady = errors.New("vehicle not ready for this request")
+	// ErrNoParam: the vehicle has no parameter by that name.
+	ErrNoParam = errors.New("no such parameter")
 	// ErrSigning: a signing key could not be loaded, stored or provisioned.
 	ErrSigning = errors.New("signing")
 )

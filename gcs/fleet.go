@@ -119,8 +119,11 @@ type vehicle struct {
 	seqs     map[uint8]uint8 // last sequence number per component
 	rtt      time.Duration
 	params   map[string]Param
-	sign     *signedStreams
-	wasLost  bool // the link was lost at least once
+	// paramTotal is the vehicle's parameter count (PARAM_VALUE's
+	// param_count), 0 before any: the cache is complete at that size.
+	paramTotal int
+	sign       *signedStreams
+	wasLost    bool // the link was lost at least once
 }
 
 // inbox carries a vehicle's protocol messages to one running session.
@@ -421,8 +424,14 @@ func (f *Fleet) handle(in inbound) {
 		f.r.setRoute(sysid, route{link: in.link, to: in.from})
 	}
 	v.lastSeen = in.frame.Time
+	reboots := v.state.Reboots
 	changed := v.state.Update(in.msg, in.frame.ComponentID, in.frame.Time, func(e telemetry.Event) { f.Hub.Publish(e) })
 	v.state.LastHeard = in.frame.Time
+	if v.state.Reboots != reboots {
+		// A rebooted autopilot forgot the message rates we asked for.
+		f.Logger.Warn("vehicle rebooted: its derived state was reset", "sysid", sysid)
+		f.requestStreams(sysid, v.flavour)
+	}
 	if !v.state.LinkOK {
 		v.state.LinkOK = true
 		changed = true
@@ -493,8 +502,7 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 			return
 		}
 	case *common.MessageParamValue:
-		p := paramFrom(v.flavour, m)
-		v.params[p.Name] = p
+		f.cacheParam(v, m)
 	case *common.MessageTimesync:
 		f.timesync(v, in, m)
 		return
@@ -518,6 +526,31 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 			ib.dropped++
 		}
 	}
+}
+
+// maxCachedParams bounds a vehicle's parameter cache: a real ArduPilot has
+// about 1 400 parameters and PX4 about 900; a vehicle that sends more names
+// than this is broken or hostile, and the rest are counted, not kept.
+const maxCachedParams = 8192
+
+// cacheParam keeps every value the vehicle sends (list, reads, sets and the
+// ones it sends on its own in flight), except PX4's list checksum.
+func (f *Fleet) cacheParam(v *vehicle, m *common.MessageParamValue) {
+	p := paramFrom(v.flavour, m)
+	if p.Name == paramHashCheck || p.Name == "" {
+		return
+	}
+	if m.ParamCount > 0 && m.ParamCount != paramUnsolicited {
+		v.paramTotal = int(m.ParamCount)
+	}
+	if _, ok := v.params[p.Name]; !ok && len(v.params) >= maxCachedParams {
+		v.state.Link.ParamsDropped++
+		return
+	}
+	if old, ok := v.params[p.Name]; ok && m.ParamIndex == paramUnsolicited {
+		p.Index = old.Index // an unsolicited value keeps its place in the list
+	}
+	v.params[p.Name] = p
 }
 
 // timesync answers a vehicle's TIMESYNC request and turns the answer to ours

@@ -274,7 +274,7 @@ func TestFleet_Handle_StateEventsAndLinkStats(t *testing.T) {
 	}
 	v, _, _ := f.Vehicle(context.Background(), 2)
 	if v.GPSFix != "3d" || v.Satellites != 12 || v.LandedState != "in_air" || v.Home == nil || v.Home.AltM != 1200 ||
-		v.MissionSeq != 3 || v.MissionTotal != 9 || !v.FenceBreached || v.BatteryPct != 15 || v.PreArm != "failing" || len(v.StatusTexts) != 1 {
+		v.MissionSeq != 2 || v.MissionSeqAutopilot != 3 || v.MissionTotal != 9 || !v.FenceBreached || v.BatteryPct != 15 || v.PreArm != "failing" || len(v.StatusTexts) != 1 {
 		t.Fatalf("state %+v", v)
 	}
 	if v.Link.Frames != 9 || v.Link.Lost != 1 || v.Link.LossPct != 10 {

@@ -105,7 +105,7 @@ func FuzzSessions_Handle(f *testing.F) {
 			newCommand(nop, 1, 1, armCommand(), tm),
 			newParamList(nop, 1, 1, FlavourPX4, tm, nil),
 			newParamRead(nop, 1, 1, FlavourArduPilot, "FENCE_ENABLE", tm),
-			newParamSet(nop, 1, 1, FlavourPX4, "FENCE_ENABLE", 1, common.MAV_PARAM_TYPE_INT32, tm),
+			newParamSet(nop, 1, 1, FlavourPX4, "FENCE_ENABLE", 1, common.MAV_PARAM_TYPE_INT32, 0, tm),
 		}
 		now := time.Unix(1000, 0)
 		for _, s := range sessions {

@@ -4,6 +4,7 @@
 package gcs
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -29,6 +30,10 @@ type VehicleState struct {
 	// SystemStatus is MAV_STATE by name: "standby", "active", "critical" …
 	SystemStatus string `json:"system_status"`
 
+	// Lat, Lon, AltM and RelAltM are the last position the vehicle
+	// reported; in JSON they are null until it reports one after it
+	// (re)booted. HasPosition is false while it reports none (no fix:
+	// ArduPilot sends 0,0, which is never taken for a position).
 	Lat            float64 `json:"lat"`
 	Lon            float64 `json:"lon"`
 	AltM           float64 `json:"alt_m"`     // AMSL
@@ -41,7 +46,13 @@ type VehicleState struct {
 	HasPosition    bool    `json:"has_position"`
 	BatteryPct     int     `json:"battery_pct"` // -1 when unknown
 	BatteryVoltage float64 `json:"battery_v"`
-	MissionSeq     int     `json:"mission_seq"`
+	// MissionSeq is the current mission item in the plan's numbering, the
+	// same for both autopilots: 0 is the first item after ArduPilot's home
+	// (the index in a .plan file and of set_current); -1 when there is none.
+	MissionSeq int `json:"mission_seq"`
+	// MissionSeqAutopilot is MISSION_CURRENT's seq as the autopilot counts
+	// (ArduPilot: home = 0, so one more than MissionSeq); -1 before any.
+	MissionSeqAutopilot int `json:"mission_seq_autopilot"`
 
 	LinkOK    bool      `json:"link_ok"`
 	LastHeard time.Time `json:"last_heard"`
@@ -55,10 +66,23 @@ type VehicleState struct {
 	LandedState string `json:"landed_state"`
 	// Home is HOME_POSITION (altitude AMSL), nil until the vehicle sent it.
 	Home *Home `json:"home,omitempty"`
-	// MissionTotal is MISSION_CURRENT's item count (0 when not sent);
-	// MissionReached the last MISSION_ITEM_REACHED (-1 before any).
+	// MissionTotal is the number of mission items, without ArduPilot's home
+	// (0: no mission; PX4's 65535 means the same); MissionReached the last
+	// MISSION_ITEM_REACHED in the plan's numbering (-1 before any).
 	MissionTotal   int `json:"mission_total"`
 	MissionReached int `json:"mission_reached"`
+	// MissionState is MISSION_CURRENT's mission_state: "unknown" (not sent),
+	// "no_mission", "not_started", "active", "paused", "complete".
+	MissionState string `json:"mission_state"`
+	// FenceEnabled is whether the vehicle enforces its fence now: "enabled",
+	// "disabled" or "unknown". ArduPilot: SYS_STATUS's GEOFENCE enabled bit
+	// (DO_FENCE_ENABLE changes it without changing the FENCE_ENABLE
+	// parameter, so the parameter is not the truth); PX4: GF_ACTION != 0
+	// (PX4 enforces any loaded fence with that action).
+	FenceEnabled string `json:"fence_enabled"`
+	// Reboots counts the reboots seen (boot time going back); derived state
+	// (position, battery, pre-arm, mission, fence) is reset at each.
+	Reboots int `json:"reboots"`
 	// Fence from FENCE_STATUS: whether it is breached now, how often it was.
 	FenceBreached    bool   `json:"fence_breached"`
 	FenceBreachCount int    `json:"fence_breach_count"`
@@ -72,7 +96,10 @@ type VehicleState struct {
 	// Link holds the vehicle's own link statistics (filled in by the fleet).
 	Link VehicleLinkStats `json:"link_stats"`
 
-	text pendingText // a chunked STATUSTEXT being reassembled
+	text    pendingText // a chunked STATUSTEXT being reassembled
+	bootMs  uint32      // the vehicle's last time since boot, to see it reboot
+	booted  bool        // bootMs is known
+	posSeen bool        // a position was reported since the last (re)boot
 }
 
 // Home is the vehicle's home position.
@@ -99,6 +126,12 @@ type VehicleLinkStats struct {
 	LossPct float64 `json:"loss_pct"`
 	// RTTMs is the smoothed round trip from TIMESYNC or command ACKs, 0 before any.
 	RTTMs float64 `json:"rtt_ms"`
+	// NonFinite counts NaN and infinite values the vehicle sent that were
+	// dropped (they cannot be shown, encoded as JSON or stored).
+	NonFinite uint64 `json:"non_finite"`
+	// ParamsDropped counts parameter values not cached because the vehicle
+	// sent more names than any autopilot has.
+	ParamsDropped uint64 `json:"params_dropped"`
 	// SigningRejected counts frames refused by signature checks (unsigned,
 	// wrong key, replayed) once the vehicle has a key.
 	SigningRejected uint64 `json:"signing_rejected"`
@@ -121,8 +154,73 @@ func (s VehicleState) Vehicle() uint8 { return s.SysID }
 
 // NewVehicleState is the state of a vehicle heard for the first time.
 func NewVehicleState(sysid uint8) VehicleState {
-	return VehicleState{ID: sysid, SysID: sysid, BatteryPct: -1, Autopilot: "generic", Mode: "unknown",
-		GPSFix: "none", Satellites: -1, LandedState: "unknown", MissionReached: -1, PreArm: "unknown"}
+	s := VehicleState{ID: sysid, SysID: sysid, Autopilot: "generic", Mode: "unknown"}
+	s.resetDerived()
+	return s
+}
+
+// resetDerived forgets what the vehicle reported about itself since boot:
+// after a reboot its old position, battery, pre-arm result, mission
+// progress and fence state are no longer true (a real ArduCopter showed
+// "prearm ok" and 8 % battery for 5 s after restarting, then 0,0).
+// Identity, mode, link statistics, signing and status texts stay.
+func (s *VehicleState) resetDerived() {
+	s.Lat, s.Lon, s.AltM, s.RelAltM, s.HasPosition, s.posSeen = 0, 0, 0, 0, false, false
+	s.GroundspeedMS, s.ClimbRateMS, s.RollDeg, s.PitchDeg = 0, 0, 0, 0
+	s.BatteryPct, s.BatteryVoltage = -1, 0
+	s.GPSFix, s.Satellites, s.LandedState, s.Home = "none", -1, "unknown", nil
+	s.MissionSeq, s.MissionSeqAutopilot, s.MissionTotal, s.MissionReached, s.MissionState = -1, -1, 0, -1, "unknown"
+	s.FenceBreached, s.FenceBreachCount, s.FenceBreachType, s.FenceEnabled = false, 0, "", "unknown"
+	s.PreArm = "unknown"
+}
+
+// rebootSlack is how far a vehicle's time since boot may go back before it
+// counts as a reboot: reordered UDP datagrams go back a little.
+const rebootSlack = 2000 // ms
+
+// bootTime checks a message's time_boot_ms: going back means the vehicle
+// restarted, and what was derived from its messages is reset. It reports
+// whether a reboot was seen.
+func (s *VehicleState) bootTime(ms uint32, h telemetry.EventHeader, emit func(telemetry.Event)) bool {
+	rebooted := s.booted && uint64(ms)+rebootSlack < uint64(s.bootMs)
+	s.booted = true
+	if rebooted {
+		s.resetDerived()
+		s.Reboots++
+		emit(telemetry.Alert{EventHeader: h, Type: telemetry.AlertRebooted, Severity: telemetry.SeverityWarning,
+			Text: fmt.Sprintf("vehicle rebooted (time since boot went back from %.1f s to %.1f s)", float64(s.bootMs)/1000, float64(ms)/1000)})
+		s.bootMs = ms
+		return true
+	}
+	s.bootMs = max(s.bootMs, ms)
+	return false
+}
+
+// finite reports whether v is a number that can be shown and stored, and
+// counts it when not.
+func (s *VehicleState) finite(v float32) bool {
+	if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		s.Link.NonFinite++
+		return false
+	}
+	return true
+}
+
+// MarshalJSON writes the position as null until the vehicle has reported
+// one since it (re)booted: 0,0 is a point in the ocean, not "unknown".
+func (s VehicleState) MarshalJSON() ([]byte, error) {
+	type plain VehicleState
+	out := struct {
+		plain
+		Lat     *float64 `json:"lat"`
+		Lon     *float64 `json:"lon"`
+		AltM    *float64 `json:"alt_m"`
+		RelAltM *float64 `json:"rel_alt_m"`
+	}{plain: plain(s)}
+	if s.posSeen {
+		out.Lat, out.Lon, out.AltM, out.RelAltM = &s.Lat, &s.Lon, &s.AltM, &s.RelAltM
+	}
+	return json.Marshal(out)
 }
 
 // Apply folds one message from the vehicle into the state and reports whether
@@ -166,30 +264,53 @@ func (s *VehicleState) Update(msg message.Message, compid uint8, t time.Time, em
 		s.Armed = armed
 		s.SystemStatus = systemStatusName(m.SystemStatus)
 	case *common.MessageGlobalPositionInt:
-		s.Lat = float64(m.Lat) / 1e7
-		s.Lon = float64(m.Lon) / 1e7
-		s.AltM = float64(m.Alt) / 1000
-		s.RelAltM = float64(m.RelativeAlt) / 1000
+		s.bootTime(m.TimeBootMs, h, emit)
 		if m.Hdg != math.MaxUint16 {
 			s.HeadingDeg = float64(m.Hdg) / 100
 		}
-		s.GroundspeedMS = math.Hypot(float64(m.Vx), float64(m.Vy)) / 100
-		s.ClimbRateMS = float64(-int32(m.Vz)) / 100
+		// Lat and lon 0,0 is ArduPilot's "no position" (ahrs.get_location
+		// failed): the last known position stays, marked as not current.
 		s.HasPosition = m.Lat != 0 || m.Lon != 0
+		if s.HasPosition {
+			s.Lat = float64(m.Lat) / 1e7
+			s.Lon = float64(m.Lon) / 1e7
+			s.AltM = float64(m.Alt) / 1000
+			s.RelAltM = float64(m.RelativeAlt) / 1000
+			s.GroundspeedMS = math.Hypot(float64(m.Vx), float64(m.Vy)) / 100
+			s.ClimbRateMS = float64(-int32(m.Vz)) / 100
+			s.posSeen = true
+		}
 	case *common.MessageAttitude:
-		s.RollDeg = float64(m.Roll) * 180 / math.Pi
-		s.PitchDeg = float64(m.Pitch) * 180 / math.Pi
+		s.bootTime(m.TimeBootMs, h, emit)
+		if s.finite(m.Roll) && s.finite(m.Pitch) {
+			s.RollDeg = float64(m.Roll) * 180 / math.Pi
+			s.PitchDeg = float64(m.Pitch) * 180 / math.Pi
+		}
+	case *common.MessageSystemTime:
+		if !s.bootTime(m.TimeBootMs, h, emit) {
+			return false
+		}
 	case *common.MessageSysStatus:
 		s.setBattery(int(m.BatteryRemaining), h, emit)
 		if m.VoltageBattery != math.MaxUint16 {
 			s.BatteryVoltage = float64(m.VoltageBattery) / 1000
 		}
 		const prearm = common.MAV_SYS_STATUS_PREARM_CHECK
-		if m.OnboardControlSensorsPresent&prearm != 0 {
+		// PX4 sets the pre-arm check's healthy bit without its present bit
+		// (observed on v1.17): for PX4 the healthy bit alone is the answer.
+		if m.OnboardControlSensorsPresent&prearm != 0 || s.Autopilot == "px4" {
 			if m.OnboardControlSensorsHealth&prearm != 0 {
 				s.PreArm = "ok"
 			} else {
 				s.PreArm = "failing"
+			}
+		}
+		if s.Autopilot == "ardupilot" {
+			// ArduPilot reports the fence's run-time state here
+			// (GCS_Common.cpp: AC_Fence::sys_status_enabled()).
+			s.FenceEnabled = "disabled"
+			if m.OnboardControlSensorsEnabled&common.MAV_SYS_STATUS_GEOFENCE != 0 {
+				s.FenceEnabled = "enabled"
 			}
 		}
 	case *common.MessageBatteryStatus:
@@ -209,17 +330,30 @@ func (s *VehicleState) Update(msg message.Message, compid uint8, t time.Time, em
 			s.BatteryVoltage = mv / 1000
 		}
 	case *common.MessageMissionCurrent:
-		if int(m.Seq) != s.MissionSeq {
-			emit(telemetry.MissionProgress{EventHeader: h, Seq: int(m.Seq)})
+		seq, total := s.planSeq(int(m.Seq)), int(m.Total)
+		state := missionStateName(m.MissionState)
+		if total == math.MaxUint16 { // PX4: no mission
+			total, seq, state = 0, -1, "no_mission"
 		}
-		if int(m.Seq) == s.MissionSeq && int(m.Total) == s.MissionTotal {
+		if seq >= total {
+			seq = -1 // past the end, or nothing to point at
+		}
+		if seq != s.MissionSeq && seq >= 0 {
+			emit(telemetry.MissionProgress{EventHeader: h, Seq: seq})
+		}
+		if seq == s.MissionSeq && total == s.MissionTotal && int(m.Seq) == s.MissionSeqAutopilot && state == s.MissionState {
 			return false
 		}
-		s.MissionSeq = int(m.Seq)
-		s.MissionTotal = int(m.Total)
+		s.MissionSeq, s.MissionTotal, s.MissionSeqAutopilot, s.MissionState = seq, total, int(m.Seq), state
 	case *common.MessageMissionItemReached:
-		s.MissionReached = int(m.Seq)
-		emit(telemetry.MissionProgress{EventHeader: h, Seq: int(m.Seq), Reached: true})
+		seq := s.planSeq(int(m.Seq))
+		if seq < 0 {
+			return false // ArduPilot's home
+		}
+		s.MissionReached = seq
+		emit(telemetry.MissionProgress{EventHeader: h, Seq: seq, Reached: true})
+	case *common.MessageParamValue:
+		return s.paramValue(m)
 	case *common.MessageGpsRawInt:
 		fix, sats := gpsFixName(m.FixType), int(m.SatellitesVisible)
 		if m.SatellitesVisible == math.MaxUint8 {
@@ -253,14 +387,14 @@ func (s *VehicleState) Update(msg message.Message, compid uint8, t time.Time, em
 	case *borderwatch.MessageDetection:
 		emit(telemetry.Detection{EventHeader: h, TrackID: m.TrackId, Class: targetClassName(m.TargetClass),
 			ConfidencePct: int(min(m.Confidence, 100)), Lat: float64(m.Lat) / 1e7, Lon: float64(m.Lon) / 1e7,
-			AltM: float64(m.Alt), RangeM: float64(m.Range), Sensor: sensorName(m.Sensor), ComponentID: compid})
+			AltM: s.finiteOrZero(m.Alt), RangeM: s.finiteOrZero(m.Range), Sensor: sensorName(m.Sensor), ComponentID: compid})
 		return false
 	case *common.MessageCameraTrackingGeoStatus:
 		if m.TrackingStatus&common.CAMERA_TRACKING_STATUS_FLAGS_ACTIVE == 0 {
 			return false
 		}
 		emit(telemetry.Detection{EventHeader: h, TrackID: uint32(m.CameraDeviceId), Class: "unknown",
-			Lat: float64(m.Lat) / 1e7, Lon: float64(m.Lon) / 1e7, AltM: float64(m.Alt), RangeM: nanZero(m.Dist),
+			Lat: float64(m.Lat) / 1e7, Lon: float64(m.Lon) / 1e7, AltM: s.finiteOrZero(m.Alt), RangeM: s.finiteOrZero(m.Dist),
 			Sensor: "eo", ComponentID: compid})
 		return false
 	default:
@@ -270,8 +404,54 @@ func (s *VehicleState) Update(msg message.Message, compid uint8, t time.Time, em
 	return true
 }
 
-func nanZero(v float32) float64 {
-	if v != v {
+// planSeq converts the autopilot's mission sequence number to the plan's
+// numbering: ArduPilot counts its home as item 0 (AP_Mission), PX4 and
+// others count from the first item.
+func (s *VehicleState) planSeq(seq int) int {
+	if s.Autopilot == "ardupilot" {
+		return seq - 1
+	}
+	return seq
+}
+
+func missionStateName(st common.MISSION_STATE) string {
+	switch st {
+	case common.MISSION_STATE_NO_MISSION:
+		return "no_mission"
+	case common.MISSION_STATE_NOT_STARTED:
+		return "not_started"
+	case common.MISSION_STATE_ACTIVE:
+		return "active"
+	case common.MISSION_STATE_PAUSED:
+		return "paused"
+	case common.MISSION_STATE_COMPLETE:
+		return "complete"
+	}
+	return "unknown"
+}
+
+// paramValue follows the parameters that say whether a PX4 enforces its
+// fence (GF_ACTION 0 = none). ArduPilot's FENCE_ENABLE is not the truth
+// (see FenceEnabled).
+func (s *VehicleState) paramValue(m *common.MessageParamValue) bool {
+	if s.Autopilot != "px4" || strings.TrimRight(m.ParamId, "\x00") != "GF_ACTION" {
+		return false
+	}
+	st := "enabled"
+	if decodeParam(FlavourPX4, m.ParamValue, m.ParamType) == 0 {
+		st = "disabled"
+	}
+	if st == s.FenceEnabled {
+		return false
+	}
+	s.FenceEnabled = st
+	return true
+}
+
+// finiteOrZero is v, or 0 (counted) when v is not a finite number: MAVLink
+// uses NaN for "unknown", and JSON and the store cannot hold it.
+func (s *VehicleState) finiteOrZero(v float32) float64 {
+	if !s.finite(v) {
 		return 0
 	}
 	return float64(v)
@@ -299,6 +479,7 @@ func (s *VehicleState) statusText(m *common.MessageStatustext, t time.Time, h te
 		}
 		text, s.text = s.text.text, pendingText{}
 	}
+	text = cleanText(text) // PX4 ends texts that are also events with a tab
 	sev := telemetry.Severity(m.Severity)
 	emit(telemetry.StatusText{EventHeader: h, Severity: sev, Text: text})
 	if sev <= telemetry.SeverityCritical {

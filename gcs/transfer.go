@@ -117,7 +117,27 @@ func (u *uploadSession) mixed(err error) error {
 	if u.flavour == FlavourPX4 || u.requested == 0 && u.flavour != FlavourArduPilot {
 		return err
 	}
-	return fmt.Errorf("%w (%s upload ended after %d of %d items: re-upload or clear it): %w", ErrPartialUpload, typeName(u.mtype), max(u.requested-u.offset, 0), len(u.items)-u.offset, err)
+	return &partialUpload{list: typeName(u.mtype), sent: max(u.requested-u.offset, 0), total: len(u.items) - u.offset, err: err}
+}
+
+// partialUpload is a failure after the vehicle may have started replacing
+// its list. Until a read-back says what it holds, the message says "may".
+type partialUpload struct {
+	list        string
+	sent, total int
+	err         error
+}
+
+func (p *partialUpload) Error() string {
+	return fmt.Sprintf("%s (%s upload ended after %d of %d items: re-upload or clear it): %s", ErrPartialUpload, p.list, p.sent, p.total, p.err)
+}
+
+func (p *partialUpload) Unwrap() []error { return []error{ErrPartialUpload, p.err} }
+
+// known is the failure once a read-back has said what the vehicle holds:
+// no more "may".
+func (p *partialUpload) known() error {
+	return fmt.Errorf("%w (the upload ended after %d of %d items)", p.err, p.sent, p.total)
 }
 
 func (u *uploadSession) handle(msg message.Message, now time.Time) {

@@ -56,8 +56,14 @@ func toWire(fl Flavour, t common.MAV_MISSION_TYPE, items []missions.Item, home *
 	var out []*common.MessageMissionItemInt
 	if fl.homeAtSeq0(uint8(t)) {
 		h := missions.Item{Command: uint16(common.MAV_CMD_NAV_WAYPOINT), Frame: uint8(common.MAV_FRAME_GLOBAL), Autocontinue: true}
-		if home != nil {
-			h.Params[4], h.Params[5], h.Params[6] = home.Lat, home.Lon, home.AltM
+		// ArduPilot ignores home on upload but still checks it as a
+		// location (AP_Mission::mavlink_int_to_mission_cmd refuses a NaN
+		// altitude with INVALID_PARAM7): an unknown altitude goes as 0.
+		if home != nil && !math.IsNaN(home.Lat) && !math.IsNaN(home.Lon) {
+			h.Params[4], h.Params[5] = home.Lat, home.Lon
+			if !math.IsNaN(home.AltM) && !math.IsInf(home.AltM, 0) {
+				h.Params[6] = home.AltM
+			}
 		}
 		out = append(out, itemToWire(h, 0, t))
 	}
@@ -213,6 +219,10 @@ func (x *exchanger) afterFailure(t common.MAV_MISSION_TYPE, wire []*common.Messa
 	x.tm, x.run = saved, run
 	if rerr != nil {
 		return nil, fmt.Errorf("%w; reading the %s back failed too (%v), so what the vehicle holds is unknown: read it back or re-upload", err, typeName(t), rerr)
+	}
+	var pu *partialUpload
+	if errors.As(err, &pu) {
+		err = pu.known() // the read-back says what it holds: no "may"
 	}
 	if x.writesInPlace(t) && c.partly() {
 		return &c, fmt.Errorf("%w: %w; the vehicle holds %s: re-upload or clear it", ErrMixedMission, err, c)

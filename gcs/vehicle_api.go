@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -290,13 +291,58 @@ func (f *Fleet) Hold(ctx context.Context, sysid uint8) (CommandResult, error) {
 	return f.SetMode(ctx, sysid, mode)
 }
 
-// MissionStart starts the mission from its first item.
+// MissionStart starts the mission from its first item, and says what the
+// vehicle will do, since the autopilots differ on the ground:
+//   - a disarmed ArduCopter accepts MISSION_START, switches to AUTO and does
+//     nothing, and then refuses to arm in AUTO (ModeAuto::allows_arming):
+//     refused here, before sending, with what to do instead;
+//   - a disarmed ArduPlane switches to AUTO and flies the mission once armed;
+//   - PX4 arms and takes off on MISSION_START, from item 0
+//     (Commander.cpp, VEHICLE_CMD_MISSION_START: mode AUTO_MISSION and arm).
 func (f *Fleet) MissionStart(ctx context.Context, sysid uint8) (CommandResult, error) {
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_MISSION_START, 0, 0))
+	v, err := f.mustVehicle(ctx, sysid)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	note := ""
+	switch {
+	case v.Autopilot == "ardupilot" && v.VehicleType != "fixed_wing" && !v.Armed:
+		return CommandResult{}, fmt.Errorf("%w: mission_start: vehicle %d is a disarmed ArduCopter: it would switch to AUTO and do nothing, "+
+			"and then refuse to arm in AUTO. Set GUIDED, arm, then mission_start (the mission must begin with a TAKEOFF)", ErrNotReady, sysid)
+	case v.Autopilot == "ardupilot" && !v.Armed:
+		note = "the vehicle is now in AUTO and flies the mission once it is armed"
+	case v.Autopilot == "px4" && !v.Armed:
+		note = "PX4 arms and takes off on mission_start, flying the mission from its first item"
+	case v.Autopilot == "px4":
+		note = "PX4 restarts the mission from its first item"
+	}
+	res, err := f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_MISSION_START, 0, 0))
+	if err == nil {
+		res.Note = note
+	}
+	return res, err
 }
 
-// MissionPause pauses (pause true) or continues the mission.
+// MissionPause pauses (pause true) or continues the mission. PX4 answers
+// DO_PAUSE_CONTINUE with UNSUPPORTED (observed on v1.17): there a pause is
+// the mode AUTO_LOITER and continuing is AUTO_MISSION, which resumes at
+// the current item.
 func (f *Fleet) MissionPause(ctx context.Context, sysid uint8, pause bool) (CommandResult, error) {
+	v, err := f.mustVehicle(ctx, sysid)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	if v.Autopilot == "px4" {
+		mode := "AUTO_MISSION"
+		if pause {
+			mode = "AUTO_LOITER"
+		}
+		res, err := f.SetMode(ctx, sysid, mode)
+		if err == nil {
+			res.Note = "PX4 has no DO_PAUSE_CONTINUE: switched to " + mode
+		}
+		return res, err
+	}
 	p1 := 1.0
 	if pause {
 		p1 = 0
@@ -348,14 +394,51 @@ func (f *Fleet) SetMessageInterval(ctx context.Context, sysid uint8, id uint32, 
 	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_SET_MESSAGE_INTERVAL, float64(id), us))
 }
 
-// SetFenceEnable enables or disables the fence (ArduPilot stores a fence but
-// enforces it only once enabled).
+// px4FenceAction is the GF_ACTION fence_enable sets on a PX4 whose fence
+// action is "none": 2, Hold, PX4's own default (src/modules/navigator/
+// geofence_params.c).
+const px4FenceAction = 2
+
+// SetFenceEnable enables or disables the fence. ArduPilot stores a fence but
+// enforces it only once enabled: DO_FENCE_ENABLE switches it at run time
+// (without changing FENCE_ENABLE; the state's fence_enabled shows the
+// truth). PX4 answers DO_FENCE_ENABLE with UNSUPPORTED and enforces any
+// loaded fence with the action in GF_ACTION, so there the parameter is set:
+// 0 (none) to disable, PX4's default 2 (Hold) to enable when it was 0.
 func (f *Fleet) SetFenceEnable(ctx context.Context, sysid uint8, on bool) (CommandResult, error) {
+	v, err := f.mustVehicle(ctx, sysid)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	if v.Autopilot == "px4" {
+		return f.px4FenceEnable(ctx, sysid, on)
+	}
 	p1 := 0.0
 	if on {
 		p1 = 1
 	}
 	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_DO_FENCE_ENABLE, p1))
+}
+
+func (f *Fleet) px4FenceEnable(ctx context.Context, sysid uint8, on bool) (CommandResult, error) {
+	cur, err := f.ReadParam(ctx, sysid, "GF_ACTION")
+	if err != nil {
+		return CommandResult{}, fmt.Errorf("PX4 has no DO_FENCE_ENABLE; reading its fence action GF_ACTION failed: %w", err)
+	}
+	want := 0.0
+	if on {
+		if cur.Value != 0 {
+			return CommandResult{Status: "accepted", Attempts: 1,
+				Note: fmt.Sprintf("PX4 enforces any loaded fence; GF_ACTION is already %g", cur.Value)}, nil
+		}
+		want = px4FenceAction
+	}
+	p, err := f.SetParam(ctx, sysid, "GF_ACTION", want)
+	if err != nil {
+		return CommandResult{}, fmt.Errorf("PX4 has no DO_FENCE_ENABLE; setting its fence action GF_ACTION = %g failed: %w", want, err)
+	}
+	return CommandResult{Status: "accepted", Attempts: 1,
+		Note: fmt.Sprintf("PX4 has no DO_FENCE_ENABLE: set GF_ACTION = %g (was %g; 0 none, 2 hold)", p.Value, cur.Value)}, nil
 }
 
 // FleetResult is one vehicle's outcome of a fleet command.
@@ -448,10 +531,33 @@ func (f *Fleet) ReadParams(ctx context.Context, sysid uint8, p Progress) ([]Para
 	return s.params(), err
 }
 
-// ReadParam reads one parameter.
+// ReadParam reads one parameter. A name the vehicle's complete list (once
+// downloaded) does not hold fails at once: both autopilots stay silent about
+// unknown names, so asking would only wait out the retries.
 func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param, error) {
 	if name == "" || len(name) > 16 {
 		return Param{}, fmt.Errorf("%w: parameter names are 1-16 characters, got %q", ErrBadInput, name)
+	}
+	if name == paramHashCheck {
+		return Param{}, fmt.Errorf("%w: %s is PX4's checksum of its parameter list, not a parameter", ErrBadInput, name)
+	}
+	var known, complete bool
+	var total int
+	if err := f.do(ctx, func() {
+		if v := f.vehicles[sysid]; v != nil {
+			_, known = v.params[name]
+			total, complete = v.paramTotal, v.paramTotal > 0 && len(v.params) >= v.paramTotal
+		}
+	}); err != nil {
+		return Param{}, err
+	}
+	if complete && !known {
+		hint := ""
+		if up := strings.ToUpper(name); up != name {
+			hint = fmt.Sprintf(" (names are upper case: %s?)", up)
+		}
+		return Param{}, fmt.Errorf("%w: vehicle %d has no parameter %q: its list of %d parameters, all downloaded, does not hold it%s",
+			ErrNoParam, sysid, name, total, hint)
 	}
 	t, ib, err := f.attach(ctx, sysid)
 	if err != nil {
@@ -465,7 +571,10 @@ func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param,
 	return *s.last, nil
 }
 
-// SetParam sets one parameter and returns it as the vehicle confirmed it.
+// SetParam sets one parameter and returns it as the vehicle stored it: the
+// vehicle's answer is the truth, also when it rounded or limited the value
+// (Param.Value then differs from value). A vehicle that keeps its old value
+// has refused (ErrRejected).
 func (f *Fleet) SetParam(ctx context.Context, sysid uint8, name string, value float64) (Param, error) {
 	if math.IsNaN(value) || math.IsInf(value, 0) {
 		return Param{}, fmt.Errorf("%w: parameter %s: value must be a finite number", ErrBadInput, name)
@@ -485,7 +594,7 @@ func (f *Fleet) SetParam(ctx context.Context, sysid uint8, name string, value fl
 		return Param{}, err
 	}
 	defer f.detach(sysid, ib)
-	s := newParamSet(f.sender(sysid), sysid, t.compid, t.flavour, name, value, cached.Type, f.timing(t.rtt))
+	s := newParamSet(f.sender(sysid), sysid, t.compid, t.flavour, name, value, cached.Type, cached.Value, f.timing(t.rtt))
 	if err := f.drive(ctx, ib, s); err != nil {
 		return Param{}, err
 	}

@@ -101,3 +101,97 @@ func TestValidateGeo_ProblemsPointAtTheItem(t *testing.T) {
 		t.Fatalf("home outside: %v", ps)
 	}
 }
+
+// Issue 11 §1: validation checks the fence and rally points against the
+// border, not only the mission; a fence that crosses the line, a vertex or
+// a rally point in the neighbour's territory, and a fence nearer the line
+// than the fence rule are errors.
+func TestValidateGeo_FenceAndRallyAgainstTheBorder(t *testing.T) {
+	_, ix := nogalesBorder(t)
+	// Near Nogales the Natural Earth line runs east–west at about 31.327° N.
+	good := func() *missions.Plan {
+		return &missions.Plan{
+			Home: &missions.Position{Lat: 31.36, Lon: -110.95},
+			Fence: missions.Fence{Polygons: []missions.FencePolygon{{Inclusion: true,
+				Vertices: []orb.Point{{-111.0, 31.34}, {-110.9, 31.34}, {-110.9, 31.40}, {-111.0, 31.40}}}}},
+			Rally:   []missions.Position{{Lat: 31.37, Lon: -110.95, AltM: 50}},
+			Mission: []missions.Item{missions.Takeoff(31.36, -110.95, 50), missions.Waypoint(31.38, -110.95, 50, 0)},
+		}
+	}
+	rules := missions.GeoRules{Border: ix, MinBorderDistM: 500}
+	if ps := missions.ValidateGeo(good(), rules); len(ps) > 0 {
+		t.Fatalf("a plan with its fence 1.4 km north of the line: %v", ps)
+	}
+	for _, tc := range []struct {
+		name  string
+		spoil func(p *missions.Plan)
+		want  string
+		list  missions.MissionType
+	}{
+		{"fence crosses", func(p *missions.Plan) { p.Fence.Polygons[0].Vertices[0] = orb.Point{-111.0, 31.30} },
+			"inclusion polygon 1: edge 4-1 crosses the border", missions.TypeFence},
+		{"fence vertex in Mexico", func(p *missions.Plan) { p.Fence.Polygons[0].Vertices[1] = orb.Point{-110.9, 31.30} },
+			"vertex 2 (31.300000, -110.900000) is across the border (Mexico, not United States of America)", missions.TypeFence},
+		{"fence too near", func(p *missions.Plan) {
+			p.Fence.Polygons[0].Vertices[0] = orb.Point{-111.0, 31.329}
+			p.Fence.Polygons[0].Vertices[1] = orb.Point{-110.9, 31.329}
+		}, "comes within", missions.TypeFence},
+		{"rally in Mexico", func(p *missions.Plan) { p.Rally[0].Lat = 31.30 }, "rally point 1 (31.300000, -110.950000) is across the border", missions.TypeRally},
+		{"rally by the line", func(p *missions.Plan) { p.Rally[0].Lat = 31.329 }, "rally point 1 (31.329000, -110.950000) is", missions.TypeRally},
+		{"inclusion circle across", func(p *missions.Plan) {
+			p.Fence.Circles = []missions.FenceCircle{{Inclusion: true, Center: orb.Point{-110.95, 31.34}, RadiusM: 2000}}
+		}, "inclusion circle 1 reaches across the border", missions.TypeFence},
+		{"waypoint in Mexico beyond the min distance", func(p *missions.Plan) {
+			p.Fence = missions.Fence{}
+			p.Mission = append(p.Mission, missions.Waypoint(31.20, -110.95, 50, 0))
+		}, "mission item 3 (WAYPOINT) is across the border", missions.TypeMission},
+	} {
+		p := good()
+		tc.spoil(p)
+		ps := missions.ValidateGeo(p, rules)
+		found := false
+		for _, pr := range ps {
+			if strings.Contains(pr.Message, tc.want) {
+				found = true
+				if pr.Severity != missions.SeverityError || pr.List != tc.list {
+					t.Errorf("%s: %+v is not an error of the %v list", tc.name, pr, tc.list)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %q in %v", tc.name, tc.want, ps)
+		}
+	}
+}
+
+// The plan `plan corridor` wrote in issue 11 (commit 838d26e, kept in
+// testdata as written): 13 of its 32 fence vertices in Mexico. `plan
+// validate --border … --min-border-dist 300m` said 0 errors; the fence is
+// now reported vertex by vertex and edge by edge.
+func TestValidateGeo_Issue11FenceIntoMexico(t *testing.T) {
+	_, ix := nogalesBorder(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "issue11_nogales_fence_into_mexico.plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := missions.ReadQGCPlan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := missions.ValidateGeo(p, missions.GeoRules{Border: ix, MinBorderDistM: 300})
+	across, crossing := 0, 0
+	for _, pr := range ps {
+		if pr.Severity != missions.SeverityError {
+			t.Errorf("not an error: %v", pr)
+		}
+		if strings.Contains(pr.Message, "is across the border (Mexico, not United States of America)") {
+			across++
+		}
+		if strings.Contains(pr.Message, "crosses the border") {
+			crossing++
+		}
+	}
+	if across != 13 || crossing < 2 {
+		t.Fatalf("%d vertices across and %d edges crossing reported, want 13 and at least 2:\n%v", across, crossing, ps)
+	}
+}

@@ -165,6 +165,9 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		return common.MAV_RESULT_ACCEPTED
 
 	case common.MAV_CMD_MISSION_START:
+		if !v.flavor.ardupilot() {
+			return v.px4MissionStart(now, c)
+		}
 		if v.ups[missionTypeMission] != nil {
 			return common.MAV_RESULT_TEMPORARILY_REJECTED // the mission is being replaced
 		}
@@ -206,6 +209,9 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		if !math.IsNaN(p[6]) {
 			target.alt = v.repositionAlt(c, p[6])
 		}
+		if !v.destinationInFence(target) {
+			return common.MAV_RESULT_FAILED
+		}
 		if p[0] > 0 && p[0] < 100 {
 			v.cruise = p[0]
 		}
@@ -215,19 +221,6 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		} else {
 			v.setMode(bHold, now)
 			v.guided = target // PX4 repositions in HOLD (AUTO.LOITER)
-		}
-		return common.MAV_RESULT_ACCEPTED
-
-	case common.MAV_CMD_DO_PAUSE_CONTINUE:
-		if v.beh != bAuto && v.beh != bGuided {
-			return common.MAV_RESULT_FAILED
-		}
-		if p[0] == 0 {
-			if !v.paused {
-				v.paused, v.pauseAt = true, v.here()
-			}
-		} else {
-			v.paused = false
 		}
 		return common.MAV_RESULT_ACCEPTED
 
@@ -288,6 +281,48 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		}
 		return common.MAV_RESULT_ACCEPTED
 
+	case common.MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN:
+		if p[0] != 1 {
+			return common.MAV_RESULT_UNSUPPORTED // only "reboot the autopilot" is simulated
+		}
+		if v.armed {
+			// ArduPilot refuses to reboot armed (GCS_Common.cpp
+			// handle_preflight_reboot: FAILED); PX4's Commander answers DENIED.
+			if v.flavor.ardupilot() {
+				return common.MAV_RESULT_FAILED
+			}
+			return common.MAV_RESULT_DENIED
+		}
+		v.reboot(now)
+		return common.MAV_RESULT_ACCEPTED
+
+	case common.MAV_CMD_DO_FENCE_ENABLE:
+		// ArduPilot enables or disables the fence at run time without
+		// changing FENCE_ENABLE (GCS_Common.cpp handle_command_do_fence_enable
+		// → AC_Fence::enable). PX4 does not implement the command: UNSUPPORTED
+		// (observed on v1.17), below.
+		if !v.flavor.ardupilot() {
+			return common.MAV_RESULT_UNSUPPORTED
+		}
+		switch p[0] {
+		case 0, 1:
+			on := p[0] == 1
+			v.fenceOverride = &on
+			if !on {
+				v.fence.breached = false
+			}
+			return common.MAV_RESULT_ACCEPTED
+		}
+		return common.MAV_RESULT_DENIED
+
+	case common.MAV_CMD_DO_PAUSE_CONTINUE:
+		if !v.flavor.ardupilot() {
+			// PX4 does not implement DO_PAUSE_CONTINUE (observed on v1.17):
+			// pausing is switching to AUTO_LOITER.
+			return common.MAV_RESULT_UNSUPPORTED
+		}
+		return v.pauseContinue(p[0])
+
 	case common.MAV_CMD_PREFLIGHT_CALIBRATION:
 		if v.armed {
 			return common.MAV_RESULT_TEMPORARILY_REJECTED
@@ -301,6 +336,42 @@ func (v *vehicle) execute(now time.Duration, c cmdArgs) common.MAV_RESULT {
 		return common.MAV_RESULT_IN_PROGRESS
 	}
 	return common.MAV_RESULT_UNSUPPORTED
+}
+
+// px4MissionStart is PX4's MISSION_START (Commander.cpp,
+// VEHICLE_CMD_MISSION_START): with a valid mission it switches to
+// AUTO_MISSION and arms, so on the ground the vehicle takes off and flies the
+// mission from item 0; when it cannot arm, TEMPORARILY_REJECTED and
+// "Mission start denied".
+func (v *vehicle) px4MissionStart(now time.Duration, c cmdArgs) common.MAV_RESULT {
+	if len(v.missionNav()) == 0 || v.ups[missionTypeMission] != nil {
+		v.statusText(common.MAV_SEVERITY_CRITICAL, "Mission start denied! No valid mission\t")
+		return common.MAV_RESULT_DENIED
+	}
+	if !v.armed {
+		if arm := v.execute(now, cmdArgs{cmd: common.MAV_CMD_COMPONENT_ARM_DISARM, p: [7]float64{1}, from: c.from}); arm != common.MAV_RESULT_ACCEPTED {
+			v.statusText(common.MAV_SEVERITY_CRITICAL, "Mission start denied\t")
+			return common.MAV_RESULT_TEMPORARILY_REJECTED
+		}
+	}
+	v.nav.reset()
+	v.setMode(bAuto, now)
+	return common.MAV_RESULT_ACCEPTED
+}
+
+// pauseContinue is ArduPilot's DO_PAUSE_CONTINUE (param1 0 pause, 1 continue).
+func (v *vehicle) pauseContinue(p1 float64) common.MAV_RESULT {
+	if v.beh != bAuto && v.beh != bGuided {
+		return common.MAV_RESULT_FAILED
+	}
+	if p1 == 0 {
+		if !v.paused {
+			v.paused, v.pauseAt = true, v.here()
+		}
+	} else {
+		v.paused = false
+	}
+	return common.MAV_RESULT_ACCEPTED
 }
 
 // repositionAlt is DO_REPOSITION's altitude, AMSL. ArduPilot honours a

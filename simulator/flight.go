@@ -383,6 +383,7 @@ func (v *vehicle) goal(now time.Duration) goal {
 
 // step advances one vehicle by dt of simulated time.
 func (v *vehicle) step(now time.Duration, dt float64, wind [2]float64) {
+	v.tickReboot(now)
 	v.tickMission(now)
 	if v.calibUntil > 0 && now >= v.calibUntil {
 		v.calibUntil = 0
@@ -600,5 +601,11 @@ func (v *vehicle) missionCurrent() *common.MessageMissionCurrent {
 	case v.paused:
 		st = common.MISSION_STATE_PAUSED
 	}
-	return &common.MessageMissionCurrent{Seq: uint16(max(v.nav.cur, 0)), Total: uint16(len(v.missionNav())), MissionState: st}
+	total := uint16(len(v.missionNav())) // ArduPilot: without home (GCS_Common.cpp send_mission_current)
+	if total == 0 && !v.flavor.ardupilot() {
+		// PX4 sends UINT16_MAX as the total when it holds no mission
+		// (src/modules/mavlink/mavlink_mission.cpp, observed on v1.17).
+		total = math.MaxUint16
+	}
+	return &common.MessageMissionCurrent{Seq: uint16(max(v.nav.cur, 0)), Total: total, MissionState: st}
 }

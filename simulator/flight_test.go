@@ -322,13 +322,23 @@ func TestVehicle_GuidedGoto_PauseAndContinue(t *testing.T) {
 			g.send(command(1, common.MAV_CMD_MISSION_START))
 			g.ack(1, common.MAV_CMD_MISSION_START)
 			stepUntil(t, f, 100*time.Millisecond, time.Minute, "moving again", func() bool { return math.Hypot(v.vn, v.ve) > 4 })
-			g.send(command(1, common.MAV_CMD_DO_PAUSE_CONTINUE, 0))
-			if a := g.ack(1, common.MAV_CMD_DO_PAUSE_CONTINUE); a.Result != common.MAV_RESULT_ACCEPTED {
+			// PX4 has no DO_PAUSE_CONTINUE (UNSUPPORTED, observed on v1.17): it pauses in AUTO_LOITER.
+			pause, resume := command(1, common.MAV_CMD_DO_PAUSE_CONTINUE, 0), command(1, common.MAV_CMD_DO_PAUSE_CONTINUE, 1)
+			if fl == "px4" {
+				g.send(command(1, common.MAV_CMD_DO_PAUSE_CONTINUE, 0))
+				if a := g.ack(1, common.MAV_CMD_DO_PAUSE_CONTINUE); a.Result != common.MAV_RESULT_UNSUPPORTED {
+					t.Fatalf("PX4 pause: %v, want UNSUPPORTED", a.Result)
+				}
+				pause = command(1, common.MAV_CMD_DO_SET_MODE, 1, px4MainAuto, px4SubLoiter)
+				resume = command(1, common.MAV_CMD_DO_SET_MODE, 1, px4MainAuto, px4SubMission)
+			}
+			g.send(pause)
+			if a := g.ack(1, pause.Command); a.Result != common.MAV_RESULT_ACCEPTED {
 				t.Fatalf("pause: %v", a.Result)
 			}
 			stepUntil(t, f, 100*time.Millisecond, time.Minute, "stopped", func() bool { return math.Hypot(v.vn, v.ve) < 0.1 })
-			g.send(command(1, common.MAV_CMD_DO_PAUSE_CONTINUE, 1))
-			g.ack(1, common.MAV_CMD_DO_PAUSE_CONTINUE)
+			g.send(resume)
+			g.ack(1, resume.Command)
 			stepUntil(t, f, 100*time.Millisecond, time.Minute, "continuing", func() bool { return math.Hypot(v.vn, v.ve) > 4 })
 		})
 	}

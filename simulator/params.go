@@ -94,9 +94,10 @@ var px4Params = []paramDef{
 
 // params is one vehicle's parameter table, in a fixed order (the index of PARAM_VALUE).
 type params struct {
-	defs  []paramDef
-	vals  []float64
-	index map[string]int
+	flavor Flavor
+	defs   []paramDef
+	vals   []float64
+	index  map[string]int
 }
 
 func newParams(f Flavor) *params {
@@ -107,7 +108,7 @@ func newParams(f Flavor) *params {
 	case PX4Copter:
 		defs = px4Params
 	}
-	p := &params{defs: defs, vals: make([]float64, len(defs)), index: make(map[string]int, len(defs))}
+	p := &params{flavor: f, defs: defs, vals: make([]float64, len(defs)), index: make(map[string]int, len(defs))}
 	for i, d := range defs {
 		p.vals[i] = d.def
 		p.index[d.name] = i
@@ -122,19 +123,26 @@ func (p *params) get(name string) float64 {
 	return 0
 }
 
-// set stores a value rounded to the parameter's type, as an autopilot would.
+// set stores a value fitted to the parameter's type, as the autopilot does.
+// ArduPilot's AP_Param::set_float adds 0.01 (away from zero), constrains to
+// the type's range and truncates: 2.7 becomes 2, 300 in an INT8 127. PX4
+// receives integers bit for bit, already whole.
 func (p *params) set(name string, v float64) (int, bool) {
 	i, ok := p.index[name]
-	if !ok {
-		return 0, false
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false // set_float ignores NaN and infinities
+	}
+	whole := math.Round
+	if p.flavor.ardupilot() {
+		whole = func(x float64) float64 { return math.Trunc(x + math.Copysign(0.01, x)) }
 	}
 	switch p.defs[i].typ {
 	case common.MAV_PARAM_TYPE_INT8:
-		v = clamp(math.Round(v), math.MinInt8, math.MaxInt8)
+		v = whole(clamp(v, math.MinInt8, math.MaxInt8))
 	case common.MAV_PARAM_TYPE_INT16:
-		v = clamp(math.Round(v), math.MinInt16, math.MaxInt16)
+		v = whole(clamp(v, math.MinInt16, math.MaxInt16))
 	case common.MAV_PARAM_TYPE_INT32:
-		v = clamp(math.Round(v), math.MinInt32, math.MaxInt32)
+		v = whole(clamp(v, math.MinInt32, math.MaxInt32))
 	default:
 		v = float64(float32(v))
 	}

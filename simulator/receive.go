@@ -1,6 +1,8 @@
 package simulator
 
 import (
+	"fmt"
+	"hash/fnv"
 	"math"
 	"strings"
 	"time"
@@ -111,7 +113,7 @@ func (v *vehicle) accept(fr mavwire.Frame) bool {
 
 // handle processes one message addressed to this vehicle.
 func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Message) {
-	if !v.accept(fr) {
+	if v.down || !v.accept(fr) {
 		return
 	}
 	v.Stats.Received++
@@ -148,13 +150,18 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 		if m.CoordinateFrame == common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT || m.CoordinateFrame == common.MAV_FRAME_GLOBAL_RELATIVE_ALT {
 			alt += v.home.alt
 		}
-		v.guided, v.guidedSet = pos{float64(m.LatInt) / 1e7, float64(m.LonInt) / 1e7, alt}, true
+		if target := (pos{float64(m.LatInt) / 1e7, float64(m.LonInt) / 1e7, alt}); v.destinationInFence(target) {
+			v.guided, v.guidedSet = target, true
+		}
 	case *common.MessageParamRequestList:
 		if v.flavor.ardupilot() {
 			v.banner() // ArduPilot: "requesting parameters is a convenient way to get extra information"
 		}
 		for i := range v.params.defs {
 			v.sendParam(i)
+		}
+		if !v.flavor.ardupilot() {
+			v.sendHashCheck()
 		}
 	case *common.MessageParamRequestRead:
 		i := int(m.ParamIndex)
@@ -211,6 +218,19 @@ func (v *vehicle) handle(now time.Duration, fr mavwire.Frame, msg message.Messag
 
 func paramName(id string) string { return strings.TrimRight(id, "\x00") }
 
+// sendHashCheck ends PX4's parameter list: "_HASH_CHECK" with index -1
+// (65535), type UINT32 and a hash of the values in the float's bits, so that
+// a GCS can keep a cached list (src/modules/mavlink/mavlink_parameters.cpp,
+// HASH_PARAM). It is not a parameter.
+func (v *vehicle) sendHashCheck() {
+	h := fnv.New32a()
+	for i, d := range v.params.defs {
+		fmt.Fprintf(h, "%s=%g;", d.name, v.params.vals[i])
+	}
+	v.send(&common.MessageParamValue{ParamId: "_HASH_CHECK", ParamValue: math.Float32frombits(h.Sum32()),
+		ParamType: common.MAV_PARAM_TYPE_UINT32, ParamCount: uint16(len(v.params.defs)), ParamIndex: 65535})
+}
+
 func (v *vehicle) sendParam(i int) { v.sendParamAs(i, uint16(i)) }
 
 func (v *vehicle) sendParamAs(i int, index uint16) {
@@ -239,7 +259,11 @@ func (v *vehicle) paramChanged(now time.Duration, name string) {
 		frac := v.batt.remainingFrac()
 		v.batt.capacityMAh = v.params.get(name)
 		v.batt.consumedMAh = v.batt.capacityMAh * (1 - frac)
-	case name == "FENCE_ENABLE" && v.params.get(name) == 0:
-		v.fence.breached = false
+	case name == "FENCE_ENABLE":
+		// Setting the parameter takes over from DO_FENCE_ENABLE (AC_Fence::enable follows it).
+		v.fenceOverride = nil
+		if v.params.get(name) == 0 {
+			v.fence.breached = false
+		}
 	}
 }

@@ -72,6 +72,9 @@ func (fs *fenceState) compile(v *vehicle) error {
 // FENCE_ENABLE=1, PX4 whenever a fence is loaded and GF_ACTION is not 0.
 func (fs *fenceState) enabled(v *vehicle) bool {
 	if v.flavor.ardupilot() {
+		if v.fenceOverride != nil {
+			return *v.fenceOverride // DO_FENCE_ENABLE at run time (vehicle.go)
+		}
 		return v.params.get("FENCE_ENABLE") == 1
 	}
 	return v.params.get("GF_ACTION") != 0 && (len(fs.polys) > 0 || len(fs.circles) > 0 ||
@@ -123,6 +126,20 @@ func (fs *fenceState) outside(v *vehicle, lat, lon, alt float64) common.FENCE_BR
 		return common.FENCE_BREACH_BOUNDARY
 	}
 	return common.FENCE_BREACH_NONE
+}
+
+// destinationInFence is ArduCopter's guard on a GUIDED destination
+// (ArduCopter/mode_guided.cpp ModeGuided::set_destination calls
+// AC_Fence::check_destination_within_fence, which tests the enabled fences —
+// maximum altitude, circle, polygons — at the destination): a go-to outside
+// an enabled fence is refused (DO_REPOSITION answers MAV_RESULT_FAILED, a
+// SET_POSITION_TARGET is ignored), so the copter never heads for it. The
+// other flavours rely on the breach action alone.
+func (v *vehicle) destinationInFence(target pos) bool {
+	if v.flavor != ArduCopter || !v.fence.enabled(v) {
+		return true
+	}
+	return v.fence.outside(v, target.lat, target.lon, target.alt) == common.FENCE_BREACH_NONE
 }
 
 // check runs once per step: on a new breach it reports FENCE_STATUS and takes

@@ -259,12 +259,23 @@ func (v *vehicle) build(now time.Duration, id uint32) message.Message {
 		if now < v.readyAt {
 			health &^= common.MAV_SYS_STATUS_SENSOR_GPS
 		}
+		// The pre-arm check: ArduPilot reports it present, enabled and
+		// healthy when its arming checks pass (GCS_Common.cpp
+		// update_sensor_status_flags); PX4 sets only the healthy bit
+		// (observed on v1.17), which a GCS must accept as the answer.
+		prearmOK := now >= v.readyAt && v.batt.remainingFrac() >= 0.2
+		if prearmOK {
+			health |= common.MAV_SYS_STATUS_PREARM_CHECK
+		}
 		if v.fence.enabled(v) {
 			sensors |= common.MAV_SYS_STATUS_GEOFENCE
 			health |= common.MAV_SYS_STATUS_GEOFENCE
 			if v.fence.breached {
 				health &^= common.MAV_SYS_STATUS_GEOFENCE
 			}
+		}
+		if v.flavor.ardupilot() {
+			sensors |= common.MAV_SYS_STATUS_PREARM_CHECK
 		}
 		return &common.MessageSysStatus{OnboardControlSensorsPresent: sensors, OnboardControlSensorsEnabled: sensors,
 			OnboardControlSensorsHealth: health, Load: 250,

@@ -27,6 +27,14 @@ type vehicle struct {
 	params *params
 
 	readyAt time.Duration // position estimate available (arming needs it)
+	bootAt  time.Duration // when the autopilot last (re)started: time_boot_ms counts from here
+	// A reboot in progress (MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN): silent from
+	// downAt until upAt, then it boots again.
+	downAt, upAt time.Duration
+	down         bool
+	// fenceOverride is ArduPilot's run-time fence switch (DO_FENCE_ENABLE):
+	// it overrides FENCE_ENABLE without changing it; nil follows the parameter.
+	fenceOverride *bool
 
 	// kinematics
 	lat, lon, alt float64 // alt AMSL
@@ -204,10 +212,62 @@ func (v *vehicle) defaultSpeed() float64 {
 	return v.params.get("WPNAV_SPEED") / 100
 }
 
-func (v *vehicle) bootMs(now time.Duration) uint32 { return uint32(now / time.Millisecond) }
+func (v *vehicle) bootMs(now time.Duration) uint32 {
+	return uint32((now - v.bootAt) / time.Millisecond)
+}
+
+// rebootDelay is how long a rebooting autopilot is silent: a real ArduCopter
+// SITL is back after a few seconds, with no position for its first seconds.
+const rebootDelay = 3 * time.Second
+
+// reboot is MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN param1 = 1: the ACK goes out,
+// then the autopilot restarts (GCS_Common.cpp handle_preflight_reboot
+// reboots after answering; PX4 Commander likewise).
+func (v *vehicle) reboot(now time.Duration) {
+	v.downAt, v.upAt = now+100*time.Millisecond, now+100*time.Millisecond+rebootDelay
+}
+
+// tickReboot takes the autopilot down and brings it up again: a fresh boot
+// clock and sequence numbers, no position estimate for ReadyAfter, default
+// message rates and mode; parameters, stored lists and the signing key
+// survive, as they are in its storage.
+func (v *vehicle) tickReboot(now time.Duration) {
+	if v.upAt == 0 {
+		return
+	}
+	if !v.down && now >= v.downAt {
+		v.down, v.out = true, v.out[:0]
+	}
+	if now < v.upAt {
+		return
+	}
+	v.down, v.downAt, v.upAt = false, 0, 0
+	v.bootAt = now
+	v.readyAt = now + v.spec.ReadyAfter.D()
+	v.enc = mavwire.Encoder{Dialect: v.enc.Dialect, SystemID: v.enc.SystemID, ComponentID: v.enc.ComponentID, V1: v.enc.V1, Signer: v.enc.Signer}
+	v.armed, v.paused, v.guidedSet, v.gcsFailsafe, v.fenceOverride = false, false, false, false, nil
+	v.vn, v.ve, v.vd = 0, 0, 0
+	v.beh = bHold
+	if v.flavor.plane() {
+		v.beh = bManual
+	}
+	v.custom = v.flavor.customMode(v.beh)
+	v.nav.reset()
+	v.fence.breached = false
+	v.initStreams()
+	for i := range v.streams {
+		v.streams[i].next = now
+	}
+	if v.flavor.ardupilot() {
+		v.banner()
+	}
+}
 
 // send encodes msg into the vehicle's pending datagram.
 func (v *vehicle) send(msg message.Message) {
+	if v.down {
+		return // rebooting: the autopilot says nothing
+	}
 	var err error
 	v.out, err = v.enc.Encode(v.out, msg)
 	if err != nil {

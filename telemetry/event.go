@@ -67,7 +67,8 @@ const (
 	AlertLinkLost    AlertType = "link_lost"
 	AlertLinkRestore AlertType = "link_restored"
 	AlertStatusText  AlertType = "status_text"
-	AlertMixedPlan   AlertType = "mixed_plan" // a failed upload left the vehicle with part of a plan
+	AlertMixedPlan   AlertType = "mixed_plan"       // a failed upload left the vehicle with part of a plan
+	AlertRebooted    AlertType = "vehicle_rebooted" // its time since boot went back: derived state was reset
 )
 
 // Alert is something an operator must see.

@@ -54,7 +54,7 @@ func TestAlerts_AckStoredListedAndPushed(t *testing.T) {
 	}
 	code, body := send(t, "POST", s.URL()+"/api/v1/alerts/"+id+"/ack", "application/json", []byte(`{"note": "landing at rally 2"}`))
 	ack := decode[store.AlertAck](t, body)
-	if code != 200 || ack.AlertID != id || ack.User != "anonymous" || ack.Note != "landing at rally 2" {
+	if code != 200 || ack.AlertID != id || ack.User != "test-admin" || ack.Note != "landing at rally 2" {
 		t.Fatalf("ack: %d %s", code, body)
 	}
 	readLive(t, ws, "events", func(m json.RawMessage) bool {
@@ -145,6 +145,7 @@ func TestLayers_StoredRenamedDeletedSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s2.Close)
+	adminToken(t, s2)
 	code, body = send(t, "GET", s2.URL()+"/api/v1/layers", "", nil)
 	list := decode[[]layerSummary](t, body)
 	if code != 200 || len(list) != 1 || list[0].ID != "stored-1" || list[0].Name != "<b>range</b> north" || list[0].Kind != missions.LayerNoFly || list[0].Features == 0 {

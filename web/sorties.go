@@ -3,7 +3,9 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +94,21 @@ func (s *Server) handleSorties(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.To, err = parseTime(r, "to")
 	}
+	for _, b := range []struct {
+		name string
+		v    *bool
+	}{{"detections", &f.WithDetections}, {"breaches", &f.WithBreaches}, {"alerts", &f.WithAlerts}} {
+		if err == nil {
+			*b.v, err = parseFlag(r, b.name)
+		}
+	}
+	if err == nil {
+		switch f.Source = r.URL.Query().Get("source"); f.Source {
+		case "", "live", "import":
+		default:
+			err = fmt.Errorf("source must be live or import, got %q", f.Source)
+		}
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -105,6 +122,18 @@ func (s *Server) handleSorties(w http.ResponseWriter, r *http.Request) {
 		list = []store.Sortie{}
 	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+// parseFlag reads a yes/no filter: 1 or true keeps only matching items; 0, false or absent does not filter.
+func parseFlag(r *http.Request, name string) (bool, error) {
+	switch v := r.URL.Query().Get(name); v {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s must be 1 or 0, got %q", name, v)
+	}
 }
 
 func (s *Server) sortieFromPath(w http.ResponseWriter, r *http.Request) (store.Sortie, bool) {
@@ -158,11 +187,62 @@ func (s *Server) handleSortieExport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	w.Header().Set("Content-Type", format.ContentType())
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sortie-%d.%s"`, so.ID, format))
-	if _, err := export.Sortie(w, s.Store, so, format, opt); err != nil {
-		// The status is sent; the truncated body and the log say what happened.
+	// The export is written to a temporary file first: it reads the store in
+	// a transaction that lasts as long as the writing, and a client that
+	// stalls must not hold that transaction (it would block the store's
+	// Close and its file growth). The file is then sent with a deadline per
+	// chunk, so a stalled client is dropped and shutdown is not held up.
+	spool, err := os.CreateTemp("", "borderwatch-export-*")
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "preparing the export: "+err.Error())
+		return
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	if _, err := export.Sortie(spool, s.Store, so, format, opt); err != nil {
 		s.Logger.Error("web: sortie export failed", "sortie", so.ID, "format", format, "err", err)
+		writeError(w, http.StatusInternalServerError, "exporting the sortie: "+err.Error())
+		return
+	}
+	size, err := spool.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = spool.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the export back: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sortie-%d.%s"`, so.ID, format.Extension()))
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	if err := sendWithDeadlines(w, spool); err != nil {
+		s.Logger.Warn("web: sortie export not delivered", "sortie", so.ID, "err", err)
+	}
+}
+
+// exportChunkWait is how long one chunk of a download may take to write
+// before the client is taken for gone.
+var exportChunkWait = 30 * time.Second
+
+// sendWithDeadlines copies r to w in chunks, each under its own write
+// deadline.
+func sendWithDeadlines(w http.ResponseWriter, r io.Reader) error {
+	rc := http.NewResponseController(w)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			_ = rc.SetWriteDeadline(time.Now().Add(exportChunkWait))
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return rc.Flush()
+		}
+		if err != nil {
+			return err
+		}
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/borderwatch/borderwatch/web/auth"
 )
@@ -146,25 +145,13 @@ func (s *Server) handleTokens(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ts)
 }
 
-// ParseTokenTTL reads a token lifetime: a Go duration, "" or "0" for none.
-func ParseTokenTTL(s string) (time.Duration, error) {
-	if s == "" || s == "0" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%w: expires must be a duration such as 720h (or 0 for none), got %q", auth.ErrInvalid, s)
-	}
-	return d, nil
-}
-
 func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 	var req TokenRequest
 	if !decodeBody(w, r, maxAccountBody, &req) {
 		return
 	}
 	detail := fmt.Sprintf("user=%s expires=%s", auditName(req.User), auditName(req.Expires))
-	ttl, err := ParseTokenTTL(req.Expires)
+	ttl, err := auth.ParseTTL(req.Expires)
 	if err != nil {
 		s.accountResult(w, r, "token_create", detail, 0, nil, err)
 		return

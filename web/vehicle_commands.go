@@ -148,7 +148,7 @@ func vehicleErrorStatus(err error) int {
 	switch {
 	case errors.Is(err, gcs.ErrBadInput):
 		return http.StatusBadRequest
-	case errors.Is(err, gcs.ErrNoVehicle):
+	case errors.Is(err, gcs.ErrNoVehicle), errors.Is(err, gcs.ErrNoParam):
 		return http.StatusNotFound
 	case errors.Is(err, gcs.ErrBusy):
 		return http.StatusConflict

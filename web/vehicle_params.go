@@ -83,5 +83,19 @@ func (s *Server) handleVehicleParamSet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, vehicleErrorStatus(err), err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	// The vehicle's answer is the truth: it may have rounded or limited the value.
+	writeJSON(w, http.StatusOK, ParamSetResponse{Param: p, Requested: *req.Value, Adjusted: !sameParamValue(p.Value, *req.Value)})
 }
+
+// ParamSetResponse answers PUT /api/v1/vehicles/{id}/params/{name}: the
+// parameter as the vehicle stored it, the value asked for, and whether the
+// vehicle stored something else (ArduPilot truncates integers and limits
+// them to their type).
+type ParamSetResponse struct {
+	gcs.Param
+	Requested float64 `json:"requested"`
+	Adjusted  bool    `json:"adjusted"`
+}
+
+// sameParamValue compares at PARAM_VALUE's precision (a float32).
+func sameParamValue(a, b float64) bool { return float32(a) == float32(b) }

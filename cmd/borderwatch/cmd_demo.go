@@ -18,12 +18,14 @@ func init() {
 	register(command{
 		name:    "demo",
 		summary: "Run everything in one process: the server, a simulated fleet patrolling a border, the web UI.",
-		usage:   "[--http ADDR] [--data FILE] [--drones N]",
+		usage:   "[--http ADDR] [--data FILE] [--drones N] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			httpAddr := fs.String("http", "127.0.0.1:8080", "HTTP address of the API and UI")
 			data := fs.String("data", filepath.Join(os.TempDir(), "borderwatch-demo.db"), "bbolt file of the sortie store")
 			drones := fs.Int("drones", 3, "number of simulated drones")
 			uiDir := fs.String("ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build")
+			var o serverOptions
+			o.declareHTTP(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
@@ -38,13 +40,10 @@ func init() {
 				}
 				// The MAVLink link listens on a free loopback port: the demo's
 				// drones are in-process, and a fixed port could clash with a real GCS.
-				sys, err := startServer(serverOptions{
-					links:     stringList{"udp://127.0.0.1:0"},
-					http:      *httpAddr,
-					data:      *data,
-					layerObjs: []*missions.Layer{territory, border},
-					uiDir:     *uiDir,
-				})
+				o.links, o.http, o.data = stringList{"udp://127.0.0.1:0"}, *httpAddr, *data
+				o.uiDir = *uiDir
+				o.layerObjs = []*missions.Layer{territory, border}
+				sys, err := startServer(o)
 				if err != nil {
 					return err
 				}

@@ -277,3 +277,15 @@ func assertFenceOnSide(t *testing.T, name string, p *missions.Plan, ix *missions
 		t.Fatalf("%s: no inclusion fence", name)
 	}
 }
+
+// Issue 11 §3: --help states the copter and plane defaults of --speed and
+// --endurance and the fence margin's default.
+func TestPlanCorridor_CLI_HelpStatesVehicleDefaults(t *testing.T) {
+	code, out, errOut := runPlanCmd(t, "corridor", "--help")
+	help := out + errOut
+	for _, want := range []string{"copter 10 m/s and 20m0s", "plane 15 m/s and 1h0m0s", "-fence-margin", "default half the standoff, at least 50m", "-rally-depth", "NAME@LAT,LON[,ALT]"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("exit %d: --help lacks %q:\n%s", code, want, help)
+		}
+	}
+}

@@ -21,7 +21,7 @@ func init() {
 	register(command{
 		name:    "serve",
 		summary: "Run the ground station: MAVLink links, the sortie store and the web UI.",
-		usage:   "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]...",
+		usage:   "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]...",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o serverOptions
 			fs.Var(&o.links, "mavlink", "MAVLink link URL, repeatable: udp://HOST:PORT listens, udpc://HOST:PORT sends to one address, tcp://HOST:PORT connects, tcps://HOST:PORT accepts, serial:///dev/ttyUSB0?baud=57600 (default udp://0.0.0.0:14550)")
@@ -30,6 +30,8 @@ func init() {
 			fs.Var(&o.layers, "layer", "GIS layer to show, repeatable: KIND:FILE (GeoJSON or KML) with KIND border, own_territory, no_fly, patrol_sector")
 			fs.StringVar(&o.uiDir, "ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build (UI development)")
 			fs.DurationVar(&o.retention, "retention", 0, "drop recorded data older than this (e.g. 2160h for 90 days); 0 keeps everything")
+			o.declareHTTP(fs)
+			declareTAKFlags(fs, &o.tak)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
@@ -66,6 +68,19 @@ type serverOptions struct {
 	layerObjs []*missions.Layer
 	uiDir     string
 	retention time.Duration
+	tak       takOptions
+	// HTTP hardening (declareHTTP).
+	metricsOpen     bool
+	allowHosts      stringList
+	tlsCert, tlsKey string
+}
+
+// declareHTTP declares the flags of the HTTP server's security.
+func (o *serverOptions) declareHTTP(fs *flag.FlagSet) {
+	fs.BoolVar(&o.metricsOpen, "metrics-open", false, "serve /metrics without a token (only for a Prometheus scraper on a trusted network)")
+	fs.Var(&o.allowHosts, "allow-host", "host name the server answers to besides IP addresses, localhost and --http's host, repeatable (a DNS-rebinding defence refuses other names)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key); session cookies are then Secure")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 }
 
 // server is the running ground station, built from its managers in the
@@ -75,6 +90,7 @@ type server struct {
 	store    *store.Store
 	recorder *store.Recorder
 	fleet    *gcs.Fleet
+	tak      takParts
 	web      *web.Server
 }
 
@@ -95,7 +111,12 @@ func startServer(o serverOptions) (*server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Collectors: []prometheus.Collector{web.RecorderCollector(s.recorder)}, Layers: o.layerObjs, UIDir: o.uiDir}
+	if err := s.startTAK(o.tak); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Collectors: []prometheus.Collector{web.RecorderCollector(s.recorder)}, Layers: o.layerObjs, UIDir: o.uiDir,
+		MetricsOpen: o.metricsOpen, AllowHosts: o.allowHosts, TLSCert: o.tlsCert, TLSKey: o.tlsKey, TAKMarkers: s.tak.markers}
 	if err := s.web.Initialize(); err != nil {
 		s.web = nil
 		s.Close()
@@ -109,6 +130,7 @@ func (s *server) Close() {
 	if s.web != nil {
 		s.web.Close()
 	}
+	s.closeTAK()
 	if s.fleet != nil {
 		s.fleet.Close()
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/web/auth"
+	"github.com/borderwatch/borderwatch/web/auth/authtest"
 )
 
 // `borderwatch sorties` after `make demo` answered "another process holds it
@@ -27,8 +29,12 @@ func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
 	}
 	t.Cleanup(sys.Close)
 	url := sys.web.URL()
+	if _, errOut, code := runTool(t, "sorties", "--data", db, "--server", url); code == 0 || !strings.Contains(errOut, "give a token") {
+		t.Fatalf("sorties through the server without a token: %d %s", code, errOut)
+	}
+	token := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleSupervisor)
 
-	out, errOut, code := runTool(t, "sorties", "--data", db, "--server", url, "--json")
+	out, errOut, code := runTool(t, "sorties", "--data", db, "--server", url, "--token", token, "--json")
 	var list []store.Sortie
 	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0].Source != "import:test.tlog" {
 		t.Fatalf("sorties through the server: %d %q %s", code, out, errOut)
@@ -38,13 +44,13 @@ func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
 	}
 	gpx := filepath.Join(t.TempDir(), "s.gpx")
 	id := strconv.FormatUint(list[0].ID, 10)
-	if _, errOut, code = runTool(t, "export", id, "--format", "gpx", "-o", gpx, "--data", db, "--server", url); code != 0 {
+	if _, errOut, code = runTool(t, "export", id, "--format", "gpx", "-o", gpx, "--data", db, "--server", url, "--token", token); code != 0 {
 		t.Fatalf("export through the server: %d %s", code, errOut)
 	}
 	if data, err := os.ReadFile(gpx); err != nil || !strings.Contains(string(data), "<gpx") || !strings.Contains(string(data), "sortie "+id) {
 		t.Fatalf("exported GPX: %v %.200s", err, data)
 	}
-	if _, errOut, code = runTool(t, "export", "--from", "2020-01-01T00:00:00Z", "--to", "2030-01-01T00:00:00Z", "--data", db, "--server", url); code == 0 || !strings.Contains(errOut, "exports whole sorties") {
+	if _, errOut, code = runTool(t, "export", "--from", "2020-01-01T00:00:00Z", "--to", "2030-01-01T00:00:00Z", "--data", db, "--server", url, "--token", token); code == 0 || !strings.Contains(errOut, "exports whole sorties") {
 		t.Fatalf("window export through the server: %d %s", code, errOut)
 	}
 

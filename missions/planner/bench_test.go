@@ -73,3 +73,33 @@ func BenchmarkNewTransit_500Zones(b *testing.B) {
 		}
 	}
 }
+
+// A 100 km section near Nogales (the issue 11 neighbourhood), 3 drones, with
+// fences: the section path, where fences meet the border past its ends.
+func BenchmarkPlanCorridor_USMexicoSection100km(b *testing.B) {
+	lines, side := borderLines(b, "us_mexico_border_lines_ne10m.geojson", "United States of America")
+	from, to := orb.Point{-111.6, 31.48}, orb.Point{-110.55, 31.33}
+	req := CorridorParams{Border: lines, Side: side, From: &from, To: &to, StandoffM: 500, AltM: 120,
+		Vehicle: Vehicle{CruiseMS: 15, EnduranceS: 3600}, Drones: 3}
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if _, err := PlanCorridor(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
+}
+
+// plan fence over 300 km of the US–Mexico line, 300 m from it, 5 km deep.
+func BenchmarkGenerateFence_USMexico300km(b *testing.B) {
+	lines, side := borderLines(b, "us_mexico_border_lines_ne10m.geojson", "United States of America")
+	from, to := orb.Point{-111.5, 31.5}, orb.Point{-108.5, 31.33}
+	req := FenceParams{Border: lines, Side: side, From: &from, To: &to, StandoffM: 300, DepthM: 5000}
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if _, err := GenerateFence(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
+}

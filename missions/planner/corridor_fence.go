@@ -193,26 +193,30 @@ func (c *corridor) routeFence(route []orb.Point) (orb.Ring, error) {
 	if piece == nil {
 		return nil, fmt.Errorf("%w: the route leaves the fence strip near %v", ErrFence, c.proj.Inverse(mid))
 	}
-	room := (c.req.StandoffM - c.req.FenceMarginM) * c.k * 0.6
-	outer, _, err := geo.SimplifyInclusion(piece, c.req.MaxFenceVertices, room)
-	if err != nil {
-		return nil, err
-	}
+	// Simplification only shrinks the fence, towards the lanes: by up to
+	// 60 % of the room between fence and lane, and where that cannot meet
+	// the vertex limit (a lane bridging a tight meander leaves pockets the
+	// fence would follow), by up to 90 % of it. The route is checked to be
+	// inside afterwards either way.
+	gap := (c.req.StandoffM - c.req.FenceMarginM) * c.k
 	var ring orb.Ring
-	for _, p := range outer {
-		if geo.NewPolygonIndex(p).Contains(mid) {
-			ring = p[0]
+	var firstErr error
+	for _, f := range []float64{0.6, 0.9} {
+		ring, err = c.shrinkFence(piece, route, mid, gap*f)
+		if err == nil {
+			break
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		if !errors.Is(err, geo.ErrTooManyVertices) && f == 0.6 {
+			return nil, err
 		}
 	}
-	if ring == nil {
-		return nil, fmt.Errorf("%w: the simplified fence lost the route near %v", ErrFence, c.proj.Inverse(mid))
-	}
-	fx := geo.NewPolygonIndex(orb.Polygon{ring})
-	edges := geo.NewSegmentIndex([][]orb.Point{ring})
-	for k, q := range route {
-		if !fx.Contains(q) || (k > 0 && edges.Crosses(route[k-1], q)) {
-			return nil, fmt.Errorf("%w: the simplified fence no longer holds the route near %v", ErrFence, c.proj.Inverse(q))
-		}
+	if err != nil {
+		// The first failure says best what to do (too many vertices: split
+		// the leg).
+		return nil, firstErr
 	}
 	if err := c.checkFenceRing(ring); err != nil {
 		return nil, err
@@ -285,4 +289,31 @@ func (c *corridor) ourSide(ring orb.Ring) bool {
 		}
 	}
 	return best.Side == c.req.Side
+}
+
+// shrinkFence simplifies a fence piece to the vertex limit, moving its
+// boundary only inwards and by at most room, and checks that it still holds
+// the whole route.
+func (c *corridor) shrinkFence(piece []orb.Polygon, route []orb.Point, mid orb.Point, room float64) (orb.Ring, error) {
+	outer, _, err := geo.SimplifyInclusion(piece, c.req.MaxFenceVertices, room)
+	if err != nil {
+		return nil, err
+	}
+	var ring orb.Ring
+	for _, p := range outer {
+		if geo.NewPolygonIndex(p).Contains(mid) {
+			ring = p[0]
+		}
+	}
+	if ring == nil {
+		return nil, fmt.Errorf("%w: the simplified fence lost the route near %v", ErrFence, c.proj.Inverse(mid))
+	}
+	fx := geo.NewPolygonIndex(orb.Polygon{ring})
+	edges := geo.NewSegmentIndex([][]orb.Point{ring})
+	for k, q := range route {
+		if !fx.Contains(q) || (k > 0 && edges.Crosses(route[k-1], q)) {
+			return nil, fmt.Errorf("%w: the simplified fence no longer holds the route near %v", ErrFence, c.proj.Inverse(q))
+		}
+	}
+	return ring, nil
 }

@@ -176,8 +176,33 @@ func (r CorridorRequest) Params(layers LayerLookup) (CorridorParams, VehicleClas
 	if err != nil {
 		return p, vc, 0, err
 	}
-	if !finite(r.StandoffM, r.FenceMarginM, r.LaneSpacingM, r.AltM, r.RallyDepthM, r.SpeedMS, r.EnduranceS, r.NoFlyMarginM) {
-		return p, vc, 0, fmt.Errorf("%w: a distance, speed or time is not a number", ErrBadRequest)
+	if err := inRange(maxDistanceM, "standoff_m", r.StandoffM, "fence_margin_m", r.FenceMarginM, "lane_spacing_m", r.LaneSpacingM,
+		"rally_depth_m", r.RallyDepthM, "no_fly_margin_m", r.NoFlyMarginM); err != nil {
+		return p, vc, 0, err
+	}
+	if err := inRange(maxAltM, "alt_m", r.AltM); err != nil {
+		return p, vc, 0, err
+	}
+	if err := inRange(maxSpeedMS, "speed_m_s", r.SpeedMS); err != nil {
+		return p, vc, 0, err
+	}
+	if err := inRange(maxEnduranceS, "endurance_s", r.EnduranceS); err != nil {
+		return p, vc, 0, err
+	}
+	switch {
+	case r.Drones < 0 || r.Drones > maxDrones:
+		return p, vc, 0, fmt.Errorf("%w: %d drones (1-%d)", ErrBadRequest, r.Drones, maxDrones)
+	case r.Lanes < 0 || r.Lanes > maxRequestLanes:
+		return p, vc, 0, fmt.Errorf("%w: %d lanes (1-%d)", ErrBadRequest, r.Lanes, maxRequestLanes)
+	case len(r.Sites) > maxSites || len(r.RallyPoints) > maxSites:
+		return p, vc, 0, fmt.Errorf("%w: %d sites and %d rally points (at most %d each)", ErrBadRequest, len(r.Sites), len(r.RallyPoints), maxSites)
+	case len(r.NoFlyLayers) > maxLayerRefs:
+		return p, vc, 0, fmt.Errorf("%w: %d no-fly layers (at most %d)", ErrBadRequest, len(r.NoFlyLayers), maxLayerRefs)
+	case r.MaxFenceVertices != 0 && (r.MaxFenceVertices < minVertexLimit || r.MaxFenceVertices > maxVertexLimit):
+		return p, vc, 0, fmt.Errorf("%w: fence vertex limit %d (%d-%d)", ErrBadRequest, r.MaxFenceVertices, minVertexLimit, maxVertexLimit)
+	}
+	if r.ReserveFrac != nil && !(*r.ReserveFrac >= 0 && *r.ReserveFrac < 1) {
+		return p, vc, 0, fmt.Errorf("%w: reserve_frac must be in [0, 1)", ErrBadRequest)
 	}
 	p.Border, p.Side, err = loadBorder(layers, r.BorderLayer, r.Side)
 	if err != nil {

@@ -108,6 +108,26 @@ var borderCases = []struct{ file, a, b string }{
 	{"switzerland_italy_border_lines_ne10m.geojson", "Switzerland", "Italy"},
 }
 
+// randomSections calls fn for random sections of every border case, from
+// both sides (5 per side, 2 with -short), drawn from a seeded generator.
+func randomSections(t *testing.T, seed uint64, fn func(r *rand.Rand, country string, lines [][]orb.Point, side geo.Side, ref *missions.BorderIndex, from, to orb.Point)) {
+	perSide := 5
+	if testing.Short() {
+		perSide = 2
+	}
+	r := rand.New(rand.NewPCG(seed, 2026))
+	for _, bc := range borderCases {
+		for _, country := range []string{bc.a, bc.b} {
+			lines, side := borderLines(t, bc.file, country)
+			ref := refBorder(t, lines)
+			for range perSide {
+				from, to := randomSection(r, lines)
+				fn(r, country, lines, side, ref, from, to)
+			}
+		}
+	}
+}
+
 // Issue 11 §1, as a property: over many random sections of four real
 // borders, from either side, with random standoffs and fence margins,
 // every corridor fence the planner writes lies on our side, no vertex and
@@ -116,62 +136,50 @@ var borderCases = []struct{ file, a, b string }{
 // are allowed, as long as most succeed: refusing is safe, a fence across
 // the line is not.
 func TestPlanCorridor_FencesOnOurSide_RandomSections(t *testing.T) {
-	perSide := 5
-	if testing.Short() {
-		perSide = 2
-	}
-	r := rand.New(rand.NewPCG(11, 2026))
 	tried, planned, fences := 0, 0, 0
-	for _, bc := range borderCases {
-		for _, country := range []string{bc.a, bc.b} {
-			lines, side := borderLines(t, bc.file, country)
-			ref := refBorder(t, lines)
-			for range perSide {
-				from, to := randomSection(r, lines)
-				standoff := 150 + r.Float64()*1350
-				req := CorridorParams{Border: lines, Side: side, From: &from, To: &to, StandoffM: standoff,
-					AltM: 100, Vehicle: Vehicle{CruiseMS: 20, EnduranceS: 2 * 3600}, Drones: 8,
-					Lanes: 1 + r.IntN(2), MaxFenceVertices: []int{64, 40, 100}[r.IntN(3)]}
-				if r.IntN(2) == 0 {
-					req.FenceMarginM = MinFenceMarginM + r.Float64()*(standoff*0.8-MinFenceMarginM)
-				}
-				margin := req.FenceMarginM
-				if margin == 0 {
-					margin = DefaultFenceMargin(standoff)
-				}
-				name := fmt.Sprintf("%s side, %v→%v, standoff %.0f m, margin %.0f m", country, from, to, standoff, margin)
-				tried++
-				plan, err := PlanCorridor(req)
-				if err != nil {
-					if !errors.Is(err, ErrUncovered) && !errors.Is(err, ErrFence) && !errors.Is(err, geo.ErrTooManyVertices) && !errors.Is(err, ErrBadRequest) {
-						t.Errorf("%s: unexpected error %v", name, err)
-					}
-					t.Logf("%s: refused: %v", name, err)
+	randomSections(t, 11, func(r *rand.Rand, country string, lines [][]orb.Point, side geo.Side, ref *missions.BorderIndex, from, to orb.Point) {
+		standoff := 150 + r.Float64()*1350
+		req := CorridorParams{Border: lines, Side: side, From: &from, To: &to, StandoffM: standoff,
+			AltM: 100, Vehicle: Vehicle{CruiseMS: 20, EnduranceS: 2 * 3600}, Drones: 8,
+			Lanes: 1 + r.IntN(2), MaxFenceVertices: []int{64, 40, 100}[r.IntN(3)]}
+		if r.IntN(2) == 0 {
+			req.FenceMarginM = MinFenceMarginM + r.Float64()*(standoff*0.8-MinFenceMarginM)
+		}
+		margin := req.FenceMarginM
+		if margin == 0 {
+			margin = DefaultFenceMargin(standoff)
+		}
+		name := fmt.Sprintf("%s side, %v→%v, standoff %.0f m, margin %.0f m", country, from, to, standoff, margin)
+		tried++
+		plan, err := PlanCorridor(req)
+		if err != nil {
+			if !errors.Is(err, ErrUncovered) && !errors.Is(err, ErrFence) && !errors.Is(err, geo.ErrTooManyVertices) && !errors.Is(err, ErrBadRequest) {
+				t.Errorf("%s: unexpected error %v", name, err)
+			}
+			t.Logf("%s: refused: %v", name, err)
+			return
+		}
+		planned++
+		for i, leg := range plan.Legs {
+			for _, fp := range leg.Plan.Fence.Polygons {
+				if !fp.Inclusion {
 					continue
 				}
-				planned++
-				for i, leg := range plan.Legs {
-					for _, fp := range leg.Plan.Fence.Polygons {
-						if !fp.Inclusion {
-							continue
-						}
-						fences++
-						if v := fenceViolation(ref, fp.Vertices, side, margin, 200); v != "" {
-							t.Fatalf("%s: leg %d fence: %s", name, i+1, v)
-						}
-					}
-					for k := 1; k < len(leg.Route); k++ {
-						if d := ref.SegmentDistance(leg.Route[k-1], leg.Route[k], standoff); d < standoff-0.5 {
-							t.Fatalf("%s: leg %d route segment %d comes %.1f m from the border", name, i+1, k, d)
-						}
-					}
-					if ps := missions.ValidateGeo(leg.Plan, missions.GeoRules{Border: ref, MinBorderDistM: standoff - 0.5, MinFenceBorderDistM: margin - 0.5}); len(ps) > 0 {
-						t.Fatalf("%s: leg %d: validation: %v", name, i+1, ps)
-					}
+				fences++
+				if v := fenceViolation(ref, fp.Vertices, side, margin, 200); v != "" {
+					t.Fatalf("%s: leg %d fence: %s", name, i+1, v)
 				}
 			}
+			for k := 1; k < len(leg.Route); k++ {
+				if d := ref.SegmentDistance(leg.Route[k-1], leg.Route[k], standoff); d < standoff-0.5 {
+					t.Fatalf("%s: leg %d route segment %d comes %.1f m from the border", name, i+1, k, d)
+				}
+			}
+			if ps := missions.ValidateGeo(leg.Plan, missions.GeoRules{Border: ref, MinBorderDistM: standoff - 0.5, MinFenceBorderDistM: margin - 0.5}); len(ps) > 0 {
+				t.Fatalf("%s: leg %d: validation: %v", name, i+1, ps)
+			}
 		}
-	}
+	})
 	t.Logf("%d sections tried, %d planned, %d fences checked", tried, planned, fences)
 	if planned < tried*2/3 {
 		t.Errorf("only %d of %d random sections planned", planned, tried)
@@ -181,42 +189,30 @@ func TestPlanCorridor_FencesOnOurSide_RandomSections(t *testing.T) {
 // The same property for `plan fence` (GenerateFence): random sections of
 // the four borders, random standoffs (the fence's margin) and depths.
 func TestGenerateFence_OnOurSide_RandomSections(t *testing.T) {
-	perSide := 5
-	if testing.Short() {
-		perSide = 2
-	}
-	r := rand.New(rand.NewPCG(9, 2026))
 	tried, made := 0, 0
-	for _, bc := range borderCases {
-		for _, country := range []string{bc.a, bc.b} {
-			lines, side := borderLines(t, bc.file, country)
-			ref := refBorder(t, lines)
-			for range perSide {
-				from, to := randomSection(r, lines)
-				standoff := MinFenceMarginM + r.Float64()*1000
-				req := FenceParams{Border: lines, Side: side, From: &from, To: &to, StandoffM: standoff,
-					DepthM: standoff + 1000 + r.Float64()*8000, MaxVertices: []int{64, 40, 100}[r.IntN(3)]}
-				name := fmt.Sprintf("%s side, %v→%v, standoff %.0f m, depth %.0f m", country, from, to, standoff, req.DepthM)
-				tried++
-				fence, err := GenerateFence(req)
-				if err != nil {
-					if !errors.Is(err, ErrFence) && !errors.Is(err, ErrBadRequest) {
-						t.Errorf("%s: unexpected error %v", name, err)
-					}
-					t.Logf("%s: refused: %v", name, err)
-					continue
-				}
-				made++
-				for pi, fp := range fence.Polygons {
-					if fp.Inclusion {
-						if v := fenceViolation(ref, fp.Vertices, side, standoff, 200); v != "" {
-							t.Fatalf("%s: polygon %d: %s", name, pi+1, v)
-						}
-					}
+	randomSections(t, 9, func(r *rand.Rand, country string, lines [][]orb.Point, side geo.Side, ref *missions.BorderIndex, from, to orb.Point) {
+		standoff := MinFenceMarginM + r.Float64()*1000
+		req := FenceParams{Border: lines, Side: side, From: &from, To: &to, StandoffM: standoff,
+			DepthM: standoff + 1000 + r.Float64()*8000, MaxVertices: []int{64, 40, 100}[r.IntN(3)]}
+		name := fmt.Sprintf("%s side, %v→%v, standoff %.0f m, depth %.0f m", country, from, to, standoff, req.DepthM)
+		tried++
+		fence, err := GenerateFence(req)
+		if err != nil {
+			if !errors.Is(err, ErrFence) && !errors.Is(err, ErrBadRequest) {
+				t.Errorf("%s: unexpected error %v", name, err)
+			}
+			t.Logf("%s: refused: %v", name, err)
+			return
+		}
+		made++
+		for pi, fp := range fence.Polygons {
+			if fp.Inclusion {
+				if v := fenceViolation(ref, fp.Vertices, side, standoff, 200); v != "" {
+					t.Fatalf("%s: polygon %d: %s", name, pi+1, v)
 				}
 			}
 		}
-	}
+	})
 	t.Logf("%d sections tried, %d fences made", tried, made)
 	if made < tried*2/3 {
 		t.Errorf("only %d of %d random sections fenced", made, tried)

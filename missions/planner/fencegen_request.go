@@ -65,8 +65,14 @@ func Fence(r FenceRequest, layers LayerLookup, now time.Time) (*FenceResult, err
 	if err != nil {
 		return nil, err
 	}
-	if !finite(r.StandoffM, r.DepthM, r.NoFlyMarginM) {
-		return nil, fmt.Errorf("%w: a distance is not a number", ErrBadRequest)
+	if err := inRange(maxDistanceM, "standoff_m", r.StandoffM, "depth_m", r.DepthM, "no_fly_margin_m", r.NoFlyMarginM); err != nil {
+		return nil, err
+	}
+	if len(r.NoFlyLayers) > maxLayerRefs {
+		return nil, fmt.Errorf("%w: %d no-fly layers (at most %d)", ErrBadRequest, len(r.NoFlyLayers), maxLayerRefs)
+	}
+	if r.MaxVertices != 0 && (r.MaxVertices < minVertexLimit || r.MaxVertices > maxVertexLimit) {
+		return nil, fmt.Errorf("%w: vertex limit %d (%d-%d)", ErrBadRequest, r.MaxVertices, minVertexLimit, maxVertexLimit)
 	}
 	p := FenceParams{StandoffM: r.StandoffM, DepthM: r.DepthM, NoFlyMarginM: r.NoFlyMarginM, MaxVertices: r.MaxVertices}
 	if p.StandoffM == 0 {

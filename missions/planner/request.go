@@ -177,6 +177,35 @@ func section(from, to *LatLon) (*orb.Point, *orb.Point, error) {
 	return &a, &b, nil
 }
 
+// Bounds on what one request may ask for: a body from outside must not be
+// able to make the planner run for hours or allocate without limit.
+const (
+	maxDrones       = 500
+	maxSites        = 200
+	maxLayerRefs    = 50
+	maxDistanceM    = 100_000 // standoff, margins, depth, spacing
+	maxEnduranceS   = 48 * 3600
+	maxSpeedMS      = 150
+	maxAltM         = 10_000
+	maxVertexLimit  = 10_000
+	minVertexLimit  = 3
+	maxRequestLanes = 20
+)
+
+// inRange checks named values against [0, hi].
+func inRange(hi float64, named ...any) error {
+	for i := 0; i+1 < len(named); i += 2 {
+		name, v := named[i].(string), named[i+1].(float64)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: %s is not a number", ErrBadRequest, name)
+		}
+		if v < 0 || v > hi {
+			return fmt.Errorf("%w: %s %g is out of range (0-%g)", ErrBadRequest, name, v, hi)
+		}
+	}
+	return nil
+}
+
 // finite reports whether every value is a finite number (JSON cannot carry
 // NaN, but Go callers can).
 func finite(vs ...float64) bool {

@@ -31,11 +31,12 @@ type Monitor struct {
 	// (optional) Logger. Defaults to slog.Default().
 	Logger *slog.Logger
 
-	sub    *telemetry.Subscription
-	layers chan []*missions.Layer
-	done   chan struct{}
-	stop   chan struct{}
-	raised atomic.Uint64
+	sub     *telemetry.Subscription
+	layers  chan []*missions.Layer
+	done    chan struct{}
+	stop    chan struct{}
+	raised  atomic.Uint64
+	checked atomic.Uint64
 }
 
 // Initialize subscribes to the hub and starts the monitor's goroutine.
@@ -76,6 +77,9 @@ func (m *Monitor) SetLayers(layers []*missions.Layer) {
 // Raised counts the alerts the monitor published.
 func (m *Monitor) Raised() uint64 { return m.raised.Load() }
 
+// Checked counts the drone positions and detections the monitor checked.
+func (m *Monitor) Checked() uint64 { return m.checked.Load() }
+
 // Dropped counts the messages the monitor's queue lost.
 func (m *Monitor) Dropped() uint64 { return m.sub.Dropped() }
 
@@ -105,9 +109,11 @@ func (m *Monitor) run(c *Checker) {
 				var alerts []telemetry.Alert
 				if d, ok := msg.(telemetry.Detection); ok {
 					alerts = c.Detection(d)
+					m.checked.Add(1)
 				} else if msg.Kind() == telemetry.KindState {
 					if p, at, ok := m.Position(msg); ok {
 						alerts = c.Drone(msg.Vehicle(), p, at)
+						m.checked.Add(1)
 					}
 				}
 				for _, a := range alerts {

@@ -26,6 +26,19 @@ func tokenInfo(t store.Token) TokenInfo {
 	return TokenInfo{ID: t.ID, User: t.User, Created: t.Created, Expires: t.Expires, Comment: t.Comment}
 }
 
+// ParseTTL reads a token lifetime: a Go duration ("720h"), "" or "0" for
+// none.
+func ParseTTL(s string) (time.Duration, error) {
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%w: a token's lifetime must be a duration such as 720h (or 0 for none), got %q", ErrInvalid, s)
+	}
+	return d, nil
+}
+
 // MaxCommentLen bounds a token's comment.
 const MaxCommentLen = 200
 
