@@ -507,6 +507,8 @@ func TestBrowser_PlanFiles_ImportSaveOpenExportAndConfirmWarnings(t *testing.T) 
 	p.clickSel(`input[name="vehicle-1"]`)
 	p.clickSel(`[data-action="upload"]`)
 	p.waitCount(`.bw-plan-dialog li[data-code="clears_mission"]`, 1, "the dialog names the warning")
+	p.screenshot("plan-upload-warning", 1024, 768)
+	setViewport(t, p.ctx, 1280, 800)
 	p.clickSel(`[data-action="confirm-upload"]`)
 	p.waitCount(`.bw-plan-dialog`, 0, "the dialog closes")
 	testenv.Eventually(t, 60*time.Second, "the confirmed upload is verified", func() bool {
@@ -516,6 +518,7 @@ func TestBrowser_PlanFiles_ImportSaveOpenExportAndConfirmWarnings(t *testing.T) 
 		}
 		return s == "verified"
 	})
+	p.screenshot("plan-upload-verified", 1280, 800)
 	if errs := p.console.list(); len(errs) > 0 {
 		t.Fatalf("browser console errors: %v", errs)
 	}
