@@ -46,9 +46,10 @@ type route struct {
 const defaultMaxBody = 1 << 20
 
 // planBodyTypes: every plan format (web/plan_files.go); QGC WPL lists are
-// text/plain, which only cross-origin protection keeps from other sites.
+// text/plain, and a plan may come untyped with ?format= naming its format
+// (""): only cross-origin protection keeps those from other sites.
 var planBodyTypes = []string{"application/json", "application/vnd.qgc.plan+json", "application/geo+json",
-	"application/vnd.google-earth.kml+xml", "application/vnd.borderwatch.plan+json", "text/plain", "application/octet-stream"}
+	"application/vnd.google-earth.kml+xml", "application/vnd.borderwatch.plan+json", "text/plain", "application/octet-stream", ""}
 
 // layerBodyTypes: GeoJSON or KML.
 var layerBodyTypes = []string{"application/json", "application/geo+json", "application/vnd.google-earth.kml+xml", "application/xml", "text/xml"}

@@ -27,9 +27,14 @@ func init() {
 			uiDir := fs.String("ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build")
 			var o serverOptions
 			o.declareHTTP(fs)
+			var logs logOptions
+			declareLogFlags(fs, &logs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
+				}
+				if err := logs.install(e); err != nil {
+					return err
 				}
 				border, err := missions.ParseGeoJSONLayer(demodata.NogalesBorder, "demo-border", "US–Mexico border (Nogales, demo sketch)", missions.LayerBorder)
 				if err != nil {

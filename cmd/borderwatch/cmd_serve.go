@@ -33,9 +33,14 @@ func init() {
 			fs.DurationVar(&o.retention, "retention", 0, "drop recorded data older than this (e.g. 2160h for 90 days); 0 keeps everything")
 			o.declareHTTP(fs)
 			declareTAKFlags(fs, &o.tak)
+			var logs logOptions
+			declareLogFlags(fs, &logs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
+				}
+				if err := logs.install(e); err != nil {
+					return err
 				}
 				if len(o.links) == 0 {
 					o.links = stringList{"udp://0.0.0.0:14550"}
