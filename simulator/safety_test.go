@@ -10,12 +10,7 @@ import (
 func TestArduCopter_FenceBreach_FarOutsideLands(t *testing.T) {
 	sc := flyingScenario("arducopter")
 	v0 := &sc.Vehicles[0]
-	var poly []LatLon
-	for _, c := range [][2]float64{{-100, -100}, {100, -100}, {100, 100}, {-100, 100}} {
-		lat, lon := at(c[0], c[1])
-		poly = append(poly, LatLon{lat, lon})
-	}
-	v0.Fence = []FenceSpec{{Inclusion: true, Polygon: poly}}
+	v0.Fence = []FenceSpec{{Inclusion: true, Polygon: polygonAt([][2]float64{{-100, -100}, {100, -100}, {100, 100}, {-100, 100}})}}
 	f, _ := startFleet(t, sc, nil)
 	v := vehicleBy(f, 1)
 	// The fence is stored but off; the patrol flies out of it.
@@ -33,4 +28,15 @@ func TestArduCopter_FenceBreach_FarOutsideLands(t *testing.T) {
 	if v.beh != bLand {
 		t.Fatalf("250 m outside the fence the copter is in %s, want LAND", v.flavor.ModeName(v.custom))
 	}
+}
+
+// polygonAt is a polygon of points given in metres north and east of the
+// test home.
+func polygonAt(corners [][2]float64) []LatLon {
+	var poly []LatLon
+	for _, c := range corners {
+		lat, lon := at(c[0], c[1])
+		poly = append(poly, LatLon{lat, lon})
+	}
+	return poly
 }
