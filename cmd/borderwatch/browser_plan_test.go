@@ -363,6 +363,11 @@ func TestBrowser_CorridorWizard_PlansDemoBorderAndUploadsLegsToTwoDrones(t *test
 	setViewport(t, p.ctx, 1280, 800)
 
 	// Each drone's first leg to a vehicle: drone 1 → vehicle 1, drone 2 → vehicle 2.
+	for _, d := range []string{"1", "2"} {
+		if p.count(`select[name="leg-`+d+`"] option`) < 1 {
+			t.Fatalf("no leg to choose for drone %s", d)
+		}
+	}
 	p.setSelect(`select[name="assign-1"]`, "1")
 	p.setSelect(`select[name="assign-2"]`, "2")
 	p.clickSel(`[data-action="upload-legs"]`)

@@ -29,6 +29,9 @@ export function CorridorWizard() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
   const [assign, setAssign] = useState({});
+  // legChoice: drone → the leg to send now (default its first; a drone
+  // flies its legs in turn, so the next sortie's leg is picked here).
+  const [legChoice, setLegChoice] = useState({});
   const [transit, setTransit] = useState({ site: 0, leg: 0, route: null, error: "" });
   const overlay = useRef(null);
   const borderGeo = useRef(null);
@@ -161,6 +164,7 @@ export function CorridorWizard() {
       saved.pv = next;
       setPv(next);
       setTransit({ site: 0, leg: 0, route: null, error: "" });
+      setLegChoice({});
       const b = L.latLngBounds(next.legs.flatMap((l) => l.route.map((p) => [p.lat, p.lon])));
       if (b.isValid()) map.fitBounds(b, { padding: [20, 20] });
     } catch (err) {
@@ -193,7 +197,7 @@ export function CorridorWizard() {
   const uploadLegs = () => {
     const pairs = [];
     for (const d of assigned) {
-      const leg = pv.legs[first.get(d.drone)];
+      const leg = pv.legs[legChoice[d.drone] ?? first.get(d.drone)];
       if (leg?.plan) pairs.push([assign[d.drone], { ...leg.plan, meta: { ...leg.plan.meta, name: leg.plan.meta?.name || leg.name } }, `drone ${d.drone}: ${leg.name}`]);
     }
     uploadAll(pairs);
@@ -257,7 +261,10 @@ export function CorridorWizard() {
         ${pv.drones.map(
           (d) => html`<tr data-drone=${d.drone}>
             <td><span class="bw-plan-swatch" style=${{ background: C.droneColour(d.drone) }}></span> drone ${d.drone}</td>
-            <td>first: ${pv.legs[first.get(d.drone)]?.name ?? "—"}</td>
+            <td><select name=${`leg-${d.drone}`} title="The leg to send now" value=${String(legChoice[d.drone] ?? first.get(d.drone))}
+              onChange=${(e) => setLegChoice({ ...legChoice, [d.drone]: Number(e.currentTarget.value) })}>
+              ${(d.legs.length ? d.legs : [first.get(d.drone)]).map((i) => html`<option value=${String(i)}>${pv.legs[i]?.name ?? `leg ${i + 1}`}</option>`)}
+            </select></td>
             <td><select name=${`assign-${d.drone}`} value=${assign[d.drone] ?? ""} onChange=${(e) => setAssign({ ...assign, [d.drone]: e.currentTarget.value })}>
               <option value="">— vehicle —</option>
               ${vehicles.map((v) => html`<option value=${String(v.id ?? v.sysid)}>${vehicleLabel(v)}</option>`)}
@@ -319,7 +326,7 @@ function Preview({ pv, first }) {
         )}
       </tbody>
     </table>
-    <p class="bw-plan-hint-text">* the leg each drone flies first; it is what "Upload" sends.</p>
+    <p class="bw-plan-hint-text">* the leg each drone flies first; "Upload" sends it unless another of the drone's legs is chosen below.</p>
   </div>`;
 }
 
