@@ -365,14 +365,6 @@ func (f *Fleet) signingKey(sysid uint8) *signedStreams {
 	return s
 }
 
-// IsGCSOrComponent reports whether a HEARTBEAT comes from another ground
-// station or from a component (camera, gimbal …) rather than an autopilot.
-// Such a heartbeat never makes a vehicle and must not overwrite a vehicle's
-// mode. Live (the fleet) and replay (web) apply the same rule through it.
-func IsGCSOrComponent(hb *common.MessageHeartbeat) bool {
-	return hb.Type == common.MAV_TYPE_GCS || hb.Autopilot == common.MAV_AUTOPILOT_INVALID
-}
-
 func (f *Fleet) handle(in inbound) {
 	sysid := in.frame.SystemID
 	v := f.vehicles[sysid]
