@@ -51,6 +51,7 @@ var (
 	descInboxDropped = prometheus.NewDesc("borderwatch_fleet_session_inbox_dropped_total", "Protocol messages a running command, parameter or transfer session could not take (recovered by its retries).", nil, nil)
 	descNonFinite    = prometheus.NewDesc("borderwatch_vehicle_non_finite_total", "NaN and infinite values vehicles sent, dropped by the decoder (summed over the fleet).", nil, nil)
 	descParamsDrop   = prometheus.NewDesc("borderwatch_vehicle_params_dropped_total", "Parameter values not cached because a vehicle sent more names than the cache holds (summed over the fleet).", nil, nil)
+	descEncodeFail   = prometheus.NewDesc("borderwatch_http_encode_failures_total", "API answers that could not be encoded as JSON (answered 500 with the reason).", nil, nil)
 	descHubPub       = prometheus.NewDesc("borderwatch_hub_published_total", "Messages published to the telemetry hub.", nil, nil)
 	descHubDropped   = prometheus.NewDesc("borderwatch_hub_dropped_total", "Messages dropped from full subscriber queues.", nil, nil)
 	descHubCoalesced = prometheus.NewDesc("borderwatch_hub_coalesced_total", "Vehicle states replaced by a newer one for a lagging subscriber.", nil, nil)
@@ -68,7 +69,7 @@ type serverCollector struct{ s *Server }
 func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLinkFrames, descLinkBytes, descLinkGarbage, descLinkBadSum, descLinkTrunc,
 		descLinkSent, descLinkSendErr, descLinkUnknown, descLinkUndecod, descLinkSendDrop, descLinkRefused, descLinkUnadmit,
-		descInboxDropped, descNonFinite, descParamsDrop, descHubPub, descHubDropped, descHubCoalesced, descHubSubs,
+		descInboxDropped, descNonFinite, descParamsDrop, descEncodeFail, descHubPub, descHubDropped, descHubCoalesced, descHubSubs,
 		descLiveClients, descLiveBatches, descLiveStates, descLiveDropped, descLiveEvents, descLiveFailures} {
 		ch <- d
 	}
@@ -93,6 +94,7 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descLinkUnadmit, l.Unadmitted, l.URL)
 	}
 	counter(descInboxDropped, c.s.Fleet.SessionInboxDropped())
+	counter(descEncodeFail, encodeFailures.Load())
 	// Per-vehicle counters are summed: a label per vehicle would grow with
 	// the fleet. The per-vehicle values are in each vehicle's link_stats.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
