@@ -220,6 +220,10 @@ func (s VehicleState) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
+// HeartbeatSeen reports whether the vehicle's own heartbeat was folded in:
+// before it, mode and arm state are not known.
+func (s VehicleState) HeartbeatSeen() bool { return s.Autopilot != "generic" || s.VehicleType != "" }
+
 // Apply folds one message from the vehicle into the state and reports whether
 // anything a client would see changed. It is the one decode path that live
 // telemetry and replay share: it does no I/O and keeps no clock of its own.
@@ -243,7 +247,7 @@ func (s *VehicleState) Update(msg message.Message, compid uint8, t time.Time, em
 	case *common.MessageHeartbeat:
 		mode := ModeName(m.Autopilot, m.Type, m.BaseMode, m.CustomMode)
 		armed := m.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
-		known := s.Autopilot != "generic" || s.VehicleType != ""
+		known := s.HeartbeatSeen()
 		if known && mode != s.Mode {
 			emit(telemetry.ModeChange{EventHeader: h, From: s.Mode, To: mode})
 		}

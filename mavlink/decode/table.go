@@ -53,6 +53,13 @@ type Table struct {
 	// (optional) LinkTimeout after which a silent vehicle's link is lost.
 	// Defaults to DefaultLinkTimeout.
 	LinkTimeout time.Duration
+	// (optional) AdmitWithoutHeartbeat admits a system at its first frame of
+	// any message, not only at an autopilot's heartbeat. Defaults to false
+	// (the live rule). Exports set it: an exported window may begin between
+	// two heartbeats, and an imported log fragment may hold none (the import
+	// makes sorties of such systems). A GCS's or a component's heartbeat still
+	// never changes a vehicle.
+	AdmitWithoutHeartbeat bool
 
 	states  map[uint8]*VehicleState
 	changed map[uint8]bool
@@ -87,7 +94,7 @@ func (t *Table) Message(sysid, compid uint8, msg message.Message, at time.Time, 
 	st := t.states[sysid]
 	var r Result
 	if st == nil {
-		if !admits {
+		if !admits && (isHB || !t.AdmitWithoutHeartbeat) {
 			return r
 		}
 		s := NewVehicleState(sysid)

@@ -96,3 +96,17 @@ func TestTable_Frame_DecodesRecordedBytesAndEmitsArmChanges(t *testing.T) {
 		t.Fatalf("event %+v, want armed", events[0])
 	}
 }
+
+func TestTable_Message_AdmitWithoutHeartbeatStillIgnoresGCSHeartbeats(t *testing.T) {
+	tb := Table{AdmitWithoutHeartbeat: true}
+	r := tb.Message(4, 1, position, t0, nil)
+	if r.State == nil || !r.State.HasPosition || r.State.HeartbeatSeen() {
+		t.Fatalf("a position of an unheard system: %+v", r.State)
+	}
+	if r := tb.Message(9, 1, gcsHB, t0, nil); r.State != nil {
+		t.Fatal("a ground station's heartbeat made a vehicle")
+	}
+	if r := tb.Message(4, 1, gcsHB, t0, nil); r.Changed || r.State.HeartbeatSeen() {
+		t.Fatalf("a ground station's heartbeat changed vehicle 4: %+v", r.State)
+	}
+}
