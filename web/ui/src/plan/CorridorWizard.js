@@ -8,6 +8,7 @@ import { html } from "../html.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import L from "./pm.js";
 import { map } from "../map/map.js";
+import { can } from "../state.js";
 import { pickPoint, cancelPick } from "../map/pick.js";
 import * as C from "./corridor.js";
 import * as ep from "./endpoints.js";
@@ -264,7 +265,7 @@ export function CorridorWizard() {
           </tr>`,
         )}
       </tbody></table>
-      <div class="bw-plan-row">
+      <div class="bw-plan-row" hidden=${!can("command")}>
         <button type="button" data-action="upload-legs" class="bw-plan-primary" disabled=${!assigned.length} onClick=${uploadLegs}>
           Upload ${assigned.length} leg${assigned.length === 1 ? "" : "s"}
         </button>
@@ -284,7 +285,10 @@ export function CorridorWizard() {
       </div>
       ${transit.error && html`<div class="bw-plan-problem-error">${transit.error}</div>`}
       ${transit.route &&
-      html`<div class="bw-plan-hint-text bw-plan-transit-summary">${C.fmtKm(transit.length_m)} in ${C.fmtDuration(transit.flight_s)}, ${transit.route.length - 2} turn${transit.route.length === 3 ? "" : "s"} round the no-fly zones</div>`}`}
+      html`<div class="bw-plan-hint-text bw-plan-transit-summary">
+        ${C.fmtKm(transit.length_m)} in ${C.fmtDuration(transit.flight_s)},
+        ${transit.route.length <= 2 ? "straight (no no-fly zone in the way)" : `${transit.route.length - 2} turn${transit.route.length === 3 ? "" : "s"} round the no-fly zones`}
+      </div>`}`}
   </div>`;
 }
 
