@@ -56,6 +56,7 @@ func startPlanDemo(t *testing.T, drones int) *planPage {
 		t.Fatal("demo did not start")
 	}
 	p := &planPage{t: t, ctx: ctx, base: info["url"], console: console}
+	readyLogin(t, info, "operator") // for getVehicles below
 	t.Cleanup(func() {
 		// What the page showed when a step failed, for the one who debugs it.
 		if t.Failed() {
@@ -100,7 +101,7 @@ func (p *planPage) login(info map[string]string) {
 		p.t.Fatalf("the page asks for a login but the demo gave none (ready info: %v)", keys(info))
 	}
 	p.run(
-		chromedp.SendKeys(`#bw-login-name`, user, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login-user`, user, chromedp.ByQuery),
 		chromedp.SendKeys(`#bw-login-password`, pass, chromedp.ByQuery),
 		chromedp.Submit(`#bw-login`, chromedp.ByQuery),
 	)

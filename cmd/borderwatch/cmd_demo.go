@@ -70,7 +70,12 @@ func init() {
 				}
 				fmt.Fprintf(e.stdout, "API: %s/api/v1/vehicles   Store: %s   Stop with Ctrl-C.\n", sys.web.URL(), *data)
 				if e.ready != nil {
-					e.ready(map[string]string{"url": sys.web.URL(), "data": *data})
+					// In-process tests get the logins with the URL (ROLE_user, ROLE_password).
+					info := map[string]string{"url": sys.web.URL(), "data": *data}
+					for _, l := range logins {
+						info[string(l.role)+"_user"], info[string(l.role)+"_password"] = l.name, l.password
+					}
+					e.ready(info)
 				}
 				<-ctx.Done()
 				return nil

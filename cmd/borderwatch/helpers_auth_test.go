@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"regexp"
@@ -82,15 +83,28 @@ func demoLogin(t *testing.T, base, out, role string) *http.Client {
 	return c
 }
 
+// readyLogin logs in at the demo's URL with the login of a role that the
+// demo handed its in-process caller (ready info ROLE_user, ROLE_password).
+func readyLogin(t *testing.T, info map[string]string, role string) *http.Client {
+	t.Helper()
+	out := fmt.Sprintf("  %s  user %s  password %s\n", role, info[role+"_user"], info[role+"_password"])
+	for _, r := range []string{"operator", "supervisor", "admin"} {
+		if r != role {
+			out += fmt.Sprintf("  %s  user %s  password %s\n", r, info[r+"_user"], info[r+"_password"])
+		}
+	}
+	return demoLogin(t, info["url"], out, role)
+}
+
 // browserLogin opens base in Chromium and logs in with the UI's login view.
 func browserLogin(t *testing.T, ctx context.Context, base, user, password string) {
 	t.Helper()
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`#bw-login-name`, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-name`, user, chromedp.ByQuery),
+		chromedp.WaitVisible(`#bw-login-user`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login-user`, user, chromedp.ByQuery),
 		chromedp.SendKeys(`#bw-login-password`, password, chromedp.ByQuery),
-		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`#bw-login-submit`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#bw-login`, chromedp.ByQuery),
 	); err != nil {
 		t.Fatalf("logging in through the page as %s: %v", user, err)
