@@ -14,6 +14,7 @@ require (
 	github.com/tidwall/geodesic v1.52.4
 	go.bug.st/serial v1.7.1
 	go.etcd.io/bbolt v1.5.0
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.59.0
 	golang.org/x/term v0.48.0
 	golang.org/x/time v0.16.0

@@ -85,8 +85,9 @@ func (s *Server) loadStoredLayers() error {
 		})
 		s.layerMu.Lock()
 		s.Layers = append(s.Layers, loaded...)
+		all := append([]*missions.Layer(nil), s.Layers...)
 		s.layerMu.Unlock()
-		s.invalidateBorder()
+		s.layersChanged(all)
 		if err != nil {
 			s.layers.loadErr = fmt.Errorf("reading the stored layers: %w", err)
 		}
@@ -104,10 +105,16 @@ func (s *Server) layerList() []*missions.Layer {
 	return append([]*missions.Layer(nil), s.Layers...)
 }
 
-func (s *Server) invalidateBorder() {
+// layersChanged is told the new list of layers after every change: it
+// drops the border index (rebuilt on next use) and hands the list to the
+// border monitor.
+func (s *Server) layersChanged(layers []*missions.Layer) {
 	s.layers.borderMu.Lock()
 	s.layers.border, s.layers.borderValid = nil, false
 	s.layers.borderMu.Unlock()
+	if s.monitor != nil {
+		s.monitor.SetLayers(layers)
+	}
 }
 
 // borderIndex indexes the border layers (nil when there is none), rebuilt
@@ -249,7 +256,7 @@ func (s *Server) handleLayerImport(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.Layers = append(s.Layers, l)
-	s.invalidateBorder()
+	s.layersChanged(append([]*missions.Layer(nil), s.Layers...))
 	s.auditUser(r, 0, "layer_import", fmt.Sprintf("layer %s %q (%s, %d features)", l.ID, l.Name, l.Kind, len(l.Features.Features)), nil)
 	writeJSON(w, http.StatusCreated, summarize(l))
 }
@@ -331,7 +338,7 @@ func (s *Server) handleLayerDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	l := s.Layers[i]
 	s.Layers = append(s.Layers[:i:i], s.Layers[i+1:]...)
-	s.invalidateBorder()
+	s.layersChanged(append([]*missions.Layer(nil), s.Layers...))
 	s.auditUser(r, 0, "layer_delete", fmt.Sprintf("layer %s %q", id, l.Name), nil)
 	writeJSON(w, http.StatusOK, summarize(l))
 }

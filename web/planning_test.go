@@ -78,6 +78,7 @@ func TestPlanValidate_BorderAndFenceProblemsNameTheItem(t *testing.T) {
 // plan editor's model, loses no item of a shared QGroundControl plan.
 func TestPlanConvert_EveryFormatRoundTrips(t *testing.T) {
 	s, _ := newTestServer(t)
+	adminToken(t, s)
 	src := sharedFile(t, "qgc_plans", "px4_autopilot", "multicopter_mission_geofence_avoid.plan")
 	want, err := missions.ReadQGCPlan(src)
 	if err != nil {
@@ -88,7 +89,7 @@ func TestPlanConvert_EveryFormatRoundTrips(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("to %s: %d %s", to, code, out)
 		}
-		code, back := send(t, "POST", s.URL()+"/api/v1/plans/convert?to=json&format="+to, "", out)
+		code, back := send(t, "POST", s.URL()+"/api/v1/plans/convert?to=json&format="+to, "application/octet-stream", out)
 		if code != 200 {
 			t.Fatalf("%s back to json: %d %s", to, code, back)
 		}

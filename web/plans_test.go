@@ -27,6 +27,13 @@ import (
 // without vehicles is made).
 func newRecordingServer(t testing.TB, hub *telemetry.Hub, fleet *gcs.Fleet, st *store.Store) *Server {
 	t.Helper()
+	return newRecordingServerWith(t, hub, fleet, st, nil)
+}
+
+// newRecordingServerWith is newRecordingServer with configure applied to the
+// Server before it starts.
+func newRecordingServerWith(t testing.TB, hub *telemetry.Hub, fleet *gcs.Fleet, st *store.Store, configure func(*Server)) *Server {
+	t.Helper()
 	if fleet == nil {
 		fleet = &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}
 		if err := fleet.Initialize(); err != nil {
@@ -43,6 +50,9 @@ func newRecordingServer(t testing.TB, hub *telemetry.Hub, fleet *gcs.Fleet, st *
 	}
 	t.Cleanup(rec.Close)
 	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Store: st}
+	if configure != nil {
+		configure(s)
+	}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,37 +16,39 @@ import (
 	"github.com/borderwatch/borderwatch/mavlink/dialect"
 	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/replay"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
-// /ws/replay: a telemetry.Player over stored frames, decoded by the same
-// code as the live path (gcs.VehicleState.Update), sent as the same
-// LiveMessage JSON as /ws/live plus the replay clock and the events of the
-// replayed time. One goroutine (the handler's) owns the player and the states.
+// /ws/replay is a thin WebSocket adapter over telemetry/replay's Session,
+// which owns the orchestration (clock, seek snapshots, events, store
+// errors). The frames are decoded by the live decode path
+// (gcs.VehicleState.Update) and sent as the same LiveMessage JSON as
+// /ws/live plus the replay clock and the events of the replayed time. One
+// goroutine (the handler's) owns the session. docs/api.md lists the messages.
 
-// ReplayMessage is what /ws/replay sends.
+// ReplayMessage is what /ws/replay sends. Type is "reset" for the snapshot
+// after connecting and after every seek — the client drops everything it
+// shows and draws Vehicles and Events, which hold the state at Replay.Time
+// and every event up to it, nothing later — and "vehicles" for the updates
+// in between (changed states, the events of the replayed time since the
+// last message).
 type ReplayMessage struct {
 	LiveMessage
 	Replay ReplayClock   `json:"replay"`
 	Events []ReplayEvent `json:"events,omitempty"`
-	Error  string        `json:"error,omitempty"` // the last command was refused
+	// EventsOmitted counts the oldest events a reset snapshot left out (see replay.MaxSnapshotEvents).
+	EventsOmitted int    `json:"events_omitted,omitempty"`
+	Error         string `json:"error,omitempty"`       // the last command was refused
+	StoreError    string `json:"store_error,omitempty"` // reading the store failed; replay goes on
 }
 
 // ReplayClock is the state of the replay clock.
-type ReplayClock struct {
-	Time    time.Time `json:"time"`
-	From    time.Time `json:"from"`
-	To      time.Time `json:"to"`
-	Speed   float64   `json:"speed"`
-	Playing bool      `json:"playing"`
-	Ended   bool      `json:"ended"`
-}
+type ReplayClock = replay.Clock
 
-// ReplayEvent is an event of the replayed time: detection, alert, mode change … and operator actions.
-type ReplayEvent struct {
-	Type  string          `json:"type"`
-	Event telemetry.Event `json:"event"`
-}
+// ReplayEvent is an event of the replayed time: detection, alert, mode change,
+// upload (transfer_result) … and operator actions.
+type ReplayEvent = replay.Event
 
 // ReplayCommand is what the client sends: {"cmd": "play"|"pause"|"seek"|"speed"|"step", "time": …, "speed": …}.
 type ReplayCommand struct {
@@ -58,22 +61,20 @@ const replayClockEvery = 250 * time.Millisecond
 
 // replayDecoder folds frames into vehicle states with the live rules: an
 // autopilot heartbeat makes a vehicle, a GCS's or a component's does not and
-// must not overwrite the autopilot's mode.
+// must not overwrite the autopilot's mode; a vehicle silent for longer than
+// the fleet's LinkTimeout has lost its link. It is the replay.Decoder of
+// /ws/replay and of the timeline.
 type replayDecoder struct {
-	states  map[uint8]*gcs.VehicleState
-	compids map[uint8]uint8
-	changed map[uint8]bool
-	events  []ReplayEvent
-	// keepEvents takes the decode path's events (imported logs, which have no
-	// stored events); live recordings replay the stored events instead.
-	keepEvents bool
+	states      map[uint8]*gcs.VehicleState
+	changed     map[uint8]bool
+	linkTimeout time.Duration
 }
 
-func newReplayDecoder(keepEvents bool) *replayDecoder {
-	return &replayDecoder{states: map[uint8]*gcs.VehicleState{}, compids: map[uint8]uint8{}, changed: map[uint8]bool{}, keepEvents: keepEvents}
+func (s *Server) newReplayDecoder() replay.Decoder[gcs.VehicleState] {
+	return &replayDecoder{states: map[uint8]*gcs.VehicleState{}, changed: map[uint8]bool{}, linkTimeout: s.Fleet.LinkTimeout}
 }
 
-func (d *replayDecoder) frame(f telemetry.Frame, live bool) {
+func (d *replayDecoder) Frame(f telemetry.Frame, emit func(telemetry.Event)) {
 	fr, _, _, err := mavwire.Parse(f.Raw, dialect.ReadWriter)
 	if err != nil || !fr.Known {
 		return
@@ -92,15 +93,9 @@ func (d *replayDecoder) frame(f telemetry.Frame, live bool) {
 		s := gcs.NewVehicleState(f.SystemID)
 		st = &s
 		d.states[f.SystemID] = st
-		d.compids[f.SystemID] = f.ComponentID
 	}
 	if componentHB {
 		return
-	}
-	emit := func(e telemetry.Event) {
-		if live && d.keepEvents {
-			d.events = append(d.events, ReplayEvent{Type: store.EventType(e), Event: e})
-		}
 	}
 	changed := st.Update(msg, f.ComponentID, f.Time, emit)
 	st.LastHeard = f.Time
@@ -113,10 +108,9 @@ func (d *replayDecoder) frame(f telemetry.Frame, live bool) {
 	}
 }
 
-// linkCheck marks vehicles silent for longer than the live link timeout as lost, at replay time now.
-func (d *replayDecoder) linkCheck(now time.Time) {
+func (d *replayDecoder) Check(now time.Time) {
 	for id, st := range d.states {
-		if st.LinkOK && now.Sub(st.LastHeard) > 3500*time.Millisecond {
+		if st.LinkOK && now.Sub(st.LastHeard) > d.linkTimeout {
 			st.LinkOK = false
 			st.Time = now
 			d.changed[id] = true
@@ -124,85 +118,94 @@ func (d *replayDecoder) linkCheck(now time.Time) {
 	}
 }
 
-func (d *replayDecoder) take(all bool) []gcs.VehicleState {
+func (d *replayDecoder) Take(all bool) []gcs.VehicleState {
 	out := []gcs.VehicleState{}
 	for id, st := range d.states {
 		if all || d.changed[id] {
 			out = append(out, *st)
 		}
 	}
+	slices.SortFunc(out, func(a, b gcs.VehicleState) int { return int(a.SysID) - int(b.SysID) })
 	clear(d.changed)
 	return out
 }
 
-// replaySetup reads the window from ?sortie=ID or ?from=…&to=…[&vehicle=1,2][&stream=N].
-func (s *Server) replaySetup(r *http.Request) (*telemetry.Player, uint32, []uint8, error) {
+// replayWindow reads the window from ?sortie=ID[&fleet=1] or
+// ?from=…&to=…[&vehicle=1,2][&stream=N].
+func (s *Server) replayWindow(r *http.Request) (replay.Window, error) {
 	q := r.URL.Query()
-	p := &telemetry.Player{}
-	var stream uint32
-	var vehicles []uint8
 	if v := q.Get("sortie"); v != "" {
 		id, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return nil, 0, nil, fmt.Errorf("sortie must be a sortie id, got %q", v)
+		if err != nil || id == 0 {
+			return replay.Window{}, fmt.Errorf("sortie must be a sortie id, got %q", v)
 		}
-		so, err := s.Store.Sortie(id)
-		if err != nil {
-			return nil, 0, nil, err
-		}
-		p.From, p.To = so.Window()
-		p.Systems, stream, vehicles = so.Systems(), so.Stream, []uint8{so.SystemID}
-	} else {
-		var err error
-		if p.From, err = parseTime(r, "from"); err != nil {
-			return nil, 0, nil, err
-		}
-		if p.To, err = parseTime(r, "to"); err != nil {
-			return nil, 0, nil, err
-		}
-		if p.From.IsZero() || p.To.IsZero() {
-			return nil, 0, nil, errors.New("replay needs ?sortie=ID, or ?from=…&to=… (RFC 3339 times)")
-		}
-		if p.Systems, err = parseVehicles(r, "vehicle"); err != nil {
-			return nil, 0, nil, err
-		}
-		vehicles = p.Systems
-		if v := q.Get("stream"); v != "" {
-			n, err := strconv.ParseUint(v, 10, 32)
-			if err != nil {
-				return nil, 0, nil, fmt.Errorf("stream must be a number, got %q", v)
-			}
-			stream = uint32(n)
-		}
+		return replay.SortieWindow(s.Store, id, q.Get("fleet") == "1")
 	}
-	p.Source = s.Store.Source(stream)
-	if err := p.Initialize(); err != nil {
-		return nil, 0, nil, err
+	var w replay.Window
+	var err error
+	if w.From, err = parseTime(r, "from"); err != nil {
+		return w, err
 	}
-	if v := q.Get("speed"); v != "" {
-		x, err := strconv.ParseFloat(v, 64)
-		if err == nil {
-			err = p.SetSpeed(x)
-		}
+	if w.To, err = parseTime(r, "to"); err != nil {
+		return w, err
+	}
+	if w.From.IsZero() || w.To.IsZero() {
+		return w, errors.New("replay needs ?sortie=ID, or ?from=…&to=… (RFC 3339 times)")
+	}
+	if w.Systems, err = parseVehicles(r, "vehicle"); err != nil {
+		return w, err
+	}
+	w.Vehicles = w.Systems
+	if v := q.Get("stream"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 32)
 		if err != nil {
-			return nil, 0, nil, fmt.Errorf("speed: %v", err)
+			return w, fmt.Errorf("stream must be a number, got %q", v)
 		}
+		w.Stream = uint32(n)
 	}
-	return p, stream, vehicles, nil
+	return w, nil
+}
+
+// replayError answers a refused replay or timeline request.
+func replayError(w http.ResponseWriter, err error) {
+	status := http.StatusBadRequest
+	if errors.Is(err, store.ErrNotFound) {
+		status = http.StatusNotFound
+	}
+	writeError(w, status, err.Error())
 }
 
 func (s *Server) handleReplay(w http.ResponseWriter, r *http.Request) {
 	if !s.needStore(w) {
 		return
 	}
-	p, stream, vehicles, err := s.replaySetup(r)
+	win, err := s.replayWindow(r)
 	if err != nil {
-		status := http.StatusBadRequest
-		if errors.Is(err, store.ErrNotFound) {
-			status = http.StatusNotFound
-		}
-		writeError(w, status, err.Error())
+		replayError(w, err)
 		return
+	}
+	sess := &replay.Session[gcs.VehicleState]{Store: s.Store, Window: win, NewDecoder: s.newReplayDecoder}
+	if v := r.URL.Query().Get("history"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("history must be a positive duration such as 10m, got %q", v))
+			return
+		}
+		sess.History = d
+	}
+	if err := sess.Initialize(); err != nil {
+		replayError(w, err)
+		return
+	}
+	if v := r.URL.Query().Get("speed"); v != "" {
+		x, err := strconv.ParseFloat(v, 64)
+		if err == nil {
+			err = sess.SetSpeed(x)
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "speed: "+err.Error())
+			return
+		}
 	}
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
@@ -235,43 +238,34 @@ func (s *Server) handleReplay(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	dec := newReplayDecoder(stream != 0)
-	eventsFrom := p.Position()
 	if r.URL.Query().Get("play") == "1" {
-		p.Play()
+		sess.Play()
 	}
-	emit := func(f telemetry.Frame) { dec.frame(f, !f.Time.Before(eventsFrom)) }
 	tick := time.NewTicker(liveBatchInterval)
 	defer tick.Stop()
 	ping := time.NewTicker(livePingPeriod)
 	defer ping.Stop()
-	full, cmdErr := true, ""
+	cmdErr := ""
 	var lastClock time.Time
 	for {
-		pos, err := p.Poll(emit)
-		if err != nil {
-			cmdErr = err.Error()
+		u := sess.Poll()
+		msg := ReplayMessage{LiveMessage: LiveMessage{Type: "vehicles", Vehicles: u.Vehicles}, Replay: u.Clock,
+			Events: u.Events, EventsOmitted: u.EventsOmitted, Error: cmdErr}
+		if u.Reset {
+			msg.Type = "reset"
 		}
-		dec.linkCheck(pos)
-		msg := ReplayMessage{LiveMessage: LiveMessage{Type: "vehicles"}, Error: cmdErr}
-		msg.Vehicles = dec.take(full)
-		msg.Events = dec.events
-		if stream == 0 && pos.After(eventsFrom) {
-			msg.Events = append(msg.Events, s.storedEvents(vehicles, eventsFrom, pos)...)
-			eventsFrom = pos.Add(time.Microsecond)
-		} else if pos.After(eventsFrom) {
-			eventsFrom = pos.Add(time.Microsecond)
+		if u.Err != nil {
+			msg.StoreError = u.Err.Error()
+			s.Logger.Error("web: replay: reading the store failed", "err", u.Err)
 		}
-		dec.events = nil
-		msg.Replay = ReplayClock{Time: pos, From: p.From, To: p.To, Speed: p.Speed(), Playing: p.Playing(), Ended: p.Ended()}
-		if full || len(msg.Vehicles) > 0 || len(msg.Events) > 0 || cmdErr != "" || time.Since(lastClock) >= replayClockEvery {
+		if u.Reset || len(msg.Vehicles) > 0 || len(msg.Events) > 0 || cmdErr != "" || u.Err != nil || time.Since(lastClock) >= replayClockEvery {
 			_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
 			if err := conn.WriteJSON(msg); err != nil {
 				return
 			}
 			lastClock = time.Now()
 		}
-		full, cmdErr = false, ""
+		cmdErr = ""
 
 		select {
 		case <-r.Context().Done():
@@ -284,61 +278,64 @@ func (s *Server) handleReplay(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case c := <-cmds:
-			reset, msg := applyReplayCommand(p, c, emit)
-			if reset {
-				dec = newReplayDecoder(stream != 0)
-				eventsFrom = p.Position()
-				full = true
-			}
-			cmdErr = msg
+			cmdErr = applyReplayCommand(sess, c)
 		case <-tick.C:
 		}
 	}
 }
 
-// applyReplayCommand applies one client command to the player. reset says
-// the vehicle states must be rebuilt (after a seek); msg says why a command
-// was refused.
-func applyReplayCommand(p *telemetry.Player, c ReplayCommand, emit func(telemetry.Frame)) (reset bool, msg string) {
+// applyReplayCommand applies one client command to the session and says
+// why it was refused ("" when it was not).
+func applyReplayCommand(sess *replay.Session[gcs.VehicleState], c ReplayCommand) string {
 	switch c.Cmd {
 	case "play":
-		p.Play()
+		sess.Play()
 	case "pause":
-		p.Pause()
+		sess.Pause()
 	case "speed":
-		if err := p.SetSpeed(c.Speed); err != nil {
-			return false, err.Error()
+		if err := sess.SetSpeed(c.Speed); err != nil {
+			return err.Error()
 		}
 	case "seek":
 		if c.Time.IsZero() {
-			return false, `seek needs "time" (RFC 3339)`
+			return `seek needs "time" (RFC 3339)`
 		}
-		p.Seek(c.Time)
-		return true, ""
+		sess.Seek(c.Time)
 	case "step":
-		if _, err := p.Step(emit); err != nil {
-			return false, err.Error()
+		if err := sess.Step(); err != nil {
+			return err.Error()
 		}
 	default:
-		return false, fmt.Sprintf("unknown command %q: want play, pause, seek, speed or step", c.Cmd)
+		return fmt.Sprintf("unknown command %q: want play, pause, seek, speed or step", c.Cmd)
 	}
-	return false, ""
+	return ""
 }
 
-// storedEvents are the recorded events and operator actions in [from, to].
-func (s *Server) storedEvents(vehicles []uint8, from, to time.Time) []ReplayEvent {
-	var out []ReplayEvent
-	f := store.EventFilter{From: from, To: to.Add(time.Microsecond), Limit: 1000}
-	if len(vehicles) > 0 {
-		f.Vehicles = append(append([]uint8(nil), vehicles...), 0)
+// TimelineResponse answers GET /api/v1/sorties/{id}/timeline.
+type TimelineResponse struct {
+	Window  replay.Window   `json:"window"`
+	Markers []replay.Marker `json:"markers"`
+}
+
+// handleSortieTimeline lists the markers of a sortie's replay (?fleet=1:
+// of the whole fleet during it, as /ws/replay?sortie=ID&fleet=1 shows).
+func (s *Server) handleSortieTimeline(w http.ResponseWriter, r *http.Request) {
+	if !s.needStore(w) {
+		return
 	}
-	_ = s.Store.Events(f, func(e telemetry.Event) bool {
-		out = append(out, ReplayEvent{Type: store.EventType(e), Event: e})
-		return true
-	})
-	_ = s.Store.Audit(store.EventFilter{From: f.From, To: f.To, Limit: 1000}, func(a telemetry.OperatorAction) bool {
-		out = append(out, ReplayEvent{Type: "operator_action", Event: a})
-		return true
-	})
-	return out
+	so, ok := s.sortieFromPath(w, r)
+	if !ok {
+		return
+	}
+	win, err := replay.SortieWindow(s.Store, so.ID, r.URL.Query().Get("fleet") == "1")
+	if err != nil {
+		replayError(w, err)
+		return
+	}
+	ms, err := replay.Timeline(s.Store, win, s.newReplayDecoder)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the timeline: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, TimelineResponse{Window: win, Markers: ms})
 }

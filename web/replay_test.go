@@ -19,6 +19,7 @@ import (
 	"github.com/borderwatch/borderwatch/mavlink/dialect"
 	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/replay"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
 	"github.com/borderwatch/borderwatch/web/auth/authtest"
@@ -125,8 +126,12 @@ func readUntil(t *testing.T, c *websocket.Conn, shown map[uint8]gcs.VehicleState
 		if err := c.ReadJSON(&m); err != nil {
 			t.Fatalf("waiting for %s: %v", what, err)
 		}
-		if m.Type != "vehicles" {
-			t.Fatalf("message type %q, want the live stream's \"vehicles\"", m.Type)
+		switch m.Type {
+		case "reset":
+			clear(shown) // the snapshot replaces everything shown
+		case "vehicles":
+		default:
+			t.Fatalf("message type %q, want \"reset\" or the live stream's \"vehicles\"", m.Type)
 		}
 		for _, v := range m.Vehicles {
 			shown[v.SysID] = v
@@ -270,27 +275,32 @@ func FuzzReplayCommand(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	st := recordedFlight(f)
+	srv := &Server{Fleet: &gcs.Fleet{LinkTimeout: 3500 * time.Millisecond}} // only its decoder is used
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c ReplayCommand
 		if json.Unmarshal(data, &c) != nil {
 			return
 		}
 		now := replayT0
-		p := &telemetry.Player{Source: st.Source(0), From: replayT0, To: replayT0.Add(time.Minute), Now: func() time.Time { return now }}
-		if err := p.Initialize(); err != nil {
+		sess := &replay.Session[gcs.VehicleState]{Store: st, Window: replay.Window{From: replayT0, To: replayT0.Add(time.Minute)},
+			NewDecoder: srv.newReplayDecoder, Now: func() time.Time { return now }}
+		if err := sess.Initialize(); err != nil {
 			t.Fatal(err)
 		}
-		dec := newReplayDecoder(false)
-		emit := func(fr telemetry.Frame) { dec.frame(fr, true) }
 		for i := 0; i < 3; i++ {
-			applyReplayCommand(p, c, emit)
+			applyReplayCommand(sess, c)
 			now = now.Add(time.Second)
-			pos, err := p.Poll(emit)
-			if err != nil {
-				t.Fatal(err)
+			u := sess.Poll()
+			if u.Err != nil {
+				t.Fatal(u.Err)
 			}
-			if pos.Before(p.From) || pos.After(p.To) {
-				t.Fatalf("clock %v outside the window after %s", pos, data)
+			if u.Clock.Time.Before(u.Clock.From) || u.Clock.Time.After(u.Clock.To) {
+				t.Fatalf("clock %v outside the window after %s", u.Clock.Time, data)
+			}
+			for _, e := range u.Events {
+				if e.Event.EventTime().After(u.Clock.Time) {
+					t.Fatalf("event at %v sent at replay time %v after %s", e.Event.EventTime(), u.Clock.Time, data)
+				}
 			}
 		}
 	})

@@ -110,9 +110,17 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/plans/{name}/uploads", PermWatch, s.handlePlanUploads),
 		h("POST /api/v1/plans/{name}/upload", PermCommand, s.handlePlanLibraryUpload),
 
+		h("POST /api/v1/routes/corridor", PermPlan, s.handleRouteCorridor),
+		h("POST /api/v1/routes/fence", PermPlan, s.handleRouteFence),
+		h("POST /api/v1/routes/transit", PermPlan, s.handleRouteTransit),
+
+		h("POST /api/v1/dispatch/propose", PermCommand, s.handleDispatchPropose),
+		h("POST /api/v1/dispatch", PermCommand, s.handleDispatch),
+
 		h("GET /api/v1/sorties", PermReplay, s.handleSorties),
 		h("GET /api/v1/sorties/{id}", PermReplay, s.handleSortie),
 		{pattern: "GET /api/v1/sorties/{id}/export", perm: PermReplay, handler: http.HandlerFunc(s.handleSortieExport), stream: true},
+		h("GET /api/v1/sorties/{id}/timeline", PermReplay, s.handleSortieTimeline),
 		h("GET /api/v1/detections", PermWatch, s.handleDetections),
 		h("GET /api/v1/alerts", PermWatch, s.handleAlerts),
 		h("POST /api/v1/alerts/{id}/ack", PermCommand, s.handleAlertAck),
@@ -123,6 +131,7 @@ func (s *Server) routeTable() []route {
 		// /metrics takes an admin's token unless Server.MetricsOpen (guard).
 		{pattern: "GET /metrics", perm: PermAdmin, handler: s.metricsHandler()},
 		h("GET /api/v1/tak/markers", PermWatch, s.handleTAKMarkers),
+		{pattern: "GET /api/v1/backup", perm: PermAdmin, handler: http.HandlerFunc(s.handleBackup), stream: true},
 
 		// Unknown API paths and wrong methods answer JSON errors (404, or 405
 		// with Allow), never the UI's page.

@@ -21,6 +21,7 @@ import (
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/tak"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/bordermonitor"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/web/auth"
 )
@@ -47,6 +48,10 @@ type Server struct {
 	Logger *slog.Logger
 	// (optional) Collectors add metrics of other managers (the recorder …) to /metrics.
 	Collectors []prometheus.Collector
+	// (optional) BorderAlertM is how near a border line a drone comes before
+	// the border monitor raises an alert (telemetry/bordermonitor). Defaults
+	// to 300 m; negative turns the monitor off.
+	BorderAlertM float64
 	// (optional) TAKMarkers are the markers TAK clients sent (tak.Markers),
 	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
 	TAKMarkers *tak.Markers
@@ -86,6 +91,8 @@ type Server struct {
 	live         liveCounters
 	fanout       liveFanout
 	layers       layerState // stored layers and the border index (layers.go)
+	monitor      *bordermonitor.Monitor
+	dispatch     dispatchState // running "send a drone" routes (dispatch.go)
 }
 
 // Initialize starts listening and serving.
@@ -125,8 +132,12 @@ func (s *Server) Initialize() error {
 			s.allowedHosts = append(s.allowedHosts, h)
 		}
 	}
+	if err := s.startBorderMonitor(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
+		s.stopBorderMonitor()
 		return fmt.Errorf("web: listen on %s: %w (is another server running there? pick another --http address)", s.Addr, err)
 	}
 	s.ln = ln
@@ -185,6 +196,7 @@ func (s *Server) Close() {
 		}
 		<-s.done
 		s.wsConns.Wait()
+		s.stopBorderMonitor()
 	})
 }
 

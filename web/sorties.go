@@ -94,6 +94,21 @@ func (s *Server) handleSorties(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.To, err = parseTime(r, "to")
 	}
+	for _, b := range []struct {
+		name string
+		v    *bool
+	}{{"detections", &f.WithDetections}, {"breaches", &f.WithBreaches}, {"alerts", &f.WithAlerts}} {
+		if err == nil {
+			*b.v, err = parseFlag(r, b.name)
+		}
+	}
+	if err == nil {
+		switch f.Source = r.URL.Query().Get("source"); f.Source {
+		case "", "live", "import":
+		default:
+			err = fmt.Errorf("source must be live or import, got %q", f.Source)
+		}
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -107,6 +122,18 @@ func (s *Server) handleSorties(w http.ResponseWriter, r *http.Request) {
 		list = []store.Sortie{}
 	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+// parseFlag reads a yes/no filter: 1 or true keeps only matching items; 0, false or absent does not filter.
+func parseFlag(r *http.Request, name string) (bool, error) {
+	switch v := r.URL.Query().Get(name); v {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s must be 1 or 0, got %q", name, v)
+	}
 }
 
 func (s *Server) sortieFromPath(w http.ResponseWriter, r *http.Request) (store.Sortie, bool) {
@@ -186,7 +213,7 @@ func (s *Server) handleSortieExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", format.ContentType())
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sortie-%d.%s"`, so.ID, format))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sortie-%d.%s"`, so.ID, format.Extension()))
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	if err := sendWithDeadlines(w, spool); err != nil {
 		s.Logger.Warn("web: sortie export not delivered", "sortie", so.ID, "err", err)

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -23,7 +22,8 @@ import (
 // drags on the map, buttons in the Plan tab, against the demo (server,
 // simulated drones and the demo border) run in-process.
 
-// planPage is one browser page on a running demo.
+// planPage is one browser page on a running demo, logged in as its
+// operator (the page, and apiClient for the test's own API calls).
 type planPage struct {
 	t       *testing.T
 	ctx     context.Context
@@ -31,18 +31,19 @@ type planPage struct {
 	console *consoleErrors
 }
 
-// startPlanDemo runs `borderwatch demo` in-process with n drones and opens
-// the Plan tab in Chromium.
+// startPlanDemo runs `borderwatch demo` in-process with n drones, logs in
+// as its operator and opens the Plan tab in Chromium at 1280×800.
 func startPlanDemo(t *testing.T, drones int) *planPage {
 	t.Helper()
 	ctx, console := newBrowser(t)
 	runCtx, stop := context.WithCancel(context.Background())
 	ready := make(chan map[string]string, 1)
+	out := &syncBuffer{}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		e := &env{stdout: testWriter{t}, stderr: testWriter{t}, ready: func(i map[string]string) { ready <- i }}
+		e := &env{stdout: out, stderr: testWriter{t}, ready: func(i map[string]string) { ready <- i }}
 		if code := run(runCtx, e, []string{"demo", "--http", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "demo.db"),
 			"--drones", fmt.Sprint(drones)}); code != 0 {
 			t.Errorf("demo exited with %d", code)
@@ -56,62 +57,31 @@ func startPlanDemo(t *testing.T, drones int) *planPage {
 		t.Fatal("demo did not start")
 	}
 	p := &planPage{t: t, ctx: ctx, base: info["url"], console: console}
-	readyLogin(t, info, "operator") // for getVehicles below
+	demoLogin(t, p.base, out.String(), "operator")
 	t.Cleanup(func() {
 		// What the page showed when a step failed, for the one who debugs it.
 		if t.Failed() {
-			var buf []byte
-			if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&buf)); err == nil {
-				file := filepath.Join(os.TempDir(), "borderwatch-"+t.Name()+"-failed.png")
-				if os.WriteFile(file, buf, 0o644) == nil {
-					t.Logf("page at the failure: %s (console: %v)", file, console.list())
-				}
-			}
+			screenshot(t, ctx, os.TempDir(), "borderwatch-"+t.Name()+"-failed")
+			t.Logf("console: %v", console.list())
 		}
 	})
-	p.login(info)
+	setViewport(t, ctx, 1280, 800)
+	op := demoLogins(t, out.String())["operator"]
 	p.run(
+		chromedp.Navigate(p.base+"/"),
+		chromedp.WaitVisible(`#bw-login`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[name="user"]`, op[0], chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[type="password"]`, op[1], chromedp.ByQuery),
+		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`.bw-tab[data-tab="plan"]`, chromedp.ByQuery),
-		chromedp.Click(`[data-tab="plan"]`, chromedp.ByQuery),
+		chromedp.Click(`.bw-tab[data-tab="plan"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`.bw-plan`, chromedp.ByQuery),
 	)
-	// The demo drones appear in the shell's vehicle list.
-	testenv.Eventually(t, 20*time.Second, "the demo drones are listed", func() bool {
-		return len(getVehicles(t, p.base)) == drones
+	testenv.Eventually(t, 20*time.Second, "the demo drones fly", func() bool {
+		vs := getVehicles(t, p.base)
+		return len(vs) == drones && vs[0].HasPosition
 	})
 	return p
-}
-
-// login signs in as the demo's operator when the page asks for a login.
-func (p *planPage) login(info map[string]string) {
-	p.t.Helper()
-	p.run(chromedp.Navigate(p.base + "/"))
-	var hasLogin bool
-	testenv.Eventually(p.t, 10*time.Second, "the page shows the login form or the app", func() bool {
-		var state string
-		p.run(chromedp.Evaluate(`document.querySelector('#bw-login') ? 'login' : document.querySelector('[data-tab]') ? 'app' : ''`, &state))
-		hasLogin = state == "login"
-		return state != ""
-	})
-	if !hasLogin {
-		return
-	}
-	user, pass := info["operator_user"], info["operator_password"]
-	if user == "" {
-		p.t.Fatalf("the page asks for a login but the demo gave none (ready info: %v)", keys(info))
-	}
-	// Through the login view's button: chromedp.Submit would call
-	// form.submit(), which skips the page's submit handler and sends the
-	// form as a GET with the password in the URL.
-	browserLogin(p.t, p.ctx, p.base, user, pass)
-}
-
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func (p *planPage) run(actions ...chromedp.Action) {
@@ -176,46 +146,20 @@ func (p *planPage) clickSel(sel string) {
 	p.run(chromedp.Click(sel, chromedp.ByQuery))
 }
 
-// count is the number of elements a selector matches.
-func (p *planPage) count(sel string) int {
-	var n int
-	p.eval(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel), &n)
-	return n
-}
+func (p *planPage) count(sel string) int { return count(p.t, p.ctx, sel) }
 
 func (p *planPage) waitCount(sel string, want int, what string) {
 	p.t.Helper()
 	testenv.Eventually(p.t, 20*time.Second, what, func() bool { return p.count(sel) == want })
 }
 
-func (p *planPage) text(sel string) string {
-	var s string
-	p.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.textContent : ''; })()`, sel), &s)
-	return s
-}
+func (p *planPage) text(sel string) string { return textOf(p.t, p.ctx, sel) }
 
-// screenshot saves the page at a window size for review, into
-// BORDERWATCH_SCREENSHOTS (default the test's temp folder).
+// screenshot saves the page at a window size for review (BORDERWATCH_SCREENSHOTS).
 func (p *planPage) screenshot(name string, w, h int64) {
 	p.t.Helper()
-	dir := os.Getenv("BORDERWATCH_SCREENSHOTS")
-	if dir == "" {
-		dir = p.t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		p.t.Fatal(err)
-	}
-	var buf []byte
-	p.run(
-		emulation.SetDeviceMetricsOverride(w, h, 1, false),
-		chromedp.Sleep(300*time.Millisecond), // layout settles after a resize; a screenshot is not an assertion
-		chromedp.CaptureScreenshot(&buf),
-	)
-	file := filepath.Join(dir, fmt.Sprintf("%s-%dx%d.png", name, w, h))
-	if err := os.WriteFile(file, buf, 0o644); err != nil {
-		p.t.Fatal(err)
-	}
-	p.t.Logf("screenshot %s", file)
+	setViewport(p.t, p.ctx, w, h)
+	screenshot(p.t, p.ctx, screenshotDir(p.t), fmt.Sprintf("%s-%dx%d", name, w, h))
 }
 
 // markerCenters are the page positions of the plan's numbered waypoints.
@@ -237,9 +181,10 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 	p := startPlanDemo(t, 1)
 	b := p.mapBox()
 
+	// All of it north of the demo border, which crosses the map's lower half.
 	// An inclusion fence: four clicks, then the first vertex again to close it.
 	p.clickSel(`[data-tool="polygon-incl"]`)
-	corners := [][2]float64{{0.25, 0.25}, {0.65, 0.25}, {0.65, 0.75}, {0.25, 0.75}, {0.25, 0.25}}
+	corners := [][2]float64{{0.2, 0.12}, {0.7, 0.12}, {0.7, 0.45}, {0.2, 0.45}, {0.2, 0.12}}
 	for _, c := range corners {
 		x, y := b.at(c[0], c[1])
 		p.click(x, y)
@@ -248,7 +193,7 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 
 	// Three waypoints inside the fence and one outside it.
 	p.clickSel(`[data-tool="waypoint"]`)
-	for _, c := range [][2]float64{{0.35, 0.35}, {0.55, 0.4}, {0.5, 0.6}, {0.85, 0.5}} {
+	for _, c := range [][2]float64{{0.3, 0.2}, {0.55, 0.22}, {0.45, 0.38}, {0.85, 0.3}} {
 		x, y := b.at(c[0], c[1])
 		p.click(x, y)
 	}
@@ -256,7 +201,7 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 
 	// A rally point inside the fence.
 	p.clickSel(`[data-tool="rally"]`)
-	x, y := b.at(0.3, 0.65)
+	x, y := b.at(0.25, 0.4)
 	p.click(x, y)
 	p.waitCount(rallySel, 1, "the rally point is drawn")
 	p.clickSel(`[data-tool="select"]`)
@@ -269,15 +214,18 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 		t.Fatalf("highlighted waypoint is item %d, want item 4 (index 3)", bad+1)
 	}
 	testenv.Eventually(t, 10*time.Second, "the problem's message is on the map", func() bool {
-		return strings.Contains(p.text(`.bw-plan-problem-tooltip`), "outside the inclusion fence")
+		var all string
+		p.eval(`[...document.querySelectorAll('.bw-plan-problem-tooltip')].map(e => e.textContent).join(' | ')`, &all)
+		return strings.Contains(all, "mission item 4 (WAYPOINT) is outside the inclusion fence")
 	})
 	p.screenshot("plan-editor-problem", 1280, 800)
 	p.screenshot("plan-editor-problem", 1024, 768)
+	setViewport(t, p.ctx, 1280, 800)
 	b = p.mapBox()
 
 	// Dragged inside the fence, the problem clears.
 	pts := p.markerCenters()
-	tx, ty := b.at(0.45, 0.7)
+	tx, ty := b.at(0.6, 0.3)
 	p.drag(pts[3][0], pts[3][1], tx, ty)
 	p.waitCount(badWPSel, 0, "the moved waypoint is no longer highlighted")
 	p.waitCount(`.bw-plan-problem-tooltip`, 0, "no problem is left on the map")
@@ -314,6 +262,12 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 		if !strings.Contains(progress, want) {
 			t.Fatalf("progress %q lacks %q", progress, want)
 		}
+	}
+
+	// The bars moved with the server's upload_progress messages on /ws/live,
+	// before the answer said "verified".
+	if p.count(`[data-upload="1"] .bw-plan-bar[data-list="mission"][data-live="1"]`) != 1 {
+		t.Fatal("no upload progress arrived on /ws/live while the upload ran")
 	}
 
 	// Start afresh, download the drone's plan and see the same plan drawn.

@@ -25,7 +25,7 @@ import (
 // newBrowser starts headless Debian Chromium for one test. The flags keep it
 // off the network (this machine's network is closed) and on software 2D
 // canvas without SwiftShader, which is 20× slower (BRIEF.md).
-func newBrowser(t *testing.T) (context.Context, *consoleErrors) {
+func newBrowser(t testing.TB) (context.Context, *consoleErrors) {
 	t.Helper()
 	bin := testenv.Chromium(t)
 	if _, err := fs.Stat(ui.Dist, "dist/index.html"); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"regexp"
@@ -81,19 +80,6 @@ func demoLogin(t *testing.T, base, out, role string) *http.Client {
 	testTokens.Store(base, c)
 	t.Cleanup(func() { testTokens.Delete(base) })
 	return c
-}
-
-// readyLogin logs in at the demo's URL with the login of a role that the
-// demo handed its in-process caller (ready info ROLE_user, ROLE_password).
-func readyLogin(t *testing.T, info map[string]string, role string) *http.Client {
-	t.Helper()
-	out := fmt.Sprintf("  %s  user %s  password %s\n", role, info[role+"_user"], info[role+"_password"])
-	for _, r := range []string{"operator", "supervisor", "admin"} {
-		if r != role {
-			out += fmt.Sprintf("  %s  user %s  password %s\n", r, info[r+"_user"], info[r+"_password"])
-		}
-	}
-	return demoLogin(t, info["url"], out, role)
 }
 
 // browserLogin opens base in Chromium and logs in with the UI's login view.

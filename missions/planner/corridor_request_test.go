@@ -133,3 +133,31 @@ func TestCorridor_Request_RefusesBadRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestFence_Request_FencePlanAndRefusals(t *testing.T) {
+	res, err := planner.Fence(planner.FenceRequest{BorderLayer: "nogales", StandoffM: 200, DepthM: 3000,
+		From: &planner.LatLon{Lat: 31.33, Lon: -111.1}, To: &planner.LatLon{Lat: 31.33, Lon: -110.8}, VehicleType: "plane"}, demoLayers, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := missions.ReadQGCPlan(res.QGCPlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Inclusion == 0 || len(p.Fence.Polygons) != res.Summary.Inclusion+res.Summary.Exclusion || p.Vehicle.VehicleType != 1 {
+		t.Fatalf("summary %+v, plan fence %d polygons, vehicle %+v", res.Summary, len(p.Fence.Polygons), p.Vehicle)
+	}
+	for _, tc := range []struct {
+		req  planner.FenceRequest
+		want string
+	}{
+		{planner.FenceRequest{BorderLayer: "nogales", StandoffM: 20}, "at least 50 m"},
+		{planner.FenceRequest{BorderLayer: "nogales", DepthM: 1e9}, "out of range"},
+		{planner.FenceRequest{BorderLayer: "nogales", MaxVertices: 2}, "vertex limit 2"},
+		{planner.FenceRequest{BorderLayer: "nogales", Firmware: "betaflight"}, "want ardupilot or px4"},
+	} {
+		if _, err := planner.Fence(tc.req, demoLayers, time.Now()); err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, planner.ErrBadRequest) {
+			t.Errorf("%+v: got %v, want %q (ErrBadRequest)", tc.req, err, tc.want)
+		}
+	}
+}

@@ -2,6 +2,11 @@ package planner_test
 
 import (
 	"fmt"
+	"math"
+	"time"
+
+	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/missions/demodata"
 
 	"github.com/borderwatch/borderwatch/missions/geo"
 	"github.com/borderwatch/borderwatch/missions/planner"
@@ -58,4 +63,37 @@ func ExampleTransit_Route() {
 	fmt.Printf("%d waypoints, %.0f m (straight: 6000 m)\n", len(r.Path), r.LengthM)
 	// Output:
 	// 4 waypoints, 6148 m (straight: 6000 m)
+}
+
+// The request API HTTP and the CLI share: layers by reference (here the
+// demo's embedded Nogales border, looked up by name), defaults from the
+// vehicle type, one QGC .plan per drone and leg, and a summary to show or
+// marshal as JSON.
+func ExampleCorridor() {
+	layers := func(ref string, kind missions.LayerKind) (*missions.Layer, error) {
+		return missions.ParseLayer(demodata.NogalesBorder, ref, "Nogales border", kind)
+	}
+	alt := 1190.0
+	res, err := planner.Corridor(planner.CorridorRequest{
+		BorderLayer: "nogales", StandoffM: 300,
+		From: &planner.LatLon{Lat: 31.33, Lon: -111.0}, To: &planner.LatLon{Lat: 31.33, Lon: -110.9},
+		Sites: []planner.Site{{Name: "Nogales", Lat: 31.345, Lon: -110.95, AltAMSLM: &alt}},
+	}, layers, time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s := res.Summary
+	fmt.Printf("%s at %g m/s for %g min; fences at least %g m from the border\n", s.VehicleType, s.SpeedMS, s.EnduranceS/60, s.FenceMarginM)
+	for _, p := range res.Plans {
+		l := s.Legs[p.Leg-1]
+		fmt.Printf("%s: %.1f km patrolled, route ≥ %.0f m and fence ≥ %.0f m from the border, %d rally point(s), home at %g m\n",
+			p.Name, l.PatrolM/1000, math.Floor(l.MinBorderDistM), math.Floor(l.FenceMinBorderDistM), l.RallyPoints, p.Plan.Home.AltM)
+	}
+	// Output:
+	// copter at 10 m/s for 20 min; fences at least 150 m from the border
+	// d1: 1.8 km patrolled, route ≥ 311 m and fence ≥ 150 m from the border, 1 rally point(s), home at 1190 m
+	// d1-leg2: 3.7 km patrolled, route ≥ 312 m and fence ≥ 150 m from the border, 1 rally point(s), home at 1190 m
+	// d1-leg3: 2.8 km patrolled, route ≥ 311 m and fence ≥ 150 m from the border, 1 rally point(s), home at 1190 m
+	// d1-leg4: 0.9 km patrolled, route ≥ 311 m and fence ≥ 150 m from the border, 1 rally point(s), home at 1190 m
 }

@@ -39,8 +39,19 @@ type Sortie struct {
 	MaxAltM       float64 `json:"max_alt_m"`       // AMSL; 0 without a position
 	MaxRelAltM    float64 `json:"max_rel_alt_m"`   // above home
 	MinBatteryPct int     `json:"min_battery_pct"` // -1 when never reported
-	Detections    int     `json:"detections"`
-	Breaches      int     `json:"breaches"`
+	// Detections counts detection events (one per sensor report; also
+	// detection_events). DetectionTracks counts the distinct tracks they
+	// belong to: one person followed for a minute is many events, one track.
+	Detections      int `json:"detections"`
+	DetectionEvents int `json:"detection_events"`
+	DetectionTracks int `json:"detection_tracks"`
+	// TrackIDs are the distinct track ids seen (up to maxSortieTracks).
+	TrackIDs []uint32 `json:"detection_track_ids,omitempty"`
+	Breaches int      `json:"breaches"`
+	// Alerts counts every alert (fence breaches included).
+	Alerts int `json:"alerts"`
+	// Imported is true for a sortie of an imported log (Stream != 0).
+	Imported bool `json:"imported"`
 
 	// Last fix, kept so that the distance goes on across a server restart.
 	LastLat float64 `json:"last_lat,omitempty"`
@@ -136,12 +147,24 @@ func (s *Sortie) observe(f *telemetry.Frame) {
 	}
 }
 
-// observeEvent counts the sortie's detections and fence breaches.
+// maxSortieTracks bounds the track ids a sortie remembers to count
+// distinct tracks; beyond it each new id still counts, unchecked.
+const maxSortieTracks = 4096
+
+// observeEvent counts the sortie's detections (events and tracks), alerts and fence breaches.
 func (s *Sortie) observeEvent(e telemetry.Event) {
 	switch ev := e.(type) {
 	case telemetry.Detection:
 		s.Detections++
+		s.DetectionEvents = s.Detections
+		if !slices.Contains(s.TrackIDs, ev.TrackID) {
+			s.DetectionTracks++
+			if len(s.TrackIDs) < maxSortieTracks {
+				s.TrackIDs = append(s.TrackIDs, ev.TrackID)
+			}
+		}
 	case telemetry.Alert:
+		s.Alerts++
 		if ev.Type == telemetry.AlertFenceBreach {
 			s.Breaches++
 		}
@@ -181,6 +204,7 @@ func (st *Store) Sortie(id uint64) (Sortie, error) {
 		if err := json.Unmarshal(v, &s); err != nil {
 			return fmt.Errorf("%w: sortie %d: %v", ErrCorruptRecord, id, err)
 		}
+		s.Imported = s.Stream != liveStream
 		return nil
 	})
 	return s, err
@@ -191,6 +215,29 @@ type SortieFilter struct {
 	Vehicle uint8     // 0: any
 	From    time.Time // sorties that end at or after From
 	To      time.Time // sorties that start before To
+	// WithDetections keeps sorties with at least one detection.
+	WithDetections bool
+	// WithBreaches keeps sorties with at least one fence breach.
+	WithBreaches bool
+	// WithAlerts keeps sorties with at least one alert (breaches included).
+	WithAlerts bool
+	// Source: "live" or "import" keeps only those; "" keeps both.
+	Source string
+}
+
+func (f SortieFilter) match(s *Sortie) bool {
+	switch {
+	case f.Vehicle != 0 && s.SystemID != f.Vehicle,
+		!f.From.IsZero() && s.End.Before(f.From),
+		!f.To.IsZero() && !s.Start.Before(f.To),
+		f.WithDetections && s.Detections == 0,
+		f.WithBreaches && s.Breaches == 0,
+		f.WithAlerts && s.Alerts == 0 && s.Breaches == 0,
+		f.Source == "live" && s.Stream != liveStream,
+		f.Source == "import" && s.Stream == liveStream:
+		return false
+	}
+	return true
 }
 
 // Sorties returns the matching sorties, newest first.
@@ -203,13 +250,8 @@ func (st *Store) Sorties(f SortieFilter) ([]Sortie, error) {
 			if err := json.Unmarshal(v, &s); err != nil {
 				return fmt.Errorf("%w: sortie %x: %v", ErrCorruptRecord, k, err)
 			}
-			if f.Vehicle != 0 && s.SystemID != f.Vehicle {
-				continue
-			}
-			if !f.From.IsZero() && s.End.Before(f.From) {
-				continue
-			}
-			if !f.To.IsZero() && !s.Start.Before(f.To) {
+			s.Imported = s.Stream != liveStream
+			if !f.match(&s) {
 				continue
 			}
 			out = append(out, s)

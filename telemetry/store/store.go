@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -338,15 +339,7 @@ func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error
 	a := s.live
 	sl := s.newSeal()
 	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketChunks)
-		for i := range frames {
-			if err := a.add(b, sl, &frames[i]); err != nil {
-				return err
-			}
-		}
-		if err := a.flush(b, sl); err != nil {
-			return err
-		}
+		var stored []telemetry.Event
 		for _, e := range events {
 			if EventType(e) == "" {
 				// An event type this store does not know (a nil pointer): skip
@@ -364,7 +357,27 @@ func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error
 				}
 				return err
 			}
-			a.track.event(normalize(e))
+			stored = append(stored, normalize(e))
+		}
+		// The sorties see events in time order among the frames, so that an
+		// event counts for the sortie open at its time even when the batch
+		// also holds the disarm that closes it.
+		slices.SortStableFunc(stored, func(x, y telemetry.Event) int { return x.EventTime().Compare(y.EventTime()) })
+		b := tx.Bucket(bucketChunks)
+		j := 0
+		for i := range frames {
+			for ; j < len(stored) && stored[j].EventTime().Before(frames[i].Time); j++ {
+				a.track.event(stored[j])
+			}
+			if err := a.add(b, sl, &frames[i]); err != nil {
+				return err
+			}
+		}
+		for ; j < len(stored); j++ {
+			a.track.event(stored[j])
+		}
+		if err := a.flush(b, sl); err != nil {
+			return err
 		}
 		if err := sl.commit(tx); err != nil {
 			return err

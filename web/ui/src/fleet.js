@@ -2,10 +2,12 @@
 // replay stream. The map's drone layer gets each update at once; the
 // `vehicles` signal (lists, panels) is refreshed at most every 250 ms so
 // that a thousand drones at 10 Hz do not re-render the lists 50 times a second.
-import { vehicles, selected, focused } from "./state.js";
+import { vehicles, selected, focused, layers } from "./state.js";
 import { droneLayer } from "./map/drones.js";
+import { map } from "./map/map.js";
 
 const store = new Map();
+let framed = false;
 let publishQueued = false;
 const publishEveryMs = 250;
 
@@ -13,6 +15,14 @@ const publishEveryMs = 250;
 export function applyVehicles(list) {
   if (!list || !list.length) return;
   for (const v of list) store.set(v.id, v);
+  // Without GIS layers to frame the view, show the fleet where it is.
+  if (!framed && !layers.value.length) {
+    const v = list.find((x) => x.has_position);
+    if (v) {
+      framed = true;
+      map.setView([v.lat, v.lon], Math.max(map.getZoom(), 13));
+    }
+  }
   droneLayer.update(list);
   if (!publishQueued) {
     publishQueued = true;

@@ -2,9 +2,11 @@
 // server sends every vehicle first, so the map is complete at once.
 import { connection } from "./state.js";
 import { applyVehicles } from "./fleet.js";
+import { messageStats } from "./map/drones.js";
 import { onStreamEvents } from "./events.js";
 
 let ws = null;
+
 let wanted = false;
 const listeners = new Set();
 
@@ -24,8 +26,15 @@ function connect(delay) {
   };
   sock.onmessage = (ev) => {
     if (ws !== sock) return;
+    const t0 = performance.now();
     const msg = JSON.parse(ev.data);
-    if (msg.vehicles) applyVehicles(msg.vehicles);
+    if (msg.vehicles) {
+      applyVehicles(msg.vehicles);
+      const ms = performance.now() - t0;
+      messageStats.messages++;
+      messageStats.totalMs += ms;
+      if (ms > messageStats.maxMs) messageStats.maxMs = ms;
+    }
     if (msg.events) onStreamEvents(msg.events);
     for (const fn of listeners) fn(msg);
   };

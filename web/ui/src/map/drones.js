@@ -54,8 +54,26 @@ const trailSampleMs = 2000;
 export const trailMinutes = 5;
 const trailPoints = (trailMinutes * 60 * 1000) / trailSampleMs;
 
-// The arrow, nose up, centred on the drone's position.
-const arrow = new Path2D("M0,-11 L7.5,9 L0,4.5 L-7.5,9 Z");
+// The arrow, nose up, centred on the drone's position: x, y pairs.
+const arrow = [0, -11, 7.5, 9, 0, 4.5, -7.5, 9];
+
+// addArrow adds the arrow turned by heading a (radians, clockwise from north) at x, y.
+function addArrow(p, x, y, a) {
+  const c = Math.cos(a);
+  const s = Math.sin(a);
+  for (let i = 0; i < arrow.length; i += 2) {
+    const ax = x + arrow[i] * c - arrow[i + 1] * s;
+    const ay = y + arrow[i] * s + arrow[i + 1] * c;
+    if (i === 0) p.moveTo(ax, ay);
+    else p.lineTo(ax, ay);
+  }
+  p.closePath();
+}
+
+// messageStats: what reading vehicle messages costs (JSON and the fleet
+// store, src/live.js), beside the drawing this layer counts; the browser
+// benchmark reads both from the canvas (bwStats, bwMessageStats).
+export const messageStats = { messages: 0, totalMs: 0, maxMs: 0 };
 
 class DroneLayer extends L.Layer {
   constructor() {
@@ -75,6 +93,7 @@ class DroneLayer extends L.Layer {
     this.canvas = L.DomUtil.create("canvas", "bw-drones leaflet-zoom-hide", m.getPane("bw-drones"));
     this.canvas.bwDrawn = new Map();
     this.canvas.bwStats = this.stats;
+    this.canvas.bwMessageStats = messageStats;
     this.ctx = this.canvas.getContext("2d");
     m.on("move zoomend viewreset resize", this.redraw, this);
     this.redraw();
@@ -185,20 +204,25 @@ class DroneLayer extends L.Layer {
     }
 
     if (this.showHomes) {
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = "#37474f";
-      ctx.fillStyle = "rgba(255,255,255,0.85)";
+      // One path for every home: a draw call per home costs more than the drawing.
+      const homes = new Path2D();
       for (const v of this.vehicles.values()) {
         if (!v.home) continue;
         const x = px(mercX(v.home.lon));
         const y = py(mercY(v.home.lat));
-        if (!visible(x, y)) continue;
-        ctx.fillRect(x - 4, y - 4, 8, 8);
-        ctx.strokeRect(x - 4, y - 4, 8, 8);
+        if (visible(x, y)) homes.rect(x - 4, y - 4, 8, 8);
       }
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "#37474f";
+      ctx.fillStyle = "rgba(255,255,255,0.85)";
+      ctx.fill(homes);
+      ctx.stroke(homes);
     }
 
+    // Arrows batched by state: one path, one fill and one stroke per colour.
     const drawn = new Map();
+    const byState = new Map();
+    const rings = new Path2D();
     let count = 0;
     for (const v of this.vehicles.values()) {
       if (!v.has_position) continue;
@@ -209,22 +233,25 @@ class DroneLayer extends L.Layer {
       if (!visible(x, y)) continue;
       count++;
       if (this.selected.has(v.id)) {
-        ctx.setTransform(dpr, 0, 0, dpr, dpr * x, dpr * y);
-        ctx.beginPath();
-        ctx.arc(0, 0, 15, 0, 2 * Math.PI);
-        ctx.lineWidth = 3;
-        ctx.strokeStyle = "#ffd600";
-        ctx.stroke();
+        rings.moveTo(x + 15, y);
+        rings.arc(x, y, 15, 0, 2 * Math.PI);
       }
-      const a = (v.heading_deg * Math.PI) / 180;
-      const cos = Math.cos(a) * dpr;
-      const sin = Math.sin(a) * dpr;
-      ctx.setTransform(cos, sin, -sin, cos, dpr * x, dpr * y);
+      let p = byState.get(state);
+      if (!p) {
+        p = new Path2D();
+        byState.set(state, p);
+      }
+      addArrow(p, x, y, (v.heading_deg * Math.PI) / 180);
+    }
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#ffd600";
+    ctx.stroke(rings);
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "#fff";
+    for (const [state, p] of byState) {
       ctx.fillStyle = stateColor[state];
-      ctx.fill(arrow);
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = "#fff";
-      ctx.stroke(arrow);
+      ctx.fill(p);
+      ctx.stroke(p);
     }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     // Labels only while they can be read: a crowd of names is noise.

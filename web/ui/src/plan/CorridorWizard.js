@@ -177,11 +177,10 @@ export function CorridorWizard() {
       const ans = await ep.transit({
         from: { lat: site.lat, lon: site.lon },
         to: leg.patrol[0],
-        no_fly: form.no_fly,
-        border: form.border,
+        no_fly_layers: form.no_fly,
+        speed_m_s: Number(form.speed_m_s),
       });
-      const route = (ans.route ?? ans.points ?? ans.path ?? []).map((p) => (Array.isArray(p) ? { lat: p[1], lon: p[0] } : p));
-      setTransit({ ...transit, route, length_m: ans.length_m ?? ans.distance_m, error: "" });
+      setTransit({ ...transit, route: ans.path ?? [], length_m: ans.length_m, flight_s: ans.flight_s, error: "" });
     } catch (err) {
       setTransit({ ...transit, route: null, error: err.message });
     }
@@ -284,7 +283,8 @@ export function CorridorWizard() {
         <button type="button" data-action="transit" onClick=${previewTransit}>Show route</button>
       </div>
       ${transit.error && html`<div class="bw-plan-problem-error">${transit.error}</div>`}
-      ${transit.route && html`<div class="bw-plan-hint-text bw-plan-transit-summary">${transit.route.length} points${transit.length_m ? `, ${C.fmtKm(transit.length_m)}` : ""}</div>`}`}
+      ${transit.route &&
+      html`<div class="bw-plan-hint-text bw-plan-transit-summary">${C.fmtKm(transit.length_m)} in ${C.fmtDuration(transit.flight_s)}, ${transit.route.length - 2} turn${transit.route.length === 3 ? "" : "s"} round the no-fly zones</div>`}`}
   </div>`;
 }
 
@@ -295,6 +295,7 @@ function Preview({ pv, first }) {
     ${cov &&
     html`<p class="bw-plan-revisit">Section ${C.fmtKm(cov.section_m)}, covered ${C.fmtKm(cov.covered_m)};
       revisit every ${C.fmtDuration(cov.mean_revisit_s)} on average, ${C.fmtDuration(cov.max_revisit_s)} at worst.</p>`}
+    ${pv.notes.length > 0 && html`<ul class="bw-plan-notes">${pv.notes.map((n) => html`<li>${n}</li>`)}</ul>`}
     <table class="bw-plan-table bw-plan-legs">
       <thead><tr><th>Leg</th><th>Drone</th><th>Patrol</th><th>Flight</th><th>Border ≥</th><th></th></tr></thead>
       <tbody>

@@ -33,8 +33,8 @@ export function UploadPanel() {
   };
   const download = async (id) => {
     try {
-      const doc = await ep.downloadFromVehicle(id);
-      store.load({ ...M.fromQGC(doc), meta: { name: `vehicle ${id}` } });
+      const p = await ep.downloadFromVehicle(id);
+      store.load({ ...p, meta: { ...p.meta, name: p.meta?.name || `vehicle ${id}` } });
       store.say(`Plan of vehicle ${id} downloaded and drawn.`, "ok");
     } catch (err) {
       store.say(`Download from vehicle ${id}: ${err.message}`, "error");

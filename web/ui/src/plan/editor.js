@@ -7,7 +7,11 @@ import L from "./pm.js";
 import * as M from "./model.js";
 import { byTarget, targetKey, worst } from "./problems.js";
 
-const PANE = "bwPlanPane";
+// Shapes (fences, legs) and points (waypoints, rally points) lie in two
+// panes, points above, so a leg never covers the waypoint it ends at; both
+// above the drones, since the plan is what the operator edits here.
+const PANE = "bwPlanShapes";
+const POINTS = "bwPlanPoints";
 
 // el builds a DOM element with text only (outside text never becomes HTML).
 export function el(tag, cls, text) {
@@ -49,9 +53,11 @@ export class PlanEditor {
       map.pm = new L.PM.Map(map);
       map.pm.setGlobalOptions({});
     }
-    if (!map.getPane(PANE)) {
-      map.createPane(PANE);
-      map.getPane(PANE).style.zIndex = 450;
+    for (const [name, z] of [
+      [PANE, 452],
+      [POINTS, 456],
+    ]) {
+      if (!map.getPane(name)) map.createPane(name).style.zIndex = z;
     }
     this.group.addTo(map);
     this._onCreate = (e) => this.created(e);
@@ -65,6 +71,7 @@ export class PlanEditor {
 
   destroy() {
     this.map.pm.disableDraw();
+    this.group.eachLayer((l) => l.pm?.enabled?.() && l.pm.disable());
     this.map.off("pm:create", this._onCreate);
     this.map.off("pm:drawend", this._onDrawEnd);
     this.group.remove();
@@ -133,6 +140,9 @@ export class PlanEditor {
     if (!args) return;
     const { plan, problems, selection } = args;
     this.plan = plan;
+    // Geoman's handles (vertex and centre markers) belong to the layer's
+    // edit mode: end it before the layer goes, or they stay on the map.
+    this.group.eachLayer((l) => l.pm?.enabled?.() && l.pm.disable());
     this.group.clearLayers();
     const found = byTarget(plan, problems);
     const issue = (t) => found.get(targetKey(t));
@@ -199,7 +209,7 @@ export class PlanEditor {
     }
 
     if (plan.home) {
-      const m = L.marker([plan.home.lat, plan.home.lon], { icon: numberedIcon("bw-plan-home", "H"), pane: PANE, pmIgnore: true });
+      const m = L.marker([plan.home.lat, plan.home.lon], { icon: numberedIcon("bw-plan-home", "H"), pane: POINTS, pmIgnore: true });
       m.addTo(this.group);
     }
     plan.mission.forEach((it, i) => {
@@ -210,34 +220,26 @@ export class PlanEditor {
       const label = it.command === M.CMD.TAKEOFF ? "T" : it.command === M.CMD.LAND ? "L" : String(i + 1);
       const m = L.marker([it.params[4], it.params[5]], {
         icon: numberedIcon(cls, label, { index: i, command: it.command }),
-        pane: PANE,
+        pane: POINTS,
+        pmIgnore: true,
         title: `${i + 1} ${M.commandName(it.command)}`,
       });
       this.attach(m, pr);
       m.on("click", () => this.select({ kind: "item", index: i }));
-      m.on("pm:edit", () => {
-        const { lat, lng } = m.getLatLng();
-        this.later(() => this.onEdit((p) => M.moveItem(p, i, lat, lng)));
-      });
-      m.on("pm:remove", () => this.later(() => this.onEdit((p) => M.deleteItem(p, i))));
-      this.editable(m, { draggable: true, preventMarkerRemoval: false });
+      this.movable(m, (lat, lng) => (p) => M.moveItem(p, i, lat, lng), (p) => M.deleteItem(p, i));
     });
     plan.rally.forEach((r, i) => {
       const pr = issue({ kind: "rally", index: i });
       const bad = pr ? ` bw-plan-bad bw-plan-${worst(pr.problems)}` : "";
       const m = L.marker([r.lat, r.lon], {
         icon: numberedIcon(`bw-plan-rp${bad}${sel("rally", i) ? " bw-plan-selected" : ""}`, "R", { rally: i }),
-        pane: PANE,
+        pane: POINTS,
+        pmIgnore: true,
         title: `rally point ${i + 1}`,
       });
       this.attach(m, pr);
       m.on("click", () => this.select({ kind: "rally", index: i }));
-      m.on("pm:edit", () => {
-        const { lat, lng } = m.getLatLng();
-        this.later(() => this.onEdit((p) => M.setRally(p, i, { lat, lon: lng })));
-      });
-      m.on("pm:remove", () => this.later(() => this.onEdit((p) => M.deleteRally(p, i))));
-      this.editable(m, { draggable: true, preventMarkerRemoval: false });
+      this.movable(m, (lat, lng) => (p) => M.setRally(p, i, { lat, lon: lng }), (p) => M.deleteRally(p, i));
     });
   }
 
@@ -282,6 +284,27 @@ export class PlanEditor {
     };
     layer.on("pm:dragstart pm:markerdragstart", start);
     layer.on("pm:dragend pm:markerdragend", end);
+  }
+
+  // movable makes a point draggable with Leaflet's own marker dragging
+  // (geoman's drag of markers misses the drag when the map pans under the
+  // same mouse-down), and deletable with a right-click as geoman's vertices
+  // are. moved(lat, lng) and removed are model edits.
+  movable(m, moved, removed) {
+    m.dragging.enable();
+    m.on("dragstart", () => this.dragging++);
+    m.on("dragend", () => {
+      const { lat, lng } = m.getLatLng();
+      this.dragging = Math.max(0, this.dragging - 1);
+      this.later(() => {
+        this.onEdit(moved(lat, lng));
+        if (!this.dragging) this.flush();
+      });
+    });
+    m.on("contextmenu", (e) => {
+      L.DomEvent.preventDefault(e.originalEvent);
+      this.later(() => this.onEdit(removed));
+    });
   }
 
   // tag puts data attributes on a drawn layer's element for tests and CSS.
