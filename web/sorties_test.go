@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,7 +18,7 @@ import (
 
 func httpGet(t *testing.T, s *Server, path string, wantStatus int) []byte {
 	t.Helper()
-	resp, err := http.Get(s.URL() + path)
+	resp, err := client(t, s).Get(s.URL() + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +192,7 @@ func TestSorties_HTTP_FiltersAndEvidenceExport(t *testing.T) {
 	if len(list) != 1 || list[0].DetectionEvents != 1 || list[0].DetectionTracks != 1 {
 		t.Fatalf("sortie with detections: %+v", list)
 	}
-	resp, err := http.Get(s.URL() + "/api/v1/sorties/" + itoa(list[0].ID) + "/export?format=evidence")
+	resp, err := client(t, s).Get(s.URL() + "/api/v1/sorties/" + itoa(list[0].ID) + "/export?format=evidence")
 	if err != nil {
 		t.Fatal(err)
 	}
