@@ -71,7 +71,7 @@ func TestApply_FileEnvFlags_Precedence(t *testing.T) {
 func TestApply_BadFiles_RefusedWithLineAndReason(t *testing.T) {
 	for _, c := range []struct{ body, want string }{
 		{"http: 1\nmavlnk: udp://x:1\n", `:2: unknown key "mavlnk": borderwatch serve has no --mavlnk flag`},
-		{"http: a\ndrones: many\n", `:2: "drones": parse error`},
+		{"http: a\ndrones: many\n", `:2: "drones": "many" is not a value --drones takes`},
 		{"retention: 3 days\n", `:1: "retention"`},
 		{"http: [a, b]\n", `:1: "http" takes one value, not a list`},
 		{"http:\n", `:1: "http" has no value`},

@@ -125,6 +125,7 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/alerts", PermWatch, s.handleAlerts),
 		h("POST /api/v1/alerts/{id}/ack", PermCommand, s.handleAlertAck),
 		h("GET /api/v1/audit", PermAudit, s.handleAudit),
+		h("GET /api/v1/openapi.json", PermWatch, s.handleOpenAPI),
 
 		{pattern: "GET /ws/live", perm: PermWatch, handler: http.HandlerFunc(s.handleLive), stream: true},
 		{pattern: "GET /ws/replay", perm: PermReplay, handler: http.HandlerFunc(s.handleReplay), stream: true},

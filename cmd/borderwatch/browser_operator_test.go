@@ -61,12 +61,13 @@ func TestBrowser_Operator_DisarmInFlightNeedsSecondStep(t *testing.T) {
 		return len(v) == 1 && v[0].Armed && v[0].RelAltM > 5
 	})
 	clickDrone(t, ctx, 1)
-	if err := chromedp.Run(ctx,
+	if err := runWithin(ctx, 10*time.Second,
 		chromedp.WaitVisible(`#bw-vehicle[data-id="1"]`, chromedp.ByQuery),
 		chromedp.Click(`#bw-vehicle [data-command="disarm"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#bw-confirm.bw-modal-danger`, chromedp.ByQuery),
 	); err != nil {
-		t.Fatal(err)
+		screenshot(t, ctx, screenshotDir(t), "failed-disarm")
+		t.Fatalf("disarm confirmation: %v (console %v)", err, console.list())
 	}
 	if got := textOf(t, ctx, `#bw-confirm`); !strings.Contains(got, "in the air") {
 		t.Fatalf("the confirmation does not warn of the flight: %q", got)

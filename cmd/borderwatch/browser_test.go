@@ -59,7 +59,7 @@ func newBrowser(t testing.TB) (context.Context, *consoleErrors) {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 180*time.Second)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()

@@ -92,6 +92,8 @@ func (r RecordRef) String() string {
 		return fmt.Sprintf("%s at %s (key %s)", what, r.Time.Format(layout), r.Key)
 	case "plan":
 		return fmt.Sprintf("plan %q version %d", r.Plan, r.Version)
+	case "plan_upload":
+		return fmt.Sprintf("plan upload record at %s (key %s)", r.Time.Format(layout), r.Key)
 	case "chain":
 		return "the chain itself"
 	}
@@ -267,6 +269,17 @@ func matchesEntry(e *sealEntry, v []byte) bool {
 	return sha256.Sum256(v) == e.digest
 }
 
+// uvarint reads a minimally encoded uvarint (a link is written by
+// binary.AppendUvarint; any other encoding of the same number is refused, so
+// that one body has one reading).
+func uvarint(p []byte) (uint64, int) {
+	n, l := binary.Uvarint(p)
+	if l <= 0 || l != len(binary.AppendUvarint(nil, n)) {
+		return 0, 0
+	}
+	return n, l
+}
+
 func parseLinkBody(body []byte) (at time.Time, flags byte, entries []sealEntry, err error) {
 	if len(body) < 9 {
 		return at, 0, nil, errors.New("short body")
@@ -274,7 +287,7 @@ func parseLinkBody(body []byte) (at time.Time, flags byte, entries []sealEntry, 
 	at = time.UnixMicro(int64(binary.BigEndian.Uint64(body))).UTC()
 	flags = body[8]
 	p := body[9:]
-	n, l := binary.Uvarint(p)
+	n, l := uvarint(p)
 	if l <= 0 || n > uint64(len(p)) {
 		return at, flags, nil, errors.New("bad entry count")
 	}
@@ -286,14 +299,14 @@ func parseLinkBody(body []byte) (at time.Time, flags byte, entries []sealEntry, 
 		}
 		e := sealEntry{bucket: p[0], op: p[1]}
 		p = p[2:]
-		kl, l := binary.Uvarint(p)
+		kl, l := uvarint(p)
 		if l <= 0 || kl > uint64(len(p)-l) {
 			return at, flags, nil, fmt.Errorf("entry %d: bad key length", i)
 		}
 		e.key = p[l : l+int(kl)]
 		p = p[l+int(kl):]
 		if e.op == opPut {
-			vl, l := binary.Uvarint(p)
+			vl, l := uvarint(p)
 			if l <= 0 {
 				return at, flags, nil, fmt.Errorf("entry %d: bad value length", i)
 			}
@@ -358,7 +371,7 @@ func describeRecord(bucket byte, key, value []byte, e *sealEntry, sorties []Sort
 				ref.Sorties = append(ref.Sorties, so.ID)
 			}
 		}
-	case sealEvent, sealAudit:
+	case sealEvent, sealAudit, sealPlanUpload:
 		if len(key) >= 8 {
 			ref.Time = time.UnixMicro(int64(binary.BigEndian.Uint64(key))).UTC()
 		}
