@@ -87,10 +87,12 @@ func browserLogin(t *testing.T, ctx context.Context, base, user, password string
 	t.Helper()
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`#bw-login-user`, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-user`, user, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-password`, password, chromedp.ByQuery),
-		chromedp.Click(`#bw-login-submit`, chromedp.ByQuery),
+		// By the form's field names, which the login endpoint defines (the
+		// inputs' ids have changed with the UI).
+		chromedp.WaitVisible(`#bw-login input[name="user"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[name="user"]`, user, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[name="password"]`, password, chromedp.ByQuery),
+		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#bw-login`, chromedp.ByQuery),
 	); err != nil {
 		t.Fatalf("logging in through the page as %s: %v", user, err)
