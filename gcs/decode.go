@@ -45,6 +45,9 @@ func ModeTable(f Flavour, vehicleType string) []Mode { return decode.ModeTable(f
 // IsGCSOrComponent reports whether a HEARTBEAT comes from another ground
 // station or from a component rather than an autopilot (decode.Admits is its
 // negation; live and replay apply the same rule through it).
+//
+// Deprecated: use decode.Admits. Kept so that branches written against the
+// old name still merge and build.
 func IsGCSOrComponent(hb *common.MessageHeartbeat) bool { return !decode.Admits(hb) }
 
 func flavourOf(ap common.MAV_AUTOPILOT) Flavour { return decode.FlavourOf(ap) }
