@@ -54,21 +54,20 @@ function Users() {
   return html`<section class="bw-admin-section" id="bw-admin-users">
     <h3>Users and roles</h3>
     <div class="bw-table-wrap"><table class="bw-fleet">
-      <thead><tr><th>Name</th><th>Role</th><th>Created</th><th></th></tr></thead>
+      <thead><tr><th>Name</th><th>Role</th><th></th></tr></thead>
       <tbody id="bw-users-body">
-        ${error && html`<tr><td colspan="4" class="bw-error">${error}</td></tr>`}
+        ${error && html`<tr><td colspan="3" class="bw-error">${error}</td></tr>`}
         ${(list || []).map(
           (u) => html`<tr key=${u.name} data-user=${u.name}>
-            <td>${u.name}${u.name === me ? " (you)" : ""}</td>
+            <td title=${`created ${new Date(u.created).toLocaleString()}`}>${u.name}${u.name === me ? " (you)" : ""}</td>
             <td><select class="bw-user-role" value=${u.role} title="Change the role"
               onChange=${async (e) => {
                 const r = e.currentTarget.value;
                 await run(`${u.name} is now ${r}`, () => api("PATCH", `/api/v1/users/${encodeURIComponent(u.name)}`, { role: r }));
                 reload();
               }}>${roles.map((r) => html`<option key=${r} value=${r}>${r}</option>`)}</select></td>
-            <td>${new Date(u.created).toLocaleDateString()}</td>
             <td class="bw-nowrap">
-              <button class="bw-btn bw-btn-small bw-user-reset" onClick=${() => setReset({ name: u.name, pw: "" })}>Reset password</button>
+              <button class="bw-btn bw-btn-small bw-user-reset" onClick=${() => setReset({ name: u.name, pw: "" })}>Password…</button>
               <button class="bw-btn bw-btn-small bw-btn-danger bw-user-remove" disabled=${u.name === me} title=${u.name === me ? "You cannot remove yourself" : "Remove this user"}
                 onClick=${async () => {
                   if (!confirm(`Remove the user ${u.name}? Their sessions and tokens end.`)) return;
@@ -121,13 +120,13 @@ function Tokens() {
       <button class="bw-btn bw-btn-small" onClick=${() => setCreated(null)}>Done</button>
     </div>`}
     <div class="bw-table-wrap"><table class="bw-fleet">
-      <thead><tr><th>ID</th><th>User</th><th>Created</th><th>Expires</th><th>Comment</th><th></th></tr></thead>
+      <thead><tr><th>ID</th><th>User</th><th>Expires</th><th>Comment</th><th></th></tr></thead>
       <tbody id="bw-tokens-body">
-        ${error && html`<tr><td colspan="6" class="bw-error">${error}</td></tr>`}
-        ${list && list.length === 0 && html`<tr class="bw-empty"><td colspan="6">No token.</td></tr>`}
+        ${error && html`<tr><td colspan="5" class="bw-error">${error}</td></tr>`}
+        ${list && list.length === 0 && html`<tr class="bw-empty"><td colspan="5">No token.</td></tr>`}
         ${(list || []).map(
           (t) => html`<tr key=${t.id} data-token=${t.id}>
-            <td>${t.id}</td><td>${t.user}</td><td>${new Date(t.created).toLocaleDateString()}</td>
+            <td class="bw-token-id" title=${`created ${new Date(t.created).toLocaleString()}`}>${t.id}</td><td>${t.user}</td>
             <td>${t.expires ? new Date(t.expires).toLocaleDateString() : "never"}</td><td>${t.comment || ""}</td>
             <td><button class="bw-btn bw-btn-small bw-btn-danger bw-token-revoke" onClick=${async () => {
               if (!confirm(`Revoke token ${t.id} of ${t.user}? Scripts using it stop working.`)) return;

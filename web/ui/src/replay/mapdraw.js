@@ -14,6 +14,13 @@ const trails = L.layerGroup().addTo(map);
 const plans = L.layerGroup().addTo(map);
 const lines = new Map(); // sysid → polyline
 let fitted = false;
+// autoFit: the view follows the sortie until the supervisor moves the map.
+let autoFit = true;
+let fitting = false;
+map.on("dragstart", () => (autoFit = false));
+map.on("zoomstart", () => {
+  if (!fitting) autoFit = false;
+});
 
 // flownPlans: [{sysid, plan, version, time, user}] of the open sortie.
 export let flownPlans = [];
@@ -50,7 +57,9 @@ export function fitTo(vehicleList = []) {
   for (const l of plans.getLayers()) if (l.getBounds) pts.push(l.getBounds().getCenter());
   if (!pts.length) return false;
   const b = L.latLngBounds(pts);
+  fitting = true;
   map.fitBounds(b.pad(0.2), { maxZoom: 16, animate: false });
+  fitting = false;
   return true;
 }
 
@@ -61,10 +70,27 @@ effect(() => {
   trailTimer = setTimeout(() => {
     trailTimer = null;
     redrawTrails();
-    // The first positions of the sortie: bring it on screen (an imported log may be anywhere on Earth).
-    if (!fitted && sortie.peek() && series.size) fitted = fitTo([]);
+    // The first positions of the sortie: bring it on screen (an imported log
+    // may be anywhere on Earth); later, keep every drone in view until the
+    // supervisor moves the map.
+    if (!sortie.peek() || !series.size) return;
+    if (!fitted) fitted = fitTo([]);
+    else if (autoFit && !allInView()) fitTo([]);
   }, 200);
 });
+
+// allInView: every drone's last position is inside the map's view.
+function allInView() {
+  const b = map.getBounds();
+  for (const s of series.values()) {
+    for (let i = s.t.length - 1; i >= 0; i--) {
+      if (s.lat[i] === null) continue;
+      if (!b.contains([s.lat[i], s.lon[i]])) return false;
+      break;
+    }
+  }
+  return true;
+}
 
 onReset((_, list) => {
   redrawTrails();
@@ -140,4 +166,5 @@ export function clearReplayMap() {
   plans.clearLayers();
   flownPlans = [];
   fitted = false;
+  autoFit = true;
 }

@@ -16,6 +16,9 @@ export const clock = signal(null);
 // markers: the timeline's markers (GET /api/v1/sorties/{id}/timeline).
 export const markers = signal([]);
 export const replayError = signal("");
+// shown: the instant of the last reset snapshot the page has drawn (tests
+// and the seek benchmark wait for it).
+export const shown = signal(null);
 // seriesVersion changes whenever the series below changed (plots, trails redraw).
 export const seriesVersion = signal(0);
 
@@ -94,8 +97,11 @@ export function openReplay(s, { fleet = true, atMs = null, play = false } = {}) 
   const params = new URLSearchParams({ sortie: String(s.id) });
   if (fleet) params.set("fleet", "1");
   if (play) params.set("play", "1");
-  // Detections shown after a seek: those of the last 30 minutes before the instant (the timeline lists them all).
-  params.set("history", "30m");
+  // Events drawn after a seek: those of the 5 minutes before the instant,
+  // as the live map shows them (older detections are stale there); the
+  // timeline lists every one. A longer history costs about 5 ms per
+  // detection marker to draw (docs/performance.md).
+  params.set("history", "5m");
   sampleS = Math.max(1, Math.round(((Date.parse(s.end) - Date.parse(s.start)) / 1000 || 0) / 3000));
   api("GET", `/api/v1/sorties/${s.id}/timeline${fleet ? "?fleet=1" : ""}`)
     .then((tl) => {
@@ -131,7 +137,10 @@ export function openReplay(s, { fleet = true, atMs = null, play = false } = {}) 
     }
     onStreamEvents(msg.events);
     if (msg.replay) clock.value = msg.replay;
-    if (msg.type === "reset") for (const fn of resetListeners) fn(Date.parse(msg.replay.time), msg.vehicles || []);
+    if (msg.type === "reset") {
+      for (const fn of resetListeners) fn(Date.parse(msg.replay.time), msg.vehicles || []);
+      shown.value = msg.replay.time;
+    }
   };
   sock.onclose = () => {
     if (ws === sock) replayError.value = "the replay connection closed: open the sortie again";
@@ -145,6 +154,7 @@ export function closeReplay() {
   clock.value = null;
   markers.value = [];
   replayError.value = "";
+  shown.value = null;
   series.clear();
   seriesVersion.value++;
   if (sock) sock.close();

@@ -6,7 +6,7 @@
 // Every label is a server text shown as text (title attributes and text nodes).
 import { useState, useRef, useEffect } from "preact/hooks";
 import { html } from "../html.js";
-import { clock, markers, seek } from "./session.js";
+import { clock, markers, seek, shown } from "./session.js";
 
 export const lanes = [
   { kind: "detection", title: "Detections" },
@@ -96,7 +96,7 @@ export function Timeline() {
   };
   const byKind = new Map(lanes.map((l) => [l.kind, []]));
   for (const m of all) byKind.get(m.kind)?.push(m);
-  return html`<div class="bw-tl" id="bw-timeline">
+  return html`<div class="bw-tl" id="bw-timeline" data-shown=${shown.value || ""}>
     <div class="bw-tl-bar">
       <span id="bw-replay-time" class="bw-tl-now" title="Replay clock (UTC)">${utc(now, true)}</span>
       <span class="bw-header-gap"></span>
