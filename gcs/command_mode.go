@@ -134,3 +134,26 @@ func (s *modeSession) result() error  { return s.err }
 func cleanText(s string) string {
 	return strings.TrimRight(strings.TrimRight(s, "\x00"), "\t ")
 }
+
+// heartbeatWait waits, up to a deadline, for the vehicle's next HEARTBEAT
+// that satisfies ok: the truth about its mode and arming, which can lag the
+// COMMAND_ACK of the command that changed them by up to a heartbeat period.
+type heartbeatWait struct {
+	ok   func(*common.MessageHeartbeat) bool
+	wait time.Duration
+	due  time.Time
+	seen bool // a heartbeat satisfied ok
+	done bool
+}
+
+func (s *heartbeatWait) start(now time.Time) { s.due = now.Add(s.wait) }
+func (s *heartbeatWait) handle(msg message.Message, _ time.Time) {
+	if hb, ok := msg.(*common.MessageHeartbeat); ok && !s.done && s.ok(hb) {
+		s.seen, s.done = true, true
+	}
+}
+func (s *heartbeatWait) timeout(time.Time)   { s.done = true }
+func (s *heartbeatWait) abort(time.Time)     { s.done = true }
+func (s *heartbeatWait) deadline() time.Time { return s.due }
+func (s *heartbeatWait) finished() bool      { return s.done }
+func (s *heartbeatWait) result() error       { return nil }

@@ -41,7 +41,7 @@ func flavourOf(ap common.MAV_AUTOPILOT) Flavour {
 // homeAtSeq0 says whether the vehicle keeps home as mission item 0 (ArduPilot
 // does, for the mission list only; fences and rally points have no home).
 func (f Flavour) homeAtSeq0(t uint8) bool {
-	return f == FlavourArduPilot && t == 0
+	return kindOf(f, "").HomeAtSeq0(common.MAV_MISSION_TYPE(t))
 }
 
 // paramBytewise says whether integer parameters travel as their bit pattern in

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -62,6 +63,12 @@ type Fleet struct {
 	// is known, and an empty list is cleared without first reading whether
 	// the vehicle holds anything. For benchmarks that measure both in one run.
 	LegacyTransfers bool
+	// (optional) StreamIdleTimeout closes a TCP connection that sent nothing
+	// for this long (tcp:// then dials again). Defaults to DefaultStreamIdle.
+	StreamIdleTimeout time.Duration
+	// (optional) MaxTCPConnections bounds the peers of a tcps:// link; more
+	// are closed at once and counted. Defaults to DefaultMaxTCPConnections.
+	MaxTCPConnections int
 	// (optional) Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 	// (optional) Logger. Defaults to slog.Default(). Keys are never logged.
@@ -80,6 +87,10 @@ type Fleet struct {
 
 	busyMu sync.Mutex
 	busy   map[busyKey]bool
+
+	// inboxDropped counts protocol messages a session's full inbox could
+	// not take (the session recovers through its retries).
+	inboxDropped atomic.Uint64
 
 	// owned by run()
 	vehicles  map[uint8]*vehicle
@@ -172,9 +183,15 @@ func (f *Fleet) Initialize() error {
 	if f.Logger == nil {
 		f.Logger = slog.Default()
 	}
+	if f.StreamIdleTimeout == 0 {
+		f.StreamIdleTimeout = DefaultStreamIdle
+	}
+	if f.MaxTCPConnections == 0 {
+		f.MaxTCPConnections = DefaultMaxTCPConnections
+	}
 	f.in = make(chan inbound, 4096)
 	for i, u := range f.Links {
-		l, err := openLink(i, u, f.Now, f.in)
+		l, err := openLink(i, u, f.Now, f.in, linkOptions{idle: f.StreamIdleTimeout, maxConns: f.MaxTCPConnections})
 		if err != nil {
 			for _, o := range f.links {
 				o.close()
@@ -248,6 +265,11 @@ func (f *Fleet) LinkAddrs() []net.Addr {
 }
 
 // LinkStats returns each link's counters, in order.
+// SessionInboxDropped counts protocol messages (acknowledgements, mission
+// items, parameter values) dropped because a running session's inbox was
+// full; the session's retries recover them.
+func (f *Fleet) SessionInboxDropped() uint64 { return f.inboxDropped.Load() }
+
 func (f *Fleet) LinkStats() []LinkStats {
 	out := make([]LinkStats, len(f.links))
 	for i, l := range f.links {
@@ -379,10 +401,6 @@ func (f *Fleet) handle(in inbound) {
 			f.Hub.Publish(v.snapshot())
 		}
 	}
-	// SETUP_SIGNING carries a key in clear: it never goes to the record.
-	if in.frame.MessageID != 256 {
-		f.Hub.Publish(in.frame)
-	}
 	if in.link.multiPeer() {
 		p := f.peers[in.link]
 		if p == nil {
@@ -391,13 +409,24 @@ func (f *Fleet) handle(in inbound) {
 		}
 		p[in.from] = in.frame.Time
 	}
+	hb, isHB := in.msg.(*common.MessageHeartbeat)
+	// Only frames of admitted systems (vehicles, and the components of one)
+	// are recorded: line noise that happens to frame, or another ground
+	// station, must not become sorties under random system ids.
+	if v == nil && (!isHB || IsGCSOrComponent(hb)) {
+		in.link.unadmitted.Add(1)
+		return
+	}
+	// SETUP_SIGNING carries a key in clear: it never goes to the record.
+	if in.frame.MessageID != 256 {
+		f.Hub.Publish(in.frame)
+	}
 	if in.msg == nil {
 		if v != nil {
 			f.count(v, in)
 		}
 		return
 	}
-	hb, isHB := in.msg.(*common.MessageHeartbeat)
 	if v == nil {
 		// Only an autopilot's heartbeat makes a vehicle: other ground stations
 		// and components (cameras, gimbals) do not.
@@ -524,6 +553,7 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 		case ib.ch <- in.msg:
 		default:
 			ib.dropped++
+			f.inboxDropped.Add(1)
 		}
 	}
 }

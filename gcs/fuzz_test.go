@@ -1,6 +1,8 @@
 package gcs
 
 import (
+	"encoding/json"
+	"math"
 	"net/netip"
 	"testing"
 	"time"
@@ -31,6 +33,9 @@ func fuzzSeeds(f *testing.F) {
 		&common.MessageFenceStatus{BreachStatus: 1},
 		&borderwatch.MessageDetection{TrackId: 1, Confidence: 250},
 		&common.MessageCameraTrackingGeoStatus{TrackingStatus: common.CAMERA_TRACKING_STATUS_FLAGS_ACTIVE},
+		&common.MessageAttitude{TimeBootMs: 5, Roll: float32(math.NaN()), Pitch: float32(math.Inf(-1))},
+		&borderwatch.MessageDetection{TrackId: 2, Alt: float32(math.NaN()), Range: float32(math.Inf(1))},
+		&common.MessageGlobalPositionInt{TimeBootMs: 1},
 	} {
 		b, err := e.Encode(nil, m)
 		if err != nil {
@@ -75,8 +80,23 @@ func FuzzFleet_Receive(f *testing.F) {
 			if v.state.SysID != id || len(v.state.StatusTexts) > statusTextsKept {
 				t.Fatalf("vehicle %d state %+v", id, v.state)
 			}
+			// One vehicle's bad values must never break the fleet's JSON.
+			if _, err := json.Marshal(v.snapshot()); err != nil {
+				t.Fatalf("vehicle %d state does not encode: %v", id, err)
+			}
 		}
-		sub.Drain(nil)
+		for _, m := range sub.Drain(nil) {
+			switch m := m.(type) {
+			case telemetry.Frame:
+				if _, ok := fl.vehicles[m.SystemID]; !ok {
+					t.Fatalf("frame of system %d recorded, but it is not a vehicle", m.SystemID)
+				}
+			case telemetry.Event:
+				if _, err := json.Marshal(m); err != nil {
+					t.Fatalf("event %T does not encode: %v", m, err)
+				}
+			}
+		}
 	})
 }
 

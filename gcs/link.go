@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,11 +30,18 @@ type LinkStats struct {
 	Undecodable  uint64 `json:"undecodable"`
 	Sent         uint64 `json:"sent"`
 	SendErrors   uint64 `json:"send_errors"`
-	// SendDropped counts frames dropped because a stream connection's write
-	// queue was full (a stalled TCP peer).
+	// SendDropped counts frames dropped because the link's send queue or a
+	// stream connection's write queue was full (a stalled socket or TCP peer).
 	SendDropped uint64 `json:"send_dropped"`
 	// Connections is how many peers a stream link has now (tcp, tcps, serial).
 	Connections int `json:"connections"`
+	// RefusedConnections counts tcps:// connections closed at once because
+	// the link already had its maximum of peers.
+	RefusedConnections uint64 `json:"refused_connections"`
+	// Unadmitted counts frames from systems that are not vehicles (no
+	// autopilot HEARTBEAT yet, other ground stations, noise that framed):
+	// neither state nor the record.
+	Unadmitted uint64 `json:"unadmitted_frames"`
 }
 
 // inbound is one received frame on its way from a link's reader to the fleet loop.
@@ -70,13 +78,42 @@ type link struct {
 	out   chan<- inbound
 
 	frames, bytes, unknown, garbage, badSum, trunc, undecodable, sent, sendErr, sendDropped atomic.Uint64
+	refusedConns, unadmitted                                                                atomic.Uint64
+
+	// outq carries frames to the link's writer goroutine, so that whoever
+	// sends (the router, under its mutex) never waits on a socket: a frame
+	// that finds the queue full is dropped and counted. One FIFO per link
+	// keeps the order in which frames were encoded, which signed frames
+	// need (their timestamps must grow).
+	outq      chan outFrame
+	stopWrite chan struct{}
+	writeDone chan struct{}
+	closeOnce sync.Once
 }
+
+// outFrame is one encoded frame waiting for the link's writer.
+type outFrame struct {
+	b  []byte
+	to netip.AddrPort
+}
+
+// linkSendQueue bounds a link's outgoing frames (about a second of commands
+// and heartbeats for a large fleet).
+const linkSendQueue = 1024
 
 // linkSpec is a parsed link URL.
 type linkSpec struct {
-	scheme string
-	addr   string // HOST:PORT, or the device path for serial
-	baud   int
+	scheme   string
+	addr     string // HOST:PORT, or the device path for serial
+	baud     int
+	idle     time.Duration // TCP read deadline (from the fleet)
+	maxConns int           // tcps:// peers (from the fleet)
+}
+
+// linkOptions are the fleet's settings for every link.
+type linkOptions struct {
+	idle     time.Duration
+	maxConns int
 }
 
 // ParseLinkURL checks a link URL and returns its scheme and address. Supported:
@@ -124,12 +161,14 @@ func parseLinkSpec(s string) (linkSpec, error) {
 	return sp, nil
 }
 
-func openLink(index int, rawURL string, now func() time.Time, out chan<- inbound) (*link, error) {
+func openLink(index int, rawURL string, now func() time.Time, out chan<- inbound, o linkOptions) (*link, error) {
 	sp, err := parseLinkSpec(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	l := &link{index: index, url: rawURL, now: now, out: out}
+	sp.idle, sp.maxConns = o.idle, o.maxConns
+	l := &link{index: index, url: rawURL, now: now, out: out,
+		outq: make(chan outFrame, linkSendQueue), stopWrite: make(chan struct{}), writeDone: make(chan struct{})}
 	switch sp.scheme {
 	case "udp", "udpc":
 		l.tr, err = openUDP(sp)
@@ -143,7 +182,33 @@ func openLink(index int, rawURL string, now func() time.Time, out chan<- inbound
 	if err != nil {
 		return nil, fmt.Errorf("link %q: %w", rawURL, err)
 	}
+	go l.writeLoop()
 	return l, nil
+}
+
+// writeLoop writes the queued frames until the link closes.
+func (l *link) writeLoop() {
+	defer close(l.writeDone)
+	for {
+		select {
+		case f := <-l.outq:
+			l.write(f)
+		case <-l.stopWrite:
+			return
+		}
+	}
+}
+
+func (l *link) write(f outFrame) {
+	if err := l.tr.write(f.b, f.to); err != nil {
+		if err == errQueueFull {
+			l.sendDropped.Add(1)
+		} else {
+			l.sendErr.Add(1)
+		}
+		return
+	}
+	l.sent.Add(1)
 }
 
 // LocalAddr is the link's bound address (useful with port 0 in tests).
@@ -156,7 +221,8 @@ func (l *link) stats() LinkStats {
 		URL: l.url, Frames: l.frames.Load(), Bytes: l.bytes.Load(), Unknown: l.unknown.Load(),
 		GarbageBytes: l.garbage.Load(), BadChecksum: l.badSum.Load(), Truncated: l.trunc.Load(),
 		Undecodable: l.undecodable.Load(), Sent: l.sent.Load(), SendErrors: l.sendErr.Load(),
-		SendDropped: l.sendDropped.Load(), Connections: l.tr.connections(),
+		SendDropped: l.sendDropped.Load(), Connections: l.tr.connections(), RefusedConnections: l.refusedConns.Load(),
+		Unadmitted: l.unadmitted.Load(),
 	}
 }
 
@@ -202,17 +268,21 @@ func (l *link) receive(ctx context.Context, sc *mavwire.Scanner, data []byte, fr
 	return !stop
 }
 
-// send writes one frame and counts the outcome.
+// send queues one frame (copied: the caller reuses b) for the link's
+// writer; it never blocks.
 func (l *link) send(b []byte, to netip.AddrPort) {
-	if err := l.tr.write(b, to); err != nil {
-		if err == errQueueFull {
-			l.sendDropped.Add(1)
-		} else {
-			l.sendErr.Add(1)
-		}
-		return
+	select {
+	case l.outq <- outFrame{b: append([]byte(nil), b...), to: to}:
+	default:
+		l.sendDropped.Add(1)
 	}
-	l.sent.Add(1)
 }
 
-func (l *link) close() { l.tr.close() }
+// close stops the writer and closes the transport. It is idempotent.
+func (l *link) close() {
+	l.closeOnce.Do(func() {
+		close(l.stopWrite)
+		<-l.writeDone
+		l.tr.close()
+	})
+}

@@ -17,12 +17,13 @@ const serialReopen = time.Second
 // serialLink is serial:///dev/ttyUSB0?baud=57600: a telemetry radio or an
 // autopilot's USB port. It reopens the port when it fails.
 type serialLink struct {
-	path string
-	baud int
-	mu   sync.Mutex
-	conn *streamConn
-	stop chan struct{}
-	once sync.Once
+	path   string
+	baud   int
+	mu     sync.Mutex
+	conn   *streamConn
+	closed bool // under mu: a port reopened while closing is closed at once
+	stop   chan struct{}
+	once   sync.Once
 }
 
 func openSerial(sp linkSpec) (*serialLink, error) {
@@ -32,7 +33,7 @@ func openSerial(sp linkSpec) (*serialLink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.conn = newStreamConn(p)
+	s.conn = newStreamConn(p, 0) // a quiet radio is not a dead one: no read deadline
 	return s, nil
 }
 
@@ -57,7 +58,12 @@ func (s *serialLink) run(ctx context.Context, l *link) {
 		}
 		if p, err := serial.Open(s.path, &serial.Mode{BaudRate: s.baud}); err == nil {
 			s.mu.Lock()
-			s.conn = newStreamConn(p)
+			if s.closed {
+				s.mu.Unlock()
+				p.Close()
+				return
+			}
+			s.conn = newStreamConn(p, 0)
 			s.mu.Unlock()
 		}
 	}
@@ -76,6 +82,7 @@ func (s *serialLink) write(b []byte, _ netip.AddrPort) error {
 func (s *serialLink) close() {
 	s.once.Do(func() { close(s.stop) })
 	s.mu.Lock()
+	s.closed = true
 	if s.conn != nil {
 		s.conn.close()
 	}

@@ -15,18 +15,20 @@ const tcpReconnect = time.Second
 // tcpClient is tcp://HOST:PORT: it connects to a vehicle or a router (SITL,
 // mavlink-router) and reconnects whenever the connection drops.
 type tcpClient struct {
-	addr string
-	mu   sync.Mutex
-	conn *streamConn // nil while disconnected
-	stop chan struct{}
-	once sync.Once
+	addr   string
+	idle   time.Duration
+	mu     sync.Mutex
+	conn   *streamConn // nil while disconnected
+	closed bool        // under mu: a connection dialled while closing is closed at once
+	stop   chan struct{}
+	once   sync.Once
 }
 
 func openTCPClient(sp linkSpec) (*tcpClient, error) {
 	if _, err := net.ResolveTCPAddr("tcp", sp.addr); err != nil {
 		return nil, err
 	}
-	return &tcpClient{addr: sp.addr, stop: make(chan struct{})}, nil
+	return &tcpClient{addr: sp.addr, idle: sp.idle, stop: make(chan struct{})}, nil
 }
 
 func (t *tcpClient) run(ctx context.Context, l *link) {
@@ -34,8 +36,15 @@ func (t *tcpClient) run(ctx context.Context, l *link) {
 	for {
 		conn, err := d.DialContext(ctx, "tcp", t.addr)
 		if err == nil {
-			c := newStreamConn(conn)
+			c := newStreamConn(conn, t.idle)
 			t.mu.Lock()
+			if t.closed {
+				// Dialled while close() ran: nobody would close it, and
+				// Fleet.Close would wait for its reader forever.
+				t.mu.Unlock()
+				c.close()
+				return
+			}
 			t.conn = c
 			t.mu.Unlock()
 			c.readLoop(ctx, l, netip.AddrPort{})
@@ -67,6 +76,7 @@ func (t *tcpClient) write(b []byte, _ netip.AddrPort) error {
 func (t *tcpClient) close() {
 	t.once.Do(func() { close(t.stop) })
 	t.mu.Lock()
+	t.closed = true
 	if t.conn != nil {
 		t.conn.close()
 	}

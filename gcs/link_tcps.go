@@ -5,16 +5,24 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 )
 
 // tcpServer is tcps://HOST:PORT: vehicles or routers connect to it; each
 // connection is a peer, answered like a UDP sender.
 type tcpServer struct {
-	ln    *net.TCPListener
-	mu    sync.Mutex
-	conns map[netip.AddrPort]*streamConn
-	wg    sync.WaitGroup
+	ln       *net.TCPListener
+	idle     time.Duration
+	maxConns int
+	mu       sync.Mutex
+	conns    map[netip.AddrPort]*streamConn
+	closed   bool // under mu: a connection accepted while closing is closed at once
+	wg       sync.WaitGroup
 }
+
+// DefaultMaxTCPConnections bounds a tcps:// link's peers: a fleet's
+// vehicles or routers, not an unbounded number of strangers.
+const DefaultMaxTCPConnections = 64
 
 func openTCPServer(sp linkSpec) (*tcpServer, error) {
 	a, err := net.ResolveTCPAddr("tcp", sp.addr)
@@ -25,7 +33,7 @@ func openTCPServer(sp linkSpec) (*tcpServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tcpServer{ln: ln, conns: map[netip.AddrPort]*streamConn{}}, nil
+	return &tcpServer{ln: ln, idle: sp.idle, maxConns: sp.maxConns, conns: map[netip.AddrPort]*streamConn{}}, nil
 }
 
 func (t *tcpServer) run(ctx context.Context, l *link) {
@@ -36,8 +44,17 @@ func (t *tcpServer) run(ctx context.Context, l *link) {
 			return // closed
 		}
 		from := conn.RemoteAddr().(*net.TCPAddr).AddrPort()
-		c := newStreamConn(conn)
 		t.mu.Lock()
+		if t.closed || len(t.conns) >= t.maxConns {
+			closing := t.closed
+			t.mu.Unlock()
+			conn.Close()
+			if !closing {
+				l.refusedConns.Add(1)
+			}
+			continue
+		}
+		c := newStreamConn(conn, t.idle)
 		t.conns[from] = c
 		t.mu.Unlock()
 		t.wg.Add(1)
@@ -65,6 +82,7 @@ func (t *tcpServer) write(b []byte, to netip.AddrPort) error {
 func (t *tcpServer) close() {
 	t.ln.Close()
 	t.mu.Lock()
+	t.closed = true
 	for _, c := range t.conns {
 		c.close()
 	}

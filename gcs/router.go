@@ -20,7 +20,9 @@ type route struct {
 // router encodes and sends the GCS's frames. It is shared by the fleet loop
 // and by sessions running in callers' goroutines, so its small state sits
 // behind one mutex (a leaf: nothing else is locked while it is held). The
-// loop updates routes only when a vehicle moves to another link or address.
+// mutex covers encoding and queueing only, never a socket write: each link
+// has its own writer (link.send does not block). The loop updates routes
+// only when a vehicle moves to another link or address.
 type router struct {
 	mu     sync.Mutex
 	routes map[uint8]route

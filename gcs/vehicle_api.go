@@ -304,6 +304,15 @@ func (f *Fleet) MissionStart(ctx context.Context, sysid uint8) (CommandResult, e
 	if err != nil {
 		return CommandResult{}, err
 	}
+	if v.Autopilot == "ardupilot" && v.VehicleType != "fixed_wing" && !v.Armed {
+		// An arm just acknowledged shows in the next heartbeat: wait for it
+		// before concluding the copter is disarmed.
+		if v.Armed, err = f.awaitHeartbeat(ctx, sysid, func(hb *common.MessageHeartbeat) bool {
+			return hb.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
+		}); err != nil {
+			return CommandResult{}, err
+		}
+	}
 	note := ""
 	switch {
 	case v.Autopilot == "ardupilot" && v.VehicleType != "fixed_wing" && !v.Armed:
@@ -321,6 +330,22 @@ func (f *Fleet) MissionStart(ctx context.Context, sysid uint8) (CommandResult, e
 		res.Note = note
 	}
 	return res, err
+}
+
+// awaitHeartbeat waits (the fleet's clock, up to modeConfirmWait) for a
+// HEARTBEAT of the vehicle's autopilot that satisfies ok, and reports
+// whether one came.
+func (f *Fleet) awaitHeartbeat(ctx context.Context, sysid uint8, ok func(*common.MessageHeartbeat) bool) (bool, error) {
+	t, ib, err := f.attach(ctx, sysid)
+	if err != nil {
+		return false, err
+	}
+	defer f.detach(sysid, ib)
+	s := &heartbeatWait{ok: ok, wait: modeConfirmWait(f.timing(t.rtt))}
+	if err := f.drive(ctx, ib, s); err != nil {
+		return false, err
+	}
+	return s.seen, nil
 }
 
 // MissionPause pauses (pause true) or continues the mission. PX4 answers

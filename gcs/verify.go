@@ -126,6 +126,10 @@ func diffWire(k autopilot.Kind, t common.MAV_MISSION_TYPE, sent, got *common.Mes
 	wp := [4]float32{want.Param1, want.Param2, want.Param3, want.Param4}
 	sp := [4]float32{sent.Param1, sent.Param2, sent.Param3, sent.Param4}
 	for i := range gp {
+		if r.Angles&(1<<i) != 0 && (gp[i] != gp[i]) == (wp[i] != wp[i]) &&
+			(gp[i] != gp[i] || autopilot.SameAngle(float64(gp[i]), float64(wp[i]), 1e-3)) {
+			continue // an angle, compared modulo 360°
+		}
 		if !closeParam(float64(gp[i]), float64(wp[i]), 0, lenient) {
 			return keeps(fmt.Sprintf("param%d", i+1), gp[i], wp[i], sp[i])
 		}

@@ -127,3 +127,33 @@ func TestFleet_UploadPlan_FenceFirstAndWhatTheVehicleHolds(t *testing.T) {
 func containsStr(s, sub string) bool {
 	return len(sub) == 0 || len(s) >= len(sub) && (s[:len(sub)] == sub || containsStr(s[1:], sub))
 }
+
+// A fence the vehicle refuses stops the plan there: the rally points and the
+// mission are not sent, and the answer says so and what the vehicle holds.
+func TestExchanger_UploadPlan_FenceFailureSendsNothingElse(t *testing.T) {
+	for _, fl := range []Flavour{FlavourArduPilot, FlavourPX4} {
+		veh := newFakeAutopilot(fl)
+		veh.failAt = 2 // NO_SPACE at the third fence item
+		h := newHarness(t, 1, veh)
+		x := harnessExchanger(h, fl, false)
+		var rep PlanReport
+		err := x.uploadPlan(testPlan(), nil, TransferOptions{}, &rep, nil, func() time.Time { return h.now })
+		if err == nil {
+			t.Fatalf("%s: a refused fence uploaded", fl)
+		}
+		msg := err.Error()
+		for _, want := range []string{"fence upload failed", "no_space", "its earlier rally and mission, untouched: not sent"} {
+			if !containsStr(msg, want) {
+				t.Errorf("%s: the answer does not say %q: %s", fl, want, msg)
+			}
+		}
+		if !rep.Fence.Sent || rep.Rally.Sent || rep.Mission.Sent || rep.Verified {
+			t.Errorf("%s: report %+v", fl, rep)
+		}
+		for _, m := range h.toVehicle {
+			if c, ok := m.(*common.MessageMissionCount); ok && c.MissionType != common.MAV_MISSION_TYPE_FENCE {
+				t.Fatalf("%s: %v list sent after the fence failed", fl, c.MissionType)
+			}
+		}
+	}
+}

@@ -242,12 +242,7 @@ func TestVehicle_FenceBreach_TriggersRTLWhenEnabled(t *testing.T) {
 		t.Run(fl, func(t *testing.T) {
 			sc := flyingScenario(fl)
 			v0 := &sc.Vehicles[0]
-			var poly []LatLon
-			for _, c := range [][2]float64{{-300, -300}, {700, -300}, {700, 300}, {-300, 300}} {
-				lat, lon := at(c[0], c[1])
-				poly = append(poly, LatLon{lat, lon})
-			}
-			v0.Fence = []FenceSpec{{Inclusion: true, Polygon: poly}}
+			v0.Fence = []FenceSpec{{Inclusion: true, Polygon: polygonAt([][2]float64{{-300, -300}, {700, -300}, {700, 300}, {-300, 300}})}}
 			v0.Params = map[string]float64{"FENCE_ENABLE": 1}
 			f, g := startFleet(t, sc, nil)
 			v := vehicleBy(f, 1)

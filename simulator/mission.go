@@ -592,7 +592,7 @@ func (v *vehicle) setCurrent(now time.Duration, seq int) bool {
 
 // firstSeq is the first flyable item: 1 on ArduPilot (0 is home), 0 on PX4.
 func (v *vehicle) firstSeq() int {
-	if v.flavor.ardupilot() {
+	if v.flavor.kind().HomeAtSeq0(missionTypeMission) {
 		return 1
 	}
 	return 0

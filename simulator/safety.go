@@ -14,6 +14,8 @@ type fenceState struct {
 	polys     []fencePoly
 	circles   []fenceCircle
 	breached  bool
+	lastCheck time.Duration // ArduCopter checks its fence at 1 Hz
+	checked   bool
 	count     uint16
 	lastType  common.FENCE_BREACH
 	lastTime  uint32
@@ -149,6 +151,14 @@ func (fs *fenceState) check(v *vehicle, now time.Duration) {
 		fs.breached = false
 		return
 	}
+	// ArduCopter runs fence_check at 1 Hz (ArduCopter/fence.cpp), so a
+	// breach is seen up to a second late.
+	if v.flavor == ArduCopter {
+		if fs.checked && now-fs.lastCheck < time.Second {
+			return
+		}
+		fs.checked, fs.lastCheck = true, now
+	}
 	typ := fs.outside(v, v.lat, v.lon, v.alt)
 	if typ == common.FENCE_BREACH_NONE {
 		if fs.breached {
@@ -166,6 +176,24 @@ func (fs *fenceState) check(v *vehicle, now time.Duration) {
 	fs.lastTime = v.bootMs(now)
 	v.Stats.FenceBreaches++
 	v.sendFenceStatus(now)
+	if v.flavor == ArduCopter {
+		v.statusText(common.MAV_SEVERITY_CRITICAL, "Fence Breached")
+		// ArduCopter/fence.cpp: more than AC_FENCE_GIVE_UP_DISTANCE (100 m)
+		// outside, land; else FENCE_ACTION: 0 report only, 2 land, 4 brake
+		// (hold here), 3 and 5 SmartRTL (flown as RTL here: the simulator
+		// keeps no breadcrumbs), 1 and any other RTL.
+		act := int(v.params.get("FENCE_ACTION"))
+		switch {
+		case act == 0:
+		case fs.breachDistance(v, typ) > 100 || act == 2:
+			v.setMode(bLand, now)
+		case act == 4:
+			v.setMode(bHold, now)
+		case v.beh != bRTL && v.beh != bLand:
+			v.setMode(bRTL, now)
+		}
+		return
+	}
 	if v.flavor.ardupilot() {
 		v.statusText(common.MAV_SEVERITY_CRITICAL, "Fence Breached")
 		switch int(v.params.get("FENCE_ACTION")) {
@@ -191,6 +219,56 @@ func (fs *fenceState) check(v *vehicle, now time.Duration) {
 	case 5:
 		v.setMode(bLand, now)
 	}
+}
+
+// breachDistance is how far outside the fence the vehicle is, in metres
+// (AC_Fence::get_breach_distance): above the ceiling, beyond the circle, or
+// from the nearest edge of the inclusion zones it has left.
+func (fs *fenceState) breachDistance(v *vehicle, typ common.FENCE_BREACH) float64 {
+	switch typ {
+	case common.FENCE_BREACH_MAXALT:
+		return v.alt - v.home.alt - v.params.get("FENCE_ALT_MAX")
+	case common.FENCE_BREACH_BOUNDARY:
+	default:
+		return 0
+	}
+	if r := v.params.get("FENCE_RADIUS"); int(v.params.get("FENCE_TYPE"))&2 != 0 {
+		if d := distance(v.home.lat, v.home.lon, v.lat, v.lon) - r; d > 0 {
+			return d
+		}
+	}
+	best := math.Inf(1)
+	for _, p := range fs.polys {
+		if !p.inclusion {
+			continue
+		}
+		for i := range p.pts {
+			a, b := p.pts[i], p.pts[(i+1)%len(p.pts)]
+			best = math.Min(best, segmentDistance(v.lat, v.lon, a, b))
+		}
+	}
+	for _, c := range fs.circles {
+		if c.inclusion {
+			best = math.Min(best, math.Max(0, distance(c.lat, c.lon, v.lat, v.lon)-c.radius))
+		}
+	}
+	if math.IsInf(best, 1) {
+		return 0
+	}
+	return best
+}
+
+// segmentDistance is the distance in metres from a position to a segment
+// (local flat-earth projection around the position).
+func segmentDistance(lat, lon float64, a, b [2]float64) float64 {
+	an, ae := northEast(lat, lon, a[0], a[1])
+	bn, be := northEast(lat, lon, b[0], b[1])
+	dn, de := bn-an, be-ae
+	t := 0.0
+	if l2 := dn*dn + de*de; l2 > 0 {
+		t = clamp(-(an*dn+ae*de)/l2, 0, 1)
+	}
+	return math.Hypot(an+t*dn, ae+t*de)
 }
 
 func (v *vehicle) sendFenceStatus(now time.Duration) {

@@ -102,21 +102,29 @@ func drone() gcs.VehicleState {
 		HasPosition: true, BatteryPct: 76, LinkOK: true}
 }
 
-// Our drone, a detection and an alert go out over a real UDP socket, and an
-// independent XML parser reads every field as TAK would.
-func TestSender_UDP_DecodedIndependently_EveryField(t *testing.T) {
+// udpSender runs a Sender to a UDP socket of the test's on loopback, with an
+// injected clock at t0; everything stops at the end of the test.
+func udpSender(t *testing.T, station string) (net.PacketConn, *telemetry.Hub, *clock, *Sender) {
+	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pc.Close()
+	t.Cleanup(func() { pc.Close() })
 	hub := &telemetry.Hub{}
 	clk := &clock{t: t0}
-	s := &Sender{URLs: []string{"udp://" + pc.LocalAddr().String()}, Hub: hub, Mapper: Mapper{Station: "nogales"}, Now: clk.now}
+	s := &Sender{URLs: []string{"udp://" + pc.LocalAddr().String()}, Hub: hub, Mapper: Mapper{Station: station}, Now: clk.now}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(s.Close)
+	return pc, hub, clk, s
+}
+
+// Our drone, a detection and an alert go out over a real UDP socket, and an
+// independent XML parser reads every field as TAK would.
+func TestSender_UDP_DecodedIndependently_EveryField(t *testing.T) {
+	pc, hub, _, _ := udpSender(t, "nogales")
 	hub.Publish(drone())
 	hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 2}, TrackID: 7, Class: "person",
 		ConfidencePct: 88, Lat: 31.3312, Lon: -110.9421, RangeM: 240, Sensor: "ir"})
@@ -174,18 +182,7 @@ func TestSender_UDP_DecodedIndependently_EveryField(t *testing.T) {
 
 // A drone at 10 Hz goes to TAK at most once a second per uid.
 func TestSender_RateLimitPerUID(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	hub := &telemetry.Hub{}
-	clk := &clock{t: t0}
-	s := &Sender{URLs: []string{"udp://" + pc.LocalAddr().String()}, Hub: hub, Mapper: Mapper{Station: "x"}, Now: clk.now}
-	if err := s.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	pc, hub, clk, s := udpSender(t, "x")
 	for range 5 {
 		hub.Publish(drone())
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -106,9 +107,12 @@ func (s *Server) guard(rt route) http.Handler {
 				writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body of %d bytes is larger than this endpoint's limit of %d bytes", r.ContentLength, maxBody))
 				return
 			}
-			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			mt, err := "", error(nil)
+			if ct := r.Header.Get("Content-Type"); ct != "" {
+				mt, _, err = mime.ParseMediaType(ct)
+			}
 			if err != nil || !containsStr(types, mt) {
-				writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("request body has Content-Type %q; this endpoint takes %s", r.Header.Get("Content-Type"), strings.Join(types, " or ")))
+				writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("request body has Content-Type %q; this endpoint takes %s", r.Header.Get("Content-Type"), strings.Join(slices.DeleteFunc(slices.Clone(types), func(t string) bool { return t == "" }), " or ")))
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)

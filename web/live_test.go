@@ -39,6 +39,7 @@ func newTestServer(t testing.TB) (*Server, *telemetry.Hub) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	adminToken(t, s) // calls through send, call and client carry it
 	return s, hub
 }
 

@@ -55,7 +55,8 @@ func storedState(t testing.TB, st *store.Store, alertID string) string {
 }
 
 // FuzzPlanAPI_Bodies sends arbitrary bodies to every endpoint of the plan
-// library, plan tools, layers and alert acknowledgements. Whatever the body:
+// library, plan tools, layers, alert acknowledgements, route planning and
+// "send a drone". Whatever the body:
 // the server answers with JSON and never blames itself (5xx); a refused body
 // (4xx) changes nothing stored; an accepted one is stored as answered.
 func FuzzPlanAPI_Bodies(f *testing.F) {
@@ -71,9 +72,12 @@ func FuzzPlanAPI_Bodies(f *testing.F) {
 		borderNearHome,
 		`<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>-110.96,31.34 -110.94,31.34 -110.94,31.36 -110.96,31.34</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>`,
 		`{"vehicle": 7, "version": 1}`, `{"name": "north sector"}`, `{"note": "seen"}`,
+		`{"border_layer": "stored-1", "side": "left", "standoff_m": 500}`,
+		`{"from": {"lat": 31.36, "lon": -110.99}, "to": {"lat": 31.36, "lon": -110.91}, "no_fly_layers": ["stored-1"]}`,
+		`{"lat": 31.36, "lon": -110.95, "sysid": 1}`,
 		``, `null`, `[]`, `{"unknown": 1}`, `{"mission": [{"command": 16, "frame": 3, "params": [0,0,0,0,95,0,10]}]}`,
 	} {
-		for ep := 0; ep < 10; ep++ {
+		for ep := 0; ep < 16; ep++ {
 			f.Add(uint8(ep), []byte(seed))
 		}
 	}
@@ -105,6 +109,11 @@ func FuzzPlanAPI_Bodies(f *testing.F) {
 		{http.MethodPost, "/api/v1/layers?kind=no_fly&name=fz", "application/geo+json"},
 		{http.MethodPatch, "/api/v1/layers/stored-1", "application/json"},
 		{http.MethodPost, "/api/v1/alerts/" + alertID + "/ack", "application/json"},
+		{http.MethodPost, "/api/v1/routes/corridor", "application/json"},
+		{http.MethodPost, "/api/v1/routes/fence", "application/json"},
+		{http.MethodPost, "/api/v1/routes/transit", "application/json"},
+		{http.MethodPost, "/api/v1/dispatch/propose", "application/json"},
+		{http.MethodPost, "/api/v1/dispatch", "application/json"},
 	}
 	f.Fuzz(func(t *testing.T, ep uint8, body []byte) {
 		e := endpoints[int(ep)%len(endpoints)]

@@ -46,9 +46,10 @@ type route struct {
 const defaultMaxBody = 1 << 20
 
 // planBodyTypes: every plan format (web/plan_files.go); QGC WPL lists are
-// text/plain, which only cross-origin protection keeps from other sites.
+// text/plain, and a plan may come untyped with ?format= naming its format
+// (""): only cross-origin protection keeps those from other sites.
 var planBodyTypes = []string{"application/json", "application/vnd.qgc.plan+json", "application/geo+json",
-	"application/vnd.google-earth.kml+xml", "application/vnd.borderwatch.plan+json", "text/plain", "application/octet-stream"}
+	"application/vnd.google-earth.kml+xml", "application/vnd.borderwatch.plan+json", "text/plain", "application/octet-stream", ""}
 
 // layerBodyTypes: GeoJSON or KML.
 var layerBodyTypes = []string{"application/json", "application/geo+json", "application/vnd.google-earth.kml+xml", "application/xml", "text/xml"}
@@ -124,12 +125,14 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/alerts", PermWatch, s.handleAlerts),
 		h("POST /api/v1/alerts/{id}/ack", PermCommand, s.handleAlertAck),
 		h("GET /api/v1/audit", PermAudit, s.handleAudit),
+		h("GET /api/v1/openapi.json", PermWatch, s.handleOpenAPI),
 
 		{pattern: "GET /ws/live", perm: PermWatch, handler: http.HandlerFunc(s.handleLive), stream: true},
 		{pattern: "GET /ws/replay", perm: PermReplay, handler: http.HandlerFunc(s.handleReplay), stream: true},
 		// /metrics takes an admin's token unless Server.MetricsOpen (guard).
 		{pattern: "GET /metrics", perm: PermAdmin, handler: s.metricsHandler()},
 		h("GET /api/v1/tak/markers", PermWatch, s.handleTAKMarkers),
+		{pattern: "GET /api/v1/backup", perm: PermAdmin, handler: http.HandlerFunc(s.handleBackup), stream: true},
 
 		// Unknown API paths and wrong methods answer JSON errors (404, or 405
 		// with Allow), never the UI's page.

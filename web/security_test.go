@@ -34,7 +34,7 @@ type secServer struct {
 	tokens map[auth.Role]string
 }
 
-func newSecServer(t *testing.T) secServer {
+func newSecServer(t testing.TB) secServer {
 	t.Helper()
 	hub := &telemetry.Hub{}
 	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,7 +18,7 @@ import (
 
 func httpGet(t *testing.T, s *Server, path string, wantStatus int) []byte {
 	t.Helper()
-	resp, err := http.Get(s.URL() + path)
+	resp, err := client(t, s).Get(s.URL() + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +130,9 @@ func TestSortieTimeline_HTTP_MarkersOfLiveAndImportedSorties(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatal(list, err)
 	}
+	if err := st.RecordPlanUpload(store.PlanUpload{Time: replayT0.Add(33 * time.Second), Plan: "north", Version: 2, SysID: 1, User: "ann", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
 	var tl timelineIn
 	if err := json.Unmarshal(httpGet(t, s, "/api/v1/sorties/"+itoa(list[0].ID)+"/timeline?fleet=1", 200), &tl); err != nil {
 		t.Fatal(err)
@@ -142,7 +144,7 @@ func TestSortieTimeline_HTTP_MarkersOfLiveAndImportedSorties(t *testing.T) {
 			t.Errorf("marker %+v has no label", m)
 		}
 	}
-	want := map[string]time.Duration{replay.MarkDetection: 30 * time.Second, replay.MarkAlert: 31 * time.Second, replay.MarkOperatorAction: 32 * time.Second}
+	want := map[string]time.Duration{replay.MarkDetection: 30 * time.Second, replay.MarkAlert: 31 * time.Second, replay.MarkOperatorAction: 32 * time.Second, replay.MarkUpload: 33 * time.Second}
 	for k, d := range want {
 		if !kinds[k].Equal(replayT0.Add(d)) {
 			t.Errorf("marker %s at %v, want %v (markers %+v)", k, kinds[k], replayT0.Add(d), tl.Markers)
@@ -193,7 +195,7 @@ func TestSorties_HTTP_FiltersAndEvidenceExport(t *testing.T) {
 	if len(list) != 1 || list[0].DetectionEvents != 1 || list[0].DetectionTracks != 1 {
 		t.Fatalf("sortie with detections: %+v", list)
 	}
-	resp, err := http.Get(s.URL() + "/api/v1/sorties/" + itoa(list[0].ID) + "/export?format=evidence")
+	resp, err := client(t, s).Get(s.URL() + "/api/v1/sorties/" + itoa(list[0].ID) + "/export?format=evidence")
 	if err != nil {
 		t.Fatal(err)
 	}

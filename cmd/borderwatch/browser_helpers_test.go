@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,6 +73,14 @@ func clickDrone(t *testing.T, ctx context.Context, id int) {
 	); err != nil {
 		t.Fatalf("bringing drone %d to the middle of the map: %v", id, err)
 	}
+	// Wait for the pan to end: the drone then stays (almost) where it is drawn.
+	prev := droneOnMap(t, ctx, id)
+	testenv.Eventually(t, 10*time.Second, "the map stops panning", func() bool {
+		d := droneOnMap(t, ctx, id)
+		still := math.Abs(d.X-prev.X) < 1 && math.Abs(d.Y-prev.Y) < 1
+		prev = d
+		return still
+	})
 	var off struct{ X, Y float64 }
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const r = document.querySelector("#map").getBoundingClientRect(); return {X: r.left, Y: r.top}; })()`, &off)); err != nil {
 		t.Fatal(err)

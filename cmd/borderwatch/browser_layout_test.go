@@ -9,6 +9,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/web/auth"
 )
 
 // TestBrowser_Layout_MainViewsFitAndAreSaved opens the main views at the
@@ -19,9 +20,7 @@ func TestBrowser_Layout_MainViewsFitAndAreSaved(t *testing.T) {
 	ctx, console := newBrowser(t)
 	sys, _, _ := startTestSystem(t, 3)
 	dir := screenshotDir(t)
-	if err := chromedp.Run(ctx, chromedp.Navigate(sys.web.URL()+"/")); err != nil {
-		t.Fatal(err)
-	}
+	browserLoginAs(t, ctx, sys, auth.RoleOperator)
 	waitDroneDrawn(t, ctx, 3)
 	now := time.Now()
 	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: now, SystemID: 2},

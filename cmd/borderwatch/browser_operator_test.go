@@ -10,15 +10,14 @@ import (
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/web/auth"
 )
 
 func TestBrowser_Operator_SelectsDroneOnMapAndRTLsIt(t *testing.T) {
 	ctx, console := newBrowser(t)
 	sys, _, _ := startTestSystem(t, 2)
 	base := sys.web.URL()
-	if err := chromedp.Run(ctx, chromedp.Navigate(base+"/")); err != nil {
-		t.Fatal(err)
-	}
+	browserLoginAs(t, ctx, sys, auth.RoleOperator)
 	waitDroneDrawn(t, ctx, 2)
 	clickDrone(t, ctx, 1)
 	if err := runWithin(ctx, 10*time.Second, chromedp.WaitVisible(`#bw-vehicle[data-id="1"]`, chromedp.ByQuery)); err != nil {
@@ -56,20 +55,19 @@ func TestBrowser_Operator_DisarmInFlightNeedsSecondStep(t *testing.T) {
 	ctx, console := newBrowser(t)
 	sys, _, _ := startTestSystem(t, 1)
 	base := sys.web.URL()
-	if err := chromedp.Run(ctx, chromedp.Navigate(base+"/")); err != nil {
-		t.Fatal(err)
-	}
+	browserLoginAs(t, ctx, sys, auth.RoleOperator)
 	testenv.Eventually(t, 20*time.Second, "the drone flies", func() bool {
 		v := getVehicles(t, base)
 		return len(v) == 1 && v[0].Armed && v[0].RelAltM > 5
 	})
 	clickDrone(t, ctx, 1)
-	if err := chromedp.Run(ctx,
+	if err := runWithin(ctx, 10*time.Second,
 		chromedp.WaitVisible(`#bw-vehicle[data-id="1"]`, chromedp.ByQuery),
 		chromedp.Click(`#bw-vehicle [data-command="disarm"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#bw-confirm.bw-modal-danger`, chromedp.ByQuery),
 	); err != nil {
-		t.Fatal(err)
+		screenshot(t, ctx, screenshotDir(t), "failed-disarm")
+		t.Fatalf("disarm confirmation: %v (console %v)", err, console.list())
 	}
 	if got := textOf(t, ctx, `#bw-confirm`); !strings.Contains(got, "in the air") {
 		t.Fatalf("the confirmation does not warn of the flight: %q", got)
@@ -100,9 +98,7 @@ func TestBrowser_Operator_DisarmInFlightNeedsSecondStep(t *testing.T) {
 func TestBrowser_Operator_DetectionListZoomsToTrack(t *testing.T) {
 	ctx, console := newBrowser(t)
 	sys, _, _ := startTestSystem(t, 1)
-	if err := chromedp.Run(ctx, chromedp.Navigate(sys.web.URL()+"/")); err != nil {
-		t.Fatal(err)
-	}
+	browserLoginAs(t, ctx, sys, auth.RoleOperator)
 	waitDroneDrawn(t, ctx, 1)
 	lat, lon := simulator.DefaultCenterLat-0.02, simulator.DefaultCenterLon+0.02
 	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},

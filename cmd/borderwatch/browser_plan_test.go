@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -283,6 +286,244 @@ func TestBrowser_PlanEditor_DrawValidateUploadDownload(t *testing.T) {
 			t.Fatalf("waypoint %d drawn at %v after the download, at %v before", i+1, after[i], before[i])
 		}
 	}
+	if errs := p.console.list(); len(errs) > 0 {
+		t.Fatalf("browser console errors: %v", errs)
+	}
+}
+
+// setSelect chooses an option of a <select> as a person does (a change event).
+func (p *planPage) setSelect(sel, value string) {
+	p.t.Helper()
+	var ok bool
+	p.eval(fmt.Sprintf(`(() => { const s = document.querySelector(%q); if (!s || ![...s.options].some(o => o.value === %q)) return false;
+		s.value = %q; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, sel, value, value), &ok)
+	if !ok {
+		p.t.Fatalf("no option %q in %s", value, sel)
+	}
+}
+
+// onPath is the page position of the point at a share of an SVG path's length.
+func (p *planPage) onPath(sel string, share float64) (float64, float64) {
+	p.t.Helper()
+	var pt [2]float64
+	p.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); const q = e.getPointAtLength(e.getTotalLength() * %f);
+		const m = e.getScreenCTM(); return [m.a * q.x + m.c * q.y + m.e, m.b * q.x + m.d * q.y + m.f]; })()`, sel, share), &pt)
+	return pt[0], pt[1]
+}
+
+func TestBrowser_CorridorWizard_PlansDemoBorderAndUploadsLegsToTwoDrones(t *testing.T) {
+	p := startPlanDemo(t, 2)
+	p.clickSel(`[data-section="corridor"]`)
+	testenv.Eventually(t, 10*time.Second, "the border layers are listed", func() bool {
+		return p.count(`select[name="border"] option[value="demo-border"]`) == 1
+	})
+	p.setSelect(`select[name="border"]`, "demo-border")
+	p.waitCount(`path.bw-plan-wizard-border`, 1, "the chosen border is drawn")
+
+	// The section: two clicks on the border line, A then B.
+	p.clickSel(`[data-action="pick-section"]`)
+	ax, ay := p.onPath(`path.bw-plan-wizard-border`, 0.3)
+	p.click(ax, ay)
+	testenv.Eventually(t, 5*time.Second, "the wizard waits for B", func() bool {
+		return strings.Contains(p.text(`[data-action="pick-section"]`), "end B")
+	})
+	bx, by := p.onPath(`path.bw-plan-wizard-border`, 0.7)
+	p.click(bx, by)
+	p.waitCount(`.bw-plan-section-end`, 2, "both ends of the section are marked")
+
+	p.clickSel(`[data-action="plan-corridor"]`)
+	testenv.Eventually(t, 60*time.Second, "the corridor is planned", func() bool {
+		if e := p.text(`.bw-plan-wizard [role="alert"]`); e != "" {
+			t.Fatalf("the wizard says: %s", e)
+		}
+		return p.count(`.bw-plan-preview`) == 1
+	})
+	// Every leg drawn, coloured by drone; both drones have legs; the
+	// revisit time is stated.
+	var legs, drawn, drones int
+	p.eval(`+document.querySelector('.bw-plan-preview').dataset.legs`, &legs)
+	p.eval(`document.querySelectorAll('path.bw-plan-wizard-leg').length`, &drawn)
+	p.eval(`new Set([...document.querySelectorAll('path.bw-plan-wizard-leg')].map(e => e.dataset.drone)).size`, &drones)
+	if legs < 2 || drawn != legs || drones != 2 {
+		t.Fatalf("%d legs, %d drawn, over %d drones; want every leg drawn over 2 drones", legs, drawn, drones)
+	}
+	if r := p.text(`.bw-plan-revisit`); !strings.Contains(r, "revisit every") {
+		t.Fatalf("no revisit time: %q", r)
+	}
+	if p.count(`path.bw-plan-wizard-fence`) < legs {
+		t.Fatalf("fewer fences than legs: %d", p.count(`path.bw-plan-wizard-fence`))
+	}
+
+	// A transit from a launch site to a leg, around the no-fly zones.
+	p.clickSel(`[data-action="transit"]`)
+	p.waitCount(`path.bw-plan-transit`, 1, "the transit route is drawn")
+
+	p.screenshot("plan-corridor-wizard", 1280, 800)
+	p.screenshot("plan-corridor-wizard", 1024, 768)
+	setViewport(t, p.ctx, 1280, 800)
+
+	// Each drone's first leg to a vehicle: drone 1 → vehicle 1, drone 2 → vehicle 2.
+	for _, d := range []string{"1", "2"} {
+		if p.count(`select[name="leg-`+d+`"] option`) < 1 {
+			t.Fatalf("no leg to choose for drone %s", d)
+		}
+	}
+	p.setSelect(`select[name="assign-1"]`, "1")
+	p.setSelect(`select[name="assign-2"]`, "2")
+	p.clickSel(`[data-action="upload-legs"]`)
+	for _, id := range []string{"1", "2"} {
+		testenv.Eventually(t, 90*time.Second, "vehicle "+id+"'s leg is verified", func() bool {
+			switch p.text(`[data-upload="` + id + `"] .bw-plan-upload-state`) {
+			case "verified":
+				return true
+			case "failed":
+				t.Fatalf("upload to %s failed: %s", id, p.text(`[data-upload="`+id+`"]`))
+			}
+			if p.count(`[data-action="confirm-upload"]`) > 0 {
+				p.clickSel(`[data-action="confirm-upload"]`)
+			}
+			return false
+		})
+	}
+	// What the vehicles hold now is their leg: a patrol mission inside an
+	// inclusion fence, with rally points.
+	for _, id := range []int{1, 2} {
+		var doc struct {
+			Mission struct {
+				Items []json.RawMessage `json:"items"`
+			} `json:"mission"`
+			GeoFence struct {
+				Polygons []struct {
+					Inclusion bool `json:"inclusion"`
+				} `json:"polygons"`
+			} `json:"geoFence"`
+			RallyPoints struct {
+				Points [][]float64 `json:"points"`
+			} `json:"rallyPoints"`
+		}
+		getJSON(t, p.base, fmt.Sprintf("/api/v1/vehicles/%d/plan", id), &doc)
+		incl := 0
+		for _, f := range doc.GeoFence.Polygons {
+			if f.Inclusion {
+				incl++
+			}
+		}
+		if len(doc.Mission.Items) < 3 || incl != 1 || len(doc.RallyPoints.Points) == 0 {
+			t.Fatalf("vehicle %d holds %d mission items, %d inclusion fences, %d rally points", id, len(doc.Mission.Items), incl, len(doc.RallyPoints.Points))
+		}
+	}
+	if errs := p.console.list(); len(errs) > 0 {
+		t.Fatalf("browser console errors: %v", errs)
+	}
+}
+
+// getJSON reads an API answer as the test's logged-in user.
+func getJSON(t *testing.T, base, path string, out any) {
+	t.Helper()
+	res, err := apiClient(t, base).Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", path, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+func TestBrowser_PlanFiles_ImportSaveOpenExportAndConfirmWarnings(t *testing.T) {
+	file := filepath.Join(testenv.SharedData(t), "qgc_plans", "px4_autopilot", "multicopter_mission_geofence_avoid.plan")
+	p := startPlanDemo(t, 1)
+	downloads := t.TempDir()
+	p.run(browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true))
+
+	// Import: PX4's geofence test plan (takeoff, three waypoints, RTL; an
+	// inclusion polygon, an exclusion polygon and an exclusion circle), read
+	// by the server.
+	p.run(chromedp.SetUploadFiles(`input[name="import-file"]`, []string{file}, chromedp.ByQuery))
+	shown := func(what string) {
+		p.t.Helper()
+		p.waitCount(waypointSel, 4, what+": takeoff and three waypoints")
+		p.waitCount(inclSel, 1, what+": the inclusion polygon")
+		p.waitCount(`path.bw-plan-fence.bw-plan-exclusion`, 2, what+": the exclusion polygon and circle")
+	}
+	shown("imported")
+	if n := p.count(`.bw-plan-mission tr[data-index]`); n != 5 {
+		t.Fatalf("mission list has %d items, want 5 (with the RTL)", n)
+	}
+
+	// Save under a name, start afresh, open it from the library.
+	p.run(chromedp.SetValue(`input[name="plan-name"]`, "geofence avoid", chromedp.ByQuery))
+	p.eval(`document.querySelector('input[name="plan-name"]').dispatchEvent(new Event("change", {bubbles: true}))`, nil)
+	p.clickSel(`[data-action="save"]`)
+	testenv.Eventually(t, 10*time.Second, "the plan is saved", func() bool {
+		return strings.Contains(p.text(`.bw-plan-note`), `Saved "geofence avoid" as version 1`)
+	})
+	p.clickSel(`[data-action="new"]`)
+	p.waitCount(waypointSel, 0, "the editor is empty")
+	p.clickSel(`[data-action="open"]`)
+	p.waitCount(`[data-open="geofence avoid"]`, 1, "the library lists the plan")
+	p.clickSel(`[data-open="geofence avoid"]`)
+	shown("opened from the library")
+
+	// Export as KML and as QGC WPL 110 (a mission file and a fence file).
+	exported := func(suffix string) string {
+		var got string
+		testenv.Eventually(t, 10*time.Second, "a "+suffix+" file is downloaded", func() bool {
+			ents, _ := os.ReadDir(downloads)
+			for _, e := range ents {
+				if strings.HasSuffix(e.Name(), suffix) {
+					b, err := os.ReadFile(filepath.Join(downloads, e.Name()))
+					got = string(b)
+					return err == nil && len(b) > 0
+				}
+			}
+			return false
+		})
+		return got
+	}
+	p.setSelect(`select[name="export-format"]`, "kml")
+	p.clickSel(`[data-action="export"]`)
+	if kml := exported(".kml"); !strings.Contains(kml, "<kml") || !strings.Contains(kml, "8.54") {
+		t.Fatalf("exported KML: %.200s", kml)
+	}
+	p.setSelect(`select[name="export-format"]`, "wpl")
+	p.clickSel(`[data-action="export"]`)
+	if wpl := exported(".fence.waypoints"); !strings.HasPrefix(wpl, "QGC WPL 110") || !strings.Contains(wpl, "\t5001\t") {
+		t.Fatalf("exported WPL fence: %.200s", wpl)
+	}
+	if wpl := exported("avoid.waypoints"); !strings.HasPrefix(wpl, "QGC WPL 110") || !strings.Contains(wpl, "\t22\t") {
+		t.Fatalf("exported WPL mission: %.200s", wpl)
+	}
+
+	// A fence-only plan would clear the drone's patrol mission: the server
+	// warns, the dialog says so, and "Upload anyway" sends it with ?confirm=1.
+	p.clickSel(`[data-action="new"]`)
+	b := p.mapBox()
+	p.clickSel(`[data-tool="polygon-incl"]`)
+	for _, c := range [][2]float64{{0.1, 0.1}, {0.9, 0.1}, {0.9, 0.5}, {0.1, 0.5}, {0.1, 0.1}} {
+		x, y := b.at(c[0], c[1])
+		p.click(x, y)
+	}
+	p.waitCount(inclSel, 1, "the fence is drawn")
+	p.clickSel(`[data-section="upload"]`)
+	p.clickSel(`input[name="vehicle-1"]`)
+	p.clickSel(`[data-action="upload"]`)
+	p.waitCount(`.bw-plan-dialog li[data-code="clears_mission"]`, 1, "the dialog names the warning")
+	p.screenshot("plan-upload-warning", 1024, 768)
+	setViewport(t, p.ctx, 1280, 800)
+	p.clickSel(`[data-action="confirm-upload"]`)
+	p.waitCount(`.bw-plan-dialog`, 0, "the dialog closes")
+	testenv.Eventually(t, 60*time.Second, "the confirmed upload is verified", func() bool {
+		s := p.text(`[data-upload="1"] .bw-plan-upload-state`)
+		if s == "failed" {
+			t.Fatalf("upload failed: %s", p.text(`[data-upload="1"]`))
+		}
+		return s == "verified"
+	})
+	p.screenshot("plan-upload-verified", 1280, 800)
 	if errs := p.console.list(); len(errs) > 0 {
 		t.Fatalf("browser console errors: %v", errs)
 	}

@@ -95,11 +95,12 @@ func BenchmarkBrowser_ReplayOpenAndSeek10h10Drones(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(sys.Close)
+	// browserLoginAs takes a *testing.T; the same steps for a benchmark.
 	name, pw := authtest.User(b, sys.web.AccountsInUse(), auth.RoleSupervisor)
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(sys.web.URL()+"/"),
-		chromedp.WaitVisible(`#bw-login-user`, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-user`, name, chromedp.ByQuery),
+		chromedp.WaitVisible(`#bw-login-name`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login-name`, name, chromedp.ByQuery),
 		chromedp.SendKeys(`#bw-login-password`, pw, chromedp.ByQuery),
 		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#bw-login`, chromedp.ByQuery),

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -60,7 +59,7 @@ func newBrowser(t testing.TB) (context.Context, *consoleErrors) {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 180*time.Second)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
@@ -205,9 +204,8 @@ func TestBrowser_LiveMap_ShowsDetectionsAndAlerts(t *testing.T) {
 	); err != nil {
 		t.Fatalf("events not shown: %v (console: %v)", err, console.list())
 	}
-	// The count is at least our detection: logging in gives the simulated
-	// drone time to detect the scenario's own intruders too.
-	if n, err := strconv.Atoi(count); err != nil || n < 1 || !strings.Contains(alert, "fence breach") || !strings.Contains(alert, "fence breached") {
+	// The simulator's own sensor may have reported a track too: at least ours.
+	if count == "" || count == "0" || !strings.Contains(alert, "fence breach") || !strings.Contains(alert, "fence breached") {
 		t.Fatalf("detection count %q, alert %q", count, alert)
 	}
 	if errs := console.list(); len(errs) > 0 {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/borderwatch/borderwatch/web/auth"
 )
 
 // TestBrowser_Layers_HostileLayerNameIsShownAsText: a layer's name comes
@@ -28,7 +30,7 @@ func TestBrowser_Layers_HostileLayerNameIsShownAsText(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
+	res, err := apiClient(t, base).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,9 +50,7 @@ func TestBrowser_Layers_HostileLayerNameIsShownAsText(t *testing.T) {
 			go func() { _ = chromedp.Run(ctx, page.HandleJavaScriptDialog(false)) }()
 		}
 	})
-	if err := chromedp.Run(ctx, chromedp.Navigate(base+"/")); err != nil {
-		t.Fatal(err)
-	}
+	browserLoginAs(t, ctx, sys, auth.RoleOperator)
 	if err := runWithin(ctx, 20*time.Second,
 		chromedp.WaitReady(`path.bw-layer-border`, chromedp.ByQuery),
 		chromedp.Click(`.bw-layerlist summary`, chromedp.ByQuery),

@@ -16,9 +16,10 @@ import (
 
 func init() {
 	register(command{
-		name:    "demo",
-		summary: "Run everything in one process: the server, a simulated fleet patrolling a border, the web UI.",
-		usage:   "[--http ADDR] [--data FILE] [--drones N] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE]",
+		name:         "demo",
+		summary:      "Run everything in one process: the server, a simulated fleet patrolling a border, the web UI.",
+		usage:        "[--http ADDR] [--data FILE] [--drones N] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE]",
+		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			httpAddr := fs.String("http", "127.0.0.1:8080", "HTTP address of the API and UI")
 			data := fs.String("data", filepath.Join(os.TempDir(), "borderwatch-demo.db"), "bbolt file of the sortie store")
@@ -26,9 +27,14 @@ func init() {
 			uiDir := fs.String("ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build")
 			var o serverOptions
 			o.declareHTTP(fs)
+			var logs logOptions
+			declareLogFlags(fs, &logs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
+				}
+				if err := logs.install(e); err != nil {
+					return err
 				}
 				border, err := missions.ParseGeoJSONLayer(demodata.NogalesBorder, "demo-border", "US–Mexico border (Nogales, demo sketch)", missions.LayerBorder)
 				if err != nil {

@@ -354,12 +354,8 @@ func (g *loadGenerator) run(ctx context.Context, rate float64, d time.Duration) 
 			a := 2 * math.Pi * float64(tick) / (rate * 60)
 			buf = buf[:0]
 			frames := uint64(1)
-			buf, _ = e.Encode(buf, &common.MessageGlobalPositionInt{
-				TimeBootMs: uint32(time.Since(start).Milliseconds()),
-				Lat:        int32((31.35 + 0.01*math.Sin(a+float64(i))) * 1e7),
-				Lon:        int32((-110.95 + 0.01*math.Cos(a+float64(i))) * 1e7),
-				Alt:        1300000, RelativeAlt: 120000, Vx: 1000, Hdg: uint16(tick % 36000),
-			})
+			// The heartbeat first: a vehicle's frames are recorded only once
+			// its HEARTBEAT has made it one (gcs.Fleet admits by heartbeat).
 			if heartbeat {
 				buf, _ = e.Encode(buf, &common.MessageHeartbeat{
 					Type: common.MAV_TYPE_QUADROTOR, Autopilot: common.MAV_AUTOPILOT_ARDUPILOTMEGA,
@@ -367,6 +363,12 @@ func (g *loadGenerator) run(ctx context.Context, rate float64, d time.Duration) 
 				})
 				frames++
 			}
+			buf, _ = e.Encode(buf, &common.MessageGlobalPositionInt{
+				TimeBootMs: uint32(time.Since(start).Milliseconds()),
+				Lat:        int32((31.35 + 0.01*math.Sin(a+float64(i))) * 1e7),
+				Lon:        int32((-110.95 + 0.01*math.Cos(a+float64(i))) * 1e7),
+				Alt:        1300000, RelativeAlt: 120000, Vx: 1000, Hdg: uint16(tick % 36000),
+			})
 			if _, err := g.conns[i%len(g.conns)].Write(buf); err == nil {
 				g.frames.Add(frames)
 				g.positions.Add(1)

@@ -19,9 +19,10 @@ import (
 
 func init() {
 	register(command{
-		name:    "serve",
-		summary: "Run the ground station: MAVLink links, the sortie store and the web UI.",
-		usage:   "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]...",
+		name:         "serve",
+		summary:      "Run the ground station: MAVLink links, the sortie store and the web UI.",
+		usage:        "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]...",
+		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o serverOptions
 			fs.Var(&o.links, "mavlink", "MAVLink link URL, repeatable: udp://HOST:PORT listens, udpc://HOST:PORT sends to one address, tcp://HOST:PORT connects, tcps://HOST:PORT accepts, serial:///dev/ttyUSB0?baud=57600 (default udp://0.0.0.0:14550)")
@@ -32,9 +33,14 @@ func init() {
 			fs.DurationVar(&o.retention, "retention", 0, "drop recorded data older than this (e.g. 2160h for 90 days); 0 keeps everything")
 			o.declareHTTP(fs)
 			declareTAKFlags(fs, &o.tak)
+			var logs logOptions
+			declareLogFlags(fs, &logs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
+				}
+				if err := logs.install(e); err != nil {
+					return err
 				}
 				if len(o.links) == 0 {
 					o.links = stringList{"udp://0.0.0.0:14550"}

@@ -87,8 +87,8 @@ func browserLogin(t *testing.T, ctx context.Context, base, user, password string
 	t.Helper()
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`#bw-login-user`, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-user`, user, chromedp.ByQuery),
+		chromedp.WaitVisible(`#bw-login-name`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login-name`, user, chromedp.ByQuery),
 		chromedp.SendKeys(`#bw-login-password`, password, chromedp.ByQuery),
 		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#bw-login`, chromedp.ByQuery),

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/borderwatch/borderwatch/config"
 )
 
 // command is one subcommand.
@@ -28,6 +30,10 @@ type command struct {
 	// --help included) to the command, which dispatches to subcommands that
 	// parse their own flags (see cmd_plan.go).
 	subcommands bool
+	// configurable adds --config FILE: every flag the command line leaves
+	// unset is read from BORDERWATCH_NAME in the environment, then from the
+	// file (package config).
+	configurable bool
 }
 
 // env is what a command may touch of the outside world, so tests can run
@@ -37,6 +43,9 @@ type env struct {
 	stdout, stderr io.Writer
 	// ready, when set, is called by long-running commands once they serve.
 	ready func(info map[string]string)
+	// (optional) getenv reads the environment (os.Getenv when nil), so
+	// tests of BORDERWATCH_<FLAG> variables do not touch the process's.
+	getenv func(string) string
 }
 
 var commands []command
@@ -92,6 +101,10 @@ func runOne(ctx context.Context, e *env, path string, c command, args []string) 
 	if c.subcommands {
 		return runFn(ctx, e, args)
 	}
+	var configFile *string
+	if c.configurable {
+		configFile = fs.String("config", "", "YAML file of flag values (keys are the flag names: http, mavlink: [..] …); the command line, then BORDERWATCH_<FLAG> variables, override it (docs/operations.md)")
+	}
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "%s\n\nUsage: borderwatch %s %s\n", c.summary, path, c.usage)
@@ -108,6 +121,12 @@ func runOne(ctx context.Context, e *env, path string, c command, args []string) 
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return errUsage
+	}
+	if c.configurable {
+		src := config.Source{File: *configFile, Prefix: "BORDERWATCH_", Getenv: e.getenv, Skip: []string{"config"}}
+		if err := config.Apply(fs, src); err != nil {
+			return err
+		}
 	}
 	return runFn(ctx, e, pos)
 }
@@ -168,3 +187,6 @@ type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// Repeatable marks --mavlink, --layer … as lists in a config file.
+func (s *stringList) Repeatable() {}

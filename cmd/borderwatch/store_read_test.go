@@ -14,10 +14,10 @@ import (
 	"github.com/borderwatch/borderwatch/web/auth/authtest"
 )
 
-// `borderwatch sorties` after `make demo` answered "another process holds it
-// open" (issue 12). While a server holds the store, sorties and export ask the
-// server's API; a missing store is never created by a command that only reads.
-func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
+// serverHoldingImport imports a public tlog into a new store and starts a
+// server on it, which then holds the file.
+func serverHoldingImport(t *testing.T) (string, *server) {
+	t.Helper()
 	tlog := filepath.Join(testenv.SharedData(t), "tlogs", "dronekit_python", "test.tlog")
 	db := filepath.Join(t.TempDir(), "bw.db")
 	if out, errOut, code := runTool(t, "import", tlog, "--data", db); code != 0 {
@@ -28,6 +28,14 @@ func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sys.Close)
+	return db, sys
+}
+
+// `borderwatch sorties` after `make demo` answered "another process holds it
+// open" (issue 12). While a server holds the store, sorties and export ask the
+// server's API; a missing store is never created by a command that only reads.
+func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
+	db, sys := serverHoldingImport(t)
 	url := sys.web.URL()
 	if _, errOut, code := runTool(t, "sorties", "--data", db, "--server", url); code == 0 || !strings.Contains(errOut, "give a token") {
 		t.Fatalf("sorties through the server without a token: %d %s", code, errOut)
@@ -60,5 +68,27 @@ func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
 	}
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
 		t.Fatalf("sorties created a store at %s", missing)
+	}
+}
+
+// borderwatch backup of a running server: the admin's token gets a snapshot
+// through the API that opens as a store with the same sorties; a supervisor's
+// token is refused.
+func TestBackup_RunningServer_ThroughTheAPI(t *testing.T) {
+	db, sys := serverHoldingImport(t)
+	url := sys.web.URL()
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	sup := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleSupervisor)
+	if _, errOut, code := runTool(t, "backup", backup, "--data", db, "--server", url, "--token", sup); code == 0 || !strings.Contains(errOut, "403") {
+		t.Fatalf("backup with a supervisor's token: %d %s", code, errOut)
+	}
+	admin := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleAdmin)
+	if out, errOut, code := runTool(t, "backup", backup, "--data", db, "--server", url, "--token", admin); code != 0 || !strings.Contains(out, "backed up") {
+		t.Fatalf("backup with an admin's token: %d %s%s", code, out, errOut)
+	}
+	out, errOut, code := runTool(t, "sorties", "--data", backup, "--json")
+	var list []store.Sortie
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0].Source != "import:test.tlog" {
+		t.Fatalf("sorties of the backup: %d %s%s", code, out, errOut)
 	}
 }

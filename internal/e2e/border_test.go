@@ -185,6 +185,10 @@ func TestBorderPatrol_PlanUploadFly_NeverCrossesTheBorder(t *testing.T) {
 				mustCmd(t, "mode GUIDED", func() (gcs.CommandResult, error) { return f.SetMode(ctx, 1, "GUIDED") })
 			}
 			mustCmd(t, "arm", func() (gcs.CommandResult, error) { return f.Arm(ctx, 1, true, false) })
+			testenv.Eventually(t, 10*time.Second, "the ground station sees the vehicle armed", func() bool {
+				v, _, _ := f.Vehicle(ctx, 1)
+				return v.Armed
+			})
 			mustCmd(t, "mission_start", func() (gcs.CommandResult, error) { return f.MissionStart(ctx, 1) })
 			testenv.Eventually(t, 90*time.Second, "the patrol is under way along the border (within 500 m of it)", func() bool {
 				v, _, _ := f.Vehicle(ctx, 1)

@@ -63,6 +63,13 @@ func (k Kind) String() string {
 	return "generic autopilot"
 }
 
+// HomeAtSeq0 reports whether k keeps its home as item 0 of list t:
+// ArduPilot's mission (AP_Mission stores home at index 0, ignores an uploaded
+// item 0 and reads back its real home; MISSION_CURRENT and
+// MISSION_SET_CURRENT count with it). Fences, rally points and PX4's lists
+// start with the first item.
+func (k Kind) HomeAtSeq0(t common.MAV_MISSION_TYPE) bool { return k.ArduPilot() && t == ListMission }
+
 // Lists (MAV_MISSION_TYPE).
 const (
 	ListMission = common.MAV_MISSION_TYPE_MISSION
@@ -83,6 +90,16 @@ type Result struct {
 	// then Item is the item as sent with ArduPilot's frame rules, and a
 	// comparison should allow for whole-number storage of params 1-4.
 	Exact bool
+	// Angles marks params (bit i = param i+1) that are angles in degrees,
+	// to compare modulo 360: PX4 keeps yaw in radians wrapped to [0, 2π)
+	// in float32, so 0° may come back as 360° or 0.00001°.
+	Angles uint8
+}
+
+// SameAngle compares two angles in degrees modulo 360, within tol degrees.
+func SameAngle(a, b, tol float64) bool {
+	d := math.Mod(math.Abs(a-b), 360)
+	return math.Min(d, 360-d) <= tol
 }
 
 // Accepted reports whether the autopilot stores the item.
@@ -439,7 +456,7 @@ var px4MissionFrameCmds = map[common.MAV_CMD]bool{
 
 // px4Item is mavlink_mission.cpp's parse_mavlink_mission_item, the dataman
 // record and format_mavlink_mission_item in int mode.
-func px4Item(t common.MAV_MISSION_TYPE, in common.MessageMissionItemInt) Result {
+func px4Item(t common.MAV_MISSION_TYPE, in common.MessageMissionItemInt) (res Result) {
 	out := in
 	out.Param1, out.Param2, out.Param3, out.Param4 = 0, 0, 0, 0
 	switch in.Frame {
@@ -449,16 +466,22 @@ func px4Item(t common.MAV_MISSION_TYPE, in common.MessageMissionItemInt) Result 
 		if rel {
 			out.Frame = common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
 		}
+		angles := uint8(0)
+		defer func() { res.Angles = angles }()
 		switch in.Command {
 		case common.MAV_CMD_NAV_WAYPOINT:
+			angles = 1 << 3
 			out.Param1, out.Param2, out.Param4 = in.Param1, in.Param2, px4Yaw(in.Param4)
 		case common.MAV_CMD_NAV_LOITER_UNLIM:
+			angles = 1 << 3
 			out.Param3, out.Param4 = in.Param3, px4Yaw(in.Param4)
 		case common.MAV_CMD_NAV_LOITER_TIME:
 			out.Param1, out.Param2, out.Param3, out.Param4 = in.Param1, boolean(in.Param2 > 0), in.Param3, boolean(in.Param4 > 0)
 		case common.MAV_CMD_NAV_LAND:
+			angles = 1 << 3
 			out.Param2, out.Param4 = u8(in.Param2), px4Yaw(in.Param4)
 		case common.MAV_CMD_NAV_TAKEOFF, common.MAV_CMD_NAV_VTOL_TAKEOFF, common.MAV_CMD_NAV_VTOL_LAND:
+			angles = 1 << 3
 			out.Param4 = px4Yaw(in.Param4)
 		case common.MAV_CMD_NAV_LOITER_TO_ALT:
 			out.Param1, out.Param2, out.Param4 = boolean(in.Param1 > 0), in.Param2, boolean(in.Param4 > 0)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,8 +26,9 @@ import (
 //	events.json            every recorded event of those vehicles in the window
 //	alerts.json            the alerts among them
 //	operator_actions.json  the audit entries of those vehicles (and fleet-wide ones) in the window
-//	plans/index.json       the plan versions in force: per plan, the version current at the
-//	                       window's start and every version saved during it
+//	plans/uploads.json     the uploads of plans to those vehicles during the window, and
+//	                       each vehicle's last successful one before it
+//	plans/index.json       the plan versions those uploads sent
 //	plans/NAME-vN.EXT      their documents, byte for byte
 //	manifest.json          EvidenceManifest (written last)
 //
@@ -177,35 +179,54 @@ func jsonFile(v any) func(io.Writer) error {
 	}
 }
 
-// addPlans adds the plan versions in force during the window: per plan, the
-// version current at its start and every version saved before its end.
+// addPlans adds the plan versions flown in the window: the versions
+// uploaded to its vehicles during it, and each vehicle's last upload before
+// it (what it was flying when the window began), with the upload records
+// (plans/uploads.json) and the versions' details (plans/index.json).
 func addPlans(st *store.Store, q store.Query, add func(string, func(io.Writer) error) error) error {
-	names, err := st.PlanNames()
+	all, err := st.PlanUploads("", 0)
 	if err != nil {
 		return err
 	}
+	uploads := []store.PlanUpload{}
+	lastBefore := map[uint8]int{}
+	for i, u := range all {
+		if len(q.Systems) > 0 && !containsID(q.Systems, u.SysID) {
+			continue
+		}
+		switch {
+		case u.Time.Before(q.From):
+			if u.Error == "" {
+				lastBefore[u.SysID] = i
+			}
+		case q.To.IsZero() || u.Time.Before(q.To):
+			uploads = append(uploads, u)
+		}
+	}
+	for _, i := range lastBefore {
+		uploads = append(uploads, all[i])
+	}
+	slices.SortFunc(uploads, func(a, b store.PlanUpload) int { return a.Time.Compare(b.Time) })
 	index := []PlanRef{}
-	for _, name := range names {
-		hist, err := st.PlanHistory(name)
+	done := map[string]bool{}
+	for _, u := range uploads {
+		key := fmt.Sprintf("%s\x00%d", u.Plan, u.Version)
+		if u.Plan == "" || done[key] {
+			continue
+		}
+		done[key] = true
+		v, err := st.Plan(u.Plan, u.Version)
 		if err != nil {
+			return fmt.Errorf("plan %q version %d uploaded at %s: %w", u.Plan, u.Version, u.Time.Format(time.RFC3339), err)
+		}
+		file := fmt.Sprintf("plans/%s-v%d%s", safeName(u.Plan), v.Version, planExt(v.ContentType))
+		if err := add(file, func(w io.Writer) error { _, err := w.Write(v.Data); return err }); err != nil {
 			return err
 		}
-		for i, v := range hist {
-			saved := !q.To.IsZero() && !v.Time.Before(q.To)
-			superseded := i+1 < len(hist) && !hist[i+1].Time.After(q.From)
-			if saved || superseded {
-				continue
-			}
-			full, err := st.Plan(name, v.Version)
-			if err != nil {
-				return err
-			}
-			file := fmt.Sprintf("plans/%s-v%d%s", safeName(name), v.Version, planExt(v.ContentType))
-			if err := add(file, func(w io.Writer) error { _, err := w.Write(full.Data); return err }); err != nil {
-				return err
-			}
-			index = append(index, PlanRef{File: file, Name: name, Version: v.Version, Author: v.Author, Time: v.Time, ContentType: v.ContentType, Comment: v.Comment})
-		}
+		index = append(index, PlanRef{File: file, Name: u.Plan, Version: v.Version, Author: v.Author, Time: v.Time, ContentType: v.ContentType, Comment: v.Comment})
+	}
+	if err := add("plans/uploads.json", jsonFile(uploads)); err != nil {
+		return err
 	}
 	return add("plans/index.json", jsonFile(index))
 }

@@ -36,10 +36,18 @@ func evidenceOf(t testing.TB) ([]byte, store.Sortie, store.ChainHead) {
 	if err := s.Append(nil, []telemetry.Event{alert}); err != nil {
 		t.Fatal(err)
 	}
-	for i, at := range []time.Time{t0.Add(-time.Hour), t0.Add(2 * time.Hour)} {
+	// Versions 1-3 of a plan: 1 uploaded before the sortie, 2 during it, 3 after.
+	for i, at := range []time.Time{t0.Add(-time.Hour), t0.Add(time.Second), t0.Add(2 * time.Hour)} {
 		if _, err := s.SavePlan(store.PlanVersion{Name: "north/line", Author: "ana", Time: at, ContentType: "application/vnd.qgc.plan+json", Data: []byte(`{"v":` + string(rune('1'+i)) + `}`)}); err != nil {
 			t.Fatal(err)
 		}
+		if err := s.RecordPlanUpload(store.PlanUpload{Time: at.Add(time.Second), Plan: "north/line", Version: i + 1, SysID: 4, User: "ana", Verified: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An upload to another vehicle is not this sortie's.
+	if err := s.RecordPlanUpload(store.PlanUpload{Time: t0.Add(2 * time.Second), Plan: "north/line", Version: 3, SysID: 9, User: "ana"}); err != nil {
+		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	if _, err := export.Sortie(&buf, s, so, export.Evidence, export.Options{Now: func() time.Time { return created }}); err != nil {
@@ -93,9 +101,13 @@ func TestSortie_Evidence_PackageHoldsEverythingAndVerifies(t *testing.T) {
 	for _, f := range m.Files {
 		names = append(names, f.Name)
 	}
-	want := []string{"frames.tlog", "track.geojson", "events.json", "alerts.json", "operator_actions.json", "plans/north_line-v1.plan", "plans/index.json"}
+	want := []string{"frames.tlog", "track.geojson", "events.json", "alerts.json", "operator_actions.json", "plans/north_line-v1.plan", "plans/north_line-v2.plan", "plans/uploads.json", "plans/index.json"}
 	if !slices.Equal(names, want) {
-		t.Fatalf("files %v; want %v (only the plan version in force during the sortie)", names, want)
+		t.Fatalf("files %v; want %v (the versions vehicle 4 flew during the sortie)", names, want)
+	}
+	var ups []store.PlanUpload
+	if err := json.Unmarshal(readZipFile(t, b, "plans/uploads.json"), &ups); err != nil || len(ups) != 2 || ups[0].Version != 1 || ups[1].Version != 2 {
+		t.Fatalf("uploads.json: %+v, %v", ups, err)
 	}
 	if bytes.Contains(b, secretKey[:8]) {
 		t.Fatal("the package contains the signing key")

@@ -28,7 +28,10 @@ type Marker struct {
 	Label string `json:"label"`
 	// Type and Event are the event itself, as in the replay stream.
 	Type  string          `json:"type"`
-	Event telemetry.Event `json:"event"`
+	Event telemetry.Event `json:"event,omitempty"`
+	// Upload is set instead of Event for the store's record of a plan upload
+	// (which plan version went to the vehicle, by whom): Type "plan_upload".
+	Upload *store.PlanUpload `json:"upload,omitempty"`
 }
 
 // markerOf makes a marker of the events a timeline shows (false for others:
@@ -78,12 +81,33 @@ func Timeline[S any](st *store.Store, w Window, newDecoder func() Decoder[S]) ([
 	out := []Marker{}
 	if w.Stream == 0 {
 		evs, err := recordedEvents(st, w, w.From, w.To)
+		if err != nil {
+			return out, err
+		}
 		for _, e := range evs {
 			if m, ok := markerOf(e.Event); ok {
 				out = append(out, m)
 			}
 		}
-		return out, err
+		ups, err := st.PlanUploads("", 0)
+		if err != nil {
+			return out, fmt.Errorf("replay: timeline: %w", err)
+		}
+		for _, u := range ups {
+			if u.Time.Before(w.From) || !u.Time.Before(w.To) || (len(w.Vehicles) > 0 && !slices.Contains(w.Vehicles, u.SysID)) {
+				continue
+			}
+			label := fmt.Sprintf("%s uploaded plan %q v%d (%d mission, %d fence, %d rally items), verified %v", u.User, u.Plan, u.Version, u.Items[0], u.Items[1], u.Items[2], u.Verified)
+			if u.Plan == "" {
+				label = fmt.Sprintf("%s uploaded a plan not in the library (%d mission items), verified %v", u.User, u.Items[0], u.Verified)
+			}
+			if u.Error != "" {
+				label += ", error: " + u.Error
+			}
+			out = append(out, Marker{Time: u.Time, Kind: MarkUpload, SysID: u.SysID, Label: label, Type: "plan_upload", Upload: &u})
+		}
+		slices.SortStableFunc(out, func(a, b Marker) int { return a.Time.Compare(b.Time) })
+		return out, nil
 	}
 	dec := newDecoder()
 	emit := func(e telemetry.Event) {

@@ -52,12 +52,14 @@ const (
 	sealEvent byte = 2
 	sealAudit byte = 3
 	sealPlan  byte = 4
+	// sealPlanUpload: which plan version went to which vehicle (plans.go).
+	sealPlanUpload byte = 5
 
 	opPut    byte = 0
 	opDelete byte = 1
 )
 
-var sealKinds = map[byte]string{sealChunk: "frames", sealEvent: "event", sealAudit: "audit", sealPlan: "plan"}
+var sealKinds = map[byte]string{sealChunk: "frames", sealEvent: "event", sealAudit: "audit", sealPlan: "plan", sealPlanUpload: "plan_upload"}
 
 // ChainHead names the last link of the chain.
 type ChainHead struct {
@@ -259,6 +261,16 @@ func forEachSealed(tx *bolt.Tx, fn func(bucket byte, key, value []byte) error) e
 			return err
 		}
 	}
+	if ub := tx.Bucket(bucketPlanUploads); ub != nil {
+		if err := ub.ForEach(func(k, v []byte) error {
+			if v == nil {
+				return nil
+			}
+			return fn(sealPlanUpload, k, v)
+		}); err != nil {
+			return err
+		}
+	}
 	plans := tx.Bucket(bucketPlans)
 	return plans.ForEachBucket(func(name []byte) error {
 		pb := plans.Bucket(name)
@@ -298,6 +310,11 @@ func sealedGet(tx *bolt.Tx, bucket byte, key []byte) []byte {
 		return tx.Bucket(bucketEvents).Get(key)
 	case sealAudit:
 		return tx.Bucket(bucketAudit).Get(key)
+	case sealPlanUpload:
+		if b := tx.Bucket(bucketPlanUploads); b != nil {
+			return b.Get(key)
+		}
+		return nil
 	case sealPlan:
 		name, ver, ok := parsePlanSealKey(key)
 		if !ok {

@@ -55,6 +55,9 @@ func recordSortie(t *testing.T) (path string, so store.Sortie) {
 	if _, err := s.SavePlan(store.PlanVersion{Name: "north", Author: "ana", ContentType: "application/json", Data: []byte(`{"items":[]}`)}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.RecordPlanUpload(store.PlanUpload{Time: t0.Add(5 * time.Second), Plan: "north", Version: 1, SysID: 3, User: "ana", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
 	sorties, err := s.Sorties(store.SortieFilter{})
 	if err != nil || len(sorties) != 1 {
 		t.Fatalf("sorties = %v, %v; want one", sorties, err)
@@ -116,8 +119,8 @@ func TestVerifyFile_Intact_OK(t *testing.T) {
 	if !r.OK() || r.NoChain {
 		t.Fatalf("intact store: problems %v (no chain %v)", r.Problems, r.NoChain)
 	}
-	// 601 positions + 60 heartbeats in one chunk, a detection, an audit entry, a plan version.
-	if r.Records != 4 || r.Baseline != 0 || r.Links < 22 || r.Head.Link != r.Links {
+	// 601 positions + 60 heartbeats in one chunk, a detection, an audit entry, a plan version, an upload record.
+	if r.Records != 5 || r.Baseline != 0 || r.Links < 22 || r.Head.Link != r.Links {
 		t.Fatalf("report = %+v; want 4 records, no baseline, a link per commit", r)
 	}
 }
@@ -154,6 +157,9 @@ func TestVerifyFile_AlteredEventAuditPlan_EachNamed(t *testing.T) {
 		{"events", func(v []byte) []byte { return bytes.Replace(v, []byte("person"), []byte("animal"), 1) }, "event", "event detection at 2026-05-01T12:00:29.900000Z"},
 		{"audit", func(v []byte) []byte { return bytes.Replace(v, []byte("ana"), []byte("bob"), 1) }, "audit", "audit entry operator_action at 2026-05-01T12:00:20.000000Z"},
 		{"events", func([]byte) []byte { return nil }, "event", "deleted"},
+		{"plan_uploads", func(v []byte) []byte {
+			return bytes.Replace(v, []byte(`"verified":true`), []byte(`"verified":false`), 1)
+		}, "plan_upload", "plan upload record at 2026-05-01T12:00:05.000000Z"},
 	}
 	for _, c := range cases {
 		t.Run(c.bucket+"/"+c.want, func(t *testing.T) {

@@ -92,6 +92,8 @@ func (r RecordRef) String() string {
 		return fmt.Sprintf("%s at %s (key %s)", what, r.Time.Format(layout), r.Key)
 	case "plan":
 		return fmt.Sprintf("plan %q version %d", r.Plan, r.Version)
+	case "plan_upload":
+		return fmt.Sprintf("plan upload record at %s (key %s)", r.Time.Format(layout), r.Key)
 	case "chain":
 		return "the chain itself"
 	}
@@ -267,6 +269,17 @@ func matchesEntry(e *sealEntry, v []byte) bool {
 	return sha256.Sum256(v) == e.digest
 }
 
+// uvarint reads a minimally encoded uvarint (a link is written by
+// binary.AppendUvarint; any other encoding of the same number is refused, so
+// that one body has one reading).
+func uvarint(p []byte) (uint64, int) {
+	n, l := binary.Uvarint(p)
+	if l <= 0 || l != len(binary.AppendUvarint(nil, n)) {
+		return 0, 0
+	}
+	return n, l
+}
+
 func parseLinkBody(body []byte) (at time.Time, flags byte, entries []sealEntry, err error) {
 	if len(body) < 9 {
 		return at, 0, nil, errors.New("short body")
@@ -274,7 +287,7 @@ func parseLinkBody(body []byte) (at time.Time, flags byte, entries []sealEntry, 
 	at = time.UnixMicro(int64(binary.BigEndian.Uint64(body))).UTC()
 	flags = body[8]
 	p := body[9:]
-	n, l := binary.Uvarint(p)
+	n, l := uvarint(p)
 	if l <= 0 || n > uint64(len(p)) {
 		return at, flags, nil, errors.New("bad entry count")
 	}
@@ -286,14 +299,14 @@ func parseLinkBody(body []byte) (at time.Time, flags byte, entries []sealEntry, 
 		}
 		e := sealEntry{bucket: p[0], op: p[1]}
 		p = p[2:]
-		kl, l := binary.Uvarint(p)
+		kl, l := uvarint(p)
 		if l <= 0 || kl > uint64(len(p)-l) {
 			return at, flags, nil, fmt.Errorf("entry %d: bad key length", i)
 		}
 		e.key = p[l : l+int(kl)]
 		p = p[l+int(kl):]
 		if e.op == opPut {
-			vl, l := binary.Uvarint(p)
+			vl, l := uvarint(p)
 			if l <= 0 {
 				return at, flags, nil, fmt.Errorf("entry %d: bad value length", i)
 			}
@@ -358,7 +371,7 @@ func describeRecord(bucket byte, key, value []byte, e *sealEntry, sorties []Sort
 				ref.Sorties = append(ref.Sorties, so.ID)
 			}
 		}
-	case sealEvent, sealAudit:
+	case sealEvent, sealAudit, sealPlanUpload:
 		if len(key) >= 8 {
 			ref.Time = time.UnixMicro(int64(binary.BigEndian.Uint64(key))).UTC()
 		}
@@ -375,4 +388,33 @@ func describeRecord(bucket byte, key, value []byte, e *sealEntry, sorties []Sort
 		}
 	}
 	return ref
+}
+
+// CheckHeadInFile checks, read-only, that the store at path holds chain
+// link head.Link with head's hash: that a head seen before (an evidence
+// package's manifest) is still part of the store's chain, so the package's
+// recording is the store's. Run VerifyFile as well to check the records.
+func CheckHeadInFile(path string, head ChainHead) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return fmt.Errorf("check %s: another process holds it open (stop the server, or check a backup)", path)
+		}
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketChain)
+		if b == nil {
+			return fmt.Errorf("%s has no evidence chain", path)
+		}
+		v := b.Get(binary.BigEndian.AppendUint64(nil, head.Link))
+		switch {
+		case v == nil:
+			return fmt.Errorf("%s has no chain link %d: not the store this package came from, or links were removed", path, head.Link)
+		case len(v) < 33 || !bytes.Equal(v[1:33], head.Hash[:]):
+			return fmt.Errorf("chain link %d of %s is not the package's (%s): the chain was rewritten, or the package comes from another store", head.Link, path, head)
+		}
+		return nil
+	})
 }

@@ -223,7 +223,7 @@ func (s *Store) RecordPlanUpload(u PlanUpload) error {
 	if u.Time.IsZero() || u.SysID == 0 {
 		return fmt.Errorf("%w: a plan upload record needs a time and a vehicle", ErrInvalid)
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	return s.sealedUpdate(func(tx *bolt.Tx, sl *seal) error {
 		b, err := tx.CreateBucketIfNotExists(bucketPlanUploads)
 		if err != nil {
 			return err
@@ -237,7 +237,9 @@ func (s *Store) RecordPlanUpload(u PlanUpload) error {
 			return err
 		}
 		k := binary.BigEndian.AppendUint64(nil, micros(u.Time))
-		return b.Put(binary.BigEndian.AppendUint64(k, seq), v)
+		k = binary.BigEndian.AppendUint64(k, seq)
+		sl.put(sealPlanUpload, k, v)
+		return b.Put(k, v)
 	})
 }
 

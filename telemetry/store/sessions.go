@@ -77,3 +77,12 @@ func (s *Store) DeleteSessions(match func(Session) bool) (int, error) {
 	})
 	return n, err
 }
+
+// Sessions lists every session (hashes included: callers must not show them).
+func (s *Store) Sessions() ([]Session, error) {
+	var out []Session
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEachJSON(tx, bucketSessions, "session", func(_ []byte, se Session) error { out = append(out, se); return nil })
+	})
+	return out, err
+}

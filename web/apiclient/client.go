@@ -120,3 +120,21 @@ func (c *Client) Export(ctx context.Context, id uint64, format string, w io.Writ
 	}
 	return n, nil
 }
+
+// Backup writes a consistent copy of the server's store to w (admin only)
+// and returns the bytes written.
+func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	res, err := c.get(ctx, "/api/v1/backup", nil)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(w, res.Body)
+	if err != nil {
+		return n, fmt.Errorf("downloading the backup: %w", err)
+	}
+	if res.ContentLength >= 0 && n != res.ContentLength {
+		return n, fmt.Errorf("downloading the backup: got %d of %d bytes", n, res.ContentLength)
+	}
+	return n, nil
+}

@@ -1,24 +1,16 @@
 // The login session (docs/api.md: POST/GET/DELETE /api/v1/session). The
 // server keeps the session in an HttpOnly cookie; the page only learns who
 // is logged in and what they may do.
-import { api, ApiError, onUnauthorized } from "./api.js";
+import { api, onUnauthorized } from "./api.js";
 import { user, sessionChecked } from "./state.js";
-
-// Every permission, for a server without accounts (see checkSession).
-const allPermissions = ["public", "watch", "plan", "command", "replay", "audit", "admin"];
 
 // checkSession asks the server who this browser is logged in as.
 export async function checkSession() {
   try {
     user.value = asUser(await api("GET", "/api/v1/session"));
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) {
-      // A server built before accounts existed has no session route and
-      // admits everyone (docs/api.md); show it as it is, with every control.
-      user.value = { name: "no accounts on this server", role: "admin", permissions: allPermissions };
-    } else {
-      user.value = null;
-    }
+  } catch {
+    // 401: not logged in (or the session expired); the login view shows.
+    user.value = null;
   }
   sessionChecked.value = true;
 }

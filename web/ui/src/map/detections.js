@@ -4,7 +4,8 @@
 import L from "leaflet";
 import { effect } from "@preact/signals";
 import { map, centreOn } from "./map.js";
-import { detections, highlightedDetection } from "../state.js";
+import { detections, highlightedDetection, select } from "../state.js";
+import { droneLayer } from "./drones.js";
 
 export const detectionClasses = {
   // Letters, not emoji: a station without an emoji font shows empty boxes.
@@ -38,6 +39,21 @@ function icon(d, key) {
   return { el, icon: L.divIcon({ html: el, className: "bw-detection-icon", iconSize: [24, 24], iconAnchor: [12, 12] }) };
 }
 
+// A detection near a drone (the drone sees what is under it) must not
+// make the drone unclickable: a click goes to whichever centre is nearer.
+function onMarkerClick(e, key) {
+  // Not e.containerPoint: for a marker Leaflet gives the marker's own point.
+  const at = map.mouseEventToContainerPoint(e.originalEvent);
+  const mine = map.latLngToContainerPoint(e.target.getLatLng());
+  const id = droneLayer.hit(at, 14);
+  const d = id != null ? droneLayer.canvas.bwDrawn.get(id) : null;
+  if (d && Math.hypot(d.x - at.x, d.y - at.y) < Math.hypot(mine.x - at.x, mine.y - at.y)) {
+    select([id], e.originalEvent && (e.originalEvent.shiftKey || e.originalEvent.ctrlKey || e.originalEvent.metaKey));
+    return;
+  }
+  highlightedDetection.value = key;
+}
+
 function tooltip(d) {
   return `${d.class} ${d.confidence_pct}% · track ${d.track_id} · drone ${d.sysid}`;
 }
@@ -62,7 +78,7 @@ function sync(all) {
       const tip = document.createElement("span");
       tip.textContent = tooltip(d);
       marker.bindTooltip(tip);
-      marker.on("click", () => (highlightedDetection.value = key));
+      marker.on("click", (e) => onMarkerClick(e, key));
       s = { marker, line, el, tip, cls: d.class };
       line.addTo(detectionLayer);
       marker.addTo(detectionLayer);

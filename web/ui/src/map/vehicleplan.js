@@ -15,11 +15,12 @@ const opts = { pane: "bw-plans", interactive: false };
 let legLine = null;
 let points = []; // mission items with a position: {lat, lon, index}
 
-// planIndexOf maps the vehicle's mission_seq to an index in the .plan's
-// items: ArduPilot counts home as item 0, PX4 counts from the first item.
+// planIndexOf is the index in the .plan's items of the vehicle's current
+// item: the server already gives mission_seq in the plan's numbering for
+// both autopilots (docs/api.md; mission_seq_autopilot is the raw one).
 export function planIndexOf(v) {
   if (v.mission_seq == null || v.mission_seq < 0) return -1;
-  return v.autopilot === "ardupilot" ? v.mission_seq - 1 : v.mission_seq;
+  return v.mission_seq;
 }
 
 function positioned(it, index) {

@@ -8,6 +8,7 @@ import { html } from "../html.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import L from "./pm.js";
 import { map } from "../map/map.js";
+import { can } from "../state.js";
 import { pickPoint, cancelPick } from "../map/pick.js";
 import * as C from "./corridor.js";
 import * as ep from "./endpoints.js";
@@ -28,6 +29,9 @@ export function CorridorWizard() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
   const [assign, setAssign] = useState({});
+  // legChoice: drone → the leg to send now (default its first; a drone
+  // flies its legs in turn, so the next sortie's leg is picked here).
+  const [legChoice, setLegChoice] = useState({});
   const [transit, setTransit] = useState({ site: 0, leg: 0, route: null, error: "" });
   const overlay = useRef(null);
   const borderGeo = useRef(null);
@@ -160,6 +164,7 @@ export function CorridorWizard() {
       saved.pv = next;
       setPv(next);
       setTransit({ site: 0, leg: 0, route: null, error: "" });
+      setLegChoice({});
       const b = L.latLngBounds(next.legs.flatMap((l) => l.route.map((p) => [p.lat, p.lon])));
       if (b.isValid()) map.fitBounds(b, { padding: [20, 20] });
     } catch (err) {
@@ -192,7 +197,7 @@ export function CorridorWizard() {
   const uploadLegs = () => {
     const pairs = [];
     for (const d of assigned) {
-      const leg = pv.legs[first.get(d.drone)];
+      const leg = pv.legs[legChoice[d.drone] ?? first.get(d.drone)];
       if (leg?.plan) pairs.push([assign[d.drone], { ...leg.plan, meta: { ...leg.plan.meta, name: leg.plan.meta?.name || leg.name } }, `drone ${d.drone}: ${leg.name}`]);
     }
     uploadAll(pairs);
@@ -256,7 +261,10 @@ export function CorridorWizard() {
         ${pv.drones.map(
           (d) => html`<tr data-drone=${d.drone}>
             <td><span class="bw-plan-swatch" style=${{ background: C.droneColour(d.drone) }}></span> drone ${d.drone}</td>
-            <td>first: ${pv.legs[first.get(d.drone)]?.name ?? "—"}</td>
+            <td><select name=${`leg-${d.drone}`} title="The leg to send now" value=${String(legChoice[d.drone] ?? first.get(d.drone))}
+              onChange=${(e) => setLegChoice({ ...legChoice, [d.drone]: Number(e.currentTarget.value) })}>
+              ${(d.legs.length ? d.legs : [first.get(d.drone)]).map((i) => html`<option value=${String(i)}>${pv.legs[i]?.name ?? `leg ${i + 1}`}</option>`)}
+            </select></td>
             <td><select name=${`assign-${d.drone}`} value=${assign[d.drone] ?? ""} onChange=${(e) => setAssign({ ...assign, [d.drone]: e.currentTarget.value })}>
               <option value="">— vehicle —</option>
               ${vehicles.map((v) => html`<option value=${String(v.id ?? v.sysid)}>${vehicleLabel(v)}</option>`)}
@@ -264,7 +272,7 @@ export function CorridorWizard() {
           </tr>`,
         )}
       </tbody></table>
-      <div class="bw-plan-row">
+      <div class="bw-plan-row" hidden=${!can("command")}>
         <button type="button" data-action="upload-legs" class="bw-plan-primary" disabled=${!assigned.length} onClick=${uploadLegs}>
           Upload ${assigned.length} leg${assigned.length === 1 ? "" : "s"}
         </button>
@@ -284,7 +292,10 @@ export function CorridorWizard() {
       </div>
       ${transit.error && html`<div class="bw-plan-problem-error">${transit.error}</div>`}
       ${transit.route &&
-      html`<div class="bw-plan-hint-text bw-plan-transit-summary">${C.fmtKm(transit.length_m)} in ${C.fmtDuration(transit.flight_s)}, ${transit.route.length - 2} turn${transit.route.length === 3 ? "" : "s"} round the no-fly zones</div>`}`}
+      html`<div class="bw-plan-hint-text bw-plan-transit-summary">
+        ${C.fmtKm(transit.length_m)} in ${C.fmtDuration(transit.flight_s)},
+        ${transit.route.length <= 2 ? "straight (no no-fly zone in the way)" : `${transit.route.length - 2} turn${transit.route.length === 3 ? "" : "s"} round the no-fly zones`}
+      </div>`}`}
   </div>`;
 }
 
@@ -315,7 +326,7 @@ function Preview({ pv, first }) {
         )}
       </tbody>
     </table>
-    <p class="bw-plan-hint-text">* the leg each drone flies first; it is what "Upload" sends.</p>
+    <p class="bw-plan-hint-text">* the leg each drone flies first; "Upload" sends it unless another of the drone's legs is chosen below.</p>
   </div>`;
 }
 

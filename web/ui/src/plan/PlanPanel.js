@@ -5,6 +5,7 @@ import { html } from "../html.js";
 import { useEffect, useState } from "preact/hooks";
 import { effect } from "@preact/signals";
 import { map } from "../map/map.js";
+import { can } from "../state.js";
 import * as M from "./model.js";
 import * as store from "./store.js";
 import { PlanEditor } from "./editor.js";
@@ -72,17 +73,21 @@ export function PlanPanel() {
       ${[
         ["edit", "Edit"],
         ["corridor", "Corridor wizard"],
-        ["upload", "Upload"],
+        // Uploads need the command permission (web/routes.go), not only plan.
+        ...(can("command") ? [["upload", "Upload"]] : []),
       ].map(
         ([id, title]) =>
           html`<button type="button" data-section=${id} class=${`bw-plan-section${section === id ? " bw-plan-section-active" : ""}`}
-            onClick=${() => setSection(id)}>${title}</button>`,
+            onClick=${() => {
+              setSection(id);
+              store.say("");
+            }}>${title}</button>`,
       )}
     </nav>
     <${Status} />
     ${section === "edit" && html`<${EditSection} plan=${p} validation=${v} mode=${mode} />`}
     ${section === "corridor" && html`<${CorridorWizard} />`}
-    ${section === "upload" && html`<${UploadPanel} />`}
+    ${section === "upload" && can("command") && html`<${UploadPanel} />`}
   </div>`;
 }
 

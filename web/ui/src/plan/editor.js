@@ -64,6 +64,7 @@ export class PlanEditor {
     map.on("pm:create", this._onCreate);
     // A polygon or circle draw ends after one shape; tell the panel.
     this._onDrawEnd = (e) => {
+      if (this.switching) return; // a tool change, not a finished shape
       if (this.mode !== "select" && this.mode !== "waypoint" && this.mode !== "rally") this.onDrawEnd?.(e.shape);
     };
     map.on("pm:drawend", this._onDrawEnd);
@@ -83,7 +84,9 @@ export class PlanEditor {
     this.mode = mode;
     this.plan = plan ?? this.plan;
     const pm = this.map.pm;
+    this.switching = true;
     pm.disableDraw();
+    this.switching = false;
     const common = { snappable: false, continueDrawing: false, templineStyle: { color: "#1565c0" }, pathOptions: { color: "#1565c0" } };
     switch (mode) {
       case "waypoint":

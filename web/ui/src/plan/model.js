@@ -327,51 +327,10 @@ export function isEmpty(plan) {
 }
 
 // --- QGroundControl .plan -------------------------------------------------
-// The upload endpoint's fixed contract (BRIEF.md) is a .plan document; this
-// writes the one missions.WriteQGCPlan writes and reads it back, so that a
-// plan downloaded from a vehicle draws without another round trip. Other
-// formats go through the server's converter (one parser per format).
-
-const num = (v) => (Number.isFinite(v) ? v : null);
-
-export function toQGC(plan) {
-  const p = normalize(plan);
-  const doc = {
-    fileType: "Plan",
-    version: 1,
-    groundStation: "Borderwatch",
-    mission: {
-      version: 2,
-      firmwareType: p.vehicle.firmware_type ?? 0,
-      vehicleType: p.vehicle.vehicle_type ?? 0,
-      plannedHomePosition: p.home ? [p.home.lat, p.home.lon, p.home.alt_m] : [0, 0, 0],
-      items: p.mission.map((it, i) => ({
-        type: "SimpleItem",
-        command: it.command,
-        frame: it.frame,
-        params: it.params.map(num),
-        autoContinue: it.autocontinue,
-        doJumpId: i + 1,
-      })),
-    },
-    geoFence: {
-      version: 2,
-      polygons: p.fence.polygons.map((f) => ({ inclusion: f.inclusion, version: 1, polygon: f.vertices.map((v) => [v[1], v[0]]) })),
-      circles: p.fence.circles.map((c) => ({
-        inclusion: c.inclusion,
-        version: 1,
-        circle: { center: [c.center[1], c.center[0]], radius: c.radius_m },
-      })),
-    },
-    rallyPoints: { version: 2, points: p.rally.map((r) => [r.lat, r.lon, r.alt_m]) },
-  };
-  if (p.vehicle.cruise_speed_m_s > 0) doc.mission.cruiseSpeed = p.vehicle.cruise_speed_m_s;
-  if (p.vehicle.hover_speed_m_s > 0) doc.mission.hoverSpeed = p.vehicle.hover_speed_m_s;
-  if (p.fence.return) doc.geoFence.breachReturn = [p.fence.return.lat, p.fence.return.lon, p.fence.return.alt_m];
-  const meta = Object.fromEntries(Object.entries(p.meta).filter(([, v]) => v !== undefined && v !== "" && v !== null));
-  if (Object.keys(meta).length) doc.borderwatch = meta;
-  return doc;
-}
+// The corridor planner answers each leg as the .plan the server writes
+// (missions.WriteQGCPlan: SimpleItems, geoFence and rallyPoints version 2);
+// this reads it into the model. Files go through the server's converter
+// (one parser per format).
 
 // fromQGC reads the SimpleItem .plan the server writes. It throws on what it
 // does not know (ComplexItems): send such files through the server's import.
@@ -388,7 +347,8 @@ export function fromQGC(doc) {
     };
   });
   const h = m.plannedHomePosition;
-  const home = Array.isArray(h) && (h[0] || h[1]) ? { lat: h[0], lon: h[1], alt_m: h[2] ?? 0 } : null;
+  // A null altitude is "unknown" (NaN), as the server reads it: not 0 m.
+  const home = Array.isArray(h) && (h[0] || h[1]) ? { lat: h[0], lon: h[1], alt_m: h[2] ?? NaN } : null;
   const gf = doc.geoFence ?? {};
   const br = gf.breachReturn;
   return normalize({
@@ -403,19 +363,4 @@ export function fromQGC(doc) {
     vehicle: { firmware_type: m.firmwareType ?? 0, vehicle_type: m.vehicleType ?? 0 },
     meta: doc.borderwatch ?? {},
   });
-}
-
-// samePlan compares two plans by what a vehicle flies, the way the server's
-// read-back does: positions to about a centimetre, ArduPilot's home left
-// out, the mission frame of RTL ignored.
-export function samePlan(a, b) {
-  const round = (v) => Math.round(v * 1e7) / 1e7;
-  const key = (p) =>
-    JSON.stringify({
-      m: p.mission.map((it) => [it.command, hasPosition(it) ? it.params.slice(4).map(round) : [], it.command === CMD.DO_CHANGE_SPEED ? it.params[1] : 0]),
-      f: p.fence.polygons.map((f) => [f.inclusion, f.vertices.map((v) => v.map(round))]),
-      c: p.fence.circles.map((c) => [c.inclusion, c.center.map(round), Math.round(c.radius_m)]),
-      r: p.rally.map((r) => [round(r.lat), round(r.lon)]),
-    });
-  return key(normalize(a)) === key(normalize(b));
 }

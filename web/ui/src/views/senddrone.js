@@ -3,7 +3,9 @@
 // inside its fence and around no-fly zones; the operator confirms, and the
 // drone goes there and loiters. The endpoint is the api helper's
 // (docs/api.md, "Send a drone").
-import { signal } from "@preact/signals";
+import L from "leaflet";
+import { signal, effect } from "@preact/signals";
+import { map } from "../map/map.js";
 import { html } from "../html.js";
 import { api } from "../api.js";
 import { notify, vehicles, select, can } from "../state.js";
@@ -12,6 +14,15 @@ import { pickPoint } from "../map/pick.js";
 
 // proposal: {target: {lat, lon, label}, answer, busy, error} while a send is being decided.
 export const proposal = signal(null);
+
+// The proposed route is drawn on the map until the operator decides.
+const routeLine = L.polyline([], { pane: "bw-plans", color: "#ff6f00", weight: 4, dashArray: "8 6", interactive: false, className: "bw-dispatch-route" });
+effect(() => {
+  const route = proposal.value?.answer?.route;
+  if (route && route.length) {
+    routeLine.setLatLngs(route.map((p) => [p.lat, p.lon])).addTo(map);
+  } else routeLine.remove();
+});
 
 async function propose(target) {
   proposal.value = { target, busy: true };
@@ -62,7 +73,9 @@ export function SendDrone() {
       html`<div class="bw-send-proposal">Nearest able drone: <b>${callsign(vehicles.value.get(p.answer.sysid) || { id: p.answer.sysid })}</b>
         ${p.answer.distance_m != null ? ` · ${(p.answer.distance_m / 1000).toFixed(1)} km` : ""}
         ${p.answer.eta_s != null ? ` · about ${Math.round(p.answer.eta_s / 60)} min` : ""}
-        ${p.answer.battery_after_pct != null ? ` · ${Math.round(p.answer.battery_after_pct)} % left on return` : ""}</div>`}
+        ${p.answer.battery_after_pct != null ? ` · ${Math.round(p.answer.battery_after_pct)} % left on return` : ""}</div>
+      ${p.answer.rejected?.length > 0 && html`<details class="bw-hint"><summary>${p.answer.rejected.length} other drones cannot go</summary>
+        <ul>${p.answer.rejected.map((r) => html`<li key=${r.sysid}>Drone ${r.sysid}: ${r.reason}</li>`)}</ul></details>`}`}
       <div class="bw-modal-buttons">
         <button class="bw-btn" onClick=${() => (proposal.value = null)}>Cancel</button>
         ${p.answer && html`<button class="bw-btn bw-btn-primary" id="bw-send-confirm" disabled=${p.busy} onClick=${confirmSend}>Send it</button>`}

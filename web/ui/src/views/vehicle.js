@@ -29,8 +29,8 @@ function MissionProgress({ v }) {
   const idx = planIndexOf(v);
   const planItems = vp?.plan?.mission?.items?.length;
   const cur = idx + 1;
-  const of = planItems ?? (v.autopilot === "ardupilot" ? total - 1 : total);
-  return html`item <b>${cur}</b> of ${of}${v.mission_reached >= 0 ? ` · reached ${v.mission_reached}` : ""}`;
+  const of = planItems ?? total; // mission_total counts without ArduPilot's home
+  return html`item <b>${cur}</b> of ${of}${v.mission_reached >= 0 ? ` · reached ${v.mission_reached + 1}` : ""}`;
 }
 
 export function VehiclePanel({ id }) {
