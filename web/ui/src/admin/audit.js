@@ -5,11 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { api } from "../api.js";
-
-function toRFC3339(local) {
-  const t = Date.parse(local);
-  return Number.isFinite(t) ? new Date(t).toISOString() : "";
-}
+import { toRFC3339 } from "../replay/sorties.js";
 
 export function auditQuery(f) {
   const q = new URLSearchParams();

@@ -79,9 +79,9 @@ effect(() => {
   }, 200);
 });
 
-// allInView: every drone's last position is inside the map's view.
+// allInView: every drone's last position is inside the map's view, away from its edges.
 function allInView() {
-  const b = map.getBounds();
+  const b = map.getBounds().pad(-0.1);
   for (const s of series.values()) {
     for (let i = s.t.length - 1; i >= 0; i--) {
       if (s.lat[i] === null) continue;

@@ -22,7 +22,7 @@ function km(m) {
 }
 
 // datetime-local values are the station's local time; the API takes RFC 3339.
-function toRFC3339(local) {
+export function toRFC3339(local) {
   const t = Date.parse(local);
   return Number.isFinite(t) ? new Date(t).toISOString() : "";
 }
