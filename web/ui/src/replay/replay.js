@@ -105,6 +105,12 @@ function Controls() {
         ${[0.1, 0.5, 1, 2, 5, 10, 50, 100].map((x) => html`<option key=${x} value=${String(x)}>${x}×</option>`)}
       </select>
       <button class="bw-btn" id="bw-replay-fit" title="Fit the map to the sortie" onClick=${() => fitTo([...vehicles.peek().values()])}>Fit map</button>
+      ${!s.imported &&
+      html`<label class="bw-check" title="Replay every drone recorded during this sortie, or only this one">
+        <input type="checkbox" id="bw-replay-fleet" checked=${fleetMode} onChange=${(e) => {
+          fleetMode = e.currentTarget.checked;
+          open(s, t);
+        }} /> whole fleet</label>`}
     </div>
     <div id="bw-replay-clock" class="bw-replay-clock">${c ? `${new Date(t).toLocaleString()} · ${c.speed}×${c.playing ? " · playing" : " · paused"}${c.ended ? " · end" : ""}` : "opening…"}</div>
     <${Timeline} />
