@@ -236,6 +236,28 @@ func TestBrowser_Supervisor_ReplaysMultiDroneSortieAsEvidence(t *testing.T) {
 	if math.Abs(before.PlotFrac-want) > 0.03 {
 		t.Fatalf("the plot cursor stands at %.3f of the plot, the instant at %.3f of the sortie", before.PlotFrac, want)
 	}
+
+	// The replay link opens the same sortie at the same instant in a fresh page.
+	var link string
+	if err := chromedp.Run(ctx, chromedp.Value(`#bw-replay-link`, &link, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(link, fmt.Sprintf("sortie=%d", so.ID)) {
+		t.Fatalf("replay link %q does not name sortie %d", link, so.ID)
+	}
+	if err := runWithin(ctx, 20*time.Second, chromedp.Navigate("about:blank"), chromedp.Navigate(link),
+		chromedp.WaitReady(`#bw-timeline[data-shown]`, chromedp.ByQuery)); err != nil {
+		t.Fatalf("opening the replay link %s: %v (console: %v)", link, err, console.list())
+	}
+	testenv.Eventually(t, 15*time.Second, "the replay link shows the same instant without the later detection", func() bool {
+		var shown string
+		_ = chromedp.Run(ctx, chromedp.AttributeValue(`#bw-timeline`, "data-shown", &shown, nil, chromedp.ByQuery))
+		if shown == "" {
+			return false
+		}
+		return parseT(t, shown).Sub(parseT(t, before.Time)).Abs() < time.Second &&
+			count(t, ctx, `.bw-detection[data-key="1/7"]`) == 1 && count(t, ctx, `.bw-detection[data-key="1/8"]`) == 0
+	})
 	if errs := console.list(); len(errs) > 0 {
 		t.Fatalf("browser console errors: %v", errs)
 	}
