@@ -184,10 +184,14 @@ func TestBrowser_Supervisor_ReplaysMultiDroneSortieAsEvidence(t *testing.T) {
 		t.Fatalf("opening the replay: %v (console: %v)", err, console.list())
 	}
 	// Pause: the cursor must stay where the supervisor puts it.
+	// One click only: a second one could land after the page learnt it paused, and play again.
+	testenv.Eventually(t, 10*time.Second, "the replay plays", func() bool {
+		return strings.Contains(textOf(t, ctx, "#bw-replay-clock"), "playing")
+	})
+	if err := chromedp.Run(ctx, chromedp.Click(`#bw-replay-play`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
 	testenv.Eventually(t, 10*time.Second, "the replay pauses", func() bool {
-		if strings.Contains(textOf(t, ctx, "#bw-replay-play"), "Pause") {
-			_ = chromedp.Run(ctx, chromedp.Click(`#bw-replay-play`, chromedp.ByQuery))
-		}
 		return strings.Contains(textOf(t, ctx, "#bw-replay-clock"), "paused")
 	})
 
