@@ -18,7 +18,6 @@ import (
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/web/auth"
-	"github.com/borderwatch/borderwatch/web/auth/authtest"
 )
 
 // recordFleetHours writes hours of 10 armed drones flying side by side
@@ -95,15 +94,8 @@ func BenchmarkBrowser_ReplayOpenAndSeek10h10Drones(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(sys.Close)
-	// browserLoginAs takes a *testing.T; the same steps for a benchmark.
-	name, pw := authtest.User(b, sys.web.AccountsInUse(), auth.RoleSupervisor)
+	browserLoginAs(b, ctx, sys, auth.RoleSupervisor)
 	if err := chromedp.Run(ctx,
-		chromedp.Navigate(sys.web.URL()+"/"),
-		chromedp.WaitVisible(`#bw-login-name`, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-name`, name, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-password`, pw, chromedp.ByQuery),
-		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
-		chromedp.WaitNotPresent(`#bw-login`, chromedp.ByQuery),
 		chromedp.Click(`.bw-tab[data-tab="replay"]`, chromedp.ByQuery),
 		chromedp.WaitReady(`#bw-sorties-body tr[data-sortie="1"] .bw-replay-open`, chromedp.ByQuery),
 	); err != nil {
