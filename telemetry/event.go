@@ -77,6 +77,18 @@ type Alert struct {
 	Type     AlertType `json:"type"`
 	Severity Severity  `json:"severity"`
 	Text     string    `json:"text"`
+	// Place (optional) is where the alert happened when that is not the
+	// vehicle's own position: a track crossing the border.
+	Place *AlertPlace `json:"place,omitempty"`
+}
+
+// AlertPlace is where a track's alert happened, and which track it was
+// ("remote_id:UASID" or "detection:SYSID.TRACK"), so that two tracks'
+// alerts are two markers.
+type AlertPlace struct {
+	Lat   float64 `json:"lat"`
+	Lon   float64 `json:"lon"`
+	Track string  `json:"track"`
 }
 
 // StatusText is a STATUSTEXT the vehicle sent (reassembled when chunked).

@@ -207,7 +207,8 @@ func (c *Checker) Drone(sysid uint8, p orb.Point, at time.Time) []telemetry.Aler
 // track crossed into our territory.
 func (c *Checker) Detection(d telemetry.Detection) []telemetry.Alert {
 	what := fmt.Sprintf("track %d (%s, %d%%) seen by drone %d", d.TrackID, d.Class, d.ConfidencePct, d.SystemID)
-	return c.track(trackKey{sysid: d.SystemID, track: d.TrackID}, d.SystemID, orb.Point{d.Lon, d.Lat}, d.Time, what)
+	return c.track(trackKey{sysid: d.SystemID, track: d.TrackID}, d.SystemID, orb.Point{d.Lon, d.Lat}, d.Time, what,
+		fmt.Sprintf("detection:%d.%d", d.SystemID, d.TrackID))
 }
 
 // RemoteID checks one Remote ID track and returns the alert it raises when
@@ -218,12 +219,12 @@ func (c *Checker) RemoteID(r telemetry.RemoteID) []telemetry.Alert {
 		return nil
 	}
 	what := fmt.Sprintf("Remote ID drone %q (%s) heard by system %d", r.UASID, r.UAType, r.SystemID)
-	return c.track(trackKey{remoteID: r.UASID}, r.SystemID, orb.Point{r.Lon, r.Lat}, r.Time, what)
+	return c.track(trackKey{remoteID: r.UASID}, r.SystemID, orb.Point{r.Lon, r.Lat}, r.Time, what, "remote_id:"+r.UASID)
 }
 
 // track follows one track's side of the border: one alert when it enters
 // our territory, re-armed once it is seen outside by the hysteresis margin.
-func (c *Checker) track(k trackKey, sysid uint8, p orb.Point, at time.Time, what string) []telemetry.Alert {
+func (c *Checker) track(k trackKey, sysid uint8, p orb.Point, at time.Time, what, name string) []telemetry.Alert {
 	if len(c.territory) == 0 {
 		return nil
 	}
@@ -261,7 +262,8 @@ func (c *Checker) track(k trackKey, sysid uint8, p orb.Point, at time.Time, what
 		}
 		return []telemetry.Alert{{EventHeader: telemetry.EventHeader{Time: at, SystemID: sysid},
 			Type: AlertTrackCrossed, Severity: telemetry.SeverityAlert,
-			Text: fmt.Sprintf("%s crossed from %s into %s at %s", what, from, into, place)}}
+			Text:  fmt.Sprintf("%s crossed from %s into %s at %s", what, from, into, place),
+			Place: &telemetry.AlertPlace{Lat: p[1], Lon: p[0], Track: name}}}
 	case !inside && dist > c.rules.HysteresisM:
 		st.armed = true
 	}

@@ -44,7 +44,8 @@ func TestChecker_RemoteID_OneAlertPerCrossingWithDirection(t *testing.T) {
 		t.Fatalf("alerts %+v, want exactly one", got)
 	}
 	a := got[0]
-	if a.Type != AlertTrackCrossed || a.Severity != telemetry.SeverityAlert {
+	if a.Type != AlertTrackCrossed || a.Severity != telemetry.SeverityAlert || a.Place == nil ||
+		a.Place.Track != "remote_id:1596F1234567890" || a.Place.Lat < borderLat {
 		t.Errorf("alert %+v", a)
 	}
 	for _, want := range []string{`"1596F1234567890"`, "from Mexico into US side", "(31.3324", `m from border "b"`} {
