@@ -4,6 +4,7 @@ import { connection } from "./state.js";
 import { applyVehicles } from "./fleet.js";
 import { messageStats } from "./map/drones.js";
 import { onStreamEvents } from "./events.js";
+import { loadHistory } from "./history.js";
 
 let ws = null;
 
@@ -23,6 +24,9 @@ function connect(delay) {
   sock.onopen = () => {
     connection.value = "live";
     delay = 500;
+    // What happened while the stream was not connected (page opening,
+    // reconnecting) comes from the server's history; duplicates merge.
+    loadHistory();
   };
   sock.onmessage = (ev) => {
     if (ws !== sock) return;
