@@ -9,6 +9,7 @@ import { html } from "../html.js";
 import { api } from "../api.js";
 import { user, can, notify } from "../state.js";
 import { setDetectionClock } from "../map/detections.js";
+import { setRemoteIDClock } from "../map/remoteid.js";
 import { showTab } from "../app.js";
 import { sortie, clock, replayError, markers, send, openReplay, closeReplay } from "./session.js";
 import { Timeline, utc } from "./timeline.js";
@@ -134,8 +135,10 @@ export function ReplayView() {
   const [listOpen, setListOpen] = useState(!s);
   useEffect(() => {
     setDetectionClock(() => (clock.peek() ? Date.parse(clock.peek().time) : Date.now()));
+    setRemoteIDClock(() => (clock.peek() ? Date.parse(clock.peek().time) : Date.now()));
     return () => {
       setDetectionClock(() => Date.now());
+      setRemoteIDClock(() => Date.now());
       close();
     };
   }, []);
