@@ -21,6 +21,9 @@ type Demo struct {
 	// GCS is the address the simulated drones send to, udp://HOST:PORT of
 	// one of Fleet's links (required).
 	GCS string
+	// (optional) Drones limits the fleet to the first N planned drones
+	// (ArduCopters first, then PX4, then the ArduPlane). Defaults to all.
+	Drones int
 	// (optional) Speedup runs simulated time this many times faster than
 	// the wall clock. Defaults to 1.
 	Speedup float64
@@ -49,6 +52,12 @@ func (d *Demo) Initialize() error {
 	if err != nil {
 		return err
 	}
+	if d.Drones < 0 || d.Drones > len(drones) {
+		return fmt.Errorf("demo: %d drones: the demo plans legs for 1 to %d", d.Drones, len(drones))
+	}
+	if d.Drones > 0 {
+		drones = drones[:d.Drones]
+	}
 	sc, err := Scenario(drones)
 	if err != nil {
 		return err
@@ -71,8 +80,8 @@ func (d *Demo) Close() {
 	})
 }
 
-// Drones are the demo's drones with their planned legs.
-func (d *Demo) Drones() []Drone { return d.drones }
+// Planned are the drones flying, with their planned legs.
+func (d *Demo) Planned() []Drone { return d.drones }
 
 // Sim is the simulated fleet (for its status and statistics).
 func (d *Demo) Sim() *simulator.Fleet { return d.sim }

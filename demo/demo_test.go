@@ -122,7 +122,7 @@ func TestDemo_EndToEnd_FastClock(t *testing.T) {
 		}
 	}
 	var low uint8
-	for _, dr := range d.Drones() {
+	for _, dr := range d.Planned() {
 		if dr.LowBattery {
 			low = dr.SysID
 		}
@@ -149,6 +149,6 @@ func TestDemo_EndToEnd_FastClock(t *testing.T) {
 		for _, s := range ss {
 			seen[s.SystemID] = true
 		}
-		return len(seen) == len(d.Drones())
+		return len(seen) == len(d.Planned())
 	})
 }
