@@ -75,34 +75,36 @@ type group struct {
 }
 
 // groups: two ArduCopters on the western stretch by Nogales, a PX4 copter
-// on the eastern one, and an ArduPlane over both. Sites are 2.5–4 km north of
-// the border (US side), where the simulator's intruders cross.
+// on the eastern one, and an ArduPlane over both. The copters' sites are
+// 1.4 km north of the border (US side), by the places where the simulator's
+// intruders walk and drive (simulator/scenarios/demo.json), so that a
+// newcomer sees a detection within the first minute.
 var groups = []group{
 	{name: "ArduCopter patrol", flavor: "arducopter", vehicleType: "copter", firmware: "ardupilot",
 		from: planner.LatLon{Lat: 31.3322, Lon: -111.00}, to: planner.LatLon{Lat: 31.3322, Lon: -110.90},
-		sites:  []planner.LatLon{{Lat: 31.3560, Lon: -110.9720}, {Lat: 31.3560, Lon: -110.9300}},
+		sites:  []planner.LatLon{{Lat: 31.3450, Lon: -110.9720}, {Lat: 31.3450, Lon: -110.9300}},
 		camera: simulator.Camera{FOVDeg: 90, RangeM: 700}},
 	{name: "PX4 patrol", flavor: "px4", vehicleType: "copter", firmware: "px4",
 		from: planner.LatLon{Lat: 31.3322, Lon: -110.93}, to: planner.LatLon{Lat: 31.3322, Lon: -110.86},
-		sites:  []planner.LatLon{{Lat: 31.3560, Lon: -110.8900}},
+		sites:  []planner.LatLon{{Lat: 31.3450, Lon: -110.8900}},
 		camera: simulator.Camera{FOVDeg: 90, RangeM: 700, Sensor: "ir"}},
 	{name: "ArduPlane patrol", flavor: "arduplane", vehicleType: "plane", firmware: "ardupilot",
 		from: planner.LatLon{Lat: 31.3322, Lon: -111.02}, to: planner.LatLon{Lat: 31.3322, Lon: -110.86},
-		sites:  []planner.LatLon{{Lat: 31.3700, Lon: -110.9500}},
+		sites:  []planner.LatLon{{Lat: 31.3600, Lon: -110.9500}},
 		camera: simulator.Camera{FOVDeg: 60, RangeM: 900}},
 }
 
-// Low battery: the second ArduCopter starts at 24 % of 10 000 mAh. With
+// Low battery: the second ArduCopter starts at 23 % of 10 000 mAh. With
 // BATT_LOW_MAH 2000 it crosses ArduPilot's low-battery threshold after about
-// 400 mAh, a little over a minute of flight, and BATT_FS_LOW_ACT 2 makes it
-// return (RTL). ArduPilot: libraries/AP_BattMonitor/AP_BattMonitor.cpp
+// 300 mAh, some 40 s into its flight (the simulator's copter draws 18–28 A),
+// and BATT_FS_LOW_ACT 2 makes it return (RTL): the newcomer's first alert. ArduPilot: libraries/AP_BattMonitor/AP_BattMonitor.cpp
 // (check_failsafes: remaining mAh below BATT_LOW_MAH raises the low failsafe)
 // and ArduCopter/events.cpp (Copter::handle_battery_failsafe applies
 // BATT_FS_LOW_ACT, 2 = RTL); the simulator follows them in simulator/safety.go.
-// 24 % stays above the simulator's 20 % arming floor.
+// 23 % stays above the simulator's 20 % arming floor.
 const (
 	lowBatteryDrone = 2
-	lowBatteryPct   = 24
+	lowBatteryPct   = 23
 )
 
 // PlanFleet plans every group's corridor with the planner (as
@@ -167,7 +169,19 @@ func Scenario(drones []Drone) (*simulator.Scenario, error) {
 	for _, d := range drones {
 		sc.Vehicles = append(sc.Vehicles, d.spec)
 	}
-	// Hook for the Remote ID intruders (branch remoteid): their targets
-	// come with the built-in scenario's "targets" and need nothing here.
+	// A person who crossed the border walks north past the first copter's
+	// launch site just as it reaches its patrol altitude: the camera looks
+	// straight down (its footprint is about its height), so the newcomer's
+	// first detection comes within the first minute, not when a patrol leg
+	// happens to pass a crossing.
+	if len(drones) > 0 {
+		s := drones[0].Site
+		sc.Targets = append(sc.Targets, simulator.Target{ID: 107, Class: "person", SpeedMS: 1.3, Loop: true,
+			Path: []simulator.LatLon{{Lat: 31.3290, Lon: s.Lon}, {Lat: s.Lat + 0.006, Lon: s.Lon}, {Lat: 31.3290, Lon: s.Lon}},
+			CrossPoint: &simulator.LatLon{Lat: s.Lat, Lon: s.Lon}, CrossAt: simulator.Duration(50 * time.Second)})
+	}
+	// Hook for the Remote ID intruders (branch remoteid): drones that
+	// broadcast Remote ID come with the built-in scenario's targets and need
+	// nothing here; add any the demo must time to its drones above.
 	return sc, nil
 }
