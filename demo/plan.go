@@ -177,7 +177,7 @@ func Scenario(drones []Drone) (*simulator.Scenario, error) {
 	if len(drones) > 0 {
 		s := drones[0].Site
 		sc.Targets = append(sc.Targets, simulator.Target{ID: 107, Class: "person", SpeedMS: 1.3, Loop: true,
-			Path: []simulator.LatLon{{Lat: 31.3290, Lon: s.Lon}, {Lat: s.Lat + 0.006, Lon: s.Lon}, {Lat: 31.3290, Lon: s.Lon}},
+			Path:       []simulator.LatLon{{Lat: 31.3290, Lon: s.Lon}, {Lat: s.Lat + 0.006, Lon: s.Lon}, {Lat: 31.3290, Lon: s.Lon}},
 			CrossPoint: &simulator.LatLon{Lat: s.Lat, Lon: s.Lon}, CrossAt: simulator.Duration(50 * time.Second)})
 	}
 	// Hook for the Remote ID intruders (branch remoteid): drones that
