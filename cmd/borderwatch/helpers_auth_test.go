@@ -83,7 +83,7 @@ func demoLogin(t *testing.T, base, out, role string) *http.Client {
 }
 
 // browserLogin opens base in Chromium and logs in with the UI's login view.
-func browserLogin(t *testing.T, ctx context.Context, base, user, password string) {
+func browserLogin(t testing.TB, ctx context.Context, base, user, password string) {
 	t.Helper()
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
@@ -99,7 +99,7 @@ func browserLogin(t *testing.T, ctx context.Context, base, user, password string
 
 // browserLoginAs makes a user of a role on a server started in the test
 // and logs in as them in Chromium.
-func browserLoginAs(t *testing.T, ctx context.Context, sys *server, role auth.Role) {
+func browserLoginAs(t testing.TB, ctx context.Context, sys *server, role auth.Role) {
 	t.Helper()
 	name, pw := authtest.User(t, sys.web.AccountsInUse(), role)
 	browserLogin(t, ctx, sys.web.URL(), name, pw)
