@@ -96,10 +96,11 @@ type VehicleState struct {
 	// Link holds the vehicle's own link statistics (filled in by the fleet).
 	Link VehicleLinkStats `json:"link_stats"`
 
-	text    pendingText // a chunked STATUSTEXT being reassembled
-	bootMs  uint32      // the vehicle's last time since boot, to see it reboot
-	booted  bool        // bootMs is known
-	posSeen bool        // a position was reported since the last (re)boot
+	text    pendingText     // a chunked STATUSTEXT being reassembled
+	bootMs  uint32          // the vehicle's last time since boot, to see it reboot
+	booted  bool            // bootMs is known
+	posSeen bool            // a position was reported since the last (re)boot
+	rid     *remoteIDTracks // Remote ID transmitters heard by this vehicle's receiver (remoteid.go)
 }
 
 // Home is the vehicle's home position.
@@ -398,6 +399,7 @@ func (s *VehicleState) Update(msg message.Message, compid uint8, t time.Time, em
 			Sensor: "eo", ComponentID: compid})
 		return false
 	default:
+		s.remoteID(msg, compid, h, emit) // Remote ID of other drones: events only
 		return false
 	}
 	s.Time = t

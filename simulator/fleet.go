@@ -85,16 +85,17 @@ type Fleet struct {
 	// (optional) Logger. Defaults to slog.Default().
 	Logger *slog.Logger
 
-	logger   *slog.Logger
-	seed     uint64
-	epoch    time.Time
-	step     time.Duration
-	vehicles []*vehicle
-	links    []*link
-	targets  []Target
-	wind     Wind
-	windRng  *rand.Rand
-	gust     [2]float64
+	logger    *slog.Logger
+	seed      uint64
+	epoch     time.Time
+	step      time.Duration
+	vehicles  []*vehicle
+	links     []*link
+	targets   []Target
+	ridDrones []RemoteIDDrone
+	wind      Wind
+	windRng   *rand.Rand
+	gust      [2]float64
 
 	in       chan inbound
 	inDrops  atomic.Uint64
@@ -185,6 +186,10 @@ func (f *Fleet) build() error {
 	f.targets = append([]Target(nil), sc.Targets...)
 	for i := range f.targets {
 		f.targets[i].prepare()
+	}
+	f.ridDrones = append([]RemoteIDDrone(nil), sc.RemoteIDDrones...)
+	for i := range f.ridDrones {
+		f.ridDrones[i].prepare()
 	}
 	faults := Faults{}
 	if f.Faults != nil {
@@ -506,6 +511,7 @@ func (f *Fleet) advance(target time.Duration) {
 		for _, v := range f.vehicles {
 			v.step(f.now, dt, wind)
 			v.detect(f.now)
+			v.relayRemoteID(f.now)
 			v.tickStreams(f.now)
 			f.flush(v)
 		}

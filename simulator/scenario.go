@@ -54,7 +54,9 @@ type Scenario struct {
 	Wind        Wind          `json:"wind,omitempty"`
 	Vehicles    []VehicleSpec `json:"vehicles"`
 	Targets     []Target      `json:"targets,omitempty"`
-	Faults      *FaultsSpec   `json:"faults,omitempty"`
+	// RemoteIDDrones are other drones broadcasting Remote ID (remoteid.go).
+	RemoteIDDrones []RemoteIDDrone `json:"remote_id_drones,omitempty"`
+	Faults         *FaultsSpec     `json:"faults,omitempty"`
 }
 
 // Wind blows FromDeg (where it comes from, as meteorologists say) at SpeedMS,
@@ -123,11 +125,13 @@ type VehicleSpec struct {
 	BatteryPct float64            `json:"battery_pct,omitempty"`
 	Params     map[string]float64 `json:"params,omitempty"`
 	// (optional) SigningKey is 64 hex digits; the vehicle then ignores unsigned commands and signs what it sends.
-	SigningKeyHex string      `json:"signing_key,omitempty"`
-	Camera        Camera      `json:"camera,omitempty"`
-	Mission       []ItemSpec  `json:"mission,omitempty"`
-	Fence         []FenceSpec `json:"fence,omitempty"`
-	Rally         []Home      `json:"rally,omitempty"`
+	SigningKeyHex string `json:"signing_key,omitempty"`
+	Camera        Camera `json:"camera,omitempty"`
+	// (optional) RemoteIDReceiver puts a Remote ID receiver on the drone.
+	RemoteIDReceiver *RemoteIDReceiver `json:"remote_id_receiver,omitempty"`
+	Mission          []ItemSpec        `json:"mission,omitempty"`
+	Fence            []FenceSpec       `json:"fence,omitempty"`
+	Rally            []Home            `json:"rally,omitempty"`
 	// (optional) GCS overrides the fleet's GCS address for this vehicle.
 	GCS string `json:"gcs,omitempty"`
 
@@ -273,6 +277,11 @@ func (s *Scenario) check() error {
 			return bad("target %d: id must be unique and > 0 (it is the track id)", i)
 		}
 		seen[t.ID] = true
+	}
+	for i := range s.RemoteIDDrones {
+		if err := s.RemoteIDDrones[i].check(); err != nil {
+			return bad("remote_id_drones %d: %v", i, err)
+		}
 	}
 	return nil
 }

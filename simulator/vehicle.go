@@ -78,6 +78,7 @@ type vehicle struct {
 	cam        Camera
 	seen       map[int]bool // targets currently tracked (for CAMERA_TRACKING_GEO_STATUS)
 	lastDetect time.Duration
+	rid        *ridReceiver // Remote ID receiver component (remoteid.go), nil without one
 
 	// Counters for tests and the fleet's stats.
 	Stats VehicleStats
@@ -92,15 +93,16 @@ type Reach struct {
 
 // VehicleStats counts what a vehicle did.
 type VehicleStats struct {
-	Received       uint64  // messages handled
-	UnsignedDrops  uint64  // unsigned messages ignored because signing is on
-	BadSignatures  uint64  // signed messages with a wrong signature or an old timestamp
-	Reached        []Reach // nav items completed, in order
-	Detections     uint64
-	StatusTexts    []string
-	ModeChanges    uint64
-	FenceBreaches  uint64
-	BatteryWarning bool
+	Received        uint64  // messages handled
+	UnsignedDrops   uint64  // unsigned messages ignored because signing is on
+	BadSignatures   uint64  // signed messages with a wrong signature or an old timestamp
+	Reached         []Reach // nav items completed, in order
+	Detections      uint64
+	RemoteIDRelayed uint64 // OPEN_DRONE_ID_* messages relayed by the receiver
+	StatusTexts     []string
+	ModeChanges     uint64
+	FenceBreaches   uint64
+	BatteryWarning  bool
 }
 
 func newVehicle(f *Fleet, spec VehicleSpec, l *link) *vehicle {
@@ -132,6 +134,7 @@ func newVehicle(f *Fleet, spec VehicleSpec, l *link) *vehicle {
 	v.cruise = v.defaultSpeed()
 	v.batt.init(v, spec.BatteryPct)
 	v.cam = spec.Camera.withDefaults()
+	v.initRemoteID()
 	v.lists[missionTypeMission] = nil
 	if v.flavor.ardupilot() {
 		v.lists[missionTypeMission] = []item{v.homeItem()}

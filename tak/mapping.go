@@ -19,6 +19,7 @@ const (
 	TypeSuspectBoat   = "a-s-S"       // suspect sea surface track
 	TypeNeutralGround = "a-n-G"       // an animal: neutral, on the ground
 	TypeUnknownGround = "a-u-G"       // unknown ground track
+	TypeRemoteID      = "a-u-A-M-F-Q" // a drone heard by Remote ID: unknown air, drone (RPV/UAV)
 	TypeAlertMarker   = "b-m-p-s-m"   // a spot marker on the map with the alert in its remarks
 )
 
@@ -150,12 +151,56 @@ func (m Mapper) Detection(d telemetry.Detection, now time.Time) *Event {
 	return event(m.TrackUID(d.SystemID, d.TrackID), DetectionType(d.Class), HowFused, now, m.TrackStale, p, det)
 }
 
+// RemoteIDUID is the uid of a drone heard by Remote ID (its track key:
+// the UAS id once known; keys are printable ASCII, escaped by the encoder).
+func (m Mapper) RemoteIDUID(key string) string {
+	return fmt.Sprintf("borderwatch.%s.remoteid.%s", m.withDefaults().Station, key)
+}
+
+// RemoteID maps a Remote ID track; ok is false while it has no position.
+// Its altitude is geodetic (WGS84), which is CoT's hae.
+func (m Mapper) RemoteID(r telemetry.RemoteID, now time.Time) (*Event, bool) {
+	m = m.withDefaults()
+	if !r.HasPosition {
+		return nil, false
+	}
+	name := r.UASID
+	if name == "" {
+		name = r.Key
+	}
+	rem := []string{fmt.Sprintf("Remote ID %s (%s id), %s, %s, heard by system %d", name, r.IDType, r.UAType, r.Status, r.SystemID)}
+	if r.HasOperator {
+		rem = append(rem, fmt.Sprintf("operator at (%.6f, %.6f)", r.OperatorLat, r.OperatorLon))
+	}
+	if r.OperatorID != "" {
+		rem = append(rem, "operator id "+r.OperatorID)
+	}
+	if r.SelfID != "" {
+		rem = append(rem, "self id: "+r.SelfID)
+	}
+	rem = append(rem, "seen "+FormatTime(r.Time))
+	d := &Detail{Contact: &Contact{Callsign: "RID " + name}, Remarks: strings.Join(rem, "; ")}
+	if r.CourseDeg >= 0 {
+		d.Track = &Track{Course: r.CourseDeg, Speed: r.GroundspeedMS}
+	}
+	p := Point{Lat: r.Lat, Lon: r.Lon, HAE: Unknown, CE: 30, LE: Unknown}
+	if r.HasAlt {
+		p.HAE, p.LE = r.AltM, 45
+	}
+	return event(m.RemoteIDUID(r.Key), TypeRemoteID, HowGPS, now, m.TrackStale, p, d), true
+}
+
 // Alert maps an open alert to a spot marker at lat, lon (the vehicle's last
-// position); its uid is stable per vehicle and alert type so a repeated
+// position), or at the alert's own place when it has one; its uid is stable per vehicle and alert type so a repeated
 // alert moves the marker instead of adding one.
 func (m Mapper) Alert(a telemetry.Alert, lat, lon float64, now time.Time) *Event {
 	m = m.withDefaults()
 	uid := fmt.Sprintf("borderwatch.%s.alert.%d.%s", m.Station, a.SystemID, a.Type)
+	if a.Place != nil {
+		// A track's alert is at the track, one marker per track.
+		uid = fmt.Sprintf("borderwatch.%s.alert.%s.%s", m.Station, a.Place.Track, a.Type)
+		lat, lon = a.Place.Lat, a.Place.Lon
+	}
 	d := &Detail{
 		Contact: &Contact{Callsign: fmt.Sprintf("%s: drone %d %s", severityName(a.Severity), a.SystemID, a.Type)},
 		Remarks: a.Text,

@@ -172,8 +172,17 @@ func (s *Sender) run() {
 				e = ev
 			case telemetry.Detection:
 				e = s.Mapper.Detection(v, now)
+			case telemetry.RemoteID:
+				ev, ok := s.Mapper.RemoteID(v, now)
+				if !ok {
+					continue
+				}
+				e = ev
 			case telemetry.Alert:
 				p, ok := pos[v.SystemID]
+				if v.Place != nil {
+					p, ok = [2]float64{v.Place.Lat, v.Place.Lon}, true
+				}
 				if !ok {
 					continue // no position to put the marker at yet
 				}

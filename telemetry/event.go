@@ -77,6 +77,18 @@ type Alert struct {
 	Type     AlertType `json:"type"`
 	Severity Severity  `json:"severity"`
 	Text     string    `json:"text"`
+	// Place (optional) is where the alert happened when that is not the
+	// vehicle's own position: a track crossing the border.
+	Place *AlertPlace `json:"place,omitempty"`
+}
+
+// AlertPlace is where a track's alert happened, and which track it was
+// ("remote_id:UASID" or "detection:SYSID.TRACK"), so that two tracks'
+// alerts are two markers.
+type AlertPlace struct {
+	Lat   float64 `json:"lat"`
+	Lon   float64 `json:"lon"`
+	Track string  `json:"track"`
 }
 
 // StatusText is a STATUSTEXT the vehicle sent (reassembled when chunked).
@@ -138,4 +150,42 @@ var (
 	_ Event = MissionProgress{}
 	_ Event = TransferResult{}
 	_ Event = OperatorAction{}
+	_ Event = RemoteID{}
 )
+
+// RemoteID is the state of one drone broadcasting Remote ID (ASTM F3411 /
+// ASD-STAN prEN 4709-002), as heard by a receiver on one of our drones or at
+// a station and relayed in the OPEN_DRONE_ID_* MAVLink messages. Each one is
+// the whole track as known after one message (the decoder merges BASIC_ID,
+// LOCATION, SYSTEM, SELF_ID and OPERATOR_ID per transmitter), so a stored or
+// replayed event stands on its own. SystemID is the receiving system.
+type RemoteID struct {
+	EventHeader
+	// UASID is the drone's id (BASIC_ID uas_id): a serial number, a CAA
+	// registration, a UTM id or a session id; "" before a BASIC_ID was heard.
+	UASID string `json:"uas_id"`
+	// Key identifies the transmitter: UASID when known, else the id_or_mac.
+	Key    string `json:"key"`
+	IDType string `json:"id_type"` // serial, caa_registration, utm_assigned, specific_session, none
+	UAType string `json:"ua_type"` // e.g. helicopter_or_multirotor, aeroplane, none
+	// Status is the LOCATION status: ground, airborne, emergency, remote_id_failure, undeclared.
+	Status string `json:"status"`
+	// HasPosition says Lat/Lon are known (LOCATION sends 0,0 for unknown).
+	HasPosition    bool    `json:"has_position"`
+	Lat            float64 `json:"lat"`
+	Lon            float64 `json:"lon"`
+	AltM           float64 `json:"alt_m"`    // geodetic (WGS84); NaN-free: 0 with HasAlt false when unknown
+	HasAlt         bool    `json:"has_alt"`  // AltM is known
+	HeightM        float64 `json:"height_m"` // above take-off or ground, as HeightRef says
+	HeightRef      string  `json:"height_ref"`
+	GroundspeedMS  float64 `json:"groundspeed_m_s"`
+	ClimbMS        float64 `json:"climb_m_s"`
+	CourseDeg      float64 `json:"course_deg"` // direction of movement, -1 when unknown
+	OperatorLat    float64 `json:"operator_lat"`
+	OperatorLon    float64 `json:"operator_lon"`
+	HasOperator    bool    `json:"has_operator"`
+	OperatorID     string  `json:"operator_id,omitempty"`
+	SelfID         string  `json:"self_id,omitempty"` // SELF_ID description (free text from outside)
+	ReceiverCompID uint8   `json:"compid"`
+	Message        string  `json:"message"` // the message this event follows: basic_id, location, system, self_id, operator_id
+}

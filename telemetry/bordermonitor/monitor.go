@@ -72,8 +72,10 @@ type Checker struct {
 	rules     Rules
 	border    *missions.BorderIndex
 	territory []*geo.PolygonIndex
-	drones    map[uint8]*droneState
-	tracks    map[trackKey]*trackState
+	// territoryName names each territory polygon (its layer), for "into Y".
+	territoryName []string
+	drones        map[uint8]*droneState
+	tracks        map[trackKey]*trackState
 }
 
 type droneState struct {
@@ -82,15 +84,22 @@ type droneState struct {
 	ourSide geo.Side // without territory: the side of the line the drone started on
 }
 
+// trackKey names a track: a detection by its drone and track id, a Remote ID
+// drone by its UAS id alone (every receiver hearing it sees the same drone,
+// and its crossing is one crossing).
 type trackKey struct {
-	sysid uint8
-	track uint32
+	sysid    uint8
+	track    uint32
+	remoteID string
 }
 
 type trackState struct {
 	armed  bool // seen outside our territory (by the margin): an entry alerts
 	inside bool
 	seen   time.Time
+	// from is the country the track was last seen in outside our territory,
+	// when the border layer names it ("" otherwise).
+	from string
 }
 
 // NewChecker builds the geometry from layers: the border layers' lines and
@@ -109,9 +118,11 @@ func NewChecker(layers []*missions.Layer, rules Rules) *Checker {
 				switch g := f.Geometry.(type) {
 				case orb.Polygon:
 					c.territory = append(c.territory, geo.NewPolygonIndex(g))
+					c.territoryName = append(c.territoryName, l.Name)
 				case orb.MultiPolygon:
 					for _, p := range g {
 						c.territory = append(c.territory, geo.NewPolygonIndex(p))
+						c.territoryName = append(c.territoryName, l.Name)
 					}
 				}
 			}
@@ -126,12 +137,18 @@ func NewChecker(layers []*missions.Layer, rules Rules) *Checker {
 }
 
 func (c *Checker) inTerritory(p orb.Point) bool {
-	for _, t := range c.territory {
+	_, ok := c.territoryAt(p)
+	return ok
+}
+
+// territoryAt is the name of our territory polygon holding p.
+func (c *Checker) territoryAt(p orb.Point) (string, bool) {
+	for i, t := range c.territory {
 		if t.Contains(p) {
-			return true
+			return c.territoryName[i], true
 		}
 	}
-	return false
+	return "", false
 }
 
 // Drone checks one drone's position and returns the alerts it raises.
@@ -189,32 +206,64 @@ func (c *Checker) Drone(sysid uint8, p orb.Point, at time.Time) []telemetry.Aler
 // Detection checks one detection and returns the alert it raises when its
 // track crossed into our territory.
 func (c *Checker) Detection(d telemetry.Detection) []telemetry.Alert {
+	what := fmt.Sprintf("track %d (%s, %d%%) seen by drone %d", d.TrackID, d.Class, d.ConfidencePct, d.SystemID)
+	return c.track(trackKey{sysid: d.SystemID, track: d.TrackID}, d.SystemID, orb.Point{d.Lon, d.Lat}, d.Time, what,
+		fmt.Sprintf("detection:%d.%d", d.SystemID, d.TrackID))
+}
+
+// RemoteID checks one Remote ID track and returns the alert it raises when
+// the drone crossed into our territory. Tracks without a position, or not yet
+// identified by their BASIC_ID, are not followed (their key would change).
+func (c *Checker) RemoteID(r telemetry.RemoteID) []telemetry.Alert {
+	if !r.HasPosition || r.UASID == "" {
+		return nil
+	}
+	what := fmt.Sprintf("Remote ID drone %q (%s) heard by system %d", r.UASID, r.UAType, r.SystemID)
+	return c.track(trackKey{remoteID: r.UASID}, r.SystemID, orb.Point{r.Lon, r.Lat}, r.Time, what, "remote_id:"+r.UASID)
+}
+
+// track follows one track's side of the border: one alert when it enters
+// our territory, re-armed once it is seen outside by the hysteresis margin.
+func (c *Checker) track(k trackKey, sysid uint8, p orb.Point, at time.Time, what, name string) []telemetry.Alert {
 	if len(c.territory) == 0 {
 		return nil
 	}
-	k := trackKey{d.SystemID, d.TrackID}
-	p := orb.Point{d.Lon, d.Lat}
-	inside := c.inTerritory(p)
-	dist := math.Inf(1)
+	into, inside := c.territoryAt(p)
+	dist, country, border := math.Inf(1), "", ""
 	if c.border != nil {
-		if seg, ok := c.border.Nearest(p, c.rules.HysteresisM+1); ok {
-			dist = seg.DistM
+		if seg, ok := c.border.Nearest(p, c.rules.HysteresisM+5_000); ok {
+			dist, country, border = seg.DistM, seg.Country, seg.Layer
 		}
 	}
 	st := c.tracks[k]
 	if st == nil {
-		c.forgetTracks(d.Time)
+		c.forgetTracks(at)
 		// A track first seen inside was not seen entering: no alert.
 		st = &trackState{armed: !inside}
 		c.tracks[k] = st
 	}
-	st.seen, st.inside = d.Time, inside
+	st.seen, st.inside = at, inside
+	if !inside && country != "" {
+		st.from = country
+	}
 	switch {
 	case inside && st.armed:
 		st.armed = false
-		return []telemetry.Alert{{EventHeader: telemetry.EventHeader{Time: d.Time, SystemID: d.SystemID},
+		from := st.from
+		if from == "" {
+			from = "outside our territory"
+		}
+		if into == "" {
+			into = "our territory"
+		}
+		place := fmt.Sprintf("(%.6f, %.6f)", p[1], p[0])
+		if !math.IsInf(dist, 1) {
+			place += fmt.Sprintf(", %.0f m from border %q", dist, border)
+		}
+		return []telemetry.Alert{{EventHeader: telemetry.EventHeader{Time: at, SystemID: sysid},
 			Type: AlertTrackCrossed, Severity: telemetry.SeverityAlert,
-			Text: fmt.Sprintf("track %d (%s, %d%%) seen by drone %d crossed into our territory at (%.6f, %.6f)", d.TrackID, d.Class, d.ConfidencePct, d.SystemID, d.Lat, d.Lon)}}
+			Text:  fmt.Sprintf("%s crossed from %s into %s at %s", what, from, into, place),
+			Place: &telemetry.AlertPlace{Lat: p[1], Lon: p[0], Track: name}}}
 	case !inside && dist > c.rules.HysteresisM:
 		st.armed = true
 	}
@@ -246,5 +295,5 @@ func (c *Checker) forgetTracks(now time.Time) {
 // (a renamed or re-imported layer must not re-raise standing alerts).
 func (c *Checker) SetLayers(layers []*missions.Layer) {
 	n := NewChecker(layers, c.rules)
-	c.border, c.territory = n.border, n.territory
+	c.border, c.territory, c.territoryName = n.border, n.territory, n.territoryName
 }

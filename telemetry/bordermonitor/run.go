@@ -110,6 +110,9 @@ func (m *Monitor) run(c *Checker) {
 				if d, ok := msg.(telemetry.Detection); ok {
 					alerts = c.Detection(d)
 					m.checked.Add(1)
+				} else if r, ok := msg.(telemetry.RemoteID); ok {
+					alerts = c.RemoteID(r)
+					m.checked.Add(1)
 				} else if msg.Kind() == telemetry.KindState {
 					if p, at, ok := m.Position(msg); ok {
 						alerts = c.Drone(msg.Vehicle(), p, at)

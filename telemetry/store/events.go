@@ -38,6 +38,8 @@ func normalize(e telemetry.Event) telemetry.Event {
 		return deref(v)
 	case *telemetry.OperatorAction:
 		return deref(v)
+	case *telemetry.RemoteID:
+		return deref(v)
 	}
 	return e
 }
@@ -68,6 +70,8 @@ func EventType(e telemetry.Event) string {
 		return "transfer_result"
 	case telemetry.OperatorAction:
 		return "operator_action"
+	case telemetry.RemoteID:
+		return "remote_id"
 	}
 	return ""
 }
@@ -82,6 +86,7 @@ var eventDecoders = map[string]func([]byte) (telemetry.Event, error){
 	"mission_progress": decodeAs[telemetry.MissionProgress],
 	"transfer_result":  decodeAs[telemetry.TransferResult],
 	"operator_action":  decodeAs[telemetry.OperatorAction],
+	"remote_id":        decodeAs[telemetry.RemoteID],
 }
 
 func decodeAs[T telemetry.Event](data []byte) (telemetry.Event, error) {

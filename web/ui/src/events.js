@@ -2,6 +2,7 @@
 // detections (per vehicle and track, with the track's history) and alerts
 // (one line per alert, newest first).
 import { alerts, detections } from "./state.js";
+import { addRemoteIDs, clearRemoteIDs } from "./map/remoteid.js";
 
 const maxAlerts = 500;
 const maxTrackPoints = 200;
@@ -68,13 +69,16 @@ export function onStreamEvents(events) {
   const dets = [];
   const als = [];
   const acks = [];
+  const rids = [];
   for (const { type, id, event } of events) {
     if (type === "detection") dets.push(event);
+    else if (type === "remote_id") rids.push(event);
     // Serious status texts reach the list as the server's status_text alerts.
     else if (type === "alert") als.push({ ...event, id });
     else if (type === "alert_ack") acks.push({ ...event, alert_id: event.alert_id || id });
   }
   addDetections(dets);
+  addRemoteIDs(rids);
   addAlerts(als);
   for (const a of acks) applyAck(a);
 }
@@ -83,4 +87,5 @@ export function clearEvents() {
   earlyAcks.clear();
   alerts.value = [];
   detections.value = new Map();
+  clearRemoteIDs();
 }

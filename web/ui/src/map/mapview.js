@@ -9,6 +9,7 @@ import { map, mapElement } from "./map.js";
 import { droneLayer, droneStates } from "./drones.js";
 import { setLayerVisible } from "./layers.js";
 import { detectionLayer } from "./detections.js";
+import { remoteIDLayer } from "./remoteid.js";
 import { layers, select, clearSelection, focused } from "../state.js";
 import { pointRequest, cancelPick } from "./pick.js";
 import { VehiclePanel } from "../views/vehicle.js";
@@ -28,7 +29,7 @@ map.on("click", (e) => {
 });
 
 // overlayToggles are the map's own layers in the layer list.
-const overlays = signal({ trails: true, homes: true, labels: true, detections: true });
+const overlays = signal({ trails: true, homes: true, labels: true, detections: true, remoteid: true });
 function setOverlay(name, on) {
   overlays.value = { ...overlays.value, [name]: on };
   if (name === "trails") droneLayer.showTrails = on;
@@ -38,13 +39,17 @@ function setOverlay(name, on) {
     if (on) detectionLayer.addTo(map);
     else detectionLayer.remove();
   }
+  if (name === "remoteid") {
+    if (on) remoteIDLayer.addTo(map);
+    else remoteIDLayer.remove();
+  }
   droneLayer.redraw();
 }
 export function toggleTrails() {
   setOverlay("trails", !overlays.value.trails);
 }
 
-const overlayNames = { trails: "Trails (last 5 min)", homes: "Home positions", labels: "Callsigns", detections: "Detections" };
+const overlayNames = { trails: "Trails (last 5 min)", homes: "Home positions", labels: "Callsigns", detections: "Detections", remoteid: "Remote ID drones" };
 
 function LayerList() {
   const open = useRef(null);

@@ -9,6 +9,7 @@ import { api } from "../api.js";
 import { applyVehicles, clearVehicles } from "../fleet.js";
 import { onStreamEvents, clearEvents } from "../events.js";
 import { setDetectionClock } from "../map/detections.js";
+import { setRemoteIDClock } from "../map/remoteid.js";
 
 const clock = signal(null); // the last replay clock from the server
 const title = signal("");
@@ -100,11 +101,13 @@ export function ReplayView() {
   const [loadError, setLoadError] = useState("");
   useEffect(() => {
     setDetectionClock(() => (clock.peek() ? Date.parse(clock.peek().time) : Date.now()));
+    setRemoteIDClock(() => (clock.peek() ? Date.parse(clock.peek().time) : Date.now()));
     api("GET", "/api/v1/sorties")
       .then((list) => setSorties(list.sort((a, b) => Date.parse(b.start) - Date.parse(a.start))))
       .catch((err) => setLoadError(err.message));
     return () => {
       setDetectionClock(() => Date.now());
+      setRemoteIDClock(() => Date.now());
       const sock = ws;
       ws = null;
       clock.value = null;
