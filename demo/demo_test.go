@@ -12,8 +12,11 @@ import (
 	"github.com/borderwatch/borderwatch/demo"
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/bordermonitor"
 	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/paulmach/orb"
 )
 
 // The planned legs keep the planner's promises: every drone has a fenced
@@ -71,10 +74,27 @@ func TestDemo_EndToEnd_FastClock(t *testing.T) {
 	}
 	defer fleet.Close()
 
+	// The border monitor the web server runs, on the demo's layers: it
+	// raises the Remote ID crossing alert.
+	border, territory, err := demo.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mon := &bordermonitor.Monitor{Hub: hub, Layers: []*missions.Layer{border, territory},
+		Position: func(msg telemetry.Message) (orb.Point, time.Time, bool) {
+			s, ok := msg.(gcs.VehicleState)
+			return orb.Point{s.Lon, s.Lat}, s.Time, ok && s.HasPosition
+		}}
+	if err := mon.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Close()
+
 	sub := hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindEvent}}, 4096)
 	defer sub.Close()
 	var mu sync.Mutex
 	var detections int
+	var crossings []telemetry.Alert
 	rtl := map[uint8]bool{}
 	lowText := map[uint8]bool{}
 	stop, done := make(chan struct{}), make(chan struct{})
@@ -94,6 +114,10 @@ func TestDemo_EndToEnd_FastClock(t *testing.T) {
 				switch e := m.(type) {
 				case telemetry.Detection:
 					detections++
+				case telemetry.Alert:
+					if e.Type == bordermonitor.AlertTrackCrossed {
+						crossings = append(crossings, e)
+					}
 				case telemetry.ModeChange:
 					if e.To == "RTL" {
 						rtl[e.SystemID] = true
@@ -127,10 +151,10 @@ func TestDemo_EndToEnd_FastClock(t *testing.T) {
 			low = dr.SysID
 		}
 	}
-	testenv.Eventually(t, 2*time.Minute, "a detection, and the low-battery drone's low-battery text and RTL", func() bool {
+	testenv.Eventually(t, 2*time.Minute, "a detection, a Remote ID crossing alert, and the low-battery drone's low-battery text and RTL", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return detections > 0 && rtl[low] && lowText[low]
+		return detections > 0 && len(crossings) > 0 && rtl[low] && lowText[low]
 	})
 	mu.Lock()
 	for id := range rtl {

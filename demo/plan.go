@@ -72,6 +72,8 @@ type group struct {
 	from, to                            planner.LatLon
 	sites                               []planner.LatLon
 	camera                              simulator.Camera
+	// ridRangeM puts a Remote ID receiver on the group's first drone.
+	ridRangeM float64
 }
 
 // groups: two ArduCopters on the western stretch by Nogales, a PX4 copter
@@ -83,7 +85,7 @@ var groups = []group{
 	{name: "ArduCopter patrol", flavor: "arducopter", vehicleType: "copter", firmware: "ardupilot",
 		from: planner.LatLon{Lat: 31.3322, Lon: -111.00}, to: planner.LatLon{Lat: 31.3322, Lon: -110.90},
 		sites:  []planner.LatLon{{Lat: 31.3450, Lon: -110.9720}, {Lat: 31.3450, Lon: -110.9300}},
-		camera: simulator.Camera{FOVDeg: 90, RangeM: 700}},
+		camera: simulator.Camera{FOVDeg: 90, RangeM: 700}, ridRangeM: 2500},
 	{name: "PX4 patrol", flavor: "px4", vehicleType: "copter", firmware: "px4",
 		from: planner.LatLon{Lat: 31.3322, Lon: -110.93}, to: planner.LatLon{Lat: 31.3322, Lon: -110.86},
 		sites:  []planner.LatLon{{Lat: 31.3450, Lon: -110.8900}},
@@ -91,7 +93,7 @@ var groups = []group{
 	{name: "ArduPlane patrol", flavor: "arduplane", vehicleType: "plane", firmware: "ardupilot",
 		from: planner.LatLon{Lat: 31.3322, Lon: -111.02}, to: planner.LatLon{Lat: 31.3322, Lon: -110.86},
 		sites:  []planner.LatLon{{Lat: 31.3600, Lon: -110.9500}},
-		camera: simulator.Camera{FOVDeg: 60, RangeM: 900}},
+		camera: simulator.Camera{FOVDeg: 60, RangeM: 900}, ridRangeM: 3000},
 }
 
 // Low battery: the second ArduCopter starts at 23 % of 10 000 mAh. With
@@ -137,9 +139,15 @@ func PlanFleet(now time.Time) ([]Drone, error) {
 			d := Drone{SysID: uint8(len(out) + 1), Flavor: g.flavor, Plan: pf.Plan, PlanName: req.Name + " " + pf.Name,
 				Site: planner.Site{Name: ds.Site, Lat: ds.Lat, Lon: ds.Lon, AltAMSLM: &alt}}
 			d.LowBattery = int(d.SysID) == lowBatteryDrone
+			var rid *simulator.RemoteIDReceiver
+			if g.ridRangeM > 0 && ds.Drone == 1 {
+				// It relays the Remote ID drones of the built-in scenario
+				// (simulator/remoteid.go) to the ground station.
+				rid = &simulator.RemoteIDReceiver{RangeM: g.ridRangeM}
+			}
 			d.spec = simulator.VehicleSpec{SysID: d.SysID, Flavor: g.flavor,
 				Home:   simulator.Home{Lat: ds.Lat, Lon: ds.Lon, AltM: groundAltM},
-				Camera: g.camera,
+				Camera: g.camera, RemoteIDReceiver: rid,
 				// The GCS failsafe must not end the demo when the machine
 				// stalls the server for a moment: continue in AUTO (2).
 				Params: map[string]float64{"FS_GCS_ENABLE": 2}}
@@ -180,8 +188,8 @@ func Scenario(drones []Drone) (*simulator.Scenario, error) {
 			Path:       []simulator.LatLon{{Lat: 31.3290, Lon: s.Lon}, {Lat: s.Lat + 0.006, Lon: s.Lon}, {Lat: 31.3290, Lon: s.Lon}},
 			CrossPoint: &simulator.LatLon{Lat: s.Lat, Lon: s.Lon}, CrossAt: simulator.Duration(50 * time.Second)})
 	}
-	// Hook for the Remote ID intruders (branch remoteid): drones that
-	// broadcast Remote ID come with the built-in scenario's targets and need
-	// nothing here; add any the demo must time to its drones above.
+	// The drones broadcasting Remote ID (sc.RemoteIDDrones) come with the
+	// built-in scenario: one crosses the border within the first minutes,
+	// heard by the receivers on the first ArduCopter and the ArduPlane.
 	return sc, nil
 }
