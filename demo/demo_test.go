@@ -16,6 +16,7 @@ import (
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/bordermonitor"
 	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
 	"github.com/paulmach/orb"
 )
 
@@ -58,11 +59,7 @@ func TestPlanFleet_MixedFlavoursFencedLegs(t *testing.T) {
 // failsafe, and sorties recorded.
 func TestDemo_EndToEnd_FastClock(t *testing.T) {
 	hub := &telemetry.Hub{}
-	st := &store.Store{Path: t.TempDir() + "/demo.db"}
-	if err := st.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.MustOpen(t) // a real bbolt file, checked on cleanup
 	rec := &store.Recorder{Store: st, Hub: hub}
 	if err := rec.Initialize(); err != nil {
 		t.Fatal(err)
