@@ -102,7 +102,10 @@ var groups = []group{
 // and BATT_FS_LOW_ACT 2 makes it return (RTL): the newcomer's first alert. ArduPilot: libraries/AP_BattMonitor/AP_BattMonitor.cpp
 // (check_failsafes: remaining mAh below BATT_LOW_MAH raises the low failsafe)
 // and ArduCopter/events.cpp (Copter::handle_battery_failsafe applies
-// BATT_FS_LOW_ACT, 2 = RTL); the simulator follows them in simulator/safety.go.
+// BATT_FS_LOW_ACT, 2 = RTL), as ArduPilot's wiki states it
+// (ardupilot_wiki copter/source/docs/failsafe-battery.rst: remaining
+// capacity below BATT_LOW_MAH triggers BATT_FS_LOW_ACT); the simulator
+// follows them in simulator/safety.go.
 // 23 % stays above the simulator's 20 % arming floor.
 const (
 	lowBatteryDrone = 2
