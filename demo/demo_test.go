@@ -137,11 +137,33 @@ func TestDemo_EndToEnd_FastClock(t *testing.T) {
 	defer d.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// Each autopilot is started the way it must be: a disarmed ArduCopter
+	// refuses mission_start, PX4 arms and takes off on it.
+	want := map[string]string{"arducopter": "mode GUIDED, arm, takeoff 120 m, mission_start",
+		"px4": "mission_start", "arduplane": "mission_start, arm"}
 	for _, l := range d.LaunchAll(ctx) {
 		if l.Err != nil || !l.Verified {
 			t.Fatalf("drone %d (%s): verified %v, steps %v: %v", l.SysID, l.Flavor, l.Verified, l.Steps, l.Err)
 		}
+		if got := strings.Join(l.Steps, ", "); got != want[l.Flavor] {
+			t.Errorf("drone %d (%s) launched with %q, want %q", l.SysID, l.Flavor, got, want[l.Flavor])
+		}
 	}
+	// Every drone seen armed and airborne (at some poll: the low-battery
+	// one may be back on the ground by the end).
+	airborne := map[uint8]bool{}
+	testenv.Eventually(t, time.Minute, "every drone armed and airborne", func() bool {
+		vs, err := fleet.Vehicles(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			if v.Armed && v.RelAltM > 10 {
+				airborne[v.SysID] = true
+			}
+		}
+		return len(airborne) == len(d.Planned())
+	})
 	var low uint8
 	for _, dr := range d.Planned() {
 		if dr.LowBattery {
