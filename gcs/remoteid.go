@@ -17,8 +17,9 @@ import (
 // OPEN_DRONE_ID_BASIC_ID, _LOCATION, _SYSTEM, _SELF_ID and _OPERATOR_ID, each
 // with the transmitter's id_or_mac ("only used for drone ID data received from
 // other UAs"). Only BASIC_ID carries the UAS id, so the receiving vehicle's
-// state keeps, per transmitter, the track merged so far, and every message
-// emits the whole track as a telemetry.RemoteID.
+// state keeps, per transmitter, the track merged so far, and every LOCATION
+// and every message that changes the track emits the whole track as a
+// telemetry.RemoteID.
 
 // maxRemoteIDTracks bounds the transmitters one receiver follows; the one
 // unheard the longest is forgotten first.
@@ -61,6 +62,7 @@ func (s *VehicleState) remoteID(msg message.Message, compid uint8, h telemetry.E
 	}
 	tr := s.rid.track(mac, h.Time)
 	ev := &tr.ev
+	before := *ev
 	ev.EventHeader, ev.ReceiverCompID = h, compid
 	switch m := msg.(type) {
 	case *common.MessageOpenDroneIdBasicId:
@@ -85,6 +87,13 @@ func (s *VehicleState) remoteID(msg message.Message, compid uint8, h telemetry.E
 	ev.Key = ev.UASID
 	if ev.Key == "" {
 		ev.Key = "mac:" + hex.EncodeToString(mac[:])
+	}
+	// The static messages repeat every few seconds unchanged: only a
+	// location or a change is an event, so a long sortie's events are not
+	// crowded out by copies (replay snapshots keep the newest 10000).
+	before.EventHeader, before.ReceiverCompID, before.Message = ev.EventHeader, ev.ReceiverCompID, ev.Message
+	if ev.Message != "location" && *ev == before && before.Key != "" {
+		return true
 	}
 	emit(*ev)
 	return true

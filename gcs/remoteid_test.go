@@ -59,6 +59,16 @@ func TestVehicleState_Update_RemoteIDMergesOneTrack(t *testing.T) {
 	if got != want {
 		t.Errorf("track =\n%+v\nwant\n%+v", got, want)
 	}
+	// A repeated static message changes nothing and is no event; a location always is.
+	n := len(evs)
+	s.Update(ridMessages(ridMac(1))[0], 236, t0.Add(5*time.Second), emit)
+	if len(evs) != n {
+		t.Errorf("an unchanged BASIC_ID emitted an event")
+	}
+	s.Update(ridMessages(ridMac(1))[1], 236, t0.Add(6*time.Second), emit)
+	if len(evs) != n+1 {
+		t.Errorf("a location emitted no event")
+	}
 	// A second transmitter is a second track; before its BASIC_ID it is keyed by its MAC.
 	s.Update(&common.MessageOpenDroneIdLocation{IdOrMac: ridMac(2), Latitude: 1, Longitude: 1}, 236, t0, emit)
 	if k := evs[len(evs)-1].Key; k != "mac:0200000000020000000000000000000000000000" {

@@ -87,9 +87,11 @@ func browserLogin(t testing.TB, ctx context.Context, base, user, password string
 	t.Helper()
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`#bw-login-name`, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-name`, user, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-password`, password, chromedp.ByQuery),
+		// By the form's field names, which the login endpoint defines (the
+		// inputs' ids have changed with the UI).
+		chromedp.WaitVisible(`#bw-login input[name="user"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[name="user"]`, user, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[name="password"]`, password, chromedp.ByQuery),
 		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#bw-login`, chromedp.ByQuery),
 	); err != nil {
