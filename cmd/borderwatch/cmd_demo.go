@@ -4,29 +4,32 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 
+	"github.com/borderwatch/borderwatch/demo"
 	"github.com/borderwatch/borderwatch/missions"
-	"github.com/borderwatch/borderwatch/missions/demodata"
-	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/web/auth"
 )
 
 func init() {
 	register(command{
 		name:         "demo",
-		summary:      "Run everything in one process: the server, a simulated fleet patrolling a border, the web UI.",
-		usage:        "[--http ADDR] [--data FILE] [--drones N] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE]",
+		summary:      "Run everything in one process: the server, a simulated fleet it plans, uploads and launches along a border, the web UI.",
+		usage:        "[--http ADDR] [--data FILE] [--drones N] [--speedup K] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]...",
 		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			httpAddr := fs.String("http", "127.0.0.1:8080", "HTTP address of the API and UI")
 			data := fs.String("data", filepath.Join(os.TempDir(), "borderwatch-demo.db"), "bbolt file of the sortie store")
-			drones := fs.Int("drones", 3, "number of simulated drones")
+			drones := fs.Int("drones", 0, "fly only the first N of the demo's planned drones (0: all of them)")
+			speedup := fs.Float64("speedup", 1, "run the simulated fleet K times faster than the wall clock")
 			uiDir := fs.String("ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build")
 			var o serverOptions
 			o.declareHTTP(fs)
+			declareTAKFlags(fs, &o.tak)
 			var logs logOptions
 			declareLogFlags(fs, &logs)
 			return func(ctx context.Context, e *env, args []string) error {
@@ -36,11 +39,7 @@ func init() {
 				if err := logs.install(e); err != nil {
 					return err
 				}
-				border, err := missions.ParseGeoJSONLayer(demodata.NogalesBorder, "demo-border", "US–Mexico border (Nogales, demo sketch)", missions.LayerBorder)
-				if err != nil {
-					return err
-				}
-				territory, err := missions.ParseGeoJSONLayer(demodata.NogalesTerritory, "demo-territory", "US side (demo sketch)", missions.LayerOwnTerritory)
+				border, territory, err := demo.Layers()
 				if err != nil {
 					return err
 				}
@@ -55,21 +54,16 @@ func init() {
 				}
 				defer sys.Close()
 				mav := sys.fleet.LinkAddrs()[0].(*net.UDPAddr)
-				// The demo scenario: drones patrolling the demo border, people crossing it.
-				scenario, err := simulator.LoadScenario("demo")
-				if err != nil {
+				d := &demo.Demo{Fleet: sys.fleet, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port), Drones: *drones, Speedup: *speedup, Logger: slog.Default()}
+				if err := d.Initialize(); err != nil {
 					return err
 				}
-				sim := &simulator.Fleet{Drones: *drones, Scenario: scenario, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port)}
-				if err := sim.Initialize(); err != nil {
-					return err
-				}
-				defer sim.Close()
+				defer d.Close()
 				logins, err := demoAccounts(sys.web.AccountsInUse())
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "Borderwatch demo: %d simulated drone(s) patrolling the US–Mexico border at Nogales.\n", *drones)
+				fmt.Fprintf(e.stdout, "Borderwatch demo: %d simulated drone(s) of mixed flavours, launched by Borderwatch on corridor legs it planned along the US–Mexico border at Nogales.\n", len(d.Planned()))
 				fmt.Fprintf(e.stdout, "Open %s in a browser and log in as one of (new random passwords at every start, shown only here):\n", sys.web.URL())
 				for _, l := range logins {
 					fmt.Fprintf(e.stdout, "  %-10s  user %-10s  password %s\n", l.role, l.name, l.password)
@@ -78,7 +72,16 @@ func init() {
 				if e.ready != nil {
 					e.ready(map[string]string{"url": sys.web.URL(), "data": *data})
 				}
+				// Upload and launch in the background: the page is usable at
+				// once and shows the drones take off. Results go to the log.
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					d.LaunchAll(ctx)
+				}()
 				<-ctx.Done()
+				wg.Wait() // the launches end with ctx; then the fleet and the server close
 				return nil
 			}
 		},

@@ -1,0 +1,197 @@
+package demo_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/borderwatch/borderwatch/demo"
+	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/bordermonitor"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
+	"github.com/paulmach/orb"
+)
+
+// The planned legs keep the planner's promises: every drone has a fenced
+// leg with rally points on our side, the flavours are mixed, and exactly one
+// drone starts on a low battery.
+func TestPlanFleet_MixedFlavoursFencedLegs(t *testing.T) {
+	drones, err := demo.PlanFleet(time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drones) < 4 || len(drones) > 6 {
+		t.Fatalf("%d drones, want 4-6", len(drones))
+	}
+	flavours, low := map[string]int{}, 0
+	for _, d := range drones {
+		flavours[d.Flavor]++
+		if d.LowBattery {
+			low++
+		}
+		p := d.Plan
+		if len(p.Mission) < 3 || len(p.Fence.Polygons) == 0 || !p.Fence.Polygons[0].Inclusion || len(p.Rally) == 0 || p.Home == nil {
+			t.Fatalf("drone %d: plan %q lacks mission, inclusion fence, rally or home: %+v", d.SysID, d.PlanName, p)
+		}
+		// Rally points north of the border line (31.3322° N here): our side.
+		for _, r := range p.Rally {
+			if r.Lat <= 31.3322 {
+				t.Fatalf("drone %d: rally point %+v is not on our side", d.SysID, r)
+			}
+		}
+	}
+	if flavours["arducopter"] == 0 || flavours["arduplane"] == 0 || flavours["px4"] == 0 || low != 1 {
+		t.Fatalf("flavours %v, %d low-battery drones", flavours, low)
+	}
+}
+
+// The demo end to end on a fast clock, against a real ground station on a
+// loopback UDP socket and a real bbolt store: every plan uploaded and
+// verified, every drone launched, a detection, the low-battery drone's RTL
+// failsafe, and sorties recorded.
+func TestDemo_EndToEnd_FastClock(t *testing.T) {
+	hub := &telemetry.Hub{}
+	st := storetest.MustOpen(t) // a real bbolt file, checked on cleanup
+	rec := &store.Recorder{Store: st, Hub: hub}
+	if err := rec.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}
+	if err := fleet.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Close()
+
+	// The border monitor the web server runs, on the demo's layers: it
+	// raises the Remote ID crossing alert.
+	border, territory, err := demo.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mon := &bordermonitor.Monitor{Hub: hub, Layers: []*missions.Layer{border, territory},
+		Position: func(msg telemetry.Message) (orb.Point, time.Time, bool) {
+			s, ok := msg.(gcs.VehicleState)
+			return orb.Point{s.Lon, s.Lat}, s.Time, ok && s.HasPosition
+		}}
+	if err := mon.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Close()
+
+	sub := hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindEvent}}, 4096)
+	defer sub.Close()
+	var mu sync.Mutex
+	var detections int
+	var crossings []telemetry.Alert
+	rtl := map[uint8]bool{}
+	lowText := map[uint8]bool{}
+	stop, done := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-done }()
+	go func() {
+		defer close(done)
+		var buf []telemetry.Message
+		for {
+			select {
+			case <-sub.Ready():
+			case <-stop:
+				return
+			}
+			buf = sub.Drain(buf[:0])
+			mu.Lock()
+			for _, m := range buf {
+				switch e := m.(type) {
+				case telemetry.Detection:
+					detections++
+				case telemetry.Alert:
+					if e.Type == bordermonitor.AlertTrackCrossed {
+						crossings = append(crossings, e)
+					}
+				case telemetry.ModeChange:
+					if e.To == "RTL" {
+						rtl[e.SystemID] = true
+					}
+				case telemetry.StatusText:
+					if strings.Contains(e.Text, "Battery 1 is low") {
+						lowText[e.SystemID] = true
+					}
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+
+	mav := fleet.LinkAddrs()[0].(*net.UDPAddr)
+	d := &demo.Demo{Fleet: fleet, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port), Speedup: 20}
+	if err := d.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// Each autopilot is started the way it must be: a disarmed ArduCopter
+	// refuses mission_start, PX4 arms and takes off on it.
+	want := map[string]string{"arducopter": "mode GUIDED, arm, takeoff 120 m, mission_start",
+		"px4": "mission_start", "arduplane": "mission_start, arm"}
+	for _, l := range d.LaunchAll(ctx) {
+		if l.Err != nil || !l.Verified {
+			t.Fatalf("drone %d (%s): verified %v, steps %v: %v", l.SysID, l.Flavor, l.Verified, l.Steps, l.Err)
+		}
+		if got := strings.Join(l.Steps, ", "); got != want[l.Flavor] {
+			t.Errorf("drone %d (%s) launched with %q, want %q", l.SysID, l.Flavor, got, want[l.Flavor])
+		}
+	}
+	// Every drone seen armed and airborne (at some poll: the low-battery
+	// one may be back on the ground by the end).
+	airborne := map[uint8]bool{}
+	testenv.Eventually(t, time.Minute, "every drone armed and airborne", func() bool {
+		vs, err := fleet.Vehicles(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			if v.Armed && v.RelAltM > 10 {
+				airborne[v.SysID] = true
+			}
+		}
+		return len(airborne) == len(d.Planned())
+	})
+	var low uint8
+	for _, dr := range d.Planned() {
+		if dr.LowBattery {
+			low = dr.SysID
+		}
+	}
+	testenv.Eventually(t, 2*time.Minute, "a detection, a Remote ID crossing alert, and the low-battery drone's low-battery text and RTL", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return detections > 0 && len(crossings) > 0 && rtl[low] && lowText[low]
+	})
+	mu.Lock()
+	for id := range rtl {
+		if id != low {
+			t.Errorf("drone %d returned too, though only drone %d starts on a low battery", id, low)
+		}
+	}
+	mu.Unlock()
+	// Every drone is flying: a sortie per drone in the store.
+	testenv.Eventually(t, time.Minute, "a sortie for every drone", func() bool {
+		ss, err := st.Sorties(store.SortieFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[uint8]bool{}
+		for _, s := range ss {
+			seen[s.SystemID] = true
+		}
+		return len(seen) == len(d.Planned())
+	})
+}
