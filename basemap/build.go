@@ -3,6 +3,7 @@ package basemap
 import (
 	"fmt"
 
+	"github.com/google/renameio/v2"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -226,4 +227,43 @@ func metadata(layers []Layer, opt Options) map[string]any {
 		"generator":     "borderwatch",
 		"vector_layers": vl,
 	}
+}
+
+// BuildFile reads "KIND:FILE" layer specs, builds the basemap and writes it
+// to out atomically (a reader never sees half an archive). The CLI's
+// `basemap build` is this function.
+func BuildFile(specs []string, opt Options, out string) (Stats, error) {
+	if len(specs) == 0 {
+		return Stats{}, fmt.Errorf("basemap: no layers: give --layer KIND:FILE (kinds: %s)", kindList())
+	}
+	var layers []Layer
+	for _, s := range specs {
+		kind, file, err := ParseLayerSpec(s)
+		if err != nil {
+			return Stats{}, err
+		}
+		l, err := ReadLayerFile(kind, file)
+		if err != nil {
+			return Stats{}, err
+		}
+		layers = append(layers, l)
+	}
+	a, st, err := Build(layers, opt)
+	if err != nil {
+		return st, err
+	}
+	pf, err := renameio.NewPendingFile(out, renameio.WithPermissions(0o644))
+	if err != nil {
+		return st, fmt.Errorf("basemap: create %s: %w", out, err)
+	}
+	defer pf.Cleanup()
+	n, err := a.WriteTo(pf)
+	if err != nil {
+		return st, err
+	}
+	st.Bytes = int(n)
+	if err := pf.CloseAtomicallyReplace(); err != nil {
+		return st, fmt.Errorf("basemap: write %s: %w", out, err)
+	}
+	return st, nil
 }
