@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/borderwatch/borderwatch/basemap"
@@ -82,4 +84,32 @@ func (s *Server) handleBasemap(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/vnd.pmtiles")
 	w.Header().Set("Cache-Control", "private, no-cache") // revalidate: a restart may bring another archive
 	http.ServeContent(w, r, "basemap.pmtiles", s.Basemap.ModTime, io.NewSectionReader(s.Basemap.Data, 0, s.Basemap.Size))
+}
+
+// OpenBasemapFile opens a PMTiles file for Server.Basemap; close it after
+// the server stopped.
+func OpenBasemapFile(path string) (*Basemap, func() error, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("basemap: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("basemap: %w", err)
+	}
+	if _, err := basemap.Open(f, fi.Size()); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("basemap %s: %w", path, err)
+	}
+	return &Basemap{Data: f, Size: fi.Size(), ModTime: fi.ModTime()}, f.Close, nil
+}
+
+// BasemapFromArchive serves an archive built in memory (the demo's).
+func BasemapFromArchive(a *basemap.Archive, built time.Time) (*Basemap, error) {
+	var b bytes.Buffer
+	if _, err := a.WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return &Basemap{Data: bytes.NewReader(b.Bytes()), Size: int64(b.Len()), ModTime: built}, nil
 }
