@@ -87,6 +87,9 @@ func Build(layers []Layer, opt Options) (*Archive, Stats, error) {
 				continue
 			}
 			parts = append(parts, part{kind: l.Kind, geom: g, props: f.Properties})
+			if lp, ok := labelPoint(l.Kind, g, f.Properties); ok {
+				parts = append(parts, lp)
+			}
 			bound = bound.Union(g.Bound())
 			if !l.Kind.background() {
 				detailBound = detailBound.Union(g.Bound())
@@ -158,6 +161,24 @@ func Build(layers []Layer, opt Options) (*Archive, Stats, error) {
 	}
 	a.Metadata = metadata(layers, opt)
 	return a, st, nil
+}
+
+// labelPoint: a named settlement or sector polygon also gets one point at
+// its bounding box's centre, so that the map labels it once rather than
+// once in every tile that a piece of it falls in. The UI labels points.
+func labelPoint(k Kind, g orb.Geometry, props geojson.Properties) (part, bool) {
+	if k != KindSettlements && k != KindSectors {
+		return part{}, false
+	}
+	switch g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+	default:
+		return part{}, false
+	}
+	if _, named := props["name"].(string); !named {
+		return part{}, false
+	}
+	return part{kind: k, geom: g.Bound().Center(), props: props}, true
 }
 
 func boundWithin(in, out orb.Bound) bool {

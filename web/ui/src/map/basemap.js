@@ -14,10 +14,13 @@ import {
   CircleSymbolizer,
   CenteredTextSymbolizer,
   OffsetTextSymbolizer,
+  GeomType,
 } from "protomaps-leaflet";
 import { map } from "./map.js";
 import { api } from "../api.js";
 import { user } from "../state.js";
+
+const isPoint = (z, f) => f.geomType === GeomType.Point;
 
 const roadWidth = (z, f) => {
   const c = f && f.props ? f.props.class : "";
@@ -29,8 +32,8 @@ export const paintRules = [
   { dataLayer: "land", symbolizer: new PolygonSymbolizer({ fill: "#f2efe6" }) },
   { dataLayer: "countries", symbolizer: new PolygonSymbolizer({ fill: "#f2efe6", stroke: "#a49b8f", width: 0.8 }) },
   { dataLayer: "water", symbolizer: new PolygonSymbolizer({ fill: "#b5d0e0" }) },
-  { dataLayer: "sectors", symbolizer: new PolygonSymbolizer({ fill: "#1565c0", opacity: 0.06, stroke: "#1565c0", width: 1 }) },
-  { dataLayer: "settlements", symbolizer: new PolygonSymbolizer({ fill: "#e3d9cc", stroke: "#c9b9a6", width: 0.5 }) },
+  { dataLayer: "sectors", filter: (z, f) => f.geomType === GeomType.Polygon, symbolizer: new PolygonSymbolizer({ fill: "#1565c0", opacity: 0.06, stroke: "#1565c0", width: 1 }) },
+  { dataLayer: "settlements", filter: (z, f) => f.geomType === GeomType.Polygon, symbolizer: new PolygonSymbolizer({ fill: "#e3d9cc", stroke: "#c9b9a6", width: 0.5 }) },
   { dataLayer: "rivers", symbolizer: new LineSymbolizer({ color: "#6fa8cc", width: 2 }) },
   { dataLayer: "roads", symbolizer: new LineSymbolizer({ color: "#b3a998", width: (z, f) => roadWidth(z, f) + 1.5 }) },
   { dataLayer: "roads", symbolizer: new LineSymbolizer({ color: "#fffdf7", width: roadWidth }) },
@@ -41,7 +44,10 @@ export const paintRules = [
 const text = { labelProps: ["name"], fill: "#4e4a44", stroke: "#ffffff", width: 2, font: "12px sans-serif" };
 
 export const labelRules = [
-  { dataLayer: "settlements", minzoom: 10, symbolizer: new CenteredTextSymbolizer({ ...text, font: "600 13px sans-serif" }) },
+  // Named towns carry a label point (basemap/build.go labelPoint): label
+  // that, not every tile's piece of the polygon.
+  { dataLayer: "settlements", minzoom: 9, filter: isPoint, symbolizer: new CenteredTextSymbolizer({ ...text, font: "600 13px sans-serif" }) },
+  { dataLayer: "sectors", minzoom: 10, filter: isPoint, symbolizer: new CenteredTextSymbolizer({ ...text, fill: "#1565c0" }) },
   { dataLayer: "checkpoints", minzoom: 12, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: 7, offsetY: 7 }) },
   { dataLayer: "roads", minzoom: 13, symbolizer: new CenteredTextSymbolizer({ ...text, font: "11px sans-serif" }) },
 ];
