@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -86,6 +87,10 @@ type Fleet struct {
 
 	busyMu sync.Mutex
 	busy   map[busyKey]bool
+
+	// inboxDropped counts protocol messages a session's full inbox could
+	// not take (the session recovers through its retries).
+	inboxDropped atomic.Uint64
 
 	// owned by run()
 	vehicles  map[uint8]*vehicle
@@ -260,6 +265,11 @@ func (f *Fleet) LinkAddrs() []net.Addr {
 }
 
 // LinkStats returns each link's counters, in order.
+// SessionInboxDropped counts protocol messages (acknowledgements, mission
+// items, parameter values) dropped because a running session's inbox was
+// full; the session's retries recover them.
+func (f *Fleet) SessionInboxDropped() uint64 { return f.inboxDropped.Load() }
+
 func (f *Fleet) LinkStats() []LinkStats {
 	out := make([]LinkStats, len(f.links))
 	for i, l := range f.links {
@@ -543,6 +553,7 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 		case ib.ch <- in.msg:
 		default:
 			ib.dropped++
+			f.inboxDropped.Add(1)
 		}
 	}
 }

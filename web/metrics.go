@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -41,6 +43,15 @@ var (
 	descLinkTrunc    = prometheus.NewDesc("borderwatch_link_truncated_total", "Partial frames dropped at the end of a datagram.", []string{"link"}, nil)
 	descLinkSent     = prometheus.NewDesc("borderwatch_link_sent_total", "Frames sent on a link.", []string{"link"}, nil)
 	descLinkSendErr  = prometheus.NewDesc("borderwatch_link_send_errors_total", "Frames that could not be sent on a link.", []string{"link"}, nil)
+	descLinkUnknown  = prometheus.NewDesc("borderwatch_link_unknown_frames_total", "Frames of message ids the dialect does not define (checksum not verifiable), counted and passed on.", []string{"link"}, nil)
+	descLinkUndecod  = prometheus.NewDesc("borderwatch_link_undecodable_total", "Frames whose payload the dialect could not decode.", []string{"link"}, nil)
+	descLinkSendDrop = prometheus.NewDesc("borderwatch_link_send_dropped_total", "Frames dropped because a link's send queue was full (a stalled socket or TCP peer).", []string{"link"}, nil)
+	descLinkRefused  = prometheus.NewDesc("borderwatch_link_refused_connections_total", "tcps:// connections closed at once because the link had its maximum of peers.", []string{"link"}, nil)
+	descLinkUnadmit  = prometheus.NewDesc("borderwatch_link_unadmitted_frames_total", "Frames of systems that are not vehicles (no autopilot heartbeat yet, other ground stations, noise): neither state nor record.", []string{"link"}, nil)
+	descInboxDropped = prometheus.NewDesc("borderwatch_fleet_session_inbox_dropped_total", "Protocol messages a running command, parameter or transfer session could not take (recovered by its retries).", nil, nil)
+	descNonFinite    = prometheus.NewDesc("borderwatch_vehicle_non_finite_total", "NaN and infinite values vehicles sent, dropped by the decoder (summed over the fleet).", nil, nil)
+	descParamsDrop   = prometheus.NewDesc("borderwatch_vehicle_params_dropped_total", "Parameter values not cached because a vehicle sent more names than the cache holds (summed over the fleet).", nil, nil)
+	descEncodeFail   = prometheus.NewDesc("borderwatch_http_encode_failures_total", "API answers that could not be encoded as JSON (answered 500 with the reason).", nil, nil)
 	descHubPub       = prometheus.NewDesc("borderwatch_hub_published_total", "Messages published to the telemetry hub.", nil, nil)
 	descHubDropped   = prometheus.NewDesc("borderwatch_hub_dropped_total", "Messages dropped from full subscriber queues.", nil, nil)
 	descHubCoalesced = prometheus.NewDesc("borderwatch_hub_coalesced_total", "Vehicle states replaced by a newer one for a lagging subscriber.", nil, nil)
@@ -57,7 +68,8 @@ type serverCollector struct{ s *Server }
 
 func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLinkFrames, descLinkBytes, descLinkGarbage, descLinkBadSum, descLinkTrunc,
-		descLinkSent, descLinkSendErr, descHubPub, descHubDropped, descHubCoalesced, descHubSubs,
+		descLinkSent, descLinkSendErr, descLinkUnknown, descLinkUndecod, descLinkSendDrop, descLinkRefused, descLinkUnadmit,
+		descInboxDropped, descNonFinite, descParamsDrop, descEncodeFail, descHubPub, descHubDropped, descHubCoalesced, descHubSubs,
 		descLiveClients, descLiveBatches, descLiveStates, descLiveDropped, descLiveEvents, descLiveFailures} {
 		ch <- d
 	}
@@ -75,6 +87,26 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descLinkTrunc, l.Truncated, l.URL)
 		counter(descLinkSent, l.Sent, l.URL)
 		counter(descLinkSendErr, l.SendErrors, l.URL)
+		counter(descLinkUnknown, l.Unknown, l.URL)
+		counter(descLinkUndecod, l.Undecodable, l.URL)
+		counter(descLinkSendDrop, l.SendDropped, l.URL)
+		counter(descLinkRefused, l.RefusedConnections, l.URL)
+		counter(descLinkUnadmit, l.Unadmitted, l.URL)
+	}
+	counter(descInboxDropped, c.s.Fleet.SessionInboxDropped())
+	counter(descEncodeFail, encodeFailures.Load())
+	// Per-vehicle counters are summed: a label per vehicle would grow with
+	// the fleet. The per-vehicle values are in each vehicle's link_stats.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if vs, err := c.s.Fleet.Vehicles(ctx); err == nil {
+		var nonFinite, params uint64
+		for _, v := range vs {
+			nonFinite += v.Link.NonFinite
+			params += v.Link.ParamsDropped
+		}
+		counter(descNonFinite, nonFinite)
+		counter(descParamsDrop, params)
 	}
 	h := c.s.Hub.Stats()
 	counter(descHubPub, h.Published)

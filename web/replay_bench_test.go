@@ -8,11 +8,8 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
-	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
 	"github.com/borderwatch/borderwatch/gcs"
-	"github.com/borderwatch/borderwatch/mavlink/dialect"
-	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/replay"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -27,21 +24,9 @@ func tenHourFleet(b *testing.B) *store.Store {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	encs := map[uint8]*mavwire.Encoder{}
 	var frames []telemetry.Frame
 	var events []telemetry.Event
-	add := func(id uint8, at time.Time, m message.Message) {
-		e := encs[id]
-		if e == nil {
-			e = &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: id, ComponentID: 1}
-			encs[id] = e
-		}
-		raw, err := e.Encode(nil, m)
-		if err != nil {
-			b.Fatal(err)
-		}
-		frames = append(frames, telemetry.Frame{Time: at, SystemID: id, ComponentID: 1, MessageID: m.GetID(), Raw: raw})
-	}
+	add := frameEncoder(b, &frames)
 	hb := &common.MessageHeartbeat{Type: common.MAV_TYPE_QUADROTOR, Autopilot: common.MAV_AUTOPILOT_ARDUPILOTMEGA, CustomMode: 3,
 		BaseMode: common.MAV_MODE_FLAG_SAFETY_ARMED | common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED}
 	for ms := 0; ms < 10*3600*1000; ms += 200 {

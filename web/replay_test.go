@@ -32,20 +32,8 @@ var replayT0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 // a detection and an operator action; vehicle 2 disarms at 100 s.
 func recordedFlight(t testing.TB) *store.Store {
 	st := storetest.MustOpen(t)
-	encs := map[uint8]*mavwire.Encoder{}
 	var frames []telemetry.Frame
-	add := func(id uint8, at time.Time, m message.Message) {
-		e := encs[id]
-		if e == nil {
-			e = &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: id, ComponentID: 1}
-			encs[id] = e
-		}
-		raw, err := e.Encode(nil, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames = append(frames, telemetry.Frame{Time: at, SystemID: id, ComponentID: 1, MessageID: m.GetID(), Raw: raw})
-	}
+	add := frameEncoder(t, &frames)
 	for ms := 0; ms < 120000; ms += 500 {
 		at := replayT0.Add(time.Duration(ms) * time.Millisecond)
 		for _, id := range []uint8{1, 2} {
@@ -71,6 +59,24 @@ func recordedFlight(t testing.TB) *store.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// frameEncoder returns a function that encodes a message as vehicle id
+// would send it (component 1) and appends the frame to *frames.
+func frameEncoder(t testing.TB, frames *[]telemetry.Frame) func(id uint8, at time.Time, m message.Message) {
+	encs := map[uint8]*mavwire.Encoder{}
+	return func(id uint8, at time.Time, m message.Message) {
+		e := encs[id]
+		if e == nil {
+			e = &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: id, ComponentID: 1}
+			encs[id] = e
+		}
+		raw, err := e.Encode(nil, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*frames = append(*frames, telemetry.Frame{Time: at, SystemID: id, ComponentID: 1, MessageID: m.GetID(), Raw: raw})
+	}
 }
 
 func newStoreServer(t *testing.T, st *store.Store) *Server {
@@ -212,19 +218,7 @@ func TestReplay_Play_SyncSpeedAndEvents(t *testing.T) {
 
 func TestSorties_HTTP_ListDetailExportEvents(t *testing.T) {
 	s := newStoreServer(t, recordedFlight(t))
-	get := func(path string, wantStatus int) []byte {
-		t.Helper()
-		resp, err := client(t, s).Get(s.URL() + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != wantStatus {
-			t.Fatalf("GET %s: %d %s, want %d", path, resp.StatusCode, b, wantStatus)
-		}
-		return b
-	}
+	get := func(path string, wantStatus int) []byte { t.Helper(); return httpGet(t, s, path, wantStatus) }
 	var list []store.Sortie
 	if err := json.Unmarshal(get("/api/v1/sorties", 200), &list); err != nil || len(list) != 2 {
 		t.Fatalf("sorties %+v, %v", list, err)

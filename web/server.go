@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -220,13 +221,27 @@ type apiError struct {
 	Error string `json:"error"`
 }
 
+// writeJSON encodes v before it writes anything, so that a value JSON cannot
+// hold (a NaN that slipped past the decoder) answers 500 with the reason
+// instead of 200 with an empty body: one bad vehicle once emptied the whole
+// fleet list that way.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		encodeFailures.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		msg, _ := json.Marshal(apiError{Error: "the answer could not be encoded as JSON: " + err.Error()})
+		_, _ = w.Write(append(msg, '\n'))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_, _ = w.Write(append(body, '\n'))
 }
+
+// encodeFailures counts answers that could not be encoded (in /metrics).
+var encodeFailures atomic.Uint64
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, apiError{Error: msg})

@@ -79,6 +79,9 @@ func TestBrowser_Alerts_AcknowledgedInOneBrowserShowsInAnother(t *testing.T) {
 	// password and end the first browser's session.
 	browserLogin(t, ctxA, sys.web.URL(), addUser(t, sys, "alice", auth.RoleOperator), testPassword)
 	browserLogin(t, ctxB, sys.web.URL(), addUser(t, sys, "bob", auth.RoleOperator), testPassword)
+	// Both pages are on the live stream before the alert is raised.
+	waitText(t, ctxA, 20*time.Second, "#bw-conn", "live")
+	waitText(t, ctxB, 20*time.Second, "#bw-conn", "live")
 	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
 		Type: telemetry.AlertFenceBreach, Severity: telemetry.SeverityCritical, Text: "fence breached at the river"})
 	line := `#bw-alerts li[data-type="alert"][data-state="%s"]`

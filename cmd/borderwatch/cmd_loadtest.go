@@ -76,13 +76,14 @@ type loadResult struct {
 	RateHz          float64
 	DurationS       float64
 
-	FramesSent      uint64  // datagrams' frames sent by the generator
-	FramesReceived  uint64  // frames the links accepted
-	FramesPerSecond float64 // received frames per second
-	FramesRecorded  uint64
-	RecorderDropped uint64
-	HubDropped      uint64
-	HubCoalesced    uint64
+	FramesSent       uint64  // datagrams' frames sent by the generator
+	FramesReceived   uint64  // frames the links accepted from admitted vehicles (these must all be recorded)
+	FramesUnadmitted uint64  // frames of a system not (yet) a vehicle: a position ahead of its first heartbeat; never recorded, by design
+	FramesPerSecond  float64 // received frames per second
+	FramesRecorded   uint64
+	RecorderDropped  uint64
+	HubDropped       uint64
+	HubCoalesced     uint64
 
 	StatesPublished  uint64  // position states the generator caused (sent GLOBAL_POSITION_INT)
 	StatesDelivered  uint64  // vehicle states received by all clients together
@@ -99,8 +100,8 @@ type loadResult struct {
 
 func (r loadResult) print(w io.Writer) {
 	fmt.Fprintf(w, "load: %d vehicles × %.0f Hz, %d live clients, %.1f s\n", r.Drones, r.RateHz, r.Clients, r.DurationS)
-	fmt.Fprintf(w, "frames: sent %d, received %d (%.0f/s, lost %d), recorded %d, recorder dropped %d\n",
-		r.FramesSent, r.FramesReceived, r.FramesPerSecond, r.FramesSent-min(r.FramesSent, r.FramesReceived), r.FramesRecorded, r.RecorderDropped)
+	fmt.Fprintf(w, "frames: sent %d, received %d (%.0f/s, lost %d), before admission %d, recorded %d, recorder dropped %d\n",
+		r.FramesSent, r.FramesReceived, r.FramesPerSecond, r.FramesSent-min(r.FramesSent, r.FramesReceived+r.FramesUnadmitted), r.FramesUnadmitted, r.FramesRecorded, r.RecorderDropped)
 	fmt.Fprintf(w, "hub: dropped %d, coalesced %d\n", r.HubDropped, r.HubCoalesced)
 	fmt.Fprintf(w, "live: %d states delivered (%.0f/s per client), %d clients lagging, %d failed\n",
 		r.StatesDelivered, r.DeliveredPerSec, r.ClientsLagging, r.ClientsFailed)
@@ -186,7 +187,7 @@ func loadtest(ctx context.Context, o loadOptions, log io.Writer) (loadResult, er
 	hub := sys.hub.Stats()
 	res := loadResult{
 		Drones: o.drones, Clients: o.clients, RateHz: o.rate, DurationS: elapsed.Seconds(),
-		FramesSent: sent, FramesReceived: link.Frames, FramesPerSecond: float64(link.Frames) / elapsed.Seconds(),
+		FramesSent: sent, FramesReceived: link.Frames - link.Unadmitted, FramesUnadmitted: link.Unadmitted, FramesPerSecond: float64(link.Frames) / elapsed.Seconds(),
 		FramesRecorded: sys.recorder.Written(), RecorderDropped: sys.recorder.Dropped(),
 		HubDropped: hub.Dropped, HubCoalesced: hub.Coalesced,
 		StatesPublished: gen.positions.Load(),

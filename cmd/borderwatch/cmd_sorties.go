@@ -59,7 +59,7 @@ func init() {
 
 func printSorties(w io.Writer, list []store.Sortie) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tVEHICLE\tSOURCE\tSTART (UTC)\tDURATION\tDISTANCE\tMAX ALT\tMIN BATT\tDETECTIONS\tBREACHES\tFRAMES\t")
+	fmt.Fprintln(tw, "ID\tVEHICLE\tSOURCE\tSTART (UTC)\tDURATION\tDISTANCE\tMAX ALT\tMIN BATT\tTRACKS\tDETECTION EVENTS\tALERTS\tBREACHES\tFRAMES\t")
 	for _, s := range list {
 		dur := (time.Duration(s.DurationS * float64(time.Second))).Round(time.Second).String()
 		if s.Open {
@@ -69,8 +69,8 @@ func printSorties(w io.Writer, list []store.Sortie) {
 		if s.MinBatteryPct >= 0 {
 			batt = fmt.Sprintf("%d %%", s.MinBatteryPct)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%.0f m\t%.1f m\t%s\t%d\t%d\t%d\t\n", s.ID, s.SystemID, s.Source,
-			s.Start.UTC().Format("2006-01-02 15:04:05"), dur, s.DistanceM, s.MaxAltM, batt, s.Detections, s.Breaches, s.Frames)
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%.0f m\t%.1f m\t%s\t%d\t%d\t%d\t%d\t%d\t\n", s.ID, s.SystemID, s.Source,
+			s.Start.UTC().Format("2006-01-02 15:04:05"), dur, s.DistanceM, s.MaxAltM, batt, s.DetectionTracks, s.DetectionEvents, s.Alerts, s.Breaches, s.Frames)
 	}
 	tw.Flush()
 }

@@ -19,15 +19,21 @@ func init() {
 	register(command{
 		name:    "verify",
 		summary: "Check the store's evidence chain, or an evidence package on its own; exit 1 naming what was changed.",
-		usage:   "[--data FILE] | FILE.zip",
+		usage:   "[--data FILE] | FILE.zip [--data FILE]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (read-only; the server must be stopped, or verify a backup)")
+			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (read-only; the server must be stopped, or verify a backup); with FILE.zip, also check that the package's chain head is in this store's chain")
 			return func(ctx context.Context, e *env, args []string) error {
 				switch len(args) {
 				case 0:
 					return verifyStore(e, *data)
 				case 1:
-					return verifyPackage(e, args[0])
+					withStore := ""
+					fs.Visit(func(f *flag.Flag) {
+						if f.Name == "data" {
+							withStore = *data
+						}
+					})
+					return verifyPackage(e, args[0], withStore)
 				}
 				return errors.New("give at most one evidence package (FILE.zip), or none to check --data")
 			}
@@ -63,7 +69,7 @@ func verifyStore(e *env, path string) error {
 	})
 }
 
-func verifyPackage(e *env, path string) error {
+func verifyPackage(e *env, path, storePath string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -85,11 +91,19 @@ func verifyPackage(e *env, path string) error {
 		fmt.Fprintf(e.stdout, "%s: evidence package of %s, written %s, %d files, chain head %s\n",
 			path, what, m.Created.Format("2006-01-02T15:04:05Z"), len(m.Files)+1, m.ChainHead)
 	}
-	return reportProblems(e.stdout, len(r.Problems), func(w io.Writer) {
+	if err := reportProblems(e.stdout, len(r.Problems), func(w io.Writer) {
 		for _, p := range r.Problems {
 			fmt.Fprintf(w, "DOES NOT MATCH: %s\n", p)
 		}
-	})
+	}); err != nil || storePath == "" {
+		return err
+	}
+	if err := store.CheckHeadInFile(storePath, r.Manifest.ChainHead); err != nil {
+		fmt.Fprintf(e.stdout, "DOES NOT MATCH: %v\n", err)
+		return fmt.Errorf("%w: the package's chain head is not in %s", errVerifyFailed, storePath)
+	}
+	fmt.Fprintf(e.stdout, "OK: chain link %d of %s is the package's head\n", r.Manifest.ChainHead.Link, storePath)
+	return nil
 }
 
 func reportProblems(w io.Writer, n int, list func(io.Writer)) error {

@@ -36,6 +36,21 @@ func TestVerify_AlteredFrameAndPackage_NamedWithExit1(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "evidence package of sortie 1") || !strings.Contains(out, "OK") {
 		t.Fatalf("verify of a fresh package: %d\n%s%s", code, out, errOut)
 	}
+	out, errOut, code = runTool(t, "verify", zipPath, "--data", db)
+	if code != 0 || !strings.Contains(out, "is the package's head") {
+		t.Fatalf("verify of a package against its store: %d\n%s%s", code, out, errOut)
+	}
+	other := filepath.Join(dir, "other.db")
+	if _, errOut, code := runTool(t, "import", tlog, "--data", other); code != 0 {
+		t.Fatal(errOut)
+	}
+	if _, errOut, code := runTool(t, "import", tlog, "--data", other); code != 0 { // a second link: another head
+		t.Fatal(errOut)
+	}
+	out, _, code = runTool(t, "verify", zipPath, "--data", other)
+	if code != 1 || !strings.Contains(out, "DOES NOT MATCH: chain link") {
+		t.Fatalf("verify of a package against another store: exit %d\n%s", code, out)
+	}
 
 	// One byte of one frame, in the file, with the server stopped.
 	bdb, err := bolt.Open(db, 0o600, nil)

@@ -83,13 +83,15 @@ func demoLogin(t *testing.T, base, out, role string) *http.Client {
 }
 
 // browserLogin opens base in Chromium and logs in with the UI's login view.
-func browserLogin(t *testing.T, ctx context.Context, base, user, password string) {
+func browserLogin(t testing.TB, ctx context.Context, base, user, password string) {
 	t.Helper()
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`#bw-login-name`, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-name`, user, chromedp.ByQuery),
-		chromedp.SendKeys(`#bw-login-password`, password, chromedp.ByQuery),
+		// By the form's field names, which the login endpoint defines (the
+		// inputs' ids have changed with the UI).
+		chromedp.WaitVisible(`#bw-login input[name="user"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[name="user"]`, user, chromedp.ByQuery),
+		chromedp.SendKeys(`#bw-login input[name="password"]`, password, chromedp.ByQuery),
 		chromedp.Click(`#bw-login button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#bw-login`, chromedp.ByQuery),
 	); err != nil {
@@ -99,7 +101,7 @@ func browserLogin(t *testing.T, ctx context.Context, base, user, password string
 
 // browserLoginAs makes a user of a role on a server started in the test
 // and logs in as them in Chromium.
-func browserLoginAs(t *testing.T, ctx context.Context, sys *server, role auth.Role) {
+func browserLoginAs(t testing.TB, ctx context.Context, sys *server, role auth.Role) {
 	t.Helper()
 	name, pw := authtest.User(t, sys.web.AccountsInUse(), role)
 	browserLogin(t, ctx, sys.web.URL(), name, pw)

@@ -165,7 +165,21 @@ func TestServe_BadDatagrams_CountedAndIgnored(t *testing.T) {
 	if len(vs) != 1 || vs[0].SysID != 1 {
 		t.Fatalf("vehicles after bad input: %+v", vs)
 	}
-	// The counters are visible to operations in /metrics.
+	// A frame of a system that never sent an autopilot heartbeat is neither
+	// state nor record: it is counted as unadmitted.
+	stray := mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: 88, ComponentID: 1}
+	pos, err := stray.Encode(nil, &common.MessageGlobalPositionInt{Lat: 313300000, Lon: -1109400000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write(pos); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, "the stray frame is counted", func() bool {
+		return sys.fleet.LinkStats()[0].Unadmitted >= before.Unadmitted+1
+	})
+	// The counters are visible to operations in /metrics, every drop counter
+	// among them (issue 12).
 	res, err := apiClient(t, base).Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -175,6 +189,17 @@ func TestServe_BadDatagrams_CountedAndIgnored(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !metricAbove(string(body), "borderwatch_link_garbage_bytes_total", 25) ||
 		!metricAbove(string(body), "borderwatch_link_bad_checksum_total", 0) {
 		t.Fatalf("/metrics does not show the bad input: %s\n%s", res.Status, body)
+	}
+	if !metricAbove(string(body), "borderwatch_link_unadmitted_frames_total", 0) {
+		t.Fatalf("/metrics does not show the unadmitted frame:\n%s", body)
+	}
+	for _, name := range []string{"borderwatch_link_send_dropped_total", "borderwatch_link_unknown_frames_total", "borderwatch_link_undecodable_total",
+		"borderwatch_link_refused_connections_total", "borderwatch_fleet_session_inbox_dropped_total", "borderwatch_vehicle_non_finite_total",
+		"borderwatch_vehicle_params_dropped_total", "borderwatch_store_skipped_events_total", "borderwatch_recorder_dropped_total",
+		"borderwatch_hub_dropped_total", "borderwatch_live_dropped_total"} {
+		if !strings.Contains(string(body), "\n"+name) {
+			t.Errorf("/metrics has no %s", name)
+		}
 	}
 	framesBefore := sys.fleet.LinkStats()[0].Frames
 	testenv.Eventually(t, 5*time.Second, "frames keep arriving after bad input", func() bool {

@@ -389,3 +389,32 @@ func describeRecord(bucket byte, key, value []byte, e *sealEntry, sorties []Sort
 	}
 	return ref
 }
+
+// CheckHeadInFile checks, read-only, that the store at path holds chain
+// link head.Link with head's hash: that a head seen before (an evidence
+// package's manifest) is still part of the store's chain, so the package's
+// recording is the store's. Run VerifyFile as well to check the records.
+func CheckHeadInFile(path string, head ChainHead) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return fmt.Errorf("check %s: another process holds it open (stop the server, or check a backup)", path)
+		}
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketChain)
+		if b == nil {
+			return fmt.Errorf("%s has no evidence chain", path)
+		}
+		v := b.Get(binary.BigEndian.AppendUint64(nil, head.Link))
+		switch {
+		case v == nil:
+			return fmt.Errorf("%s has no chain link %d: not the store this package came from, or links were removed", path, head.Link)
+		case len(v) < 33 || !bytes.Equal(v[1:33], head.Hash[:]):
+			return fmt.Errorf("chain link %d of %s is not the package's (%s): the chain was rewritten, or the package comes from another store", head.Link, path, head)
+		}
+		return nil
+	})
+}

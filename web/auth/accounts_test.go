@@ -235,3 +235,40 @@ func TestAccounts_Users_PasswordChangeAndValidation(t *testing.T) {
 		t.Fatalf("demoting the last admin: %v", err)
 	}
 }
+
+// What a request pays to be recognised: one store read (token), or one read
+// and at most one write a minute (session).
+func BenchmarkAccounts_Token(b *testing.B) {
+	a := &auth.Accounts{Store: storetest.MustOpen(b), BcryptCost: bcrypt.MinCost}
+	if err := a.Initialize(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.AddUser("ann", auth.RoleOperator, pw); err != nil {
+		b.Fatal(err)
+	}
+	tok, _, err := a.CreateToken("ann", 0, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := a.Token(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A login at the default bcrypt cost (10): the price of each password check.
+func BenchmarkAccounts_Login(b *testing.B) {
+	a := &auth.Accounts{Store: storetest.MustOpen(b), LoginFailures: 1 << 30}
+	if err := a.Initialize(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.AddUser("ann", auth.RoleOperator, pw); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := a.Login("ann", pw, "127.0.0.1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -16,7 +16,6 @@ import { PlanPanel } from "./plan/PlanPanel.js";
 import { startLive, stopLive } from "./live.js";
 import { clearVehicles } from "./fleet.js";
 import { clearEvents } from "./events.js";
-import { loadHistory } from "./history.js";
 import { loadLayers } from "./map/layers.js";
 import { droneLayer } from "./map/drones.js";
 import { installShortcuts } from "./shortcuts.js";
@@ -64,7 +63,6 @@ effect(() => {
   if (want === "live") {
     mode.value = "live";
     startLive();
-    loadHistory();
   } else if (want === "replay") {
     mode.value = "replay";
     connection.value = "replay";

@@ -31,5 +31,5 @@ export function centreOn(latlng, zoom = map.getZoom()) {
   const size = map.getSize();
   const left = Math.min(coveredLeft, size.x / 2);
   const p = map.latLngToContainerPoint(latlng);
-  map.panBy([p.x - (left + (size.x - left) / 2), p.y - size.y / 2]);
+  map.panBy([p.x - (left + (size.x - left) / 2), p.y - size.y / 2], { animate: false });
 }
