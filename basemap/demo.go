@@ -44,10 +44,11 @@ const WorldAtlasDir = "dist/world-atlas"
 // sketch to 14.
 var DemoOptions = Options{MaxZoom: 14, BackgroundMaxZoom: 6}
 
-// BuildDemo builds the demo's basemap: Natural Earth land and countries
-// from world-atlas in ui (when the UI build holds them; world is false when
-// it does not) under the Nogales sketch.
-func BuildDemo(ui fs.FS) (a *Archive, world bool, err error) {
+// BuildDemo builds the demo's basemap with opt (the demo passes
+// DemoOptions): Natural Earth land and countries from world-atlas in ui
+// (when the UI build holds them; world is false when it does not) under
+// the Nogales sketch.
+func BuildDemo(ui fs.FS, opt Options) (a *Archive, world bool, err error) {
 	layers, err := DemoLayers()
 	if err != nil {
 		return nil, false, err
@@ -60,7 +61,7 @@ func BuildDemo(ui fs.FS) (a *Archive, world bool, err error) {
 	default:
 		layers, world = append(wl, layers...), true
 	}
-	a, _, err = Build(layers, DemoOptions)
+	a, _, err = Build(layers, opt)
 	return a, world, err
 }
 

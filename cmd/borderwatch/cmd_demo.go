@@ -57,7 +57,7 @@ func init() {
 				if o.basemap == "" {
 					// The demo's own basemap: Natural Earth from the UI build's
 					// world-atlas under the sketch of Nogales (basemap.BuildDemo).
-					a, world, err := basemap.BuildDemo(ui.Dist)
+					a, world, err := basemap.BuildDemo(ui.Dist, basemap.DemoOptions)
 					if err != nil {
 						return fmt.Errorf("demo basemap: %w", err)
 					}
