@@ -2,6 +2,7 @@ package gcs
 
 import (
 	"fmt"
+	"github.com/borderwatch/borderwatch/mavlink/decode"
 	"strings"
 	"time"
 
@@ -127,13 +128,8 @@ func (s *modeSession) deadline() time.Time {
 func (s *modeSession) finished() bool { return s.done }
 func (s *modeSession) result() error  { return s.err }
 
-// cleanText is a STATUSTEXT's text without its NUL padding and without the
-// trailing tab PX4 appends to texts that also go out as events
-// (mavlink_log_critical(…, "…\t"): the tab separates the legacy text from
-// the event's arguments).
-func cleanText(s string) string {
-	return strings.TrimRight(strings.TrimRight(s, "\x00"), "\t ")
-}
+// cleanText is the shared decoder's STATUSTEXT cleaning (decode.CleanText).
+func cleanText(s string) string { return decode.CleanText(s) }
 
 // heartbeatWait waits, up to a deadline, for the vehicle's next HEARTBEAT
 // that satisfies ok: the truth about its mode and arming, which can lag the

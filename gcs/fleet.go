@@ -15,6 +15,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
+	"github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 	"github.com/borderwatch/borderwatch/telemetry"
 )
@@ -40,7 +41,8 @@ type Fleet struct {
 	Hub *telemetry.Hub
 	// (optional) SystemID of the GCS. Defaults to 255.
 	SystemID uint8
-	// (optional) LinkTimeout after which a silent vehicle's link is lost. Defaults to 3.5 s.
+	// (optional) LinkTimeout after which a silent vehicle's link is lost.
+	// Defaults to decode.DefaultLinkTimeout (3.5 s).
 	LinkTimeout time.Duration
 	// (optional) HeartbeatPeriod of the GCS heartbeat. Defaults to 1 s.
 	HeartbeatPeriod time.Duration
@@ -159,7 +161,7 @@ func (f *Fleet) Initialize() error {
 		f.SystemID = DefaultSystemID
 	}
 	if f.LinkTimeout == 0 {
-		f.LinkTimeout = 3500 * time.Millisecond
+		f.LinkTimeout = decode.DefaultLinkTimeout
 	}
 	if f.HeartbeatPeriod == 0 {
 		f.HeartbeatPeriod = time.Second
@@ -375,14 +377,6 @@ func (f *Fleet) signingKey(sysid uint8) *signedStreams {
 	return s
 }
 
-// IsGCSOrComponent reports whether a HEARTBEAT comes from another ground
-// station or from a component (camera, gimbal …) rather than an autopilot.
-// Such a heartbeat never makes a vehicle and must not overwrite a vehicle's
-// mode. Live (the fleet) and replay (web) apply the same rule through it.
-func IsGCSOrComponent(hb *common.MessageHeartbeat) bool {
-	return hb.Type == common.MAV_TYPE_GCS || hb.Autopilot == common.MAV_AUTOPILOT_INVALID
-}
-
 func (f *Fleet) handle(in inbound) {
 	sysid := in.frame.SystemID
 	v := f.vehicles[sysid]
@@ -413,7 +407,7 @@ func (f *Fleet) handle(in inbound) {
 	// Only frames of admitted systems (vehicles, and the components of one)
 	// are recorded: line noise that happens to frame, or another ground
 	// station, must not become sorties under random system ids.
-	if v == nil && (!isHB || IsGCSOrComponent(hb)) {
+	if v == nil && (!isHB || !decode.Admits(hb)) {
 		in.link.unadmitted.Add(1)
 		return
 	}
@@ -430,7 +424,7 @@ func (f *Fleet) handle(in inbound) {
 	if v == nil {
 		// Only an autopilot's heartbeat makes a vehicle: other ground stations
 		// and components (cameras, gimbals) do not.
-		if !isHB || IsGCSOrComponent(hb) {
+		if !isHB || !decode.Admits(hb) {
 			return
 		}
 		v = &vehicle{state: NewVehicleState(sysid), compid: in.frame.ComponentID, flavour: flavourOf(hb.Autopilot),
@@ -442,7 +436,7 @@ func (f *Fleet) handle(in inbound) {
 		f.requestStreams(sysid, v.flavour)
 	}
 	f.count(v, in)
-	if isHB && IsGCSOrComponent(hb) {
+	if isHB && !decode.Admits(hb) {
 		return // a component's heartbeat must not overwrite the autopilot's mode
 	}
 	if isHB && in.frame.ComponentID == v.compid {
@@ -615,7 +609,7 @@ func (v *vehicle) sampleRTT(d time.Duration) {
 func (f *Fleet) checkLinks() {
 	now := f.Now()
 	for id, v := range f.vehicles {
-		if v.state.LinkOK && now.Sub(v.lastSeen) > f.LinkTimeout {
+		if v.state.LinkOK && decode.LinkLost(v.lastSeen, now, f.LinkTimeout) {
 			v.state.LinkOK = false
 			v.wasLost = true
 			v.state.Time = now

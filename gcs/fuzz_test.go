@@ -2,6 +2,7 @@ package gcs
 
 import (
 	"encoding/json"
+	"github.com/borderwatch/borderwatch/mavlink/decode"
 	"math"
 	"net/netip"
 	"testing"
@@ -77,7 +78,7 @@ func FuzzFleet_Receive(f *testing.F) {
 			fl.handle(<-out)
 		}
 		for id, v := range fl.vehicles {
-			if v.state.SysID != id || len(v.state.StatusTexts) > statusTextsKept {
+			if v.state.SysID != id || len(v.state.StatusTexts) > decode.StatusTextsKept {
 				t.Fatalf("vehicle %d state %+v", id, v.state)
 			}
 			// One vehicle's bad values must never break the fleet's JSON.

@@ -167,7 +167,7 @@ func newParamRead(send sender, sys, comp uint8, f Flavour, name string, tm timin
 // newParamSet sets name to v; old is its value before (NaN when unknown), to
 // tell a refusal (the old value comes back) from a rounding.
 func newParamSet(send sender, sys, comp uint8, f Flavour, name string, v float64, t common.MAV_PARAM_TYPE, old float64, tm timing) *paramSession {
-	if f.paramBytewise() && isIntParam(t) {
+	if f.ParamBytewise() && isIntParam(t) {
 		v = math.Round(v) // PX4 takes integers bit for bit: the GCS rounds
 	}
 	return &paramSession{send: send, sys: sys, comp: comp, flavour: f, tm: tm, name: name, set: true, value: v, ptype: t, old: old}

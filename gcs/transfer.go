@@ -80,7 +80,7 @@ type uploadSession struct {
 
 func newUpload(send sender, sys, comp uint8, t common.MAV_MISSION_TYPE, items []*common.MessageMissionItemInt, f Flavour, tm timing, p Progress) *uploadSession {
 	u := &uploadSession{baseTransfer: baseTransfer{send: send, sys: sys, comp: comp, mtype: t, tm: tm, progress: p}, items: items, flavour: f, lastSeq: -1}
-	if f.homeAtSeq0(uint8(t)) {
+	if homeAtSeq0(f, uint8(t)) {
 		u.offset = 1
 	}
 	return u

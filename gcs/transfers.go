@@ -54,7 +54,7 @@ func wireType(t missions.MissionType) (common.MAV_MISSION_TYPE, error) {
 // home at seq 0; PX4 numbers DO_JUMP targets without home.
 func toWire(fl Flavour, t common.MAV_MISSION_TYPE, items []missions.Item, home *missions.Position) []*common.MessageMissionItemInt {
 	var out []*common.MessageMissionItemInt
-	if fl.homeAtSeq0(uint8(t)) {
+	if homeAtSeq0(fl, uint8(t)) {
 		h := missions.Item{Command: uint16(common.MAV_CMD_NAV_WAYPOINT), Frame: uint8(common.MAV_FRAME_GLOBAL), Autocontinue: true}
 		// ArduPilot ignores home on upload but still checks it as a
 		// location (AP_Mission::mavlink_int_to_mission_cmd refuses a NaN
@@ -79,7 +79,7 @@ func toWire(fl Flavour, t common.MAV_MISSION_TYPE, items []missions.Item, home *
 // fromWire is the inverse of toWire; it also returns ArduPilot's home.
 func fromWire(fl Flavour, t common.MAV_MISSION_TYPE, wire []*common.MessageMissionItemInt) ([]missions.Item, *missions.Position) {
 	var home *missions.Position
-	if fl.homeAtSeq0(uint8(t)) && len(wire) > 0 {
+	if homeAtSeq0(fl, uint8(t)) && len(wire) > 0 {
 		h := wireToItem(wire[0])
 		home = &missions.Position{Lat: h.Params[4], Lon: h.Params[5], AltM: h.Params[6]}
 		wire = wire[1:]
@@ -145,7 +145,7 @@ func (x *exchanger) holding(t common.MAV_MISSION_TYPE, wire []*common.MessageMis
 // wraps ErrMixedMission only when a read-back proves a mixed list.
 func (x *exchanger) uploadList(t common.MAV_MISSION_TYPE, items []missions.Item, home *missions.Position, noVerify bool, p Progress) (*listCheck, error) {
 	wire := toWire(x.fl, t, items, home)
-	off := x.fl.offset(t)
+	off := homeOffset(x.fl, t)
 	if err := refusedItem(x.kind, t, wire, off); err != nil {
 		return nil, err
 	}
@@ -360,7 +360,7 @@ func (f *Fleet) SetCurrent(ctx context.Context, sysid uint8, index int) error {
 	}
 	defer f.detach(sysid, ib)
 	seq := index
-	if tg.flavour.homeAtSeq0(0) {
+	if homeAtSeq0(tg.flavour, 0) {
 		seq++
 	}
 	if index < 0 || seq > math.MaxUint16 {
@@ -421,7 +421,7 @@ func (f *Fleet) UploadPlan(ctx context.Context, sysid uint8, p *missions.Plan, o
 	err := f.withExchanger(ctx, sysid, func(x *exchanger, tg target) error {
 		for _, mt := range planOrder {
 			t := common.MAV_MISSION_TYPE(mt)
-			if err := refusedItem(x.kind, t, toWire(x.fl, t, p.Items(mt), nil), x.fl.offset(t)); err != nil {
+			if err := refusedItem(x.kind, t, toWire(x.fl, t, p.Items(mt), nil), homeOffset(x.fl, t)); err != nil {
 				return fmt.Errorf("nothing was sent, the vehicle's plan is unchanged: %w", err)
 			}
 		}

@@ -18,9 +18,9 @@ import (
 // simulator stores through the same table, so what verifies against it
 // verifies against the real autopilot.
 
-// offset is 1 for the list whose seq 0 is ArduPilot's home, else 0.
-func (f Flavour) offset(t common.MAV_MISSION_TYPE) int {
-	if f.homeAtSeq0(uint8(t)) {
+// homeOffset is 1 for the list whose seq 0 is ArduPilot's home, else 0.
+func homeOffset(f Flavour, t common.MAV_MISSION_TYPE) int {
+	if homeAtSeq0(f, uint8(t)) {
 		return 1
 	}
 	return 0
@@ -81,7 +81,7 @@ func (c listCheck) String() string {
 // checkList compares a read-back (wire items, with ArduPilot's home) with
 // the wire items sent.
 func checkList(k autopilot.Kind, fl Flavour, t common.MAV_MISSION_TYPE, sent, got []*common.MessageMissionItemInt) listCheck {
-	off := fl.offset(t)
+	off := homeOffset(fl, t)
 	c := listCheck{list: missions.MissionType(t), sent: max(len(sent)-off, 0), held: max(len(got)-off, 0)}
 	for i := off; i < len(sent) && i < len(got); i++ {
 		if d := diffWire(k, t, sent[i], got[i]); d != "" {

@@ -5,17 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
-	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/gorilla/websocket"
 
 	"github.com/borderwatch/borderwatch/gcs"
-	"github.com/borderwatch/borderwatch/mavlink/dialect"
-	"github.com/borderwatch/borderwatch/mavlink/mavwire"
-	"github.com/borderwatch/borderwatch/telemetry"
+	mavdecode "github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/telemetry/replay"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
@@ -23,7 +19,7 @@ import (
 // /ws/replay is a thin WebSocket adapter over telemetry/replay's Session,
 // which owns the orchestration (clock, seek snapshots, events, store
 // errors). The frames are decoded by the live decode path
-// (gcs.VehicleState.Update) and sent as the same LiveMessage JSON as
+// (mavlink/decode: the vehicle table, admission, link timeout, state update) and sent as the same LiveMessage JSON as
 // /ws/live plus the replay clock and the events of the replayed time. One
 // goroutine (the handler's) owns the session. docs/api.md lists the messages.
 
@@ -59,75 +55,12 @@ type ReplayCommand struct {
 
 const replayClockEvery = 250 * time.Millisecond
 
-// replayDecoder folds frames into vehicle states with the live rules: an
-// autopilot heartbeat makes a vehicle, a GCS's or a component's does not and
-// must not overwrite the autopilot's mode; a vehicle silent for longer than
-// the fleet's LinkTimeout has lost its link. It is the replay.Decoder of
-// /ws/replay and of the timeline.
-type replayDecoder struct {
-	states      map[uint8]*gcs.VehicleState
-	changed     map[uint8]bool
-	linkTimeout time.Duration
-}
-
+// newReplayDecoder is the replay.Decoder of /ws/replay and of the timeline:
+// the shared decoder's vehicle table (mavlink/decode), with the live rules —
+// admission by an autopilot heartbeat, the fleet's link timeout, the same
+// state update.
 func (s *Server) newReplayDecoder() replay.Decoder[gcs.VehicleState] {
-	return &replayDecoder{states: map[uint8]*gcs.VehicleState{}, changed: map[uint8]bool{}, linkTimeout: s.Fleet.LinkTimeout}
-}
-
-func (d *replayDecoder) Frame(f telemetry.Frame, emit func(telemetry.Event)) {
-	fr, _, _, err := mavwire.Parse(f.Raw, dialect.ReadWriter)
-	if err != nil || !fr.Known {
-		return
-	}
-	msg, err := fr.Decode(dialect.ReadWriter)
-	if err != nil {
-		return
-	}
-	hb, isHB := msg.(*common.MessageHeartbeat)
-	componentHB := isHB && gcs.IsGCSOrComponent(hb)
-	st := d.states[f.SystemID]
-	if st == nil {
-		if !isHB || componentHB {
-			return
-		}
-		s := gcs.NewVehicleState(f.SystemID)
-		st = &s
-		d.states[f.SystemID] = st
-	}
-	if componentHB {
-		return
-	}
-	changed := st.Update(msg, f.ComponentID, f.Time, emit)
-	st.LastHeard = f.Time
-	if !st.LinkOK {
-		st.LinkOK = true
-		changed = true
-	}
-	if changed {
-		d.changed[f.SystemID] = true
-	}
-}
-
-func (d *replayDecoder) Check(now time.Time) {
-	for id, st := range d.states {
-		if st.LinkOK && now.Sub(st.LastHeard) > d.linkTimeout {
-			st.LinkOK = false
-			st.Time = now
-			d.changed[id] = true
-		}
-	}
-}
-
-func (d *replayDecoder) Take(all bool) []gcs.VehicleState {
-	out := []gcs.VehicleState{}
-	for id, st := range d.states {
-		if all || d.changed[id] {
-			out = append(out, *st)
-		}
-	}
-	slices.SortFunc(out, func(a, b gcs.VehicleState) int { return int(a.SysID) - int(b.SysID) })
-	clear(d.changed)
-	return out
+	return &mavdecode.Table{LinkTimeout: s.Fleet.LinkTimeout}
 }
 
 // replayWindow reads the window from ?sortie=ID[&fleet=1] or

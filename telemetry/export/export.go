@@ -16,8 +16,7 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
-	"github.com/borderwatch/borderwatch/mavlink/dialect"
-	"github.com/borderwatch/borderwatch/mavlink/mavwire"
+	"github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/telemetry/tlog"
@@ -194,14 +193,15 @@ type trackData struct {
 	stats      Stats
 }
 
-// sampler decodes positions through the dialect, with the latest battery and
-// arm state of each vehicle carried along.
+// sampler turns frames into track points through the shared decoder
+// (mavlink/decode): the same state update, admission and arm state as live
+// and replay. It admits systems without a heartbeat (an exported window may
+// begin between two, an imported fragment may hold none).
 type sampler struct {
-	battery map[uint8]int
-	armed   map[uint8]bool
+	vehicles decode.Table
 }
 
-func newSampler() *sampler { return &sampler{battery: map[uint8]int{}, armed: map[uint8]bool{}} }
+func newSampler() *sampler { return &sampler{vehicles: decode.Table{AdmitWithoutHeartbeat: true}} }
 
 func (s *sampler) frame(f *telemetry.Frame) (point, bool) {
 	switch f.MessageID {
@@ -209,39 +209,23 @@ func (s *sampler) frame(f *telemetry.Frame) (point, bool) {
 	default:
 		return point{}, false
 	}
-	fr, _, _, err := mavwire.Parse(f.Raw, dialect.ReadWriter)
-	if err != nil {
+	m, ok := decode.Raw(f.Raw)
+	if !ok {
 		return point{}, false
 	}
-	m, err := fr.Decode(dialect.ReadWriter)
-	if err != nil {
-		return point{}, false
+	r := s.vehicles.Message(f.SystemID, f.ComponentID, m, f.Time, nil)
+	gp, ok := m.(*common.MessageGlobalPositionInt)
+	if !ok || r.State == nil || !r.State.HasPosition {
+		return point{}, false // not a position, or no fix yet
 	}
-	switch m := m.(type) {
-	case *common.MessageHeartbeat:
-		if m.Type != common.MAV_TYPE_GCS && m.Autopilot != common.MAV_AUTOPILOT_INVALID {
-			s.armed[f.SystemID] = m.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
-		}
-	case *common.MessageSysStatus:
-		s.battery[f.SystemID] = int(m.BatteryRemaining)
-	case *common.MessageGlobalPositionInt:
-		if m.Lat == 0 && m.Lon == 0 {
-			return point{}, false // no fix yet
-		}
-		p := point{t: f.Time, sysid: f.SystemID, lat: float64(m.Lat) / 1e7, lon: float64(m.Lon) / 1e7,
-			altM: float64(m.Alt) / 1000, relAltM: float64(m.RelativeAlt) / 1000,
-			groundspeedMS: math.Hypot(float64(m.Vx), float64(m.Vy)) / 100, climbMS: float64(-int32(m.Vz)) / 100,
-			headingDeg: math.NaN(), batteryPct: -1}
-		if m.Hdg != math.MaxUint16 {
-			p.headingDeg = float64(m.Hdg) / 100
-		}
-		if b, ok := s.battery[f.SystemID]; ok {
-			p.batteryPct = b
-		}
-		p.armed, p.hasArmed = s.armed[f.SystemID]
-		return p, true
+	st := r.State
+	p := point{t: f.Time, sysid: f.SystemID, lat: st.Lat, lon: st.Lon, altM: st.AltM, relAltM: st.RelAltM,
+		groundspeedMS: st.GroundspeedMS, climbMS: st.ClimbRateMS, headingDeg: st.HeadingDeg, batteryPct: st.BatteryPct,
+		armed: st.Armed, hasArmed: st.HeartbeatSeen()}
+	if gp.Hdg == math.MaxUint16 {
+		p.headingDeg = math.NaN() // this position carries no heading
 	}
-	return point{}, false
+	return p, true
 }
 
 func collect(st *store.Store, q store.Query, opt Options) (*trackData, error) {

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/tlog"
 )
@@ -140,9 +142,12 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 					verified++
 				}
 				if f.MessageID == msgHeartbeat {
-					if hb, ok := readHeartbeat(f.Raw); ok {
-						si.vehicle = si.vehicle || hb.vehicle
-						si.gcs = si.gcs || !hb.vehicle
+					// The shared decoder's admission rule (mavlink/decode).
+					if msg, ok := decode.Raw(f.Raw); ok {
+						if hb, ok := msg.(*common.MessageHeartbeat); ok {
+							si.vehicle = si.vehicle || decode.Admits(hb)
+							si.gcs = si.gcs || !decode.Admits(hb)
+						}
 					}
 				}
 				si.sortie.observe(&f)

@@ -4,7 +4,9 @@ import (
 	"math"
 )
 
-// The few fields the sortie statistics need are read straight from the raw
+// Heartbeats (who is a vehicle, whether it is armed) go through the shared
+// decoder (mavlink/decode), as live and replay do. The few fields the sortie
+// statistics need of the frequent messages (position, battery) are read straight from the raw
 // payload rather than through gomavlib's reflective decoder: the store sees
 // every frame, and these offsets are fixed by the MAVLink wire format (fields
 // sorted by size; MAVLink 2 may trim trailing zeros, so short payloads are
@@ -16,10 +18,6 @@ const (
 	msgBatteryStatus = 147
 	// MsgSetupSigning carries a signing key: never stored, never exported.
 	MsgSetupSigning = 256
-
-	mavTypeGCS          = 6
-	mavAutopilotInvalid = 8
-	mavModeFlagArmed    = 0x80
 )
 
 // payload returns the frame's payload zero-extended to n bytes, in buf.
@@ -41,24 +39,6 @@ func payload(raw []byte, buf *[64]byte, n int) []byte {
 	clear(p)
 	copy(p, raw[hdr:hdr+plen])
 	return p
-}
-
-type heartbeatFields struct {
-	vehicle bool // an autopilot, not a GCS or a component (the gcs Fleet's rule)
-	armed   bool
-}
-
-func readHeartbeat(raw []byte) (heartbeatFields, bool) {
-	var b [64]byte
-	p := payload(raw, &b, 9)
-	if p == nil {
-		return heartbeatFields{}, false
-	}
-	typ, autopilot, baseMode := p[4], p[5], p[6]
-	return heartbeatFields{
-		vehicle: typ != mavTypeGCS && autopilot != mavAutopilotInvalid,
-		armed:   baseMode&mavModeFlagArmed != 0,
-	}, true
 }
 
 type positionFields struct {

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/telemetry"
 )
 
@@ -267,10 +269,13 @@ func (st *Store) Sorties(f SortieFilter) ([]Sortie, error) {
 // killed) stayed "flying" for ever.
 const SortieLinkLossLimit = 2 * time.Minute
 
-// liveTracker opens a sortie when a vehicle's heartbeat says armed and closes
-// it at the first disarmed heartbeat, or when the vehicle has been silent for
-// SortieLinkLossLimit (measured on the frames' own clock, so that a replayed
-// or delayed batch closes the same way). It is owned by the live appender.
+// liveTracker opens a sortie when a vehicle is armed and closes it when it
+// is disarmed, or when the vehicle has been silent for SortieLinkLossLimit
+// (measured on the frames' own clock, so that a replayed or delayed batch
+// closes the same way). Whether a system is a vehicle and whether it is armed
+// come from the shared decoder (mavlink/decode, as live and replay): its
+// table admits vehicles by the one rule and folds their heartbeats. It is
+// owned by the live appender.
 type liveTracker struct {
 	open map[uint8]*Sortie
 	// dirty holds the sorties changed since the last commit: by pointer, since
@@ -278,6 +283,9 @@ type liveTracker struct {
 	dirty map[*Sortie]struct{}
 	// latest is the newest frame time seen: the tracker's clock.
 	latest time.Time
+	// vehicles is the shared decoder's vehicle table, fed the heartbeats
+	// only: the arm state is all a sortie needs of them.
+	vehicles decode.Table
 }
 
 // load reads the live sorties that are open (at start-up, and again after a
@@ -337,12 +345,12 @@ func (t *liveTracker) frame(f *telemetry.Frame) {
 	}
 	s := t.open[f.SystemID]
 	if f.MessageID == msgHeartbeat {
-		if hb, ok := readHeartbeat(f.Raw); ok && hb.vehicle {
+		if armed, ok := t.armChange(f); ok {
 			switch {
-			case hb.armed && s == nil:
+			case armed && s == nil:
 				s = newSortie(liveStream, f.SystemID, "live", f.Time)
 				t.open[f.SystemID] = s
-			case !hb.armed && s != nil:
+			case !armed && s != nil:
 				s.observe(f)
 				s.Open, s.Closed = false, "disarmed"
 				delete(t.open, f.SystemID)
@@ -355,6 +363,26 @@ func (t *liveTracker) frame(f *telemetry.Frame) {
 		s.observe(f)
 		t.dirty[s] = struct{}{}
 	}
+}
+
+// armChange folds a heartbeat frame into the vehicle table and reports the
+// vehicle's arm state after it; ok is false for a frame that is not an
+// admitted autopilot's heartbeat. The state, not only the ArmChange events,
+// is the answer: a vehicle's first heartbeat sets it without an event (there
+// was nothing to change from), and a vehicle whose sortie was closed for
+// link loss and that comes back still armed opens a new sortie though
+// nothing changed.
+func (t *liveTracker) armChange(f *telemetry.Frame) (armed, ok bool) {
+	msg, ok := decode.Raw(f.Raw)
+	if !ok {
+		return false, false
+	}
+	hb, ok := msg.(*common.MessageHeartbeat)
+	if !ok || !decode.Admits(hb) {
+		return false, false
+	}
+	r := t.vehicles.Message(f.SystemID, f.ComponentID, msg, f.Time, nil)
+	return r.State.Armed, true
 }
 
 func (t *liveTracker) event(e telemetry.Event) {

@@ -13,6 +13,8 @@ import { AlertsView } from "./views/alerts.js";
 import { DetectionsView } from "./views/detections.js";
 import { ReplayView } from "./replay/replay.js";
 import { PlanPanel } from "./plan/PlanPanel.js";
+import { AuditView } from "./admin/audit.js";
+import { AdminView } from "./admin/admin.js";
 import { startLive, stopLive } from "./live.js";
 import { clearVehicles } from "./fleet.js";
 import { clearEvents } from "./events.js";
@@ -29,6 +31,8 @@ export const tabs = [
   { id: "detections", title: "Detections", perm: "watch", component: DetectionsView, live: true },
   { id: "plan", title: "Plan", perm: "plan", component: PlanPanel, live: true },
   { id: "replay", title: "Replay", perm: "replay", component: ReplayView, live: false },
+  { id: "audit", title: "Audit", perm: "audit", component: AuditView, live: true },
+  { id: "admin", title: "Admin", perm: "admin", component: AdminView, live: true },
 ];
 
 export const activeTab = signal(localStorage.getItem("bw-tab") || "fleet");

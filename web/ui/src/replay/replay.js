@@ -1,134 +1,156 @@
-// Replay (ported from the first UI; the supervisor helper rebuilds it): pick
-// a sortie, then the whole fleet of that time window is replayed through
-// /ws/replay (the server decodes stored frames with the live code), with
-// play, pause, step, speed and seek. Opening this tab stops the live stream.
-import { signal } from "@preact/signals";
+// The Replay tab (supervisors): the sortie list, then the open sortie with
+// its controls, the timeline of markers, export buttons, a replay link, the
+// plans flown and the plots. The whole fleet recorded during a live sortie
+// replays in sync through /ws/replay (the server decodes the stored frames
+// with the live code); opening this tab stops the live stream (src/app.js).
+import { effect } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { api } from "../api.js";
-import { applyVehicles, clearVehicles } from "../fleet.js";
-import { onStreamEvents, clearEvents } from "../events.js";
+import { user, can, notify } from "../state.js";
 import { setDetectionClock } from "../map/detections.js";
+import { showTab } from "../app.js";
+import { sortie, clock, replayError, markers, send, openReplay, closeReplay } from "./session.js";
+import { Timeline, utc } from "./timeline.js";
+import { Plots } from "./plots.js";
+import { SortieList, fmtDuration } from "./sorties.js";
+import { loadFlownPlans, clearReplayMap, fitTo } from "./mapdraw.js";
+import { vehicles } from "../state.js";
 
-const clock = signal(null); // the last replay clock from the server
-const title = signal("");
-const error = signal("");
-let ws = null;
+// exportFormats: every format GET /api/v1/sorties/{id}/export writes.
+export const exportFormats = [
+  { format: "tlog", title: "tlog", tip: "Every frame, for QGC, Mission Planner, MAVProxy" },
+  { format: "gpx", title: "GPX", tip: "Tracks and detections" },
+  { format: "kml", title: "KML", tip: "Tracks and detections for Google Earth" },
+  { format: "geojson", title: "GeoJSON", tip: "Tracks and detections" },
+  { format: "csv", title: "CSV", tip: "One row per position report" },
+  { format: "evidence", title: "Evidence (zip)", tip: "tlog, tracks, detections, plans, alerts, operator actions and a manifest of SHA-256 sums with the store's chain head" },
+];
 
-function send(cmd) {
-  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(cmd));
+// replayLink is the URL that opens sortie id at instant ms for another supervisor.
+export function replayLink(id, ms) {
+  const q = new URLSearchParams({ sortie: String(id), t: new Date(ms).toISOString() });
+  return `${location.origin}${location.pathname}#replay?${q}`;
 }
 
-function fmtDuration(s) {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = Math.floor(s % 60);
-  return h ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(sec).padStart(2, "0")}s`;
+// parseReplayLink reads #replay?sortie=ID&t=T: {id, atMs} or null.
+export function parseReplayLink(hash) {
+  if (!hash.startsWith("#replay?")) return null;
+  const q = new URLSearchParams(hash.slice("#replay?".length));
+  const id = parseInt(q.get("sortie") || "", 10);
+  if (!(id > 0)) return null;
+  const t = Date.parse(q.get("t") || "");
+  return { id, atMs: Number.isFinite(t) ? t : null };
 }
 
-// openReplay replays the sortie's time window: the whole live fleet in sync
-// for live recordings, the imported file's own stream for an import.
-function openReplay(s) {
+let pendingLink = parseReplayLink(location.hash);
+let fleetMode = true;
+
+async function open(s, atMs = null) {
+  clearReplayMap();
+  // It plays from the start (or the link's instant) at once; Pause stops it.
+  openReplay(s, { fleet: fleetMode && !s.imported, atMs, play: atMs === null });
+  const ids = s.imported ? [s.sysid] : [];
+  // The fleet's drones are known once the stream's first states arrived;
+  // the sortie's own drone is enough to look up the plan flown at once.
+  loadFlownPlans(s, ids.length ? ids : [s.sysid]).then(() => {
+    if (s.imported || sortie.peek() !== s) return;
+    const all = [...vehicles.peek().keys()];
+    if (all.length > 1) loadFlownPlans(s, all);
+  });
+}
+
+function close() {
   closeReplay();
-  const params = new URLSearchParams();
-  if (s.stream === 0) {
-    params.set("from", s.start);
-    // An open sortie has no end yet: replay up to now.
-    params.set("to", s.open ? new Date().toISOString() : new Date(Date.parse(s.end) + 1).toISOString());
-  } else {
-    params.set("sortie", String(s.id));
-  }
-  params.set("play", "1");
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const sock = new WebSocket(`${proto}//${location.host}/ws/replay?${params}`);
-  ws = sock;
-  title.value = `Sortie ${s.id} (drone ${s.sysid})${s.stream === 0 ? " with the whole fleet" : ""}`;
-  sock.onmessage = (ev) => {
-    if (ws !== sock) return;
-    const msg = JSON.parse(ev.data);
-    if (msg.error) error.value = msg.error;
-    if (msg.vehicles?.length) applyVehicles(msg.vehicles);
-    onStreamEvents(msg.events);
-    if (msg.replay) clock.value = msg.replay;
-  };
-  sock.onclose = () => {
-    if (ws === sock) error.value = "replay connection closed";
-  };
+  clearReplayMap();
 }
 
-function closeReplay() {
-  const sock = ws;
-  ws = null;
-  clock.value = null;
-  title.value = "";
-  error.value = "";
-  if (sock) sock.close();
-  clearVehicles();
-  clearEvents();
-}
+// A replay link opens its sortie once a user who may replay is logged in.
+effect(() => {
+  const u = user.value;
+  if (!u || !pendingLink || !can("replay")) return;
+  const link = pendingLink;
+  pendingLink = null;
+  showTab("replay");
+  api("GET", `/api/v1/sorties/${link.id}`)
+    .then((s) => open(s, link.atMs))
+    .catch((err) => notify("error", `Replay link: ${err.message}`));
+});
 
 function Controls() {
+  const s = sortie.value;
   const c = clock.value;
-  const [drag, setDrag] = useState(null);
-  if (!title.value) return null;
-  const from = c ? Date.parse(c.from) : 0;
-  const to = c ? Date.parse(c.to) : 0;
-  const t = c ? Date.parse(c.time) : 0;
+  const [copied, setCopied] = useState("");
+  if (!s) return null;
+  const t = c ? Date.parse(c.time) : Date.parse(s.start);
+  const link = replayLink(s.id, t);
+  const copy = () => {
+    (navigator.clipboard ? navigator.clipboard.writeText(link) : Promise.reject(new Error("no clipboard")))
+      .then(() => setCopied("copied"))
+      .catch(() => setCopied("select the link and copy it"));
+  };
+  const n = markers.value.length;
   return html`<div id="bw-replay-controls" class="bw-replay-controls">
-    <div id="bw-replay-title" class="bw-replay-title">${title.value}</div>
-    <input id="bw-replay-slider" type="range" min="0" max=${Math.max(0, to - from)} step="100" value=${drag ?? t - from}
-      onInput=${(e) => setDrag(parseInt(e.currentTarget.value, 10))}
-      onChange=${(e) => {
-        setDrag(null);
-        if (c) send({ cmd: "seek", time: new Date(from + parseInt(e.currentTarget.value, 10)).toISOString() });
-      }} />
+    <div class="bw-replay-head">
+      <div id="bw-replay-title" class="bw-replay-title">
+        Sortie ${s.id} · drone ${s.sysid}${s.imported ? html` <span class="bw-tag bw-tag-import" title=${s.source}>imported</span>` : s.stream === 0 && fleetMode ? " · whole fleet in sync" : ""}
+      </div>
+      <button class="bw-btn bw-btn-small" id="bw-replay-close" onClick=${close}>Close</button>
+    </div>
+    <div class="bw-hint">${utc(Date.parse(s.start), true)} · ${fmtDuration(s.duration_s)} · ${n} markers</div>
     <div class="bw-replay-buttons">
       <button class="bw-btn" id="bw-replay-play" onClick=${() => send({ cmd: c?.playing ? "pause" : "play" })}>${c?.playing ? "Pause" : "Play"}</button>
-      <button class="bw-btn" id="bw-replay-step" onClick=${() => send({ cmd: "step" })}>Step</button>
+      <button class="bw-btn" id="bw-replay-step" title="Pause, then the next frame" onClick=${() => send({ cmd: "step" })}>Step</button>
       <select id="bw-replay-speed" title="Replay speed" value=${String(c?.speed ?? 1)} onChange=${(e) => send({ cmd: "speed", speed: parseFloat(e.currentTarget.value) })}>
-        ${[0.1, 0.5, 1, 2, 5, 10, 50, 100].map((s) => html`<option key=${s} value=${String(s)}>${s}×</option>`)}
+        ${[0.1, 0.5, 1, 2, 5, 10, 50, 100].map((x) => html`<option key=${x} value=${String(x)}>${x}×</option>`)}
       </select>
-      <button class="bw-btn" onClick=${closeReplay}>Close</button>
+      <button class="bw-btn" id="bw-replay-fit" title="Fit the map to the sortie" onClick=${() => fitTo([...vehicles.peek().values()])}>Fit map</button>
+      ${!s.imported &&
+      html`<label class="bw-check" title="Replay every drone recorded during this sortie, or only this one">
+        <input type="checkbox" id="bw-replay-fleet" checked=${fleetMode} onChange=${(e) => {
+          fleetMode = e.currentTarget.checked;
+          open(s, t);
+        }} /> whole fleet</label>`}
     </div>
-    <div id="bw-replay-clock" class="bw-replay-clock">${c ? `${new Date(t).toLocaleString()} · ${c.speed}×${c.ended ? " · end" : ""}` : "opening…"}</div>
-    <div id="bw-replay-error" class="bw-lost">${error.value}</div>
+    <div id="bw-replay-clock" class="bw-replay-clock">${c ? `${new Date(t).toLocaleString()} · ${c.speed}×${c.playing ? " · playing" : " · paused"}${c.ended ? " · end" : ""}` : "opening…"}</div>
+    <${Timeline} />
+    <div class="bw-replay-exports" id="bw-replay-exports">
+      <span class="bw-hint">Export:</span>
+      ${exportFormats.map(
+        (f) => html`<a key=${f.format} class="bw-btn bw-btn-small" data-format=${f.format} title=${f.tip} download href=${`/api/v1/sorties/${s.id}/export?format=${f.format}`}>${f.title}</a>`,
+      )}
+    </div>
+    <div class="bw-replay-link">
+      <input id="bw-replay-link" readonly value=${link} title="Opens this sortie at this instant for another supervisor" onFocus=${(e) => e.currentTarget.select()} />
+      <button class="bw-btn bw-btn-small" id="bw-replay-copy" onClick=${copy}>Copy link</button>
+      <span class="bw-hint">${copied}</span>
+    </div>
+    <div id="bw-replay-error" class="bw-lost">${replayError.value}</div>
   </div>`;
 }
 
 export function ReplayView() {
-  const [sorties, setSorties] = useState(null);
-  const [loadError, setLoadError] = useState("");
+  const s = sortie.value;
+  const [listOpen, setListOpen] = useState(!s);
   useEffect(() => {
     setDetectionClock(() => (clock.peek() ? Date.parse(clock.peek().time) : Date.now()));
-    api("GET", "/api/v1/sorties")
-      .then((list) => setSorties(list.sort((a, b) => Date.parse(b.start) - Date.parse(a.start))))
-      .catch((err) => setLoadError(err.message));
     return () => {
       setDetectionClock(() => Date.now());
-      const sock = ws;
-      ws = null;
-      clock.value = null;
-      title.value = "";
-      if (sock) sock.close();
+      close();
     };
   }, []);
   return html`<section id="bw-replay" class="bw-replay-view">
     <${Controls} />
-    <div class="bw-table-wrap">
-    <table class="bw-fleet bw-sorties">
-      <thead><tr><th>ID</th><th>Drone</th><th>Start</th><th>Length</th><th>Det.</th><th></th></tr></thead>
-      <tbody id="bw-sorties-body">
-        ${loadError && html`<tr><td colspan="6" class="bw-error">Sorties unavailable: ${loadError}</td></tr>`}
-        ${sorties && sorties.length === 0 && html`<tr class="bw-empty"><td colspan="6">No sortie recorded yet.</td></tr>`}
-        ${(sorties || []).map(
-          (s) => html`<tr key=${s.id} data-sortie=${s.id}>
-            <td>${s.id}</td><td>${s.sysid}</td><td>${new Date(s.start).toLocaleString()}</td>
-            <td>${fmtDuration(s.duration_s)}${s.open ? " (flying)" : ""}</td><td>${s.detections}</td>
-            <td><button class="bw-btn bw-btn-small bw-replay-open" onClick=${() => openReplay(s)}>Replay</button></td>
-          </tr>`,
-        )}
-      </tbody>
-    </table>
-    </div>
+    ${s && html`<details class="bw-replay-section" open>
+      <summary>Plots</summary>
+      <${Plots} key=${s.id} />
+    </details>`}
+    <details class="bw-replay-section" open=${!s || listOpen} onToggle=${(e) => setListOpen(e.currentTarget.open)}>
+      <summary>Sorties</summary>
+      <${SortieList} current=${s?.id} onOpen=${(x) => {
+        setListOpen(false);
+        open(x);
+      }} />
+    </details>
   </section>`;
 }

@@ -1,7 +1,4 @@
-// Package gcs links Borderwatch to vehicles over MAVLink: the links, the fleet,
-// one state per vehicle derived from the standard messages, and (as it grows)
-// the command, parameter and mission/fence/rally transfer protocols.
-package gcs
+package decode
 
 import (
 	"encoding/json"
@@ -137,8 +134,8 @@ type VehicleLinkStats struct {
 	SigningRejected uint64 `json:"signing_rejected"`
 }
 
-// statusTextsKept bounds StatusTexts.
-const statusTextsKept = 10
+// StatusTextsKept bounds StatusTexts.
+const StatusTextsKept = 10
 
 type pendingText struct {
 	id   uint16
@@ -223,6 +220,10 @@ func (s VehicleState) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
+// HeartbeatSeen reports whether the vehicle's own heartbeat was folded in:
+// before it, mode and arm state are not known.
+func (s VehicleState) HeartbeatSeen() bool { return s.Autopilot != "generic" || s.VehicleType != "" }
+
 // Apply folds one message from the vehicle into the state and reports whether
 // anything a client would see changed. It is the one decode path that live
 // telemetry and replay share: it does no I/O and keeps no clock of its own.
@@ -246,7 +247,7 @@ func (s *VehicleState) Update(msg message.Message, compid uint8, t time.Time, em
 	case *common.MessageHeartbeat:
 		mode := ModeName(m.Autopilot, m.Type, m.BaseMode, m.CustomMode)
 		armed := m.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
-		known := s.Autopilot != "generic" || s.VehicleType != ""
+		known := s.HeartbeatSeen()
 		if known && mode != s.Mode {
 			emit(telemetry.ModeChange{EventHeader: h, From: s.Mode, To: mode})
 		}
@@ -438,7 +439,7 @@ func (s *VehicleState) paramValue(m *common.MessageParamValue) bool {
 		return false
 	}
 	st := "enabled"
-	if decodeParam(FlavourPX4, m.ParamValue, m.ParamType) == 0 {
+	if DecodeParam(FlavourPX4, m.ParamValue, m.ParamType) == 0 {
 		st = "disabled"
 	}
 	if st == s.FenceEnabled {
@@ -479,14 +480,14 @@ func (s *VehicleState) statusText(m *common.MessageStatustext, t time.Time, h te
 		}
 		text, s.text = s.text.text, pendingText{}
 	}
-	text = cleanText(text) // PX4 ends texts that are also events with a tab
+	text = CleanText(text) // PX4 ends texts that are also events with a tab
 	sev := telemetry.Severity(m.Severity)
 	emit(telemetry.StatusText{EventHeader: h, Severity: sev, Text: text})
 	if sev <= telemetry.SeverityCritical {
 		emit(telemetry.Alert{EventHeader: h, Type: telemetry.AlertStatusText, Severity: sev, Text: text})
 	}
 	// Copy on write: snapshots handed out share the old slice.
-	n := min(len(s.StatusTexts), statusTextsKept-1)
+	n := min(len(s.StatusTexts), StatusTextsKept-1)
 	texts := make([]StatusTextEntry, 0, n+1)
 	texts = append(texts, s.StatusTexts[len(s.StatusTexts)-n:]...)
 	s.StatusTexts = append(texts, StatusTextEntry{Time: t, Severity: int(m.Severity), Text: text})
@@ -618,4 +619,12 @@ func systemStatusName(s common.MAV_STATE) string {
 		return "termination"
 	}
 	return "uninit"
+}
+
+// CleanText is a STATUSTEXT's text without its NUL padding and without the
+// trailing tab PX4 appends to texts that also go out as events
+// (mavlink_log_critical(…, "…\t"): the tab separates the legacy text from
+// the event's arguments).
+func CleanText(s string) string {
+	return strings.TrimRight(strings.TrimRight(s, "\x00"), "\t ")
 }

@@ -1,4 +1,4 @@
-package gcs
+package decode
 
 import (
 	"math"
@@ -28,7 +28,8 @@ func (f Flavour) String() string {
 	return "generic"
 }
 
-func flavourOf(ap common.MAV_AUTOPILOT) Flavour {
+// FlavourOf is the flavour a HEARTBEAT's autopilot field names.
+func FlavourOf(ap common.MAV_AUTOPILOT) Flavour {
 	switch ap {
 	case common.MAV_AUTOPILOT_ARDUPILOTMEGA:
 		return FlavourArduPilot
@@ -38,20 +39,15 @@ func flavourOf(ap common.MAV_AUTOPILOT) Flavour {
 	return FlavourGeneric
 }
 
-// homeAtSeq0 says whether the vehicle keeps home as mission item 0 (ArduPilot
-// does, for the mission list only; fences and rally points have no home).
-func (f Flavour) homeAtSeq0(t uint8) bool {
-	return kindOf(f, "").HomeAtSeq0(common.MAV_MISSION_TYPE(t))
-}
-
-// paramBytewise says whether integer parameters travel as their bit pattern in
+// ParamBytewise says whether integer parameters travel as their bit pattern in
 // PARAM_VALUE's float (PX4) rather than converted to a float (ArduPilot).
-func (f Flavour) paramBytewise() bool { return f == FlavourPX4 }
+func (f Flavour) ParamBytewise() bool { return f == FlavourPX4 }
 
 // Parameter value encoding. PARAM_VALUE carries a float32; ArduPilot converts
 // integers to it, PX4 copies their bits into it.
-func encodeParam(f Flavour, v float64, t common.MAV_PARAM_TYPE) float32 {
-	if !f.paramBytewise() {
+// EncodeParam is a parameter value as the flavour sends it in PARAM_SET.
+func EncodeParam(f Flavour, v float64, t common.MAV_PARAM_TYPE) float32 {
+	if !f.ParamBytewise() {
 		return float32(v)
 	}
 	switch t {
@@ -63,8 +59,9 @@ func encodeParam(f Flavour, v float64, t common.MAV_PARAM_TYPE) float32 {
 	return float32(v)
 }
 
-func decodeParam(f Flavour, v float32, t common.MAV_PARAM_TYPE) float64 {
-	if !f.paramBytewise() {
+// DecodeParam is PARAM_VALUE's float as the value the flavour meant.
+func DecodeParam(f Flavour, v float32, t common.MAV_PARAM_TYPE) float64 {
+	if !f.ParamBytewise() {
 		return float64(v)
 	}
 	switch t {

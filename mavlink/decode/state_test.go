@@ -1,4 +1,4 @@
-package gcs
+package decode
 
 import (
 	"encoding/json"

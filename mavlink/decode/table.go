@@ -1,0 +1,180 @@
+package decode
+
+import (
+	"slices"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/bluenviron/gomavlib/v3/pkg/message"
+
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
+	"github.com/borderwatch/borderwatch/mavlink/mavwire"
+	"github.com/borderwatch/borderwatch/telemetry"
+)
+
+// DefaultLinkTimeout is how long a vehicle may be silent before its link
+// counts as lost: about 3.5 s, as QGroundControl and MAVSDK use (the brief's
+// protocol facts).
+const DefaultLinkTimeout = 3500 * time.Millisecond
+
+// Admits is the admission rule: only an autopilot's HEARTBEAT makes a
+// vehicle. Another ground station's (MAV_TYPE_GCS) or a component's (a camera
+// or gimbal sends MAV_AUTOPILOT_INVALID) never does, and must not overwrite a
+// vehicle's mode.
+func Admits(hb *common.MessageHeartbeat) bool {
+	return hb.Type != common.MAV_TYPE_GCS && hb.Autopilot != common.MAV_AUTOPILOT_INVALID
+}
+
+// LinkLost is the link-timeout rule: a vehicle last heard at lastHeard has
+// lost its link at now when it has been silent for longer than timeout.
+func LinkLost(lastHeard, now time.Time, timeout time.Duration) bool {
+	return now.Sub(lastHeard) > timeout
+}
+
+// Result says what one message did to the table.
+type Result struct {
+	// State is the sender's state after the message; nil when the sender is
+	// not an admitted vehicle (the message was dropped).
+	State *VehicleState
+	// New is true when this message admitted the vehicle.
+	New bool
+	// Changed is true when a client would see a difference.
+	Changed bool
+	// LinkUp is true when the vehicle's link came up (first frame, or the
+	// first after it was lost).
+	LinkUp bool
+}
+
+// Table is the vehicle table: one VehicleState per admitted system id,
+// updated by the admission rule, the state update and the link-timeout rule.
+// It is not safe for concurrent use: one goroutine owns it (the fleet loop,
+// a replay session).
+type Table struct {
+	// (optional) LinkTimeout after which a silent vehicle's link is lost.
+	// Defaults to DefaultLinkTimeout.
+	LinkTimeout time.Duration
+	// (optional) AdmitWithoutHeartbeat admits a system at its first frame of
+	// any message, not only at an autopilot's heartbeat. Defaults to false
+	// (the live rule). Exports set it: an exported window may begin between
+	// two heartbeats, and an imported log fragment may hold none (the import
+	// makes sorties of such systems). A GCS's or a component's heartbeat still
+	// never changes a vehicle.
+	AdmitWithoutHeartbeat bool
+
+	states  map[uint8]*VehicleState
+	changed map[uint8]bool
+}
+
+func (t *Table) init() {
+	if t.states == nil {
+		t.states = map[uint8]*VehicleState{}
+		t.changed = map[uint8]bool{}
+	}
+	if t.LinkTimeout == 0 {
+		t.LinkTimeout = DefaultLinkTimeout
+	}
+}
+
+// Admitted reports whether sysid is a vehicle in the table: only its frames
+// belong to the record.
+func (t *Table) Admitted(sysid uint8) bool { return t.states[sysid] != nil }
+
+// State is the vehicle's state, nil when sysid was never admitted. The
+// pointer stays valid; callers own it only in the table's goroutine.
+func (t *Table) State(sysid uint8) *VehicleState { return t.states[sysid] }
+
+// Message folds one message from (sysid, compid), received at at, into the
+// table, and reports the typed events it implies (mode and arm changes,
+// detections, alerts) through emit, which may be nil. A message of a system
+// that no autopilot heartbeat admitted is dropped (Result.State nil).
+func (t *Table) Message(sysid, compid uint8, msg message.Message, at time.Time, emit func(telemetry.Event)) Result {
+	t.init()
+	hb, isHB := msg.(*common.MessageHeartbeat)
+	admits := isHB && Admits(hb)
+	st := t.states[sysid]
+	var r Result
+	if st == nil {
+		if !admits && (isHB || !t.AdmitWithoutHeartbeat) {
+			return r
+		}
+		s := NewVehicleState(sysid)
+		st = &s
+		t.states[sysid] = st
+		r.New = true
+	}
+	r.State = st
+	if isHB && !admits {
+		return r // a component's heartbeat must not overwrite the autopilot's mode
+	}
+	r.Changed = st.Update(msg, compid, at, emit)
+	st.LastHeard = at
+	if !st.LinkOK {
+		st.LinkOK = true
+		r.Changed, r.LinkUp = true, true
+	}
+	if r.Changed {
+		t.changed[sysid] = true
+	}
+	return r
+}
+
+// Check applies the link-timeout rule at now (see Expire); it is the
+// telemetry/replay Decoder's method.
+func (t *Table) Check(now time.Time) { t.Expire(now) }
+
+// Expire applies the link-timeout rule at now: every vehicle silent for longer
+// than LinkTimeout loses its link. It returns the system ids whose link was
+// lost by this call, in order.
+func (t *Table) Expire(now time.Time) []uint8 {
+	t.init()
+	var lost []uint8
+	for id, st := range t.states {
+		if st.LinkOK && LinkLost(st.LastHeard, now, t.LinkTimeout) {
+			st.LinkOK = false
+			st.Time = now
+			t.changed[id] = true
+			lost = append(lost, id)
+		}
+	}
+	slices.Sort(lost)
+	return lost
+}
+
+// Frame decodes one recorded frame (its raw bytes, as the store keeps them)
+// and folds it in with Message. A frame that does not parse or whose message
+// the dialect does not know changes nothing. It is the telemetry/replay
+// Decoder's method.
+func (t *Table) Frame(f telemetry.Frame, emit func(telemetry.Event)) {
+	if msg, ok := Raw(f.Raw); ok {
+		t.Message(f.SystemID, f.ComponentID, msg, f.Time, emit)
+	}
+}
+
+// Raw decodes one frame's bytes with the project's dialect; false when they
+// are not one whole frame of a known message with a valid checksum.
+func Raw(raw []byte) (message.Message, bool) {
+	fr, _, _, err := mavwire.Parse(raw, dialect.ReadWriter)
+	if err != nil || !fr.Known {
+		return nil, false
+	}
+	msg, err := fr.Decode(dialect.ReadWriter)
+	if err != nil {
+		return nil, false
+	}
+	return msg, true
+}
+
+// Take returns copies of the states changed since the last Take (all of them
+// when all is set), by system id, and forgets which changed.
+func (t *Table) Take(all bool) []VehicleState {
+	t.init()
+	out := []VehicleState{}
+	for id, st := range t.states {
+		if all || t.changed[id] {
+			out = append(out, *st)
+		}
+	}
+	slices.SortFunc(out, func(a, b VehicleState) int { return int(a.SysID) - int(b.SysID) })
+	clear(t.changed)
+	return out
+}

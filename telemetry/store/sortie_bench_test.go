@@ -1,0 +1,58 @@
+package store
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+
+	"github.com/borderwatch/borderwatch/mavlink/dialect"
+	"github.com/borderwatch/borderwatch/mavlink/mavwire"
+	"github.com/borderwatch/borderwatch/telemetry"
+)
+
+// BenchmarkLiveTracker_Frame is the recorder's sortie tracker on 10 armed
+// vehicles, one HEARTBEAT (decoded through mavlink/decode) in every 10
+// frames, the others GLOBAL_POSITION_INT (read at fixed offsets): the cost
+// the shared decoder adds to every recorded frame. (BenchmarkRecorder's
+// frames hold no heartbeat.)
+func BenchmarkLiveTracker_Frame(b *testing.B) {
+	var frames [20]telemetry.Frame
+	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	for v := range 10 {
+		e := &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: uint8(v + 1), ComponentID: 1}
+		hb, err := e.Encode(nil, &common.MessageHeartbeat{Type: common.MAV_TYPE_QUADROTOR, Autopilot: common.MAV_AUTOPILOT_ARDUPILOTMEGA,
+			BaseMode: common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED | common.MAV_MODE_FLAG_SAFETY_ARMED, CustomMode: 3})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pos, err := e.Encode(nil, &common.MessageGlobalPositionInt{TimeBootMs: 1000, Lat: 313500000, Lon: -1109500000, Alt: 1250000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		frames[2*v] = telemetry.Frame{Time: at, SystemID: uint8(v + 1), ComponentID: 1, MessageID: 0, Raw: hb}
+		frames[2*v+1] = telemetry.Frame{Time: at, SystemID: uint8(v + 1), ComponentID: 1, MessageID: 33, Raw: pos}
+	}
+	t := &liveTracker{open: map[uint8]*Sortie{}, dirty: map[*Sortie]struct{}{}}
+	for i := range frames {
+		t.frame(&frames[i])
+	}
+	if len(t.open) != 10 {
+		b.Fatalf("%d sorties open, want 10", len(t.open))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// One heartbeat in 10 frames, the vehicles in turn; positions otherwise.
+		var f *telemetry.Frame
+		if i%10 == 0 {
+			f = &frames[2*((i/10)%10)]
+		} else {
+			f = &frames[2*(i%10)+1]
+		}
+		f.Time = f.Time.Add(time.Millisecond)
+		t.frame(f)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}

@@ -1,0 +1,170 @@
+// What the replay draws on the map besides the drones and detections (which
+// the shared layers draw from the stream): each drone's trail up to the
+// replay instant, the plan each drone was flying (the last version uploaded
+// to it before the sortie ended, from the plan library's upload records),
+// and the view fitted to the sortie once positions arrive.
+import L from "leaflet";
+import { effect } from "@preact/signals";
+import { map } from "../map/map.js";
+import { api } from "../api.js";
+import { series, seriesVersion, sortie, onReset } from "./session.js";
+import { droneColor } from "./plots.js";
+
+const trails = L.layerGroup().addTo(map);
+const plans = L.layerGroup().addTo(map);
+const lines = new Map(); // sysid → polyline
+let fitted = false;
+// autoFit: the view follows the sortie until the supervisor moves the map.
+let autoFit = true;
+let fitting = false;
+map.on("dragstart", () => (autoFit = false));
+map.on("zoomstart", () => {
+  if (!fitting) autoFit = false;
+});
+
+// flownPlans: [{sysid, plan, version, time, user}] of the open sortie.
+export let flownPlans = [];
+
+function trailOf(s) {
+  const out = [];
+  for (let i = 0; i < s.t.length; i++) if (s.lat[i] !== null) out.push([s.lat[i], s.lon[i]]);
+  return out;
+}
+
+function redrawTrails() {
+  for (const [id, s] of series) {
+    const ll = trailOf(s);
+    let line = lines.get(id);
+    if (!line) {
+      line = L.polyline([], { pane: "bw-plans", color: droneColor(id), weight: 2.5, opacity: 0.8, interactive: false, className: "bw-replay-trail" }).addTo(trails);
+      lines.set(id, line);
+    }
+    line.setLatLngs(ll);
+  }
+  for (const [id, line] of lines) {
+    if (!series.has(id)) {
+      line.remove();
+      lines.delete(id);
+    }
+  }
+}
+
+// fitTo fits the map to the positions of the vehicles and trails (false when none).
+export function fitTo(vehicleList = []) {
+  const pts = [];
+  for (const v of vehicleList) if (v.has_position && Number.isFinite(v.lat)) pts.push([v.lat, v.lon]);
+  for (const s of series.values()) pts.push(...trailOf(s));
+  for (const l of plans.getLayers()) if (l.getBounds) pts.push(l.getBounds().getCenter());
+  if (!pts.length) return false;
+  const b = L.latLngBounds(pts);
+  fitting = true;
+  map.fitBounds(b.pad(0.2), { maxZoom: 16, animate: false });
+  fitting = false;
+  return true;
+}
+
+let trailTimer = null;
+effect(() => {
+  seriesVersion.value;
+  if (trailTimer) return;
+  trailTimer = setTimeout(() => {
+    trailTimer = null;
+    redrawTrails();
+    // The first positions of the sortie: bring it on screen (an imported log
+    // may be anywhere on Earth); later, keep every drone in view until the
+    // supervisor moves the map.
+    if (!sortie.peek() || !series.size) return;
+    if (!fitted) fitted = fitTo([]);
+    else if (autoFit && !allInView()) fitTo([]);
+  }, 200);
+});
+
+// allInView: every drone's last position is inside the map's view, away from its edges.
+function allInView() {
+  const b = map.getBounds().pad(-0.1);
+  for (const s of series.values()) {
+    for (let i = s.t.length - 1; i >= 0; i--) {
+      if (s.lat[i] === null) continue;
+      if (!b.contains([s.lat[i], s.lon[i]])) return false;
+      break;
+    }
+  }
+  return true;
+}
+
+onReset((_, list) => {
+  redrawTrails();
+  if (!fitted) fitted = fitTo(list);
+});
+
+function drawPlan(p, sysid) {
+  const color = droneColor(sysid);
+  const opts = { pane: "bw-plans", interactive: true };
+  const pts = (p.mission?.items || [])
+    .map((it) => it.params || [])
+    .map((pr) => [Number(pr[4]), Number(pr[5])])
+    .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && !(a === 0 && b === 0));
+  const group = L.layerGroup().addTo(plans);
+  if (pts.length) {
+    const line = L.polyline(pts, { ...opts, color, weight: 2, dashArray: "8 6", opacity: 0.9, className: "bw-replay-plan" }).addTo(group);
+    // Plan names come from outside: Leaflet's tooltip takes a DOM node built with textContent.
+    const tip = document.createElement("span");
+    tip.textContent = `drone ${sysid} flew ${flownPlans.find((f) => f.sysid === sysid)?.label || "a plan"}`;
+    line.bindTooltip(tip, { sticky: true });
+  }
+  for (const poly of p.geoFence?.polygons || []) {
+    L.polygon(poly.polygon || [], { ...opts, interactive: false, color: poly.inclusion !== false ? "#2e7d32" : "#c62828", weight: 1.5, fillOpacity: 0.03, className: "bw-replay-fence" }).addTo(group);
+  }
+}
+
+// loadFlownPlans finds, for each drone of the sortie, the last plan version
+// uploaded to it (and verified) before the sortie ended, and draws it.
+export async function loadFlownPlans(s, sysids) {
+  plans.clearLayers();
+  flownPlans = [];
+  if (s.imported) return [];
+  let names = [];
+  try {
+    names = (await api("GET", "/api/v1/plans")).map((p) => p.name);
+  } catch {
+    return [];
+  }
+  const end = Date.parse(s.end) || Date.now();
+  const best = new Map(); // sysid → upload
+  await Promise.all(
+    names.map(async (name) => {
+      let ups = [];
+      try {
+        ups = await api("GET", `/api/v1/plans/${encodeURIComponent(name)}/uploads`);
+      } catch {
+        return;
+      }
+      for (const u of ups) {
+        if (!sysids.includes(u.sysid) || !u.verified || Date.parse(u.time) > end) continue;
+        const prev = best.get(u.sysid);
+        if (!prev || Date.parse(u.time) > Date.parse(prev.time)) best.set(u.sysid, { ...u, plan: u.plan || name });
+      }
+    }),
+  );
+  if (sortie.peek() !== s) return [];
+  for (const [sysid, u] of best) {
+    try {
+      const d = await api("GET", `/api/v1/plans/${encodeURIComponent(u.plan)}?version=${u.version}`);
+      if (sortie.peek() !== s) return [];
+      flownPlans.push({ sysid, plan: u.plan, version: u.version, time: u.time, user: u.user, label: `${u.plan} v${u.version}` });
+      drawPlan(d.plan, sysid);
+    } catch {
+      /* a deleted plan: nothing to draw */
+    }
+  }
+  return flownPlans;
+}
+
+export function clearReplayMap() {
+  trails.clearLayers();
+  lines.clear();
+  plans.clearLayers();
+  flownPlans = [];
+  fitted = false;
+  autoFit = true;
+}
