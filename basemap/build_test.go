@@ -12,12 +12,19 @@ import (
 )
 
 // buildArchive builds layers and writes them to bytes, then opens them.
-func buildArchive(t testing.TB, layers []Layer, opt Options) (*Reader, []byte) {
+func buildArchive(t testing.TB, layers []Layer, opt Options) *Reader {
 	t.Helper()
 	a, _, err := Build(layers, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rd, _ := writeAndOpen(t, a)
+	return rd
+}
+
+// writeAndOpen writes a and opens what it wrote; it answers the size.
+func writeAndOpen(t testing.TB, a *Archive) (*Reader, int) {
+	t.Helper()
 	var b bytes.Buffer
 	if _, err := a.WriteTo(&b); err != nil {
 		t.Fatal(err)
@@ -26,7 +33,7 @@ func buildArchive(t testing.TB, layers []Layer, opt Options) (*Reader, []byte) {
 	if err != nil {
 		t.Fatalf("reading back what we wrote: %v", err)
 	}
-	return rd, b.Bytes()
+	return rd, b.Len()
 }
 
 // tileLayers decodes tile z at p and returns its features per layer.
@@ -55,7 +62,7 @@ func TestBuild_DemoLayers_ReadBackAsMVT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd, _ := buildArchive(t, layers, Options{})
+	rd := buildArchive(t, layers, Options{})
 	h := rd.Header
 	if h.TileType != TileTypeMVT || h.TileCompression != CompressionGzip || h.MinZoom != 0 || h.MaxZoom != 14 {
 		t.Fatalf("header: %+v", h)
@@ -121,7 +128,7 @@ func sharedLayers(t testing.TB) []Layer {
 }
 
 func TestBuild_SharedUSMexico_BorderDrivesDeepTiles(t *testing.T) {
-	rd, _ := buildArchive(t, sharedLayers(t), Options{MaxZoom: 10})
+	rd := buildArchive(t, sharedLayers(t), Options{MaxZoom: 10})
 	got := tileLayers(t, rd, orb.Point{-110.94, 31.3322}, 10)
 	if got["borders"] == 0 || got["countries"] == 0 {
 		t.Errorf("zoom-10 tile on the border at Nogales: %v, want borders and countries", got)

@@ -1,7 +1,6 @@
 package basemap
 
 import (
-	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -27,15 +26,8 @@ func TestBuildDemo_WorldAtlasAndSketch(t *testing.T) {
 	if err != nil || !world {
 		t.Fatalf("world=%v err=%v", world, err)
 	}
-	var b bytes.Buffer
-	if _, err := a.WriteTo(&b); err != nil {
-		t.Fatal(err)
-	}
-	rd, err := Open(bytes.NewReader(b.Bytes()), int64(b.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("demo basemap: %d tiles, %d bytes", a.Len(), b.Len())
+	rd, size := writeAndOpen(t, a)
+	t.Logf("demo basemap: %d tiles, %d bytes", a.Len(), size)
 	if got := tileLayers(t, rd, orb.Point{2.35, 48.85}, 4); got["land"] == 0 || got["countries"] == 0 {
 		t.Errorf("zoom-4 tile over Paris: %v, want land and countries", got)
 	}

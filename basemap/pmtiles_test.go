@@ -42,14 +42,7 @@ func TestWriteTo_LeafDirectoriesWhenRootOverflows(t *testing.T) {
 	for x := range uint32(100) {
 		a.Put(11, x, 0, []byte("same"))
 	}
-	var b bytes.Buffer
-	if _, err := a.WriteTo(&b); err != nil {
-		t.Fatal(err)
-	}
-	rd, err := Open(bytes.NewReader(b.Bytes()), int64(b.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd, _ := writeAndOpen(t, a)
 	if rd.Header.LeafDirsLength == 0 {
 		t.Fatal("no leaf directories written")
 	}
