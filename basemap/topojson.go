@@ -98,6 +98,7 @@ func ParseTopoJSON(data []byte, object string) (*geojson.FeatureCollection, erro
 		if err := checkGeometry(geom); err != nil {
 			return fmt.Errorf("topojson: %w", err)
 		}
+		geom = splitAntimeridian(geom)
 		fc.Append(&geojson.Feature{Geometry: geom, Properties: scalarProperties(g.Properties)})
 		return nil
 	}
