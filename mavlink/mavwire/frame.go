@@ -83,6 +83,15 @@ var (
 	ErrIncomplete = errors.New("mavwire: incomplete frame")
 	// ErrChecksum means a candidate frame failed its checksum; one byte was consumed so scanning resumes after its magic byte.
 	ErrChecksum = errors.New("mavwire: bad checksum")
+	// ErrIncompatFlags means a MAVLink 2 start byte is followed by
+	// incompatibility flags this implementation does not understand, which
+	// the spec says must not be parsed as a frame: it is noise, not a frame.
+	// One byte was consumed so scanning resumes after the start byte.
+	ErrIncompatFlags = errors.New("mavwire: unknown incompatibility flags")
+	// ErrHidesFrame means a candidate frame of a message id the dialect does
+	// not define (no checksum to check) would cover the start of a frame
+	// whose checksum verifies: the candidate is noise. One byte was consumed.
+	ErrHidesFrame = errors.New("mavwire: unverifiable frame over a verified one")
 )
 
 // Parse looks for the first frame in buf. It returns the frame, how many bytes of
@@ -90,6 +99,24 @@ var (
 // garbage. On ErrIncomplete, consumed covers only the garbage before the partial
 // frame; on ErrChecksum it covers the garbage and the bad frame's magic byte.
 func Parse(buf []byte, rw *dialect.ReadWriter) (f Frame, consumed, garbage int, err error) {
+	return parse(buf, rw, true)
+}
+
+// hidesVerified reports whether a frame that starts inside buf[1:n] — the
+// span an unverifiable candidate claims — parses with a verified checksum.
+func hidesVerified(buf []byte, n int, rw *dialect.ReadWriter) bool {
+	for i := 1; i < n && i < len(buf); i++ {
+		if buf[i] != MagicV1 && buf[i] != MagicV2 {
+			continue
+		}
+		if g, _, _, err := parse(buf[i:], rw, false); err == nil && g.Known {
+			return true
+		}
+	}
+	return false
+}
+
+func parse(buf []byte, rw *dialect.ReadWriter, checkHidden bool) (f Frame, consumed, garbage int, err error) {
 	start := 0
 	for start < len(buf) && buf[start] != MagicV1 && buf[start] != MagicV2 {
 		start++
@@ -114,6 +141,13 @@ func Parse(buf []byte, rw *dialect.ReadWriter) (f Frame, consumed, garbage int, 
 	if b[0] == MagicV2 {
 		if len(b) < 3 {
 			return Frame{}, start, garbage, ErrIncomplete
+		}
+		// mavlink.io (serialization, incompat_flags): a frame with a flag
+		// the receiver does not understand is dropped. Checking it before
+		// waiting for the length it claims keeps line noise that starts with
+		// 0xFD from swallowing the real frames after it.
+		if b[2]&^IncompatFlagSigned != 0 {
+			return Frame{}, start + 1, garbage, ErrIncompatFlags
 		}
 		if b[2]&IncompatFlagSigned != 0 {
 			total += signatureLen
@@ -146,6 +180,11 @@ func Parse(buf []byte, rw *dialect.ReadWriter) (f Frame, consumed, garbage int, 
 		if want != got {
 			return Frame{}, start + 1, garbage, ErrChecksum
 		}
+	} else if checkHidden && hidesVerified(b, total, rw) {
+		// A message id the dialect does not define has no checksum we can
+		// check, so noise that looks like a frame header passes as one; it
+		// must never swallow a frame whose checksum does verify.
+		return Frame{}, start + 1, garbage, ErrHidesFrame
 	}
 	return f, start + total, garbage, nil
 }

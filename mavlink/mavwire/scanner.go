@@ -87,6 +87,9 @@ func (s *Scanner) step(buf []byte, fn func(Frame)) (n int, incomplete, delivered
 	case errors.Is(err, ErrChecksum):
 		s.Stats.BadChecksum++
 		return n, false, false
+	case errors.Is(err, ErrIncompatFlags), errors.Is(err, ErrHidesFrame):
+		s.Stats.GarbageBytes++ // the start byte was noise
+		return n, false, false
 	default: // ErrIncomplete: only garbage, or a partial frame at buf[n:]
 		return n, n < len(buf), false
 	}

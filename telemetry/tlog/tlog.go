@@ -137,6 +137,10 @@ func (r *Reader) Read() (Record, error) {
 			}
 			us := binary.BigEndian.Uint64(b)
 			return Record{Time: time.UnixMicro(int64(us)).UTC(), Frame: f}, nil
+		case errors.Is(err, mavwire.ErrIncompatFlags), errors.Is(err, mavwire.ErrHidesFrame):
+			// A start byte followed by flags no MAVLink 2 frame has: noise.
+			r.Stats.GarbageBytes++
+			r.r++
 		case errors.Is(err, mavwire.ErrChecksum):
 			n, id := frameLen(b[tsLen:])
 			r.Stats.BadChecksum++
