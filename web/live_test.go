@@ -22,6 +22,13 @@ import (
 // newTestServer runs a Server on loopback with a real (idle) fleet link.
 func newTestServer(t testing.TB) (*Server, *telemetry.Hub) {
 	t.Helper()
+	return newTestServerWith(t, nil)
+}
+
+// newTestServerWith is newTestServer with set (optional) filling in more
+// of the Server before Initialize.
+func newTestServerWith(t testing.TB, set func(*Server)) (*Server, *telemetry.Hub) {
+	t.Helper()
 	hub := &telemetry.Hub{}
 	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}
 	if err := fleet.Initialize(); err != nil {
@@ -35,6 +42,9 @@ func newTestServer(t testing.TB) (*Server, *telemetry.Hub) {
 		t.Fatal(err)
 	}
 	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Accounts: accounts}
+	if set != nil {
+		set(s)
+	}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
 	}

@@ -78,11 +78,13 @@ func routeDocs() map[string]routeDoc {
 		"PUT /api/v1/vehicles/{id}/signing":       {summary: "provision MAVLink 2 signing", status: ok, answer: docAny{}},
 		"DELETE /api/v1/vehicles/{id}/signing":    {summary: "stop signing", status: ok, answer: docAny{}},
 
-		"GET /api/v1/layers":         {summary: "the GIS layers", status: ok, answer: []layerSummary{}},
-		"GET /api/v1/layers/{id}":    {summary: "one layer as a GeoJSON FeatureCollection", status: ok, answer: docAny{}},
-		"POST /api/v1/layers":        {summary: "import a GeoJSON or KML layer (?kind=&name=)", bodyFile: "layer", status: http.StatusCreated, answer: layerSummary{}},
-		"PATCH /api/v1/layers/{id}":  {summary: "rename an imported layer", body: LayerRename{}, status: ok, answer: layerSummary{}},
-		"DELETE /api/v1/layers/{id}": {summary: "delete an imported layer", status: ok, answer: layerSummary{}},
+		"GET /api/v1/layers":          {summary: "the GIS layers", status: ok, answer: []layerSummary{}},
+		"GET /api/v1/basemap":         {summary: "the offline basemap: whether there is one, its area and zooms", status: ok, answer: basemapInfo{}},
+		"GET /api/v1/basemap.pmtiles": {summary: "the basemap as a PMTiles v3 archive; read it with HTTP range requests (206)", status: ok, file: "application/vnd.pmtiles"},
+		"GET /api/v1/layers/{id}":     {summary: "one layer as a GeoJSON FeatureCollection", status: ok, answer: docAny{}},
+		"POST /api/v1/layers":         {summary: "import a GeoJSON or KML layer (?kind=&name=)", bodyFile: "layer", status: http.StatusCreated, answer: layerSummary{}},
+		"PATCH /api/v1/layers/{id}":   {summary: "rename an imported layer", body: LayerRename{}, status: ok, answer: layerSummary{}},
+		"DELETE /api/v1/layers/{id}":  {summary: "delete an imported layer", status: ok, answer: layerSummary{}},
 
 		"GET /api/v1/plans":                {summary: "the plan library: every plan's latest version", status: ok, answer: []store.PlanSummary{}},
 		"POST /api/v1/plans":               {summary: "import a plan file as a new plan (?name=)", bodyFile: "plan", status: http.StatusCreated, answer: PlanSaved{}},

@@ -94,6 +94,10 @@ func (s *Server) routeTable() []route {
 		h("DELETE /api/v1/vehicles/{id}/signing", PermAdmin, s.handleVehicleSigningDelete),
 
 		h("GET /api/v1/layers", PermWatch, s.handleLayers),
+		// The offline basemap (web/basemap.go): its description, then the
+		// PMTiles archive by range requests.
+		h("GET /api/v1/basemap", PermWatch, s.handleBasemapInfo),
+		h("GET /api/v1/basemap.pmtiles", PermWatch, s.handleBasemap),
 		h("GET /api/v1/layers/{id}", PermWatch, s.handleLayer),
 		{pattern: "POST /api/v1/layers", perm: PermAdmin, handler: http.HandlerFunc(s.handleLayerImport), bodyTypes: layerBodyTypes, maxBody: maxPlanBody},
 		h("PATCH /api/v1/layers/{id}", PermAdmin, s.handleLayerRename),

@@ -53,6 +53,10 @@ type Server struct {
 	// the border monitor raises an alert (telemetry/bordermonitor). Defaults
 	// to 300 m; negative turns the monitor off.
 	BorderAlertM float64
+	// (optional) Basemap is a PMTiles archive served at
+	// /api/v1/basemap.pmtiles for the map to draw (web/basemap.go).
+	// Defaults to none: the map draws the layers on a plain background.
+	Basemap *Basemap
 	// (optional) TAKMarkers are the markers TAK clients sent (tak.Markers),
 	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
 	TAKMarkers *tak.Markers
@@ -132,6 +136,9 @@ func (s *Server) Initialize() error {
 		if h = strings.ToLower(strings.TrimSuffix(h, ".")); h != "" {
 			s.allowedHosts = append(s.allowedHosts, h)
 		}
+	}
+	if err := s.checkBasemap(); err != nil {
+		return err
 	}
 	if err := s.startBorderMonitor(); err != nil {
 		return err

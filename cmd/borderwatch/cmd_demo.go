@@ -9,17 +9,21 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
+	"github.com/borderwatch/borderwatch/basemap"
 	"github.com/borderwatch/borderwatch/demo"
 	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/web"
 	"github.com/borderwatch/borderwatch/web/auth"
+	"github.com/borderwatch/borderwatch/web/ui"
 )
 
 func init() {
 	register(command{
 		name:         "demo",
 		summary:      "Run everything in one process: the server, a simulated fleet it plans, uploads and launches along a border, the web UI.",
-		usage:        "[--http ADDR] [--data FILE] [--drones N] [--speedup K] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]...",
+		usage:        "[--http ADDR] [--data FILE] [--drones N] [--speedup K] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]... [--basemap FILE.pmtiles]",
 		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			httpAddr := fs.String("http", "127.0.0.1:8080", "HTTP address of the API and UI")
@@ -30,6 +34,7 @@ func init() {
 			var o serverOptions
 			o.declareHTTP(fs)
 			declareTAKFlags(fs, &o.tak)
+			o.declareBasemap(fs)
 			var logs logOptions
 			declareLogFlags(fs, &logs)
 			return func(ctx context.Context, e *env, args []string) error {
@@ -48,6 +53,20 @@ func init() {
 				o.links, o.http, o.data = stringList{"udp://127.0.0.1:0"}, *httpAddr, *data
 				o.uiDir = *uiDir
 				o.layerObjs = []*missions.Layer{territory, border}
+				if o.basemap == "" {
+					// The demo's own basemap: Natural Earth from the UI build's
+					// world-atlas under the sketch of Nogales (basemap.BuildDemo).
+					a, world, err := basemap.BuildDemo(ui.Dist, basemap.DemoOptions)
+					if err != nil {
+						return fmt.Errorf("demo basemap: %w", err)
+					}
+					if !world {
+						fmt.Fprintln(e.stderr, "demo: the UI build has no world-atlas data (run make ui): the basemap shows only the Nogales sketch")
+					}
+					if o.basemapObj, err = web.BasemapFromArchive(a, time.Now()); err != nil {
+						return fmt.Errorf("demo basemap: %w", err)
+					}
+				}
 				sys, err := startServer(o)
 				if err != nil {
 					return err

@@ -21,7 +21,7 @@ func init() {
 	register(command{
 		name:         "serve",
 		summary:      "Run the ground station: MAVLink links, the sortie store and the web UI.",
-		usage:        "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]...",
+		usage:        "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]... [--basemap FILE.pmtiles]",
 		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o serverOptions
@@ -32,6 +32,7 @@ func init() {
 			fs.StringVar(&o.uiDir, "ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build (UI development)")
 			fs.DurationVar(&o.retention, "retention", 0, "drop recorded data older than this (e.g. 2160h for 90 days); 0 keeps everything")
 			o.declareHTTP(fs)
+			o.declareBasemap(fs)
 			declareTAKFlags(fs, &o.tak)
 			var logs logOptions
 			declareLogFlags(fs, &logs)
@@ -75,6 +76,10 @@ type serverOptions struct {
 	uiDir     string
 	retention time.Duration
 	tak       takOptions
+	// basemap is a PMTiles file (--basemap); basemapObj one built in
+	// memory (the demo's). basemapObj wins.
+	basemap    string
+	basemapObj *web.Basemap
 	// HTTP hardening (declareHTTP).
 	metricsOpen     bool
 	allowHosts      stringList
@@ -89,6 +94,11 @@ func (o *serverOptions) declareHTTP(fs *flag.FlagSet) {
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 }
 
+// declareBasemap declares --basemap (serve and demo).
+func (o *serverOptions) declareBasemap(fs *flag.FlagSet) {
+	fs.StringVar(&o.basemap, "basemap", "", "PMTiles file the map draws under the layers (e.g. from borderwatch basemap build; docs/basemap.md)")
+}
+
 // server is the running ground station, built from its managers in the
 // order data flows through them, and closed in reverse.
 type server struct {
@@ -98,6 +108,8 @@ type server struct {
 	fleet    *gcs.Fleet
 	tak      takParts
 	web      *web.Server
+	// closeBasemap closes the --basemap file, if one is open.
+	closeBasemap func() error
 }
 
 func startServer(o serverOptions) (*server, error) {
@@ -121,8 +133,16 @@ func startServer(o serverOptions) (*server, error) {
 		s.Close()
 		return nil, err
 	}
+	bm := o.basemapObj
+	if bm == nil && o.basemap != "" {
+		var err error
+		if bm, s.closeBasemap, err = web.OpenBasemapFile(o.basemap); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Collectors: []prometheus.Collector{web.RecorderCollector(s.recorder)}, Layers: o.layerObjs, UIDir: o.uiDir,
-		MetricsOpen: o.metricsOpen, AllowHosts: o.allowHosts, TLSCert: o.tlsCert, TLSKey: o.tlsKey, TAKMarkers: s.tak.markers}
+		MetricsOpen: o.metricsOpen, AllowHosts: o.allowHosts, TLSCert: o.tlsCert, TLSKey: o.tlsKey, TAKMarkers: s.tak.markers, Basemap: bm}
 	if err := s.web.Initialize(); err != nil {
 		s.web = nil
 		s.Close()
@@ -135,6 +155,10 @@ func startServer(o serverOptions) (*server, error) {
 func (s *server) Close() {
 	if s.web != nil {
 		s.web.Close()
+	}
+	if s.closeBasemap != nil {
+		s.closeBasemap()
+		s.closeBasemap = nil
 	}
 	s.closeTAK()
 	if s.fleet != nil {

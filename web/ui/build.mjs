@@ -20,4 +20,11 @@ await esbuild.build({
 });
 copyFileSync("src/index.html", "dist/index.html");
 copyFileSync("src/favicon.svg", "dist/favicon.svg");
+// Natural Earth land and countries (world-atlas, TopoJSON) for the demo's
+// basemap: the Go binary embeds dist/, and `borderwatch demo` tiles them
+// under its sketch of Nogales (basemap.BuildDemo).
+mkdirSync("dist/world-atlas", { recursive: true });
+for (const f of ["land-50m.json", "countries-50m.json"]) {
+  copyFileSync(`node_modules/world-atlas/${f}`, `dist/world-atlas/${f}`);
+}
 console.log("ui: built dist/");

@@ -6,6 +6,7 @@ import { useEffect, useRef } from "preact/hooks";
 import { signal } from "@preact/signals";
 import { html } from "../html.js";
 import { map, mapElement } from "./map.js";
+import "./basemap.js"; // the offline basemap under everything (src/map/basemap.js)
 import { droneLayer, droneStates } from "./drones.js";
 import { setLayerVisible } from "./layers.js";
 import { detectionLayer } from "./detections.js";

@@ -1,0 +1,89 @@
+// The offline basemap: the PMTiles archive the server serves
+// (GET /api/v1/basemap says whether there is one), drawn as vector tiles by
+// protomaps-leaflet in Leaflet's tile pane, under the GIS layers, plans and
+// drones. The archive is read with the `pmtiles` package over HTTP range
+// requests to our own server: nothing comes from the internet.
+// Layers are named by kind (basemap/layers.go); their text (names) is drawn
+// on the canvas, never inserted as HTML.
+import { effect } from "@preact/signals";
+import { PMTiles } from "pmtiles";
+import {
+  leafletLayer,
+  PolygonSymbolizer,
+  LineSymbolizer,
+  CircleSymbolizer,
+  CenteredTextSymbolizer,
+  OffsetTextSymbolizer,
+  GeomType,
+} from "protomaps-leaflet";
+import { map } from "./map.js";
+import { api } from "../api.js";
+import { user } from "../state.js";
+
+const isPoint = (z, f) => f.geomType === GeomType.Point;
+
+const roadWidth = (z, f) => {
+  const c = f && f.props ? f.props.class : "";
+  const base = c === "highway" ? 3 : c === "track" ? 1 : 2;
+  return z >= 13 ? base + 1 : base;
+};
+
+export const paintRules = [
+  { dataLayer: "land", symbolizer: new PolygonSymbolizer({ fill: "#f2efe6" }) },
+  { dataLayer: "countries", symbolizer: new PolygonSymbolizer({ fill: "#f2efe6", stroke: "#a49b8f", width: 0.8 }) },
+  { dataLayer: "water", symbolizer: new PolygonSymbolizer({ fill: "#b5d0e0" }) },
+  { dataLayer: "sectors", filter: (z, f) => f.geomType === GeomType.Polygon, symbolizer: new PolygonSymbolizer({ fill: "#1565c0", opacity: 0.06, stroke: "#1565c0", width: 1 }) },
+  { dataLayer: "settlements", filter: (z, f) => f.geomType === GeomType.Polygon, symbolizer: new PolygonSymbolizer({ fill: "#e3d9cc", stroke: "#c9b9a6", width: 0.5 }) },
+  { dataLayer: "rivers", symbolizer: new LineSymbolizer({ color: "#6fa8cc", width: 2 }) },
+  { dataLayer: "roads", symbolizer: new LineSymbolizer({ color: "#b3a998", width: (z, f) => roadWidth(z, f) + 1.5 }) },
+  { dataLayer: "roads", symbolizer: new LineSymbolizer({ color: "#fffdf7", width: roadWidth }) },
+  { dataLayer: "borders", symbolizer: new LineSymbolizer({ color: "#8d6e63", width: 1.5, dash: [4, 3] }) },
+  { dataLayer: "checkpoints", symbolizer: new CircleSymbolizer({ radius: 5, fill: "#37474f", stroke: "#fff", width: 1.5 }) },
+];
+
+const text = { labelProps: ["name"], fill: "#4e4a44", stroke: "#ffffff", width: 2, font: "12px sans-serif" };
+
+export const labelRules = [
+  // Named towns carry a label point (basemap/build.go labelPoint): label
+  // that, not every tile's piece of the polygon.
+  { dataLayer: "settlements", minzoom: 9, filter: isPoint, symbolizer: new CenteredTextSymbolizer({ ...text, font: "600 13px sans-serif" }) },
+  { dataLayer: "sectors", minzoom: 10, filter: isPoint, symbolizer: new CenteredTextSymbolizer({ ...text, fill: "#1565c0" }) },
+  { dataLayer: "checkpoints", minzoom: 12, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: 7, offsetY: 7 }) },
+  { dataLayer: "roads", minzoom: 13, symbolizer: new CenteredTextSymbolizer({ ...text, font: "11px sans-serif" }) },
+];
+
+// basemapLayer is the drawn layer, or null (no basemap, not loaded yet).
+export let basemapLayer = null;
+
+// loadBasemap asks the server for its basemap and draws it; without one
+// the map keeps its plain background.
+export async function loadBasemap() {
+  const info = await api("GET", "/api/v1/basemap");
+  if (!info.available) return null;
+  if (info.tile_type !== "mvt") {
+    console.warn(`basemap: tile type ${info.tile_type} is not drawn (only vector tiles)`);
+    return null;
+  }
+  basemapLayer = leafletLayer({
+    url: new PMTiles(info.url),
+    maxDataZoom: info.max_zoom,
+    paintRules,
+    labelRules,
+    attribution: "Basemap: the agency's layers; demo: Natural Earth (world-atlas)",
+  });
+  basemapLayer.addTo(map);
+  // Where the basemap has no land, it is sea: tint the background.
+  map.getContainer().style.background = "#c6dae6";
+  return basemapLayer;
+}
+
+// Load once someone is logged in (the archive needs the watch permission).
+let requested = false;
+effect(() => {
+  if (!user.value || requested) return;
+  requested = true;
+  loadBasemap().catch((err) => {
+    requested = false;
+    console.warn(`basemap: ${err.message}`);
+  });
+});
