@@ -66,7 +66,7 @@ func planFenceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) erro
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(*out, res.QGCPlan, 0o644); err != nil {
+		if err := writeFileAtomic(*out, res.QGCPlan); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "wrote %s: ", *out)
@@ -241,7 +241,7 @@ func writeCorridorPlans(res *planner.CorridorResult, out string) ([]string, erro
 	var files []string
 	for _, p := range res.Plans {
 		name := base + "-" + p.Name + ext
-		if err := os.WriteFile(name, p.QGCPlan, 0o644); err != nil {
+		if err := writeFileAtomic(name, p.QGCPlan); err != nil {
 			return files, err
 		}
 		files = append(files, name)
