@@ -32,13 +32,25 @@ func (s *Server) checkBasemap() error {
 	if s.Basemap == nil {
 		return nil
 	}
-	rd, err := basemap.Open(s.Basemap.Data, s.Basemap.Size)
+	return s.SetBasemap(s.Basemap)
+}
+
+// SetBasemap checks b and serves it from now on, for a basemap that is built
+// while the server already runs (the demo builds its own in the background,
+// so that its page opens at once). Safe for concurrent use.
+func (s *Server) SetBasemap(b *Basemap) error {
+	rd, err := basemap.Open(b.Data, b.Size)
 	if err != nil {
 		return fmt.Errorf("web: basemap: %w", err)
 	}
-	s.Basemap.header = rd.Header
+	b.header = rd.Header
+	s.basemap.Store(b)
 	return nil
 }
+
+// ExpectBasemap says a basemap is being built: until SetBasemap, the info
+// answers pending so that the page asks again instead of giving up.
+func (s *Server) ExpectBasemap() { s.basemapPending.Store(true) }
 
 // basemapInfo is GET /api/v1/basemap: whether there is a basemap, and what
 // the UI needs to draw it (its area and zooms).
@@ -51,14 +63,18 @@ type basemapInfo struct {
 	Bounds    [4]float64 `json:"bounds_lon_lat"` // west, south, east, north
 	Center    [2]float64 `json:"center_lon_lat"`
 	SizeBytes int64      `json:"size_bytes"`
+	// Pending is true while the server is still building its basemap (the
+	// demo's); the page asks again.
+	Pending bool `json:"pending,omitempty"`
 }
 
 func (s *Server) handleBasemapInfo(w http.ResponseWriter, r *http.Request) {
-	if s.Basemap == nil {
-		writeJSON(w, http.StatusOK, basemapInfo{})
+	bm := s.basemap.Load()
+	if bm == nil {
+		writeJSON(w, http.StatusOK, basemapInfo{Pending: s.basemapPending.Load()})
 		return
 	}
-	h := s.Basemap.header
+	h := bm.header
 	tt := map[basemap.TileType]string{basemap.TileTypeMVT: "mvt", basemap.TileTypePNG: "png", basemap.TileTypeJPEG: "jpeg",
 		basemap.TileTypeWebP: "webp", basemap.TileTypeAVIF: "avif"}[h.TileType]
 	if tt == "" {
@@ -69,7 +85,7 @@ func (s *Server) handleBasemapInfo(w http.ResponseWriter, r *http.Request) {
 		MinZoom: int(h.MinZoom), MaxZoom: int(h.MaxZoom),
 		Bounds:    [4]float64{float64(h.MinLonE7) / 1e7, float64(h.MinLatE7) / 1e7, float64(h.MaxLonE7) / 1e7, float64(h.MaxLatE7) / 1e7},
 		Center:    [2]float64{float64(h.CenterLonE7) / 1e7, float64(h.CenterLatE7) / 1e7},
-		SizeBytes: s.Basemap.Size,
+		SizeBytes: bm.Size,
 	})
 }
 
@@ -77,13 +93,14 @@ func (s *Server) handleBasemapInfo(w http.ResponseWriter, r *http.Request) {
 // HTTP range requests (the header and root directory, then one range per
 // tile); http.ServeContent answers them with 206 and Content-Range.
 func (s *Server) handleBasemap(w http.ResponseWriter, r *http.Request) {
-	if s.Basemap == nil {
+	bm := s.basemap.Load()
+	if bm == nil {
 		writeError(w, http.StatusNotFound, "no basemap: start the server with --basemap FILE.pmtiles (see docs/basemap.md)")
 		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.pmtiles")
 	w.Header().Set("Cache-Control", "private, no-cache") // revalidate: a restart may bring another archive
-	http.ServeContent(w, r, "basemap.pmtiles", s.Basemap.ModTime, io.NewSectionReader(s.Basemap.Data, 0, s.Basemap.Size))
+	http.ServeContent(w, r, "basemap.pmtiles", bm.ModTime, io.NewSectionReader(bm.Data, 0, bm.Size))
 }
 
 // OpenBasemapFile opens a PMTiles file for Server.Basemap; close it after

@@ -155,3 +155,44 @@ func TestServer_Initialize_RefusesNonPMTilesBasemap(t *testing.T) {
 		t.Fatal("a GeoJSON file accepted as a basemap")
 	}
 }
+
+// The demo builds its basemap while the server already serves: the info
+// says pending until SetBasemap, then the archive is there.
+func TestBasemap_SetLater_PendingThenServed(t *testing.T) {
+	s, _ := newTestServer(t)
+	c := client(t, s)
+	info := func() basemapInfo {
+		resp, err := c.Get(s.URL() + "/api/v1/basemap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var i basemapInfo
+		if err := json.NewDecoder(resp.Body).Decode(&i); err != nil {
+			t.Fatal(err)
+		}
+		return i
+	}
+	s.ExpectBasemap()
+	if i := info(); i.Available || !i.Pending {
+		t.Fatalf("while building: %+v, want pending", i)
+	}
+	data := demoArchive(t)
+	if err := s.SetBasemap(&Basemap{Data: bytes.NewReader([]byte("not pmtiles")), Size: 11}); err == nil {
+		t.Fatal("SetBasemap accepted something that is not PMTiles")
+	}
+	if err := s.SetBasemap(&Basemap{Data: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
+		t.Fatal(err)
+	}
+	if i := info(); !i.Available || i.TileType != "mvt" {
+		t.Fatalf("after SetBasemap: %+v", i)
+	}
+	resp, err := c.Get(s.URL() + "/api/v1/basemap.pmtiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.ContentLength != int64(len(data)) {
+		t.Fatalf("archive: %d, %d bytes", resp.StatusCode, resp.ContentLength)
+	}
+}

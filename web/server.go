@@ -57,6 +57,9 @@ type Server struct {
 	// /api/v1/basemap.pmtiles for the map to draw (web/basemap.go).
 	// Defaults to none: the map draws the layers on a plain background.
 	Basemap *Basemap
+	// basemap is the one served (Basemap, or one set later by SetBasemap).
+	basemap        atomic.Pointer[Basemap]
+	basemapPending atomic.Bool
 	// (optional) TAKMarkers are the markers TAK clients sent (tak.Markers),
 	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
 	TAKMarkers *tak.Markers

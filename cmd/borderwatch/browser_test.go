@@ -109,7 +109,9 @@ func TestBrowser_LiveMap_DrawsBorderAndMovingDrone(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		e := &env{stdout: &out, stderr: testWriter{t}, ready: func(i map[string]string) { urls <- i["url"] }}
-		run(runCtx, e, []string{"demo", "--http", "127.0.0.1:0", "--data", t.TempDir() + "/demo.db", "--drones", "1"})
+		// --speedup: the demo launches its drones from the ground (upload,
+		// arm, a vertical takeoff) before they fly along the border.
+		run(runCtx, e, []string{"demo", "--http", "127.0.0.1:0", "--data", t.TempDir() + "/demo.db", "--drones", "1", "--speedup", "5"})
 	}()
 	t.Cleanup(func() { stop(); wg.Wait() })
 	var base string
@@ -140,7 +142,7 @@ func TestBrowser_LiveMap_DrawsBorderAndMovingDrone(t *testing.T) {
 	// The drone moves on screen as it flies (the canvas layer records where
 	// it drew each drone), and its arrow points along the drone's heading.
 	first := droneOnMap(t, ctx, 1)
-	testenv.Eventually(t, 30*time.Second, "the drone moves on the map", func() bool {
+	testenv.Eventually(t, 60*time.Second, "the drone moves on the map", func() bool {
 		now := droneOnMap(t, ctx, 1)
 		return now.Drawn && (now.X != first.X || now.Y != first.Y)
 	})

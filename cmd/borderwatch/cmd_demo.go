@@ -53,25 +53,24 @@ func init() {
 				o.links, o.http, o.data = stringList{"udp://127.0.0.1:0"}, *httpAddr, *data
 				o.uiDir = *uiDir
 				o.layerObjs = []*missions.Layer{territory, border}
-				if o.basemap == "" {
-					// The demo's own basemap: Natural Earth from the UI build's
-					// world-atlas under the sketch of Nogales (basemap.BuildDemo).
-					a, world, err := basemap.BuildDemo(ui.Dist, basemap.DemoOptions)
-					if err != nil {
-						return fmt.Errorf("demo basemap: %w", err)
-					}
-					if !world {
-						fmt.Fprintln(e.stderr, "demo: the UI build has no world-atlas data (run make ui): the basemap shows only the Nogales sketch")
-					}
-					if o.basemapObj, err = web.BasemapFromArchive(a, time.Now()); err != nil {
-						return fmt.Errorf("demo basemap: %w", err)
-					}
-				}
 				sys, err := startServer(o)
 				if err != nil {
 					return err
 				}
 				defer sys.Close()
+				if o.basemap == "" {
+					// The demo's own basemap: Natural Earth from the UI build's
+					// world-atlas under the sketch of Nogales (basemap.BuildDemo).
+					// It takes seconds to tile, so it is built while the page
+					// already works; the page asks again until it is there. The
+					// build holds no file or socket, so a stop does not wait for it.
+					sys.web.ExpectBasemap()
+					go func() {
+						if err := buildDemoBasemap(sys.web); err != nil {
+							slog.Warn("demo: no basemap", "err", err)
+						}
+					}()
+				}
 				mav := sys.fleet.LinkAddrs()[0].(*net.UDPAddr)
 				d := &demo.Demo{Fleet: sys.fleet, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port), Drones: *drones, Speedup: *speedup, Logger: slog.Default()}
 				if err := d.Initialize(); err != nil {
@@ -124,4 +123,20 @@ func demoAccounts(a *auth.Accounts) ([]demoAccount, error) {
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// buildDemoBasemap tiles the demo's basemap and hands it to the server.
+func buildDemoBasemap(w *web.Server) error {
+	a, world, err := basemap.BuildDemo(ui.Dist, basemap.DemoOptions)
+	if err != nil {
+		return err
+	}
+	if !world {
+		slog.Warn("demo: the UI build has no world-atlas data (run make ui): the basemap shows only the Nogales sketch")
+	}
+	bm, err := web.BasemapFromArchive(a, time.Now())
+	if err != nil {
+		return err
+	}
+	return w.SetBasemap(bm)
 }

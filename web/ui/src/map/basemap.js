@@ -59,7 +59,11 @@ export let basemapLayer = null;
 // the map keeps its plain background.
 export async function loadBasemap() {
   const info = await api("GET", "/api/v1/basemap");
-  if (!info.available) return null;
+  if (!info.available) {
+    // The demo builds its basemap while the page already works: ask again.
+    if (info.pending) setTimeout(() => loadBasemap().catch((err) => console.warn(`basemap: ${err.message}`)), 2000);
+    return null;
+  }
   if (info.tile_type !== "mvt") {
     console.warn(`basemap: tile type ${info.tile_type} is not drawn (only vector tiles)`);
     return null;
