@@ -42,14 +42,6 @@ func ModeName(ap common.MAV_AUTOPILOT, typ common.MAV_TYPE, base common.MAV_MODE
 // ModeTable is the list of modes of an autopilot flavour and vehicle type.
 func ModeTable(f Flavour, vehicleType string) []Mode { return decode.ModeTable(f, vehicleType) }
 
-// IsGCSOrComponent reports whether a HEARTBEAT comes from another ground
-// station or from a component rather than an autopilot (decode.Admits is its
-// negation; live and replay apply the same rule through it).
-//
-// Deprecated: use decode.Admits. Kept so that branches written against the
-// old name still merge and build.
-func IsGCSOrComponent(hb *common.MessageHeartbeat) bool { return !decode.Admits(hb) }
-
 func flavourOf(ap common.MAV_AUTOPILOT) Flavour { return decode.FlavourOf(ap) }
 func px4Mode(main, sub uint32) uint32           { return decode.PX4Mode(main, sub) }
 func encodeParam(f Flavour, v float64, t common.MAV_PARAM_TYPE) float32 {

@@ -141,8 +141,7 @@ type vehicle struct {
 
 // inbox carries a vehicle's protocol messages to one running session.
 type inbox struct {
-	ch      chan message.Message
-	dropped uint64
+	ch chan message.Message
 }
 
 // inboxLen bounds a session's inbox; a session that falls behind loses
@@ -546,7 +545,6 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 		select {
 		case ib.ch <- in.msg:
 		default:
-			ib.dropped++
 			f.inboxDropped.Add(1)
 		}
 	}

@@ -48,9 +48,14 @@ func (s *Server) SetBasemap(b *Basemap) error {
 	return nil
 }
 
-// ExpectBasemap says a basemap is being built: until SetBasemap, the info
-// answers pending so that the page asks again instead of giving up.
+// ExpectBasemap says a basemap is being built: until SetBasemap (or
+// NoBasemap, when the build failed), the info answers pending so that the
+// page asks again instead of giving up.
 func (s *Server) ExpectBasemap() { s.basemapPending.Store(true) }
+
+// NoBasemap ends ExpectBasemap without one: the page stops asking and keeps
+// its plain background.
+func (s *Server) NoBasemap() { s.basemapPending.Store(false) }
 
 // basemapInfo is GET /api/v1/basemap: whether there is a basemap, and what
 // the UI needs to draw it (its area and zooms).

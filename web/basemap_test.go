@@ -177,6 +177,11 @@ func TestBasemap_SetLater_PendingThenServed(t *testing.T) {
 	if i := info(); i.Available || !i.Pending {
 		t.Fatalf("while building: %+v, want pending", i)
 	}
+	s.NoBasemap() // a failed build: the page stops asking
+	if i := info(); i.Available || i.Pending {
+		t.Fatalf("after a failed build: %+v, want neither available nor pending", i)
+	}
+	s.ExpectBasemap()
 	data := demoArchive(t)
 	if err := s.SetBasemap(&Basemap{Data: bytes.NewReader([]byte("not pmtiles")), Size: 11}); err == nil {
 		t.Fatal("SetBasemap accepted something that is not PMTiles")

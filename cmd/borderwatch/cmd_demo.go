@@ -67,6 +67,7 @@ func init() {
 					sys.web.ExpectBasemap()
 					go func() {
 						if err := buildDemoBasemap(sys.web); err != nil {
+							sys.web.NoBasemap()
 							slog.Warn("demo: no basemap", "err", err)
 						}
 					}()
