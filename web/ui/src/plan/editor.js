@@ -269,7 +269,7 @@ export class PlanEditor {
   attach(layer, pr, name) {
     layer.addTo(this.group);
     if (pr) {
-      layer.bindTooltip(problemTooltip(pr.problems), { permanent: true, direction: "top", className: "bw-plan-problem-tooltip" });
+      layer.bindTooltip(problemTooltip(pr.problems), { permanent: true, direction: "auto", className: "bw-plan-problem-tooltip" });
     } else if (name) {
       layer.bindTooltip(el("span", "", name), { sticky: true });
     }
