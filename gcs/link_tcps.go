@@ -48,10 +48,12 @@ func (t *tcpServer) run(ctx context.Context, l *link) {
 		if t.closed || len(t.conns) >= t.maxConns {
 			closing := t.closed
 			t.mu.Unlock()
-			conn.Close()
+			// Counted before the close: a peer that sees its connection
+			// closed must also see it counted in the link's statistics.
 			if !closing {
 				l.refusedConns.Add(1)
 			}
+			conn.Close()
 			continue
 		}
 		c := newStreamConn(conn, t.idle)
