@@ -142,4 +142,3 @@ func TestBrowser_Operator_TAKMarkerOnMapAndSendADroneToIt(t *testing.T) {
 		t.Fatalf("browser console errors: %v", errs)
 	}
 }
-
