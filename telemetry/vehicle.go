@@ -56,3 +56,22 @@ func ParseVehicleID(s string) (VehicleID, error) {
 	}
 	return id, nil
 }
+
+// MaxNetworkName is the longest network name.
+const MaxNetworkName = 32
+
+// CheckNetworkName says whether name can name a MAVLink network: "" (the
+// default network) or 1–32 of a–z, 0–9, '_' and '-'. Names are short and
+// plain because they travel in link URLs, the API, logs and the UI.
+func CheckNetworkName(name string) error {
+	if len(name) > MaxNetworkName {
+		return fmt.Errorf("network name %q is longer than %d characters", name, MaxNetworkName)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return fmt.Errorf("network name %q: only a-z, 0-9, '_' and '-' are allowed (e.g. east, net-2)", name)
+		}
+	}
+	return nil
+}

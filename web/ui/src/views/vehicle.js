@@ -60,6 +60,7 @@ export function VehiclePanel({ id }) {
     html`<div class=${`bw-answer ${answer.ok ? "bw-answer-ok" : "bw-answer-error"}`} id="bw-vehicle-answer" role="status">
       <b>${answer.command}:</b> ${answer.text}</div>`}
     <table class="bw-kv">
+      ${v.network && html`<${Row} label="Network" id="network">${v.network} · system id ${v.sysid}</${Row}>`}
       <${Row} label="Mode" id="mode"><b class="bw-vehicle-mode">${v.mode}</b> · ${v.autopilot} ${v.vehicle_type}</${Row}>
       <${Row} label="Armed" id="armed">${v.armed ? "ARMED" : "disarmed"} · ${v.landed_state || "unknown"}</${Row}>
       <${Row} label="Battery" id="battery">${v.battery_pct < 0 ? "–" : `${v.battery_pct} %`} · ${fmt(v.battery_v, 2, " V")}</${Row}>
