@@ -62,15 +62,15 @@ type LiveEvent struct {
 // plan upload runs: items sent of total for one list of one vehicle. Only
 // the latest per vehicle and list waits for a slow client.
 type UploadProgress struct {
-	Type    string `json:"type"` // "upload_progress"
-	Vehicle uint8  `json:"vehicle"`
-	List    string `json:"list"` // "mission", "fence" or "rally"
-	Sent    int    `json:"sent"`
-	Total   int    `json:"total"`
+	Type    string              `json:"type"` // "upload_progress"
+	Vehicle telemetry.VehicleID `json:"vehicle"`
+	List    string              `json:"list"` // "mission", "fence" or "rally"
+	Sent    int                 `json:"sent"`
+	Total   int                 `json:"total"`
 }
 
 type progressKey struct {
-	vehicle uint8
+	vehicle telemetry.VehicleID
 	list    string
 }
 
@@ -92,7 +92,7 @@ type liveClient struct {
 	ready chan struct{}
 
 	mu            sync.Mutex
-	pending       map[uint8]json.RawMessage
+	pending       map[telemetry.VehicleID]json.RawMessage
 	dropped       uint64
 	events        [][]byte // encoded LiveEvents, oldest first, at most liveEventBacklog
 	eventsDropped uint64
@@ -172,7 +172,7 @@ func (c *liveClient) takeEvents(dst [][]byte) ([][]byte, uint64) {
 	return dst, c.eventsDropped
 }
 
-func (c *liveClient) put(states map[uint8]json.RawMessage) {
+func (c *liveClient) put(states map[telemetry.VehicleID]json.RawMessage) {
 	c.mu.Lock()
 	for id, b := range states {
 		if _, ok := c.pending[id]; ok {
@@ -188,9 +188,9 @@ func (c *liveClient) put(states map[uint8]json.RawMessage) {
 }
 
 // take empties the mailbox into dst (reusing it) and returns the drop count so far.
-func (c *liveClient) take(dst map[uint8]json.RawMessage) (map[uint8]json.RawMessage, uint64) {
+func (c *liveClient) take(dst map[telemetry.VehicleID]json.RawMessage) (map[telemetry.VehicleID]json.RawMessage, uint64) {
 	if dst == nil {
-		dst = make(map[uint8]json.RawMessage)
+		dst = make(map[telemetry.VehicleID]json.RawMessage)
 	}
 	clear(dst)
 	c.mu.Lock()
@@ -221,7 +221,7 @@ func (s *Server) runLive() {
 	tick := time.NewTicker(liveBatchInterval)
 	defer tick.Stop()
 	var msgs, evs []telemetry.Message
-	latest := map[uint8]gcs.VehicleState{}
+	latest := map[telemetry.VehicleID]gcs.VehicleState{}
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -240,10 +240,10 @@ func (s *Server) runLive() {
 		clear(latest)
 		for _, m := range msgs {
 			st := m.(gcs.VehicleState)
-			latest[st.SysID] = st
+			latest[st.ID] = st
 		}
 		clear(msgs)
-		encoded := make(map[uint8]json.RawMessage, len(latest))
+		encoded := make(map[telemetry.VehicleID]json.RawMessage, len(latest))
 		for id, st := range latest {
 			b, err := json.Marshal(st)
 			if err != nil {
@@ -322,7 +322,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	c := &liveClient{ready: make(chan struct{}, 1), pending: map[uint8]json.RawMessage{}}
+	c := &liveClient{ready: make(chan struct{}, 1), pending: map[telemetry.VehicleID]json.RawMessage{}}
 	// Register before taking the snapshot so that no change falls between them;
 	// a state in both is simply sent twice.
 	s.fanout.add(c)
@@ -331,10 +331,10 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	snapshot := make(map[uint8]json.RawMessage, len(initial))
+	snapshot := make(map[telemetry.VehicleID]json.RawMessage, len(initial))
 	for _, st := range initial {
 		if b, err := json.Marshal(st); err == nil {
-			snapshot[st.SysID] = b
+			snapshot[st.ID] = b
 		}
 	}
 	if len(snapshot) > 0 && !s.writeLive(conn, snapshot, 0) {
@@ -344,7 +344,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	ping := time.NewTicker(livePingPeriod)
 	defer ping.Stop()
 	var reported uint64 // drops already added to the server's counter
-	var batch map[uint8]json.RawMessage
+	var batch map[telemetry.VehicleID]json.RawMessage
 	var events, progress [][]byte
 	for {
 		select {
@@ -386,7 +386,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeLive writes one LiveMessage around states already encoded by the fan-out.
-func (s *Server) writeLive(conn *websocket.Conn, states map[uint8]json.RawMessage, dropped uint64) bool {
+func (s *Server) writeLive(conn *websocket.Conn, states map[telemetry.VehicleID]json.RawMessage, dropped uint64) bool {
 	parts := make([][]byte, 0, len(states))
 	for _, b := range states {
 		parts = append(parts, b)

@@ -42,7 +42,7 @@ func TestBrowser_Operator_SendsNearestDroneToDetection(t *testing.T) {
 	if metresBetween(v[0].Lat, v[0].Lon, lat, lon) < metresBetween(v[1].Lat, v[1].Lon, lat, lon)+200 {
 		t.Skipf("the scenario put drone 1 near the target too (%.0f m): the nearest is not clear", metresBetween(v[0].Lat, v[0].Lon, lat, lon))
 	}
-	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(time.Now(), 1),
 		TrackID: 9, Class: "person", ConfidencePct: 93, Lat: lat, Lon: lon})
 	if err := runWithin(ctx, 20*time.Second,
 		chromedp.Click(`.bw-tab[data-tab="detections"]`, chromedp.ByQuery),
@@ -82,7 +82,7 @@ func TestBrowser_Alerts_AcknowledgedInOneBrowserShowsInAnother(t *testing.T) {
 	// Both pages are on the live stream before the alert is raised.
 	waitText(t, ctxA, 20*time.Second, "#bw-conn", "live")
 	waitText(t, ctxB, 20*time.Second, "#bw-conn", "live")
-	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(time.Now(), 1),
 		Type: telemetry.AlertFenceBreach, Severity: telemetry.SeverityCritical, Text: "fence breached at the river"})
 	line := `#bw-alerts li[data-type="alert"][data-state="%s"]`
 	open := fmt.Sprintf(line, "open")
@@ -140,9 +140,9 @@ func TestBrowser_Supervisor_HasNoCommandOrUploadControls(t *testing.T) {
 	base := sys.web.URL()
 	browserLoginAs(t, ctx, sys, auth.RoleSupervisor)
 	waitDroneDrawn(t, ctx, 1)
-	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(time.Now(), 1),
 		TrackID: 3, Class: "person", ConfidencePct: 70, Lat: 31.34, Lon: -110.95})
-	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(time.Now(), 1),
 		Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityCritical, Text: "battery low"})
 	if err := runWithin(ctx, 20*time.Second,
 		chromedp.Click(`#bw-fleet-body tr[data-sysid="1"] td.bw-callsign`, chromedp.ByQuery),
