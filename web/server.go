@@ -98,7 +98,9 @@ type Server struct {
 	once         sync.Once
 	live         liveCounters
 	fanout       liveFanout
-	layers       layerState // stored layers and the border index (layers.go)
+	liveTicks    <-chan time.Time // (tests) drives the live fan-out instead of a ticker
+	liveTicked   chan<- struct{}  // (tests) told when the fan-out has handed out a batch
+	layers       layerState       // stored layers and the border index (layers.go)
 	monitor      *bordermonitor.Monitor
 	dispatch     dispatchState // running "send a drone" routes (dispatch.go)
 }
@@ -164,6 +166,7 @@ func (s *Server) Initialize() error {
 	}
 	s.done = make(chan struct{})
 	s.fanout.clients = make(map[*liveClient]struct{})
+	s.fanout.counters, s.fanout.logger = &s.live, s.Logger
 	s.wsConns.Add(1)
 	go s.runLive()
 	go func() {
