@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -153,17 +154,19 @@ func (s *Server) ServeForwarded(ctx context.Context, f federation.Forwarded) fed
 	if err != nil {
 		return federation.Reply{Status: http.StatusBadRequest, Body: []byte(`{"error":"bad request"}`)}
 	}
-	req.RemoteAddr = "hq:" + f.HQ
+	// The audit record's remote: "hq:NAME" (remoteHost takes the host part).
+	req.RemoteAddr = net.JoinHostPort("hq:"+f.HQ, "0")
 	req.Host = "localhost"
 	if f.ContentType != "" {
 		req.Header.Set("Content-Type", f.ContentType)
 	}
-	h, pattern := s.mux.Handler(req)
-	if !slices.Contains(federation.ForwardRoutes, pattern) {
+	// Handler only finds the route (it sets no path values); the mux then
+	// serves the request through that route's guard.
+	if _, pattern := s.mux.Handler(req); !slices.Contains(federation.ForwardRoutes, pattern) {
 		return federation.Reply{Status: http.StatusForbidden, Body: []byte(`{"error":"not a route a headquarters may call"}`)}
 	}
 	rec := &replyWriter{header: http.Header{}}
-	h.ServeHTTP(rec, req)
+	s.mux.ServeHTTP(rec, req)
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
