@@ -56,7 +56,18 @@ function Plot({ def, width }) {
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       };
       u = new uPlot(opts, dataFor(def.field, d), host.current);
-      u.root.dataset.points = String(d.vehicles.reduce((n, v) => n + v.t.length, 0));
+      // What the plot holds, for tests and the curious: the span of its
+      // data (Unix s) and its highest value.
+      const el = host.current;
+      let t0 = Infinity, t1 = -Infinity, ymax = -Infinity;
+      for (const v of d.vehicles) {
+        if (v.t.length) (t0 = Math.min(t0, v.t[0])), (t1 = Math.max(t1, v.t[v.t.length - 1]));
+        for (const y of v[def.field]) if (y !== null && y > ymax) ymax = y;
+      }
+      el.dataset.points = String(d.vehicles.reduce((n, v) => n + v.t.length, 0));
+      el.dataset.t0 = String(t0);
+      el.dataset.t1 = String(t1);
+      el.dataset.ymax = String(ymax);
       cursorEl = document.createElement("div");
       cursorEl.className = "bw-plot-cursor";
       u.over.appendChild(cursorEl);
