@@ -254,6 +254,8 @@ func schemaOf(v any, schemas openapi3.Schemas) (*openapi3.SchemaRef, error) {
 	return openapi3gen.NewSchemaRefForValue(v, schemas, openapi3gen.SchemaCustomizer(customizeSchema))
 }
 
+var nullFloatType = reflect.TypeOf(store.NullFloat(0))
+
 func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, schema *openapi3.Schema) error {
 	switch t {
 	case rawJSONType, anyDocType:
@@ -268,6 +270,8 @@ func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, schema 
 		if a := schema.Properties["alt_m"]; a != nil && a.Value != nil {
 			a.Value.Nullable = true // unknown altitude: null
 		}
+	case nullFloatType:
+		schema.Nullable = true // a series value the vehicle did not report: null
 	}
 	if t.Kind() == reflect.Slice || t.Kind() == reflect.Map || t.Kind() == reflect.Pointer {
 		schema.Nullable = true // nil encodes as null
