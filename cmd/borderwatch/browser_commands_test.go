@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/simulator"
@@ -100,7 +101,9 @@ func chooseOption(sel, value string) chromedp.Action {
 func setInput(sel, value string) chromedp.Action {
 	return chromedp.Evaluate(fmt.Sprintf(`(() => { const e = document.querySelector(%q);
 		if (!e) throw new Error("no " + %q);
-		e.focus(); e.select(); document.execCommand("insertText", false, %q); return e.value; })()`, sel, sel, value), nil)
+		e.focus(); e.select(); const v = %q;
+		if (v === "") document.execCommand("delete"); else document.execCommand("insertText", false, v);
+		return e.value; })()`, sel, sel, value), nil)
 }
 
 // explainFailure logs, when the test fails, what the simulated drones did
@@ -344,5 +347,213 @@ func TestBrowser_Operator_DisarmInFlightSecondStepShowsRefusal(t *testing.T) {
 	if n := count(t, ctx, `#bw-vehicle [data-command][disabled]:not([data-command="mode"])`); n != 0 {
 		t.Fatalf("%d command buttons stay disabled after the answer", n)
 	}
+	noConsoleErrors(t, console)
+}
+
+// fleetRows answers the system ids of the fleet list's rows, in order.
+func fleetRows(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	var ids []string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll("#bw-fleet-body tr[data-sysid]")].map((r) => r.dataset.sysid)`, &ids)); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(ids, ",")
+}
+
+// waitRows waits until the fleet list shows the rows want, in this order.
+func waitRows(t *testing.T, ctx context.Context, want, what string) {
+	t.Helper()
+	var got string
+	testenv.Eventually(t, 10*time.Second, fmt.Sprintf("%s: fleet rows %s (last seen %s)", what, want, func() string { return got }()), func() bool {
+		got = fleetRows(t, ctx)
+		return got == want
+	})
+}
+
+func TestBrowser_Operator_FleetListSortsAndFilters(t *testing.T) {
+	ctx, console := newBrowser(t)
+	// Drone 1 flies, 2 is a PX4 on the ground, 3 is on the ground with 15 %
+	// battery, and 4 talks through its own simulator, stopped below so its
+	// link is lost.
+	main := &simulator.Fleet{Scenario: scenario(t, `{"name": "mixed", "vehicles": [
+		{"sysid": 1, "flavor": "arducopter", "home": {"lat": 31.3560, "lon": -110.9720, "alt_m": 1180},
+		 "start": "flying", "start_alt_m": 100, "start_seq": 2,
+		 "mission": [{"cmd": "takeoff", "alt_m": 100}, {"cmd": "loiter_unlim", "lat": 31.3520, "lon": -110.9720, "alt_m": 100}]},
+		{"sysid": 2, "flavor": "px4", "home": {"lat": 31.3560, "lon": -110.9500, "alt_m": 1180}},
+		{"sysid": 3, "flavor": "arducopter", "home": {"lat": 31.3560, "lon": -110.9300, "alt_m": 1180}, "battery_pct": 15}]}`)}
+	other := &simulator.Fleet{Scenario: scenario(t, `{"name": "lost", "vehicles": [
+		{"sysid": 4, "flavor": "arducopter", "home": {"lat": 31.3600, "lon": -110.9500, "alt_m": 1180}}]}`)}
+	sys := startScenarioSystem(t, main, other)
+	explainFailure(t, ctx, main)
+	browserLoginAs(t, ctx, sys, auth.RoleOperator)
+	if err := runWithin(ctx, 10*time.Second, chromedp.Click(`.bw-tab[data-tab="fleet"]`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	waitRows(t, ctx, "1,2,3,4", "every drone heard, by id")
+	testenv.Eventually(t, 20*time.Second, "drone 1 flies", func() bool {
+		return strings.Contains(textOf(t, ctx, `#bw-fleet-body tr[data-sysid="1"]`), "Flying")
+	})
+
+	// Sorting: by battery, lowest first, then highest first; by drone, down.
+	click := func(sel string) {
+		t.Helper()
+		if err := runWithin(ctx, 10*time.Second, chromedp.Click(sel, chromedp.ByQuery)); err != nil {
+			t.Fatalf("clicking %s: %v", sel, err)
+		}
+	}
+	click(`.bw-sort[data-sort="battery"]`)
+	testenv.Eventually(t, 10*time.Second, "the lowest battery first", func() bool { return strings.HasPrefix(fleetRows(t, ctx), "3,") })
+	if got := textOf(t, ctx, `th[aria-sort="ascending"]`); !strings.Contains(got, "Batt.") {
+		t.Fatalf("sorted column's header: %q", got)
+	}
+	click(`.bw-sort[data-sort="battery"]`)
+	testenv.Eventually(t, 10*time.Second, "the lowest battery last", func() bool { return strings.HasSuffix(fleetRows(t, ctx), ",3") })
+	click(`.bw-sort[data-sort="id"]`)
+	click(`.bw-sort[data-sort="id"]`)
+	waitRows(t, ctx, "4,3,2,1", "by drone, descending")
+	click(`.bw-sort[data-sort="id"]`)
+	waitRows(t, ctx, "1,2,3,4", "by drone, ascending")
+
+	// Filters: flavour, low battery, state, link.
+	filter := func(sel, value string) {
+		t.Helper()
+		if err := runWithin(ctx, 10*time.Second, chooseOption(sel, value)); err != nil {
+			t.Fatalf("filter %s=%s: %v", sel, value, err)
+		}
+	}
+	filter("#bw-filter-autopilot", "px4")
+	waitRows(t, ctx, "2", "PX4 only")
+	filter("#bw-filter-autopilot", "ardupilot")
+	waitRows(t, ctx, "1,3,4", "ArduPilot only")
+	filter("#bw-filter-autopilot", "")
+	click("#bw-filter-lowbat")
+	waitRows(t, ctx, "3", "low battery")
+	click("#bw-filter-lowbat")
+	filter("#bw-filter-state", "flying")
+	waitRows(t, ctx, "1", "flying")
+	filter("#bw-filter-state", "lowbat")
+	waitRows(t, ctx, "3", "state low battery")
+	filter("#bw-filter-state", "")
+	waitRows(t, ctx, "1,2,3,4", "no filter")
+
+	other.Close()
+	testenv.Eventually(t, 20*time.Second, "drone 4's link is lost", func() bool {
+		return strings.Contains(textOf(t, ctx, `#bw-fleet-body tr[data-sysid="4"]`), "LOST")
+	})
+	filter("#bw-filter-link", "lost")
+	waitRows(t, ctx, "4", "link lost")
+	filter("#bw-filter-link", "ok")
+	waitRows(t, ctx, "1,2,3", "link ok")
+	if got := textOf(t, ctx, ".bw-fleet-summary"); !strings.Contains(got, "3 of 4 vehicles") {
+		t.Fatalf("summary: %q", got)
+	}
+	// The select-all box takes what is shown, not what is filtered out.
+	click(`.bw-fleet thead input[type="checkbox"]`)
+	if err := runWithin(ctx, 10*time.Second, chromedp.WaitVisible(`#bw-multi-commands`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if got := textOf(t, ctx, "#bw-multi-commands h3"); !strings.Contains(got, "3 vehicles") {
+		t.Fatalf("select all shown: %q", got)
+	}
+	screenshot(t, ctx, screenshotDir(t), "fleet-filtered")
+	noConsoleErrors(t, console)
+}
+
+func TestBrowser_Operator_KeyboardShortcuts(t *testing.T) {
+	ctx, console := newBrowser(t)
+	sim := &simulator.Fleet{Scenario: scenario(t, patrolScenario)}
+	sys := startScenarioSystem(t, sim)
+	explainFailure(t, ctx, sim)
+	browserLoginAs(t, ctx, sys, auth.RoleOperator)
+	waitDroneDrawn(t, ctx, 2)
+	key := func(k string) {
+		t.Helper()
+		if err := runWithin(ctx, 10*time.Second, chromedp.KeyEvent(k)); err != nil {
+			t.Fatalf("key %q: %v", k, err)
+		}
+	}
+	wait := func(sel string) {
+		t.Helper()
+		if err := runWithin(ctx, 10*time.Second, chromedp.WaitReady(sel, chromedp.ByQuery)); err != nil {
+			var dbg string
+			_ = chromedp.Run(ctx, chromedp.Evaluate(`JSON.stringify({focus: document.activeElement && document.activeElement.outerHTML.slice(0, 100), selected: document.querySelectorAll("#bw-fleet-body tr.bw-row-selected").length, panel: !!document.querySelector("#bw-vehicle"), side: !!document.querySelector(".bw-side")})`, &dbg))
+			t.Fatalf("waiting for %s: %v (page %s) (console %v)", sel, err, dbg, console.list())
+		}
+	}
+	gone := func(sel string) {
+		t.Helper()
+		if err := runWithin(ctx, 10*time.Second, chromedp.WaitNotPresent(sel, chromedp.ByQuery)); err != nil {
+			t.Fatalf("waiting for %s to go: %v", sel, err)
+		}
+	}
+	// Tabs by number, the sidebar by backslash.
+	key("2")
+	wait(`.bw-tab-active[data-tab="alerts"]`)
+	key("1")
+	wait(`.bw-tab-active[data-tab="fleet"]`)
+	key(`\`)
+	gone(`.bw-side`)
+	key(`\`)
+	wait(`.bw-side`)
+	// J and K walk the list (as it shows) and open the panel.
+	wait(`#bw-fleet-body tr[data-sysid="2"]`)
+	key("j")
+	wait(`#bw-vehicle[data-id="1"]`)
+	key("j")
+	wait(`#bw-vehicle[data-id="2"]`)
+	key("k")
+	wait(`#bw-vehicle[data-id="1"]`)
+	if n := count(t, ctx, `#bw-fleet-body tr.bw-row-selected`); n != 1 {
+		t.Fatalf("%d rows selected after J, J, K", n)
+	}
+	// T hides the trails, L opens the layer list.
+	key("t")
+	wait(`input[data-overlay="trails"]:not(:checked)`)
+	key("l")
+	wait(`details.bw-layerlist[open]`)
+	key("l")
+	wait(`details.bw-layerlist:not([open])`)
+	// Keys typed into a field are text, not shortcuts.
+	if err := runWithin(ctx, 10*time.Second,
+		chromedp.Click(`#bw-vehicle input[name="speed_m_s"]`, chromedp.ByQuery),
+		chromedp.KeyEvent("r"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, ctx, "#bw-confirm"); n != 0 {
+		t.Fatal("R typed into the speed field asked to RTL")
+	}
+	if err := runWithin(ctx, 10*time.Second, chromedp.Blur(`#bw-vehicle input[name="speed_m_s"]`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	// R asks to RTL the selected drone; Esc cancels and nothing is sent.
+	key("r")
+	wait("#bw-confirm")
+	if got := textOf(t, ctx, "#bw-confirm"); !strings.Contains(got, "Return to launch") || !strings.Contains(got, "Drone 1") || strings.Contains(got, "Drone 2") {
+		t.Fatalf("R's confirmation: %q", got)
+	}
+	key(kb.Escape)
+	gone("#bw-confirm")
+	// G picks a point; Esc cancels the pick.
+	key("g")
+	wait(".bw-pick")
+	key(kb.Escape)
+	gone(".bw-pick")
+	// H asks to hold; Enter confirms (the dialog's button has the focus).
+	key("h")
+	wait("#bw-confirm")
+	key(kb.Enter)
+	gone("#bw-confirm")
+	testenv.Eventually(t, 20*time.Second, "drone 1 holds in LOITER", func() bool { return simVehicle(t, sim, 1).Mode == "LOITER" })
+	waitText(t, ctx, 20*time.Second, "#bw-vehicle-answer", "Hold position: accepted")
+	if m := simVehicle(t, sim, 2).Mode; m != "AUTO" {
+		t.Fatalf("drone 2, not selected, changed to %s", m)
+	}
+	if m := simVehicle(t, sim, 1).Mode; m == "RTL" {
+		t.Fatal("the cancelled RTL was sent")
+	}
+	// Esc with nothing else open clears the selection.
+	key(kb.Escape)
+	gone("#bw-vehicle")
 	noConsoleErrors(t, console)
 }

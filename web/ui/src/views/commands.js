@@ -4,7 +4,7 @@
 // step. The vehicles' answers, refusals and their reasons included, are
 // shown as notices on the map and in the vehicle panel.
 import { signal } from "@preact/signals";
-import { useState, useEffect, useRef } from "preact/hooks";
+import { useState, useLayoutEffect, useRef } from "preact/hooks";
 import { html } from "../html.js";
 import { api, ApiError } from "../api.js";
 import { vehicles, notify, can } from "../state.js";
@@ -159,7 +159,9 @@ export function ConfirmDialog() {
   const ok = useRef(null);
   // The confirm button takes the focus on each step (Enter confirms, Esc
   // cancels); before, the focus stayed on the button behind the dialog.
-  useEffect(() => {
+  // A layout effect: at once, not after the next paint, so an Enter typed
+  // right after the dialog opened reaches it.
+  useLayoutEffect(() => {
     if (p && ok.current) ok.current.focus();
   }, [p?.step, p?.body]);
   if (!p) return null;
