@@ -176,6 +176,11 @@ func TestDemo_EndToEnd_FastClock(t *testing.T) {
 		return detections > 0 && len(crossings) > 0 && rtl[low] && lowText[low]
 	})
 	mu.Lock()
+	// The demo's border names the countries on its sides: the alert says
+	// where the track came from, not "from outside our territory".
+	if !strings.Contains(crossings[0].Text, "crossed from Mexico into") {
+		t.Errorf("crossing alert %q does not name the country it came from", crossings[0].Text)
+	}
 	for id := range rtl {
 		if id != low {
 			t.Errorf("drone %d returned too, though only drone %d starts on a low battery", id, low)
