@@ -64,15 +64,15 @@ type LiveEvent struct {
 // plan upload runs: items sent of total for one list of one vehicle. Only
 // the latest per vehicle and list waits for a slow client.
 type UploadProgress struct {
-	Type    string `json:"type"` // "upload_progress"
-	Vehicle uint8  `json:"vehicle"`
-	List    string `json:"list"` // "mission", "fence" or "rally"
-	Sent    int    `json:"sent"`
-	Total   int    `json:"total"`
+	Type    string              `json:"type"` // "upload_progress"
+	Vehicle telemetry.VehicleID `json:"vehicle"`
+	List    string              `json:"list"` // "mission", "fence" or "rally"
+	Sent    int                 `json:"sent"`
+	Total   int                 `json:"total"`
 }
 
 type progressKey struct {
-	vehicle uint8
+	vehicle telemetry.VehicleID
 	list    string
 }
 

@@ -74,7 +74,7 @@ func TestLive_Stream_DeliversEveryVehiclesLatestState(t *testing.T) {
 	const updates = 200
 	for i := 1; i <= updates; i++ {
 		for id := uint8(1); id <= 3; id++ {
-			st := gcs.NewVehicleState(id)
+			st := gcs.NewVehicleState(telemetry.VehicleID(id))
 			st.MissionSeq = i
 			st.Time = time.Now()
 			hub.Publish(st)
@@ -176,8 +176,8 @@ func TestLive_Events_DeliveredInOrderWithTheirType(t *testing.T) {
 		return len(s.fanout.clients) == 1
 	})
 	now := time.Now()
-	hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: now, SystemID: 4}, TrackID: 17, Class: "person", ConfidencePct: 81, Lat: 31.33, Lon: -110.94})
-	hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: now, SystemID: 4}, Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityCritical, Text: "link lost"})
+	hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(now, 4), TrackID: 17, Class: "person", ConfidencePct: 81, Lat: 31.33, Lon: -110.94})
+	hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now, 4), Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityCritical, Text: "link lost"})
 	var got []LiveEvent
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for len(got) < 2 {

@@ -9,12 +9,13 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // liveID is the type of a vehicle's id in the live stream
-// (gcs.VehicleState.ID). It follows that field's type: when vehicle ids
-// widen (telemetry.VehicleID), only this line changes.
-type liveID = uint8
+// (gcs.VehicleState.ID).
+type liveID = telemetry.VehicleID
 
 // liveRates are the full-rate classes a /ws/live view can ask for (rate_hz),
 // fastest first. A client's rate_hz picks the fastest class not above it.

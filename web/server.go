@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/borderwatch/borderwatch/federation"
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/tak"
@@ -63,6 +64,13 @@ type Server struct {
 	// (optional) TAKMarkers are the markers TAK clients sent (tak.Markers),
 	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
 	TAKMarkers *tak.Markers
+
+	// (optional) HQ makes this server a headquarters: its view of every
+	// station is served under /api/v1/federation. Defaults to none (503).
+	HQ *federation.HQ
+	// (optional) NATSReady says whether the NATS connection of a station or
+	// headquarters is up, for /readyz. Defaults to none (not checked).
+	NATSReady func() error
 
 	// (optional) Accounts checks logins, sessions and tokens. Defaults to
 	// one over Store; without a Store every route that needs a login
@@ -266,5 +274,20 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := s.natsReady(); err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// natsReady is /readyz's NATS check: connected, where federation is configured.
+func (s *Server) natsReady() error {
+	if s.NATSReady == nil {
+		return nil
+	}
+	if err := s.NATSReady(); err != nil {
+		return fmt.Errorf("NATS not connected: %w", err)
+	}
+	return nil
 }
