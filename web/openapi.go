@@ -51,7 +51,7 @@ func routeDocs() map[string]routeDoc {
 	ok := http.StatusOK
 	return map[string]routeDoc{
 		"GET /healthz":                {summary: "liveness", status: ok, answer: map[string]string{}},
-		"GET /readyz":                 {summary: "readiness: serving, and the store answers", status: ok, answer: map[string]string{}},
+		"GET /readyz":                 {summary: "readiness: the store answers and every MAVLink link is open (503 names what is not)", status: ok, answer: ReadyAnswer{}},
 		"POST /api/v1/session":        {summary: "log in; sets the session cookie", body: LoginRequest{}, status: ok, answer: SessionInfo{}},
 		"GET /api/v1/session":         {summary: "who is logged in", status: ok, answer: SessionInfo{}},
 		"DELETE /api/v1/session":      {summary: "log out", status: ok, answer: docAny{}},

@@ -61,6 +61,9 @@ type Server struct {
 	// basemap is the one served (Basemap, or one set later by SetBasemap).
 	basemap        atomic.Pointer[Basemap]
 	basemapPending atomic.Bool
+	// (optional) ReadyChecks are further conditions of /readyz besides the
+	// store and the links (web/ready.go), e.g. a NATS connection.
+	ReadyChecks []ReadyCheck
 	// (optional) TAKMarkers are the markers TAK clients sent (tak.Markers),
 	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
 	TAKMarkers *tak.Markers
@@ -263,31 +266,4 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// handleReady says whether the server can do its work: it is serving, and
-// its store (if any) answers.
-func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	if s.Store != nil {
-		if _, err := s.Store.Users(); err != nil {
-			writeError(w, http.StatusServiceUnavailable, "store not ready: "+err.Error())
-			return
-		}
-	}
-	if err := s.natsReady(); err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// natsReady is /readyz's NATS check: connected, where federation is configured.
-func (s *Server) natsReady() error {
-	if s.NATSReady == nil {
-		return nil
-	}
-	if err := s.NATSReady(); err != nil {
-		return fmt.Errorf("NATS not connected: %w", err)
-	}
-	return nil
 }
