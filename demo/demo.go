@@ -10,6 +10,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/simulator"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // Demo runs the demo scenario against a running ground station: it plans
@@ -135,7 +136,7 @@ func (d *Demo) launch(ctx context.Context, dr Drone, leg int) (l Launch) {
 	if l.Err = d.awaitReady(ctx, dr.SysID); l.Err != nil {
 		return l
 	}
-	rep, err := d.Fleet.UploadPlan(ctx, dr.SysID, plan, gcs.TransferOptions{})
+	rep, err := d.Fleet.UploadPlan(ctx, telemetry.VehicleID(dr.SysID), plan, gcs.TransferOptions{})
 	l.Verified = rep.Verified
 	if err != nil {
 		l.Err = fmt.Errorf("uploading %s: %w", name, err)
@@ -154,7 +155,7 @@ func (d *Demo) launch(ctx context.Context, dr Drone, leg int) (l Launch) {
 		l.Steps = append(l.Steps, name)
 		return true
 	}
-	f, id := d.Fleet, dr.SysID
+	f, id := d.Fleet, telemetry.VehicleID(dr.SysID)
 	switch dr.Flavor {
 	case "arducopter":
 		// ArduCopter refuses MISSION_START while disarmed (gcs.MissionStart
@@ -185,7 +186,7 @@ func (d *Demo) awaitReady(ctx context.Context, sysid uint8) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
-		v, ok, err := d.Fleet.Vehicle(ctx, sysid)
+		v, ok, err := d.Fleet.Vehicle(ctx, telemetry.VehicleID(sysid))
 		if err != nil {
 			return err
 		}

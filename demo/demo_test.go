@@ -266,7 +266,7 @@ func TestDemo_Patrol_FliesEveryLegInTurn(t *testing.T) {
 		return false
 	})
 	testenv.Eventually(t, time.Minute, "the PX4 drone in the air on its second leg", func() bool {
-		v, _, err := fleet.Vehicle(ctx, px4.SysID)
+		v, _, err := fleet.Vehicle(ctx, telemetry.VehicleID(px4.SysID))
 		return err == nil && v.Armed && v.RelAltM > 20
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 const (
@@ -85,7 +86,7 @@ func (d *Demo) awaitLegOver(ctx context.Context, id uint8) (gcs.VehicleState, er
 	defer t.Stop()
 	flown := false
 	for {
-		v, ok, err := d.Fleet.Vehicle(ctx, id)
+		v, ok, err := d.Fleet.Vehicle(ctx, telemetry.VehicleID(id))
 		if err != nil {
 			return gcs.VehicleState{}, err
 		}
@@ -115,7 +116,7 @@ func (d *Demo) swapBattery(ctx context.Context, id uint8, reboots int) error {
 	t := time.NewTicker(patrolPoll)
 	defer t.Stop()
 	for {
-		v, ok, err := d.Fleet.Vehicle(ctx, id)
+		v, ok, err := d.Fleet.Vehicle(ctx, telemetry.VehicleID(id))
 		if err != nil {
 			return err
 		}

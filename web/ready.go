@@ -19,7 +19,18 @@ const readyTimeout = 2 * time.Second
 
 // readyChecks are the server's own checks, then those of Server.ReadyChecks.
 func (s *Server) readyChecks() []ReadyCheck {
-	return append([]ReadyCheck{{"store", s.checkStore}, {"links", s.checkLinks}}, s.ReadyChecks...)
+	return append([]ReadyCheck{{"store", s.checkStore}, {"links", s.checkLinks}, {"nats", s.checkNATS}}, s.ReadyChecks...)
+}
+
+// checkNATS: connected to NATS, where federation is configured.
+func (s *Server) checkNATS(context.Context) error {
+	if s.NATSReady == nil {
+		return nil
+	}
+	if err := s.NATSReady(); err != nil {
+		return fmt.Errorf("NATS not connected: %w", err)
+	}
+	return nil
 }
 
 // checkStore: the store (if any) answers a read.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/borderwatch/borderwatch/federation"
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/tak"
@@ -67,6 +68,13 @@ type Server struct {
 	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
 	TAKMarkers *tak.Markers
 
+	// (optional) HQ makes this server a headquarters: its view of every
+	// station is served under /api/v1/federation. Defaults to none (503).
+	HQ *federation.HQ
+	// (optional) NATSReady says whether the NATS connection of a station or
+	// headquarters is up, for /readyz. Defaults to none (not checked).
+	NATSReady func() error
+
 	// (optional) Accounts checks logins, sessions and tokens. Defaults to
 	// one over Store; without a Store every route that needs a login
 	// answers 503.
@@ -102,7 +110,9 @@ type Server struct {
 	uploads      uploadDrain // plan uploads running, for shutdown (upload_drain.go)
 	live         liveCounters
 	fanout       liveFanout
-	layers       layerState // stored layers and the border index (layers.go)
+	liveTicks    <-chan time.Time // (tests) drives the live fan-out instead of a ticker
+	liveTicked   chan<- struct{}  // (tests) told when the fan-out has handed out a batch
+	layers       layerState       // stored layers and the border index (layers.go)
 	monitor      *bordermonitor.Monitor
 	dispatch     dispatchState // running "send a drone" routes (dispatch.go)
 }
@@ -169,6 +179,7 @@ func (s *Server) Initialize() error {
 	}
 	s.done = make(chan struct{})
 	s.fanout.clients = make(map[*liveClient]struct{})
+	s.fanout.counters, s.fanout.logger = &s.live, s.Logger
 	s.wsConns.Add(1)
 	go s.runLive()
 	go func() {

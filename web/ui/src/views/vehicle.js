@@ -11,6 +11,7 @@ import { vehiclePlan, loadVehiclePlan, planIndexOf } from "../map/vehicleplan.js
 import { CommandBar, answers } from "./commands.js";
 
 const severityNames = ["EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG"];
+const fenceEnabledText = { enabled: "enabled", disabled: "disabled" };
 const stateLabel = Object.fromEntries(droneStates.map((s) => [s.id, s.label]));
 
 export function fmt(n, digits = 0, unit = "") {
@@ -69,7 +70,7 @@ export function VehiclePanel({ id }) {
       <${Row} label="Link" id="link">${v.link_ok ? "ok" : html`<b class="bw-lost">LOST</b>`} · loss ${fmt(ls.loss_pct, 1, " %")} · RTT ${fmt(ls.rtt_ms, 0, " ms")}${ls.link != null ? ` · link ${ls.link}` : ""}</${Row}>
       <${Row} label="Pre-arm" id="prearm">${v.prearm || "unknown"}</${Row}>
       <${Row} label="Mission" id="mission"><${MissionProgress} v=${v} /></${Row}>
-      <${Row} label="Fence" id="fence">${v.fence_breached ? html`<b class="bw-lost">BREACHED</b> (${v.fence_breach_count})` : "inside"}</${Row}>
+      <${Row} label="Fence" id="fence">${fenceEnabledText[v.fence_enabled] || "enforcement unknown"} · ${v.fence_breached ? html`<b class="bw-lost">BREACHED</b> (${v.fence_breach_count})` : "inside"}</${Row}>
       <${Row} label="Signing" id="signing">${v.signed ? "signed" : "unsigned"}${ls.signing_rejected ? ` · ${ls.signing_rejected} rejected` : ""}</${Row}>
     </table>
     <div class="bw-plan-status">
