@@ -236,7 +236,7 @@ export function CommandBar({ ids }) {
       ${b("rtl", "RTL", "R")} ${b("land", "Land")} ${b("hold", "Hold", "H")}
     </div>
     <div class="bw-command-row">
-      ${b("mission_start", "Start mission")} ${b("mission_pause", "Pause")} ${b("mission_continue", "Continue")}
+      <span class="bw-command-label">Mission</span> ${b("mission_start", "Start")} ${b("mission_pause", "Pause")} ${b("mission_continue", "Continue")}
     </div>
     <div class="bw-command-row">
       <label>Alt <input class="bw-num" type="number" name="alt_m" min="1" max="1000" value=${alt} onInput=${(e) => setAlt(e.currentTarget.value)} /> m</label>
@@ -255,7 +255,7 @@ export function CommandBar({ ids }) {
       <button class="bw-btn" data-command="speed" disabled=${!!running} onClick=${() => ask({ command: "speed", speed_m_s: Number(speed) })}>Set speed</button>
     </div>
     <div class="bw-command-row">
-      ${b("fence_enable", "Fence on", "", { enable: true })} ${b("fence_enable", "Fence off", "", { enable: false })}
+      <span class="bw-command-label">Fence</span> ${b("fence_enable", "On", "", { enable: true })} ${b("fence_enable", "Off", "", { enable: false })}
     </div>
   </div>`;
 }
