@@ -69,6 +69,10 @@ export function describe(body) {
 // destructiveReason says why a command needs the second step, or "".
 function destructiveReason(body, targets) {
   if (body.force) return "Forced: the vehicle's safety checks are skipped.";
+  if ((body.command === "goto" || body.command === "takeoff") && targets.length > 1) {
+    // One point and one altitude for all: they would meet there.
+    return `${targets.length} drones ${body.command === "goto" ? "to one point" : "climbing"} at the same altitude (${body.alt_m} m): they may collide. Send them one at a time, or at different altitudes, unless they are far apart.`;
+  }
   if (body.command === "disarm") {
     const flying = targets.filter(inAir);
     if (flying.length) return `${flying.map(callsign).join(", ")} ${flying.length === 1 ? "is" : "are"} in the air: disarming stops the motors and the drone falls.`;
