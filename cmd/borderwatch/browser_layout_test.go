@@ -23,11 +23,11 @@ func TestBrowser_Layout_MainViewsFitAndAreSaved(t *testing.T) {
 	browserLoginAs(t, ctx, sys, auth.RoleOperator)
 	waitDroneDrawn(t, ctx, 3)
 	now := time.Now()
-	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: now, SystemID: 2},
+	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(now, 2),
 		TrackID: 5, Class: "person", ConfidencePct: 77, Lat: simulator.DefaultCenterLat - 0.004, Lon: simulator.DefaultCenterLon + 0.004})
-	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: now, SystemID: 1},
+	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now, 1),
 		Type: telemetry.AlertFenceBreach, Severity: telemetry.SeverityCritical, Text: "fence breached"})
-	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: now, SystemID: 3},
+	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now, 3),
 		Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityWarning, Text: "battery 22 %"})
 
 	for _, size := range []struct{ w, h int64 }{{1280, 800}, {1024, 768}} {

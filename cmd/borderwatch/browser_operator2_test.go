@@ -48,7 +48,7 @@ func TestBrowser_Operator_SendsNearestDroneToDetection(t *testing.T) {
 	if d1, d2 := metresBetween(v[0].Lat, v[0].Lon, lat, lon), metresBetween(v[1].Lat, v[1].Lon, lat, lon); d1 < d2+2000 {
 		t.Fatalf("the scenario's drones are not where they hold: %.0f m and %.0f m from the target", d1, d2)
 	}
-	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(time.Now(), 1),
 		TrackID: 9, Class: "person", ConfidencePct: 93, Lat: lat, Lon: lon})
 	if err := runWithin(ctx, 20*time.Second,
 		chromedp.Click(`.bw-tab[data-tab="detections"]`, chromedp.ByQuery),
@@ -88,7 +88,7 @@ func TestBrowser_Alerts_AcknowledgedInOneBrowserShowsInAnother(t *testing.T) {
 	// Both pages are on the live stream before the alert is raised.
 	waitText(t, ctxA, 20*time.Second, "#bw-conn", "live")
 	waitText(t, ctxB, 20*time.Second, "#bw-conn", "live")
-	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(time.Now(), 1),
 		Type: telemetry.AlertFenceBreach, Severity: telemetry.SeverityCritical, Text: "fence breached at the river"})
 	line := `#bw-alerts li[data-type="alert"][data-state="%s"]`
 	open := fmt.Sprintf(line, "open")
@@ -146,9 +146,9 @@ func TestBrowser_Supervisor_HasNoCommandOrUploadControls(t *testing.T) {
 	base := sys.web.URL()
 	browserLoginAs(t, ctx, sys, auth.RoleSupervisor)
 	waitDroneDrawn(t, ctx, 1)
-	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(time.Now(), 1),
 		TrackID: 3, Class: "person", ConfidencePct: 70, Lat: 31.34, Lon: -110.95})
-	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(time.Now(), 1),
 		Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityCritical, Text: "battery low"})
 	if err := runWithin(ctx, 20*time.Second,
 		chromedp.Click(`#bw-fleet-body tr[data-sysid="1"] td.bw-callsign`, chromedp.ByQuery),
