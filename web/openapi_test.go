@@ -116,6 +116,8 @@ func TestOpenAPI_RealAnswersMatchTheSchemas(t *testing.T) {
 		{"GET", "/api/v1/detections?since=1h", "", nil, 200},
 		{"GET", "/api/v1/sorties", "", nil, 200},
 		{"GET", "/api/v1/audit?limit=20", "", nil, 200},
+		{"GET", "/api/v1/verify", "", nil, 200},
+		{"GET", "/api/v1/sorties/1/series", "", nil, 404},
 		{"DELETE", "/api/v1/plans/square", "", nil, 200},
 	}
 	c := authtest.Client(adminToken(t, s))

@@ -230,12 +230,25 @@ func (s *Session[S]) Poll() Update[S] {
 // MaxSnapshotEvents of them.
 func (s *Session[S]) eventsUpTo(t time.Time) ([]Event, int, error) {
 	var evs []Event
-	if s.Window.Stream == 0 {
+	switch {
+	case s.Window.Stream == 0 && s.History > 0:
+		// Only the history is shown: one range read of the events' time
+		// keys, without reading (and decoding) every event of the window
+		// first, which made opening a long sortie slow (docs/performance.md).
+		var err error
+		from := t.Add(-s.History)
+		if from.Before(s.Window.From) {
+			from = s.Window.From
+		}
+		if evs, err = recordedEvents(s.Store, s.Window, from, t.Add(time.Microsecond)); err != nil {
+			return nil, 0, err
+		}
+	case s.Window.Stream == 0:
 		var err error
 		if evs, err = s.liveEventsUpTo(t); err != nil {
 			return nil, 0, err
 		}
-	} else {
+	default:
 		if s.timeline == nil {
 			ms, err := Timeline(s.Store, s.Window, s.NewDecoder)
 			if err != nil {
