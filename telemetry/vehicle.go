@@ -48,13 +48,22 @@ func ParseVehicleID(s string) (VehicleID, error) {
 		return 0, fmt.Errorf("vehicle id %q: want a number such as 1 or 259 (network × 256 + system id)", s)
 	}
 	id := VehicleID(n)
-	if id.SysID() == 0 {
-		return 0, fmt.Errorf("vehicle id %d: its system id part (id mod 256) is 0, which is no vehicle's", n)
-	}
-	if id.Network() >= MaxNetworks {
-		return 0, fmt.Errorf("vehicle id %d: network number %d is beyond %d", n, id.Network(), MaxNetworks-1)
+	if err := id.Check(); err != nil {
+		return 0, err
 	}
 	return id, nil
+}
+
+// Check says whether id can be a vehicle's: its system id part is not 0
+// (broadcast) and its network number is below MaxNetworks.
+func (id VehicleID) Check() error {
+	if id.SysID() == 0 {
+		return fmt.Errorf("vehicle id %d: its system id part (id mod 256) is 0, which is no vehicle's", uint32(id))
+	}
+	if id.Network() >= MaxNetworks {
+		return fmt.Errorf("vehicle id %d: network number %d is beyond %d", uint32(id), id.Network(), MaxNetworks-1)
+	}
+	return nil
 }
 
 // MaxNetworkName is the longest network name.
