@@ -64,7 +64,14 @@ func (s *Store) NetworkNumber(name string) (uint32, error) {
 			return fmt.Errorf("%w: network %q: the store has numbered %d networks, the most a vehicle id can carry", ErrInvalid, name, telemetry.MaxNetworks-1)
 		}
 		n = next
-		return b.Put([]byte(name), binary.BigEndian.AppendUint32(nil, n))
+		if err := b.Put([]byte(name), binary.BigEndian.AppendUint32(nil, n)); err != nil {
+			return err
+		}
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyFormat); len(v) != 4 || binary.BigEndian.Uint32(v) < formatNetworks {
+			return meta.Put(keyFormat, binary.BigEndian.AppendUint32(nil, formatNetworks))
+		}
+		return nil
 	})
 	return n, err
 }

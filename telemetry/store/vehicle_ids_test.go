@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -210,5 +212,47 @@ func TestStore_NetworkNumber_ReadOnlyOnlyLooksUp(t *testing.T) {
 	}
 	if _, err := s.NetworkNumber("east"); err == nil {
 		t.Fatal("a read-only store numbered a new network")
+	}
+}
+
+// A file is raised to format 3 when it numbers its first network, and not
+// before: a store of the default network alone stays readable by a
+// Borderwatch that reads format 2.
+func TestStore_NetworkNumber_RaisesFormatOnlyForNetworks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fmt.db")
+	format := func() uint32 {
+		db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v uint32
+		_ = db.View(func(tx *bolt.Tx) error {
+			v = binary.BigEndian.Uint32(tx.Bucket([]byte("meta")).Get([]byte("format")))
+			return nil
+		})
+		return v
+	}
+	s := &store.Store{Path: path}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.NetworkNumber(""); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if f := format(); f != 2 {
+		t.Fatalf("a default-network store has format %d; want 2", f)
+	}
+	s = &store.Store{Path: path}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.NetworkNumber("east"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if f := format(); f != 3 {
+		t.Fatalf("after numbering a network the format is %d; want 3", f)
 	}
 }
