@@ -69,6 +69,10 @@ export function describe(body) {
 // destructiveReason says why a command needs the second step, or "".
 function destructiveReason(body, targets) {
   if (body.force) return "Forced: the vehicle's safety checks are skipped.";
+  if ((body.command === "goto" || body.command === "takeoff") && targets.length > 1) {
+    // One point and one altitude for all: they would meet there.
+    return `${targets.length} drones ${body.command === "goto" ? "to one point" : "climbing"} at the same altitude (${body.alt_m} m): they may collide. Send them one at a time, or at different altitudes, unless they are far apart.`;
+  }
   if (body.command === "disarm") {
     const flying = targets.filter(inAir);
     if (flying.length) return `${flying.map(callsign).join(", ")} ${flying.length === 1 ? "is" : "are"} in the air: disarming stops the motors and the drone falls.`;
@@ -236,7 +240,7 @@ export function CommandBar({ ids }) {
       ${b("rtl", "RTL", "R")} ${b("land", "Land")} ${b("hold", "Hold", "H")}
     </div>
     <div class="bw-command-row">
-      ${b("mission_start", "Start mission")} ${b("mission_pause", "Pause")} ${b("mission_continue", "Continue")}
+      <span class="bw-command-label">Mission</span> ${b("mission_start", "Start")} ${b("mission_pause", "Pause")} ${b("mission_continue", "Continue")}
     </div>
     <div class="bw-command-row">
       <label>Alt <input class="bw-num" type="number" name="alt_m" min="1" max="1000" value=${alt} onInput=${(e) => setAlt(e.currentTarget.value)} /> m</label>
@@ -255,7 +259,7 @@ export function CommandBar({ ids }) {
       <button class="bw-btn" data-command="speed" disabled=${!!running} onClick=${() => ask({ command: "speed", speed_m_s: Number(speed) })}>Set speed</button>
     </div>
     <div class="bw-command-row">
-      ${b("fence_enable", "Fence on", "", { enable: true })} ${b("fence_enable", "Fence off", "", { enable: false })}
+      <span class="bw-command-label">Fence</span> ${b("fence_enable", "On", "", { enable: true })} ${b("fence_enable", "Off", "", { enable: false })}
     </div>
   </div>`;
 }
