@@ -151,7 +151,6 @@ func mustVehicle(t *testing.T, hq *HQ, key string) RemoteVehicle {
 	return v
 }
 
-
 // Events written while the uplink is down survive the station's restart in
 // its outbox, go out when the uplink is back, and the station's sequence
 // goes on where it stopped.
