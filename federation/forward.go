@@ -102,7 +102,7 @@ const maxForwardAge = 2 * time.Minute
 
 func checkPublicKey(k string) error {
 	if !nkeys.IsValidPublicUserKey(k) {
-		return fmt.Errorf("federation: %q is not an nkey user public key (U…; make one with `borderwatch federation keygen` or `nsc`/`nk -gen user`)", k)
+		return fmt.Errorf("federation: %q is not an nkey user public key (U…; make a key pair with `nk -gen user -pubout` or `nsc`)", k)
 	}
 	return nil
 }
