@@ -75,6 +75,15 @@ func TestServe_HQAndStation_OverEmbeddedNATS(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"accepted"`) {
 		t.Fatalf("command from the HQ: %d %s", res.StatusCode, body)
 	}
+	res, err = c.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `borderwatch_federation_connected{role="hq"} 1`) {
+		t.Fatalf("the HQ's /metrics has no federation connection gauge:\n%s", body)
+	}
 	ready := func(url string) (int, string) {
 		res, err := http.Get(url + "/readyz")
 		if err != nil {
