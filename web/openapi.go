@@ -51,7 +51,7 @@ func routeDocs() map[string]routeDoc {
 	ok := http.StatusOK
 	return map[string]routeDoc{
 		"GET /healthz":                {summary: "liveness", status: ok, answer: map[string]string{}},
-		"GET /readyz":                 {summary: "readiness: serving, and the store answers", status: ok, answer: map[string]string{}},
+		"GET /readyz":                 {summary: "readiness: the store answers and every MAVLink link is open (503 names what is not)", status: ok, answer: ReadyAnswer{}},
 		"POST /api/v1/session":        {summary: "log in; sets the session cookie", body: LoginRequest{}, status: ok, answer: SessionInfo{}},
 		"GET /api/v1/session":         {summary: "who is logged in", status: ok, answer: SessionInfo{}},
 		"DELETE /api/v1/session":      {summary: "log out", status: ok, answer: docAny{}},
@@ -107,6 +107,7 @@ func routeDocs() map[string]routeDoc {
 		"GET /api/v1/sorties/{id}":          {summary: "one sortie", status: ok, answer: store.Sortie{}},
 		"GET /api/v1/sorties/{id}/export":   {summary: "a sortie as a file (?format=)", status: ok, file: "application/octet-stream"},
 		"GET /api/v1/sorties/{id}/timeline": {summary: "a sortie's timeline markers (?fleet=1)", status: ok, answer: TimelineResponse{}},
+		"GET /api/v1/sorties/{id}/series":   {summary: "altitude, speed, battery and link loss over the whole sortie, min/max-downsampled (?points=&vehicle=&fleet=1)", status: ok, answer: store.SeriesResult{}},
 		"GET /api/v1/evidence":              {summary: "the evidence package (zip) of a time window (?from=&to=[&vehicle=][&stream=])", status: ok, file: "application/zip"},
 		"GET /api/v1/verify":                {summary: "the store's evidence chain checked (problems name the records changed)", status: ok, answer: store.ChainReport{}},
 		"GET /api/v1/backup":                {summary: "a consistent copy of the store", status: ok, file: "application/octet-stream"},
@@ -263,6 +264,8 @@ func schemaOf(v any, schemas openapi3.Schemas) (*openapi3.SchemaRef, error) {
 	return openapi3gen.NewSchemaRefForValue(v, schemas, openapi3gen.SchemaCustomizer(customizeSchema))
 }
 
+var nullFloatType = reflect.TypeOf(store.NullFloat(0))
+
 func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, schema *openapi3.Schema) error {
 	switch t {
 	case rawJSONType, anyDocType:
@@ -277,6 +280,8 @@ func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, schema 
 		if a := schema.Properties["alt_m"]; a != nil && a.Value != nil {
 			a.Value.Nullable = true // unknown altitude: null
 		}
+	case nullFloatType:
+		schema.Nullable = true // a series value the vehicle did not report: null
 	}
 	if t.Kind() == reflect.Slice || t.Kind() == reflect.Map || t.Kind() == reflect.Pointer {
 		schema.Nullable = true // nil encodes as null

@@ -33,6 +33,8 @@ var forbidden = []struct {
 		"federation knows nothing of HTTP or links: the web server runs forwarded requests as its Executor"},
 	{"simulator", []string{"gcs", "telemetry", "web", "tak", "cmd", "missions"},
 		"the simulator shares only the mavlink layer with gcs"},
+	{"loadtest", []string{"gcs", "telemetry", "web", "tak", "cmd", "missions", "simulator"},
+		"the load generator is an outside client: it reaches the server over the wire only (MAVLink, HTTP, WebSocket)"},
 }
 
 // TestLayers_DependenciesPointOneWay runs `go list -deps` over the module and

@@ -44,6 +44,7 @@ func payload(raw []byte, buf *[64]byte, n int) []byte {
 type positionFields struct {
 	lat, lon     float64 // degrees
 	altM, relAlt float64
+	vx, vy       float64 // m/s, north and east
 }
 
 func readGlobalPosition(raw []byte) (positionFields, bool) {
@@ -60,6 +61,8 @@ func readGlobalPosition(raw []byte) (positionFields, bool) {
 		lon:    float64(i32(8)) / 1e7,
 		altM:   float64(i32(12)) / 1000,
 		relAlt: float64(i32(16)) / 1000,
+		vx:     float64(int16(uint16(p[20])|uint16(p[21])<<8)) / 100,
+		vy:     float64(int16(uint16(p[22])|uint16(p[23])<<8)) / 100,
 	}, true
 }
 

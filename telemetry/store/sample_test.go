@@ -22,8 +22,8 @@ func TestReaders_AgreeWithGomavlib(t *testing.T) {
 			}
 			return raw
 		}
-		p, _ := readGlobalPosition(enc(&common.MessageGlobalPositionInt{Lat: -353632610, Lon: 1491652300, Alt: 584070, RelativeAlt: -20}))
-		if p.lat != -35.363261 || p.lon != 149.16523 || p.altM != 584.07 || p.relAlt != -0.02 {
+		p, _ := readGlobalPosition(enc(&common.MessageGlobalPositionInt{Lat: -353632610, Lon: 1491652300, Alt: 584070, RelativeAlt: -20, Vx: -1234, Vy: 567}))
+		if p.lat != -35.363261 || p.lon != 149.16523 || p.altM != 584.07 || p.relAlt != -0.02 || p.vx != -12.34 || p.vy != 5.67 {
 			t.Errorf("v1=%v position %+v", v1, p)
 		}
 		if pct, _ := readBatteryPct(msgSysStatus, enc(&common.MessageSysStatus{BatteryRemaining: 57, VoltageBattery: 65535})); pct != 57 {
