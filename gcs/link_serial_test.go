@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -84,5 +85,20 @@ func TestFleet_Links_SerialSkipsBootBanner(t *testing.T) {
 	}()
 	if !<-got {
 		t.Fatal("no GCS heartbeat on the serial port")
+	}
+}
+
+// A serial port whose device goes away (the radio unplugged: here the pty's
+// master closes, and its slave node disappears) makes the link down.
+func TestFleet_CheckLinks_SerialPortGone(t *testing.T) {
+	master, path := openPTY(t)
+	f := newTestFleet(t, &telemetry.Hub{}, nil, "serial://"+path+"?baud=57600")
+	if err := f.CheckLinks(); err != nil {
+		t.Fatalf("serial port open: %v", err)
+	}
+	master.Close()
+	testenv.Eventually(t, 10*time.Second, "the serial link reported down", func() bool { return f.CheckLinks() != nil })
+	if err := f.CheckLinks(); !strings.Contains(err.Error(), "serial://"+path) || !strings.Contains(err.Error(), "port is not open") {
+		t.Fatalf("CheckLinks: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
 
+	"github.com/borderwatch/borderwatch/federation"
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/missions/planner"
@@ -50,7 +51,7 @@ func routeDocs() map[string]routeDoc {
 	ok := http.StatusOK
 	return map[string]routeDoc{
 		"GET /healthz":                {summary: "liveness", status: ok, answer: map[string]string{}},
-		"GET /readyz":                 {summary: "readiness: serving, and the store answers", status: ok, answer: map[string]string{}},
+		"GET /readyz":                 {summary: "readiness: the store answers and every MAVLink link is open (503 names what is not)", status: ok, answer: ReadyAnswer{}},
 		"POST /api/v1/session":        {summary: "log in; sets the session cookie", body: LoginRequest{}, status: ok, answer: SessionInfo{}},
 		"GET /api/v1/session":         {summary: "who is logged in", status: ok, answer: SessionInfo{}},
 		"DELETE /api/v1/session":      {summary: "log out", status: ok, answer: docAny{}},
@@ -117,6 +118,15 @@ func routeDocs() map[string]routeDoc {
 		"GET /api/v1/audit":                 {summary: "the audit trail", status: ok, answer: []telemetry.OperatorAction{}},
 		"GET /api/v1/tak/markers":           {summary: "markers TAK clients sent", status: ok, answer: docAny{}},
 		"GET /api/v1/openapi.json":          {summary: "this document", status: ok, answer: docAny{}},
+
+		"GET /api/v1/federation/stations":                                   {summary: "headquarters: the stations heard, with their last event and staleness", status: ok, answer: []federation.StationStatus{}},
+		"GET /api/v1/federation/vehicles":                                   {summary: "headquarters: every station's vehicles (station, key STATION/ID, stale)", status: ok, answer: docAny{}},
+		"GET /api/v1/federation/alerts":                                     {summary: "headquarters: every station's newest alerts", status: ok, answer: docAny{}},
+		"GET /api/v1/federation/detections":                                 {summary: "headquarters: every station's newest detections", status: ok, answer: docAny{}},
+		"GET /api/v1/federation/sorties":                                    {summary: "headquarters: every station's sorties (latest summary of each)", status: ok, answer: docAny{}},
+		"POST /api/v1/federation/stations/{station}/vehicles/{id}/commands": {summary: "headquarters: a command run by the station (its answer as it gave it)", body: CommandRequest{}, status: ok, answer: CommandResponse{}},
+		"PUT /api/v1/federation/stations/{station}/vehicles/{id}/plan":      {summary: "headquarters: a plan upload run by the station", bodyFile: "plan", status: ok, answer: PlanUploadResponse{}},
+		"GET /api/v1/federation/stations/{station}/vehicles/{id}/plan":      {summary: "headquarters: a plan download from the station's vehicle", status: ok, file: "application/octet-stream"},
 
 		"GET /ws/live":   {summary: "WebSocket: live vehicles, events and upload progress (docs/api.md)", status: http.StatusSwitchingProtocols},
 		"GET /ws/replay": {summary: "WebSocket: replay of a sortie or window (docs/api.md)", status: http.StatusSwitchingProtocols},

@@ -51,7 +51,7 @@ func recordFleetHours(b *testing.B, path string, hours int, t0 time.Time) {
 			}
 			add(id, at, &common.MessageGlobalPositionInt{Lat: int32(lat * 1e7), Lon: int32(lon * 1e7), Alt: 1300000, RelativeAlt: 120000, Hdg: 9000, Vx: 1000})
 			if ms%60000 == 0 {
-				events = append(events, telemetry.Detection{EventHeader: telemetry.EventHeader{Time: at, SystemID: id},
+				events = append(events, telemetry.Detection{EventHeader: telemetry.Header(at, telemetry.VehicleID(id)),
 					TrackID: uint32(ms / 60000), Class: "person", ConfidencePct: 80, Lat: lat - 0.002, Lon: lon})
 			}
 		}

@@ -167,9 +167,9 @@ func TestBrowser_Supervisor_ReplaysMultiDroneSortieAsEvidence(t *testing.T) {
 	// operator's mode change (an audited command and the vehicle's mode change).
 	now := time.Now()
 	tA, tB := now.Add(-3*time.Second), now.Add(-1*time.Second)
-	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: tA, SystemID: 1},
+	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(tA, 1),
 		TrackID: 7, Class: "person", ConfidencePct: 90, Lat: simulator.DefaultCenterLat - 0.01, Lon: simulator.DefaultCenterLon})
-	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: tB, SystemID: 1},
+	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(tB, 1),
 		TrackID: 8, Class: "vehicle", ConfidencePct: 80, Lat: simulator.DefaultCenterLat - 0.012, Lon: simulator.DefaultCenterLon + 0.01})
 	apiJSON(t, base, "POST", "/api/v1/vehicles/1/commands", map[string]any{"command": "mode", "mode": "LOITER"}, nil)
 	var modeAction timelineMarker

@@ -35,11 +35,11 @@ type Window struct {
 	// Stream: 0 for the live recording, an import's stream otherwise.
 	Stream uint32 `json:"stream"`
 	// Systems whose frames are replayed (empty: every system of the stream).
-	Systems []uint8 `json:"systems,omitempty"`
+	Systems []telemetry.VehicleID `json:"systems,omitempty"`
 	// Vehicles whose events are replayed (empty: every vehicle).
-	Vehicles []uint8   `json:"vehicles,omitempty"`
-	From     time.Time `json:"from"`
-	To       time.Time `json:"to"`
+	Vehicles []telemetry.VehicleID `json:"vehicles,omitempty"`
+	From     time.Time             `json:"from"`
+	To       time.Time             `json:"to"`
 }
 
 // SortieWindow is the window of one sortie: its vehicle (with its
@@ -58,7 +58,7 @@ func SortieWindow(st *store.Store, id uint64, fleet bool) (Window, error) {
 	}
 	if !fleet || so.Stream != 0 {
 		w.Systems = so.Systems()
-		w.Vehicles = []uint8{so.SystemID}
+		w.Vehicles = []telemetry.VehicleID{so.Vehicle}
 	}
 	return w, nil
 }
@@ -314,7 +314,7 @@ func (s *Session[S]) liveEventsUpTo(t time.Time) ([]Event, error) {
 // window's vehicles (and fleet-wide ones, sysid 0) in [from, to), merged in
 // time order. There is no limit: the caller asks for the replayed interval.
 func recordedEvents(st *store.Store, w Window, from, to time.Time) ([]Event, error) {
-	var vehicles []uint8
+	var vehicles []telemetry.VehicleID
 	if len(w.Vehicles) > 0 {
 		vehicles = append(slices.Clone(w.Vehicles), 0)
 	}

@@ -88,7 +88,8 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 		verified bool // sent a frame whose checksum the dialect could verify
 	}
 	var verified uint64
-	systems := map[uint8]*sysInfo{}
+	// A tlog knows nothing of networks: an import is on the default network.
+	systems := map[telemetry.VehicleID]*sysInfo{}
 	var first, last time.Time
 	var prog ImportProgress
 	var f telemetry.Frame
@@ -132,10 +133,10 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 						last = f.Time
 					}
 				}
-				si := systems[f.SystemID]
+				si := systems[f.Vehicle()]
 				if si == nil {
-					si = &sysInfo{sortie: newSortie(res.Stream, f.SystemID, source, f.Time)}
-					systems[f.SystemID] = si
+					si = &sysInfo{sortie: newSortie(res.Stream, f.Vehicle(), source, f.Time)}
+					systems[f.Vehicle()] = si
 				}
 				if fr.Known {
 					si.verified = true
@@ -167,7 +168,7 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 		}
 		// A full chunk was Put; the open ones were flushed and start over in
 		// the next transaction under new keys.
-		clear(a.tails[:])
+		clear(a.tails)
 	}
 	res.Withheld = a.withheld
 	res.Skipped = tr.Stats
@@ -176,7 +177,7 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 	}
 	// Vehicles are the systems that sent an autopilot heartbeat; a file with
 	// none (a fragment) makes a sortie of every system that is not a GCS.
-	var vehicles, others []uint8
+	var vehicles, others []telemetry.VehicleID
 	for id, si := range systems {
 		if si.vehicle {
 			vehicles = append(vehicles, id)

@@ -38,7 +38,8 @@ type SeriesQuery struct {
 // times (Unix seconds); each value list has one entry per time, null where
 // the vehicle did not report that value in the bucket.
 type VehicleSeries struct {
-	SysID uint8 `json:"sysid"`
+	ID    telemetry.VehicleID `json:"id"`
+	SysID uint8               `json:"sysid"`
 	// T: Unix seconds (fractional).
 	T             []float64   `json:"t"`
 	RelAltM       []NullFloat `json:"rel_alt_m"`
@@ -153,7 +154,7 @@ func (s *Store) Series(q SeriesQuery) (SeriesResult, error) {
 		width = 1
 	}
 	timeout := q.LinkTimeout.Microseconds()
-	accs := map[uint8]*vehicleAcc{}
+	accs := map[telemetry.VehicleID]*vehicleAcc{}
 	bucketOf := func(us int64) int { return min(n-1, max(0, int((us-int64(from))/int64(width)))) }
 	// markSilent marks the buckets of (a, b] as silent: the link was lost there.
 	markSilent := func(acc *vehicleAcc, a, b int64) {
@@ -204,7 +205,7 @@ func (s *Store) Series(q SeriesQuery) (SeriesResult, error) {
 		return SeriesResult{}, err
 	}
 	out := SeriesResult{From: q.From, To: q.To, BucketS: float64(width) / 1e6, Vehicles: []VehicleSeries{}}
-	ids := make([]uint8, 0, len(accs))
+	ids := make([]telemetry.VehicleID, 0, len(accs))
 	for id, acc := range accs {
 		if acc.reported || slices.Contains(q.Systems, id) {
 			ids = append(ids, id)
@@ -216,7 +217,7 @@ func (s *Store) Series(q SeriesQuery) (SeriesResult, error) {
 		if int64(to)-acc.lastT > timeout {
 			markSilent(acc, acc.lastT+timeout, int64(to)-1)
 		}
-		vs := VehicleSeries{SysID: id}
+		vs := VehicleSeries{ID: id, SysID: id.SysID()}
 		for i := range acc.buckets {
 			b := &acc.buckets[i]
 			if !b.anything && !b.silent {

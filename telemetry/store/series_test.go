@@ -91,7 +91,7 @@ func TestStore_Series_MinMaxKeptLinkLossFromGapsAndSilence(t *testing.T) {
 		t.Errorf("times %v … %v outside the window", v.T[0], v.T[len(v.T)-1])
 	}
 
-	q.Systems = []uint8{2}
+	q.Systems = []telemetry.VehicleID{2}
 	if res, err := st.Series(q); err != nil || len(res.Vehicles) != 1 || res.Vehicles[0].SysID != 2 {
 		t.Fatalf("series of vehicle 2: %v %+v", err, res.Vehicles)
 	}
