@@ -1,9 +1,11 @@
 package replay
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
+	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
@@ -20,22 +22,22 @@ func FlownUploads(st *store.Store, w Window) ([]store.PlanUpload, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replay: plans flown: %w", err)
 	}
-	last := map[uint8]store.PlanUpload{}
+	last := map[telemetry.VehicleID]store.PlanUpload{}
 	for _, u := range all {
 		if !u.Verified || u.Error != "" || u.Plan == "" || !u.Time.Before(w.To) {
 			continue
 		}
-		if len(w.Vehicles) > 0 && !slices.Contains(w.Vehicles, u.SysID) {
+		if len(w.Vehicles) > 0 && !slices.Contains(w.Vehicles, u.Vehicle) {
 			continue
 		}
-		if prev, ok := last[u.SysID]; !ok || !u.Time.Before(prev.Time) {
-			last[u.SysID] = u
+		if prev, ok := last[u.Vehicle]; !ok || !u.Time.Before(prev.Time) {
+			last[u.Vehicle] = u
 		}
 	}
 	out := make([]store.PlanUpload, 0, len(last))
 	for _, u := range last {
 		out = append(out, u)
 	}
-	slices.SortFunc(out, func(a, b store.PlanUpload) int { return int(a.SysID) - int(b.SysID) })
+	slices.SortFunc(out, func(a, b store.PlanUpload) int { return cmp.Compare(a.Vehicle, b.Vehicle) })
 	return out, nil
 }
