@@ -96,12 +96,12 @@ func (d *uploadDrain) wait(ctx context.Context) bool {
 
 // shutdownError rewrites the error of an upload the drain cancelled, so
 // that it says so, and raises the alert; other errors pass unchanged.
-func (s *Server) shutdownError(ctx context.Context, id uint8, err error) error {
+func (s *Server) shutdownError(ctx context.Context, id telemetry.VehicleID, err error) error {
 	if err == nil || !errors.Is(context.Cause(ctx), errUploadShutdown) {
 		return err
 	}
 	err = fmt.Errorf("%w: %w", errUploadShutdown, err)
-	s.Hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: id},
+	s.Hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now(), VehicleID: id, SystemID: id.SysID()},
 		Type: telemetry.AlertUploadCancelled, Severity: telemetry.SeverityWarning, Text: fmt.Sprintf("vehicle %d: %v", id, err)})
 	return err
 }
