@@ -44,6 +44,9 @@ type Result struct {
 	// LinkUp is true when the vehicle's link came up (first frame, or the
 	// first after it was lost).
 	LinkUp bool
+	// Receiver is set when the sender is a standalone Remote ID receiver
+	// (receiver.go): its frames belong to the record, it is not a vehicle.
+	Receiver *Receiver
 }
 
 // Table is the vehicle table: one VehicleState per admitted vehicle id,
@@ -62,23 +65,31 @@ type Table struct {
 	// never changes a vehicle.
 	AdmitWithoutHeartbeat bool
 
-	states  map[telemetry.VehicleID]*VehicleState
-	changed map[telemetry.VehicleID]bool
+	states map[telemetry.VehicleID]*VehicleState
+	// receivers are the standalone Remote ID receivers (receiver.go).
+	receivers map[telemetry.VehicleID]*Receiver
+	changed   map[telemetry.VehicleID]bool
 }
 
 func (t *Table) init() {
 	if t.states == nil {
 		t.states = map[telemetry.VehicleID]*VehicleState{}
 		t.changed = map[telemetry.VehicleID]bool{}
+		t.receivers = map[telemetry.VehicleID]*Receiver{}
 	}
 	if t.LinkTimeout == 0 {
 		t.LinkTimeout = DefaultLinkTimeout
 	}
 }
 
-// Admitted reports whether id is a vehicle in the table: only its frames
-// belong to the record.
-func (t *Table) Admitted(id telemetry.VehicleID) bool { return t.states[id] != nil }
+// Admitted reports whether id is a vehicle or a standalone Remote ID
+// receiver in the table: only their frames belong to the record.
+func (t *Table) Admitted(id telemetry.VehicleID) bool {
+	return t.states[id] != nil || t.receivers[id] != nil
+}
+
+// Receiver is the standalone Remote ID receiver of system id, nil if none.
+func (t *Table) Receiver(id telemetry.VehicleID) *Receiver { return t.receivers[id] }
 
 // State is the vehicle's state, nil when id was never admitted. The
 // pointer stays valid; callers own it only in the table's goroutine.
@@ -94,6 +105,21 @@ func (t *Table) Message(id telemetry.VehicleID, compid uint8, msg message.Messag
 	admits := isHB && Admits(hb)
 	st := t.states[id]
 	var r Result
+	if st == nil && !admits {
+		// A standalone Remote ID receiver: by its own heartbeat or, live,
+		// by what it relays. (An export admits without heartbeats: there an
+		// on-board receiver's relay must not turn its drone into a receiver.)
+		rc := t.receivers[id]
+		if rc == nil && ((isHB && AdmitsReceiver(hb)) || (!t.AdmitWithoutHeartbeat && IsRemoteID(msg))) {
+			rc = NewReceiver(id)
+			t.receivers[id] = rc
+		}
+		if rc != nil {
+			rc.Message(msg, compid, at, emit)
+			r.Receiver = rc
+			return r
+		}
+	}
 	if st == nil {
 		if !admits && (isHB || !t.AdmitWithoutHeartbeat) {
 			return r
@@ -101,6 +127,7 @@ func (t *Table) Message(id telemetry.VehicleID, compid uint8, msg message.Messag
 		s := NewVehicleState(id)
 		st = &s
 		t.states[id] = st
+		delete(t.receivers, id) // an autopilot after all
 		r.New = true
 	}
 	r.State = st
