@@ -95,7 +95,7 @@ type Fleet struct {
 	inboxDropped atomic.Uint64
 
 	// owned by run()
-	vehicles  map[telemetry.VehicleID]*vehicle
+	vehicles map[telemetry.VehicleID]*vehicle
 	// receivers are standalone Remote ID receivers (fleet_receivers.go).
 	receivers map[telemetry.VehicleID]*decode.Receiver
 	peers     map[*link]map[netip.AddrPort]time.Time
