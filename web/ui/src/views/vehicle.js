@@ -10,6 +10,8 @@ import { vehicles, selected, clearSelection } from "../state.js";
 import { callsign, droneState, droneStates } from "../map/drones.js";
 import { vehiclePlan, loadVehiclePlan, planIndexOf } from "../map/vehicleplan.js";
 import { CommandBar, answers } from "./commands.js";
+// app.js imports this view too: showTab is only called on a click, after both have loaded.
+import { showTab } from "../app.js";
 
 const severityNames = ["EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG"];
 const fenceEnabledText = { enabled: "enabled", disabled: "disabled" };
@@ -95,6 +97,7 @@ export function VehiclePanel({ id }) {
     html`<ul class="bw-status-texts" aria-label="Status texts">
       ${texts.map((t, i) => html`<li key=${i} class=${`bw-sev-${t.severity <= 2 ? "high" : t.severity <= 4 ? "mid" : "low"}`}>${new Date(t.time).toLocaleTimeString()} ${severityNames[t.severity] || ""} ${t.text}</li>`)}
     </ul>`}
-    ${sel.length > 1 ? html`<p class="bw-hint">${sel.length} vehicles selected: the fleet list commands all of them.</p>` : html`<${CommandBar} ids=${[v.id]} />`}
+    ${sel.length > 1 ? html`<p class="bw-hint">${sel.length} vehicles selected: the fleet list commands all of them.
+      <button class="bw-btn bw-btn-small" id="bw-vehicle-to-fleet" onClick=${() => showTab("fleet")}>Fleet list</button></p>` : html`<${CommandBar} ids=${[v.id]} />`}
   </section>`;
 }
