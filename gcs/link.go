@@ -38,6 +38,11 @@ type LinkStats struct {
 	// RefusedConnections counts tcps:// connections closed at once because
 	// the link already had its maximum of peers.
 	RefusedConnections uint64 `json:"refused_connections"`
+	// IdleClosed counts stream connections closed because nothing arrived
+	// for the idle timeout or a write stalled past its deadline (tcp, tcps),
+	// and serial ports closed and reopened by the watchdog for the same
+	// reasons (a serial port has no deadlines).
+	IdleClosed uint64 `json:"idle_closed"`
 	// Unadmitted counts frames from systems that are not vehicles (no
 	// autopilot HEARTBEAT yet, other ground stations, noise that framed):
 	// neither state nor the record.
@@ -78,7 +83,7 @@ type link struct {
 	out   chan<- inbound
 
 	frames, bytes, unknown, garbage, badSum, trunc, undecodable, sent, sendErr, sendDropped atomic.Uint64
-	refusedConns, unadmitted                                                                atomic.Uint64
+	refusedConns, unadmitted, idleClosed                                                    atomic.Uint64
 
 	// outq carries frames to the link's writer goroutine, so that whoever
 	// sends (the router, under its mutex) never waits on a socket: a frame
@@ -106,7 +111,7 @@ type linkSpec struct {
 	scheme   string
 	addr     string // HOST:PORT, or the device path for serial
 	baud     int
-	idle     time.Duration // TCP read deadline (from the fleet)
+	idle     time.Duration // TCP read deadline, serial watchdog (from the fleet)
 	maxConns int           // tcps:// peers (from the fleet)
 }
 
@@ -222,7 +227,7 @@ func (l *link) stats() LinkStats {
 		GarbageBytes: l.garbage.Load(), BadChecksum: l.badSum.Load(), Truncated: l.trunc.Load(),
 		Undecodable: l.undecodable.Load(), Sent: l.sent.Load(), SendErrors: l.sendErr.Load(),
 		SendDropped: l.sendDropped.Load(), Connections: l.tr.connections(), RefusedConnections: l.refusedConns.Load(),
-		Unadmitted: l.unadmitted.Load(),
+		Unadmitted: l.unadmitted.Load(), IdleClosed: l.idleClosed.Load(),
 	}
 }
 

@@ -194,7 +194,7 @@ func TestServe_BadDatagrams_CountedAndIgnored(t *testing.T) {
 		t.Fatalf("/metrics does not show the unadmitted frame:\n%s", body)
 	}
 	for _, name := range []string{"borderwatch_link_send_dropped_total", "borderwatch_link_unknown_frames_total", "borderwatch_link_undecodable_total",
-		"borderwatch_link_refused_connections_total", "borderwatch_fleet_session_inbox_dropped_total", "borderwatch_vehicle_non_finite_total",
+		"borderwatch_link_refused_connections_total", "borderwatch_link_idle_closed_total", "borderwatch_fleet_session_inbox_dropped_total", "borderwatch_vehicle_non_finite_total",
 		"borderwatch_vehicle_params_dropped_total", "borderwatch_store_skipped_events_total", "borderwatch_recorder_dropped_total",
 		"borderwatch_hub_dropped_total", "borderwatch_live_dropped_total"} {
 		if !strings.Contains(string(body), "\n"+name) {
