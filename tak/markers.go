@@ -127,6 +127,20 @@ func (m *Markers) List() []Marker {
 	return out
 }
 
+// Get returns the marker with this uid, if it is known and not yet stale
+// ("send a drone" to a TAK marker takes its position from here, not from
+// the browser).
+func (m *Markers) Get(uid string) (Marker, bool) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mk, ok := m.byUID[uid]
+	if !ok || !mk.Stale.After(now) {
+		return Marker{}, false
+	}
+	return mk, true
+}
+
 // Dropped counts markers dropped for the Max bound; Ignored counts events
 // not kept (ours, or already stale).
 func (m *Markers) Dropped() uint64 { return m.dropped.Load() }

@@ -37,6 +37,10 @@ const (
 type DispatchRequest struct {
 	Lat float64 `json:"lat"`
 	Lon float64 `json:"lon"`
+	// TAKUID names a marker a TAK client shared (GET /api/v1/tak/markers)
+	// as the target instead of lat/lon: the server takes its position from
+	// what it holds, so the target is the marker as the field team placed it.
+	TAKUID string `json:"tak_uid,omitempty"`
 	// SysID is the drone to send (the proposal's); confirm only.
 	SysID uint8 `json:"sysid,omitempty"`
 	// AltM is the altitude above home to fly at (optional). Defaults to
@@ -133,8 +137,30 @@ func (s *Server) layersOfKind(kind missions.LayerKind) []string {
 	return out
 }
 
+// errNoMarker says a tak_uid target is unknown or went stale.
+var errNoMarker = errors.New("no such TAK marker")
+
+// resolveTAKTarget replaces a tak_uid target with the marker's position.
+func (s *Server) resolveTAKTarget(body *DispatchRequest) error {
+	if body.TAKUID == "" {
+		return nil
+	}
+	if s.TAKMarkers == nil {
+		return fmt.Errorf("%w %q: the server has no TAK input (--cot or --cot-listen)", errNoMarker, body.TAKUID)
+	}
+	mk, ok := s.TAKMarkers.Get(body.TAKUID)
+	if !ok {
+		return fmt.Errorf("%w %q: it is unknown or stale; pick another from GET /api/v1/tak/markers", errNoMarker, body.TAKUID)
+	}
+	body.Lat, body.Lon = mk.Lat, mk.Lon
+	return nil
+}
+
 // propose runs the planner over the candidates (only one drone when only != 0).
 func (s *Server) propose(ctx context.Context, body DispatchRequest, only uint8) (*planner.DispatchProposal, error) {
+	if err := s.resolveTAKTarget(&body); err != nil {
+		return nil, err
+	}
 	cands, err := s.dispatchCandidates(ctx, only)
 	if err != nil {
 		return nil, err
@@ -153,6 +179,8 @@ func dispatchStatus(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, planner.ErrNoPath):
 		return http.StatusUnprocessableEntity
+	case errors.Is(err, errNoMarker):
+		return http.StatusNotFound
 	}
 	return vehicleErrorStatus(err)
 }
@@ -182,8 +210,18 @@ func (s *Server) handleDispatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `say which drone to send: "sysid" (the proposal's)`)
 		return
 	}
-	p, err := s.propose(r.Context(), body, body.SysID)
+	markerErr := s.resolveTAKTarget(&body)
 	detail := fmt.Sprintf("send drone %d to (%.6f, %.6f)", body.SysID, body.Lat, body.Lon)
+	if body.TAKUID != "" {
+		// The uid came from outside: quoted, so it cannot forge audit text.
+		detail += fmt.Sprintf(" (TAK marker %q)", body.TAKUID)
+	}
+	if markerErr != nil {
+		s.auditUser(r, body.SysID, "dispatch", detail, markerErr)
+		writeError(w, dispatchStatus(markerErr), markerErr.Error())
+		return
+	}
+	p, err := s.propose(r.Context(), body, body.SysID)
 	if err != nil {
 		s.auditUser(r, body.SysID, "dispatch", detail, err)
 		writeError(w, dispatchStatus(err), err.Error())

@@ -106,6 +106,8 @@ func routeDocs() map[string]routeDoc {
 		"GET /api/v1/sorties/{id}":          {summary: "one sortie", status: ok, answer: store.Sortie{}},
 		"GET /api/v1/sorties/{id}/export":   {summary: "a sortie as a file (?format=)", status: ok, file: "application/octet-stream"},
 		"GET /api/v1/sorties/{id}/timeline": {summary: "a sortie's timeline markers (?fleet=1)", status: ok, answer: TimelineResponse{}},
+		"GET /api/v1/evidence":              {summary: "the evidence package (zip) of a time window (?from=&to=[&vehicle=][&stream=])", status: ok, file: "application/zip"},
+		"GET /api/v1/verify":                {summary: "the store's evidence chain checked (problems name the records changed)", status: ok, answer: store.ChainReport{}},
 		"GET /api/v1/backup":                {summary: "a consistent copy of the store", status: ok, file: "application/octet-stream"},
 		"GET /api/v1/detections":            {summary: "detections since a time", status: ok, answer: []telemetry.Detection{}},
 		"GET /api/v1/alerts":                {summary: "alerts since a time, open or acknowledged", status: ok, answer: []AlertEntry{}},

@@ -82,9 +82,6 @@ func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id uint8, p 
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no vehicle %d has been heard", id))
 		return
 	}
-	if src.plan == "" && p.Meta.Name != "" {
-		src = uploadSource{plan: p.Meta.Name, version: p.Meta.Revision}
-	}
 	target := uploadTarget(v)
 	lim := missions.Limits{}
 	checked := p
@@ -104,6 +101,15 @@ func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id uint8, p 
 			Error:    fmt.Sprintf("nothing was sent: %s; repeat the request with ?confirm=1 to upload anyway", warn[0].Message),
 			Warnings: warn})
 		return
+	}
+	if s.Store != nil && src.plan == "" {
+		// Before sending: the version must be stored before the upload that
+		// flies it, and a plan that cannot be stored is still uploaded (the
+		// record then says "a plan not in the library", as before).
+		var err error
+		if src, err = s.flownVersion(id, requestUser(r), p); err != nil {
+			s.Logger.Error("web: storing the plan uploaded as a library version", "sysid", id, "err", err)
+		}
 	}
 	opt := gcs.TransferOptions{NoVerify: r.URL.Query().Get("verify") == "false",
 		ListProgress: func(list missions.MissionType, sent, total int) {
@@ -167,4 +173,50 @@ func (s *Server) handlePlanLibraryUpload(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	s.uploadPlan(w, r, body.Vehicle, p, uploadSource{plan: name, version: p.Meta.Revision})
+}
+
+// flownPlanName is the library plan that keeps the plans uploaded to a
+// vehicle from outside the library.
+func flownPlanName(id uint8) string { return fmt.Sprintf("vehicle %d uploads", id) }
+
+// flownVersion says which library version a plan uploaded from outside the
+// library (the editor, a corridor leg, a file through the API or the CLI)
+// is, storing it when it is none, so that replay draws and evidence
+// packages hold the plan each drone flew. A plan that names a library
+// version (a .plan the library wrote) and matches it by meaning
+// (missions.Plan.Diff) is that version; any other is stored as a new
+// version of flownPlanName(id), unless that plan's latest version is the
+// same plan.
+func (s *Server) flownVersion(id uint8, user string, p *missions.Plan) (uploadSource, error) {
+	if p.Meta.Name != "" && p.Meta.Revision > 0 {
+		if lib, err := s.libraryPlan(p.Meta.Name, p.Meta.Revision); err == nil && lib.Diff(p) == "" {
+			return uploadSource{plan: p.Meta.Name, version: p.Meta.Revision}, nil
+		}
+	}
+	name := flownPlanName(id)
+	next := 1
+	if h, err := s.Store.PlanHistory(name); err == nil && len(h) > 0 {
+		last := h[len(h)-1]
+		if !last.Deleted {
+			if lib, err := s.libraryPlan(name, last.Version); err == nil && lib.Diff(p) == "" {
+				return uploadSource{plan: name, version: last.Version}, nil
+			}
+		}
+		next = last.Version + 1
+	}
+	comment := fmt.Sprintf("uploaded to vehicle %d by %s", id, user)
+	if p.Meta.Name != "" {
+		comment += fmt.Sprintf(" (from plan %q revision %d, changed)", p.Meta.Name, p.Meta.Revision)
+	}
+	c := p.Clone()
+	c.Meta = missions.Meta{Name: name, Author: user, CreatedAt: time.Now().UTC(), Revision: next, Comment: comment}
+	data, err := missions.WriteQGCPlan(c)
+	if err != nil {
+		return uploadSource{}, err
+	}
+	v, err := s.Store.SavePlan(store.PlanVersion{Name: name, Author: user, Time: c.Meta.CreatedAt, ContentType: planStoredType, Comment: comment, Data: data})
+	if err != nil {
+		return uploadSource{}, err
+	}
+	return uploadSource{plan: name, version: v}, nil
 }

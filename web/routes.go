@@ -125,6 +125,10 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/sorties/{id}", PermReplay, s.handleSortie),
 		{pattern: "GET /api/v1/sorties/{id}/export", perm: PermReplay, handler: http.HandlerFunc(s.handleSortieExport), stream: true},
 		h("GET /api/v1/sorties/{id}/timeline", PermReplay, s.handleSortieTimeline),
+		// Evidence of a time window, as a sortie's export (web/evidence.go).
+		{pattern: "GET /api/v1/evidence", perm: PermReplay, handler: http.HandlerFunc(s.handleWindowEvidence), stream: true},
+		// The evidence chain's check is part of reviewing the record (audit), read-only.
+		{pattern: "GET /api/v1/verify", perm: PermAudit, handler: http.HandlerFunc(s.handleVerify), stream: true},
 		h("GET /api/v1/detections", PermWatch, s.handleDetections),
 		h("GET /api/v1/alerts", PermWatch, s.handleAlerts),
 		h("POST /api/v1/alerts/{id}/ack", PermCommand, s.handleAlertAck),

@@ -187,11 +187,23 @@ func (s *Server) handleSortieExport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// The export is written to a temporary file first: it reads the store in
-	// a transaction that lasts as long as the writing, and a client that
-	// stalls must not hold that transaction (it would block the store's
-	// Close and its file growth). The file is then sent with a deadline per
-	// chunk, so a stalled client is dropped and shutdown is not held up.
+	name := fmt.Sprintf("sortie-%d.%s", so.ID, format.Extension())
+	s.sendSpooled(w, name, format.ContentType(), func(f io.Writer) error {
+		if _, err := export.Sortie(f, s.Store, so, format, opt); err != nil {
+			s.Logger.Error("web: sortie export failed", "sortie", so.ID, "format", format, "err", err)
+			return fmt.Errorf("exporting the sortie: %w", err)
+		}
+		return nil
+	})
+}
+
+// sendSpooled writes a download with fill into a temporary file, then sends
+// it as the attachment name. fill reads the store in a transaction that
+// lasts as long as the writing, and a client that stalls must not hold that
+// transaction (it would block the store's Close and its file growth). The
+// file is then sent with a deadline per chunk, so a stalled client is
+// dropped and shutdown is not held up. fill's error is answered as a 500.
+func (s *Server) sendSpooled(w http.ResponseWriter, name, contentType string, fill func(io.Writer) error) {
 	spool, err := os.CreateTemp("", "borderwatch-export-*")
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "preparing the export: "+err.Error())
@@ -199,9 +211,8 @@ func (s *Server) handleSortieExport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(spool.Name())
 	defer spool.Close()
-	if _, err := export.Sortie(spool, s.Store, so, format, opt); err != nil {
-		s.Logger.Error("web: sortie export failed", "sortie", so.ID, "format", format, "err", err)
-		writeError(w, http.StatusInternalServerError, "exporting the sortie: "+err.Error())
+	if err := fill(spool); err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	size, err := spool.Seek(0, io.SeekCurrent)
@@ -212,11 +223,11 @@ func (s *Server) handleSortieExport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "reading the export back: "+err.Error())
 		return
 	}
-	w.Header().Set("Content-Type", format.ContentType())
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sortie-%d.%s"`, so.ID, format.Extension()))
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	if err := sendWithDeadlines(w, spool); err != nil {
-		s.Logger.Warn("web: sortie export not delivered", "sortie", so.ID, "err", err)
+		s.Logger.Warn("web: export not delivered", "file", name, "err", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +65,11 @@ func init() {
 					return err
 				}
 				if api != nil {
+					if window && f == export.Evidence && len(opt.Fields) == 0 {
+						return exportWindowFromServer(ctx, e, api, q, *out)
+					}
 					if window || len(opt.Fields) > 0 {
-						return errors.New("a running server holds the store: it exports whole sorties (give a sortie id, without --fields), or stop it to export a window")
+						return errors.New("a running server holds the store: it exports whole sorties (give a sortie id, without --fields) and windows as evidence packages (--format evidence), or stop it to export a window in another format")
 					}
 					return exportFromServer(ctx, e, api, id, f, *out)
 				}
@@ -128,8 +132,8 @@ func windowQuery(from, to, vehicles string, stream uint) (store.Query, error) {
 	if q.To, err = time.Parse(time.RFC3339Nano, to); err != nil {
 		return q, fmt.Errorf("--to must be an RFC 3339 time such as 2026-05-01T13:00:00Z: %w", err)
 	}
-	if !q.From.Before(q.To) {
-		return q, errors.New("--from must be before --to")
+	if err := export.CheckWindow(q); err != nil {
+		return q, fmt.Errorf("--from/--to: %w", err)
 	}
 	if stream > 1<<32-1 {
 		return q, fmt.Errorf("--stream %d is out of range", stream)
@@ -151,12 +155,29 @@ func windowQuery(from, to, vehicles string, stream uint) (store.Query, error) {
 // exportFromServer downloads a sortie's export from the server that holds
 // the store, written atomically like a local export.
 func exportFromServer(ctx context.Context, e *env, api *apiclient.Client, id uint64, f export.Format, out string) error {
+	name := fmt.Sprintf("sortie-%d", id)
+	return downloadTo(e, out, name+"."+f.Extension(), name, func(w io.Writer) (int64, error) {
+		return api.Export(ctx, id, string(f), w)
+	})
+}
+
+// exportWindowFromServer downloads a window's evidence package from the
+// server that holds the store (GET /api/v1/evidence: the same package code).
+func exportWindowFromServer(ctx context.Context, e *env, api *apiclient.Client, q store.Query, out string) error {
+	return downloadTo(e, out, export.WindowFileName(q, export.Evidence), "window", func(w io.Writer) (int64, error) {
+		return api.WindowEvidence(ctx, q, w)
+	})
+}
+
+// downloadTo writes what get downloads to out (def when empty, stdout for
+// "-"), atomically like a local export.
+func downloadTo(e *env, out, def, name string, get func(io.Writer) (int64, error)) error {
 	path := out
 	if path == "" {
-		path = fmt.Sprintf("sortie-%d.%s", id, f.Extension())
+		path = def
 	}
 	if path == "-" {
-		_, err := api.Export(ctx, id, string(f), e.stdout)
+		_, err := get(e.stdout)
 		return err
 	}
 	pf, err := renameio.NewPendingFile(path, renameio.WithPermissions(0o644))
@@ -164,13 +185,13 @@ func exportFromServer(ctx context.Context, e *env, api *apiclient.Client, id uin
 		return err
 	}
 	defer pf.Cleanup()
-	n, err := api.Export(ctx, id, string(f), pf)
+	n, err := get(pf)
 	if err != nil {
-		return fmt.Errorf("export sortie %d: %w", id, err)
+		return fmt.Errorf("export %s: %w", name, err)
 	}
 	if err := pf.CloseAtomicallyReplace(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "sortie-%d: %d bytes from the server written to %s\n", id, n, path)
+	fmt.Fprintf(e.stderr, "%s: %d bytes from the server written to %s\n", name, n, path)
 	return nil
 }

@@ -19,13 +19,14 @@ func init() {
 	register(command{
 		name:    "verify",
 		summary: "Check the store's evidence chain, or an evidence package on its own; exit 1 naming what was changed.",
-		usage:   "[--data FILE] | FILE.zip [--data FILE]",
+		usage:   "[--data FILE] [--server URL --token T] | FILE.zip [--data FILE]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (read-only; the server must be stopped, or verify a backup); with FILE.zip, also check that the package's chain head is in this store's chain")
+			src := declareReadSourceWith(fs, "bbolt file of the sortie store (read-only; while a server holds it, the server checks its own chain: --server, --token with the audit permission); with FILE.zip, also check that the package's chain head is in this store's chain")
+			data := src.data
 			return func(ctx context.Context, e *env, args []string) error {
 				switch len(args) {
 				case 0:
-					return verifyStore(e, *data)
+					return verifyStore(ctx, e, src)
 				case 1:
 					withStore := ""
 					fs.Visit(func(f *flag.Flag) {
@@ -41,11 +42,22 @@ func init() {
 	})
 }
 
-func verifyStore(e *env, path string) error {
+// verifyStore checks the chain of the --data file, or, while a server holds
+// it, asks that server to check it (GET /api/v1/verify runs the same
+// store.VerifyChain on the open store) and says so on stderr.
+func verifyStore(ctx context.Context, e *env, src readSource) error {
+	path := *src.data
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("no store at %s (give --data FILE): %w", path, err)
 	}
 	r, err := store.VerifyFile(path)
+	if errors.Is(err, store.ErrHeld) {
+		api := src.client(e)
+		if r, err = api.Verify(ctx); err != nil {
+			return fmt.Errorf("verify %s through the server: %w", path, err)
+		}
+		path = fmt.Sprintf("%s (checked by the server at %s)", path, api.BaseURL)
+	}
 	if err != nil {
 		return err
 	}

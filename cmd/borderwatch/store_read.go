@@ -17,8 +17,13 @@ type readSource struct {
 }
 
 func declareReadSource(fs *flag.FlagSet) readSource {
+	return declareReadSourceWith(fs, "bbolt file of the sortie store; never created by this command. While a server holds it, the server is asked instead (--server)")
+}
+
+// declareReadSourceWith declares --data (with its own help), --server and --token.
+func declareReadSourceWith(fs *flag.FlagSet, dataHelp string) readSource {
 	return readSource{
-		data:   fs.String("data", "borderwatch.db", "bbolt file of the sortie store; never created by this command. While a server holds it, the server is asked instead (--server)"),
+		data:   fs.String("data", "borderwatch.db", dataHelp),
 		server: fs.String("server", envOr("BORDERWATCH_SERVER", "http://127.0.0.1:8080"), "the server to ask when it holds the --data file (or $BORDERWATCH_SERVER)"),
 		token:  fs.String("token", "", "API token for --server (or $BORDERWATCH_TOKEN; borderwatch tokens create USER)"),
 	}
@@ -35,12 +40,17 @@ func (r readSource) open(e *env) (*store.Store, *apiclient.Client, error) {
 	if !errors.Is(err, store.ErrHeld) {
 		return nil, nil, err
 	}
+	return nil, r.client(e), nil
+}
+
+// client is the API client of the server that holds the store (and says so on stderr).
+func (r readSource) client(e *env) *apiclient.Client {
 	token := *r.token
 	if token == "" {
 		token = os.Getenv("BORDERWATCH_TOKEN")
 	}
 	fmt.Fprintf(e.stderr, "note: a running server holds %s; asking it at %s\n", *r.data, *r.server)
-	return nil, &apiclient.Client{BaseURL: *r.server, Token: token}, nil
+	return &apiclient.Client{BaseURL: *r.server, Token: token}
 }
 
 func envOr(name, def string) string {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"archive/zip"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -90,5 +92,53 @@ func TestBackup_RunningServer_ThroughTheAPI(t *testing.T) {
 	var list []store.Sortie
 	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0].Source != "import:test.tlog" {
 		t.Fatalf("sorties of the backup: %d %s%s", code, out, errOut)
+	}
+}
+
+// While a server holds the store, `verify --data` asks the server to check
+// its chain (GET /api/v1/verify, audit permission) and says so on stderr, and
+// a window's evidence package comes from GET /api/v1/evidence: a package
+// that verifies on its own and against the server's chain head.
+func TestVerifyAndWindowEvidence_StoreHeldByServer_AskTheServer(t *testing.T) {
+	db, sys := serverHoldingImport(t)
+	url := sys.web.URL()
+	op := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleOperator)
+	if _, errOut, code := runTool(t, "verify", "--data", db, "--server", url, "--token", op); code == 0 || !strings.Contains(errOut, "403") {
+		t.Fatalf("verify with an operator's token (no audit permission): %d %s", code, errOut)
+	}
+	sup := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleSupervisor)
+	out, errOut, code := runTool(t, "verify", "--data", db, "--server", url, "--token", sup)
+	if code != 0 || !strings.Contains(out, "checked by the server at "+url) || !strings.Contains(out, "OK: nothing was changed") {
+		t.Fatalf("verify through the server: %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "a running server holds "+db) {
+		t.Errorf("no note that the server was asked: %q", errOut)
+	}
+
+	out, errOut, code = runTool(t, "sorties", "--data", db, "--server", url, "--token", sup, "--json")
+	var list []store.Sortie
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 {
+		t.Fatalf("sorties through the server: %d %q %s", code, out, errOut)
+	}
+	so := list[0]
+	zipPath := filepath.Join(t.TempDir(), "w.zip")
+	args := []string{"export", "--from", so.Start.Format(time.RFC3339Nano), "--to", so.End.Add(time.Second).Format(time.RFC3339Nano),
+		"--stream", strconv.FormatUint(uint64(so.Stream), 10), "--format", "evidence", "-o", zipPath, "--data", db, "--server", url, "--token", sup}
+	if _, errOut, code = runTool(t, args...); code != 0 || !strings.Contains(errOut, "bytes from the server written to "+zipPath) {
+		t.Fatalf("window evidence through the server: %d %s", code, errOut)
+	}
+	out, errOut, code = runTool(t, "verify", zipPath)
+	if code != 0 || !strings.Contains(out, "evidence package of window") || !strings.Contains(out, "OK: nothing was changed") {
+		t.Fatalf("verify of the window's package: %d\n%s%s", code, out, errOut)
+	}
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name == "frames.tlog" && f.UncompressedSize64 == 0 {
+			t.Fatalf("the window's package holds no frames")
+		}
 	}
 }

@@ -118,6 +118,24 @@ func Sortie(w io.Writer, st *store.Store, so store.Sortie, f Format, opt Options
 	return Window(w, st, q, f, opt)
 }
 
+// CheckWindow says what is wrong with a time window to export (the CLI's
+// --from/--to and GET /api/v1/evidence both check it here): both ends set,
+// From before To.
+func CheckWindow(q store.Query) error {
+	switch {
+	case q.From.IsZero() || q.To.IsZero():
+		return errors.New("a window needs both its start (from) and its end (to)")
+	case !q.From.Before(q.To):
+		return fmt.Errorf("the window's start %s must be before its end %s", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// WindowFileName is the name a window's export is saved under.
+func WindowFileName(q store.Query, f Format) string {
+	return fmt.Sprintf("window-%s-%s.%s", q.From.UTC().Format("20060102T150405Z"), q.To.UTC().Format("20060102T150405Z"), f.Extension())
+}
+
 // Window exports the frames a query selects, and the detections of its
 // vehicles in its time window.
 func Window(w io.Writer, st *store.Store, q store.Query, f Format, opt Options) (Stats, error) {

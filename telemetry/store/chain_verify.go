@@ -115,12 +115,13 @@ func (s *Store) VerifyChain() (ChainReport, error) {
 
 // VerifyFile checks the evidence chain of a store file without changing it
 // (read-only; it never creates a file). A server holding the file open
-// makes it fail: stop the server, or verify a backup.
+// makes it fail with ErrHeld: ask that server (Store.VerifyChain through
+// GET /api/v1/verify), or verify a backup.
 func VerifyFile(path string) (ChainReport, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return ChainReport{}, fmt.Errorf("verify %s: another process holds it open (stop the server, or verify a backup: borderwatch backup)", path)
+			return ChainReport{}, fmt.Errorf("verify %s: %w (ask the running server: GET /api/v1/verify; or verify a backup: borderwatch backup)", path, ErrHeld)
 		}
 		return ChainReport{}, fmt.Errorf("verify %s: %w", path, err)
 	}

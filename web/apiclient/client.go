@@ -1,6 +1,6 @@
 // Package apiclient is a small client of Borderwatch's HTTP API for the
 // command line: when a running server holds the store file, read-only
-// commands (sorties, export) ask the server instead of the file.
+// commands (sorties, export, verify, backup) ask the server instead of the file.
 package apiclient
 
 import (
@@ -135,6 +135,48 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	}
 	if res.ContentLength >= 0 && n != res.ContentLength {
 		return n, fmt.Errorf("downloading the backup: got %d of %d bytes", n, res.ContentLength)
+	}
+	return n, nil
+}
+
+// Verify asks the server to check its store's evidence chain (audit
+// permission) and returns its report. Checking a large store takes a while:
+// it is bounded by ctx only.
+func (c *Client) Verify(ctx context.Context) (store.ChainReport, error) {
+	var rep store.ChainReport
+	res, err := c.get(ctx, "/api/v1/verify", nil)
+	if err != nil {
+		return rep, err
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(io.LimitReader(res.Body, 64<<20)).Decode(&rep); err != nil {
+		return rep, fmt.Errorf("/api/v1/verify: the server's answer is not what this program reads: %w", err)
+	}
+	return rep, nil
+}
+
+// WindowEvidence writes the evidence package (zip) of a time window
+// (from, to, and the vehicles' system ids, all when empty) of stream to w
+// and returns the bytes written.
+func (c *Client) WindowEvidence(ctx context.Context, q store.Query, w io.Writer) (int64, error) {
+	v := url.Values{"from": {q.From.UTC().Format(time.RFC3339Nano)}, "to": {q.To.UTC().Format(time.RFC3339Nano)}}
+	for _, id := range q.Systems {
+		v.Add("vehicle", strconv.Itoa(int(id)))
+	}
+	if q.Stream != 0 {
+		v.Set("stream", strconv.FormatUint(uint64(q.Stream), 10))
+	}
+	res, err := c.get(ctx, "/api/v1/evidence", v)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(w, res.Body)
+	if err != nil {
+		return n, fmt.Errorf("downloading the evidence package: %w", err)
+	}
+	if res.ContentLength >= 0 && n != res.ContentLength {
+		return n, fmt.Errorf("downloading the evidence package: got %d of %d bytes", n, res.ContentLength)
 	}
 	return n, nil
 }

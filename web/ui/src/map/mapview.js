@@ -11,6 +11,7 @@ import { droneLayer, droneStates } from "./drones.js";
 import { setLayerVisible } from "./layers.js";
 import { detectionLayer } from "./detections.js";
 import { remoteIDLayer } from "./remoteid.js";
+import { takLayer } from "./tak.js";
 import { layers, select, clearSelection, focused } from "../state.js";
 import { pointRequest, cancelPick } from "./pick.js";
 import { VehiclePanel } from "../views/vehicle.js";
@@ -30,7 +31,7 @@ map.on("click", (e) => {
 });
 
 // overlayToggles are the map's own layers in the layer list.
-const overlays = signal({ trails: true, homes: true, labels: true, detections: true, remoteid: true });
+const overlays = signal({ trails: true, homes: true, labels: true, detections: true, remoteid: true, tak: true });
 function setOverlay(name, on) {
   overlays.value = { ...overlays.value, [name]: on };
   if (name === "trails") droneLayer.showTrails = on;
@@ -44,13 +45,17 @@ function setOverlay(name, on) {
     if (on) remoteIDLayer.addTo(map);
     else remoteIDLayer.remove();
   }
+  if (name === "tak") {
+    if (on) takLayer.addTo(map);
+    else takLayer.remove();
+  }
   droneLayer.redraw();
 }
 export function toggleTrails() {
   setOverlay("trails", !overlays.value.trails);
 }
 
-const overlayNames = { trails: "Trails (last 5 min)", homes: "Home positions", labels: "Callsigns", detections: "Detections", remoteid: "Remote ID drones" };
+const overlayNames = { trails: "Trails (last 5 min)", homes: "Home positions", labels: "Callsigns", detections: "Detections", remoteid: "Remote ID drones", tak: "TAK markers" };
 
 function LayerList() {
   const open = useRef(null);

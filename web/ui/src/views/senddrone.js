@@ -24,10 +24,14 @@ effect(() => {
   } else routeLine.remove();
 });
 
-async function propose(target) {
+// A target may name a TAK marker (tak_uid): the server then takes the
+// position from the marker it holds (src/map/tak.js).
+const targetBody = (t) => (t.tak_uid ? { lat: t.lat, lon: t.lon, tak_uid: t.tak_uid } : { lat: t.lat, lon: t.lon });
+
+export async function proposeDispatch(target) {
   proposal.value = { target, busy: true };
   try {
-    const answer = await api("POST", "/api/v1/dispatch/propose", { lat: target.lat, lon: target.lon });
+    const answer = await api("POST", "/api/v1/dispatch/propose", targetBody(target));
     proposal.value = { target, answer };
   } catch (err) {
     proposal.value = { target, error: err.message };
@@ -39,7 +43,7 @@ async function confirmSend() {
   if (!p || !p.answer) return;
   proposal.value = { ...p, busy: true };
   try {
-    const out = await api("POST", "/api/v1/dispatch", { sysid: p.answer.sysid, lat: p.target.lat, lon: p.target.lon });
+    const out = await api("POST", "/api/v1/dispatch", { sysid: p.answer.sysid, ...targetBody(p.target) });
     const v = vehicles.value.get(p.answer.sysid);
     notify("ok", `${v ? callsign(v) : `Drone ${p.answer.sysid}`} sent to ${p.target.label}: ${out.result || "accepted"}`);
     select([p.answer.sysid]);
@@ -52,7 +56,7 @@ async function confirmSend() {
 function Button({ d }) {
   if (!can("command")) return null;
   return html`<button class="bw-btn bw-btn-small bw-send-drone" title="Send the nearest drone that can get there and back"
-    onClick=${() => propose({ lat: d.lat, lon: d.lon, label: `${d.class} track ${d.track_id}` })}>Send</button>`;
+    onClick=${() => proposeDispatch({ lat: d.lat, lon: d.lon, label: `${d.class} track ${d.track_id}` })}>Send</button>`;
 }
 
 export function SendDrone() {
@@ -60,7 +64,7 @@ export function SendDrone() {
   const p = proposal.value;
   const pick = async () => {
     const pt = await pickPoint("Click the map where a drone should go and loiter.");
-    if (pt) propose({ lat: pt.lat, lon: pt.lng, label: `${pt.lat.toFixed(5)}, ${pt.lng.toFixed(5)}` });
+    if (pt) proposeDispatch({ lat: pt.lat, lon: pt.lng, label: `${pt.lat.toFixed(5)}, ${pt.lng.toFixed(5)}` });
   };
   return html`<div class="bw-send">
     ${!p && html`<button class="bw-btn" id="bw-send-point" onClick=${pick}>Send a drone to a point…</button>`}

@@ -1,0 +1,73 @@
+package federation
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/borderwatch/borderwatch/telemetry"
+)
+
+// Event is one event of a station as it travels to the headquarters: its
+// place in the station's sequence (1, 2, 3 … without gaps, kept across
+// restarts by the outbox), its type and the event itself as the station's
+// API would show it.
+type Event struct {
+	Seq     uint64          `json:"seq"`
+	Type    string          `json:"type"`
+	Vehicle uint32          `json:"vehicle"`
+	Time    time.Time       `json:"time"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// Event types. Sortie summaries travel as events so that they share the
+// events' guarantee (nothing lost across an uplink cut).
+const (
+	TypeDetection = "detection"
+	TypeAlert     = "alert"
+	TypeMode      = "mode_change"
+	TypeArm       = "arm_change"
+	TypeTransfer  = "transfer"
+	TypeSortie    = "sortie"
+)
+
+// batch is one message on bw.<station>.events.
+type batch struct {
+	Station string  `json:"station"`
+	Events  []Event `json:"events"`
+}
+
+// stateMsg is one message on bw.<station>.state.<vehicle>.
+type stateMsg struct {
+	Station string          `json:"station"`
+	Vehicle uint32          `json:"vehicle"`
+	Sent    time.Time       `json:"sent"`
+	State   json.RawMessage `json:"state"`
+}
+
+// eventOf turns a hub event into a federation event, or reports false for
+// the events that stay at the station: status texts (alerts carry what
+// matters of them), operator actions (the audit trail is the station's) and
+// Remote ID tracks (many per second; the station's TAK and map show them).
+func eventOf(e telemetry.Event) (Event, bool, error) {
+	var typ string
+	switch e.(type) {
+	case telemetry.Detection:
+		typ = TypeDetection
+	case telemetry.Alert:
+		typ = TypeAlert
+	case telemetry.ModeChange:
+		typ = TypeMode
+	case telemetry.ArmChange:
+		typ = TypeArm
+	case telemetry.TransferResult:
+		typ = TypeTransfer
+	default:
+		return Event{}, false, nil
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return Event{}, false, fmt.Errorf("federation: encoding a %s event: %w", typ, err)
+	}
+	return Event{Type: typ, Vehicle: uint32(e.Vehicle()), Time: e.EventTime().UTC(), Data: data}, true, nil
+}
