@@ -91,7 +91,7 @@ func (g *rawGCS) send(msg message.Message) {
 
 func (g *rawGCS) sendWith(enc *mavwire.Encoder, msg message.Message) {
 	g.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(wait)
 	var peer *net.UDPAddr
 	for {
 		g.mu.Lock()
@@ -185,7 +185,7 @@ func startFleet(t *testing.T, sc *Scenario, tweak func(*Fleet)) (*Fleet, *rawGCS
 	if err := f.Step(f.step); err != nil {
 		t.Fatal(err)
 	}
-	g.expect(f.vehicles[0].id, 5*time.Second, "first HEARTBEAT", isMsg[*common.MessageHeartbeat](nil))
+	g.expect(f.vehicles[0].id, wait, "first HEARTBEAT", isMsg[*common.MessageHeartbeat](nil))
 	return f, g
 }
 
