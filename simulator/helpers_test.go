@@ -245,3 +245,36 @@ func groundScenario(flavors ...string) *Scenario {
 	}
 	return sc
 }
+
+// barrier receives until everything the vehicle sys sent before this call
+// has arrived, passing each message to seen (nil: forget them). It asks the
+// vehicle for a COMMAND_ACK (REQUEST_MESSAGE of AUTOPILOT_VERSION) and waits
+// for it: the answer leaves the vehicle after everything sent before, on the
+// same ordered loopback socket, so when it arrives nothing earlier is still
+// on its way, however slowly the reader runs. Over a lossy link the request
+// or its answer may be lost: it asks again every 200 ms of wall time (only
+// the pace of asking; the test waits for the answer, up to wait).
+func (g *rawGCS) barrier(sys uint8, seen func(rx)) {
+	g.t.Helper()
+	ask := command(sys, common.MAV_CMD_REQUEST_MESSAGE, float32((&common.MessageAutopilotVersion{}).GetID()))
+	g.send(ask)
+	again := time.NewTicker(200 * time.Millisecond)
+	defer again.Stop()
+	limit := time.NewTimer(wait)
+	defer limit.Stop()
+	for {
+		select {
+		case r := <-g.ch:
+			if a, ok := r.msg.(*common.MessageCommandAck); ok && r.sys == sys && a.Command == common.MAV_CMD_REQUEST_MESSAGE {
+				return
+			}
+			if seen != nil {
+				seen(r)
+			}
+		case <-again.C:
+			g.send(ask)
+		case <-limit.C:
+			g.t.Fatalf("no answer from system %d to the barrier request within %v", sys, wait)
+		}
+	}
+}
