@@ -10,6 +10,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/simulator"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // Demo runs the demo scenario against a running ground station: it plans
@@ -31,6 +32,9 @@ type Demo struct {
 	Now func() time.Time
 	// (optional) Logger. Defaults to slog.Default().
 	Logger *slog.Logger
+	// (optional) OnLaunch is told of every launch Patrol makes after the
+	// first (a drone's next leg).
+	OnLaunch func(Launch)
 
 	drones []Drone
 	sim    *simulator.Fleet
@@ -88,9 +92,11 @@ func (d *Demo) Sim() *simulator.Fleet { return d.sim }
 
 // Launch is what launching one drone did.
 type Launch struct {
-	SysID    uint8
-	Flavor   string
-	Plan     string
+	SysID  uint8
+	Flavor string
+	Plan   string
+	// Leg is the leg's index in the drone's Legs (0 for the first).
+	Leg      int
 	Verified bool
 	// Steps are the commands sent, in order, with the vehicle's answers.
 	Steps []string
@@ -106,7 +112,7 @@ func (d *Demo) LaunchAll(ctx context.Context) []Launch {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = d.launch(ctx, d.drones[i])
+			out[i] = d.launch(ctx, d.drones[i], 0)
 		}()
 	}
 	wg.Wait()
@@ -117,26 +123,27 @@ func (d *Demo) LaunchAll(ctx context.Context) []Launch {
 // (fence, rally, mission; verified by read-back, as PUT
 // /api/v1/vehicles/{id}/plan does) and starts it with the commands an
 // operator would send through POST /api/v1/vehicles/{id}/commands.
-func (d *Demo) launch(ctx context.Context, dr Drone) (l Launch) {
-	l = Launch{SysID: dr.SysID, Flavor: dr.Flavor, Plan: dr.PlanName}
+func (d *Demo) launch(ctx context.Context, dr Drone, leg int) (l Launch) {
+	plan, name := dr.Legs[leg].Plan, dr.Legs[leg].Name
+	l = Launch{SysID: dr.SysID, Flavor: dr.Flavor, Plan: name, Leg: leg}
 	defer func() {
 		if l.Err != nil {
 			d.Logger.Warn("demo: launch failed", "sysid", dr.SysID, "flavor", dr.Flavor, "err", l.Err)
 		} else {
-			d.Logger.Info("demo: launched", "sysid", dr.SysID, "flavor", dr.Flavor, "plan", dr.PlanName)
+			d.Logger.Info("demo: launched", "sysid", dr.SysID, "flavor", dr.Flavor, "plan", name)
 		}
 	}()
 	if l.Err = d.awaitReady(ctx, dr.SysID); l.Err != nil {
 		return l
 	}
-	rep, err := d.Fleet.UploadPlan(ctx, dr.SysID, dr.Plan, gcs.TransferOptions{})
+	rep, err := d.Fleet.UploadPlan(ctx, telemetry.VehicleID(dr.SysID), plan, gcs.TransferOptions{})
 	l.Verified = rep.Verified
 	if err != nil {
-		l.Err = fmt.Errorf("uploading %s: %w", dr.PlanName, err)
+		l.Err = fmt.Errorf("uploading %s: %w", name, err)
 		return l
 	}
 	if !rep.Verified {
-		l.Err = fmt.Errorf("uploading %s: the read-back did not verify: %s", dr.PlanName, rep.Holds)
+		l.Err = fmt.Errorf("uploading %s: the read-back did not verify: %s", name, rep.Holds)
 		return l
 	}
 	step := func(name string, run func() (gcs.CommandResult, error)) bool {
@@ -148,13 +155,13 @@ func (d *Demo) launch(ctx context.Context, dr Drone) (l Launch) {
 		l.Steps = append(l.Steps, name)
 		return true
 	}
-	f, id := d.Fleet, dr.SysID
+	f, id := d.Fleet, telemetry.VehicleID(dr.SysID)
 	switch dr.Flavor {
 	case "arducopter":
 		// ArduCopter refuses MISSION_START while disarmed (gcs.MissionStart
 		// says so): GUIDED, arm, take off, then start the mission; its
 		// first item (TAKEOFF) completes at once above its altitude.
-		alt := dr.Plan.Mission[0].Params[6] // the TAKEOFF item's altitude above home
+		alt := plan.Mission[0].Params[6] // the TAKEOFF item's altitude above home
 		_ = step("mode GUIDED", func() (gcs.CommandResult, error) { return f.SetMode(ctx, id, "GUIDED") }) &&
 			step("arm", func() (gcs.CommandResult, error) { return f.Arm(ctx, id, true, false) }) &&
 			step(fmt.Sprintf("takeoff %.0f m", alt), func() (gcs.CommandResult, error) { return f.Takeoff(ctx, id, alt) }) &&
@@ -179,7 +186,7 @@ func (d *Demo) awaitReady(ctx context.Context, sysid uint8) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
-		v, ok, err := d.Fleet.Vehicle(ctx, sysid)
+		v, ok, err := d.Fleet.Vehicle(ctx, telemetry.VehicleID(sysid))
 		if err != nil {
 			return err
 		}

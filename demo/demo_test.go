@@ -176,6 +176,11 @@ func TestDemo_EndToEnd_FastClock(t *testing.T) {
 		return detections > 0 && len(crossings) > 0 && rtl[low] && lowText[low]
 	})
 	mu.Lock()
+	// The demo's border names the countries on its sides: the alert says
+	// where the track came from, not "from outside our territory".
+	if !strings.Contains(crossings[0].Text, "crossed from Mexico into") {
+		t.Errorf("crossing alert %q does not name the country it came from", crossings[0].Text)
+	}
 	for id := range rtl {
 		if id != low {
 			t.Errorf("drone %d returned too, though only drone %d starts on a low battery", id, low)
@@ -193,5 +198,75 @@ func TestDemo_EndToEnd_FastClock(t *testing.T) {
 			seen[s.SystemID] = true
 		}
 		return len(seen) == len(d.Planned())
+	})
+}
+
+// Each drone patrols its whole share of the corridor: the PX4 copter, which
+// the planner gave two legs, lands at the end of its first, gets a fresh
+// battery, and is uploaded (verified) and launched on its second; the
+// low-battery drone that came back in RTL is not launched again.
+func TestDemo_Patrol_FliesEveryLegInTurn(t *testing.T) {
+	hub := &telemetry.Hub{}
+	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub}
+	if err := fleet.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Close()
+	mav := fleet.LinkAddrs()[0].(*net.UDPAddr)
+	var mu sync.Mutex
+	var later []demo.Launch
+	d := &demo.Demo{Fleet: fleet, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port), Speedup: 40,
+		OnLaunch: func(l demo.Launch) { mu.Lock(); later = append(later, l); mu.Unlock() }}
+	if err := d.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var px4, low demo.Drone
+	for _, dr := range d.Planned() {
+		if dr.Flavor == "px4" {
+			px4 = dr
+		}
+		if dr.LowBattery {
+			low = dr
+		}
+	}
+	if len(px4.Legs) < 2 {
+		t.Fatalf("the PX4 drone has %d legs; the test needs a drone with two", len(px4.Legs))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	patrolled := make(chan struct{})
+	go func() {
+		defer close(patrolled)
+		first := d.LaunchAll(ctx)
+		for _, l := range first {
+			if l.Err != nil {
+				t.Errorf("drone %d: first launch: %v", l.SysID, l.Err)
+			}
+		}
+		d.Patrol(ctx, first)
+	}()
+	defer func() { cancel(); <-patrolled }()
+	testenv.Eventually(t, 3*time.Minute, "the PX4 drone launched on its second leg, verified", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, l := range later {
+			if l.SysID == low.SysID {
+				t.Fatalf("the low-battery drone was launched again after its RTL: %+v", l)
+			}
+			if l.Err != nil {
+				t.Fatalf("drone %d: launch on %s: %v", l.SysID, l.Plan, l.Err)
+			}
+			if l.SysID == px4.SysID && l.Leg == 1 {
+				if !l.Verified || l.Plan != px4.Legs[1].Name {
+					t.Fatalf("second leg launch %+v", l)
+				}
+				return true
+			}
+		}
+		return false
+	})
+	testenv.Eventually(t, time.Minute, "the PX4 drone in the air on its second leg", func() bool {
+		v, _, err := fleet.Vehicle(ctx, telemetry.VehicleID(px4.SysID))
+		return err == nil && v.Armed && v.RelAltM > 20
 	})
 }

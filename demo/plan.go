@@ -55,14 +55,25 @@ type Drone struct {
 	SysID  uint8
 	Flavor string // arducopter, arduplane or px4 (simulator flavour names)
 	Site   planner.Site
-	Plan   *missions.Plan
+	// Plan is the drone's first leg (Legs[0].Plan).
+	Plan *missions.Plan
 	// PlanName is the planner's name of the leg ("ardupilot copters d1" …).
 	PlanName string
+	// Legs are all the legs the planner gave the drone, in the order it
+	// flies them (DroneSummary.Legs); it patrols them round and round.
+	Legs []Leg
 	// LowBattery marks the drone whose battery starts low so that it reaches
 	// its battery failsafe within the first minutes.
 	LowBattery bool
 
 	spec simulator.VehicleSpec
+}
+
+// Leg is one of a drone's planned legs: a sortie from its site along a
+// stretch of the corridor and back, with its own fence and rally points.
+type Leg struct {
+	Name string
+	Plan *missions.Plan
 }
 
 // group is one corridor request: drones of one airframe and firmware over
@@ -113,8 +124,8 @@ const (
 )
 
 // PlanFleet plans every group's corridor with the planner (as
-// POST /api/v1/routes/corridor does) and gives each drone the first leg
-// the planner assigned it, numbering system ids from 1.
+// POST /api/v1/routes/corridor does) and gives each drone the legs the
+// planner assigned it, numbering system ids from 1.
 func PlanFleet(now time.Time) ([]Drone, error) {
 	var out []Drone
 	alt := groundAltM
@@ -129,17 +140,19 @@ func PlanFleet(now time.Time) ([]Drone, error) {
 			return nil, fmt.Errorf("demo: planning the %s: %w", g.name, err)
 		}
 		for _, ds := range res.Summary.Drones {
-			var pf *planner.PlanFile
-			for i := range res.Plans {
-				if res.Plans[i].Drone == ds.Drone {
-					pf = &res.Plans[i]
-					break
+			var legs []Leg
+			for _, n := range ds.Legs {
+				for i := range res.Plans {
+					if res.Plans[i].Drone == ds.Drone && res.Plans[i].Leg == n {
+						legs = append(legs, Leg{Name: req.Name + " " + res.Plans[i].Name, Plan: res.Plans[i].Plan})
+						break
+					}
 				}
 			}
-			if pf == nil {
-				return nil, fmt.Errorf("demo: the planner gave the %s's drone %d no leg", g.name, ds.Drone)
+			if len(legs) == 0 || len(legs) != len(ds.Legs) {
+				return nil, fmt.Errorf("demo: the planner gave the %s's drone %d legs %v but %d plans for them", g.name, ds.Drone, ds.Legs, len(legs))
 			}
-			d := Drone{SysID: uint8(len(out) + 1), Flavor: g.flavor, Plan: pf.Plan, PlanName: req.Name + " " + pf.Name,
+			d := Drone{SysID: uint8(len(out) + 1), Flavor: g.flavor, Plan: legs[0].Plan, PlanName: legs[0].Name, Legs: legs,
 				Site: planner.Site{Name: ds.Site, Lat: ds.Lat, Lon: ds.Lon, AltAMSLM: &alt}}
 			d.LowBattery = int(d.SysID) == lowBatteryDrone
 			var rid *simulator.RemoteIDReceiver

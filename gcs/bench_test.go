@@ -39,9 +39,9 @@ func bareFleet(hub *telemetry.Hub) (*Fleet, *link, chan inbound) {
 	out := make(chan inbound, 1024)
 	f := &Fleet{Hub: hub, SystemID: DefaultSystemID, LinkTimeout: 3500 * time.Millisecond, Now: time.Now, NoStreamRequests: true}
 	f.Logger = discardLogger()
-	f.vehicles = map[uint8]*vehicle{}
+	f.vehicles = map[telemetry.VehicleID]*vehicle{}
 	f.peers = map[*link]map[netip.AddrPort]time.Time{}
-	f.keys = map[uint8]*signedStreams{}
+	f.keys = map[telemetry.VehicleID]*signedStreams{}
 	f.timesyncs = map[int64]time.Time{}
 	f.busy = map[busyKey]bool{}
 	f.r.init(f.SystemID, f.Now)

@@ -4,6 +4,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
 	"github.com/borderwatch/borderwatch/mavlink/decode"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // The vehicle state, the flavours and the mode tables are the shared decoder's
@@ -32,7 +33,7 @@ const (
 )
 
 // NewVehicleState is the state of a vehicle heard for the first time.
-func NewVehicleState(sysid uint8) VehicleState { return decode.NewVehicleState(sysid) }
+func NewVehicleState(vid telemetry.VehicleID) VehicleState { return decode.NewVehicleState(vid) }
 
 // ModeName names a HEARTBEAT's flight mode for its autopilot and vehicle type.
 func ModeName(ap common.MAV_AUTOPILOT, typ common.MAV_TYPE, base common.MAV_MODE_FLAG, custom uint32) string {

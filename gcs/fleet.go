@@ -97,9 +97,9 @@ type Fleet struct {
 	inboxDropped atomic.Uint64
 
 	// owned by run()
-	vehicles  map[uint8]*vehicle
+	vehicles  map[telemetry.VehicleID]*vehicle
 	peers     map[*link]map[netip.AddrPort]time.Time
-	keys      map[uint8]*signedStreams // loaded signing keys (nil value: looked up, none)
+	keys      map[telemetry.VehicleID]*signedStreams // loaded signing keys (nil value: looked up, none)
 	tsSaved   uint64
 	timesyncs map[int64]time.Time // our TIMESYNC requests in flight, by ts1
 }
@@ -118,8 +118,8 @@ var DefaultStreamRates = map[uint32]float64{
 }
 
 type busyKey struct {
-	sysid uint8
-	kind  string
+	vid  telemetry.VehicleID
+	kind string
 }
 
 // vehicle is the fleet loop's record of one vehicle.
@@ -205,9 +205,9 @@ func (f *Fleet) Initialize() error {
 		f.links = append(f.links, l)
 	}
 	f.requests = make(chan func())
-	f.vehicles = make(map[uint8]*vehicle)
+	f.vehicles = make(map[telemetry.VehicleID]*vehicle)
 	f.peers = make(map[*link]map[netip.AddrPort]time.Time)
-	f.keys = make(map[uint8]*signedStreams)
+	f.keys = make(map[telemetry.VehicleID]*signedStreams)
 	f.timesyncs = make(map[int64]time.Time)
 	f.busy = make(map[busyKey]bool)
 	f.r.init(f.SystemID, f.Now)
@@ -313,11 +313,11 @@ func (f *Fleet) Vehicles(ctx context.Context) ([]VehicleState, error) {
 }
 
 // Vehicle returns one vehicle's snapshot.
-func (f *Fleet) Vehicle(ctx context.Context, sysid uint8) (VehicleState, bool, error) {
+func (f *Fleet) Vehicle(ctx context.Context, vid telemetry.VehicleID) (VehicleState, bool, error) {
 	var out VehicleState
 	var ok bool
 	err := f.do(ctx, func() {
-		if v, found := f.vehicles[sysid]; found {
+		if v, found := f.vehicles[vid]; found {
 			out, ok = v.snapshot(), true
 		}
 	})
@@ -359,29 +359,29 @@ func (f *Fleet) run() {
 	}
 }
 
-// signingKey returns the loaded key of sysid, reading the store once.
-func (f *Fleet) signingKey(sysid uint8) *signedStreams {
-	if s, ok := f.keys[sysid]; ok {
+// signingKey returns the loaded key of vid, reading the store once.
+func (f *Fleet) signingKey(vid telemetry.VehicleID) *signedStreams {
+	if s, ok := f.keys[vid]; ok {
 		return s
 	}
 	var s *signedStreams
 	if f.SigningStore != nil {
-		key, ok, err := f.SigningStore.SigningKey(sysid)
+		key, ok, err := f.SigningStore.SigningKey(vid)
 		if err != nil {
-			f.Logger.Error("signing: cannot read the vehicle's key; treating it as unsigned", "sysid", sysid, "err", err)
+			f.Logger.Error("signing: cannot read the vehicle's key; treating it as unsigned", "vehicle", vid, "err", err)
 		} else if ok {
 			s = &signedStreams{key: key}
-			f.r.setKey(sysid, &key)
+			f.r.setKey(vid, &key)
 		}
 	}
-	f.keys[sysid] = s
+	f.keys[vid] = s
 	return s
 }
 
 func (f *Fleet) handle(in inbound) {
-	sysid := in.frame.SystemID
-	v := f.vehicles[sysid]
-	if sign := f.signingKey(sysid); sign != nil {
+	vid := in.frame.Vehicle()
+	v := f.vehicles[vid]
+	if sign := f.signingKey(vid); sign != nil {
 		if vd := sign.check(in.frame.Raw, in.frame.ComponentID, f.r.currentTimestamp()); vd != sigOK {
 			if v != nil {
 				// Counted, but Signed stays: a forger must not be able to
@@ -428,13 +428,13 @@ func (f *Fleet) handle(in inbound) {
 		if !isHB || !decode.Admits(hb) {
 			return
 		}
-		v = &vehicle{state: NewVehicleState(sysid), compid: in.frame.ComponentID, flavour: flavourOf(hb.Autopilot),
+		v = &vehicle{state: NewVehicleState(vid), compid: in.frame.ComponentID, flavour: flavourOf(hb.Autopilot),
 			inboxes: map[*inbox]struct{}{}, seqs: map[uint8]uint8{}, params: map[string]Param{}}
-		v.sign = f.keys[sysid]
+		v.sign = f.keys[vid]
 		v.state.Signed = v.sign != nil
-		f.vehicles[sysid] = v
-		f.Logger.Info("vehicle discovered", "sysid", sysid, "autopilot", v.flavour.String(), "link", in.link.url, "from", in.from.String())
-		f.requestStreams(sysid, v.flavour)
+		f.vehicles[vid] = v
+		f.Logger.Info("vehicle discovered", "vehicle", vid, "autopilot", v.flavour.String(), "link", in.link.url, "from", in.from.String())
+		f.requestStreams(vid, v.flavour)
 	}
 	f.count(v, in)
 	if isHB && !decode.Admits(hb) {
@@ -445,7 +445,7 @@ func (f *Fleet) handle(in inbound) {
 	}
 	if v.link != in.link || v.from != in.from {
 		v.link, v.from = in.link, in.from
-		f.r.setRoute(sysid, route{link: in.link, to: in.from})
+		f.r.setRoute(vid, route{link: in.link, to: in.from})
 	}
 	v.lastSeen = in.frame.Time
 	reboots := v.state.Reboots
@@ -453,20 +453,20 @@ func (f *Fleet) handle(in inbound) {
 	v.state.LastHeard = in.frame.Time
 	if v.state.Reboots != reboots {
 		// A rebooted autopilot forgot the message rates we asked for.
-		f.Logger.Warn("vehicle rebooted: its derived state was reset", "sysid", sysid)
-		f.requestStreams(sysid, v.flavour)
+		f.Logger.Warn("vehicle rebooted: its derived state was reset", "vehicle", vid)
+		f.requestStreams(vid, v.flavour)
 	}
 	if !v.state.LinkOK {
 		v.state.LinkOK = true
 		changed = true
 		if !v.state.Time.IsZero() || v.state.Mode != "unknown" {
-			f.Logger.Info("vehicle link up", "sysid", sysid)
+			f.Logger.Info("vehicle link up", "vehicle", vid)
 		}
-		f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: in.frame.Time, SystemID: sysid},
+		f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(in.frame.Time, vid),
 			Type: telemetry.AlertLinkRestore, Severity: telemetry.SeverityNotice, Text: "link up on " + in.link.url})
 		if v.wasLost {
 			// It may have rebooted, forgetting the rates we asked for.
-			f.requestStreams(sysid, v.flavour)
+			f.requestStreams(vid, v.flavour)
 		}
 	}
 	f.protocol(v, in)
@@ -585,7 +585,7 @@ func (f *Fleet) timesync(v *vehicle, in inbound, m *common.MessageTimesync) {
 	}
 	now := in.frame.Time
 	if m.Tc1 == 0 {
-		f.r.send(in.frame.SystemID, &common.MessageTimesync{Tc1: now.UnixNano(), Ts1: m.Ts1,
+		f.r.send(in.frame.Vehicle(), &common.MessageTimesync{Tc1: now.UnixNano(), Ts1: m.Ts1,
 			TargetSystem: in.frame.SystemID, TargetComponent: in.frame.ComponentID})
 		return
 	}
@@ -614,8 +614,8 @@ func (f *Fleet) checkLinks() {
 			v.wasLost = true
 			v.state.Time = now
 			silent := now.Sub(v.lastSeen).Round(time.Millisecond)
-			f.Logger.Warn("vehicle link lost", "sysid", id, "silent_for", silent)
-			f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: now, SystemID: id},
+			f.Logger.Warn("vehicle link lost", "vehicle", id, "silent_for", silent)
+			f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now, id),
 				Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityCritical,
 				Text: fmt.Sprintf("no frame for %s", silent)})
 			f.Hub.Publish(v.snapshot())
@@ -646,7 +646,7 @@ func (f *Fleet) sendHeartbeats() {
 		l  *link
 		to netip.AddrPort
 	}
-	signedAt := map[dest][]uint8{}
+	signedAt := map[dest][]telemetry.VehicleID{}
 	unsignedAt := map[dest]bool{}
 	for id, v := range f.vehicles {
 		if v.link == nil {
@@ -684,7 +684,7 @@ func (f *Fleet) sendHeartbeats() {
 		if v.state.LinkOK {
 			ts := now.UnixNano() + int64(id) // distinct per vehicle, so answers match
 			f.timesyncs[ts] = now
-			f.r.send(id, &common.MessageTimesync{Ts1: ts, TargetSystem: id, TargetComponent: v.compid})
+			f.r.send(id, &common.MessageTimesync{Ts1: ts, TargetSystem: id.SysID(), TargetComponent: v.compid})
 		}
 	}
 }

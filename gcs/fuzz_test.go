@@ -78,7 +78,7 @@ func FuzzFleet_Receive(f *testing.F) {
 			fl.handle(<-out)
 		}
 		for id, v := range fl.vehicles {
-			if v.state.SysID != id || len(v.state.StatusTexts) > decode.StatusTextsKept {
+			if v.state.ID != id || v.state.SysID != id.SysID() || len(v.state.StatusTexts) > decode.StatusTextsKept {
 				t.Fatalf("vehicle %d state %+v", id, v.state)
 			}
 			// One vehicle's bad values must never break the fleet's JSON.
@@ -89,7 +89,7 @@ func FuzzFleet_Receive(f *testing.F) {
 		for _, m := range sub.Drain(nil) {
 			switch m := m.(type) {
 			case telemetry.Frame:
-				if _, ok := fl.vehicles[m.SystemID]; !ok {
+				if _, ok := fl.vehicles[m.Vehicle()]; !ok {
 					t.Fatalf("frame of system %d recorded, but it is not a vehicle", m.SystemID)
 				}
 			case telemetry.Event:

@@ -35,6 +35,9 @@ type LinkStats struct {
 	SendDropped uint64 `json:"send_dropped"`
 	// Connections is how many peers a stream link has now (tcp, tcps, serial).
 	Connections int `json:"connections"`
+	// Open says the link can carry frames now (link_health.go): a listening
+	// socket, a connected TCP client, a serial port that is there.
+	Open bool `json:"open"`
 	// RefusedConnections counts tcps:// connections closed at once because
 	// the link already had its maximum of peers.
 	RefusedConnections uint64 `json:"refused_connections"`
@@ -226,7 +229,7 @@ func (l *link) stats() LinkStats {
 		URL: l.url, Frames: l.frames.Load(), Bytes: l.bytes.Load(), Unknown: l.unknown.Load(),
 		GarbageBytes: l.garbage.Load(), BadChecksum: l.badSum.Load(), Truncated: l.trunc.Load(),
 		Undecodable: l.undecodable.Load(), Sent: l.sent.Load(), SendErrors: l.sendErr.Load(),
-		SendDropped: l.sendDropped.Load(), Connections: l.tr.connections(), RefusedConnections: l.refusedConns.Load(),
+		SendDropped: l.sendDropped.Load(), Connections: l.tr.connections(), Open: l.open(), RefusedConnections: l.refusedConns.Load(),
 		Unadmitted: l.unadmitted.Load(), IdleClosed: l.idleClosed.Load(),
 	}
 }

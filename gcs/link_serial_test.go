@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -212,4 +213,19 @@ func TestSerialWatchdog_Silence_ClosesAfterIdle(t *testing.T) {
 			t.Fatalf("closed %v, idle closes %d; want closed after 30 s of silence, counted once", c.closed.Load(), l.idleClosed.Load())
 		}
 	})
+}
+
+// A serial port whose device goes away (the radio unplugged: here the pty's
+// master closes, and its slave node disappears) makes the link down.
+func TestFleet_CheckLinks_SerialPortGone(t *testing.T) {
+	master, path := openPTY(t)
+	f := newTestFleet(t, &telemetry.Hub{}, nil, "serial://"+path+"?baud=57600")
+	if err := f.CheckLinks(); err != nil {
+		t.Fatalf("serial port open: %v", err)
+	}
+	master.Close()
+	testenv.Eventually(t, 10*time.Second, "the serial link reported down", func() bool { return f.CheckLinks() != nil })
+	if err := f.CheckLinks(); !strings.Contains(err.Error(), "serial://"+path) || !strings.Contains(err.Error(), "port is not open") {
+		t.Fatalf("CheckLinks: %v", err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/mavlink/dialect"
 	"github.com/borderwatch/borderwatch/mavlink/mavwire"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // route is where a vehicle was last heard: replies go there.
@@ -25,8 +26,8 @@ type route struct {
 // only when a vehicle moves to another link or address.
 type router struct {
 	mu     sync.Mutex
-	routes map[uint8]route
-	keys   map[uint8]*[32]byte
+	routes map[telemetry.VehicleID]route // by vehicle: routes stay on the vehicle's network
+	keys   map[telemetry.VehicleID]*[32]byte
 	enc    mavwire.Encoder
 	signer mavwire.Signer
 	buf    []byte
@@ -34,26 +35,26 @@ type router struct {
 	ts     uint64 // last signing timestamp used
 }
 
-func (r *router) init(sysid uint8, now func() time.Time) {
-	r.routes = map[uint8]route{}
-	r.keys = map[uint8]*[32]byte{}
+func (r *router) init(gcsSysID uint8, now func() time.Time) {
+	r.routes = map[telemetry.VehicleID]route{}
+	r.keys = map[telemetry.VehicleID]*[32]byte{}
 	r.now = now
-	r.enc = mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: sysid, ComponentID: DefaultComponentID}
+	r.enc = mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: gcsSysID, ComponentID: DefaultComponentID}
 	r.signer.Timestamp = r.nextTimestamp
 }
 
-func (r *router) setRoute(sysid uint8, rt route) {
+func (r *router) setRoute(vid telemetry.VehicleID, rt route) {
 	r.mu.Lock()
-	r.routes[sysid] = rt
+	r.routes[vid] = rt
 	r.mu.Unlock()
 }
 
-func (r *router) setKey(sysid uint8, key *[32]byte) {
+func (r *router) setKey(vid telemetry.VehicleID, key *[32]byte) {
 	r.mu.Lock()
 	if key == nil {
-		delete(r.keys, sysid)
+		delete(r.keys, vid)
 	} else {
-		r.keys[sysid] = key
+		r.keys[vid] = key
 	}
 	r.mu.Unlock()
 }
@@ -79,29 +80,29 @@ func (r *router) currentTimestamp() uint64 {
 	return max(r.ts, signingTimestamp(r.now()))
 }
 
-// send encodes m for vehicle sysid (signed with its key, if it has one) and
+// send encodes m for vehicle vid (signed with its key, if it has one) and
 // sends it on the link the vehicle was last heard on.
-func (r *router) send(sysid uint8, m message.Message) bool {
+func (r *router) send(vid telemetry.VehicleID, m message.Message) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rt, ok := r.routes[sysid]
+	rt, ok := r.routes[vid]
 	if !ok {
 		return false
 	}
-	return r.sendLocked(rt.link, rt.to, sysid, m)
+	return r.sendLocked(rt.link, rt.to, vid, m)
 }
 
 // sendOn sends m to one peer of one link, signed with the key of vehicle
-// sysid (0: unsigned).
-func (r *router) sendOn(l *link, to netip.AddrPort, sysid uint8, m message.Message) bool {
+// vid (0: unsigned).
+func (r *router) sendOn(l *link, to netip.AddrPort, vid telemetry.VehicleID, m message.Message) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.sendLocked(l, to, sysid, m)
+	return r.sendLocked(l, to, vid, m)
 }
 
-func (r *router) sendLocked(l *link, to netip.AddrPort, sysid uint8, m message.Message) bool {
+func (r *router) sendLocked(l *link, to netip.AddrPort, vid telemetry.VehicleID, m message.Message) bool {
 	r.enc.Signer = nil
-	if key := r.keys[sysid]; key != nil && sysid != 0 {
+	if key := r.keys[vid]; key != nil && vid != 0 {
 		r.signer.Key = *key
 		r.enc.Signer = &r.signer
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/mavlink/mavwire"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // SigningStore persists MAVLink 2 signing keys per vehicle and the last
@@ -12,9 +13,9 @@ import (
 // never go back (a vehicle rejects a timestamp it has seen). telemetry/store
 // implements it on *store.Store. Keys never leave it except through SigningKey.
 type SigningStore interface {
-	SigningKey(sysid uint8) (key [32]byte, ok bool, err error)
-	SetSigningKey(sysid uint8, key [32]byte) error
-	DeleteSigningKey(sysid uint8) error
+	SigningKey(vid telemetry.VehicleID) (key [32]byte, ok bool, err error)
+	SetSigningKey(vid telemetry.VehicleID, key [32]byte) error
+	DeleteSigningKey(vid telemetry.VehicleID) error
 	// SigningTimestamp is the last persisted outgoing signing timestamp
 	// (10 µs units since 2015-01-01 UTC), 0 when none.
 	SigningTimestamp() (uint64, error)

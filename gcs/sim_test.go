@@ -27,28 +27,28 @@ import (
 // of the interface, not persistence.
 type memSigningStore struct {
 	mu   sync.Mutex
-	keys map[uint8][32]byte
+	keys map[telemetry.VehicleID][32]byte
 	ts   uint64
 }
 
-func (m *memSigningStore) SigningKey(id uint8) ([32]byte, bool, error) {
+func (m *memSigningStore) SigningKey(id telemetry.VehicleID) ([32]byte, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k, ok := m.keys[id]
 	return k, ok, nil
 }
 
-func (m *memSigningStore) SetSigningKey(id uint8, k [32]byte) error {
+func (m *memSigningStore) SetSigningKey(id telemetry.VehicleID, k [32]byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.keys == nil {
-		m.keys = map[uint8][32]byte{}
+		m.keys = map[telemetry.VehicleID][32]byte{}
 	}
 	m.keys[id] = k
 	return nil
 }
 
-func (m *memSigningStore) DeleteSigningKey(id uint8) error {
+func (m *memSigningStore) DeleteSigningKey(id telemetry.VehicleID) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.keys, id)
@@ -112,7 +112,7 @@ func startSim(t testing.TB, f *Fleet, o simOpts) *simulator.Fleet {
 	}
 	t.Cleanup(sim.Close)
 	testenv.Eventually(t, 10*time.Second, "the simulated vehicle is heard", func() bool {
-		v, ok, _ := f.Vehicle(context.Background(), o.sysid)
+		v, ok, _ := f.Vehicle(context.Background(), telemetry.VehicleID(o.sysid))
 		return ok && v.LinkOK && v.Autopilot != "generic"
 	})
 	return sim
@@ -382,8 +382,8 @@ func TestFleet_FleetCommand_ManyVehiclesConcurrently(t *testing.T) {
 		vs, _ := f.Vehicles(context.Background())
 		return len(vs) == 6
 	})
-	ids := []uint8{1, 2, 3, 4, 5, 6, 77}
-	res := f.FleetCommand(ctxT(t, 30*time.Second), ids, func(ctx context.Context, id uint8) (CommandResult, error) {
+	ids := []telemetry.VehicleID{1, 2, 3, 4, 5, 6, 77}
+	res := f.FleetCommand(ctxT(t, 30*time.Second), ids, func(ctx context.Context, id telemetry.VehicleID) (CommandResult, error) {
 		return f.SetMode(ctx, id, "LOITER")
 	})
 	for _, r := range res[:6] {

@@ -119,8 +119,8 @@ func (f *Fleet) exchanger(ctx context.Context, ib *inbox, tg target) *exchanger 
 	tm := f.timing(tg.rtt)
 	tm.fixedOpening = f.LegacyTransfers
 	return &exchanger{run: func(s session) error { return f.drive(ctx, ib, s) },
-		detached: func(s session) error { return f.drive(context.Background(), ib, s) }, send: f.sender(tg.sysid),
-		sys: tg.sysid, comp: tg.compid, fl: tg.flavour, kind: kindOf(tg.flavour, tg.vehicleType), tm: tm, legacy: f.LegacyTransfers}
+		detached: func(s session) error { return f.drive(context.Background(), ib, s) }, send: f.sender(tg.vid),
+		sys: tg.vid.SysID(), comp: tg.compid, fl: tg.flavour, kind: kindOf(tg.flavour, tg.vehicleType), tm: tm, legacy: f.LegacyTransfers}
 }
 
 func (x *exchanger) download(t common.MAV_MISSION_TYPE, p Progress) ([]*common.MessageMissionItemInt, error) {
@@ -239,21 +239,21 @@ const failureReadBack = 10 * time.Second
 // Upload sends one list (mission, fence or rally) of plan items, then by
 // default reads it back and compares it with what the vehicle's autopilot
 // stores of them. An empty list clears it.
-func (f *Fleet) Upload(ctx context.Context, sysid uint8, mt missions.MissionType, items []missions.Item, opt TransferOptions) (TransferReport, error) {
+func (f *Fleet) Upload(ctx context.Context, vid telemetry.VehicleID, mt missions.MissionType, items []missions.Item, opt TransferOptions) (TransferReport, error) {
 	t, err := wireType(mt)
 	rep := TransferReport{MissionType: mt.String(), Items: len(items)}
 	if err != nil {
 		return rep, err
 	}
 	start := f.Now()
-	err = f.withExchanger(ctx, sysid, func(x *exchanger, tg target) error {
+	err = f.withExchanger(ctx, vid, func(x *exchanger, tg target) error {
 		var c *listCheck
 		c, err := x.uploadList(t, items, homeFor(opt, tg), opt.NoVerify, opt.Progress)
 		rep.fill(c, err, opt.NoVerify)
 		return err
 	})
 	rep.Duration = f.Now().Sub(start)
-	f.publishTransfer(sysid, mt, "upload", len(items), rep.Verified, rep.Duration, err)
+	f.publishTransfer(vid, mt, "upload", len(items), rep.Verified, rep.Duration, err)
 	return rep, err
 }
 
@@ -277,50 +277,50 @@ func homeFor(opt TransferOptions, tg target) *missions.Position {
 
 // withExchanger reserves the vehicle's mission protocol and runs fn with an
 // exchanger for it; what the exchanges learnt of the round trip is kept.
-func (f *Fleet) withExchanger(ctx context.Context, sysid uint8, fn func(*exchanger, target) error) error {
-	release, err := f.acquire(sysid, "mission")
+func (f *Fleet) withExchanger(ctx context.Context, vid telemetry.VehicleID, fn func(*exchanger, target) error) error {
+	release, err := f.acquire(vid, "mission")
 	if err != nil {
 		return err
 	}
 	defer release()
-	tg, ib, err := f.attach(ctx, sysid)
+	tg, ib, err := f.attach(ctx, vid)
 	if err != nil {
 		return err
 	}
-	defer f.detach(sysid, ib)
+	defer f.detach(vid, ib)
 	x := f.exchanger(ctx, ib, tg)
 	err = fn(x, tg)
 	if x.tm.srtt > 0 && x.tm.srtt != tg.rtt {
-		f.sampleRTT(sysid, x.tm.srtt)
+		f.sampleRTT(vid, x.tm.srtt)
 	}
 	return err
 }
 
 // Download reads one list from the vehicle as plan items (without home);
 // for ArduPilot's mission it also returns home.
-func (f *Fleet) Download(ctx context.Context, sysid uint8, mt missions.MissionType, p Progress) ([]missions.Item, *missions.Position, error) {
+func (f *Fleet) Download(ctx context.Context, vid telemetry.VehicleID, mt missions.MissionType, p Progress) ([]missions.Item, *missions.Position, error) {
 	t, err := wireType(mt)
 	if err != nil {
 		return nil, nil, err
 	}
 	start := f.Now()
-	items, home, err := f.download(ctx, sysid, t, p)
-	f.publishTransfer(sysid, mt, "download", len(items), false, f.Now().Sub(start), err)
+	items, home, err := f.download(ctx, vid, t, p)
+	f.publishTransfer(vid, mt, "download", len(items), false, f.Now().Sub(start), err)
 	return items, home, err
 }
 
-func (f *Fleet) download(ctx context.Context, sysid uint8, t common.MAV_MISSION_TYPE, p Progress) ([]missions.Item, *missions.Position, error) {
-	release, err := f.acquire(sysid, "mission")
+func (f *Fleet) download(ctx context.Context, vid telemetry.VehicleID, t common.MAV_MISSION_TYPE, p Progress) ([]missions.Item, *missions.Position, error) {
+	release, err := f.acquire(vid, "mission")
 	if err != nil {
 		return nil, nil, err
 	}
 	defer release()
-	tg, ib, err := f.attach(ctx, sysid)
+	tg, ib, err := f.attach(ctx, vid)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.detach(sysid, ib)
-	down := newDownload(f.sender(sysid), sysid, tg.compid, t, f.timing(tg.rtt), p).forFlavour(tg.flavour)
+	defer f.detach(vid, ib)
+	down := newDownload(f.sender(vid), vid.SysID(), tg.compid, t, f.timing(tg.rtt), p).forFlavour(tg.flavour)
 	if err := f.drive(ctx, ib, down); err != nil {
 		return nil, nil, err
 	}
@@ -329,36 +329,36 @@ func (f *Fleet) download(ctx context.Context, sysid uint8, t common.MAV_MISSION_
 }
 
 // Clear empties one list on the vehicle.
-func (f *Fleet) Clear(ctx context.Context, sysid uint8, mt missions.MissionType) error {
+func (f *Fleet) Clear(ctx context.Context, vid telemetry.VehicleID, mt missions.MissionType) error {
 	t, err := wireType(mt)
 	if err != nil {
 		return err
 	}
 	start := f.Now()
 	err = func() error {
-		release, err := f.acquire(sysid, "mission")
+		release, err := f.acquire(vid, "mission")
 		if err != nil {
 			return err
 		}
 		defer release()
-		tg, ib, err := f.attach(ctx, sysid)
+		tg, ib, err := f.attach(ctx, vid)
 		if err != nil {
 			return err
 		}
-		defer f.detach(sysid, ib)
-		return f.drive(ctx, ib, newClear(f.sender(sysid), sysid, tg.compid, t, f.timing(tg.rtt)))
+		defer f.detach(vid, ib)
+		return f.drive(ctx, ib, newClear(f.sender(vid), vid.SysID(), tg.compid, t, f.timing(tg.rtt)))
 	}()
-	f.publishTransfer(sysid, mt, "clear", 0, false, f.Now().Sub(start), err)
+	f.publishTransfer(vid, mt, "clear", 0, false, f.Now().Sub(start), err)
 	return err
 }
 
 // SetCurrent makes plan item index (0 = first item, without home) current.
-func (f *Fleet) SetCurrent(ctx context.Context, sysid uint8, index int) error {
-	tg, ib, err := f.attach(ctx, sysid)
+func (f *Fleet) SetCurrent(ctx context.Context, vid telemetry.VehicleID, index int) error {
+	tg, ib, err := f.attach(ctx, vid)
 	if err != nil {
 		return err
 	}
-	defer f.detach(sysid, ib)
+	defer f.detach(vid, ib)
 	seq := index
 	if homeAtSeq0(tg.flavour, 0) {
 		seq++
@@ -366,11 +366,11 @@ func (f *Fleet) SetCurrent(ctx context.Context, sysid uint8, index int) error {
 	if index < 0 || seq > math.MaxUint16 {
 		return fmt.Errorf("%w: mission item %d does not exist", ErrBadInput, index)
 	}
-	return f.drive(ctx, ib, newSetCurrent(f.sender(sysid), sysid, tg.compid, uint16(seq), f.timing(tg.rtt)))
+	return f.drive(ctx, ib, newSetCurrent(f.sender(vid), vid.SysID(), tg.compid, uint16(seq), f.timing(tg.rtt)))
 }
 
-func (f *Fleet) publishTransfer(sysid uint8, mt missions.MissionType, dir string, n int, verified bool, d time.Duration, err error) {
-	ev := telemetry.TransferResult{EventHeader: telemetry.EventHeader{Time: f.Now(), SystemID: sysid},
+func (f *Fleet) publishTransfer(vid telemetry.VehicleID, mt missions.MissionType, dir string, n int, verified bool, d time.Duration, err error) {
+	ev := telemetry.TransferResult{EventHeader: telemetry.Header(f.Now(), vid),
 		MissionType: mt.String(), Direction: dir, Items: n, Verified: verified, Duration: d}
 	if err != nil {
 		ev.Error = err.Error()
@@ -405,7 +405,7 @@ var planOrder = []missions.MissionType{missions.TypeFence, missions.TypeRally, m
 // exactly the plan: an empty list clears the vehicle's. When a list fails,
 // the lists after it are not sent, and the error says what the vehicle holds
 // of each list (verified, read back, or untouched).
-func (f *Fleet) UploadPlan(ctx context.Context, sysid uint8, p *missions.Plan, opt TransferOptions) (PlanReport, error) {
+func (f *Fleet) UploadPlan(ctx context.Context, vid telemetry.VehicleID, p *missions.Plan, opt TransferOptions) (PlanReport, error) {
 	var rep PlanReport
 	start := f.Now()
 	if opt.Home == nil {
@@ -418,7 +418,7 @@ func (f *Fleet) UploadPlan(ctx context.Context, sysid uint8, p *missions.Plan, o
 			return rep, fmt.Errorf("nothing was sent, the vehicle's plan is unchanged: %w", err)
 		}
 	}
-	err := f.withExchanger(ctx, sysid, func(x *exchanger, tg target) error {
+	err := f.withExchanger(ctx, vid, func(x *exchanger, tg target) error {
 		for _, mt := range planOrder {
 			t := common.MAV_MISSION_TYPE(mt)
 			if err := refusedItem(x.kind, t, toWire(x.fl, t, p.Items(mt), nil), homeOffset(x.fl, t)); err != nil {
@@ -426,7 +426,7 @@ func (f *Fleet) UploadPlan(ctx context.Context, sysid uint8, p *missions.Plan, o
 			}
 		}
 		return x.uploadPlan(p, homeFor(opt, tg), opt, &rep, func(mt missions.MissionType, r TransferReport, err error) {
-			f.publishTransfer(sysid, mt, "upload", r.Items, r.Verified, r.Duration, err)
+			f.publishTransfer(vid, mt, "upload", r.Items, r.Verified, r.Duration, err)
 		}, f.Now)
 	})
 	rep.Duration = f.Now().Sub(start)
@@ -492,16 +492,16 @@ func (r *PlanReport) set(mt missions.MissionType, tr TransferReport) {
 }
 
 // DownloadPlan reads the vehicle's mission, fence and rally points as a plan.
-func (f *Fleet) DownloadPlan(ctx context.Context, sysid uint8) (*missions.Plan, error) {
-	mission, home, err := f.Download(ctx, sysid, missions.TypeMission, nil)
+func (f *Fleet) DownloadPlan(ctx context.Context, vid telemetry.VehicleID) (*missions.Plan, error) {
+	mission, home, err := f.Download(ctx, vid, missions.TypeMission, nil)
 	if err != nil {
 		return nil, err
 	}
-	fence, _, err := f.Download(ctx, sysid, missions.TypeFence, nil)
+	fence, _, err := f.Download(ctx, vid, missions.TypeFence, nil)
 	if err != nil {
 		return nil, err
 	}
-	rally, _, err := f.Download(ctx, sysid, missions.TypeRally, nil)
+	rally, _, err := f.Download(ctx, vid, missions.TypeRally, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -511,10 +511,10 @@ func (f *Fleet) DownloadPlan(ctx context.Context, sysid uint8) (*missions.Plan, 
 	}
 	if home != nil && (home.Lat != 0 || home.Lon != 0) {
 		p.Home = home
-	} else if v, ok, _ := f.Vehicle(ctx, sysid); ok && v.Home != nil {
+	} else if v, ok, _ := f.Vehicle(ctx, vid); ok && v.Home != nil {
 		p.Home = &missions.Position{Lat: v.Home.Lat, Lon: v.Home.Lon, AltM: v.Home.AltM}
 	}
-	if v, ok, _ := f.Vehicle(ctx, sysid); ok {
+	if v, ok, _ := f.Vehicle(ctx, vid); ok {
 		switch v.Autopilot {
 		case "ardupilot":
 			p.Vehicle.FirmwareType = missions.FirmwareArduPilot

@@ -12,11 +12,13 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // target is what a session needs to know about its vehicle.
 type target struct {
-	sysid       uint8
+	vid         telemetry.VehicleID
 	compid      uint8
 	flavour     Flavour
 	vehicleType string
@@ -24,49 +26,49 @@ type target struct {
 	state       VehicleState
 }
 
-// attach registers an inbox for sysid's protocol replies and returns the
+// attach registers an inbox for vid's protocol replies and returns the
 // vehicle's details; detach (deferred) unregisters it.
-func (f *Fleet) attach(ctx context.Context, sysid uint8) (target, *inbox, error) {
+func (f *Fleet) attach(ctx context.Context, vid telemetry.VehicleID) (target, *inbox, error) {
 	ib := &inbox{ch: make(chan message.Message, inboxLen)}
 	var t target
 	found := false
 	err := f.do(ctx, func() {
-		v := f.vehicles[sysid]
+		v := f.vehicles[vid]
 		if v == nil {
 			return
 		}
 		found = true
 		v.inboxes[ib] = struct{}{}
-		t = target{sysid: sysid, compid: v.compid, flavour: v.flavour, vehicleType: v.state.VehicleType, rtt: v.rtt, state: v.snapshot()}
+		t = target{vid: vid, compid: v.compid, flavour: v.flavour, vehicleType: v.state.VehicleType, rtt: v.rtt, state: v.snapshot()}
 	})
 	if err != nil {
 		return t, nil, err
 	}
 	if !found {
-		return t, nil, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
+		return t, nil, fmt.Errorf("%w: no vehicle %d has been heard (ids are network × 256 + system id)", ErrNoVehicle, vid)
 	}
 	return t, ib, nil
 }
 
-func (f *Fleet) detach(sysid uint8, ib *inbox) {
+func (f *Fleet) detach(vid telemetry.VehicleID, ib *inbox) {
 	_ = f.do(context.Background(), func() {
-		if v := f.vehicles[sysid]; v != nil {
+		if v := f.vehicles[vid]; v != nil {
 			delete(v.inboxes, ib)
 		}
 	})
 }
 
 // sampleRTT feeds a measured command round trip into the vehicle's estimate.
-func (f *Fleet) sampleRTT(sysid uint8, d time.Duration) {
+func (f *Fleet) sampleRTT(vid telemetry.VehicleID, d time.Duration) {
 	_ = f.do(context.Background(), func() {
-		if v := f.vehicles[sysid]; v != nil {
+		if v := f.vehicles[vid]; v != nil {
 			v.sampleRTT(d)
 		}
 	})
 }
 
-func (f *Fleet) sender(sysid uint8) sender {
-	return func(m message.Message) { f.r.send(sysid, m) }
+func (f *Fleet) sender(vid telemetry.VehicleID) sender {
+	return func(m message.Message) { f.r.send(vid, m) }
 }
 
 // drive runs a session to its end with the fleet's clock and real timers.
@@ -100,12 +102,12 @@ func (f *Fleet) drive(ctx context.Context, ib *inbox, s session) error {
 
 // acquire reserves one kind of exclusive work on a vehicle (its mission
 // protocol, its parameter list): two at once would answer each other's replies.
-func (f *Fleet) acquire(sysid uint8, kind string) (func(), error) {
-	k := busyKey{sysid, kind}
+func (f *Fleet) acquire(vid telemetry.VehicleID, kind string) (func(), error) {
+	k := busyKey{vid, kind}
 	f.busyMu.Lock()
 	defer f.busyMu.Unlock()
 	if f.busy[k] {
-		return nil, fmt.Errorf("%w: vehicle %d is already running a %s transfer; wait for it to finish", ErrBusy, sysid, kind)
+		return nil, fmt.Errorf("%w: vehicle %d is already running a %s transfer; wait for it to finish", ErrBusy, vid, kind)
 	}
 	f.busy[k] = true
 	return func() {
@@ -117,20 +119,20 @@ func (f *Fleet) acquire(sysid uint8, kind string) (func(), error) {
 
 // SendCommand sends one command and returns the vehicle's answer. A refusal
 // is a *CommandError carrying the vehicle's explanation (STATUSTEXT).
-func (f *Fleet) SendCommand(ctx context.Context, sysid uint8, c Command) (CommandResult, error) {
-	t, ib, err := f.attach(ctx, sysid)
+func (f *Fleet) SendCommand(ctx context.Context, vid telemetry.VehicleID, c Command) (CommandResult, error) {
+	t, ib, err := f.attach(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
-	defer f.detach(sysid, ib)
+	defer f.detach(vid, ib)
 	comp := c.Component
 	if comp == 0 {
 		comp = t.compid
 	}
-	s := newCommand(f.sender(sysid), sysid, comp, c, f.timing(t.rtt))
+	s := newCommand(f.sender(vid), vid.SysID(), comp, c, f.timing(t.rtt))
 	err = f.drive(ctx, ib, s)
 	if s.res.RTT > 0 {
-		f.sampleRTT(sysid, s.res.RTT)
+		f.sampleRTT(vid, s.res.RTT)
 	}
 	return s.res, err
 }
@@ -144,7 +146,7 @@ func cmdLong(c common.MAV_CMD, p ...float64) Command {
 
 // Arm arms (or disarms) the vehicle; force skips its pre-arm checks (or
 // disarms in flight), with the magic number 21196 both autopilots expect.
-func (f *Fleet) Arm(ctx context.Context, sysid uint8, arm, force bool) (CommandResult, error) {
+func (f *Fleet) Arm(ctx context.Context, vid telemetry.VehicleID, arm, force bool) (CommandResult, error) {
 	p1, p2 := 0.0, 0.0
 	if arm {
 		p1 = 1
@@ -152,12 +154,12 @@ func (f *Fleet) Arm(ctx context.Context, sysid uint8, arm, force bool) (CommandR
 	if force {
 		p2 = 21196
 	}
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_COMPONENT_ARM_DISARM, p1, p2))
+	return f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_COMPONENT_ARM_DISARM, p1, p2))
 }
 
 // Takeoff climbs to altM above home (ArduPilot needs GUIDED and armed).
-func (f *Fleet) Takeoff(ctx context.Context, sysid uint8, altM float64) (CommandResult, error) {
-	v, err := f.mustVehicle(ctx, sysid)
+func (f *Fleet) Takeoff(ctx context.Context, vid telemetry.VehicleID, altM float64) (CommandResult, error) {
+	v, err := f.mustVehicle(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
@@ -171,17 +173,17 @@ func (f *Fleet) Takeoff(ctx context.Context, sysid uint8, altM float64) (Command
 		}
 	}
 	nan := math.NaN()
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, nan, nan, nan, alt))
+	return f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, nan, nan, nan, alt))
 }
 
 // mustVehicle is Vehicle with "never heard" as an error.
-func (f *Fleet) mustVehicle(ctx context.Context, sysid uint8) (VehicleState, error) {
-	v, ok, err := f.Vehicle(ctx, sysid)
+func (f *Fleet) mustVehicle(ctx context.Context, vid telemetry.VehicleID) (VehicleState, error) {
+	v, ok, err := f.Vehicle(ctx, vid)
 	if err != nil {
 		return v, err
 	}
 	if !ok {
-		return v, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
+		return v, fmt.Errorf("%w: no vehicle %d has been heard (ids are network × 256 + system id)", ErrNoVehicle, vid)
 	}
 	return v, nil
 }
@@ -207,8 +209,8 @@ func px4AMSL(v VehicleState, relAltM float64, what string) (float64, error) {
 // SetMode sets a flight mode by its name for the vehicle's autopilot
 // (ArduCopter "GUIDED", PX4 "AUTO_MISSION" …) and answers once the vehicle's
 // HEARTBEAT shows it: an ACK alone is not trusted (see modeSession).
-func (f *Fleet) SetMode(ctx context.Context, sysid uint8, name string) (CommandResult, error) {
-	v, err := f.mustVehicle(ctx, sysid)
+func (f *Fleet) SetMode(ctx context.Context, vid telemetry.VehicleID, name string) (CommandResult, error) {
+	v, err := f.mustVehicle(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
@@ -217,17 +219,17 @@ func (f *Fleet) SetMode(ctx context.Context, sysid uint8, name string) (CommandR
 	if err != nil {
 		return CommandResult{}, err
 	}
-	t, ib, err := f.attach(ctx, sysid)
+	t, ib, err := f.attach(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
-	defer f.detach(sysid, ib)
-	c := newCommand(f.sender(sysid), sysid, t.compid,
+	defer f.detach(vid, ib)
+	c := newCommand(f.sender(vid), vid.SysID(), t.compid,
 		cmdLong(common.MAV_CMD_DO_SET_MODE, float64(common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED), p2, p3), f.timing(t.rtt))
 	s := newModeSession(c, name)
 	err = f.drive(ctx, ib, s)
 	if c.res.RTT > 0 {
-		f.sampleRTT(sysid, c.res.RTT)
+		f.sampleRTT(vid, c.res.RTT)
 	}
 	return c.res, err
 }
@@ -246,20 +248,21 @@ func flavourNamed(autopilot string) Flavour {
 // VehicleModes is what GET /api/v1/vehicles/{id}/modes answers: the modes
 // the vehicle's autopilot knows, in its own order.
 type VehicleModes struct {
-	SysID       uint8  `json:"sysid"`
-	Autopilot   string `json:"autopilot"`
-	VehicleType string `json:"vehicle_type"`
-	Modes       []Mode `json:"modes"`
+	ID          telemetry.VehicleID `json:"id"`
+	SysID       uint8               `json:"sysid"`
+	Autopilot   string              `json:"autopilot"`
+	VehicleType string              `json:"vehicle_type"`
+	Modes       []Mode              `json:"modes"`
 }
 
 // Modes lists the flight modes of a vehicle's autopilot (ArduCopter's,
 // ArduPlane's or PX4's table, taken from their sources; see modes.go).
-func (f *Fleet) Modes(ctx context.Context, sysid uint8) (VehicleModes, error) {
-	v, err := f.mustVehicle(ctx, sysid)
+func (f *Fleet) Modes(ctx context.Context, vid telemetry.VehicleID) (VehicleModes, error) {
+	v, err := f.mustVehicle(ctx, vid)
 	if err != nil {
 		return VehicleModes{}, err
 	}
-	out := VehicleModes{SysID: sysid, Autopilot: v.Autopilot, VehicleType: v.VehicleType,
+	out := VehicleModes{ID: vid, SysID: vid.SysID(), Autopilot: v.Autopilot, VehicleType: v.VehicleType,
 		Modes: slices.Clone(ModeTable(flavourNamed(v.Autopilot), v.VehicleType))}
 	if out.Modes == nil {
 		out.Modes = []Mode{}
@@ -268,19 +271,19 @@ func (f *Fleet) Modes(ctx context.Context, sysid uint8) (VehicleModes, error) {
 }
 
 // RTL returns to launch (ArduPilot: to the nearest rally point).
-func (f *Fleet) RTL(ctx context.Context, sysid uint8) (CommandResult, error) {
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_NAV_RETURN_TO_LAUNCH))
+func (f *Fleet) RTL(ctx context.Context, vid telemetry.VehicleID) (CommandResult, error) {
+	return f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_NAV_RETURN_TO_LAUNCH))
 }
 
 // Land lands where the vehicle is.
-func (f *Fleet) Land(ctx context.Context, sysid uint8) (CommandResult, error) {
+func (f *Fleet) Land(ctx context.Context, vid telemetry.VehicleID) (CommandResult, error) {
 	nan := math.NaN()
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_NAV_LAND, 0, 0, 0, nan, nan, nan, nan))
+	return f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_NAV_LAND, 0, 0, 0, nan, nan, nan, nan))
 }
 
 // Hold makes the vehicle loiter where it is (LOITER; PX4 AUTO_LOITER).
-func (f *Fleet) Hold(ctx context.Context, sysid uint8) (CommandResult, error) {
-	v, ok, err := f.Vehicle(ctx, sysid)
+func (f *Fleet) Hold(ctx context.Context, vid telemetry.VehicleID) (CommandResult, error) {
+	v, ok, err := f.Vehicle(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
@@ -288,7 +291,7 @@ func (f *Fleet) Hold(ctx context.Context, sysid uint8) (CommandResult, error) {
 	if ok && v.Autopilot == "px4" {
 		mode = "AUTO_LOITER"
 	}
-	return f.SetMode(ctx, sysid, mode)
+	return f.SetMode(ctx, vid, mode)
 }
 
 // MissionStart starts the mission from its first item, and says what the
@@ -299,15 +302,15 @@ func (f *Fleet) Hold(ctx context.Context, sysid uint8) (CommandResult, error) {
 //   - a disarmed ArduPlane switches to AUTO and flies the mission once armed;
 //   - PX4 arms and takes off on MISSION_START, from item 0
 //     (Commander.cpp, VEHICLE_CMD_MISSION_START: mode AUTO_MISSION and arm).
-func (f *Fleet) MissionStart(ctx context.Context, sysid uint8) (CommandResult, error) {
-	v, err := f.mustVehicle(ctx, sysid)
+func (f *Fleet) MissionStart(ctx context.Context, vid telemetry.VehicleID) (CommandResult, error) {
+	v, err := f.mustVehicle(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
 	if v.Autopilot == "ardupilot" && v.VehicleType != "fixed_wing" && !v.Armed {
 		// An arm just acknowledged shows in the next heartbeat: wait for it
 		// before concluding the copter is disarmed.
-		if v.Armed, err = f.awaitHeartbeat(ctx, sysid, func(hb *common.MessageHeartbeat) bool {
+		if v.Armed, err = f.awaitHeartbeat(ctx, vid, func(hb *common.MessageHeartbeat) bool {
 			return hb.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
 		}); err != nil {
 			return CommandResult{}, err
@@ -317,7 +320,7 @@ func (f *Fleet) MissionStart(ctx context.Context, sysid uint8) (CommandResult, e
 	switch {
 	case v.Autopilot == "ardupilot" && v.VehicleType != "fixed_wing" && !v.Armed:
 		return CommandResult{}, fmt.Errorf("%w: mission_start: vehicle %d is a disarmed ArduCopter: it would switch to AUTO and do nothing, "+
-			"and then refuse to arm in AUTO. Set GUIDED, arm, then mission_start (the mission must begin with a TAKEOFF)", ErrNotReady, sysid)
+			"and then refuse to arm in AUTO. Set GUIDED, arm, then mission_start (the mission must begin with a TAKEOFF)", ErrNotReady, vid)
 	case v.Autopilot == "ardupilot" && !v.Armed:
 		note = "the vehicle is now in AUTO and flies the mission once it is armed"
 	case v.Autopilot == "px4" && !v.Armed:
@@ -325,7 +328,7 @@ func (f *Fleet) MissionStart(ctx context.Context, sysid uint8) (CommandResult, e
 	case v.Autopilot == "px4":
 		note = "PX4 restarts the mission from its first item"
 	}
-	res, err := f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_MISSION_START, 0, 0))
+	res, err := f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_MISSION_START, 0, 0))
 	if err == nil {
 		res.Note = note
 	}
@@ -335,12 +338,12 @@ func (f *Fleet) MissionStart(ctx context.Context, sysid uint8) (CommandResult, e
 // awaitHeartbeat waits (the fleet's clock, up to modeConfirmWait) for a
 // HEARTBEAT of the vehicle's autopilot that satisfies ok, and reports
 // whether one came.
-func (f *Fleet) awaitHeartbeat(ctx context.Context, sysid uint8, ok func(*common.MessageHeartbeat) bool) (bool, error) {
-	t, ib, err := f.attach(ctx, sysid)
+func (f *Fleet) awaitHeartbeat(ctx context.Context, vid telemetry.VehicleID, ok func(*common.MessageHeartbeat) bool) (bool, error) {
+	t, ib, err := f.attach(ctx, vid)
 	if err != nil {
 		return false, err
 	}
-	defer f.detach(sysid, ib)
+	defer f.detach(vid, ib)
 	s := &heartbeatWait{ok: ok, wait: modeConfirmWait(f.timing(t.rtt))}
 	if err := f.drive(ctx, ib, s); err != nil {
 		return false, err
@@ -352,8 +355,8 @@ func (f *Fleet) awaitHeartbeat(ctx context.Context, sysid uint8, ok func(*common
 // DO_PAUSE_CONTINUE with UNSUPPORTED (observed on v1.17): there a pause is
 // the mode AUTO_LOITER and continuing is AUTO_MISSION, which resumes at
 // the current item.
-func (f *Fleet) MissionPause(ctx context.Context, sysid uint8, pause bool) (CommandResult, error) {
-	v, err := f.mustVehicle(ctx, sysid)
+func (f *Fleet) MissionPause(ctx context.Context, vid telemetry.VehicleID, pause bool) (CommandResult, error) {
+	v, err := f.mustVehicle(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
@@ -362,7 +365,7 @@ func (f *Fleet) MissionPause(ctx context.Context, sysid uint8, pause bool) (Comm
 		if pause {
 			mode = "AUTO_LOITER"
 		}
-		res, err := f.SetMode(ctx, sysid, mode)
+		res, err := f.SetMode(ctx, vid, mode)
 		if err == nil {
 			res.Note = "PX4 has no DO_PAUSE_CONTINUE: switched to " + mode
 		}
@@ -372,21 +375,21 @@ func (f *Fleet) MissionPause(ctx context.Context, sysid uint8, pause bool) (Comm
 	if pause {
 		p1 = 0
 	}
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_DO_PAUSE_CONTINUE, p1))
+	return f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_DO_PAUSE_CONTINUE, p1))
 }
 
 // Goto flies to a point (altitude relative to home) with DO_REPOSITION,
 // switching the vehicle to its guided mode. ArduPilot honours the command's
 // frame, so the height goes as GLOBAL_RELATIVE_ALT; PX4 reads the altitude
 // as AMSL whatever the frame, so it is converted and sent as GLOBAL.
-func (f *Fleet) Goto(ctx context.Context, sysid uint8, lat, lon, relAltM float64) (CommandResult, error) {
+func (f *Fleet) Goto(ctx context.Context, vid telemetry.VehicleID, lat, lon, relAltM float64) (CommandResult, error) {
 	if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 || (lat == 0 && lon == 0) {
 		return CommandResult{}, fmt.Errorf("%w: goto needs a latitude in [-90, 90] and a longitude in [-180, 180], got %g, %g", ErrBadInput, lat, lon)
 	}
 	if math.IsNaN(relAltM) || math.IsInf(relAltM, 0) {
 		return CommandResult{}, fmt.Errorf("%w: goto needs a finite altitude above home, got %g", ErrBadInput, relAltM)
 	}
-	v, err := f.mustVehicle(ctx, sysid)
+	v, err := f.mustVehicle(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
@@ -399,24 +402,24 @@ func (f *Fleet) Goto(ctx context.Context, sysid uint8, lat, lon, relAltM float64
 	}
 	c := cmdLong(common.MAV_CMD_DO_REPOSITION, -1, float64(common.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE), 0, math.NaN(), lat, lon, alt)
 	c.Int, c.Frame = true, frame
-	return f.SendCommand(ctx, sysid, c)
+	return f.SendCommand(ctx, vid, c)
 }
 
 // ChangeSpeed sets the ground speed in m/s.
-func (f *Fleet) ChangeSpeed(ctx context.Context, sysid uint8, speedMS float64) (CommandResult, error) {
+func (f *Fleet) ChangeSpeed(ctx context.Context, vid telemetry.VehicleID, speedMS float64) (CommandResult, error) {
 	if speedMS <= 0 || math.IsNaN(speedMS) {
 		return CommandResult{}, fmt.Errorf("%w: speed must be above 0 m/s, got %g", ErrBadInput, speedMS)
 	}
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_DO_CHANGE_SPEED, 1, speedMS, -1))
+	return f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_DO_CHANGE_SPEED, 1, speedMS, -1))
 }
 
 // SetMessageInterval asks for message id at hz (0 stops it).
-func (f *Fleet) SetMessageInterval(ctx context.Context, sysid uint8, id uint32, hz float64) (CommandResult, error) {
+func (f *Fleet) SetMessageInterval(ctx context.Context, vid telemetry.VehicleID, id uint32, hz float64) (CommandResult, error) {
 	us := -1.0
 	if hz > 0 {
 		us = math.Round(1e6 / hz)
 	}
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_SET_MESSAGE_INTERVAL, float64(id), us))
+	return f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_SET_MESSAGE_INTERVAL, float64(id), us))
 }
 
 // px4FenceAction is the GF_ACTION fence_enable sets on a PX4 whose fence
@@ -430,23 +433,23 @@ const px4FenceAction = 2
 // truth). PX4 answers DO_FENCE_ENABLE with UNSUPPORTED and enforces any
 // loaded fence with the action in GF_ACTION, so there the parameter is set:
 // 0 (none) to disable, PX4's default 2 (Hold) to enable when it was 0.
-func (f *Fleet) SetFenceEnable(ctx context.Context, sysid uint8, on bool) (CommandResult, error) {
-	v, err := f.mustVehicle(ctx, sysid)
+func (f *Fleet) SetFenceEnable(ctx context.Context, vid telemetry.VehicleID, on bool) (CommandResult, error) {
+	v, err := f.mustVehicle(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
 	if v.Autopilot == "px4" {
-		return f.px4FenceEnable(ctx, sysid, on)
+		return f.px4FenceEnable(ctx, vid, on)
 	}
 	p1 := 0.0
 	if on {
 		p1 = 1
 	}
-	return f.SendCommand(ctx, sysid, cmdLong(common.MAV_CMD_DO_FENCE_ENABLE, p1))
+	return f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_DO_FENCE_ENABLE, p1))
 }
 
-func (f *Fleet) px4FenceEnable(ctx context.Context, sysid uint8, on bool) (CommandResult, error) {
-	cur, err := f.ReadParam(ctx, sysid, "GF_ACTION")
+func (f *Fleet) px4FenceEnable(ctx context.Context, vid telemetry.VehicleID, on bool) (CommandResult, error) {
+	cur, err := f.ReadParam(ctx, vid, "GF_ACTION")
 	if err != nil {
 		return CommandResult{}, fmt.Errorf("PX4 has no DO_FENCE_ENABLE; reading its fence action GF_ACTION failed: %w", err)
 	}
@@ -458,7 +461,7 @@ func (f *Fleet) px4FenceEnable(ctx context.Context, sysid uint8, on bool) (Comma
 		}
 		want = px4FenceAction
 	}
-	p, err := f.SetParam(ctx, sysid, "GF_ACTION", want)
+	p, err := f.SetParam(ctx, vid, "GF_ACTION", want)
 	if err != nil {
 		return CommandResult{}, fmt.Errorf("PX4 has no DO_FENCE_ENABLE; setting its fence action GF_ACTION = %g failed: %w", want, err)
 	}
@@ -468,15 +471,16 @@ func (f *Fleet) px4FenceEnable(ctx context.Context, sysid uint8, on bool) (Comma
 
 // FleetResult is one vehicle's outcome of a fleet command.
 type FleetResult struct {
-	SysID  uint8         `json:"sysid"`
-	Result CommandResult `json:"result"`
-	Error  string        `json:"error,omitempty"`
-	Err    error         `json:"-"`
+	ID     telemetry.VehicleID `json:"id"`
+	SysID  uint8               `json:"sysid"`
+	Result CommandResult       `json:"result"`
+	Error  string              `json:"error,omitempty"`
+	Err    error               `json:"-"`
 }
 
 // FleetCommand runs the same command on several vehicles at once and
 // returns one result per vehicle, in the order of ids.
-func (f *Fleet) FleetCommand(ctx context.Context, ids []uint8, run func(ctx context.Context, sysid uint8) (CommandResult, error)) []FleetResult {
+func (f *Fleet) FleetCommand(ctx context.Context, ids []telemetry.VehicleID, run func(ctx context.Context, vid telemetry.VehicleID) (CommandResult, error)) []FleetResult {
 	out := make([]FleetResult, len(ids))
 	var wg sync.WaitGroup
 	for i, id := range ids {
@@ -484,7 +488,7 @@ func (f *Fleet) FleetCommand(ctx context.Context, ids []uint8, run func(ctx cont
 		go func() {
 			defer wg.Done()
 			r, err := run(ctx, id)
-			out[i] = FleetResult{SysID: id, Result: r, Err: err}
+			out[i] = FleetResult{ID: id, SysID: id.SysID(), Result: r, Err: err}
 			if err != nil {
 				out[i].Error = err.Error()
 			}
@@ -497,7 +501,7 @@ func (f *Fleet) FleetCommand(ctx context.Context, ids []uint8, run func(ctx cont
 // requestStreams asks a new vehicle for the telemetry the GCS needs, with
 // SET_MESSAGE_INTERVAL; an ArduPilot that refuses or does not answer gets
 // REQUEST_DATA_STREAM instead. It runs in the background.
-func (f *Fleet) requestStreams(sysid uint8, fl Flavour) {
+func (f *Fleet) requestStreams(vid telemetry.VehicleID, fl Flavour) {
 	if f.NoStreamRequests || len(f.StreamRates) == 0 {
 		return
 	}
@@ -510,15 +514,15 @@ func (f *Fleet) requestStreams(sysid uint8, fl Flavour) {
 		}
 		sort.Ints(ids)
 		for i, id := range ids {
-			_, err := f.SetMessageInterval(f.ctx, sysid, uint32(id), f.StreamRates[uint32(id)])
+			_, err := f.SetMessageInterval(f.ctx, vid, uint32(id), f.StreamRates[uint32(id)])
 			if f.ctx.Err() != nil {
 				return
 			}
 			if err != nil && i == 0 {
 				if fl == FlavourArduPilot {
-					f.requestDataStreams(sysid)
+					f.requestDataStreams(vid)
 				}
-				f.Logger.Info("vehicle did not take SET_MESSAGE_INTERVAL", "sysid", sysid, "err", err, "fallback", fl == FlavourArduPilot)
+				f.Logger.Info("vehicle did not take SET_MESSAGE_INTERVAL", "vehicle", vid, "err", err, "fallback", fl == FlavourArduPilot)
 				return
 			}
 		}
@@ -526,7 +530,7 @@ func (f *Fleet) requestStreams(sysid uint8, fl Flavour) {
 }
 
 // requestDataStreams is ArduPilot's older way to ask for telemetry.
-func (f *Fleet) requestDataStreams(sysid uint8) {
+func (f *Fleet) requestDataStreams(vid telemetry.VehicleID) {
 	for _, s := range []struct {
 		id   common.MAV_DATA_STREAM
 		rate uint16
@@ -535,23 +539,23 @@ func (f *Fleet) requestDataStreams(sysid uint8) {
 		{common.MAV_DATA_STREAM_EXTRA1, 5}, {common.MAV_DATA_STREAM_EXTRA2, 2}, {common.MAV_DATA_STREAM_EXTRA3, 1},
 		{common.MAV_DATA_STREAM_RAW_SENSORS, 1},
 	} {
-		f.r.send(sysid, &common.MessageRequestDataStream{TargetSystem: sysid, TargetComponent: 1, ReqStreamId: s.id, ReqMessageRate: s.rate, StartStop: 1})
+		f.r.send(vid, &common.MessageRequestDataStream{TargetSystem: vid.SysID(), TargetComponent: 1, ReqStreamId: s.id, ReqMessageRate: s.rate, StartStop: 1})
 	}
 }
 
 // ReadParams reads every parameter, reporting progress, and caches them.
-func (f *Fleet) ReadParams(ctx context.Context, sysid uint8, p Progress) ([]Param, error) {
-	release, err := f.acquire(sysid, "parameter")
+func (f *Fleet) ReadParams(ctx context.Context, vid telemetry.VehicleID, p Progress) ([]Param, error) {
+	release, err := f.acquire(vid, "parameter")
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	t, ib, err := f.attach(ctx, sysid)
+	t, ib, err := f.attach(ctx, vid)
 	if err != nil {
 		return nil, err
 	}
-	defer f.detach(sysid, ib)
-	s := newParamList(f.sender(sysid), sysid, t.compid, t.flavour, f.timing(t.rtt), p)
+	defer f.detach(vid, ib)
+	s := newParamList(f.sender(vid), vid.SysID(), t.compid, t.flavour, f.timing(t.rtt), p)
 	err = f.drive(ctx, ib, s)
 	return s.params(), err
 }
@@ -559,7 +563,7 @@ func (f *Fleet) ReadParams(ctx context.Context, sysid uint8, p Progress) ([]Para
 // ReadParam reads one parameter. A name the vehicle's complete list (once
 // downloaded) does not hold fails at once: both autopilots stay silent about
 // unknown names, so asking would only wait out the retries.
-func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param, error) {
+func (f *Fleet) ReadParam(ctx context.Context, vid telemetry.VehicleID, name string) (Param, error) {
 	if name == "" || len(name) > 16 {
 		return Param{}, fmt.Errorf("%w: parameter names are 1-16 characters, got %q", ErrBadInput, name)
 	}
@@ -569,7 +573,7 @@ func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param,
 	var known, complete bool
 	var total int
 	if err := f.do(ctx, func() {
-		if v := f.vehicles[sysid]; v != nil {
+		if v := f.vehicles[vid]; v != nil {
 			_, known = v.params[name]
 			total, complete = v.paramTotal, v.paramTotal > 0 && len(v.params) >= v.paramTotal
 		}
@@ -582,14 +586,14 @@ func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param,
 			hint = fmt.Sprintf(" (names are upper case: %s?)", up)
 		}
 		return Param{}, fmt.Errorf("%w: vehicle %d has no parameter %q: its list of %d parameters, all downloaded, does not hold it%s",
-			ErrNoParam, sysid, name, total, hint)
+			ErrNoParam, vid, name, total, hint)
 	}
-	t, ib, err := f.attach(ctx, sysid)
+	t, ib, err := f.attach(ctx, vid)
 	if err != nil {
 		return Param{}, err
 	}
-	defer f.detach(sysid, ib)
-	s := newParamRead(f.sender(sysid), sysid, t.compid, t.flavour, name, f.timing(t.rtt))
+	defer f.detach(vid, ib)
+	s := newParamRead(f.sender(vid), vid.SysID(), t.compid, t.flavour, name, f.timing(t.rtt))
 	if err := f.drive(ctx, ib, s); err != nil {
 		return Param{}, err
 	}
@@ -600,37 +604,37 @@ func (f *Fleet) ReadParam(ctx context.Context, sysid uint8, name string) (Param,
 // vehicle's answer is the truth, also when it rounded or limited the value
 // (Param.Value then differs from value). A vehicle that keeps its old value
 // has refused (ErrRejected).
-func (f *Fleet) SetParam(ctx context.Context, sysid uint8, name string, value float64) (Param, error) {
+func (f *Fleet) SetParam(ctx context.Context, vid telemetry.VehicleID, name string, value float64) (Param, error) {
 	if math.IsNaN(value) || math.IsInf(value, 0) {
 		return Param{}, fmt.Errorf("%w: parameter %s: value must be a finite number", ErrBadInput, name)
 	}
-	cached, ok, err := f.cachedParam(ctx, sysid, name)
+	cached, ok, err := f.cachedParam(ctx, vid, name)
 	if err != nil {
 		return Param{}, err
 	}
 	if !ok {
 		// The type decides the encoding (PX4 sends integers bit for bit): read it first.
-		if cached, err = f.ReadParam(ctx, sysid, name); err != nil {
+		if cached, err = f.ReadParam(ctx, vid, name); err != nil {
 			return Param{}, err
 		}
 	}
-	t, ib, err := f.attach(ctx, sysid)
+	t, ib, err := f.attach(ctx, vid)
 	if err != nil {
 		return Param{}, err
 	}
-	defer f.detach(sysid, ib)
-	s := newParamSet(f.sender(sysid), sysid, t.compid, t.flavour, name, value, cached.Type, cached.Value, f.timing(t.rtt))
+	defer f.detach(vid, ib)
+	s := newParamSet(f.sender(vid), vid.SysID(), t.compid, t.flavour, name, value, cached.Type, cached.Value, f.timing(t.rtt))
 	if err := f.drive(ctx, ib, s); err != nil {
 		return Param{}, err
 	}
 	return *s.last, nil
 }
 
-func (f *Fleet) cachedParam(ctx context.Context, sysid uint8, name string) (Param, bool, error) {
+func (f *Fleet) cachedParam(ctx context.Context, vid telemetry.VehicleID, name string) (Param, bool, error) {
 	var p Param
 	var ok bool
 	err := f.do(ctx, func() {
-		if v := f.vehicles[sysid]; v != nil {
+		if v := f.vehicles[vid]; v != nil {
 			p, ok = v.params[name]
 		}
 	})
@@ -639,11 +643,11 @@ func (f *Fleet) cachedParam(ctx context.Context, sysid uint8, name string) (Para
 
 // CachedParams returns the parameters heard from the vehicle so far (from
 // reads, sets and the values it sends on its own), ordered by name.
-func (f *Fleet) CachedParams(ctx context.Context, sysid uint8) ([]Param, error) {
+func (f *Fleet) CachedParams(ctx context.Context, vid telemetry.VehicleID) ([]Param, error) {
 	var out []Param
 	found := false
 	err := f.do(ctx, func() {
-		v := f.vehicles[sysid]
+		v := f.vehicles[vid]
 		if v == nil {
 			return
 		}
@@ -657,7 +661,7 @@ func (f *Fleet) CachedParams(ctx context.Context, sysid uint8) ([]Param, error) 
 		return nil, err
 	}
 	if !found {
-		return nil, fmt.Errorf("%w: no vehicle with system id %d has been heard", ErrNoVehicle, sysid)
+		return nil, fmt.Errorf("%w: no vehicle %d has been heard (ids are network × 256 + system id)", ErrNoVehicle, vid)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

@@ -18,6 +18,12 @@ type VehicleStatus struct {
 	MissionSeq    int
 	Detections    uint64
 	FenceBreached bool
+	// FenceEnabled is whether the vehicle enforces its fence now
+	// (FENCE_ENABLE, or DO_FENCE_ENABLE's run-time override).
+	FenceEnabled bool
+	// CruiseMS is the horizontal speed target DO_CHANGE_SPEED last set
+	// (the flavour's default before).
+	CruiseMS float64
 }
 
 // LinkStatus counts what one link's faults did, per direction.
@@ -35,7 +41,8 @@ func (f *Fleet) Status() []VehicleStatus {
 			out = append(out, VehicleStatus{SysID: v.id, GCS: v.link.url, Flavor: v.flavor.String(), Mode: v.flavor.ModeName(v.custom),
 				Armed: v.armed, Landed: v.landed, Lat: v.lat, Lon: v.lon, AltM: v.alt, RelAltM: v.alt - v.home.alt,
 				GroundspeedMS: math.Hypot(v.vn, v.ve), BatteryPct: v.batt.remainingFrac() * 100, MissionSeq: v.nav.cur,
-				Detections: v.Stats.Detections, FenceBreached: v.fence.breached})
+				Detections: v.Stats.Detections, FenceBreached: v.fence.breached,
+				FenceEnabled: v.fence.enabled(v), CruiseMS: v.cruise})
 		}
 	})
 	return out

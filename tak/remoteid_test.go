@@ -14,12 +14,12 @@ import (
 func TestSender_UDP_RemoteIDAndCrossing_DecodedIndependently(t *testing.T) {
 	pc, hub, _, _ := udpSender(t, "nogales")
 	hub.Publish(drone()) // the receiving patrol drone, elsewhere
-	hub.Publish(telemetry.RemoteID{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 2}, UASID: "1596F<X>&1",
+	hub.Publish(telemetry.RemoteID{EventHeader: telemetry.Header(t0, 2), UASID: "1596F<X>&1",
 		Key: "1596F<X>&1", IDType: "serial", UAType: "helicopter_or_multirotor", Status: "airborne", HasPosition: true,
 		Lat: 31.3290, Lon: -110.9, HasAlt: true, AltM: 1250.5, CourseDeg: 12.5, GroundspeedMS: 9.75,
 		HasOperator: true, OperatorLat: 31.31, OperatorLon: -110.91, OperatorID: "MEX-OP-1"})
-	hub.Publish(telemetry.RemoteID{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 2}, Key: "mac:02"}) // no position: not sent
-	hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 2}, Type: "track_crossed",
+	hub.Publish(telemetry.RemoteID{EventHeader: telemetry.Header(t0, 2), Key: "mac:02"}) // no position: not sent
+	hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(t0, 2), Type: "track_crossed",
 		Severity: telemetry.SeverityAlert, Text: `Remote ID drone "1596F<X>&1" crossed from Mexico into US side`,
 		Place: &telemetry.AlertPlace{Lat: 31.3330, Lon: -110.9001, Track: "remote_id:1596F<X>&1"}})
 	ds := decodeIndependently(t, readDatagrams(t, pc, 3))

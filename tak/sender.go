@@ -2,6 +2,7 @@ package tak
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,12 +18,14 @@ import (
 
 // Sender publishes our drones, detections and alerts to TAK as CoT: to UDP
 // (ATAK's default multicast group udp://239.2.3.1:6969, or one address) and
-// to TAK Servers over TCP (tcp://HOST:8087), which also send events back:
+// to TAK Servers over TCP (tcp://HOST:8087) or TLS with a client certificate
+// (tls://HOST:8089?cert=…&key=…&ca=…, tls.go), which also send events back:
 // those go to Markers. One goroutine turns hub messages into events and rate
 // limits them per uid; each output has its own goroutine and a bounded queue,
 // so a dead TAK Server never slows the multicast or the hub.
 type Sender struct {
-	// URLs are the outputs: udp://HOST:PORT or tcp://HOST:PORT.
+	// URLs are the outputs: udp://HOST:PORT, tcp://HOST:PORT or
+	// tls://HOST:PORT?cert=FILE&key=FILE&ca=FILE.
 	URLs []string
 	// Hub carries the vehicle states and events.
 	Hub *telemetry.Hub
@@ -51,10 +54,12 @@ type Sender struct {
 
 // output is one destination with its bounded queue.
 type output struct {
-	url     string
-	scheme  string
-	addr    string
-	queue   chan []byte
+	url    string
+	scheme string
+	addr   string
+	queue  chan []byte
+	// tls is the client configuration of a tls:// output (tls.go).
+	tls     *tls.Config
 	dropped atomic.Uint64
 	written atomic.Uint64
 	errors  atomic.Uint64
@@ -99,17 +104,20 @@ func parseOutput(raw string) (*output, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("tak: --cot %q is not a URL such as udp://239.2.3.1:6969 or tcp://takserver:8087", raw)
 	}
-	switch u.Scheme {
-	case "udp", "tcp":
-	case "tls", "ssl":
-		return nil, fmt.Errorf("tak: --cot %q: TLS to a TAK Server (client certificates) is not built yet; use tcp:// on a trusted network or a TLS tunnel", raw)
-	default:
-		return nil, fmt.Errorf("tak: --cot %q: scheme %q, want udp or tcp", raw, u.Scheme)
-	}
 	if _, _, err := net.SplitHostPort(u.Host); err != nil {
 		return nil, fmt.Errorf("tak: --cot %q: %v", raw, err)
 	}
-	return &output{url: raw, scheme: u.Scheme, addr: u.Host, queue: make(chan []byte, outputQueue)}, nil
+	o := &output{url: raw, scheme: u.Scheme, addr: u.Host, queue: make(chan []byte, outputQueue)}
+	switch u.Scheme {
+	case "udp", "tcp":
+	case "tls", "ssl":
+		if o.tls, err = tlsConfig(raw, u); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("tak: --cot %q: scheme %q, want udp, tcp or tls", raw, u.Scheme)
+	}
+	return o, nil
 }
 
 // Close stops sending. It is idempotent.
@@ -258,8 +266,17 @@ func (s *Sender) runUDP(o *output) {
 func (s *Sender) runTCP(o *output) {
 	pause := time.Second
 	for s.ctx.Err() == nil {
-		var d net.Dialer
-		conn, err := d.DialContext(s.ctx, "tcp", o.addr)
+		var conn net.Conn
+		var err error
+		if o.tls != nil {
+			// The handshake is part of the dial: a server that refuses our
+			// certificate (or whose own fails the CA) is an error here.
+			d := tls.Dialer{Config: o.tls}
+			conn, err = d.DialContext(s.ctx, "tcp", o.addr)
+		} else {
+			var d net.Dialer
+			conn, err = d.DialContext(s.ctx, "tcp", o.addr)
+		}
 		if err != nil {
 			o.errors.Add(1)
 			s.Logger.Warn("tak: TAK Server unreachable; retrying", "url", o.url, "err", err, "in", pause)

@@ -126,9 +126,9 @@ func udpSender(t *testing.T, station string) (net.PacketConn, *telemetry.Hub, *c
 func TestSender_UDP_DecodedIndependently_EveryField(t *testing.T) {
 	pc, hub, _, _ := udpSender(t, "nogales")
 	hub.Publish(drone())
-	hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 2}, TrackID: 7, Class: "person",
+	hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(t0, 2), TrackID: 7, Class: "person",
 		ConfidencePct: 88, Lat: 31.3312, Lon: -110.9421, RangeM: 240, Sensor: "ir"})
-	hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 2}, Type: telemetry.AlertLowBattery,
+	hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(t0, 2), Type: telemetry.AlertLowBattery,
 		Severity: telemetry.SeverityCritical, Text: "battery 19 % <critical>"})
 	ds := decodeIndependently(t, readDatagrams(t, pc, 3))
 	byType := map[string]decoded{}
@@ -323,7 +323,7 @@ func TestParse_Refusals(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	e := Mapper{Station: "s"}.Detection(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, TrackID: 3, Class: "vehicle", Lat: 31, Lon: -110}, t0)
+	e := Mapper{Station: "s"}.Detection(telemetry.Detection{EventHeader: telemetry.Header(t0, 1), TrackID: 3, Class: "vehicle", Lat: 31, Lon: -110}, t0)
 	b, _ := e.Marshal()
 	f.Add(b)
 	f.Add([]byte(`<event version="2.0" uid="u" type="a" how="h" time="2026-12-06T09:00:00Z" start="2026-12-06T09:00:00Z" stale="2026-12-06T09:00:00Z"><point lat="0" lon="0" hae="0" ce="0" le="0"/></event>`))

@@ -13,15 +13,39 @@ type Event interface {
 
 // EventHeader is embedded in every event.
 type EventHeader struct {
-	Time     time.Time `json:"time"`
-	SystemID uint8     `json:"sysid"`
+	Time time.Time `json:"time"`
+	// VehicleID is the vehicle the event concerns (0: none).
+	VehicleID VehicleID `json:"vehicle"`
+	// SystemID is that vehicle's MAVLink system id (VehicleID.SysID()), for
+	// readers that show it; events stored before vehicle ids existed have
+	// only this (see FillVehicle).
+	SystemID uint8 `json:"sysid"`
+}
+
+// Header is the header of an event of vehicle id (0: none) at t.
+func Header(t time.Time, id VehicleID) EventHeader {
+	return EventHeader{Time: t, VehicleID: id, SystemID: id.SysID()}
+}
+
+// FillVehicle sets VehicleID of an event stored (or built) with only a
+// system id: before networks existed, every vehicle was on the default
+// network, whose ids are the system ids.
+func (h *EventHeader) FillVehicle() {
+	if h.VehicleID == 0 {
+		h.VehicleID = VehicleID(h.SystemID)
+	}
 }
 
 // Kind implements Message.
 func (EventHeader) Kind() Kind { return KindEvent }
 
 // Vehicle implements Message.
-func (h EventHeader) Vehicle() uint8 { return h.SystemID }
+func (h EventHeader) Vehicle() VehicleID {
+	if h.VehicleID == 0 {
+		return VehicleID(h.SystemID)
+	}
+	return h.VehicleID
+}
 
 // EventTime implements Event.
 func (h EventHeader) EventTime() time.Time { return h.Time }
@@ -69,6 +93,8 @@ const (
 	AlertStatusText  AlertType = "status_text"
 	AlertMixedPlan   AlertType = "mixed_plan"       // a failed upload left the vehicle with part of a plan
 	AlertRebooted    AlertType = "vehicle_rebooted" // its time since boot went back: derived state was reset
+	// AlertUploadCancelled: the server shut down during an upload and stopped it (web/upload_drain.go).
+	AlertUploadCancelled AlertType = "upload_cancelled"
 )
 
 // Alert is something an operator must see.

@@ -8,7 +8,7 @@ import (
 // Filter selects the messages a subscriber receives. Zero values select all.
 type Filter struct {
 	Kinds    []Kind
-	Vehicles []uint8
+	Vehicles []VehicleID
 }
 
 func (f Filter) match(m Message) bool {
@@ -114,7 +114,7 @@ type Subscription struct {
 
 	mu     sync.Mutex
 	queue  []Message
-	latest map[uint8]Message // newest state per vehicle that did not fit in queue
+	latest map[VehicleID]Message // newest state per vehicle that did not fit in queue
 	closed bool
 
 	dropped   atomic.Uint64
@@ -137,7 +137,7 @@ func (s *Subscription) offer(m Message, h *Hub) {
 		signal = len(s.queue) == 1
 	case m.Kind() == KindState:
 		if s.latest == nil {
-			s.latest = make(map[uint8]Message)
+			s.latest = make(map[VehicleID]Message)
 		}
 		if _, ok := s.latest[m.Vehicle()]; ok {
 			s.coalesced.Add(1)

@@ -11,12 +11,12 @@ import (
 // state stands in for gcs.VehicleState: telemetry must not import gcs (gcs
 // imports telemetry), and the hub only looks at Kind and Vehicle.
 type state struct {
-	id  uint8
+	id  telemetry.VehicleID
 	seq int
 }
 
-func (state) Kind() telemetry.Kind { return telemetry.KindState }
-func (s state) Vehicle() uint8     { return s.id }
+func (state) Kind() telemetry.Kind           { return telemetry.KindState }
+func (s state) Vehicle() telemetry.VehicleID { return s.id }
 
 func TestHub_Publish_StuckSubscriberDoesNotSlowOthers(t *testing.T) {
 	var h telemetry.Hub
@@ -69,10 +69,10 @@ func TestHub_Publish_StuckSubscriberDoesNotSlowOthers(t *testing.T) {
 
 func TestHub_Publish_LaggingSubscriberGetsLatestStatePerVehicle(t *testing.T) {
 	var h telemetry.Hub
-	s := h.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindState}, Vehicles: []uint8{1, 2}}, 4)
+	s := h.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindState}, Vehicles: []telemetry.VehicleID{1, 2}}, 4)
 	defer s.Close()
 	for i := 0; i < 100; i++ {
-		for _, id := range []uint8{1, 2, 3} { // 3 is filtered out
+		for _, id := range []telemetry.VehicleID{1, 2, 3} { // 3 is filtered out
 			h.Publish(state{id: id, seq: i})
 		}
 	}
@@ -81,7 +81,7 @@ func TestHub_Publish_LaggingSubscriberGetsLatestStatePerVehicle(t *testing.T) {
 	if len(msgs) != 6 { // 4 queued, then the latest of each vehicle
 		t.Fatalf("drained %d messages, want 6: %v", len(msgs), msgs)
 	}
-	latest := map[uint8]int{}
+	latest := map[telemetry.VehicleID]int{}
 	for _, m := range msgs {
 		latest[m.Vehicle()] = m.(state).seq
 	}

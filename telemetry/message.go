@@ -37,8 +37,8 @@ func (k Kind) String() string {
 // Message is what travels through the Hub.
 type Message interface {
 	Kind() Kind
-	// Vehicle is the MAVLink system id the message belongs to.
-	Vehicle() uint8
+	// Vehicle is the vehicle the message belongs to.
+	Vehicle() VehicleID
 }
 
 // Frame is one raw MAVLink frame with its receive time, as a tlog keeps it.
@@ -46,7 +46,10 @@ type Frame struct {
 	Time time.Time
 	// Link is the index of the link the frame arrived on, in the order the
 	// server's links were configured (0 for imported files).
-	Link        uint16
+	Link uint16
+	// Network is the number of the MAVLink network the link belongs to (0:
+	// the default network; see VehicleID).
+	Network     uint32
 	SystemID    uint8
 	ComponentID uint8
 	MessageID   uint32
@@ -59,4 +62,4 @@ type Frame struct {
 func (Frame) Kind() Kind { return KindFrame }
 
 // Vehicle implements Message.
-func (f Frame) Vehicle() uint8 { return f.SystemID }
+func (f Frame) Vehicle() VehicleID { return VehicleOf(f.Network, f.SystemID) }

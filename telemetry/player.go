@@ -12,10 +12,10 @@ import (
 type FrameSource interface {
 	// ReadFrames calls fn with the frames of systems (every system when
 	// empty) received in [from, to), in time order, until fn returns false.
-	ReadFrames(systems []uint8, from, to time.Time, fn func(Frame) bool) error
+	ReadFrames(systems []VehicleID, from, to time.Time, fn func(Frame) bool) error
 	// LastBefore returns, for each of systems (every system when empty) that
 	// has one, the time of its last frame before t.
-	LastBefore(systems []uint8, t time.Time) (map[uint8]time.Time, error)
+	LastBefore(systems []VehicleID, t time.Time) (map[VehicleID]time.Time, error)
 }
 
 // Speed limits of a Player.
@@ -40,7 +40,7 @@ const playerBatch = 4096
 type Player struct {
 	Source FrameSource
 	// (optional) Systems to replay. Defaults to every system of the source.
-	Systems []uint8
+	Systems []VehicleID
 	// From and To bound the replay, [From, To).
 	From, To time.Time
 	// (optional) Now is the player's wall clock. Defaults to time.Now.
@@ -168,7 +168,7 @@ func (p *Player) warmUp() error {
 		if from.Before(p.From) {
 			from = p.From
 		}
-		err := p.Source.ReadFrames([]uint8{id}, from, p.cursor, func(f Frame) bool {
+		err := p.Source.ReadFrames([]VehicleID{id}, from, p.cursor, func(f Frame) bool {
 			p.buf = append(p.buf, f)
 			return true
 		})

@@ -27,8 +27,8 @@ func TestAlerts_AckStoredListedAndPushed(t *testing.T) {
 		defer s.fanout.mu.Unlock()
 		return len(s.fanout.clients) == 1
 	})
-	old := telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now().Add(-2 * time.Hour).UTC(), SystemID: 3}, Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityWarning, Text: "link lost"}
-	alert := telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now().UTC(), SystemID: 3}, Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityCritical, Text: "battery 9%"}
+	old := telemetry.Alert{EventHeader: telemetry.Header(time.Now().Add(-2*time.Hour).UTC(), 3), Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityWarning, Text: "link lost"}
+	alert := telemetry.Alert{EventHeader: telemetry.Header(time.Now().UTC(), 3), Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityCritical, Text: "battery 9%"}
 	hub.Publish(old)
 	hub.Publish(alert)
 	id := store.AlertID(alert)

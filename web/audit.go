@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 // in a record: no password, token, session id or signing key.
 
 // audit records an operator's action on a vehicle.
-func (s *Server) audit(r *http.Request, id uint8, action, detail string, err error) {
+func (s *Server) audit(r *http.Request, id telemetry.VehicleID, action, detail string, err error) {
 	result := "ok"
 	if err != nil {
 		result = "error: " + err.Error()
@@ -27,14 +26,14 @@ func (s *Server) audit(r *http.Request, id uint8, action, detail string, err err
 
 // recordAs writes one audit record. user "" means the request's principal
 // (or "anonymous"); login handlers name the user who tried.
-func (s *Server) recordAs(r *http.Request, user string, id uint8, action, detail, result string) {
+func (s *Server) recordAs(r *http.Request, user string, id telemetry.VehicleID, action, detail, result string) {
 	ri := infoOf(r)
 	ri.audited.Store(true)
 	if user == "" {
 		user = requestUser(r)
 	}
 	s.Hub.Publish(telemetry.OperatorAction{
-		EventHeader: telemetry.EventHeader{Time: time.Now().UTC(), SystemID: id},
+		EventHeader: telemetry.Header(time.Now().UTC(), id),
 		User:        user, Action: action, Detail: detail, Result: result, Remote: ri.remote,
 	})
 }
@@ -45,7 +44,7 @@ func (s *Server) recordAs(r *http.Request, user string, id uint8, action, detail
 func (s *Server) auditRequest(r *http.Request, pattern string, sw *statusWriter) {
 	_, p, _ := strings.Cut(pattern, " ")
 	var args []string
-	var id uint8
+	var id telemetry.VehicleID
 	for _, seg := range strings.Split(p, "/") {
 		if !strings.HasPrefix(seg, "{") {
 			continue
@@ -53,8 +52,8 @@ func (s *Server) auditRequest(r *http.Request, pattern string, sw *statusWriter)
 		name := strings.Trim(seg, "{}.")
 		v := r.PathValue(name)
 		args = append(args, name+"="+v)
-		if n, err := strconv.ParseUint(v, 10, 8); err == nil && name == "id" && strings.Contains(p, "/vehicles/") {
-			id = uint8(n)
+		if n, err := telemetry.ParseVehicleID(v); err == nil && name == "id" && strings.Contains(p, "/vehicles/") {
+			id = n
 		}
 	}
 	result := "ok"

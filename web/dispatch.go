@@ -12,6 +12,7 @@ import (
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/missions/geo"
 	"github.com/borderwatch/borderwatch/missions/planner"
+	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/paulmach/orb"
 )
 
@@ -33,7 +34,7 @@ const (
 )
 
 // DispatchRequest is the body of POST /api/v1/dispatch/propose and, with
-// SysID, of POST /api/v1/dispatch.
+// ID, of POST /api/v1/dispatch.
 type DispatchRequest struct {
 	Lat float64 `json:"lat"`
 	Lon float64 `json:"lon"`
@@ -41,8 +42,10 @@ type DispatchRequest struct {
 	// as the target instead of lat/lon: the server takes its position from
 	// what it holds, so the target is the marker as the field team placed it.
 	TAKUID string `json:"tak_uid,omitempty"`
-	// SysID is the drone to send (the proposal's); confirm only.
-	SysID uint8 `json:"sysid,omitempty"`
+	// ID is the drone to send (the proposal's id); confirm only. SysID is
+	// its older name, read as a vehicle of the default network.
+	ID    telemetry.VehicleID `json:"id,omitempty"`
+	SysID uint8               `json:"sysid,omitempty"`
 	// AltM is the altitude above home to fly at (optional). Defaults to
 	// the drone's current one, at least 30 m.
 	AltM       *float64 `json:"alt_m,omitempty"`
@@ -63,21 +66,21 @@ type DispatchSent struct {
 // dispatchState holds the running route followers, one per vehicle.
 type dispatchState struct {
 	mu   sync.Mutex
-	jobs map[uint8]context.CancelFunc
+	jobs map[telemetry.VehicleID]context.CancelFunc
 }
 
 // dispatchCandidates reads every connected drone's state and fence.
-func (s *Server) dispatchCandidates(ctx context.Context, only uint8) ([]planner.DispatchCandidate, error) {
+func (s *Server) dispatchCandidates(ctx context.Context, only telemetry.VehicleID) ([]planner.DispatchCandidate, error) {
 	vs, err := s.Fleet.Vehicles(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []planner.DispatchCandidate
 	for _, v := range vs {
-		if only != 0 && v.SysID != only {
+		if only != 0 && v.ID != only {
 			continue
 		}
-		c := planner.DispatchCandidate{SysID: v.SysID, Pos: planner.LatLon{Lat: v.Lat, Lon: v.Lon}, BatteryPct: float64(v.BatteryPct)}
+		c := planner.DispatchCandidate{ID: uint32(v.ID), Pos: planner.LatLon{Lat: v.Lat, Lon: v.Lon}, BatteryPct: float64(v.BatteryPct)}
 		c.Home = c.Pos
 		if v.Home != nil && (v.Home.Lat != 0 || v.Home.Lon != 0) {
 			c.Home = planner.LatLon{Lat: v.Home.Lat, Lon: v.Home.Lon}
@@ -110,7 +113,7 @@ func (s *Server) dispatchCandidates(ctx context.Context, only uint8) ([]planner.
 		wg.Add(1)
 		go func(c *planner.DispatchCandidate) {
 			defer wg.Done()
-			items, _, err := s.Fleet.Download(fctx, c.SysID, missions.TypeFence, nil)
+			items, _, err := s.Fleet.Download(fctx, telemetry.VehicleID(c.ID), missions.TypeFence, nil)
 			if err == nil {
 				var p *missions.Plan
 				if p, err = missions.PlanFromItems(nil, items, nil); err == nil && !p.Fence.IsEmpty() {
@@ -157,7 +160,7 @@ func (s *Server) resolveTAKTarget(body *DispatchRequest) error {
 }
 
 // propose runs the planner over the candidates (only one drone when only != 0).
-func (s *Server) propose(ctx context.Context, body DispatchRequest, only uint8) (*planner.DispatchProposal, error) {
+func (s *Server) propose(ctx context.Context, body DispatchRequest, only telemetry.VehicleID) (*planner.DispatchProposal, error) {
 	if err := s.resolveTAKTarget(&body); err != nil {
 		return nil, err
 	}
@@ -206,28 +209,32 @@ func (s *Server) handleDispatch(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, maxDispatchBody, &body) {
 		return
 	}
-	if body.SysID == 0 {
-		writeError(w, http.StatusBadRequest, `say which drone to send: "sysid" (the proposal's)`)
+	id := body.ID
+	if id == 0 {
+		id = telemetry.VehicleID(body.SysID)
+	}
+	if id == 0 {
+		writeError(w, http.StatusBadRequest, `say which drone to send: "id" (the proposal's)`)
 		return
 	}
 	markerErr := s.resolveTAKTarget(&body)
-	detail := fmt.Sprintf("send drone %d to (%.6f, %.6f)", body.SysID, body.Lat, body.Lon)
+	detail := fmt.Sprintf("send drone %d to (%.6f, %.6f)", id, body.Lat, body.Lon)
 	if body.TAKUID != "" {
 		// The uid came from outside: quoted, so it cannot forge audit text.
 		detail += fmt.Sprintf(" (TAK marker %q)", body.TAKUID)
 	}
 	if markerErr != nil {
-		s.auditUser(r, body.SysID, "dispatch", detail, markerErr)
+		s.auditUser(r, id, "dispatch", detail, markerErr)
 		writeError(w, dispatchStatus(markerErr), markerErr.Error())
 		return
 	}
-	p, err := s.propose(r.Context(), body, body.SysID)
+	p, err := s.propose(r.Context(), body, id)
 	if err != nil {
-		s.auditUser(r, body.SysID, "dispatch", detail, err)
+		s.auditUser(r, id, "dispatch", detail, err)
 		writeError(w, dispatchStatus(err), err.Error())
 		return
 	}
-	v, _, _ := s.Fleet.Vehicle(r.Context(), body.SysID)
+	v, _, _ := s.Fleet.Vehicle(r.Context(), id)
 	alt := max(v.RelAltM, 30)
 	if body.AltM != nil {
 		alt = *body.AltM
@@ -240,25 +247,25 @@ func (s *Server) handleDispatch(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), commandTimeout)
 	defer cancel()
 	first := p.Route[1]
-	res, err := s.Fleet.Goto(ctx, body.SysID, first.Lat, first.Lon, alt)
+	res, err := s.Fleet.Goto(ctx, id, first.Lat, first.Lon, alt)
 	if err == nil && res.Status != "accepted" {
 		err = fmt.Errorf("%w: the vehicle answered %s to the goto", gcs.ErrRejected, res.Status)
 	}
-	s.auditUser(r, body.SysID, "dispatch", fmt.Sprintf("%s at %.0f m, %d steps, %.1f km", detail, alt, len(p.Route)-1, p.DistanceM/1000), err)
+	s.auditUser(r, id, "dispatch", fmt.Sprintf("%s at %.0f m, %d steps, %.1f km", detail, alt, len(p.Route)-1, p.DistanceM/1000), err)
 	if err != nil {
 		writeError(w, vehicleErrorStatus(err), err.Error())
 		return
 	}
 	if len(p.Route) > 2 {
-		s.followRoute(body.SysID, p.Route[1:], alt)
+		s.followRoute(id, p.Route[1:], alt)
 	} else {
-		s.stopRoute(body.SysID)
+		s.stopRoute(id)
 	}
 	writeJSON(w, http.StatusOK, DispatchSent{DispatchProposal: *p, Result: res.Status, AltM: alt, Steps: len(p.Route) - 1})
 }
 
 // stopRoute ends a vehicle's running route follower.
-func (s *Server) stopRoute(id uint8) {
+func (s *Server) stopRoute(id telemetry.VehicleID) {
 	s.dispatch.mu.Lock()
 	if cancel := s.dispatch.jobs[id]; cancel != nil {
 		cancel()
@@ -271,12 +278,12 @@ func (s *Server) stopRoute(id uint8) {
 // reached the one before (route[0] was sent already). It stops when the
 // target is sent, the server closes, another dispatch replaces it, or the
 // operator takes the vehicle over (its mode changes).
-func (s *Server) followRoute(id uint8, route []planner.LatLon, alt float64) {
+func (s *Server) followRoute(id telemetry.VehicleID, route []planner.LatLon, alt float64) {
 	s.stopRoute(id)
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.dispatch.mu.Lock()
 	if s.dispatch.jobs == nil {
-		s.dispatch.jobs = map[uint8]context.CancelFunc{}
+		s.dispatch.jobs = map[telemetry.VehicleID]context.CancelFunc{}
 	}
 	s.dispatch.jobs[id] = cancel
 	s.dispatch.mu.Unlock()
@@ -298,7 +305,7 @@ func (s *Server) followRoute(id uint8, route []planner.LatLon, alt float64) {
 			if mode == "" {
 				mode = v.Mode
 			} else if v.Mode != mode {
-				s.Logger.Info("dispatch: the vehicle left its mode; route abandoned", "sysid", id, "mode", v.Mode)
+				s.Logger.Info("dispatch: the vehicle left its mode; route abandoned", "vehicle", id, "mode", v.Mode)
 				return
 			}
 			if geo.Distance(orb.Point{v.Lon, v.Lat}, route[i].Point()) > dispatchArriveM {
@@ -307,7 +314,7 @@ func (s *Server) followRoute(id uint8, route []planner.LatLon, alt float64) {
 			i++
 			res, err := s.Fleet.Goto(ctx, id, route[i].Lat, route[i].Lon, alt)
 			if err != nil || res.Status != "accepted" {
-				s.Logger.Warn("dispatch: a goto of the route failed; route abandoned", "sysid", id, "step", i+1, "status", res.Status, "err", err)
+				s.Logger.Warn("dispatch: a goto of the route failed; route abandoned", "vehicle", id, "step", i+1, "status", res.Status, "err", err)
 				return
 			}
 		}

@@ -67,7 +67,7 @@ func TestDispatch_TAKMarkerTarget_InsideSentAcrossBorderRefused(t *testing.T) {
 	// The browser's lat/lon are ignored when a marker is named.
 	code, answer = send(t, "POST", s.URL()+"/api/v1/dispatch/propose", "application/json", []byte(`{"tak_uid": "poi \"1\"", "lat": 0, "lon": 0}`))
 	p := decode[DispatchSent](t, answer)
-	if code != 200 || p.SysID != 1 || len(p.Route) < 2 {
+	if code != 200 || p.ID != 1 || len(p.Route) < 2 {
 		t.Fatalf("propose to the marker: %d %s", code, answer)
 	}
 	if end := p.Route[len(p.Route)-1]; geo.Distance(end.Point(), inside) > 1 {

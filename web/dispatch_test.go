@@ -47,10 +47,10 @@ func TestDispatch_ProposeConfirm_FliesRoundNoFlyToTarget(t *testing.T) {
 	})
 	code, answer = send(t, "POST", s.URL()+"/api/v1/dispatch/propose", "application/json", body)
 	p := decode[DispatchSent](t, answer)
-	if code != 200 || p.SysID != 1 || len(p.Route) < 3 || p.DistanceM <= 200 || p.BatteryAfterPct <= 20 {
+	if code != 200 || p.ID != 1 || len(p.Route) < 3 || p.DistanceM <= 200 || p.BatteryAfterPct <= 20 {
 		t.Fatalf("proposal: %d %s", code, answer)
 	}
-	code, answer = send(t, "POST", s.URL()+"/api/v1/dispatch", "application/json", []byte(`{"sysid": 1, "lat": `+num(target[1])+`, "lon": `+num(target[0])+`}`))
+	code, answer = send(t, "POST", s.URL()+"/api/v1/dispatch", "application/json", []byte(`{"id": 1, "lat": `+num(target[1])+`, "lon": `+num(target[0])+`}`))
 	sent := decode[DispatchSent](t, answer)
 	if code != 200 || sent.Result != "accepted" || sent.Steps != len(p.Route)-1 || sent.AltM < 18 {
 		t.Fatalf("dispatch: %d %s", code, answer)

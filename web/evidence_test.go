@@ -79,3 +79,30 @@ func readZipJSON(t *testing.T, zipData []byte, name string) []map[string]any {
 	}
 	return out
 }
+
+// GET /api/v1/sorties/{id}/series: the sortie's own vehicle, or the fleet
+// with fleet=1, over the whole sortie within the points asked (vehicle 2's
+// sortie: it disarms at 100 s, so its sortie is closed).
+func TestSortieSeries_HTTP_WholeSortieDownsampled(t *testing.T) {
+	s := newStoreServer(t, recordedFlight(t))
+	var list []store.Sortie
+	if err := json.Unmarshal(httpGet(t, s, "/api/v1/sorties?vehicle=2", 200), &list); err != nil || len(list) != 1 || list[0].Open {
+		t.Fatalf("sorties of vehicle 2: %v %+v", err, list)
+	}
+	id := itoa(list[0].ID)
+	var res store.SeriesResult
+	if err := json.Unmarshal(httpGet(t, s, "/api/v1/sorties/"+id+"/series?points=20", 200), &res); err != nil || len(res.Vehicles) != 1 || res.Vehicles[0].SysID != 2 {
+		t.Fatalf("series of sortie %s: %v %+v", id, err, res)
+	}
+	v := res.Vehicles[0]
+	if len(v.T) == 0 || len(v.T) > 20 || v.T[0] > float64(list[0].Start.Unix())+10 || v.T[len(v.T)-1] < float64(list[0].End.Unix())-10 {
+		t.Fatalf("series times %v, sortie %s – %s: not the whole sortie within 20 points", v.T, list[0].Start, list[0].End)
+	}
+	res = store.SeriesResult{}
+	if err := json.Unmarshal(httpGet(t, s, "/api/v1/sorties/"+id+"/series?fleet=1&points=20", 200), &res); err != nil || len(res.Vehicles) != 2 {
+		t.Fatalf("series of the fleet: %v %+v", err, res.Vehicles)
+	}
+	httpGet(t, s, "/api/v1/sorties/"+id+"/series?points=3", 400)
+	httpGet(t, s, "/api/v1/sorties/"+id+"/series?vehicle=x", 400)
+	httpGet(t, s, "/api/v1/sorties/999/series", 404)
+}

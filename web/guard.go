@@ -91,7 +91,7 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		ri := &requestInfo{remote: remoteHost(r)}
 		if perm != PermPublic {
-			p, err := s.authenticate(r)
+			p, err := s.principalOf(r)
 			if err != nil {
 				s.refuseAuth(w, r, err)
 				return

@@ -2,10 +2,12 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -62,41 +64,90 @@ type LiveEvent struct {
 // plan upload runs: items sent of total for one list of one vehicle. Only
 // the latest per vehicle and list waits for a slow client.
 type UploadProgress struct {
-	Type    string `json:"type"` // "upload_progress"
-	Vehicle uint8  `json:"vehicle"`
-	List    string `json:"list"` // "mission", "fence" or "rally"
-	Sent    int    `json:"sent"`
-	Total   int    `json:"total"`
+	Type    string              `json:"type"` // "upload_progress"
+	Vehicle telemetry.VehicleID `json:"vehicle"`
+	List    string              `json:"list"` // "mission", "fence" or "rally"
+	Sent    int                 `json:"sent"`
+	Total   int                 `json:"total"`
 }
 
 type progressKey struct {
-	vehicle uint8
+	vehicle telemetry.VehicleID
 	list    string
 }
 
 // liveEventBacklog bounds the events waiting in one client's mailbox.
 const liveEventBacklog = 512
 
-// liveFanout is the one hub subscriber behind every /ws/live client. Every
-// liveBatchInterval it takes the states that changed, keeps the latest per
-// vehicle, encodes each once and hands the bytes to every client's mailbox.
-type liveFanout struct {
-	mu      sync.Mutex // guards clients; lock order: liveFanout.mu before liveClient.mu
-	clients map[*liveClient]struct{}
-}
-
 // liveClient is one browser's mailbox: the latest encoded state per vehicle
 // not yet written. A slow client's mailbox never grows past one entry per
 // vehicle; what it overwrote is counted in dropped.
 type liveClient struct {
 	ready chan struct{}
+	// view is what the client shows (nil: liveDefaultView); its reader
+	// stores a new one, the fan-out loads it every batch.
+	view atomic.Pointer[liveView]
+	// fanView is the view the fan-out last served (fan-out goroutine only).
+	fanView *liveView
 
 	mu            sync.Mutex
-	pending       map[uint8]json.RawMessage
+	pending       map[liveID]json.RawMessage
+	last          map[liveID]uint64 // seq of the newest state put per vehicle: never send an older one after it
 	dropped       uint64
 	events        [][]byte // encoded LiveEvents, oldest first, at most liveEventBacklog
 	eventsDropped uint64
 	progress      map[progressKey][]byte // encoded UploadProgress, latest per vehicle and list
+	control       [][]byte               // answers to the client's messages (view echo, errors), at most liveControlBacklog
+}
+
+// liveControlBacklog bounds the answers waiting for a client that sends
+// views faster than it reads.
+const liveControlBacklog = 16
+
+func newLiveClient() *liveClient {
+	return &liveClient{ready: make(chan struct{}, 1), pending: map[liveID]json.RawMessage{}, last: map[liveID]uint64{}}
+}
+
+func (c *liveClient) signal() {
+	select {
+	case c.ready <- struct{}{}:
+	default:
+	}
+}
+
+// putLocked files e (already encoded) for vehicle id unless the client has
+// been given a newer state of it. It reports 1 if it filed it. c.mu is held.
+func (c *liveClient) putLocked(id liveID, e *liveEntry) int {
+	if e.seq <= c.last[id] {
+		return 0
+	}
+	c.last[id] = e.seq
+	if _, ok := c.pending[id]; ok {
+		c.dropped++
+	}
+	c.pending[id] = e.enc
+	return 1
+}
+
+// putControl queues an answer to the client's own message.
+func (c *liveClient) putControl(b []byte) {
+	c.mu.Lock()
+	if len(c.control) == liveControlBacklog {
+		c.control = append(c.control[:0], c.control[1:]...)
+	}
+	c.control = append(c.control, b)
+	c.mu.Unlock()
+	c.signal()
+}
+
+// takeControl empties the answers into dst.
+func (c *liveClient) takeControl(dst [][]byte) [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dst = append(dst[:0], c.control...)
+	clear(c.control)
+	c.control = c.control[:0]
+	return dst
 }
 
 func (c *liveClient) putProgress(k progressKey, b []byte) {
@@ -172,25 +223,10 @@ func (c *liveClient) takeEvents(dst [][]byte) ([][]byte, uint64) {
 	return dst, c.eventsDropped
 }
 
-func (c *liveClient) put(states map[uint8]json.RawMessage) {
-	c.mu.Lock()
-	for id, b := range states {
-		if _, ok := c.pending[id]; ok {
-			c.dropped++
-		}
-		c.pending[id] = b
-	}
-	c.mu.Unlock()
-	select {
-	case c.ready <- struct{}{}:
-	default:
-	}
-}
-
 // take empties the mailbox into dst (reusing it) and returns the drop count so far.
-func (c *liveClient) take(dst map[uint8]json.RawMessage) (map[uint8]json.RawMessage, uint64) {
+func (c *liveClient) take(dst map[liveID]json.RawMessage) (map[liveID]json.RawMessage, uint64) {
 	if dst == nil {
-		dst = make(map[uint8]json.RawMessage)
+		dst = make(map[liveID]json.RawMessage)
 	}
 	clear(dst)
 	c.mu.Lock()
@@ -218,15 +254,19 @@ func (s *Server) runLive() {
 	defer sub.Close()
 	evSub := s.Hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindEvent}}, liveHubQueueLen)
 	defer evSub.Close()
-	tick := time.NewTicker(liveBatchInterval)
-	defer tick.Stop()
+	ticks := s.liveTicks
+	if ticks == nil {
+		t := time.NewTicker(liveBatchInterval)
+		defer t.Stop()
+		ticks = t.C
+	}
 	var msgs, evs []telemetry.Message
-	latest := map[uint8]gcs.VehicleState{}
 	for {
+		var now time.Time
 		select {
 		case <-s.ctx.Done():
 			return
-		case <-tick.C:
+		case now = <-ticks:
 		}
 		evs = evSub.Drain(evs[:0])
 		if len(evs) > 0 {
@@ -234,30 +274,11 @@ func (s *Server) runLive() {
 			clear(evs)
 		}
 		msgs = sub.Drain(msgs[:0])
-		if len(msgs) == 0 {
-			continue
-		}
-		clear(latest)
-		for _, m := range msgs {
-			st := m.(gcs.VehicleState)
-			latest[st.SysID] = st
-		}
+		s.fanout.tick(now, msgs)
 		clear(msgs)
-		encoded := make(map[uint8]json.RawMessage, len(latest))
-		for id, st := range latest {
-			b, err := json.Marshal(st)
-			if err != nil {
-				s.Logger.Error("live: encode vehicle state", "sysid", id, "err", err)
-				continue
-			}
-			encoded[id] = b
+		if s.liveTicked != nil {
+			s.liveTicked <- struct{}{}
 		}
-		// The encoded bytes are shared by every client and never modified.
-		s.fanout.mu.Lock()
-		for c := range s.fanout.clients {
-			c.put(encoded)
-		}
-		s.fanout.mu.Unlock()
 	}
 }
 
@@ -310,19 +331,23 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	s.live.clients.Add(1)
 	defer s.live.clients.Add(-1)
 
-	// The reader notices a closed browser tab; the client sends nothing we need yet.
+	c := newLiveClient()
+	// The reader takes the client's view messages (and notices a closed
+	// browser tab). A bad message is answered with an error and changes
+	// nothing; a message over the read limit ends the connection (1009).
 	closed := make(chan struct{})
-	conn.SetReadLimit(4096)
+	conn.SetReadLimit(liveViewReadLimit)
 	go func() {
 		defer close(closed)
 		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
+			typ, data, err := conn.ReadMessage()
+			if err != nil {
 				return
 			}
+			s.applyLiveView(c, typ, data)
 		}
 	}()
 
-	c := &liveClient{ready: make(chan struct{}, 1), pending: map[uint8]json.RawMessage{}}
 	// Register before taking the snapshot so that no change falls between them;
 	// a state in both is simply sent twice.
 	s.fanout.add(c)
@@ -331,10 +356,10 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	snapshot := make(map[uint8]json.RawMessage, len(initial))
+	snapshot := make(map[liveID]json.RawMessage, len(initial))
 	for _, st := range initial {
 		if b, err := json.Marshal(st); err == nil {
-			snapshot[st.SysID] = b
+			snapshot[st.ID] = b
 		}
 	}
 	if len(snapshot) > 0 && !s.writeLive(conn, snapshot, 0) {
@@ -344,8 +369,8 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	ping := time.NewTicker(livePingPeriod)
 	defer ping.Stop()
 	var reported uint64 // drops already added to the server's counter
-	var batch map[uint8]json.RawMessage
-	var events, progress [][]byte
+	var batch map[liveID]json.RawMessage
+	var events, progress, control [][]byte
 	for {
 		select {
 		case <-r.Context().Done():
@@ -358,6 +383,14 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-c.ready:
+			control = c.takeControl(control)
+			for _, b := range control {
+				_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
+				if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
+					s.live.failures.Add(1)
+					return
+				}
+			}
 			var evDropped uint64
 			events, evDropped = c.takeEvents(events)
 			if len(events) > 0 && !s.writeEvents(conn, events, evDropped) {
@@ -385,8 +418,27 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// applyLiveView takes one message from a client: a view replaces the one
+// the fan-out serves it (answered with the view as applied), anything else
+// is answered with an error and changes nothing.
+func (s *Server) applyLiveView(c *liveClient, typ int, data []byte) {
+	var v *liveView
+	err := errors.New("view: send the view as a JSON text message")
+	if typ == websocket.TextMessage {
+		v, err = parseLiveView(data)
+	}
+	if err != nil {
+		s.live.viewErrors.Add(1)
+		c.putControl(mustJSON(liveErrorMessage{Type: "error", Error: err.Error()}))
+		return
+	}
+	s.live.views.Add(1)
+	c.view.Store(v)
+	c.putControl(mustJSON(v.message()))
+}
+
 // writeLive writes one LiveMessage around states already encoded by the fan-out.
-func (s *Server) writeLive(conn *websocket.Conn, states map[uint8]json.RawMessage, dropped uint64) bool {
+func (s *Server) writeLive(conn *websocket.Conn, states map[liveID]json.RawMessage, dropped uint64) bool {
 	parts := make([][]byte, 0, len(states))
 	for _, b := range states {
 		parts = append(parts, b)

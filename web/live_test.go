@@ -74,7 +74,7 @@ func TestLive_Stream_DeliversEveryVehiclesLatestState(t *testing.T) {
 	const updates = 200
 	for i := 1; i <= updates; i++ {
 		for id := uint8(1); id <= 3; id++ {
-			st := gcs.NewVehicleState(id)
+			st := gcs.NewVehicleState(telemetry.VehicleID(id))
 			st.MissionSeq = i
 			st.Time = time.Now()
 			hub.Publish(st)
@@ -109,13 +109,19 @@ func TestLive_Stream_DeliversEveryVehiclesLatestState(t *testing.T) {
 // so this drives the mailbox directly: it must keep one state per vehicle,
 // the newest, and count what it overwrote.
 func TestLiveClient_Mailbox_KeepsLatestPerVehicleAndCountsDrops(t *testing.T) {
-	c := &liveClient{ready: make(chan struct{}, 1), pending: map[uint8]json.RawMessage{}}
-	for i := 0; i < 100; i++ {
-		c.put(map[uint8]json.RawMessage{
-			1: json.RawMessage(fmt.Sprintf(`{"sysid":1,"mission_seq":%d}`, i)),
-			2: json.RawMessage(fmt.Sprintf(`{"sysid":2,"mission_seq":%d}`, i)),
-		})
+	c := newLiveClient()
+	put := func(id liveID, seq uint64) {
+		c.mu.Lock()
+		c.putLocked(id, &liveEntry{seq: seq, enc: []byte(fmt.Sprintf(`{"id":%d,"mission_seq":%d}`, id, seq))})
+		c.mu.Unlock()
+		c.signal()
 	}
+	for i := uint64(1); i <= 100; i++ {
+		put(1, i)
+		put(2, i)
+	}
+	// An older state after a newer one (a class catching up) is not sent.
+	put(1, 50)
 	if len(c.pending) != 2 {
 		t.Fatalf("mailbox holds %d states, want one per vehicle", len(c.pending))
 	}
@@ -123,7 +129,7 @@ func TestLiveClient_Mailbox_KeepsLatestPerVehicleAndCountsDrops(t *testing.T) {
 	if dropped != 198 {
 		t.Fatalf("dropped %d, want 198 (99 overwritten per vehicle)", dropped)
 	}
-	if string(got[1]) != `{"sysid":1,"mission_seq":99}` || string(got[2]) != `{"sysid":2,"mission_seq":99}` {
+	if string(got[1]) != `{"id":1,"mission_seq":100}` || string(got[2]) != `{"id":2,"mission_seq":100}` {
 		t.Fatalf("mailbox did not keep the latest states: %s %s", got[1], got[2])
 	}
 	if again, _ := c.take(nil); len(again) != 0 {
@@ -170,8 +176,8 @@ func TestLive_Events_DeliveredInOrderWithTheirType(t *testing.T) {
 		return len(s.fanout.clients) == 1
 	})
 	now := time.Now()
-	hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: now, SystemID: 4}, TrackID: 17, Class: "person", ConfidencePct: 81, Lat: 31.33, Lon: -110.94})
-	hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: now, SystemID: 4}, Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityCritical, Text: "link lost"})
+	hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(now, 4), TrackID: 17, Class: "person", ConfidencePct: 81, Lat: 31.33, Lon: -110.94})
+	hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now, 4), Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityCritical, Text: "link lost"})
 	var got []LiveEvent
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for len(got) < 2 {
@@ -196,7 +202,7 @@ func TestLive_Events_DeliveredInOrderWithTheirType(t *testing.T) {
 }
 
 func TestLiveClient_EventBacklog_BoundedAndCountsDrops(t *testing.T) {
-	c := &liveClient{ready: make(chan struct{}, 1), pending: map[uint8]json.RawMessage{}}
+	c := newLiveClient()
 	for i := 0; i < liveEventBacklog+10; i++ {
 		c.putEvents([][]byte{[]byte(fmt.Sprintf(`{"n":%d}`, i))})
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,13 @@ type liveCounters struct {
 	dropped  atomic.Uint64 // states a lagging client skipped (coalesced or dropped)
 	failures atomic.Uint64 // clients disconnected by a failed or slow write
 	events   atomic.Uint64 // events sent to live clients
+
+	encoded       atomic.Uint64                 // vehicle states encoded by the fan-out (once for every client)
+	classStates   [len(liveRates)]atomic.Uint64 // states each full-rate class picked for its clients
+	lowStates     atomic.Uint64                 // states picked at the low rate (vehicles outside a view)
+	rateCoalesced atomic.Uint64                 // states a class skipped for a newer one to keep its rate
+	views         atomic.Uint64                 // view messages applied
+	viewErrors    atomic.Uint64                 // client messages refused
 }
 
 // metricsHandler serves /metrics in the Prometheus text format. Values are
@@ -63,6 +71,11 @@ var (
 	descLiveDropped  = prometheus.NewDesc("borderwatch_live_dropped_total", "Vehicle states live clients skipped because they lagged.", nil, nil)
 	descLiveEvents   = prometheus.NewDesc("borderwatch_live_events_total", "Events sent to live clients.", nil, nil)
 	descLiveFailures = prometheus.NewDesc("borderwatch_live_write_failures_total", "Live clients disconnected by a failed or too slow write.", nil, nil)
+	descLiveEncoded  = prometheus.NewDesc("borderwatch_live_encoded_total", "Vehicle states encoded by the live fan-out (each once, shared by every client).", nil, nil)
+	descLiveClass    = prometheus.NewDesc("borderwatch_live_class_states_total", "Vehicle states picked by each rate class of the live fan-out (rate \"low\": vehicles outside a client's view).", []string{"rate_hz"}, nil)
+	descLiveRateCoal = prometheus.NewDesc("borderwatch_live_rate_coalesced_total", "Vehicle states a rate class skipped for a newer one to keep within its rate.", nil, nil)
+	descLiveViews    = prometheus.NewDesc("borderwatch_live_views_total", "View messages live clients sent that were applied.", nil, nil)
+	descLiveViewErr  = prometheus.NewDesc("borderwatch_live_view_errors_total", "Messages live clients sent that were refused (answered with an error).", nil, nil)
 )
 
 type serverCollector struct{ s *Server }
@@ -71,7 +84,8 @@ func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLinkFrames, descLinkBytes, descLinkGarbage, descLinkBadSum, descLinkTrunc,
 		descLinkSent, descLinkSendErr, descLinkUnknown, descLinkUndecod, descLinkSendDrop, descLinkRefused, descLinkIdle, descLinkUnadmit,
 		descInboxDropped, descNonFinite, descParamsDrop, descEncodeFail, descHubPub, descHubDropped, descHubCoalesced, descHubSubs,
-		descLiveClients, descLiveBatches, descLiveStates, descLiveDropped, descLiveEvents, descLiveFailures} {
+		descLiveClients, descLiveBatches, descLiveStates, descLiveDropped, descLiveEvents, descLiveFailures,
+		descLiveEncoded, descLiveClass, descLiveRateCoal, descLiveViews, descLiveViewErr} {
 		ch <- d
 	}
 }
@@ -122,4 +136,12 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descLiveDropped, lc.dropped.Load())
 	counter(descLiveEvents, lc.events.Load())
 	counter(descLiveFailures, lc.failures.Load())
+	counter(descLiveEncoded, lc.encoded.Load())
+	for i, r := range liveRates {
+		counter(descLiveClass, lc.classStates[i].Load(), strconv.FormatFloat(r, 'g', -1, 64))
+	}
+	counter(descLiveClass, lc.lowStates.Load(), "low")
+	counter(descLiveRateCoal, lc.rateCoalesced.Load())
+	counter(descLiveViews, lc.views.Load())
+	counter(descLiveViewErr, lc.viewErrors.Load())
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
 
+	"github.com/borderwatch/borderwatch/federation"
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/missions/planner"
@@ -50,7 +51,7 @@ func routeDocs() map[string]routeDoc {
 	ok := http.StatusOK
 	return map[string]routeDoc{
 		"GET /healthz":                {summary: "liveness", status: ok, answer: map[string]string{}},
-		"GET /readyz":                 {summary: "readiness: serving, and the store answers", status: ok, answer: map[string]string{}},
+		"GET /readyz":                 {summary: "readiness: the store answers and every MAVLink link is open (503 names what is not)", status: ok, answer: ReadyAnswer{}},
 		"POST /api/v1/session":        {summary: "log in; sets the session cookie", body: LoginRequest{}, status: ok, answer: SessionInfo{}},
 		"GET /api/v1/session":         {summary: "who is logged in", status: ok, answer: SessionInfo{}},
 		"DELETE /api/v1/session":      {summary: "log out", status: ok, answer: docAny{}},
@@ -106,6 +107,7 @@ func routeDocs() map[string]routeDoc {
 		"GET /api/v1/sorties/{id}":          {summary: "one sortie", status: ok, answer: store.Sortie{}},
 		"GET /api/v1/sorties/{id}/export":   {summary: "a sortie as a file (?format=)", status: ok, file: "application/octet-stream"},
 		"GET /api/v1/sorties/{id}/timeline": {summary: "a sortie's timeline markers (?fleet=1)", status: ok, answer: TimelineResponse{}},
+		"GET /api/v1/sorties/{id}/series":   {summary: "altitude, speed, battery and link loss over the whole sortie, min/max-downsampled (?points=&vehicle=&fleet=1)", status: ok, answer: store.SeriesResult{}},
 		"GET /api/v1/evidence":              {summary: "the evidence package (zip) of a time window (?from=&to=[&vehicle=][&stream=])", status: ok, file: "application/zip"},
 		"GET /api/v1/verify":                {summary: "the store's evidence chain checked (problems name the records changed)", status: ok, answer: store.ChainReport{}},
 		"GET /api/v1/backup":                {summary: "a consistent copy of the store", status: ok, file: "application/octet-stream"},
@@ -115,6 +117,15 @@ func routeDocs() map[string]routeDoc {
 		"GET /api/v1/audit":                 {summary: "the audit trail", status: ok, answer: []telemetry.OperatorAction{}},
 		"GET /api/v1/tak/markers":           {summary: "markers TAK clients sent", status: ok, answer: docAny{}},
 		"GET /api/v1/openapi.json":          {summary: "this document", status: ok, answer: docAny{}},
+
+		"GET /api/v1/federation/stations":                                   {summary: "headquarters: the stations heard, with their last event and staleness", status: ok, answer: []federation.StationStatus{}},
+		"GET /api/v1/federation/vehicles":                                   {summary: "headquarters: every station's vehicles (station, key STATION/ID, stale)", status: ok, answer: docAny{}},
+		"GET /api/v1/federation/alerts":                                     {summary: "headquarters: every station's newest alerts", status: ok, answer: docAny{}},
+		"GET /api/v1/federation/detections":                                 {summary: "headquarters: every station's newest detections", status: ok, answer: docAny{}},
+		"GET /api/v1/federation/sorties":                                    {summary: "headquarters: every station's sorties (latest summary of each)", status: ok, answer: docAny{}},
+		"POST /api/v1/federation/stations/{station}/vehicles/{id}/commands": {summary: "headquarters: a command run by the station (its answer as it gave it)", body: CommandRequest{}, status: ok, answer: CommandResponse{}},
+		"PUT /api/v1/federation/stations/{station}/vehicles/{id}/plan":      {summary: "headquarters: a plan upload run by the station", bodyFile: "plan", status: ok, answer: PlanUploadResponse{}},
+		"GET /api/v1/federation/stations/{station}/vehicles/{id}/plan":      {summary: "headquarters: a plan download from the station's vehicle", status: ok, file: "application/octet-stream"},
 
 		"GET /ws/live":   {summary: "WebSocket: live vehicles, events and upload progress (docs/api.md)", status: http.StatusSwitchingProtocols},
 		"GET /ws/replay": {summary: "WebSocket: replay of a sortie or window (docs/api.md)", status: http.StatusSwitchingProtocols},
@@ -253,6 +264,8 @@ func schemaOf(v any, schemas openapi3.Schemas) (*openapi3.SchemaRef, error) {
 	return openapi3gen.NewSchemaRefForValue(v, schemas, openapi3gen.SchemaCustomizer(customizeSchema))
 }
 
+var nullFloatType = reflect.TypeOf(store.NullFloat(0))
+
 func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, schema *openapi3.Schema) error {
 	switch t {
 	case rawJSONType, anyDocType:
@@ -267,6 +280,8 @@ func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, schema 
 		if a := schema.Properties["alt_m"]; a != nil && a.Value != nil {
 			a.Value.Nullable = true // unknown altitude: null
 		}
+	case nullFloatType:
+		schema.Nullable = true // a series value the vehicle did not report: null
 	}
 	if t.Kind() == reflect.Slice || t.Kind() == reflect.Map || t.Kind() == reflect.Pointer {
 		schema.Nullable = true // nil encodes as null

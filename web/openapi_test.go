@@ -81,8 +81,8 @@ func TestOpenAPI_RealAnswersMatchTheSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	hub := s.Hub
-	hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now().UTC(), SystemID: 2}, Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityCritical, Text: "battery 9%"})
-	hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: time.Now().UTC(), SystemID: 2}, TrackID: 4, Class: "person", ConfidencePct: 80, Lat: 31.36, Lon: -110.95})
+	hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(time.Now().UTC(), 2), Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityCritical, Text: "battery 9%"})
+	hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(time.Now().UTC(), 2), TrackID: 4, Class: "person", ConfidencePct: 80, Lat: 31.36, Lon: -110.95})
 	testenv.Eventually(t, 5*time.Second, "alert stored", func() bool {
 		_, body := send(t, "GET", s.URL()+"/api/v1/alerts", "", nil)
 		return strings.Contains(string(body), "battery 9%")
@@ -116,6 +116,8 @@ func TestOpenAPI_RealAnswersMatchTheSchemas(t *testing.T) {
 		{"GET", "/api/v1/detections?since=1h", "", nil, 200},
 		{"GET", "/api/v1/sorties", "", nil, 200},
 		{"GET", "/api/v1/audit?limit=20", "", nil, 200},
+		{"GET", "/api/v1/verify", "", nil, 200},
+		{"GET", "/api/v1/sorties/1/series", "", nil, 404},
 		{"DELETE", "/api/v1/plans/square", "", nil, 200},
 	}
 	c := authtest.Client(adminToken(t, s))

@@ -2,12 +2,14 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
@@ -72,7 +74,7 @@ func firmwareOf(autopilot string) uint8 {
 // uploadPlan checks p, asks for confirmation of what deserves it, uploads
 // it to vehicle id with per-list progress on /ws/live, records the upload
 // and answers the verified result. It is the one path of every upload.
-func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id uint8, p *missions.Plan, src uploadSource) {
+func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id telemetry.VehicleID, p *missions.Plan, src uploadSource) {
 	v, found, err := s.Fleet.Vehicle(r.Context(), id)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
@@ -115,9 +117,16 @@ func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id uint8, p 
 		ListProgress: func(list missions.MissionType, sent, total int) {
 			s.publishUploadProgress(UploadProgress{Vehicle: id, List: list.String(), Sent: sent, Total: total})
 		}}
-	ctx, cancel := context.WithTimeout(r.Context(), planTimeout)
+	uctx, done, ok := s.uploads.begin(r.Context(), s.ctx)
+	if !ok {
+		writeError(w, http.StatusServiceUnavailable, "the server is shutting down: nothing was sent, the vehicle's plan is unchanged; upload again once it is back")
+		return
+	}
+	defer done()
+	ctx, cancel := context.WithTimeout(uctx, planTimeout)
 	defer cancel()
 	rep, err := s.Fleet.UploadPlan(ctx, id, p, opt)
+	err = s.shutdownError(uctx, id, err)
 	name := ""
 	if src.plan != "" {
 		name = fmt.Sprintf("plan %q version %d: ", src.plan, src.version)
@@ -125,7 +134,7 @@ func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id uint8, p 
 	s.auditUser(r, id, "plan_upload", fmt.Sprintf("%s%d mission items, %d fence polygons, %d fence circles, %d rally points, verified %v",
 		name, len(p.Mission), len(p.Fence.Polygons), len(p.Fence.Circles), len(p.Rally), rep.Verified), err)
 	if s.Store != nil {
-		rec := store.PlanUpload{Time: time.Now(), Plan: src.plan, Version: src.version, SysID: id, User: requestUser(r),
+		rec := store.PlanUpload{Time: time.Now(), Plan: src.plan, Version: src.version, Vehicle: id, SysID: id.SysID(), User: requestUser(r),
 			Items: [3]int{len(p.Mission), len(p.Items(missions.TypeFence)), len(p.Rally)}, Verified: rep.Verified}
 		if err != nil {
 			rec.Error = err.Error()
@@ -134,10 +143,14 @@ func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id uint8, p 
 			s.Logger.Error("web: recording a plan upload", "sysid", id, "err", rerr)
 		}
 	}
-	out := PlanUploadResponse{SysID: id, PlanReport: rep, Plan: src.plan, Version: src.version}
+	out := PlanUploadResponse{ID: id, SysID: id.SysID(), PlanReport: rep, Plan: src.plan, Version: src.version}
 	if err != nil {
 		out.Error = err.Error()
-		writeJSON(w, vehicleErrorStatus(err), out)
+		status := vehicleErrorStatus(err)
+		if errors.Is(err, errUploadShutdown) {
+			status = http.StatusServiceUnavailable
+		}
+		writeJSON(w, status, out)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -145,7 +158,7 @@ func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id uint8, p 
 
 // PlanLibraryUpload is the body of POST /api/v1/plans/{name}/upload.
 type PlanLibraryUpload struct {
-	Vehicle uint8 `json:"vehicle"`
+	Vehicle telemetry.VehicleID `json:"vehicle"`
 	// Version to upload; 0 (or absent) is the latest.
 	Version int `json:"version,omitempty"`
 }
@@ -177,7 +190,7 @@ func (s *Server) handlePlanLibraryUpload(w http.ResponseWriter, r *http.Request)
 
 // flownPlanName is the library plan that keeps the plans uploaded to a
 // vehicle from outside the library.
-func flownPlanName(id uint8) string { return fmt.Sprintf("vehicle %d uploads", id) }
+func flownPlanName(id telemetry.VehicleID) string { return fmt.Sprintf("vehicle %d uploads", id) }
 
 // flownVersion says which library version a plan uploaded from outside the
 // library (the editor, a corridor leg, a file through the API or the CLI)
@@ -187,7 +200,7 @@ func flownPlanName(id uint8) string { return fmt.Sprintf("vehicle %d uploads", i
 // (missions.Plan.Diff) is that version; any other is stored as a new
 // version of flownPlanName(id), unless that plan's latest version is the
 // same plan.
-func (s *Server) flownVersion(id uint8, user string, p *missions.Plan) (uploadSource, error) {
+func (s *Server) flownVersion(id telemetry.VehicleID, user string, p *missions.Plan) (uploadSource, error) {
 	if p.Meta.Name != "" && p.Meta.Revision > 0 {
 		if lib, err := s.libraryPlan(p.Meta.Name, p.Meta.Revision); err == nil && lib.Diff(p) == "" {
 			return uploadSource{plan: p.Meta.Name, version: p.Meta.Revision}, nil

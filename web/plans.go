@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
@@ -282,10 +283,10 @@ func (s *Server) handlePlanUploads(w http.ResponseWriter, r *http.Request) {
 	}
 	vs, err := parseVehicles(r, "vehicle")
 	if err != nil || len(vs) > 1 {
-		writeError(w, http.StatusBadRequest, "vehicle must be one MAVLink system id 1-255")
+		writeError(w, http.StatusBadRequest, "vehicle must be one vehicle id")
 		return
 	}
-	var id uint8
+	var id telemetry.VehicleID
 	if len(vs) == 1 {
 		id = vs[0]
 	}

@@ -91,7 +91,7 @@ func FuzzPlanAPI_Bodies(f *testing.F) {
 	if _, err := st.AddLayer(store.LayerRecord{Name: "zone", Kind: "no_fly", Data: []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-110.96,31.34],[-110.94,31.34],[-110.94,31.36],[-110.96,31.34]]]}}]}`)}, maxLayers); err != nil {
 		f.Fatal(err)
 	}
-	alert := telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), SystemID: 2}, Type: telemetry.AlertLowBattery, Text: "battery 9%"}
+	alert := telemetry.Alert{EventHeader: telemetry.Header(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), 2), Type: telemetry.AlertLowBattery, Text: "battery 9%"}
 	if err := st.Append(nil, []telemetry.Event{alert}); err != nil {
 		f.Fatal(err)
 	}

@@ -272,3 +272,47 @@ func (s *Server) handleSortieTimeline(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, TimelineResponse{Window: win, Markers: ms})
 }
+
+// handleSortieSeries answers GET /api/v1/sorties/{id}/series: altitude,
+// ground speed, battery and link loss of the sortie's vehicles (?fleet=1:
+// of the whole fleet during it; ?vehicle=1,2 narrows) over the whole
+// sortie, min/max-downsampled to ?points=N per vehicle (store.Series), for
+// the replay's plots.
+func (s *Server) handleSortieSeries(w http.ResponseWriter, r *http.Request) {
+	if !s.needStore(w) {
+		return
+	}
+	so, ok := s.sortieFromPath(w, r)
+	if !ok {
+		return
+	}
+	win, err := replay.SortieWindow(s.Store, so.ID, r.URL.Query().Get("fleet") == "1")
+	if err != nil {
+		replayError(w, err)
+		return
+	}
+	q := store.SeriesQuery{Query: store.Query{Stream: win.Stream, Systems: win.Systems, From: win.From, To: win.To}}
+	if s.Fleet != nil {
+		q.LinkTimeout = s.Fleet.LinkTimeout // the live rule
+	}
+	ids, err := parseVehicles(r, "vehicle")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if len(ids) > 0 {
+		q.Systems = ids
+	}
+	if v := r.URL.Query().Get("points"); v != "" {
+		if q.Points, err = strconv.Atoi(v); err != nil || q.Points <= 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("points must be %d-%d, got %q", store.MinSeriesPoints, store.MaxSeriesPoints, v))
+			return
+		}
+	}
+	res, err := s.Store.Series(q)
+	if err != nil {
+		writeError(w, storeErrorStatus(err), "reading the series: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}

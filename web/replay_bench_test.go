@@ -40,7 +40,7 @@ func tenHourFleet(b *testing.B) *store.Store {
 			add(id, at, &common.MessageGlobalPositionInt{Lat: int32((47 + float64(ms)/1e9) * 1e7), Lon: int32(8e7) + int32(id)*1000, Alt: 500000, Hdg: 65535})
 			add(id, at, &common.MessageAttitude{TimeBootMs: uint32(ms)})
 			if ms%30000 == 0 {
-				events = append(events, telemetry.Detection{EventHeader: telemetry.EventHeader{Time: at, SystemID: id}, TrackID: uint32(ms / 30000), Class: "person", ConfidencePct: 80})
+				events = append(events, telemetry.Detection{EventHeader: telemetry.Header(at, telemetry.VehicleID(id)), TrackID: uint32(ms / 30000), Class: "person", ConfidencePct: 80})
 			}
 		}
 		if ms%10000 == 9800 {

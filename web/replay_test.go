@@ -49,13 +49,13 @@ func recordedFlight(t testing.TB) *store.Store {
 		}
 	}
 	events := []telemetry.Event{
-		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: replayT0.Add(30 * time.Second), SystemID: 1}, Class: "person", ConfidencePct: 90, Lat: 47.001, Lon: 8.001},
-		telemetry.Alert{EventHeader: telemetry.EventHeader{Time: replayT0.Add(31 * time.Second), SystemID: 2}, Type: telemetry.AlertLowBattery, Text: "battery 20%"},
+		telemetry.Detection{EventHeader: telemetry.Header(replayT0.Add(30*time.Second), 1), Class: "person", ConfidencePct: 90, Lat: 47.001, Lon: 8.001},
+		telemetry.Alert{EventHeader: telemetry.Header(replayT0.Add(31*time.Second), 2), Type: telemetry.AlertLowBattery, Text: "battery 20%"},
 	}
 	if err := st.Append(frames, events); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AppendAudit(telemetry.OperatorAction{EventHeader: telemetry.EventHeader{Time: replayT0.Add(32 * time.Second), SystemID: 1}, User: "ann", Action: "command", Detail: "rtl", Result: "accepted"}); err != nil {
+	if err := st.AppendAudit(telemetry.OperatorAction{EventHeader: telemetry.Header(replayT0.Add(32*time.Second), 1), User: "ann", Action: "command", Detail: "rtl", Result: "accepted"}); err != nil {
 		t.Fatal(err)
 	}
 	return st

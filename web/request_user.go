@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/borderwatch/borderwatch/telemetry"
+)
 
 // requestUser names who made a request, for the plan library, upload
 // records, layer changes and acknowledgements: the user guard()
@@ -14,6 +18,6 @@ func requestUser(r *http.Request) string {
 
 // auditUser records an operator's action in the audit trail under the
 // request's user (web/audit.go); id is the vehicle concerned, 0 for none.
-func (s *Server) auditUser(r *http.Request, id uint8, action, detail string, err error) {
+func (s *Server) auditUser(r *http.Request, id telemetry.VehicleID, action, detail string, err error) {
 	s.audit(r, id, action, detail, err)
 }

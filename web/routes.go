@@ -125,6 +125,7 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/sorties/{id}", PermReplay, s.handleSortie),
 		{pattern: "GET /api/v1/sorties/{id}/export", perm: PermReplay, handler: http.HandlerFunc(s.handleSortieExport), stream: true},
 		h("GET /api/v1/sorties/{id}/timeline", PermReplay, s.handleSortieTimeline),
+		h("GET /api/v1/sorties/{id}/series", PermReplay, s.handleSortieSeries),
 		// Evidence of a time window, as a sortie's export (web/evidence.go).
 		{pattern: "GET /api/v1/evidence", perm: PermReplay, handler: http.HandlerFunc(s.handleWindowEvidence), stream: true},
 		// The evidence chain's check is part of reviewing the record (audit), read-only.
@@ -140,6 +141,18 @@ func (s *Server) routeTable() []route {
 		// /metrics takes an admin's token unless Server.MetricsOpen (guard).
 		{pattern: "GET /metrics", perm: PermAdmin, handler: s.metricsHandler()},
 		h("GET /api/v1/tak/markers", PermWatch, s.handleTAKMarkers),
+
+		// A headquarters' view of its stations (web/federation.go); 503 on a
+		// server that is not one. Commands and uploads go to the station,
+		// which checks the same permission for the forwarded user.
+		h("GET /api/v1/federation/stations", PermWatch, s.handleFedStations),
+		h("GET /api/v1/federation/vehicles", PermWatch, s.handleFedVehicles),
+		h("GET /api/v1/federation/alerts", PermWatch, s.handleFedAlerts),
+		h("GET /api/v1/federation/detections", PermWatch, s.handleFedDetections),
+		h("GET /api/v1/federation/sorties", PermReplay, s.handleFedSorties),
+		h("POST /api/v1/federation/stations/{station}/vehicles/{id}/commands", PermCommand, s.handleFedForward),
+		{pattern: "PUT /api/v1/federation/stations/{station}/vehicles/{id}/plan", perm: PermCommand, handler: http.HandlerFunc(s.handleFedForward), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
+		h("GET /api/v1/federation/stations/{station}/vehicles/{id}/plan", PermWatch, s.handleFedForward),
 		{pattern: "GET /api/v1/backup", perm: PermAdmin, handler: http.HandlerFunc(s.handleBackup), stream: true},
 
 		// Unknown API paths and wrong methods answer JSON errors (404, or 405

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/borderwatch/borderwatch/federation"
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/tak"
@@ -60,9 +61,19 @@ type Server struct {
 	// basemap is the one served (Basemap, or one set later by SetBasemap).
 	basemap        atomic.Pointer[Basemap]
 	basemapPending atomic.Bool
+	// (optional) ReadyChecks are further conditions of /readyz besides the
+	// store and the links (web/ready.go), e.g. a NATS connection.
+	ReadyChecks []ReadyCheck
 	// (optional) TAKMarkers are the markers TAK clients sent (tak.Markers),
 	// served at /api/v1/tak/markers. Defaults to none: that route answers 503.
 	TAKMarkers *tak.Markers
+
+	// (optional) HQ makes this server a headquarters: its view of every
+	// station is served under /api/v1/federation. Defaults to none (503).
+	HQ *federation.HQ
+	// (optional) NATSReady says whether the NATS connection of a station or
+	// headquarters is up, for /readyz. Defaults to none (not checked).
+	NATSReady func() error
 
 	// (optional) Accounts checks logins, sessions and tokens. Defaults to
 	// one over Store; without a Store every route that needs a login
@@ -96,9 +107,12 @@ type Server struct {
 	wsConns      sync.WaitGroup
 	done         chan struct{}
 	once         sync.Once
+	uploads      uploadDrain // plan uploads running, for shutdown (upload_drain.go)
 	live         liveCounters
 	fanout       liveFanout
-	layers       layerState // stored layers and the border index (layers.go)
+	liveTicks    <-chan time.Time // (tests) drives the live fan-out instead of a ticker
+	liveTicked   chan<- struct{}  // (tests) told when the fan-out has handed out a batch
+	layers       layerState       // stored layers and the border index (layers.go)
 	monitor      *bordermonitor.Monitor
 	dispatch     dispatchState // running "send a drone" routes (dispatch.go)
 }
@@ -153,6 +167,7 @@ func (s *Server) Initialize() error {
 	}
 	s.ln = ln
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.uploads.init()
 	s.srv = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -164,6 +179,7 @@ func (s *Server) Initialize() error {
 	}
 	s.done = make(chan struct{})
 	s.fanout.clients = make(map[*liveClient]struct{})
+	s.fanout.counters, s.fanout.logger = &s.live, s.Logger
 	s.wsConns.Add(1)
 	go s.runLive()
 	go func() {
@@ -197,9 +213,18 @@ func (s *Server) AccountsInUse() *auth.Accounts { return s.accounts }
 func (s *Server) Close() {
 	s.once.Do(func() {
 		s.cancel() // ends WebSocket streams, which http.Server.Shutdown does not track
+		s.uploads.close()
 		ctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); err != nil {
+			// Uploads still running are cancelled and given another bound
+			// to report it (upload_drain.go) to their clients.
+			s.uploads.cancelAll()
+			rctx, rcancel := context.WithTimeout(context.Background(), uploadReportTimeout)
+			if !s.uploads.wait(rctx) {
+				s.Logger.Warn("web: uploads still reporting their cancellation at shutdown")
+			}
+			rcancel()
 			// A request outlived the timeout (a stalled download): cut its
 			// connection, which fails its next write and ends its handler.
 			s.Logger.Warn("web: requests still running at shutdown; closing their connections", "err", err)
@@ -207,6 +232,10 @@ func (s *Server) Close() {
 		}
 		<-s.done
 		s.wsConns.Wait()
+		// An upload's record and audit entry go to the store, which closes
+		// after the web server: wait until every upload has written them
+		// (its read-back after cancelling is bounded by gcs).
+		s.uploads.wait(context.Background())
 		s.stopBorderMonitor()
 	})
 }
@@ -252,16 +281,4 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// handleReady says whether the server can do its work: it is serving, and
-// its store (if any) answers.
-func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	if s.Store != nil {
-		if _, err := s.Store.Users(); err != nil {
-			writeError(w, http.StatusServiceUnavailable, "store not ready: "+err.Error())
-			return
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

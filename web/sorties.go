@@ -46,19 +46,19 @@ func parseTime(r *http.Request, name string) (time.Time, error) {
 	return t, nil
 }
 
-// parseVehicles reads vehicle=1,2 (or repeated vehicle=…) as system ids.
-func parseVehicles(r *http.Request, name string) ([]uint8, error) {
-	var out []uint8
+// parseVehicles reads vehicle=1,2 (or repeated vehicle=…) as vehicle ids.
+func parseVehicles(r *http.Request, name string) ([]telemetry.VehicleID, error) {
+	var out []telemetry.VehicleID
 	for _, v := range r.URL.Query()[name] {
 		for _, part := range strings.Split(v, ",") {
 			if part == "" {
 				continue
 			}
-			id, err := strconv.ParseUint(part, 10, 8)
-			if err != nil || id == 0 {
-				return nil, fmt.Errorf("%s must be MAVLink system ids 1-255, got %q", name, part)
+			id, err := telemetry.ParseVehicleID(part)
+			if err != nil {
+				return nil, fmt.Errorf("%s must be vehicle ids: %w", name, err)
 			}
-			out = append(out, uint8(id))
+			out = append(out, id)
 		}
 	}
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // maxCommandBody bounds a command request body.
@@ -24,8 +25,8 @@ const commandTimeout = 60 * time.Second
 // the command; see docs/api.md.
 type CommandRequest struct {
 	Command string `json:"command"`
-	// Vehicles is the list of system ids of a fleet command.
-	Vehicles []uint8 `json:"vehicles,omitempty"`
+	// Vehicles is the list of vehicle ids of a fleet command.
+	Vehicles []telemetry.VehicleID `json:"vehicles,omitempty"`
 
 	Force     bool     `json:"force,omitempty"`      // arm, disarm
 	AltM      *float64 `json:"alt_m,omitempty"`      // takeoff, goto (above home)
@@ -41,8 +42,9 @@ type CommandRequest struct {
 
 // CommandResponse is what a command answers: the vehicle's result.
 type CommandResponse struct {
-	SysID   uint8  `json:"sysid"`
-	Command string `json:"command"`
+	ID      telemetry.VehicleID `json:"id"`
+	SysID   uint8               `json:"sysid"`
+	Command string              `json:"command"`
 	gcs.CommandResult
 	Error string `json:"error,omitempty"`
 }
@@ -82,7 +84,7 @@ func need(what string, ok bool) error {
 }
 
 // runCommand runs one request on one vehicle.
-func (s *Server) runCommand(ctx context.Context, id uint8, c CommandRequest) (gcs.CommandResult, error) {
+func (s *Server) runCommand(ctx context.Context, id telemetry.VehicleID, c CommandRequest) (gcs.CommandResult, error) {
 	f := s.Fleet
 	switch strings.ToLower(c.Command) {
 	case "arm":
@@ -183,7 +185,7 @@ func (s *Server) handleVehicleCommand(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := s.runCommand(ctx, id, c)
 	s.audit(r, id, "command", commandDetail(c), err)
-	out := CommandResponse{SysID: id, Command: c.Command, CommandResult: res}
+	out := CommandResponse{ID: id, SysID: id.SysID(), Command: c.Command, CommandResult: res}
 	if err != nil {
 		out.Error = err.Error()
 		writeJSON(w, vehicleErrorStatus(err), out)
@@ -233,13 +235,13 @@ func (s *Server) handleFleetCommand(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	one := c
 	one.Vehicles = nil
-	results := s.Fleet.FleetCommand(ctx, c.Vehicles, func(ctx context.Context, id uint8) (gcs.CommandResult, error) {
+	results := s.Fleet.FleetCommand(ctx, c.Vehicles, func(ctx context.Context, id telemetry.VehicleID) (gcs.CommandResult, error) {
 		return s.runCommand(ctx, id, one)
 	})
 	out := FleetCommandResponse{Results: make([]CommandResponse, len(results))}
 	for i, fr := range results {
-		out.Results[i] = CommandResponse{SysID: fr.SysID, Command: c.Command, CommandResult: fr.Result, Error: fr.Error}
-		s.audit(r, fr.SysID, "command", commandDetail(c)+" (fleet)", fr.Err)
+		out.Results[i] = CommandResponse{ID: fr.ID, SysID: fr.SysID, Command: c.Command, CommandResult: fr.Result, Error: fr.Error}
+		s.audit(r, fr.ID, "command", commandDetail(c)+" (fleet)", fr.Err)
 		if fr.Err != nil {
 			out.Failed++
 		} else {

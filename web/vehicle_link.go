@@ -7,10 +7,12 @@ import (
 	"strings"
 
 	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // VehicleLinkResponse answers GET /api/v1/vehicles/{id}/link.
 type VehicleLinkResponse struct {
+	ID     telemetry.VehicleID  `json:"id"`
 	SysID  uint8                `json:"sysid"`
 	LinkOK bool                 `json:"link_ok"`
 	Signed bool                 `json:"signed"`
@@ -23,7 +25,7 @@ func (s *Server) handleVehicleLink(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := VehicleLinkResponse{SysID: v.SysID, LinkOK: v.LinkOK, Signed: v.Signed, Stats: v.Link}
+	out := VehicleLinkResponse{ID: v.ID, SysID: v.SysID, LinkOK: v.LinkOK, Signed: v.Signed, Stats: v.Link}
 	if ls := s.Fleet.LinkStats(); v.Link.Link < len(ls) {
 		out.Link = &ls[v.Link.Link]
 	}

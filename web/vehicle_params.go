@@ -6,12 +6,14 @@ import (
 	"net/http"
 
 	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // ParamsResponse lists a vehicle's parameters.
 type ParamsResponse struct {
-	SysID  uint8       `json:"sysid"`
-	Params []gcs.Param `json:"params"`
+	ID     telemetry.VehicleID `json:"id"`
+	SysID  uint8               `json:"sysid"`
+	Params []gcs.Param         `json:"params"`
 	// Source is "cache" (what the vehicle sent so far) or "vehicle" (read now).
 	Source string `json:"source"`
 }
@@ -39,7 +41,7 @@ func (s *Server) handleVehicleParams(w http.ResponseWriter, r *http.Request) {
 	if ps == nil {
 		ps = []gcs.Param{}
 	}
-	writeJSON(w, http.StatusOK, ParamsResponse{SysID: id, Params: ps, Source: src})
+	writeJSON(w, http.StatusOK, ParamsResponse{ID: id, SysID: id.SysID(), Params: ps, Source: src})
 }
 
 func (s *Server) handleVehicleParam(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // maxPlanBody bounds an uploaded .plan (QGC plans of thousands of items are
@@ -18,7 +19,8 @@ const planTimeout = 10 * time.Minute
 
 // PlanUploadResponse answers PUT /api/v1/vehicles/{id}/plan.
 type PlanUploadResponse struct {
-	SysID uint8 `json:"sysid"`
+	ID    telemetry.VehicleID `json:"id"`
+	SysID uint8               `json:"sysid"`
 	gcs.PlanReport
 	// Plan and Version name the library version uploaded, when it was one.
 	Plan    string `json:"plan,omitempty"`

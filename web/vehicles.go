@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 func (s *Server) handleVehicles(w http.ResponseWriter, r *http.Request) {
@@ -19,14 +20,15 @@ func (s *Server) handleVehicles(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, vs)
 }
 
-// vehicleID parses {id}: a vehicle's MAVLink system id.
-func vehicleID(w http.ResponseWriter, r *http.Request) (uint8, bool) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 8)
-	if err != nil || id == 0 {
-		writeError(w, http.StatusBadRequest, "vehicle id must be a MAVLink system id 1-255, got "+strconv.Quote(r.PathValue("id")))
+// vehicleID parses {id}: a vehicle id (telemetry.VehicleID; the system id on
+// the default network).
+func vehicleID(w http.ResponseWriter, r *http.Request) (telemetry.VehicleID, bool) {
+	id, err := telemetry.ParseVehicleID(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return 0, false
 	}
-	return uint8(id), true
+	return id, true
 }
 
 // heardVehicle looks up {id}; when it answers false it has written the error.

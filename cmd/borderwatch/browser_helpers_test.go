@@ -73,14 +73,7 @@ func clickDrone(t *testing.T, ctx context.Context, id int) {
 	); err != nil {
 		t.Fatalf("bringing drone %d to the middle of the map: %v", id, err)
 	}
-	// Wait for the pan to end: the drone then stays (almost) where it is drawn.
-	prev := droneOnMap(t, ctx, id)
-	testenv.Eventually(t, 10*time.Second, "the map stops panning", func() bool {
-		d := droneOnMap(t, ctx, id)
-		still := math.Abs(d.X-prev.X) < 1 && math.Abs(d.Y-prev.Y) < 1
-		prev = d
-		return still
-	})
+	waitMapStill(t, ctx, id)
 	var off struct{ X, Y float64 }
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const r = document.querySelector("#map").getBoundingClientRect(); return {X: r.left, Y: r.top}; })()`, &off)); err != nil {
 		t.Fatal(err)
@@ -90,6 +83,19 @@ func clickDrone(t *testing.T, ctx context.Context, id int) {
 	if err := chromedp.Run(ctx, chromedp.MouseClickXY(off.X+d.X, off.Y+d.Y)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// waitMapStill waits for a pan or zoom to end: drone id then stays
+// (almost) where it is drawn.
+func waitMapStill(t *testing.T, ctx context.Context, id int) {
+	t.Helper()
+	prev := droneOnMap(t, ctx, id)
+	testenv.Eventually(t, 10*time.Second, "the map stops panning", func() bool {
+		d := droneOnMap(t, ctx, id)
+		still := math.Abs(d.X-prev.X) < 1 && math.Abs(d.Y-prev.Y) < 1
+		prev = d
+		return still
+	})
 }
 
 // textOf answers the text content of the first element matching sel ("" if none).

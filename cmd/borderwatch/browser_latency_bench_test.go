@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/loadtest"
 	"github.com/borderwatch/borderwatch/web/auth"
 )
 
@@ -32,16 +32,17 @@ func BenchmarkBrowser_FrameToMap250Drones(b *testing.B) {
 	ctx, _ := newBrowser(b)
 	browserLoginAs(b, ctx, sys, auth.RoleSupervisor)
 
-	gen, err := newLoadGenerator(sys.fleet.LinkAddrs()[0].(*net.UDPAddr), drones)
+	addrs := []string{sys.fleet.LinkAddrs()[0].String()}
+	gen, err := loadtest.NewFleet(addrs, drones, rate, time.Minute)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer gen.close()
+	defer gen.Close()
 	// Warm up until every drone is admitted and drawn, then measure b.N
 	// seconds of load (the load is wall time by nature: it is what is measured).
 	warm, cancel := context.WithCancel(context.Background())
 	warmed := make(chan struct{})
-	go func() { defer close(warmed); gen.run(warm, rate, time.Minute) }()
+	go func() { defer close(warmed); gen.Run(warm) }()
 	testenv.Eventually(b, time.Minute, "all drones on the page", func() bool {
 		var n int
 		return chromedp.Run(ctx, chromedp.Evaluate(`window.bwLiveLatency.samples.length`, &n)) == nil && n > 5*drones &&
@@ -52,8 +53,13 @@ func BenchmarkBrowser_FrameToMap250Drones(b *testing.B) {
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.bwLiveLatency.samples.length = 0`, nil)); err != nil {
 		b.Fatal(err)
 	}
+	measure, err := loadtest.NewFleet(addrs, drones, rate, time.Duration(b.N)*time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer measure.Close()
 	b.ResetTimer()
-	gen.run(context.Background(), rate, time.Duration(b.N)*time.Second)
+	measure.Run(context.Background())
 	b.StopTimer()
 
 	var samples []float64

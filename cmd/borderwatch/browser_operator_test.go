@@ -101,7 +101,7 @@ func TestBrowser_Operator_DetectionListZoomsToTrack(t *testing.T) {
 	browserLoginAs(t, ctx, sys, auth.RoleOperator)
 	waitDroneDrawn(t, ctx, 1)
 	lat, lon := simulator.DefaultCenterLat-0.02, simulator.DefaultCenterLon+0.02
-	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(time.Now(), 1),
 		TrackID: 7, Class: "vehicle", ConfidencePct: 91, Lat: lat, Lon: lon})
 	if err := chromedp.Run(ctx,
 		chromedp.Click(`.bw-tab[data-tab="detections"]`, chromedp.ByQuery),

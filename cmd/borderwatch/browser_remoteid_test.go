@@ -23,7 +23,7 @@ func TestBrowser_Operator_RemoteIDTrackOnMapAsText(t *testing.T) {
 	const hostile = `<img src=x onerror="document.title='pwned'">`
 	lat, lon := simulator.DefaultCenterLat-0.01, simulator.DefaultCenterLon+0.01
 	for i := range 3 {
-		sys.hub.Publish(telemetry.RemoteID{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1},
+		sys.hub.Publish(telemetry.RemoteID{EventHeader: telemetry.Header(time.Now(), 1),
 			UASID: hostile, Key: "K1", UAType: "aeroplane", Status: "airborne", HasPosition: true,
 			Lat: lat + float64(i)*0.001, Lon: lon, CourseDeg: 0, GroundspeedMS: 10, HasOperator: true,
 			OperatorLat: lat - 0.01, OperatorLon: lon, OperatorID: hostile, SelfID: hostile})

@@ -186,9 +186,9 @@ func TestBrowser_LiveMap_ShowsDetectionsAndAlerts(t *testing.T) {
 	// intruders cross at scenario times, so this test publishes its own to
 	// know exactly what the page must show.
 	now := time.Now()
-	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: now, SystemID: 1},
+	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(now, 1),
 		TrackID: 42, Class: "person", ConfidencePct: 88, Lat: simulator.DefaultCenterLat - 0.01, Lon: simulator.DefaultCenterLon})
-	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: now, SystemID: 1},
+	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now, 1),
 		Type: telemetry.AlertFenceBreach, Severity: telemetry.SeverityCritical, Text: "fence breached"})
 
 	var count, alert string

@@ -92,12 +92,13 @@ func init() {
 					e.ready(map[string]string{"url": sys.web.URL(), "data": *data})
 				}
 				// Upload and launch in the background: the page is usable at
-				// once and shows the drones take off. Results go to the log.
+				// once and shows the drones take off; then each drone patrols
+				// its legs in turn. Results go to the log.
 				var wg sync.WaitGroup
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					d.LaunchAll(ctx)
+					d.Patrol(ctx, d.LaunchAll(ctx))
 				}()
 				<-ctx.Done()
 				wg.Wait() // the launches end with ctx; then the fleet and the server close

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/renameio/v2"
 
+	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/export"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 	"github.com/borderwatch/borderwatch/web/apiclient"
@@ -143,11 +144,11 @@ func windowQuery(from, to, vehicles string, stream uint) (store.Query, error) {
 		if part == "" {
 			continue
 		}
-		id, err := strconv.ParseUint(part, 10, 8)
-		if err != nil || id == 0 {
-			return q, fmt.Errorf("--vehicle takes system ids 1-255, got %q", part)
+		id, err := telemetry.ParseVehicleID(part)
+		if err != nil {
+			return q, fmt.Errorf("--vehicle: %w", err)
 		}
-		q.Systems = append(q.Systems, uint8(id))
+		q.Systems = append(q.Systems, id)
 	}
 	return q, nil
 }

@@ -89,7 +89,7 @@ func TestPlanCorridor_CLI_NoFlyLayerBecomesExclusions(t *testing.T) {
 		t.Fatal(err)
 	}
 	border := filepath.Join("..", "..", "missions", "demodata", "nogales_border.geojson")
-	code, out, errOut := runPlanCmd(t, "corridor", "--border", border, "--no-fly", zone, "--no-fly-margin", "150m",
+	code, out, errOut := runPlanCmd(t, "corridor", "--border", border, "--side", "United States of America", "--no-fly", zone, "--no-fly-margin", "150m",
 		"--drones", "4", "--vehicle", "plane", "-o", filepath.Join(dir, "p.plan"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -113,7 +113,7 @@ func TestPlanCorridor_CLI_NoFlyLayerBecomesExclusions(t *testing.T) {
 	if excluded == 0 {
 		t.Fatalf("no plan excludes the no-fly zone: %s", out)
 	}
-	code, _, errOut = runPlanCmd(t, "corridor", "--border", border, "--no-fly", border, "-o", filepath.Join(dir, "q.plan"))
+	code, _, errOut = runPlanCmd(t, "corridor", "--border", border, "--side", "left", "--no-fly", border, "-o", filepath.Join(dir, "q.plan"))
 	if code == 0 || !strings.Contains(errOut, "holds polygons, not a LineString") {
 		t.Fatalf("a line as a no-fly layer: exit %d: %s", code, errOut)
 	}

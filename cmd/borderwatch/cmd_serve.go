@@ -21,7 +21,7 @@ func init() {
 	register(command{
 		name:         "serve",
 		summary:      "Run the ground station: MAVLink links, the sortie store and the web UI.",
-		usage:        "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]... [--basemap FILE.pmtiles]",
+		usage:        "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]... [--basemap FILE.pmtiles] [--nats URL | --nats-listen ADDR] [--station NAME] [--hq --hq-key FILE] [--hq-trust KEY]...",
 		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o serverOptions
@@ -34,6 +34,7 @@ func init() {
 			o.declareHTTP(fs)
 			o.declareBasemap(fs)
 			declareTAKFlags(fs, &o.tak)
+			declareFedFlags(fs, &o.fed)
 			var logs logOptions
 			declareLogFlags(fs, &logs)
 			return func(ctx context.Context, e *env, args []string) error {
@@ -42,6 +43,14 @@ func init() {
 				}
 				if err := logs.install(e); err != nil {
 					return err
+				}
+				if err := o.fed.check(); err != nil {
+					return err
+				}
+				if len(o.links) == 0 && o.fed.hq {
+					// A headquarters has no drones of its own: its fleet
+					// listens on loopback only, where nothing sends.
+					o.links = stringList{"udp://127.0.0.1:0"}
 				}
 				if len(o.links) == 0 {
 					o.links = stringList{"udp://0.0.0.0:14550"}
@@ -76,6 +85,7 @@ type serverOptions struct {
 	uiDir     string
 	retention time.Duration
 	tak       takOptions
+	fed       fedOptions
 	// basemap is a PMTiles file (--basemap); basemapObj one built in
 	// memory (the demo's). basemapObj wins.
 	basemap    string
@@ -107,6 +117,7 @@ type server struct {
 	recorder *store.Recorder
 	fleet    *gcs.Fleet
 	tak      takParts
+	fed      fedParts
 	web      *web.Server
 	// closeBasemap closes the --basemap file, if one is open.
 	closeBasemap func() error
@@ -133,6 +144,10 @@ func startServer(o serverOptions) (*server, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.startFederation(o.fed, o.tak.station, o.data); err != nil {
+		s.Close()
+		return nil, err
+	}
 	bm := o.basemapObj
 	if bm == nil && o.basemap != "" {
 		var err error
@@ -142,9 +157,16 @@ func startServer(o serverOptions) (*server, error) {
 		}
 	}
 	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Collectors: []prometheus.Collector{web.RecorderCollector(s.recorder)}, Layers: o.layerObjs, UIDir: o.uiDir,
-		MetricsOpen: o.metricsOpen, AllowHosts: o.allowHosts, TLSCert: o.tlsCert, TLSKey: o.tlsKey, TAKMarkers: s.tak.markers, Basemap: bm}
+		MetricsOpen: o.metricsOpen, AllowHosts: o.allowHosts, TLSCert: o.tlsCert, TLSKey: o.tlsKey, TAKMarkers: s.tak.markers, Basemap: bm, HQ: s.fed.hq}
+	if s.fed.conn != nil {
+		s.web.NATSReady = s.fed.natsReady
+	}
 	if err := s.web.Initialize(); err != nil {
 		s.web = nil
+		s.Close()
+		return nil, err
+	}
+	if err := s.startStation(o.fed, o.tak.station, o.data); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -153,6 +175,7 @@ func startServer(o serverOptions) (*server, error) {
 
 // Close stops the managers in reverse order. It is idempotent.
 func (s *server) Close() {
+	s.closeFederation() // first: a station runs forwarded requests through the web server
 	if s.web != nil {
 		s.web.Close()
 	}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
@@ -20,13 +21,18 @@ func init() {
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			src := declareReadSource(fs)
 			asJSON := fs.Bool("json", false, "print JSON instead of a table")
-			vehicle := fs.Int("vehicle", 0, "only this vehicle's sorties (MAVLink system id)")
+			vehicle := fs.String("vehicle", "", "only this vehicle's sorties (its id: the system id on the default network)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
 				}
-				if *vehicle < 0 || *vehicle > 255 {
-					return fmt.Errorf("--vehicle must be a system id 1-255, got %d", *vehicle)
+				var id telemetry.VehicleID
+				if *vehicle != "" {
+					v, err := telemetry.ParseVehicleID(*vehicle)
+					if err != nil {
+						return fmt.Errorf("--vehicle: %w", err)
+					}
+					id = v
 				}
 				st, api, err := src.open(e)
 				if err != nil {
@@ -34,10 +40,10 @@ func init() {
 				}
 				var list []store.Sortie
 				if api != nil {
-					list, err = api.Sorties(ctx, uint8(*vehicle))
+					list, err = api.Sorties(ctx, id)
 				} else {
 					defer st.Close()
-					list, err = st.Sorties(store.SortieFilter{Vehicle: uint8(*vehicle)})
+					list, err = st.Sorties(store.SortieFilter{Vehicle: id})
 				}
 				if err != nil {
 					return err

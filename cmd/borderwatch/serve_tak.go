@@ -14,7 +14,7 @@ type takOptions struct {
 }
 
 func declareTAKFlags(fs *flag.FlagSet, o *takOptions) {
-	fs.Var(&o.out, "cot", "send our drones, detections and alerts to TAK as Cursor-on-Target, repeatable: udp://239.2.3.1:6969 (ATAK's multicast group), udp://HOST:PORT, tcp://TAKSERVER:8087 (markers the TAK Server sends back appear on the map)")
+	fs.Var(&o.out, "cot", "send our drones, detections and alerts to TAK as Cursor-on-Target, repeatable: udp://239.2.3.1:6969 (ATAK's multicast group), udp://HOST:PORT, tcp://TAKSERVER:8087 (markers the TAK Server sends back appear on the map), tls://TAKSERVER:8089?cert=FILE&key=FILE&ca=FILE (client certificate; docs/tak.md)")
 	fs.Var(&o.listen, "cot-listen", "receive TAK clients' markers, repeatable: udp://0.0.0.0:6969, udp://239.2.3.1:6969 (joins the group), tcp://0.0.0.0:PORT")
 	fs.StringVar(&o.station, "station", "borderwatch", "this station's name in CoT uids and callsigns")
 }

@@ -31,6 +31,8 @@ var forbidden = []struct {
 	{"gcs", []string{"web", "simulator", "tak", "cmd"}, "gcs is below web and beside the simulator"},
 	{"simulator", []string{"gcs", "telemetry", "web", "tak", "cmd", "missions"},
 		"the simulator shares only the mavlink layer with gcs"},
+	{"loadtest", []string{"gcs", "telemetry", "web", "tak", "cmd", "missions", "simulator"},
+		"the load generator is an outside client: it reaches the server over the wire only (MAVLink, HTTP, WebSocket)"},
 }
 
 // TestLayers_DependenciesPointOneWay runs `go list -deps` over the module and

@@ -4,6 +4,8 @@ import (
 	"slices"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // Census applies the admission rule to a whole recording read at once (a
@@ -19,7 +21,7 @@ import (
 //
 // The zero value is ready to use. It is not safe for concurrent use.
 type Census struct {
-	systems map[uint8]*censusEntry
+	systems map[telemetry.VehicleID]*censusEntry
 	// autopilots counts systems that sent an admitted heartbeat.
 	autopilots int
 }
@@ -30,28 +32,28 @@ type censusEntry struct {
 	verified  bool // sent a frame whose checksum the dialect verified
 }
 
-func (c *Census) entry(sysid uint8) *censusEntry {
+func (c *Census) entry(id telemetry.VehicleID) *censusEntry {
 	if c.systems == nil {
-		c.systems = map[uint8]*censusEntry{}
+		c.systems = map[telemetry.VehicleID]*censusEntry{}
 	}
-	e := c.systems[sysid]
+	e := c.systems[id]
 	if e == nil {
 		e = &censusEntry{}
-		c.systems[sysid] = e
+		c.systems[id] = e
 	}
 	return e
 }
 
-// Frame notes one frame of sysid; verified says its message is known to the
+// Frame notes one frame of the system id; verified says its message is known to the
 // dialect and its checksum checked (mavwire's Frame.Known).
-func (c *Census) Frame(sysid uint8, verified bool) {
-	e := c.entry(sysid)
+func (c *Census) Frame(id telemetry.VehicleID, verified bool) {
+	e := c.entry(id)
 	e.verified = e.verified || verified
 }
 
-// Heartbeat notes one HEARTBEAT of sysid (after Frame for the same frame).
-func (c *Census) Heartbeat(sysid uint8, hb *common.MessageHeartbeat) {
-	e := c.entry(sysid)
+// Heartbeat notes one HEARTBEAT of the system id (after Frame for the same frame).
+func (c *Census) Heartbeat(id telemetry.VehicleID, hb *common.MessageHeartbeat) {
+	e := c.entry(id)
 	if !Admits(hb) {
 		e.other = true
 		return
@@ -65,7 +67,7 @@ func (c *Census) Heartbeat(sysid uint8, hb *common.MessageHeartbeat) {
 // Vehicles are the systems the rule admits, and others the rest of the
 // systems heard (their frames belong with the vehicles' as companions, e.g.
 // the ground station's), both sorted.
-func (c *Census) Vehicles() (vehicles, others []uint8) {
+func (c *Census) Vehicles() (vehicles, others []telemetry.VehicleID) {
 	for id, e := range c.systems {
 		if c.vehicle(e) {
 			vehicles = append(vehicles, id)

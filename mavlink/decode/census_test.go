@@ -3,13 +3,15 @@ package decode
 import (
 	"slices"
 	"testing"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // The admission rule over a whole recording: an autopilot's heartbeat makes
 // a vehicle, as live; the other systems are companions.
 func TestCensus_Vehicles_AutopilotHeartbeatDecides(t *testing.T) {
 	var c Census
-	for _, id := range []uint8{1, 2, 255, 9} {
+	for _, id := range []telemetry.VehicleID{1, 2, 255, 9} {
 		c.Frame(id, true)
 	}
 	c.Heartbeat(1, copterHB)
@@ -17,7 +19,7 @@ func TestCensus_Vehicles_AutopilotHeartbeatDecides(t *testing.T) {
 	// System 2 sent verified frames but no heartbeat: beside a vehicle that
 	// did, it is not one (live would not admit it either).
 	vehicles, others := c.Vehicles()
-	if !slices.Equal(vehicles, []uint8{1}) || !slices.Equal(others, []uint8{2, 9, 255}) {
+	if !slices.Equal(vehicles, []telemetry.VehicleID{1}) || !slices.Equal(others, []telemetry.VehicleID{2, 9, 255}) {
 		t.Fatalf("vehicles %v, others %v; want [1] and [2 9 255]", vehicles, others)
 	}
 }
@@ -37,13 +39,13 @@ func TestCensus_Vehicles_FragmentWithoutAutopilotHeartbeat(t *testing.T) {
 	c.Heartbeat(100, cameraHB)
 	c.Frame(77, false) // never verified
 	vehicles, others := c.Vehicles()
-	if !slices.Equal(vehicles, []uint8{1, 3}) || !slices.Equal(others, []uint8{77, 100, 255}) {
+	if !slices.Equal(vehicles, []telemetry.VehicleID{1, 3}) || !slices.Equal(others, []telemetry.VehicleID{77, 100, 255}) {
 		t.Fatalf("vehicles %v, others %v; want [1 3] and [77 100 255]", vehicles, others)
 	}
 	// The first autopilot heartbeat ends the fragment rule for everyone.
 	c.Heartbeat(3, copterHB)
 	vehicles, _ = c.Vehicles()
-	if !slices.Equal(vehicles, []uint8{3}) {
+	if !slices.Equal(vehicles, []telemetry.VehicleID{3}) {
 		t.Fatalf("after an autopilot heartbeat: vehicles %v, want [3]", vehicles)
 	}
 }

@@ -50,7 +50,7 @@ func TestVehicleState_Update_RemoteIDMergesOneTrack(t *testing.T) {
 		t.Fatalf("events = %d, want one per message (5)", len(evs))
 	}
 	got := evs[len(evs)-1]
-	want := telemetry.RemoteID{EventHeader: telemetry.EventHeader{Time: t0.Add(4 * time.Second), SystemID: 1},
+	want := telemetry.RemoteID{EventHeader: telemetry.Header(t0.Add(4*time.Second), 1),
 		UASID: "1596F1234567890", Key: "1596F1234567890", IDType: "serial", UAType: "helicopter_or_multirotor",
 		Status: "airborne", HasPosition: true, Lat: 47.4, Lon: 8.5, AltM: 512.5, HasAlt: true, HeightM: 80,
 		HeightRef: "takeoff", GroundspeedMS: 12.5, ClimbMS: -1.5, CourseDeg: 90.5, OperatorLat: 47.399,

@@ -17,8 +17,13 @@ import (
 // VehicleState is what the GCS knows about one vehicle, derived from its
 // messages. Field names carry units. It is a value: copies are snapshots.
 type VehicleState struct {
-	ID          uint8  `json:"id"`
+	// ID is the vehicle's id (telemetry.VehicleID): its system id on the
+	// default network.
+	ID telemetry.VehicleID `json:"id"`
+	// SysID is its MAVLink system id; Network the name of the MAVLink network
+	// its links belong to ("" for the default network).
 	SysID       uint8  `json:"sysid"`
+	Network     string `json:"network"`
 	Autopilot   string `json:"autopilot"`    // "ardupilot", "px4" or "generic"
 	VehicleType string `json:"vehicle_type"` // "multirotor", "fixed_wing", …
 	Mode        string `json:"mode"`
@@ -148,11 +153,11 @@ type pendingText struct {
 func (VehicleState) Kind() telemetry.Kind { return telemetry.KindState }
 
 // Vehicle implements telemetry.Message.
-func (s VehicleState) Vehicle() uint8 { return s.SysID }
+func (s VehicleState) Vehicle() telemetry.VehicleID { return s.ID }
 
-// NewVehicleState is the state of a vehicle heard for the first time.
-func NewVehicleState(sysid uint8) VehicleState {
-	s := VehicleState{ID: sysid, SysID: sysid, Autopilot: "generic", Mode: "unknown"}
+// NewVehicleState is the state of vehicle id heard for the first time.
+func NewVehicleState(id telemetry.VehicleID) VehicleState {
+	s := VehicleState{ID: id, SysID: id.SysID(), Autopilot: "generic", Mode: "unknown"}
 	s.resetDerived()
 	return s
 }
@@ -243,7 +248,7 @@ func (s *VehicleState) Update(msg message.Message, compid uint8, t time.Time, em
 	if emit == nil {
 		emit = func(telemetry.Event) {}
 	}
-	h := telemetry.EventHeader{Time: t, SystemID: s.SysID}
+	h := telemetry.Header(t, s.ID)
 	switch m := msg.(type) {
 	case *common.MessageHeartbeat:
 		mode := ModeName(m.Autopilot, m.Type, m.BaseMode, m.CustomMode)

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -45,7 +46,7 @@ type Result struct {
 	LinkUp bool
 }
 
-// Table is the vehicle table: one VehicleState per admitted system id,
+// Table is the vehicle table: one VehicleState per admitted vehicle id,
 // updated by the admission rule, the state update and the link-timeout rule.
 // It is not safe for concurrent use: one goroutine owns it (the fleet loop,
 // a replay session).
@@ -61,45 +62,45 @@ type Table struct {
 	// never changes a vehicle.
 	AdmitWithoutHeartbeat bool
 
-	states  map[uint8]*VehicleState
-	changed map[uint8]bool
+	states  map[telemetry.VehicleID]*VehicleState
+	changed map[telemetry.VehicleID]bool
 }
 
 func (t *Table) init() {
 	if t.states == nil {
-		t.states = map[uint8]*VehicleState{}
-		t.changed = map[uint8]bool{}
+		t.states = map[telemetry.VehicleID]*VehicleState{}
+		t.changed = map[telemetry.VehicleID]bool{}
 	}
 	if t.LinkTimeout == 0 {
 		t.LinkTimeout = DefaultLinkTimeout
 	}
 }
 
-// Admitted reports whether sysid is a vehicle in the table: only its frames
+// Admitted reports whether id is a vehicle in the table: only its frames
 // belong to the record.
-func (t *Table) Admitted(sysid uint8) bool { return t.states[sysid] != nil }
+func (t *Table) Admitted(id telemetry.VehicleID) bool { return t.states[id] != nil }
 
-// State is the vehicle's state, nil when sysid was never admitted. The
+// State is the vehicle's state, nil when id was never admitted. The
 // pointer stays valid; callers own it only in the table's goroutine.
-func (t *Table) State(sysid uint8) *VehicleState { return t.states[sysid] }
+func (t *Table) State(id telemetry.VehicleID) *VehicleState { return t.states[id] }
 
-// Message folds one message from (sysid, compid), received at at, into the
+// Message folds one message from component compid of vehicle id, received at at, into the
 // table, and reports the typed events it implies (mode and arm changes,
 // detections, alerts) through emit, which may be nil. A message of a system
 // that no autopilot heartbeat admitted is dropped (Result.State nil).
-func (t *Table) Message(sysid, compid uint8, msg message.Message, at time.Time, emit func(telemetry.Event)) Result {
+func (t *Table) Message(id telemetry.VehicleID, compid uint8, msg message.Message, at time.Time, emit func(telemetry.Event)) Result {
 	t.init()
 	hb, isHB := msg.(*common.MessageHeartbeat)
 	admits := isHB && Admits(hb)
-	st := t.states[sysid]
+	st := t.states[id]
 	var r Result
 	if st == nil {
 		if !admits && (isHB || !t.AdmitWithoutHeartbeat) {
 			return r
 		}
-		s := NewVehicleState(sysid)
+		s := NewVehicleState(id)
 		st = &s
-		t.states[sysid] = st
+		t.states[id] = st
 		r.New = true
 	}
 	r.State = st
@@ -113,7 +114,7 @@ func (t *Table) Message(sysid, compid uint8, msg message.Message, at time.Time, 
 		r.Changed, r.LinkUp = true, true
 	}
 	if r.Changed {
-		t.changed[sysid] = true
+		t.changed[id] = true
 	}
 	return r
 }
@@ -125,9 +126,9 @@ func (t *Table) Check(now time.Time) { t.Expire(now) }
 // Expire applies the link-timeout rule at now: every vehicle silent for longer
 // than LinkTimeout loses its link. It returns the system ids whose link was
 // lost by this call, in order.
-func (t *Table) Expire(now time.Time) []uint8 {
+func (t *Table) Expire(now time.Time) []telemetry.VehicleID {
 	t.init()
-	var lost []uint8
+	var lost []telemetry.VehicleID
 	for id, st := range t.states {
 		if st.LinkOK && LinkLost(st.LastHeard, now, t.LinkTimeout) {
 			st.LinkOK = false
@@ -146,7 +147,7 @@ func (t *Table) Expire(now time.Time) []uint8 {
 // Decoder's method.
 func (t *Table) Frame(f telemetry.Frame, emit func(telemetry.Event)) {
 	if msg, ok := Raw(f.Raw); ok {
-		t.Message(f.SystemID, f.ComponentID, msg, f.Time, emit)
+		t.Message(f.Vehicle(), f.ComponentID, msg, f.Time, emit)
 	}
 }
 
@@ -165,7 +166,7 @@ func Raw(raw []byte) (message.Message, bool) {
 }
 
 // Take returns copies of the states changed since the last Take (all of them
-// when all is set), by system id, and forgets which changed.
+// when all is set), by vehicle id, and forgets which changed.
 func (t *Table) Take(all bool) []VehicleState {
 	t.init()
 	out := []VehicleState{}
@@ -174,7 +175,7 @@ func (t *Table) Take(all bool) []VehicleState {
 			out = append(out, *st)
 		}
 	}
-	slices.SortFunc(out, func(a, b VehicleState) int { return int(a.SysID) - int(b.SysID) })
+	slices.SortFunc(out, func(a, b VehicleState) int { return cmp.Compare(a.ID, b.ID) })
 	clear(t.changed)
 	return out
 }

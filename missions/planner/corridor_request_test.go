@@ -27,7 +27,7 @@ func TestCorridor_Request_PlansSummaryAndJSON(t *testing.T) {
 	alt := 1190.0
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	res, err := planner.Corridor(planner.CorridorRequest{
-		BorderLayer: "nogales", StandoffM: 400, Drones: 2, VehicleType: "plane", Firmware: "px4",
+		BorderLayer: "nogales", Side: "left", StandoffM: 400, Drones: 2, VehicleType: "plane", Firmware: "px4",
 		From: &planner.LatLon{Lat: 31.33, Lon: -111.05}, To: &planner.LatLon{Lat: 31.33, Lon: -110.80},
 		Sites:       []planner.Site{{Name: "Base", Lat: 31.36, Lon: -110.95, AltAMSLM: &alt}},
 		RallyPoints: []planner.Site{{Name: "Field", Lat: 31.37, Lon: -110.94}},
@@ -87,7 +87,7 @@ func TestCorridor_Request_PlansSummaryAndJSON(t *testing.T) {
 // Without a site altitude the plans say "unknown" (null), never 0 m AMSL,
 // and the summary says so; copter defaults apply.
 func TestCorridor_Request_UnknownHomeAltitude(t *testing.T) {
-	res, err := planner.Corridor(planner.CorridorRequest{BorderLayer: "nogales", Drones: 2,
+	res, err := planner.Corridor(planner.CorridorRequest{BorderLayer: "nogales", Side: "left", Drones: 2,
 		From: &planner.LatLon{Lat: 31.33, Lon: -111.0}, To: &planner.LatLon{Lat: 31.33, Lon: -110.9}}, demoLayers, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -114,15 +114,15 @@ func TestCorridor_Request_RefusesBadRequests(t *testing.T) {
 	}{
 		{planner.CorridorRequest{}, "no border layer"},
 		{planner.CorridorRequest{BorderLayer: "elsewhere"}, `no layer "elsewhere"`},
-		{planner.CorridorRequest{BorderLayer: "nogales", VehicleType: "blimp"}, "want copter or plane"},
-		{planner.CorridorRequest{BorderLayer: "nogales", Firmware: "inav"}, "want ardupilot or px4"},
-		{planner.CorridorRequest{BorderLayer: "nogales", FenceMarginM: 20}, "at least 50 m"},
-		{planner.CorridorRequest{BorderLayer: "nogales", StandoffM: 300, FenceMarginM: 300}, "below the standoff"},
-		{planner.CorridorRequest{BorderLayer: "nogales", From: &planner.LatLon{Lat: 31.3, Lon: -111}}, "needs both from and to"},
-		{planner.CorridorRequest{BorderLayer: "nogales", StandoffM: math.NaN()}, "not a number"},
-		{planner.CorridorRequest{BorderLayer: "nogales", RallyPoints: []planner.Site{{Name: "by the line", Lat: 31.334, Lon: -110.95}}}, "nearer than the rally depth"},
-		{planner.CorridorRequest{BorderLayer: "nogales", RallyPoints: []planner.Site{{Name: "south", Lat: 31.30, Lon: -110.95}}}, "other side of the border"},
-		{planner.CorridorRequest{BorderLayer: "nogales", Sites: []planner.Site{{Name: "south", Lat: 31.30, Lon: -110.95}}}, "other side of the border"},
+		{planner.CorridorRequest{BorderLayer: "nogales", Side: "left", VehicleType: "blimp"}, "want copter or plane"},
+		{planner.CorridorRequest{BorderLayer: "nogales", Side: "left", Firmware: "inav"}, "want ardupilot or px4"},
+		{planner.CorridorRequest{BorderLayer: "nogales", Side: "left", FenceMarginM: 20}, "at least 50 m"},
+		{planner.CorridorRequest{BorderLayer: "nogales", Side: "left", StandoffM: 300, FenceMarginM: 300}, "below the standoff"},
+		{planner.CorridorRequest{BorderLayer: "nogales", Side: "left", From: &planner.LatLon{Lat: 31.3, Lon: -111}}, "needs both from and to"},
+		{planner.CorridorRequest{BorderLayer: "nogales", Side: "left", StandoffM: math.NaN()}, "not a number"},
+		{planner.CorridorRequest{BorderLayer: "nogales", Side: "left", RallyPoints: []planner.Site{{Name: "by the line", Lat: 31.334, Lon: -110.95}}}, "nearer than the rally depth"},
+		{planner.CorridorRequest{BorderLayer: "nogales", Side: "left", RallyPoints: []planner.Site{{Name: "south", Lat: 31.30, Lon: -110.95}}}, "other side of the border"},
+		{planner.CorridorRequest{BorderLayer: "nogales", Side: "left", Sites: []planner.Site{{Name: "south", Lat: 31.30, Lon: -110.95}}}, "other side of the border"},
 	} {
 		_, err := planner.Corridor(tc.req, demoLayers, time.Now())
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -135,7 +135,7 @@ func TestCorridor_Request_RefusesBadRequests(t *testing.T) {
 }
 
 func TestFence_Request_FencePlanAndRefusals(t *testing.T) {
-	res, err := planner.Fence(planner.FenceRequest{BorderLayer: "nogales", StandoffM: 200, DepthM: 3000,
+	res, err := planner.Fence(planner.FenceRequest{BorderLayer: "nogales", Side: "left", StandoffM: 200, DepthM: 3000,
 		From: &planner.LatLon{Lat: 31.33, Lon: -111.1}, To: &planner.LatLon{Lat: 31.33, Lon: -110.8}, VehicleType: "plane"}, demoLayers, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -151,10 +151,10 @@ func TestFence_Request_FencePlanAndRefusals(t *testing.T) {
 		req  planner.FenceRequest
 		want string
 	}{
-		{planner.FenceRequest{BorderLayer: "nogales", StandoffM: 20}, "at least 50 m"},
-		{planner.FenceRequest{BorderLayer: "nogales", DepthM: 1e9}, "out of range"},
-		{planner.FenceRequest{BorderLayer: "nogales", MaxVertices: 2}, "vertex limit 2"},
-		{planner.FenceRequest{BorderLayer: "nogales", Firmware: "betaflight"}, "want ardupilot or px4"},
+		{planner.FenceRequest{BorderLayer: "nogales", Side: "left", StandoffM: 20}, "at least 50 m"},
+		{planner.FenceRequest{BorderLayer: "nogales", Side: "left", DepthM: 1e9}, "out of range"},
+		{planner.FenceRequest{BorderLayer: "nogales", Side: "left", MaxVertices: 2}, "vertex limit 2"},
+		{planner.FenceRequest{BorderLayer: "nogales", Side: "left", Firmware: "betaflight"}, "want ardupilot or px4"},
 	} {
 		if _, err := planner.Fence(tc.req, demoLayers, time.Now()); err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, planner.ErrBadRequest) {
 			t.Errorf("%+v: got %v, want %q (ErrBadRequest)", tc.req, err, tc.want)

@@ -16,8 +16,8 @@ import (
 
 // DispatchCandidate is one drone that might go.
 type DispatchCandidate struct {
-	SysID uint8  `json:"sysid"`
-	Pos   LatLon `json:"pos"`
+	ID  uint32 `json:"id"` // the vehicle id (the caller's; the system id on the default network)
+	Pos LatLon `json:"pos"`
 	// Home is where it returns to (its home, or launch site).
 	Home LatLon `json:"home"`
 	// BatteryPct is its remaining battery, 0-100.
@@ -47,7 +47,7 @@ type DispatchRequest struct {
 
 // DispatchProposal is the drone proposed and why the others were not.
 type DispatchProposal struct {
-	SysID           uint8               `json:"sysid"`
+	ID              uint32              `json:"id"`
 	DistanceM       float64             `json:"distance_m"` // along the route there
 	EtaS            float64             `json:"eta_s"`
 	ReturnM         float64             `json:"return_m"` // target to home
@@ -59,7 +59,7 @@ type DispatchProposal struct {
 
 // DispatchRejection says why a drone was not proposed.
 type DispatchRejection struct {
-	SysID  uint8  `json:"sysid"`
+	ID     uint32 `json:"id"`
 	Reason string `json:"reason"`
 }
 
@@ -81,16 +81,16 @@ func ProposeDispatch(req DispatchRequest, candidates []DispatchCandidate, layers
 	}
 	var best *DispatchProposal
 	var rejected []DispatchRejection
-	reject := func(id uint8, format string, args ...any) {
-		rejected = append(rejected, DispatchRejection{SysID: id, Reason: fmt.Sprintf(format, args...)})
+	reject := func(id uint32, format string, args ...any) {
+		rejected = append(rejected, DispatchRejection{ID: id, Reason: fmt.Sprintf(format, args...)})
 	}
 	for _, c := range candidates {
 		if c.Unfit != "" {
-			reject(c.SysID, "%s", c.Unfit)
+			reject(c.ID, "%s", c.Unfit)
 			continue
 		}
 		if !(c.Class.SpeedMS > 0 && c.Class.EnduranceS > 0) {
-			reject(c.SysID, "no speed and endurance known for it")
+			reject(c.ID, "no speed and endurance known for it")
 			continue
 		}
 		tr := TransitRequest{NoFlyLayers: req.NoFlyLayers, TerritoryLayers: req.TerritoryLayers, MarginM: req.MarginM, SpeedMS: c.Class.SpeedMS, Fence: c.Fence}
@@ -100,7 +100,7 @@ func ProposeDispatch(req DispatchRequest, candidates []DispatchCandidate, layers
 			if !isNoPath(err) {
 				return nil, err // a bad request (a missing layer) is everyone's
 			}
-			reject(c.SysID, "no route there: %v", err)
+			reject(c.ID, "no route there: %v", err)
 			continue
 		}
 		tr.From, tr.To = req.Target, c.Home
@@ -109,28 +109,28 @@ func ProposeDispatch(req DispatchRequest, candidates []DispatchCandidate, layers
 			if !isNoPath(err) {
 				return nil, err
 			}
-			reject(c.SysID, "no route back home: %v", err)
+			reject(c.ID, "no route back home: %v", err)
 			continue
 		}
 		used := (out.FlightS + loiter + back.FlightS) / c.Class.EnduranceS * 100
 		after := c.BatteryPct - used
 		if after < reserve {
-			reject(c.SysID, "battery %.0f%% would be %.0f%% back home after %.1f km and %.0f s of loiter (reserve %.0f%%)",
+			reject(c.ID, "battery %.0f%% would be %.0f%% back home after %.1f km and %.0f s of loiter (reserve %.0f%%)",
 				c.BatteryPct, after, (out.LengthM+back.LengthM)/1000, loiter, reserve)
 			continue
 		}
-		p := &DispatchProposal{SysID: c.SysID, DistanceM: out.LengthM, EtaS: out.FlightS, ReturnM: back.LengthM,
+		p := &DispatchProposal{ID: c.ID, DistanceM: out.LengthM, EtaS: out.FlightS, ReturnM: back.LengthM,
 			LoiterS: loiter, BatteryAfterPct: math.Round(after*10) / 10, Route: out.Path}
 		if best == nil || p.DistanceM < best.DistanceM {
 			if best != nil {
-				reject(best.SysID, "drone %d is nearer", p.SysID)
+				reject(best.ID, "drone %d is nearer", p.ID)
 			}
 			best = p
 		} else {
-			reject(c.SysID, "drone %d is nearer", best.SysID)
+			reject(c.ID, "drone %d is nearer", best.ID)
 		}
 	}
-	sort.Slice(rejected, func(i, j int) bool { return rejected[i].SysID < rejected[j].SysID })
+	sort.Slice(rejected, func(i, j int) bool { return rejected[i].ID < rejected[j].ID })
 	if best == nil {
 		if len(candidates) == 0 {
 			return nil, fmt.Errorf("%w: no drone is connected", ErrNoPath)
@@ -152,7 +152,7 @@ type NoDroneError struct {
 func (e *NoDroneError) Error() string {
 	s := "no drone can get there and back"
 	for _, r := range e.Rejected {
-		s += fmt.Sprintf("; drone %d: %s", r.SysID, r.Reason)
+		s += fmt.Sprintf("; drone %d: %s", r.ID, r.Reason)
 	}
 	return s
 }

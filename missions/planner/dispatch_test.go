@@ -16,22 +16,22 @@ func TestProposeDispatch_NearestAbleDrone(t *testing.T) {
 	copter := VehicleClass{Name: "long-range copter", SpeedMS: 15, EnduranceS: 3600}
 	home := LatLon{Lat: 31.36, Lon: -111.0}
 	cands := []DispatchCandidate{
-		{SysID: 1, Pos: LatLon{Lat: 31.36, Lon: -110.99}, Home: home, BatteryPct: 15, Class: copter},  // nearest, too little battery
-		{SysID: 2, Pos: LatLon{Lat: 31.36, Lon: -110.98}, Home: home, BatteryPct: 90, Class: copter},  // able, behind the zone
-		{SysID: 3, Pos: LatLon{Lat: 31.33, Lon: -111.05}, Home: home, BatteryPct: 100, Class: copter}, // able, farther
-		{SysID: 4, Pos: LatLon{Lat: 31.36, Lon: -110.92}, Home: home, BatteryPct: 100, Class: copter, Unfit: "on the ground"},
+		{ID: 1, Pos: LatLon{Lat: 31.36, Lon: -110.99}, Home: home, BatteryPct: 15, Class: copter},  // nearest, too little battery
+		{ID: 2, Pos: LatLon{Lat: 31.36, Lon: -110.98}, Home: home, BatteryPct: 90, Class: copter},  // able, behind the zone
+		{ID: 3, Pos: LatLon{Lat: 31.33, Lon: -111.05}, Home: home, BatteryPct: 100, Class: copter}, // able, farther
+		{ID: 4, Pos: LatLon{Lat: 31.36, Lon: -110.92}, Home: home, BatteryPct: 100, Class: copter, Unfit: "on the ground"},
 	}
 	req := DispatchRequest{Target: LatLon{Lat: 31.36, Lon: -110.91}, NoFlyLayers: []string{"zone"}, TerritoryLayers: []string{"ours"}}
 	p, err := ProposeDispatch(req, cands, layers)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.SysID != 2 || len(p.Route) < 3 || p.DistanceM < 6500 || p.EtaS != p.DistanceM/copter.SpeedMS || p.BatteryAfterPct < 20 || p.LoiterS != 300 {
+	if p.ID != 2 || len(p.Route) < 3 || p.DistanceM < 6500 || p.EtaS != p.DistanceM/copter.SpeedMS || p.BatteryAfterPct < 20 || p.LoiterS != 300 {
 		t.Fatalf("proposal %+v", p)
 	}
-	reasons := map[uint8]string{}
+	reasons := map[uint32]string{}
 	for _, r := range p.Rejected {
-		reasons[r.SysID] = r.Reason
+		reasons[r.ID] = r.Reason
 	}
 	if !strings.Contains(reasons[1], "battery 15%") || !strings.Contains(reasons[3], "drone 2 is nearer") || reasons[4] != "on the ground" || len(reasons) != 3 {
 		t.Fatalf("rejections %+v", p.Rejected)

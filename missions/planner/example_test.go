@@ -75,7 +75,7 @@ func ExampleCorridor() {
 	}
 	alt := 1190.0
 	res, err := planner.Corridor(planner.CorridorRequest{
-		BorderLayer: "nogales", StandoffM: 300,
+		BorderLayer: "nogales", Side: "left", StandoffM: 300,
 		From: &planner.LatLon{Lat: 31.33, Lon: -111.0}, To: &planner.LatLon{Lat: 31.33, Lon: -110.9},
 		Sites: []planner.Site{{Name: "Nogales", Lat: 31.345, Lon: -110.95, AltAMSLM: &alt}},
 	}, layers, time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC))

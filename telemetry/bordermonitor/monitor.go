@@ -74,7 +74,7 @@ type Checker struct {
 	territory []*geo.PolygonIndex
 	// territoryName names each territory polygon (its layer), for "into Y".
 	territoryName []string
-	drones        map[uint8]*droneState
+	drones        map[telemetry.VehicleID]*droneState
 	tracks        map[trackKey]*trackState
 }
 
@@ -88,7 +88,7 @@ type droneState struct {
 // drone by its UAS id alone (every receiver hearing it sees the same drone,
 // and its crossing is one crossing).
 type trackKey struct {
-	sysid    uint8
+	vehicle  telemetry.VehicleID
 	track    uint32
 	remoteID string
 }
@@ -107,7 +107,7 @@ type trackState struct {
 // approach alert; without territory, a drone's side is the one it was first
 // seen on, and tracks raise no alert (there is no "our side" to enter).
 func NewChecker(layers []*missions.Layer, rules Rules) *Checker {
-	c := &Checker{rules: rules.withDefaults(), drones: map[uint8]*droneState{}, tracks: map[trackKey]*trackState{}}
+	c := &Checker{rules: rules.withDefaults(), drones: map[telemetry.VehicleID]*droneState{}, tracks: map[trackKey]*trackState{}}
 	var borders []*missions.Layer
 	for _, l := range layers {
 		switch l.Kind {
@@ -152,11 +152,11 @@ func (c *Checker) territoryAt(p orb.Point) (string, bool) {
 }
 
 // Drone checks one drone's position and returns the alerts it raises.
-func (c *Checker) Drone(sysid uint8, p orb.Point, at time.Time) []telemetry.Alert {
-	st := c.drones[sysid]
+func (c *Checker) Drone(id telemetry.VehicleID, p orb.Point, at time.Time) []telemetry.Alert {
+	st := c.drones[id]
 	if st == nil {
 		st = &droneState{}
-		c.drones[sysid] = st
+		c.drones[id] = st
 	}
 	r := c.rules
 	dist, side := math.Inf(1), geo.OnLine
@@ -167,7 +167,7 @@ func (c *Checker) Drone(sysid uint8, p orb.Point, at time.Time) []telemetry.Aler
 	}
 	var out []telemetry.Alert
 	alert := func(t telemetry.AlertType, sev telemetry.Severity, format string, args ...any) {
-		out = append(out, telemetry.Alert{EventHeader: telemetry.EventHeader{Time: at, SystemID: sysid},
+		out = append(out, telemetry.Alert{EventHeader: telemetry.Header(at, id),
 			Type: t, Severity: sev, Text: fmt.Sprintf(format, args...)})
 	}
 	// Which side is the drone on?
@@ -184,16 +184,16 @@ func (c *Checker) Drone(sysid uint8, p orb.Point, at time.Time) []telemetry.Aler
 	if known && outside && !st.crossed {
 		st.crossed = true
 		if math.IsInf(dist, 1) {
-			alert(AlertBorderCrossed, telemetry.SeverityCritical, "drone %d is outside our territory at (%.6f, %.6f)", sysid, p[1], p[0])
+			alert(AlertBorderCrossed, telemetry.SeverityCritical, "drone %d is outside our territory at (%.6f, %.6f)", id, p[1], p[0])
 		} else {
-			alert(AlertBorderCrossed, telemetry.SeverityCritical, "drone %d has crossed the border: %.0f m beyond it at (%.6f, %.6f)", sysid, dist, p[1], p[0])
+			alert(AlertBorderCrossed, telemetry.SeverityCritical, "drone %d has crossed the border: %.0f m beyond it at (%.6f, %.6f)", id, dist, p[1], p[0])
 		}
 	} else if known && !outside && st.crossed && dist > r.HysteresisM {
 		st.crossed = false
 	}
 	if !st.near && dist <= r.WarnDistM && !(known && outside) {
 		st.near = true
-		alert(AlertBorderApproach, telemetry.SeverityWarning, "drone %d is %.0f m from the border (alert at %.0f m) at (%.6f, %.6f)", sysid, dist, r.WarnDistM, p[1], p[0])
+		alert(AlertBorderApproach, telemetry.SeverityWarning, "drone %d is %.0f m from the border (alert at %.0f m) at (%.6f, %.6f)", id, dist, r.WarnDistM, p[1], p[0])
 	} else if st.near && dist > r.WarnDistM+r.HysteresisM {
 		st.near = false
 	}
@@ -206,9 +206,9 @@ func (c *Checker) Drone(sysid uint8, p orb.Point, at time.Time) []telemetry.Aler
 // Detection checks one detection and returns the alert it raises when its
 // track crossed into our territory.
 func (c *Checker) Detection(d telemetry.Detection) []telemetry.Alert {
-	what := fmt.Sprintf("track %d (%s, %d%%) seen by drone %d", d.TrackID, d.Class, d.ConfidencePct, d.SystemID)
-	return c.track(trackKey{sysid: d.SystemID, track: d.TrackID}, d.SystemID, orb.Point{d.Lon, d.Lat}, d.Time, what,
-		fmt.Sprintf("detection:%d.%d", d.SystemID, d.TrackID))
+	what := fmt.Sprintf("track %d (%s, %d%%) seen by drone %d", d.TrackID, d.Class, d.ConfidencePct, d.Vehicle())
+	return c.track(trackKey{vehicle: d.Vehicle(), track: d.TrackID}, d.Vehicle(), orb.Point{d.Lon, d.Lat}, d.Time, what,
+		fmt.Sprintf("detection:%d.%d", d.Vehicle(), d.TrackID))
 }
 
 // RemoteID checks one Remote ID track and returns the alert it raises when
@@ -218,13 +218,13 @@ func (c *Checker) RemoteID(r telemetry.RemoteID) []telemetry.Alert {
 	if !r.HasPosition || r.UASID == "" {
 		return nil
 	}
-	what := fmt.Sprintf("Remote ID drone %q (%s) heard by system %d", r.UASID, r.UAType, r.SystemID)
-	return c.track(trackKey{remoteID: r.UASID}, r.SystemID, orb.Point{r.Lon, r.Lat}, r.Time, what, "remote_id:"+r.UASID)
+	what := fmt.Sprintf("Remote ID drone %q (%s) heard by drone %d", r.UASID, r.UAType, r.Vehicle())
+	return c.track(trackKey{remoteID: r.UASID}, r.Vehicle(), orb.Point{r.Lon, r.Lat}, r.Time, what, "remote_id:"+r.UASID)
 }
 
 // track follows one track's side of the border: one alert when it enters
 // our territory, re-armed once it is seen outside by the hysteresis margin.
-func (c *Checker) track(k trackKey, sysid uint8, p orb.Point, at time.Time, what, name string) []telemetry.Alert {
+func (c *Checker) track(k trackKey, id telemetry.VehicleID, p orb.Point, at time.Time, what, name string) []telemetry.Alert {
 	if len(c.territory) == 0 {
 		return nil
 	}
@@ -260,7 +260,7 @@ func (c *Checker) track(k trackKey, sysid uint8, p orb.Point, at time.Time, what
 		if !math.IsInf(dist, 1) {
 			place += fmt.Sprintf(", %.0f m from border %q", dist, border)
 		}
-		return []telemetry.Alert{{EventHeader: telemetry.EventHeader{Time: at, SystemID: sysid},
+		return []telemetry.Alert{{EventHeader: telemetry.Header(at, id),
 			Type: AlertTrackCrossed, Severity: telemetry.SeverityAlert,
 			Text:  fmt.Sprintf("%s crossed from %s into %s at %s", what, from, into, place),
 			Place: &telemetry.AlertPlace{Lat: p[1], Lon: p[0], Track: name}}}

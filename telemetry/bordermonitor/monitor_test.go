@@ -87,7 +87,7 @@ func TestChecker_Detection_TrackCrossingIntoOurTerritory(t *testing.T) {
 	c := NewChecker(demoLayers(t, true), Rules{HysteresisM: 100})
 	det := func(track uint32, northM float64, i int) telemetry.Detection {
 		p := at(northM)
-		return telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0.Add(time.Duration(i) * time.Second), SystemID: 2},
+		return telemetry.Detection{EventHeader: telemetry.Header(t0.Add(time.Duration(i)*time.Second), 2),
 			TrackID: track, Class: "person", ConfidencePct: 80, Lat: p[1], Lon: p[0]}
 	}
 	steps := []struct {

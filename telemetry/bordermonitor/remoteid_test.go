@@ -26,7 +26,7 @@ func namedBorderLayers(t *testing.T) []*missions.Layer {
 
 func rid(uasID string, sysid uint8, northM float64, i int) telemetry.RemoteID {
 	p := at(northM)
-	return telemetry.RemoteID{EventHeader: telemetry.EventHeader{Time: t0.Add(time.Duration(i) * time.Second), SystemID: sysid},
+	return telemetry.RemoteID{EventHeader: telemetry.Header(t0.Add(time.Duration(i)*time.Second), telemetry.VehicleID(sysid)),
 		UASID: uasID, Key: uasID, UAType: "helicopter_or_multirotor", HasPosition: true, Lat: p[1], Lon: p[0]}
 }
 
@@ -73,7 +73,7 @@ func TestChecker_Detection_CrossingNamesDirection(t *testing.T) {
 	c := NewChecker(demoLayers(t, true), Rules{HysteresisM: 100})
 	det := func(n float64, i int) telemetry.Detection {
 		p := at(n)
-		return telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0.Add(time.Duration(i) * time.Second), SystemID: 2},
+		return telemetry.Detection{EventHeader: telemetry.Header(t0.Add(time.Duration(i)*time.Second), 2),
 			TrackID: 4, Class: "vehicle", ConfidencePct: 90, Lat: p[1], Lon: p[0]}
 	}
 	c.Detection(det(-500, 0))

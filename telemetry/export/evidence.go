@@ -50,10 +50,10 @@ type EvidenceManifest struct {
 	// Sortie is the sortie exported (nil for a window).
 	Sortie *store.Sortie `json:"sortie,omitempty"`
 	Window struct {
-		Stream  uint32    `json:"stream"`
-		Systems []uint8   `json:"systems"`
-		From    time.Time `json:"from"`
-		To      time.Time `json:"to"`
+		Stream  uint32                `json:"stream"`
+		Systems []telemetry.VehicleID `json:"systems"`
+		From    time.Time             `json:"from"`
+		To      time.Time             `json:"to"`
 	} `json:"window"`
 	// ChainHead is the head of the store's evidence chain when the package was
 	// written: compare it with a head published before (or a later store's
@@ -137,7 +137,7 @@ func writeEvidence(w io.Writer, st *store.Store, q store.Query, so *store.Sortie
 		})
 		if err == nil {
 			err = st.Audit(store.EventFilter{From: q.From, To: q.To}, func(a telemetry.OperatorAction) bool {
-				if a.SystemID == 0 || len(q.Systems) == 0 || containsID(q.Systems, a.SystemID) {
+				if a.Vehicle() == 0 || len(q.Systems) == 0 || containsID(q.Systems, a.Vehicle()) {
 					actions = append(actions, a)
 				}
 				return true
@@ -189,15 +189,15 @@ func addPlans(st *store.Store, q store.Query, add func(string, func(io.Writer) e
 		return err
 	}
 	uploads := []store.PlanUpload{}
-	lastBefore := map[uint8]int{}
+	lastBefore := map[telemetry.VehicleID]int{}
 	for i, u := range all {
-		if len(q.Systems) > 0 && !containsID(q.Systems, u.SysID) {
+		if len(q.Systems) > 0 && !containsID(q.Systems, u.Vehicle) {
 			continue
 		}
 		switch {
 		case u.Time.Before(q.From):
 			if u.Error == "" {
-				lastBefore[u.SysID] = i
+				lastBefore[u.Vehicle] = i
 			}
 		case q.To.IsZero() || u.Time.Before(q.To):
 			uploads = append(uploads, u)

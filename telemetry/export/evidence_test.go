@@ -24,15 +24,15 @@ var created = time.Date(2026, 5, 2, 8, 0, 0, 0, time.UTC)
 func evidenceOf(t testing.TB) ([]byte, store.Sortie, store.ChainHead) {
 	s, so := flight(t.(*testing.T))
 	actions := []telemetry.OperatorAction{
-		{EventHeader: telemetry.EventHeader{Time: t0.Add(3 * time.Second), SystemID: 4}, User: "ana", Action: "command", Detail: "mode LOITER", Result: "accepted"},
-		{EventHeader: telemetry.EventHeader{Time: t0.Add(time.Hour), SystemID: 4}, User: "ana", Action: "command", Detail: "later"},
+		{EventHeader: telemetry.Header(t0.Add(3*time.Second), 4), User: "ana", Action: "command", Detail: "mode LOITER", Result: "accepted"},
+		{EventHeader: telemetry.Header(t0.Add(time.Hour), 4), User: "ana", Action: "command", Detail: "later"},
 	}
 	for _, a := range actions {
 		if err := s.AppendAudit(a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	alert := telemetry.Alert{EventHeader: telemetry.EventHeader{Time: t0.Add(7 * time.Second), SystemID: 4}, Type: telemetry.AlertFenceBreach, Text: "left the fence"}
+	alert := telemetry.Alert{EventHeader: telemetry.Header(t0.Add(7*time.Second), 4), Type: telemetry.AlertFenceBreach, Text: "left the fence"}
 	if err := s.Append(nil, []telemetry.Event{alert}); err != nil {
 		t.Fatal(err)
 	}

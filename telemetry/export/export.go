@@ -89,7 +89,7 @@ type Options struct {
 	// (optional) Vehicles are the systems whose positions make tracks (the
 	// others, e.g. a ground station, are only in a tlog). Defaults to every
 	// system in the query.
-	Vehicles []uint8
+	Vehicles []telemetry.VehicleID
 	// (optional) Now dates an evidence package. Defaults to time.Now.
 	Now func() time.Time
 }
@@ -106,10 +106,10 @@ type Stats struct {
 func Sortie(w io.Writer, st *store.Store, so store.Sortie, f Format, opt Options) (Stats, error) {
 	from, to := so.Window()
 	if opt.Name == "" {
-		opt.Name = fmt.Sprintf("Borderwatch sortie %d (vehicle %d)", so.ID, so.SystemID)
+		opt.Name = fmt.Sprintf("Borderwatch sortie %d (vehicle %d)", so.ID, so.Vehicle)
 	}
 	if len(opt.Vehicles) == 0 {
-		opt.Vehicles = []uint8{so.SystemID}
+		opt.Vehicles = []telemetry.VehicleID{so.Vehicle}
 	}
 	q := store.Query{Stream: so.Stream, Systems: so.Systems(), From: from, To: to}
 	if f == Evidence {
@@ -201,12 +201,12 @@ type point struct {
 	climbMS         float64
 	batteryPct      int
 	armed, hasArmed bool
-	sysid           uint8
+	vehicle         telemetry.VehicleID
 }
 
 type trackData struct {
-	tracks     map[uint8][]point
-	order      []uint8
+	tracks     map[telemetry.VehicleID][]point
+	order      []telemetry.VehicleID
 	detections []telemetry.Detection
 	stats      Stats
 }
@@ -231,13 +231,13 @@ func (s *sampler) frame(f *telemetry.Frame) (point, bool) {
 	if !ok {
 		return point{}, false
 	}
-	r := s.vehicles.Message(f.SystemID, f.ComponentID, m, f.Time, nil)
+	r := s.vehicles.Message(f.Vehicle(), f.ComponentID, m, f.Time, nil)
 	gp, ok := m.(*common.MessageGlobalPositionInt)
 	if !ok || r.State == nil || !r.State.HasPosition {
 		return point{}, false // not a position, or no fix yet
 	}
 	st := r.State
-	p := point{t: f.Time, sysid: f.SystemID, lat: st.Lat, lon: st.Lon, altM: st.AltM, relAltM: st.RelAltM,
+	p := point{t: f.Time, vehicle: f.Vehicle(), lat: st.Lat, lon: st.Lon, altM: st.AltM, relAltM: st.RelAltM,
 		groundspeedMS: st.GroundspeedMS, climbMS: st.ClimbRateMS, headingDeg: st.HeadingDeg, batteryPct: st.BatteryPct,
 		armed: st.Armed, hasArmed: st.HeartbeatSeen()}
 	if gp.Hdg == math.MaxUint16 {
@@ -247,18 +247,18 @@ func (s *sampler) frame(f *telemetry.Frame) (point, bool) {
 }
 
 func collect(st *store.Store, q store.Query, opt Options) (*trackData, error) {
-	d := &trackData{tracks: map[uint8][]point{}}
+	d := &trackData{tracks: map[telemetry.VehicleID][]point{}}
 	sm := newSampler()
 	err := st.ScanRaw(q, func(f *telemetry.Frame) bool {
 		d.stats.Frames++
-		if len(opt.Vehicles) > 0 && !slices.Contains(opt.Vehicles, f.SystemID) {
+		if len(opt.Vehicles) > 0 && !slices.Contains(opt.Vehicles, f.Vehicle()) {
 			return true
 		}
 		if p, ok := sm.frame(f); ok {
-			if _, seen := d.tracks[p.sysid]; !seen {
-				d.order = append(d.order, p.sysid)
+			if _, seen := d.tracks[p.vehicle]; !seen {
+				d.order = append(d.order, p.vehicle)
 			}
-			d.tracks[p.sysid] = append(d.tracks[p.sysid], p)
+			d.tracks[p.vehicle] = append(d.tracks[p.vehicle], p)
 			d.stats.Points++
 		}
 		return true

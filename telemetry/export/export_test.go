@@ -60,8 +60,8 @@ func flight(t *testing.T) (*store.Store, store.Sortie) {
 	}
 	add(30, hb(false))
 	events := []telemetry.Event{
-		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0.Add(5 * time.Second), SystemID: 4}, Class: "person", ConfidencePct: 87, Lat: 31.5004, Lon: -110.9001, AltM: 1400},
-		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0.Add(9 * time.Second), SystemID: 4}, Class: "vehicle", ConfidencePct: 60, Lat: 31.5008, Lon: -110.8999, AltM: 1401},
+		telemetry.Detection{EventHeader: telemetry.Header(t0.Add(5*time.Second), 4), Class: "person", ConfidencePct: 87, Lat: 31.5004, Lon: -110.9001, AltM: 1400},
+		telemetry.Detection{EventHeader: telemetry.Header(t0.Add(9*time.Second), 4), Class: "vehicle", ConfidencePct: 60, Lat: 31.5008, Lon: -110.8999, AltM: 1401},
 	}
 	if err := s.Append(frames, events); err != nil {
 		t.Fatal(err)

@@ -97,7 +97,7 @@ func (d *xmlDoc) finish(bw *bufio.Writer) error {
 }
 
 func detectionName(dt telemetry.Detection) string {
-	return fmt.Sprintf("%s %d%% (vehicle %d, track %d)", dt.Class, dt.ConfidencePct, dt.SystemID, dt.TrackID)
+	return fmt.Sprintf("%s %d%% (vehicle %d, track %d)", dt.Class, dt.ConfidencePct, dt.Vehicle(), dt.TrackID)
 }
 
 func writeGPX(w io.Writer, d *trackData, opt Options) error {
@@ -186,7 +186,8 @@ func writeGeoJSON(w io.Writer, d *trackData, opt Options) error {
 		f := geojson.NewFeature(ls)
 		f.Properties["kind"] = "track"
 		f.Properties["name"] = opt.Name
-		f.Properties["sysid"] = id
+		f.Properties["vehicle"] = id
+		f.Properties["sysid"] = id.SysID()
 		f.Properties["start"] = ts(pts[0].t)
 		f.Properties["end"] = ts(pts[len(pts)-1].t)
 		f.Properties["alt_m"] = alts
@@ -195,6 +196,7 @@ func writeGeoJSON(w io.Writer, d *trackData, opt Options) error {
 	for _, dt := range d.detections {
 		f := geojson.NewFeature(orb.Point{dt.Lon, dt.Lat})
 		f.Properties["kind"] = "detection"
+		f.Properties["vehicle"] = dt.Vehicle()
 		f.Properties["sysid"] = dt.SystemID
 		f.Properties["time"] = ts(dt.Time)
 		f.Properties["class"] = dt.Class
@@ -211,8 +213,10 @@ func writeGeoJSON(w io.Writer, d *trackData, opt Options) error {
 	return bw.Flush()
 }
 
-// CSVFields are the columns a CSV export can have, one row per position report.
-var CSVFields = []string{"time", "sysid", "lat", "lon", "alt_m", "rel_alt_m", "heading_deg", "groundspeed_m_s", "climb_rate_m_s", "battery_pct", "armed"}
+// CSVFields are the columns a CSV export can have, one row per position
+// report; "vehicle" is the vehicle id, "sysid" its MAVLink system id (they
+// differ on a network other than the default).
+var CSVFields = []string{"time", "sysid", "lat", "lon", "alt_m", "rel_alt_m", "heading_deg", "groundspeed_m_s", "climb_rate_m_s", "battery_pct", "armed", "vehicle"}
 
 func csvValue(p point, field string) string {
 	f := func(v float64, prec int) string {
@@ -225,7 +229,9 @@ func csvValue(p point, field string) string {
 	case "time":
 		return ts(p.t)
 	case "sysid":
-		return strconv.Itoa(int(p.sysid))
+		return strconv.Itoa(int(p.vehicle.SysID()))
+	case "vehicle":
+		return p.vehicle.String()
 	case "lat":
 		return f(p.lat, 7)
 	case "lon":
@@ -276,7 +282,7 @@ func writeCSV(w io.Writer, st *store.Store, q store.Query, opt Options) (Stats, 
 	var werr error
 	err := st.ScanRaw(q, func(f *telemetry.Frame) bool {
 		s.Frames++
-		if len(opt.Vehicles) > 0 && !containsID(opt.Vehicles, f.SystemID) {
+		if len(opt.Vehicles) > 0 && !containsID(opt.Vehicles, f.Vehicle()) {
 			return true
 		}
 		p, ok := sm.frame(f)
@@ -312,7 +318,7 @@ func containsString(s []string, v string) bool {
 	return false
 }
 
-func containsID(s []uint8, v uint8) bool {
+func containsID(s []telemetry.VehicleID, v telemetry.VehicleID) bool {
 	for _, x := range s {
 		if x == v {
 			return true

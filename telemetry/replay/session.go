@@ -35,11 +35,11 @@ type Window struct {
 	// Stream: 0 for the live recording, an import's stream otherwise.
 	Stream uint32 `json:"stream"`
 	// Systems whose frames are replayed (empty: every system of the stream).
-	Systems []uint8 `json:"systems,omitempty"`
+	Systems []telemetry.VehicleID `json:"systems,omitempty"`
 	// Vehicles whose events are replayed (empty: every vehicle).
-	Vehicles []uint8   `json:"vehicles,omitempty"`
-	From     time.Time `json:"from"`
-	To       time.Time `json:"to"`
+	Vehicles []telemetry.VehicleID `json:"vehicles,omitempty"`
+	From     time.Time             `json:"from"`
+	To       time.Time             `json:"to"`
 }
 
 // SortieWindow is the window of one sortie: its vehicle (with its
@@ -58,7 +58,7 @@ func SortieWindow(st *store.Store, id uint64, fleet bool) (Window, error) {
 	}
 	if !fleet || so.Stream != 0 {
 		w.Systems = so.Systems()
-		w.Vehicles = []uint8{so.SystemID}
+		w.Vehicles = []telemetry.VehicleID{so.Vehicle}
 	}
 	return w, nil
 }
@@ -230,12 +230,25 @@ func (s *Session[S]) Poll() Update[S] {
 // MaxSnapshotEvents of them.
 func (s *Session[S]) eventsUpTo(t time.Time) ([]Event, int, error) {
 	var evs []Event
-	if s.Window.Stream == 0 {
+	switch {
+	case s.Window.Stream == 0 && s.History > 0:
+		// Only the history is shown: one range read of the events' time
+		// keys, without reading (and decoding) every event of the window
+		// first, which made opening a long sortie slow (docs/performance.md).
+		var err error
+		from := t.Add(-s.History)
+		if from.Before(s.Window.From) {
+			from = s.Window.From
+		}
+		if evs, err = recordedEvents(s.Store, s.Window, from, t.Add(time.Microsecond)); err != nil {
+			return nil, 0, err
+		}
+	case s.Window.Stream == 0:
 		var err error
 		if evs, err = s.liveEventsUpTo(t); err != nil {
 			return nil, 0, err
 		}
-	} else {
+	default:
 		if s.timeline == nil {
 			ms, err := Timeline(s.Store, s.Window, s.NewDecoder)
 			if err != nil {
@@ -301,7 +314,7 @@ func (s *Session[S]) liveEventsUpTo(t time.Time) ([]Event, error) {
 // window's vehicles (and fleet-wide ones, sysid 0) in [from, to), merged in
 // time order. There is no limit: the caller asks for the replayed interval.
 func recordedEvents(st *store.Store, w Window, from, to time.Time) ([]Event, error) {
-	var vehicles []uint8
+	var vehicles []telemetry.VehicleID
 	if len(w.Vehicles) > 0 {
 		vehicles = append(slices.Clone(w.Vehicles), 0)
 	}

@@ -58,7 +58,7 @@ func TestSession_SeekAndPlay_NothingLaterEveryEventOnce(t *testing.T) {
 		}
 		frames = append(frames, telemetry.Frame{Time: at, SystemID: 1, ComponentID: 1, MessageID: 30, Raw: raw})
 		if ms%10000 == 5000 {
-			events = append(events, telemetry.Detection{EventHeader: telemetry.EventHeader{Time: at, SystemID: 1}, TrackID: uint32(ms)})
+			events = append(events, telemetry.Detection{EventHeader: telemetry.Header(at, 1), TrackID: uint32(ms)})
 		}
 	}
 	if err := st.Append(frames, events); err != nil {

@@ -21,9 +21,11 @@ const (
 
 // Marker is one point of interest on a replay timeline.
 type Marker struct {
-	Time  time.Time `json:"time"`
-	Kind  string    `json:"kind"`
-	SysID uint8     `json:"sysid"`
+	Time time.Time `json:"time"`
+	Kind string    `json:"kind"`
+	// Vehicle is the vehicle's id (0: fleet-wide), SysID its system id.
+	Vehicle telemetry.VehicleID `json:"vehicle"`
+	SysID   uint8               `json:"sysid"`
 	// Label is a short text for the marker's tooltip.
 	Label string `json:"label"`
 	// Type and Event are the event itself, as in the replay stream.
@@ -37,7 +39,7 @@ type Marker struct {
 // markerOf makes a marker of the events a timeline shows (false for others:
 // status texts, mission progress, downloads).
 func markerOf(e telemetry.Event) (Marker, bool) {
-	m := Marker{Time: e.EventTime(), SysID: e.Vehicle(), Type: store.EventType(e), Event: e}
+	m := Marker{Time: e.EventTime(), Vehicle: e.Vehicle(), SysID: e.Vehicle().SysID(), Type: store.EventType(e), Event: e}
 	switch v := e.(type) {
 	case telemetry.Detection:
 		m.Kind = MarkDetection
@@ -94,7 +96,7 @@ func Timeline[S any](st *store.Store, w Window, newDecoder func() Decoder[S]) ([
 			return out, fmt.Errorf("replay: timeline: %w", err)
 		}
 		for _, u := range ups {
-			if u.Time.Before(w.From) || !u.Time.Before(w.To) || (len(w.Vehicles) > 0 && !slices.Contains(w.Vehicles, u.SysID)) {
+			if u.Time.Before(w.From) || !u.Time.Before(w.To) || (len(w.Vehicles) > 0 && !slices.Contains(w.Vehicles, u.Vehicle)) {
 				continue
 			}
 			label := fmt.Sprintf("%s uploaded plan %q v%d (%d mission, %d fence, %d rally items), verified %v", u.User, u.Plan, u.Version, u.Items[0], u.Items[1], u.Items[2], u.Verified)
@@ -104,7 +106,7 @@ func Timeline[S any](st *store.Store, w Window, newDecoder func() Decoder[S]) ([
 			if u.Error != "" {
 				label += ", error: " + u.Error
 			}
-			out = append(out, Marker{Time: u.Time, Kind: MarkUpload, SysID: u.SysID, Label: label, Type: "plan_upload", Upload: &u})
+			out = append(out, Marker{Time: u.Time, Kind: MarkUpload, Vehicle: u.Vehicle, SysID: u.SysID, Label: label, Type: "plan_upload", Upload: &u})
 		}
 		slices.SortStableFunc(out, func(a, b Marker) int { return a.Time.Compare(b.Time) })
 		return out, nil

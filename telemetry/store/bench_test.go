@@ -360,8 +360,8 @@ func BenchmarkSeek(b *testing.B) {
 		seen := 0
 		var got [256]bool
 		err := s.ScanRaw(store.Query{From: at}, func(f *telemetry.Frame) bool {
-			if !got[f.SystemID] {
-				got[f.SystemID] = true
+			if !got[f.Vehicle()] {
+				got[f.Vehicle()] = true
 				seen++
 			}
 			return seen < 10

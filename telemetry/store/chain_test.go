@@ -38,7 +38,7 @@ func recordSortie(t *testing.T) (path string, so store.Sortie) {
 		if i%30 == 29 {
 			var evs []telemetry.Event
 			if i == 299 {
-				evs = append(evs, telemetry.Detection{EventHeader: telemetry.EventHeader{Time: at, SystemID: 3}, TrackID: 7, Class: "person", Lat: 31.3, Lon: -110.9})
+				evs = append(evs, telemetry.Detection{EventHeader: telemetry.Header(at, 3), TrackID: 7, Class: "person", Lat: 31.3, Lon: -110.9})
 			}
 			if err := s.Append(batch, evs); err != nil {
 				t.Fatal(err)
@@ -49,7 +49,7 @@ func recordSortie(t *testing.T) (path string, so store.Sortie) {
 	if err := s.Append(batch, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AppendAudit(telemetry.OperatorAction{EventHeader: telemetry.EventHeader{Time: t0.Add(20 * time.Second), SystemID: 3}, User: "ana", Action: "mode", Detail: "LOITER"}); err != nil {
+	if err := s.AppendAudit(telemetry.OperatorAction{EventHeader: telemetry.Header(t0.Add(20*time.Second), 3), User: "ana", Action: "mode", Detail: "LOITER"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SavePlan(store.PlanVersion{Name: "north", Author: "ana", ContentType: "application/json", Data: []byte(`{"items":[]}`)}); err != nil {
@@ -233,8 +233,8 @@ func TestVerifyFile_StoreWithoutChain_SaysSoThenSealsAtFirstOpen(t *testing.T) {
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
 	}
-	fleetLog(t, s, []uint8{1, 2}, 3000)
-	if err := s.AppendAudit(telemetry.OperatorAction{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, User: "ana", Action: "arm"}); err != nil {
+	fleetLog(t, s, []telemetry.VehicleID{1, 2}, 3000)
+	if err := s.AppendAudit(telemetry.OperatorAction{EventHeader: telemetry.Header(t0, 1), User: "ana", Action: "arm"}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -250,7 +250,7 @@ func TestVerifyFile_StoreWithoutChain_SaysSoThenSealsAtFirstOpen(t *testing.T) {
 		t.Fatalf("report = %+v; want no chain and no failure", r)
 	}
 	s2 := storetest.MustOpenPath(t, path)
-	fleetLog(t, s2, []uint8{1}, 10)
+	fleetLog(t, s2, []telemetry.VehicleID{1}, 10)
 	r, err := s2.VerifyChain()
 	if err != nil {
 		t.Fatal(err)
@@ -268,8 +268,8 @@ func TestVerifyFile_RetentionAndImport_StayIntact(t *testing.T) {
 	}
 	defer f.Close()
 	s := storetest.MustOpen(t)
-	fleetLog(t, s, []uint8{1, 2}, 20000)
-	if err := s.AppendAudit(telemetry.OperatorAction{EventHeader: telemetry.EventHeader{Time: t0.Add(time.Second), SystemID: 1}, User: "ana", Action: "arm"}); err != nil {
+	fleetLog(t, s, []telemetry.VehicleID{1, 2}, 20000)
+	if err := s.AppendAudit(telemetry.OperatorAction{EventHeader: telemetry.Header(t0.Add(time.Second), 1), User: "ana", Action: "arm"}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := s.ImportTlog(f, "import:test.tlog", nil)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // ChainReport is what VerifyChain found.
@@ -55,11 +57,12 @@ type RecordRef struct {
 	Kind string `json:"kind"` // "frames", "event", "audit", "plan", "chain"
 	Key  string `json:"key"`  // the bbolt key, hex
 	// Frames: the chunk's stream, vehicle and time span, and the sorties it belongs to.
-	Stream   uint32    `json:"stream,omitempty"`
-	SystemID uint8     `json:"sysid,omitempty"`
-	From     time.Time `json:"from,omitempty"`
-	To       time.Time `json:"to,omitempty"`
-	Sorties  []uint64  `json:"sorties,omitempty"`
+	Stream   uint32              `json:"stream,omitempty"`
+	Vehicle  telemetry.VehicleID `json:"vehicle,omitempty"`
+	SystemID uint8               `json:"sysid,omitempty"`
+	From     time.Time           `json:"from,omitempty"`
+	To       time.Time           `json:"to,omitempty"`
+	Sorties  []uint64            `json:"sorties,omitempty"`
 	// Events and audit entries: their time and type.
 	Time      time.Time `json:"time,omitempty"`
 	EventType string    `json:"event_type,omitempty"`
@@ -72,7 +75,7 @@ func (r RecordRef) String() string {
 	const layout = "2006-01-02T15:04:05.000000Z"
 	switch r.Kind {
 	case "frames":
-		s := fmt.Sprintf("frames of vehicle %d (stream %d) received %s – %s", r.SystemID, r.Stream, r.From.Format(layout), r.To.Format(layout))
+		s := fmt.Sprintf("frames of vehicle %d (stream %d) received %s – %s", r.Vehicle, r.Stream, r.From.Format(layout), r.To.Format(layout))
 		if len(r.Sorties) > 0 {
 			ids := make([]string, len(r.Sorties))
 			for i, id := range r.Sorties {
@@ -358,7 +361,7 @@ func describeRecord(bucket byte, key, value []byte, e *sealEntry, sorties []Sort
 		if !ok {
 			return ref
 		}
-		ref.Stream, ref.SystemID = kp.stream, kp.sysid
+		ref.Stream, ref.Vehicle, ref.SystemID = kp.stream, kp.id, kp.id.SysID()
 		ref.From = time.UnixMicro(int64(kp.firstUS)).UTC()
 		last := kp.firstUS
 		if e != nil {
@@ -368,7 +371,7 @@ func describeRecord(bucket byte, key, value []byte, e *sealEntry, sorties []Sort
 		}
 		ref.To = time.UnixMicro(int64(last)).UTC()
 		for _, so := range sorties {
-			if so.Stream == kp.stream && slices.Contains(so.Systems(), kp.sysid) && !so.Start.After(ref.To) && !so.End.Before(ref.From) {
+			if so.Stream == kp.stream && slices.Contains(so.Systems(), kp.id) && !so.Start.After(ref.To) && !so.End.Before(ref.From) {
 				ref.Sorties = append(ref.Sorties, so.ID)
 			}
 		}

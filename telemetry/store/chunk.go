@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -14,12 +15,24 @@ import (
 // databases do: one key per frame costs a B+tree entry and a Put each, which
 // caps a bbolt writer at about 6 % of a plain file's append rate (BRIEF.md).
 //
-// A chunk holds the frames of one system id of one stream, in arrival order.
-// Its key sorts by stream, then system id, then the time of its first frame,
+// A chunk holds the frames of one vehicle of one stream, in arrival order.
+// Its key sorts by stream, then vehicle, then the time of its first frame,
 // so that seeking to a time for one vehicle is one B+tree seek, and for a set
-// of vehicles one seek each followed by a merge:
+// of vehicles one seek each followed by a merge. A vehicle of the default
+// network (id = system id < 256) has the key every store has used:
 //
 //	key:   stream u32 BE | sysid u8 | first frame µs u64 BE | seq u32 BE   (17 bytes)
+//
+// and a vehicle of another network (id ≥ 256, telemetry.VehicleID) has
+//
+//	key:   stream u32 BE | 0xFF 0xFF | vehicle id u32 BE | first frame µs u64 BE | seq u32 BE   (22 bytes)
+//
+// so stores written before networks existed read as they are, with no
+// migration and no change to their evidence chain. The 0xFF 0xFF marker sorts
+// after every 17-byte key of the stream (a default-network key has its
+// system id, then a time whose top byte is 0 until the year 4000), and keys
+// are told apart by their length as well. Every chunk's value is
+//
 //	value: version u8 (1) | last frame µs u64 BE | count u32 BE | records…
 //	record: time delta µs from the previous frame (zig-zag varint) | link (uvarint) | len (uvarint) | raw frame
 //
@@ -27,7 +40,9 @@ import (
 // clock step) is kept with its own time rather than clamped. The seq suffix
 // keeps keys unique when two chunks of one vehicle start in the same µs.
 const (
-	chunkKeyLen    = 17
+	chunkKeyLen    = 17 // a default-network vehicle's key
+	netChunkKeyLen = 22 // another network's vehicle's key
+	chunkKeySuffix = 12 // first frame µs | seq, after the vehicle prefix
 	chunkHeaderLen = 13
 	chunkVersion   = 1
 	// maxChunkBytes closes a chunk once it is this large: big enough that the
@@ -37,38 +52,65 @@ const (
 	maxChunkBytes = 64 << 10
 )
 
-func chunkKey(stream uint32, sysid uint8, firstUS uint64, seq uint32) []byte {
-	k := make([]byte, chunkKeyLen)
-	binary.BigEndian.PutUint32(k[0:4], stream)
-	k[4] = sysid
-	binary.BigEndian.PutUint64(k[5:13], firstUS)
-	binary.BigEndian.PutUint32(k[13:17], seq)
-	return k
+func chunkKey(stream uint32, id telemetry.VehicleID, firstUS uint64, seq uint32) []byte {
+	k := vehiclePrefix(stream, id)
+	k = binary.BigEndian.AppendUint64(k, firstUS)
+	return binary.BigEndian.AppendUint32(k, seq)
 }
 
-// vehiclePrefix is the key prefix of every chunk of one system of one stream.
-func vehiclePrefix(stream uint32, sysid uint8) []byte {
-	p := make([]byte, 5)
+// vehiclePrefix is the key prefix of every chunk of one vehicle of one stream.
+func vehiclePrefix(stream uint32, id telemetry.VehicleID) []byte {
+	p := make([]byte, 4, netChunkKeyLen)
 	binary.BigEndian.PutUint32(p, stream)
-	p[4] = sysid
-	return p
+	if id < 256 {
+		return append(p, byte(id))
+	}
+	p = append(p, 0xFF, 0xFF)
+	return binary.BigEndian.AppendUint32(p, uint32(id))
+}
+
+// nextVehiclePrefix is the first key after every chunk of vehicle id in the
+// stream: where the next vehicle's chunks may begin.
+func nextVehiclePrefix(stream uint32, id telemetry.VehicleID) []byte {
+	if id == 255 {
+		return append(binary.BigEndian.AppendUint32(nil, stream), 0xFF, 0xFF)
+	}
+	return vehiclePrefix(stream, id+1)
+}
+
+// isVehicleKey reports whether k is a chunk key under prefix (a
+// vehiclePrefix): the prefix alone is not enough, as the default network's
+// system id 255 prefix is also the start of other networks' keys.
+func isVehicleKey(k, prefix []byte) bool {
+	return len(k) == len(prefix)+chunkKeySuffix && bytes.HasPrefix(k, prefix)
 }
 
 type chunkKeyParts struct {
 	stream  uint32
-	sysid   uint8
+	id      telemetry.VehicleID
 	firstUS uint64
 }
 
 func parseChunkKey(k []byte) (chunkKeyParts, bool) {
-	if len(k) != chunkKeyLen {
-		return chunkKeyParts{}, false
+	switch {
+	case len(k) == chunkKeyLen:
+		return chunkKeyParts{
+			stream:  binary.BigEndian.Uint32(k[0:4]),
+			id:      telemetry.VehicleID(k[4]),
+			firstUS: binary.BigEndian.Uint64(k[5:13]),
+		}, true
+	case len(k) == netChunkKeyLen && k[4] == 0xFF && k[5] == 0xFF:
+		id := telemetry.VehicleID(binary.BigEndian.Uint32(k[6:10]))
+		if id < 256 {
+			return chunkKeyParts{}, false
+		}
+		return chunkKeyParts{
+			stream:  binary.BigEndian.Uint32(k[0:4]),
+			id:      id,
+			firstUS: binary.BigEndian.Uint64(k[10:18]),
+		}, true
 	}
-	return chunkKeyParts{
-		stream:  binary.BigEndian.Uint32(k[0:4]),
-		sysid:   k[4],
-		firstUS: binary.BigEndian.Uint64(k[5:13]),
-	}, true
+	return chunkKeyParts{}, false
 }
 
 // chunkBuilder accumulates the frames of one chunk.
@@ -173,11 +215,11 @@ func chunkCount(v []byte) (uint32, error) {
 // chunkReader decodes the frames of one chunk value. The frames' Raw slices
 // alias the value (bbolt's memory map): valid only inside the transaction.
 type chunkReader struct {
-	v     []byte
-	off   int
-	us    uint64
-	left  uint32
-	sysid uint8
+	v    []byte
+	off  int
+	us   uint64
+	left uint32
+	id   telemetry.VehicleID
 }
 
 func (r *chunkReader) reset(key, v []byte) error {
@@ -185,7 +227,7 @@ func (r *chunkReader) reset(key, v []byte) error {
 	if !ok || len(v) < chunkHeaderLen || v[0] != chunkVersion {
 		return fmt.Errorf("%w: chunk %x", ErrCorruptRecord, key)
 	}
-	r.v, r.off, r.us, r.sysid = v, chunkHeaderLen, kp.firstUS, kp.sysid
+	r.v, r.off, r.us, r.id = v, chunkHeaderLen, kp.firstUS, kp.id
 	r.left = binary.BigEndian.Uint32(v[9:13])
 	return nil
 }
@@ -217,6 +259,7 @@ func (r *chunkReader) next(f *telemetry.Frame) (bool, error) {
 	if err := fillFrame(f, r.us, uint16(link), raw); err != nil {
 		return false, err
 	}
+	f.Network = r.id.Network()
 	return true, nil
 }
 

@@ -53,11 +53,11 @@ func TestRecorder_Crash_LossWithinBound(t *testing.T) {
 		t.Skip("crash test re-executes the test binary; skipped with -short")
 	}
 	path := filepath.Join(t.TempDir(), "crash.db")
-	counted := map[uint8]int{} // frames of each earlier run, as counted after its kill
+	counted := map[telemetry.VehicleID]int{} // frames of each earlier run, as counted after its kill
 	rng := rand.New(rand.NewPCG(7, 7))
 	const runs = 6
 	for run := 1; run <= runs; run++ {
-		sysid := uint8(run)
+		sysid := telemetry.VehicleID(run)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestRecorder_Crash_LossWithinBound$", "-test.v")
 		cmd.Env = append(os.Environ(), crashEnvPath+"="+path, crashEnvSysID+"="+strconv.Itoa(run))
 		out, err := cmd.StdoutPipe()
@@ -127,11 +127,11 @@ func TestRecorder_Crash_LossWithinBound(t *testing.T) {
 		if err := s.Initialize(); err != nil {
 			t.Fatalf("run %d: store does not open after SIGKILL: %v", run, err)
 		}
-		seqs := map[uint8][]uint32{}
+		seqs := map[telemetry.VehicleID][]uint32{}
 		var last time.Time
 		err = s.Frames(time.Time{}, time.Time{}, func(f telemetry.Frame) bool {
-			seqs[f.SystemID] = append(seqs[f.SystemID], attitudeSeq(t, f))
-			if f.SystemID == sysid {
+			seqs[f.Vehicle()] = append(seqs[f.Vehicle()], attitudeSeq(t, f))
+			if f.Vehicle() == sysid {
 				last = f.Time
 			}
 			return true

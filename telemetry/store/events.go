@@ -92,6 +92,9 @@ var eventDecoders = map[string]func([]byte) (telemetry.Event, error){
 func decodeAs[T telemetry.Event](data []byte) (telemetry.Event, error) {
 	var v T
 	err := json.Unmarshal(data, &v)
+	if h, ok := any(&v).(interface{ FillVehicle() }); ok {
+		h.FillVehicle() // stored before vehicle ids: only "sysid"
+	}
 	return v, err
 }
 
@@ -143,7 +146,7 @@ func putEvent(tx *bolt.Tx, sl *seal, e telemetry.Event) error {
 // EventFilter selects events; zero fields select all.
 type EventFilter struct {
 	Types    []string // e.g. "detection", "alert"
-	Vehicles []uint8
+	Vehicles []telemetry.VehicleID
 	From, To time.Time // [From, To)
 	Limit    int       // 0: no limit
 }

@@ -15,22 +15,25 @@ import (
 // maker encodes real MAVLink frames as a vehicle would send them.
 type maker struct {
 	t    testing.TB
-	encs map[uint8]*mavwire.Encoder
+	encs map[telemetry.VehicleID]*mavwire.Encoder
 }
 
-func newMaker(t testing.TB) *maker { return &maker{t: t, encs: map[uint8]*mavwire.Encoder{}} }
+func newMaker(t testing.TB) *maker {
+	return &maker{t: t, encs: map[telemetry.VehicleID]*mavwire.Encoder{}}
+}
 
-func (m *maker) frame(sysid uint8, at time.Time, msg message.Message) telemetry.Frame {
-	e := m.encs[sysid]
+// frame is a frame of vehicle id (its system id on its network).
+func (m *maker) frame(id telemetry.VehicleID, at time.Time, msg message.Message) telemetry.Frame {
+	e := m.encs[id]
 	if e == nil {
-		e = &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: sysid, ComponentID: 1}
-		m.encs[sysid] = e
+		e = &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: id.SysID(), ComponentID: 1}
+		m.encs[id] = e
 	}
 	raw, err := e.Encode(nil, msg)
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	return telemetry.Frame{Time: at, SystemID: sysid, ComponentID: 1, MessageID: msg.GetID(), Raw: raw}
+	return telemetry.Frame{Time: at, Network: id.Network(), SystemID: id.SysID(), ComponentID: 1, MessageID: msg.GetID(), Raw: raw}
 }
 
 func heartbeat(armed bool) *common.MessageHeartbeat {

@@ -88,7 +88,8 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 	var census decode.Census
 	stats := decode.Table{AdmitWithoutHeartbeat: true}
 	var verified uint64
-	sorties := map[uint8]*Sortie{}
+	// A tlog knows nothing of networks: an import is on the default network.
+	sorties := map[telemetry.VehicleID]*Sortie{}
 	var first, last time.Time
 	var prog ImportProgress
 	var f telemetry.Frame
@@ -132,12 +133,13 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 						last = f.Time
 					}
 				}
-				so := sorties[f.SystemID]
+				id := f.Vehicle()
+				so := sorties[id]
 				if so == nil {
-					so = newSortie(res.Stream, f.SystemID, source, f.Time)
-					sorties[f.SystemID] = so
+					so = newSortie(res.Stream, id, source, f.Time)
+					sorties[id] = so
 				}
-				census.Frame(f.SystemID, fr.Known)
+				census.Frame(id, fr.Known)
 				if fr.Known {
 					verified++
 				}
@@ -145,9 +147,9 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 				if fr.Known && statsMessage(f.MessageID) {
 					if msg, ok := decode.Raw(f.Raw); ok {
 						if hb, ok := msg.(*common.MessageHeartbeat); ok {
-							census.Heartbeat(f.SystemID, hb)
+							census.Heartbeat(id, hb)
 						}
-						if r := stats.Message(f.SystemID, f.ComponentID, msg, f.Time, nil); r.State != nil {
+						if r := stats.Message(id, f.ComponentID, msg, f.Time, nil); r.State != nil {
 							so.observeState(msg, r.State)
 						}
 					}
@@ -168,7 +170,7 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 		}
 		// A full chunk was Put; the open ones were flushed and start over in
 		// the next transaction under new keys.
-		clear(a.tails[:])
+		clear(a.tails)
 	}
 	res.Withheld = a.withheld
 	res.Skipped = tr.Stats

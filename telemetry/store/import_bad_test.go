@@ -81,7 +81,7 @@ func TestStore_ImportTlog_OutOfRangeTimes_NotSortieBounds(t *testing.T) {
 // companions came out of the JSON as a base64 string ("/w==") instead of a
 // list of system ids (issue 12); records stored that way still read.
 func TestSortie_Companions_JSONListOfIDs(t *testing.T) {
-	so := store.Sortie{SystemID: 1, Companions: store.SystemIDs{255, 190}}
+	so := store.Sortie{SystemID: 1, Companions: store.VehicleIDs{255, 190}}
 	b, err := json.Marshal(so)
 	if err != nil {
 		t.Fatal(err)

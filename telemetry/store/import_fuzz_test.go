@@ -24,7 +24,7 @@ func FuzzImportTlog(f *testing.F) {
 	var buf bytes.Buffer
 	w := tlog.NewWriter(&buf)
 	for i, msg := range []message.Message{heartbeat(true), position(47, 8, 500), battery(50), heartbeat(false)} {
-		fr := m.frame(uint8(1+i%2), t0.Add(time.Duration(i)*time.Second), msg)
+		fr := m.frame(telemetry.VehicleID(1+i%2), t0.Add(time.Duration(i)*time.Second), msg)
 		_ = w.Write(fr.Time, fr.Raw)
 	}
 	_ = w.Flush()

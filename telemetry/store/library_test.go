@@ -122,7 +122,7 @@ func TestStore_Layers_LimitRenameDeleteSurviveReopen(t *testing.T) {
 func TestStore_AckAlert_FirstStandsUnknownRefused(t *testing.T) {
 	s := storetest.MustOpen(t)
 	at := time.Date(2026, 5, 1, 12, 0, 0, 123456000, time.UTC)
-	a := telemetry.Alert{EventHeader: telemetry.EventHeader{Time: at, SystemID: 2}, Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityCritical, Text: "battery 9%"}
+	a := telemetry.Alert{EventHeader: telemetry.Header(at, 2), Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityCritical, Text: "battery 9%"}
 	other := a
 	other.Text = "battery 8%"
 	if err := s.Append(nil, []telemetry.Event{a, other}); err != nil {

@@ -77,7 +77,7 @@ func (s *Store) DropBefore(cutoff time.Time) (Dropped, error) {
 				c := tx.Bucket(bucketChunks).Cursor()
 				p := vehiclePrefix(liveStream, id)
 				n := 0
-				for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Seek(p) {
+				for k, v := c.Seek(p); k != nil && isVehicleKey(k, p); k, v = c.Seek(p) {
 					last, err := chunkLast(v)
 					if err != nil {
 						return err

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // Plans are kept as opaque documents (a QGC .plan's bytes, say) with their
@@ -208,18 +210,25 @@ func (s *Store) DeletePlan(name string) error {
 // (Plan is "" for a plan that never was in the library), to which vehicle,
 // by whom, and how it ended.
 type PlanUpload struct {
-	Time     time.Time `json:"time"`
-	Plan     string    `json:"plan,omitempty"`
-	Version  int       `json:"version,omitempty"`
-	SysID    uint8     `json:"sysid"`
-	User     string    `json:"user"`
-	Items    [3]int    `json:"items"` // mission, fence and rally item counts sent
-	Verified bool      `json:"verified"`
-	Error    string    `json:"error,omitempty"`
+	Time    time.Time `json:"time"`
+	Plan    string    `json:"plan,omitempty"`
+	Version int       `json:"version,omitempty"`
+	// Vehicle is the vehicle's id, SysID its system id; records stored
+	// before vehicle ids existed have only the system id (read back with both).
+	Vehicle  telemetry.VehicleID `json:"vehicle"`
+	SysID    uint8               `json:"sysid"`
+	User     string              `json:"user"`
+	Items    [3]int              `json:"items"` // mission, fence and rally item counts sent
+	Verified bool                `json:"verified"`
+	Error    string              `json:"error,omitempty"`
 }
 
 // RecordPlanUpload stores one upload record durably.
 func (s *Store) RecordPlanUpload(u PlanUpload) error {
+	if u.Vehicle == 0 {
+		u.Vehicle = telemetry.VehicleID(u.SysID)
+	}
+	u.SysID = u.Vehicle.SysID()
 	if u.Time.IsZero() || u.SysID == 0 {
 		return fmt.Errorf("%w: a plan upload record needs a time and a vehicle", ErrInvalid)
 	}
@@ -243,9 +252,9 @@ func (s *Store) RecordPlanUpload(u PlanUpload) error {
 	})
 }
 
-// PlanUploads lists upload records oldest first; plan and sysid narrow it
+// PlanUploads lists upload records oldest first; plan and vehicle narrow it
 // when not empty/zero.
-func (s *Store) PlanUploads(plan string, sysid uint8) ([]PlanUpload, error) {
+func (s *Store) PlanUploads(plan string, vehicle telemetry.VehicleID) ([]PlanUpload, error) {
 	var out []PlanUpload
 	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPlanUploads)
@@ -257,7 +266,10 @@ func (s *Store) PlanUploads(plan string, sysid uint8) ([]PlanUpload, error) {
 			if err := json.Unmarshal(v, &u); err != nil {
 				return fmt.Errorf("%w: plan upload %x: %v", ErrCorruptRecord, k, err)
 			}
-			if (plan == "" || u.Plan == plan) && (sysid == 0 || u.SysID == sysid) {
+			if u.Vehicle == 0 {
+				u.Vehicle = telemetry.VehicleID(u.SysID)
+			}
+			if (plan == "" || u.Plan == plan) && (vehicle == 0 || u.Vehicle == vehicle) {
 				out = append(out, u)
 			}
 			return nil

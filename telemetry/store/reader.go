@@ -1,8 +1,8 @@
 package store
 
 import (
-	"bytes"
 	"container/heap"
+	"encoding/binary"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -12,6 +12,7 @@ import (
 // sysReader walks the chunks of one system of one stream from a time on.
 type sysReader struct {
 	c      *bolt.Cursor
+	id     telemetry.VehicleID
 	prefix []byte
 	cr     chunkReader
 	cur    telemetry.Frame
@@ -24,7 +25,7 @@ type sysReader struct {
 // chunk that may contain it.
 func (r *sysReader) seek(from uint64) error {
 	r.from = from
-	key := append(append(make([]byte, 0, chunkKeyLen), r.prefix...), chunkKey(0, 0, from, 0)[5:]...)
+	key := binary.BigEndian.AppendUint64(append(make([]byte, 0, netChunkKeyLen), r.prefix...), from)
 	k, _ := r.c.Seek(key)
 	var pk, pv []byte
 	if k == nil {
@@ -32,7 +33,7 @@ func (r *sysReader) seek(from uint64) error {
 	} else {
 		pk, pv = r.c.Prev()
 	}
-	if pk != nil && bytes.HasPrefix(pk, r.prefix) {
+	if pk != nil && isVehicleKey(pk, r.prefix) {
 		last, err := chunkLast(pv)
 		if err != nil {
 			return err
@@ -42,7 +43,7 @@ func (r *sysReader) seek(from uint64) error {
 		}
 	}
 	k, v := r.c.Seek(key)
-	if k == nil || !bytes.HasPrefix(k, r.prefix) {
+	if k == nil || !isVehicleKey(k, r.prefix) {
 		r.done = true
 		return nil
 	}
@@ -70,7 +71,7 @@ func (r *sysReader) advance() error {
 			continue
 		}
 		k, v := r.c.Next()
-		if k == nil || !bytes.HasPrefix(k, r.prefix) {
+		if k == nil || !isVehicleKey(k, r.prefix) {
 			r.done = true
 			return nil
 		}
@@ -95,13 +96,13 @@ func newMerger(tx *bolt.Tx, q Query) (*merger, error) {
 	}
 	m := &merger{to: micros(q.To)}
 	from := micros(q.From)
-	seen := [256]bool{}
+	seen := map[telemetry.VehicleID]bool{}
 	for _, id := range systems {
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		r := &sysReader{c: b.Cursor(), prefix: vehiclePrefix(q.Stream, id)}
+		r := &sysReader{c: b.Cursor(), id: id, prefix: vehiclePrefix(q.Stream, id)}
 		if err := r.seek(from); err != nil {
 			return nil, err
 		}
@@ -145,7 +146,7 @@ func (h readerHeap) Less(i, j int) bool {
 	if ti != tj {
 		return ti < tj
 	}
-	return h[i].prefix[4] < h[j].prefix[4]
+	return h[i].id < h[j].id
 }
 func (h readerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 func (h *readerHeap) Push(x any)   { *h = append(*h, x.(*sysReader)) }
@@ -160,7 +161,7 @@ func (h *readerHeap) Pop() any {
 // seek to the chunk that may hold it, then a walk back over chunks (only
 // frames received out of order can make it go back more than one).
 func (r *sysReader) lastBefore(t uint64) (uint64, bool, error) {
-	key := append(append(make([]byte, 0, chunkKeyLen), r.prefix...), chunkKey(0, 0, t, 0)[5:]...)
+	key := binary.BigEndian.AppendUint64(append(make([]byte, 0, netChunkKeyLen), r.prefix...), t)
 	k, _ := r.c.Seek(key)
 	var v []byte
 	if k == nil {
@@ -170,7 +171,7 @@ func (r *sysReader) lastBefore(t uint64) (uint64, bool, error) {
 	}
 	var best uint64
 	found := false
-	for steps := 0; k != nil && bytes.HasPrefix(k, r.prefix) && steps < 64; k, v = r.c.Prev() {
+	for steps := 0; k != nil && isVehicleKey(k, r.prefix) && steps < 64; k, v = r.c.Prev() {
 		steps++
 		if err := r.cr.reset(k, v); err != nil {
 			return 0, false, err

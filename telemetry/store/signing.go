@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // Signing persistence for the gcs (gcs.SigningStore): one 32-byte key per
@@ -14,17 +16,24 @@ import (
 
 var keyTimestamp = []byte("timestamp")
 
-func signingKeyName(sysid uint8) []byte { return []byte{'k', sysid} }
+// signingKeyName is 'k' and the vehicle: its system id on the default network
+// (the key every store has used), its whole id u32 BE on another.
+func signingKeyName(id telemetry.VehicleID) []byte {
+	if id < 256 {
+		return []byte{'k', byte(id)}
+	}
+	return binary.BigEndian.AppendUint32([]byte{'k'}, uint32(id))
+}
 
 // SigningKey returns the signing key of a vehicle, ok false when it has none.
-func (s *Store) SigningKey(sysid uint8) (key [32]byte, ok bool, err error) {
+func (s *Store) SigningKey(id telemetry.VehicleID) (key [32]byte, ok bool, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketSigning).Get(signingKeyName(sysid))
+		v := tx.Bucket(bucketSigning).Get(signingKeyName(id))
 		if v == nil {
 			return nil
 		}
 		if len(v) != 32 {
-			return fmt.Errorf("%w: signing key of system %d", ErrCorruptRecord, sysid)
+			return fmt.Errorf("%w: signing key of vehicle %d", ErrCorruptRecord, id)
 		}
 		copy(key[:], v)
 		ok = true
@@ -34,16 +43,16 @@ func (s *Store) SigningKey(sysid uint8) (key [32]byte, ok bool, err error) {
 }
 
 // SetSigningKey stores (or replaces) the signing key of a vehicle.
-func (s *Store) SetSigningKey(sysid uint8, key [32]byte) error {
+func (s *Store) SetSigningKey(id telemetry.VehicleID, key [32]byte) error {
 	return s.update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSigning).Put(signingKeyName(sysid), key[:])
+		return tx.Bucket(bucketSigning).Put(signingKeyName(id), key[:])
 	})
 }
 
 // DeleteSigningKey forgets the signing key of a vehicle (no error when it had none).
-func (s *Store) DeleteSigningKey(sysid uint8) error {
+func (s *Store) DeleteSigningKey(id telemetry.VehicleID) error {
 	return s.update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSigning).Delete(signingKeyName(sysid))
+		return tx.Bucket(bucketSigning).Delete(signingKeyName(id))
 	})
 }
 

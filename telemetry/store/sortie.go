@@ -17,19 +17,24 @@ import (
 )
 
 // Sortie is one flight of one vehicle: from arm to disarm when recorded live,
-// or one vehicle's part of an imported file. Its frames are those of SystemID
+// or one vehicle's part of an imported file. Its frames are those of Vehicle
 // (and of Companions, e.g. the ground station in an imported file) in Stream
 // between Start and End inclusive.
 type Sortie struct {
-	ID       uint64 `json:"id"`
-	Stream   uint32 `json:"stream"` // 0 live; an import's own stream otherwise
-	SystemID uint8  `json:"sysid"`
+	ID     uint64 `json:"id"`
+	Stream uint32 `json:"stream"` // 0 live; an import's own stream otherwise
+	// Vehicle is the vehicle's id (telemetry.VehicleID); SystemID its MAVLink
+	// system id. Sorties stored before vehicle ids existed have only the
+	// system id, which was the id (the default network): they read back with
+	// both.
+	Vehicle  telemetry.VehicleID `json:"vehicle"`
+	SystemID uint8               `json:"sysid"`
 	// Companions are other systems of the stream whose frames belong with it
-	// (the ground station of an imported tlog).
-	Companions SystemIDs `json:"companions,omitempty"`
-	Source     string    `json:"source"` // "live" or "import:FILE"
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
+	// (the ground station of an imported tlog), by vehicle id.
+	Companions VehicleIDs `json:"companions,omitempty"`
+	Source     string     `json:"source"` // "live" or "import:FILE"
+	Start      time.Time  `json:"start"`
+	End        time.Time  `json:"end"`
 	// Open is true while the vehicle is still armed (the sortie goes on).
 	Open bool `json:"open"`
 	// Closed says why a sortie ended: "disarmed", "link lost" (nothing heard
@@ -63,44 +68,39 @@ type Sortie struct {
 	HasFix  bool    `json:"has_fix,omitempty"`
 }
 
-// SystemIDs is a list of MAVLink system ids. It is a JSON list of numbers:
-// a plain []uint8 is written as a base64 string ("/w=="), which no client
-// reads as ids. Records stored that way before still read.
-type SystemIDs []uint8
-
-// MarshalJSON writes the ids as a list of numbers.
-func (ids SystemIDs) MarshalJSON() ([]byte, error) {
-	out := make([]int, len(ids))
-	for i, id := range ids {
-		out[i] = int(id)
-	}
-	return json.Marshal(out)
-}
+// VehicleIDs is a list of vehicle ids, a JSON list of numbers. Records
+// stored when it was a plain []uint8 of system ids hold a base64 string
+// ("/w=="): they still read (as default-network ids, which are the system ids).
+type VehicleIDs []telemetry.VehicleID
 
 // UnmarshalJSON reads a list of numbers, or the base64 string of records
-// stored before SystemIDs existed.
-func (ids *SystemIDs) UnmarshalJSON(b []byte) error {
-	var old []byte
+// stored before.
+func (ids *VehicleIDs) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
+		var old []byte
 		if err := json.Unmarshal(b, &old); err != nil {
 			return err
 		}
-		*ids = SystemIDs(old)
+		out := make(VehicleIDs, len(old))
+		for i, v := range old {
+			out[i] = telemetry.VehicleID(v)
+		}
+		*ids = out
 		return nil
 	}
-	var list []int
+	var list []telemetry.VehicleID
 	if err := json.Unmarshal(b, &list); err != nil {
-		return err
+		return fmt.Errorf("vehicle ids: %w", err)
 	}
-	out := make(SystemIDs, len(list))
-	for i, v := range list {
-		if v < 0 || v > 255 {
-			return fmt.Errorf("system id %d is not 0-255", v)
-		}
-		out[i] = uint8(v)
-	}
-	*ids = out
+	*ids = list
 	return nil
+}
+
+// fillVehicle gives a sortie stored before vehicle ids existed its id.
+func (s *Sortie) fillVehicle() {
+	if s.Vehicle == 0 {
+		s.Vehicle = telemetry.VehicleID(s.SystemID)
+	}
 }
 
 // Window is the time window of the sortie's frames, [From, To).
@@ -108,13 +108,13 @@ func (s Sortie) Window() (from, to time.Time) {
 	return s.Start, s.End.Add(time.Microsecond)
 }
 
-// Systems is every system id whose frames belong to the sortie.
-func (s Sortie) Systems() []uint8 {
-	return append([]uint8{s.SystemID}, s.Companions...)
+// Systems is every vehicle whose frames belong to the sortie.
+func (s Sortie) Systems() []telemetry.VehicleID {
+	return append([]telemetry.VehicleID{s.Vehicle}, s.Companions...)
 }
 
-func newSortie(stream uint32, sysid uint8, source string, t time.Time) *Sortie {
-	return &Sortie{Stream: stream, SystemID: sysid, Source: source, Start: t, End: t, Open: true, MinBatteryPct: -1}
+func newSortie(stream uint32, id telemetry.VehicleID, source string, t time.Time) *Sortie {
+	return &Sortie{Stream: stream, Vehicle: id, SystemID: id.SysID(), Source: source, Start: t, End: t, Open: true, MinBatteryPct: -1}
 }
 
 // Message ids the store names: the sortie tracker and statistics decode
@@ -254,6 +254,7 @@ func (st *Store) Sortie(id uint64) (Sortie, error) {
 		if err := json.Unmarshal(v, &s); err != nil {
 			return fmt.Errorf("%w: sortie %d: %v", ErrCorruptRecord, id, err)
 		}
+		s.fillVehicle()
 		s.Imported = s.Stream != liveStream
 		return nil
 	})
@@ -262,9 +263,9 @@ func (st *Store) Sortie(id uint64) (Sortie, error) {
 
 // SortieFilter selects sorties; zero fields select all.
 type SortieFilter struct {
-	Vehicle uint8     // 0: any
-	From    time.Time // sorties that end at or after From
-	To      time.Time // sorties that start before To
+	Vehicle telemetry.VehicleID // 0: any
+	From    time.Time           // sorties that end at or after From
+	To      time.Time           // sorties that start before To
 	// WithDetections keeps sorties with at least one detection.
 	WithDetections bool
 	// WithBreaches keeps sorties with at least one fence breach.
@@ -277,7 +278,7 @@ type SortieFilter struct {
 
 func (f SortieFilter) match(s *Sortie) bool {
 	switch {
-	case f.Vehicle != 0 && s.SystemID != f.Vehicle,
+	case f.Vehicle != 0 && s.Vehicle != f.Vehicle,
 		!f.From.IsZero() && s.End.Before(f.From),
 		!f.To.IsZero() && !s.Start.Before(f.To),
 		f.WithDetections && s.Detections == 0,
@@ -300,6 +301,7 @@ func (st *Store) Sorties(f SortieFilter) ([]Sortie, error) {
 			if err := json.Unmarshal(v, &s); err != nil {
 				return fmt.Errorf("%w: sortie %x: %v", ErrCorruptRecord, k, err)
 			}
+			s.fillVehicle()
 			s.Imported = s.Stream != liveStream
 			if !f.match(&s) {
 				continue
@@ -325,7 +327,7 @@ const SortieLinkLossLimit = 2 * time.Minute
 // follow the typed ArmChange events it emits, and the statistics come from
 // the decoded VehicleState. It is owned by the live appender.
 type liveTracker struct {
-	open map[uint8]*Sortie
+	open map[telemetry.VehicleID]*Sortie
 	// dirty holds the sorties changed since the last commit: by pointer, since
 	// one vehicle can close a sortie and open the next in one batch.
 	dirty map[*Sortie]struct{}
@@ -353,8 +355,9 @@ func (t *liveTracker) load(tx *bolt.Tx) error {
 		if err := json.Unmarshal(v, &s); err != nil {
 			return fmt.Errorf("%w: sortie %x: %v", ErrCorruptRecord, k, err)
 		}
+		s.fillVehicle()
 		if s.Open && s.Stream == liveStream {
-			t.open[s.SystemID] = &s
+			t.open[s.Vehicle] = &s
 		}
 		return nil
 	})
@@ -362,7 +365,7 @@ func (t *liveTracker) load(tx *bolt.Tx) error {
 
 // reset forgets every sortie and vehicle.
 func (t *liveTracker) reset() {
-	t.open = map[uint8]*Sortie{}
+	t.open = map[telemetry.VehicleID]*Sortie{}
 	t.dirty = map[*Sortie]struct{}{}
 	t.vehicles = decode.Table{LinkTimeout: SortieLinkLossLimit}
 	t.emit = func(e telemetry.Event) {
@@ -417,7 +420,8 @@ func (t *liveTracker) frame(f *telemetry.Frame) {
 	if len(t.open) == 0 && !hb {
 		return // the common case: no vehicle armed, not a heartbeat
 	}
-	s := t.open[f.SystemID]
+	id := f.Vehicle()
+	s := t.open[id]
 	if !hb && (s == nil || !statsMessage(f.MessageID)) {
 		if s != nil {
 			s.count(f.Time)
@@ -429,13 +433,13 @@ func (t *liveTracker) frame(f *telemetry.Frame) {
 		// A vehicle silent past the limit and heard again: its old sortie
 		// closes before this heartbeat is taken as the new one's first.
 		t.expire()
-		s = t.open[f.SystemID]
+		s = t.open[id]
 	}
 	var r decode.Result
 	t.armEvents = t.armEvents[:0]
 	msg, ok := decode.Raw(f.Raw)
 	if ok {
-		r = t.vehicles.Message(f.SystemID, f.ComponentID, msg, f.Time, t.emit)
+		r = t.vehicles.Message(id, f.ComponentID, msg, f.Time, t.emit)
 	}
 	// The sortie follows the vehicle's arm state when the decoder reports a
 	// change (ArmChange), and when the vehicle is up again (admitted by this
@@ -450,12 +454,12 @@ func (t *liveTracker) frame(f *telemetry.Frame) {
 	}
 	switch {
 	case decided && armed && s == nil:
-		s = newSortie(liveStream, f.SystemID, "live", f.Time)
-		t.open[f.SystemID] = s
+		s = newSortie(liveStream, id, "live", f.Time)
+		t.open[id] = s
 	case decided && !armed && s != nil:
 		s.count(f.Time)
 		s.Open, s.Closed = false, "disarmed"
-		delete(t.open, f.SystemID)
+		delete(t.open, id)
 		t.dirty[s] = struct{}{}
 		return
 	}

@@ -131,7 +131,7 @@ func TestStore_ImportTlog_FragmentWithoutHeartbeat_SortiesByDecoderRule(t *testi
 		t.Fatalf("%d sorties %+v; want one each for systems 1 and 2, none for the ground station", len(res.Sorties), res.Sorties)
 	}
 	one, two := res.Sorties[0], res.Sorties[1]
-	if one.SystemID != 1 || two.SystemID != 2 || !slices.Equal(one.Companions, store.SystemIDs{255}) {
+	if one.SystemID != 1 || two.SystemID != 2 || !slices.Equal(one.Companions, store.VehicleIDs{255}) {
 		t.Fatalf("sorties of %d and %d, companions %v; want 1 and 2 with [255]", one.SystemID, two.SystemID, one.Companions)
 	}
 	if one.MaxAltM != 1250 || one.MinBatteryPct != 80 || one.DistanceM < 1105 || one.DistanceM > 1120 {

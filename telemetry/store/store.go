@@ -250,8 +250,8 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 // is full, so a commit every 100 ms does not leave a trail of tiny chunks.
 type appender struct {
 	stream uint32
-	tails  [256]*chunkBuilder // by system id
-	track  *liveTracker       // nil for imports, which make their sorties at the end
+	tails  map[telemetry.VehicleID]*chunkBuilder
+	track  *liveTracker // nil for imports, which make their sorties at the end
 	// withheld counts SETUP_SIGNING frames refused (they carry a key).
 	withheld uint64
 }
@@ -264,10 +264,14 @@ func (a *appender) add(b *bolt.Bucket, sl *seal, f *telemetry.Frame) error {
 	if len(f.Raw) > 0xFFFF {
 		return fmt.Errorf("%w: frame of %d bytes is not MAVLink", ErrInvalid, len(f.Raw))
 	}
-	c := a.tails[f.SystemID]
+	id := f.Vehicle()
+	c := a.tails[id]
 	if c == nil {
+		if a.tails == nil {
+			a.tails = map[telemetry.VehicleID]*chunkBuilder{}
+		}
 		c = &chunkBuilder{}
-		a.tails[f.SystemID] = c
+		a.tails[id] = c
 	}
 	us := micros(f.Time)
 	var key []byte
@@ -276,7 +280,7 @@ func (a *appender) add(b *bolt.Bucket, sl *seal, f *telemetry.Frame) error {
 		if err != nil {
 			return err
 		}
-		key = chunkKey(a.stream, f.SystemID, us, uint32(seq))
+		key = chunkKey(a.stream, id, us, uint32(seq))
 	}
 	c.add(us, f.Link, f.Raw, key)
 	if c.full() {
@@ -320,7 +324,7 @@ func putChunk(b *bolt.Bucket, sl *seal, c *chunkBuilder) error {
 
 // abandon forgets the open chunks after a failed commit: what was committed
 // stays as it was, and the next frames start new chunks.
-func (a *appender) abandon() { clear(a.tails[:]) }
+func (a *appender) abandon() { clear(a.tails) }
 
 // AppendFrames records frames of the live stream in one transaction.
 func (s *Store) AppendFrames(frames []telemetry.Frame) error {
@@ -399,8 +403,8 @@ func (s *Store) Append(frames []telemetry.Frame, events []telemetry.Event) error
 type Query struct {
 	// Stream to read: 0 is the live recording, others are imports (see Sortie.Stream).
 	Stream uint32
-	// Systems to read; empty reads every system of the stream.
-	Systems []uint8
+	// Systems are the vehicles to read; empty reads every vehicle of the stream.
+	Systems []telemetry.VehicleID
 	// From and To bound the receive time, [From, To); a zero To has no end.
 	From, To time.Time
 }
@@ -454,9 +458,9 @@ func (s *Store) Frames(from, to time.Time, fn func(telemetry.Frame) bool) error 
 	return s.Scan(Query{From: from, To: to}, fn)
 }
 
-// Systems returns the system ids that have frames in a stream.
-func (s *Store) Systems(stream uint32) ([]uint8, error) {
-	var out []uint8
+// Systems returns the vehicles that have frames in a stream, in id order.
+func (s *Store) Systems(stream uint32) ([]telemetry.VehicleID, error) {
+	var out []telemetry.VehicleID
 	err := s.view(func(tx *bolt.Tx) error {
 		out = systemsOf(tx.Bucket(bucketChunks).Cursor(), stream)
 		return nil
@@ -464,24 +468,18 @@ func (s *Store) Systems(stream uint32) ([]uint8, error) {
 	return out, err
 }
 
-// systemsOf finds the systems of a stream with one seek per system id.
-func systemsOf(c *bolt.Cursor, stream uint32) []uint8 {
-	var out []uint8
-	for id := 0; id < 256; id++ {
-		p := vehiclePrefix(stream, uint8(id))
-		k, _ := c.Seek(p)
-		if k == nil {
-			break
-		}
+// systemsOf finds the vehicles of a stream with one seek per vehicle.
+func systemsOf(c *bolt.Cursor, stream uint32) []telemetry.VehicleID {
+	var out []telemetry.VehicleID
+	sp := streamKey(stream)
+	for k, _ := c.Seek(sp); k != nil && bytes.HasPrefix(k, sp); {
 		kp, ok := parseChunkKey(k)
-		if !ok || kp.stream != stream {
-			break
-		}
-		if int(kp.sysid) > id {
-			id = int(kp.sysid) - 1 // skip empty ids in one step
+		if !ok {
+			k, _ = c.Next() // not a chunk key: nothing of a vehicle
 			continue
 		}
-		out = append(out, kp.sysid)
+		out = append(out, kp.id)
+		k, _ = c.Seek(nextVehiclePrefix(stream, kp.id))
 	}
 	return out
 }
@@ -516,19 +514,19 @@ type streamSource struct {
 	stream uint32
 }
 
-func (ss streamSource) ReadFrames(systems []uint8, from, to time.Time, fn func(telemetry.Frame) bool) error {
+func (ss streamSource) ReadFrames(systems []telemetry.VehicleID, from, to time.Time, fn func(telemetry.Frame) bool) error {
 	return ss.s.Scan(Query{Stream: ss.stream, Systems: systems, From: from, To: to}, fn)
 }
 
-func (ss streamSource) LastBefore(systems []uint8, t time.Time) (map[uint8]time.Time, error) {
-	out := map[uint8]time.Time{}
+func (ss streamSource) LastBefore(systems []telemetry.VehicleID, t time.Time) (map[telemetry.VehicleID]time.Time, error) {
+	out := map[telemetry.VehicleID]time.Time{}
 	err := ss.s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketChunks)
 		if len(systems) == 0 {
 			systems = systemsOf(b.Cursor(), ss.stream)
 		}
 		for _, id := range systems {
-			r := &sysReader{c: b.Cursor(), prefix: vehiclePrefix(ss.stream, id)}
+			r := &sysReader{c: b.Cursor(), id: id, prefix: vehiclePrefix(ss.stream, id)}
 			us, ok, err := r.lastBefore(micros(t))
 			if err != nil {
 				return err

@@ -21,7 +21,7 @@ import (
 // fleetLog makes n frames per vehicle at 10 Hz (attitude frames with a
 // counter), appended in batches of 20 s (the recorder commits every 100 ms;
 // what matters here is that chunks stay open across commits).
-func fleetLog(t *testing.T, s *store.Store, vehicles []uint8, n int) []telemetry.Frame {
+func fleetLog(t *testing.T, s *store.Store, vehicles []telemetry.VehicleID, n int) []telemetry.Frame {
 	m := newMaker(t)
 	var all, batch []telemetry.Frame
 	for i := 0; i < n; i++ {
@@ -63,7 +63,7 @@ func sortedByTime(fs []telemetry.Frame) []telemetry.Frame {
 
 func TestStore_Scan_SeekReturnsEveryFrameFromTime(t *testing.T) {
 	s := storetest.MustOpen(t)
-	vehicles := []uint8{3, 1, 7}
+	vehicles := []telemetry.VehicleID{3, 1, 7}
 	all := sortedByTime(fleetLog(t, s, vehicles, 12000)) // ~260 KB per vehicle: several chunks each
 	if n, err := s.CountFrames(); err != nil || n != len(all) {
 		t.Fatalf("CountFrames = %d, %v; want %d", n, err, len(all))
@@ -72,13 +72,13 @@ func TestStore_Scan_SeekReturnsEveryFrameFromTime(t *testing.T) {
 	for trial := 0; trial < 40; trial++ {
 		from := t0.Add(time.Duration(rng.Int64N(int64(1210 * time.Second))))
 		to := from.Add(time.Duration(rng.Int64N(int64(20 * time.Second))))
-		systems := []uint8{vehicles[rng.IntN(3)]}
+		systems := []telemetry.VehicleID{vehicles[rng.IntN(3)]}
 		if trial%2 == 0 {
 			systems = append(systems, vehicles[rng.IntN(3)], 9) // a duplicate and one never heard
 		}
 		var want []telemetry.Frame
 		for _, f := range all {
-			if !f.Time.Before(from) && f.Time.Before(to) && (containsID(systems, f.SystemID)) {
+			if !f.Time.Before(from) && f.Time.Before(to) && (containsID(systems, f.Vehicle())) {
 				want = append(want, f)
 			}
 		}
@@ -113,7 +113,7 @@ func TestStore_Scan_SeekReturnsEveryFrameFromTime(t *testing.T) {
 	}
 }
 
-func containsID(ids []uint8, id uint8) bool {
+func containsID(ids []telemetry.VehicleID, id telemetry.VehicleID) bool {
 	for _, x := range ids {
 		if x == id {
 			return true
@@ -144,9 +144,9 @@ func TestStore_Sorties_ArmDisarmSequences(t *testing.T) {
 	}
 	// Events arrive with the frames: one detection, one breach, one low-battery alert.
 	events := []telemetry.Event{
-		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: at(5.5), SystemID: 1}, Class: "person"},
-		telemetry.Alert{EventHeader: telemetry.EventHeader{Time: at(5.6), SystemID: 1}, Type: telemetry.AlertFenceBreach},
-		telemetry.Alert{EventHeader: telemetry.EventHeader{Time: at(5.7), SystemID: 1}, Type: telemetry.AlertLowBattery},
+		telemetry.Detection{EventHeader: telemetry.Header(at(5.5), 1), Class: "person"},
+		telemetry.Alert{EventHeader: telemetry.Header(at(5.6), 1), Type: telemetry.AlertFenceBreach},
+		telemetry.Alert{EventHeader: telemetry.Header(at(5.7), 1), Type: telemetry.AlertLowBattery},
 	}
 	if err := s.Append([]telemetry.Frame{m.frame(1, at(6), position(47.002, 8.0, 520))}, events); err != nil {
 		t.Fatal(err)
@@ -212,9 +212,9 @@ func TestStore_Sorties_ArmDisarmSequences(t *testing.T) {
 
 func TestStore_DropBefore_RemovesOnlyOldData(t *testing.T) {
 	s := storetest.MustOpen(t)
-	all := fleetLog(t, s, []uint8{1, 2}, 20000) // 2000 s: several chunks per vehicle
+	all := fleetLog(t, s, []telemetry.VehicleID{1, 2}, 20000) // 2000 s: several chunks per vehicle
 	ev := func(sec int) telemetry.Event {
-		return telemetry.Alert{EventHeader: telemetry.EventHeader{Time: t0.Add(time.Duration(sec) * time.Second), SystemID: 1}, Type: telemetry.AlertLinkLost}
+		return telemetry.Alert{EventHeader: telemetry.Header(t0.Add(time.Duration(sec)*time.Second), 1), Type: telemetry.AlertLinkLost}
 	}
 	if err := s.Append(nil, []telemetry.Event{ev(10), ev(100), ev(1400)}); err != nil {
 		t.Fatal(err)
@@ -338,12 +338,12 @@ func TestStore_SavePlan_KeepsVersions(t *testing.T) {
 
 func TestStore_BackupFile_CopyOpensWithSameData(t *testing.T) {
 	s := storetest.MustOpen(t)
-	all := fleetLog(t, s, []uint8{1}, 500)
+	all := fleetLog(t, s, []telemetry.VehicleID{1}, 500)
 	dst := filepath.Join(t.TempDir(), "backup.db")
 	if _, err := s.BackupFile(dst); err != nil {
 		t.Fatal(err)
 	}
-	fleetLog(t, s, []uint8{2}, 10) // the original goes on; the copy does not change
+	fleetLog(t, s, []telemetry.VehicleID{2}, 10) // the original goes on; the copy does not change
 	b := storetest.MustOpenPath(t, dst)
 	if n, err := b.CountFrames(); err != nil || n != len(all) {
 		t.Fatalf("backup holds %d frames, %v; want %d", n, err, len(all))
@@ -352,8 +352,8 @@ func TestStore_BackupFile_CopyOpensWithSameData(t *testing.T) {
 
 func TestStore_Events_FilterByTypeAndVehicle(t *testing.T) {
 	s := storetest.MustOpen(t)
-	h := func(sec int, id uint8) telemetry.EventHeader {
-		return telemetry.EventHeader{Time: t0.Add(time.Duration(sec) * time.Second), SystemID: id}
+	h := func(sec int, id telemetry.VehicleID) telemetry.EventHeader {
+		return telemetry.Header(t0.Add(time.Duration(sec)*time.Second), id)
 	}
 	err := s.Append(nil, []telemetry.Event{
 		telemetry.Detection{EventHeader: h(1, 1), Class: "person", Lat: 47},
@@ -365,7 +365,7 @@ func TestStore_Events_FilterByTypeAndVehicle(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []telemetry.Event
-	_ = s.Events(store.EventFilter{Types: []string{"detection"}, Vehicles: []uint8{1}}, func(e telemetry.Event) bool {
+	_ = s.Events(store.EventFilter{Types: []string{"detection"}, Vehicles: []telemetry.VehicleID{1}}, func(e telemetry.Event) bool {
 		got = append(got, e)
 		return true
 	})
@@ -388,7 +388,7 @@ func TestStore_Initialize_ConvertsFirstFormat(t *testing.T) {
 			return err
 		}
 		for i := 0; i < 1000; i++ {
-			f := m.frame(uint8(1+i%2), t0.Add(time.Duration(i)*time.Millisecond), &common.MessageAttitude{TimeBootMs: uint32(i)})
+			f := m.frame(telemetry.VehicleID(1+i%2), t0.Add(time.Duration(i)*time.Millisecond), &common.MessageAttitude{TimeBootMs: uint32(i)})
 			want = append(want, f)
 			k := binary.BigEndian.AppendUint64(nil, uint64(f.Time.UnixMicro()))
 			k = binary.BigEndian.AppendUint32(k, uint32(i))
@@ -421,7 +421,7 @@ func TestStore_Append_PointerAndNilEventsDoNotLoseFrames(t *testing.T) {
 	m := newMaker(t)
 	var nilAlert *telemetry.Alert
 	err := s.Append([]telemetry.Frame{m.frame(1, t0, heartbeat(false))}, []telemetry.Event{
-		&telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, Class: "boat"},
+		&telemetry.Detection{EventHeader: telemetry.Header(t0, 1), Class: "boat"},
 		nilAlert,
 	})
 	if err != nil {
@@ -467,7 +467,7 @@ func TestStore_Users_AccountsAndTokens(t *testing.T) {
 
 func TestRecorder_Retention_DropsDataOlderThanAge(t *testing.T) {
 	s := storetest.MustOpen(t)
-	fleetLog(t, s, []uint8{1}, 20000) // t0 … t0+2000 s: several chunks
+	fleetLog(t, s, []telemetry.VehicleID{1}, 20000) // t0 … t0+2000 s: several chunks
 	var h telemetry.Hub
 	now := t0.Add(1 * time.Hour)
 	r := &store.Recorder{Store: s, Hub: &h, Retention: time.Hour - 1000*time.Second, Now: func() time.Time { return now }}
@@ -554,8 +554,8 @@ func TestStore_Append_UnencodableEvent_SkippedFramesKept(t *testing.T) {
 	m := newMaker(t)
 	frames := []telemetry.Frame{m.frame(1, t0, heartbeat(true)), m.frame(2, t0.Add(time.Second), heartbeat(true))}
 	events := []telemetry.Event{
-		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, Class: "person", Lat: 31.3, Lon: -110.9, AltM: math.NaN()},
-		telemetry.Detection{EventHeader: telemetry.EventHeader{Time: t0, SystemID: 1}, Class: "vehicle", Lat: 31.3, Lon: -110.9, AltM: 1200},
+		telemetry.Detection{EventHeader: telemetry.Header(t0, 1), Class: "person", Lat: 31.3, Lon: -110.9, AltM: math.NaN()},
+		telemetry.Detection{EventHeader: telemetry.Header(t0, 1), Class: "vehicle", Lat: 31.3, Lon: -110.9, AltM: 1200},
 	}
 	if err := s.Append(frames, events); err != nil {
 		t.Fatalf("append: %v", err)

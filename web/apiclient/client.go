@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
@@ -89,10 +90,10 @@ func (c *Client) getJSON(ctx context.Context, path string, q url.Values, v any) 
 }
 
 // Sorties lists the sorties, newest first; vehicle 0 means all.
-func (c *Client) Sorties(ctx context.Context, vehicle uint8) ([]store.Sortie, error) {
+func (c *Client) Sorties(ctx context.Context, vehicle telemetry.VehicleID) ([]store.Sortie, error) {
 	q := url.Values{}
 	if vehicle != 0 {
-		q.Set("vehicle", strconv.Itoa(int(vehicle)))
+		q.Set("vehicle", vehicle.String())
 	}
 	var out []store.Sortie
 	err := c.getJSON(ctx, "/api/v1/sorties", q, &out)

@@ -5,7 +5,8 @@ import { html } from "../html.js";
 import { useEffect, useState } from "preact/hooks";
 import { effect } from "@preact/signals";
 import { map } from "../map/map.js";
-import { can } from "../state.js";
+import { can, vehicles } from "../state.js";
+import { callsign } from "../map/drones.js";
 import * as M from "./model.js";
 import * as store from "./store.js";
 import { PlanEditor } from "./editor.js";
@@ -27,6 +28,7 @@ export function PlanPanel() {
       onEdit: store.edit,
       onSelect: (sel) => (store.selection.value = sel),
       onDrawEnd: () => (store.mode.value = "select"),
+      homeAt,
     });
     const stopValidation = startValidation();
     const stopRender = effect(() => {
@@ -105,7 +107,79 @@ const TOOLS = [
   ["circle-incl", "Incl. circle", "Draw an inclusion fence circle"],
   ["circle-excl", "Excl. circle", "Draw an exclusion circle"],
   ["rally", "Rally", "Click the map to add rally points"],
+  ["home", "Home", "Click the map where the plan's home (the launch site) is; drag it to move it, right-click to remove it"],
 ];
+
+// siteSnapM: a home placed this near a drone's reported home is that site.
+const siteSnapM = 100;
+
+function metres(aLat, aLon, bLat, bLon) {
+  const dy = (bLat - aLat) * 111320;
+  const dx = (bLon - aLon) * 111320 * Math.cos((aLat * Math.PI) / 180);
+  return Math.hypot(dx, dy);
+}
+
+// homeAt is the planned home for a point clicked or dragged to: a drone's
+// reported home (HOME_POSITION, AMSL) when the point is within siteSnapM
+// of one — that site, with its altitude — else the point with its ground
+// altitude unknown (null in the .plan, with a note; never a made-up 0 m).
+function homeAt(lat, lon) {
+  let best = null;
+  for (const v of vehicles.value.values()) {
+    const h = v.home;
+    if (!h || !Number.isFinite(h.lat) || !Number.isFinite(h.alt_m)) continue;
+    const d = metres(lat, lon, h.lat, h.lon);
+    if (d <= siteSnapM && (!best || d < best.d)) best = { d, v, h };
+  }
+  if (best) {
+    store.say(`Home at ${callsign(best.v)}'s home: ground ${best.h.alt_m.toFixed(1)} m AMSL.`, "ok");
+    return { lat: best.h.lat, lon: best.h.lon, alt_m: best.h.alt_m };
+  }
+  store.say(homeUnknownNote, "info");
+  return { lat, lon, alt_m: NaN };
+}
+
+const homeUnknownNote =
+  "Home set; its ground altitude is unknown here (null in the .plan): enter it if you know it. Altitudes stay above home, and the vehicle takes its own home when it arms.";
+
+// HomeRow: the planned home, its ground altitude (AMSL, or unknown) and a
+// drone's reported home to take.
+function HomeRow({ plan }) {
+  const h = plan.home;
+  const withHome = [...vehicles.value.values()].filter((v) => v.home && Number.isFinite(v.home.lat));
+  const fromDrone = (id) => {
+    const v = vehicles.value.get(Number(id)) ?? [...vehicles.value.values()].find((x) => String(x.id) === id);
+    if (!v?.home) return;
+    store.edit((p) => M.setHome(p, v.home.lat, v.home.lon, v.home.alt_m));
+    store.say(`Home at ${callsign(v)}'s home: ground ${fmtAlt(v.home.alt_m)}.`, "ok");
+  };
+  const setAlt = (text) => {
+    const t = text.trim();
+    const a = t === "" ? NaN : Number(t);
+    if (t !== "" && !Number.isFinite(a)) return store.say(`"${t}" is not an altitude in metres: leave it empty when unknown.`, "error");
+    store.edit((p) => M.setHome(p, p.home.lat, p.home.lon, a));
+  };
+  return html`<div class="bw-plan-home-row" data-home=${h ? (M.homeAltKnown(h) ? "known" : "unknown") : "none"}>
+    <b>Home</b>
+    ${h
+      ? html`<span class="bw-plan-home-pos">${h.lat.toFixed(5)}, ${h.lon.toFixed(5)}</span>
+          <label class="bw-plan-check" title="The ground's altitude above mean sea level at home; empty when unknown">ground
+            <input class="bw-num" name="home-alt" type="number" step="0.1" value=${M.homeAltKnown(h) ? String(h.alt_m) : ""} placeholder="unknown"
+              onChange=${(e) => setAlt(e.currentTarget.value)} /> m AMSL</label>
+          <button type="button" data-action="clear-home" onClick=${() => store.edit(M.clearHome)}>Clear</button>
+          ${!M.homeAltKnown(h) && html`<div class="bw-plan-hint-text bw-plan-home-note">Ground altitude unknown (null in the .plan): altitudes stay above home, and the vehicle takes its own home when it arms.</div>`}`
+      : html`<span class="bw-plan-hint-text">none: the vehicle's own home is used</span>`}
+    ${withHome.length > 0 &&
+    html`<select name="home-from" aria-label="Take a drone's home" value="" onChange=${(e) => fromDrone(e.currentTarget.value)}>
+      <option value="">From a drone's home…</option>
+      ${withHome.map((v) => html`<option key=${v.id} value=${String(v.id)}>${callsign(v)}</option>`)}
+    </select>`}
+  </div>`;
+}
+
+function fmtAlt(a) {
+  return Number.isFinite(a) ? `${a.toFixed(1)} m AMSL` : "unknown altitude";
+}
 
 function EditSection({ plan, validation, mode }) {
   const h = store.history.value;
@@ -141,6 +215,7 @@ function EditSection({ plan, validation, mode }) {
       <button type="button" data-action="undo" title="Undo (Ctrl+Z)" disabled=${!h.past.length} onClick=${store.undo}>Undo</button>
       <button type="button" data-action="redo" title="Redo (Ctrl+Y)" disabled=${!h.future.length} onClick=${store.redo}>Redo</button>
     </div>
+    <${HomeRow} plan=${plan} />
     <${Problems} plan=${plan} validation=${validation} />
     <${ItemEditor} plan=${plan} />
     <${ItemList} plan=${plan} />
@@ -167,6 +242,7 @@ function Problems({ plan, validation }) {
         const t = target(plan, pr);
         const pick = () => {
           if (t.kind === "item" || t.kind === "polygon" || t.kind === "circle" || t.kind === "rally") store.selection.value = { kind: t.kind, index: t.index };
+          else if (t.kind === "home") store.selection.value = { kind: "home" };
           else if (t.kind === "segment") store.selection.value = { kind: "item", index: t.to };
         };
         return html`<li class=${`bw-plan-problem-${pr.severity}`} onClick=${pick}>${pr.message}</li>`;

@@ -37,10 +37,13 @@ function problemTooltip(problems) {
 //   onEdit(fn): apply fn(plan) → plan as one undo step
 //   onSelect(sel): {kind, index} of what was clicked
 //   onDrawEnd(): a one-shot draw mode finished
+//   homeAt(lat, lng): the planned home for a point {lat, lon, alt_m}
+//     (alt_m NaN when the ground's altitude there is unknown)
 export class PlanEditor {
-  constructor(map, { onEdit, onSelect, onDrawEnd }) {
+  constructor(map, { onEdit, onSelect, onDrawEnd, homeAt }) {
     this.map = map;
     this.onEdit = onEdit;
+    this.homeAt = homeAt ?? ((lat, lng) => ({ lat, lon: lng, alt_m: NaN }));
     this.onSelect = onSelect;
     this.onDrawEnd = onDrawEnd;
     this.group = L.layerGroup();
@@ -95,6 +98,9 @@ export class PlanEditor {
       case "rally":
         pm.enableDraw("Marker", { ...common, continueDrawing: true, markerStyle: { icon: numberedIcon("bw-plan-rp bw-plan-hint", "R") } });
         break;
+      case "home":
+        pm.enableDraw("Marker", { ...common, markerStyle: { icon: numberedIcon("bw-plan-home bw-plan-hint", "H") } });
+        break;
       case "polygon-incl":
       case "polygon-excl":
         pm.enableDraw("Polygon", { ...common, allowSelfIntersection: false });
@@ -118,6 +124,9 @@ export class PlanEditor {
         this.onEdit((p) => M.addItem(p, M.newItem(M.CMD.WAYPOINT, lat, lng, M.lastAltitude(p))));
       } else if (mode === "rally") {
         this.onEdit((p) => M.addRally(p, lat, lng, M.lastAltitude(p)));
+      } else if (mode === "home") {
+        const h = this.homeAt(lat, lng);
+        this.onEdit((p) => M.setHome(p, h.lat, h.lon, h.alt_m));
       }
     } else if (e.shape === "Polygon") {
       const verts = layer.getLatLngs()[0].map((ll) => [ll.lng, ll.lat]);
@@ -212,8 +221,27 @@ export class PlanEditor {
     }
 
     if (plan.home) {
-      const m = L.marker([plan.home.lat, plan.home.lon], { icon: numberedIcon("bw-plan-home", "H"), pane: POINTS, pmIgnore: true });
-      m.addTo(this.group);
+      // Home: dragged, it takes the ground altitude of where it lands (or
+      // none); a right-click removes it. The server checks it against the
+      // fence and the border like the rest of the plan.
+      const pr = issue({ kind: "home" });
+      const bad = pr ? ` bw-plan-bad bw-plan-${worst(pr.problems)}` : "";
+      const m = L.marker([plan.home.lat, plan.home.lon], {
+        icon: numberedIcon(`bw-plan-home${bad}${sel("home") ? " bw-plan-selected" : ""}`, "H", { home: 1 }),
+        pane: POINTS,
+        pmIgnore: true,
+        title: "planned home",
+      });
+      this.attach(m, pr);
+      m.on("click", () => this.select({ kind: "home" }));
+      this.movable(
+        m,
+        (lat, lng) => {
+          const h = this.homeAt(lat, lng);
+          return (p) => M.setHome(p, h.lat, h.lon, h.alt_m);
+        },
+        (p) => M.clearHome(p),
+      );
     }
     plan.mission.forEach((it, i) => {
       if (!M.hasPosition(it)) return;

@@ -286,6 +286,27 @@ export function deleteRally(plan, index) {
   return p;
 }
 
+// setHome puts the planned home at lat, lon with its ground altitude AMSL
+// (altM), or NaN when unknown: the .plan then says null (QGroundControl's
+// "unknown"), never a made-up 0 m. Mission and rally altitudes stay
+// relative to home either way.
+export function setHome(plan, lat, lon, altM = NaN) {
+  const p = clone(plan);
+  p.home = { lat, lon, alt_m: Number.isFinite(altM) ? altM : NaN };
+  return p;
+}
+
+export function clearHome(plan) {
+  const p = clone(plan);
+  p.home = null;
+  return p;
+}
+
+// homeAltKnown tells whether a plan's home altitude is known.
+export function homeAltKnown(home) {
+  return !!home && Number.isFinite(home.alt_m);
+}
+
 export function setMeta(plan, change) {
   const p = clone(plan);
   p.meta = { ...p.meta, ...change };

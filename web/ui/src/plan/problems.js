@@ -9,7 +9,7 @@ import { hasPosition } from "./model.js";
 export const LIST = { mission: 0, fence: 1, rally: 2 };
 
 // target returns {kind, index, from?, to?} for a problem, kind being
-// "item", "segment", "polygon", "circle", "rally" or "plan" (the list or
+// "item", "segment", "polygon", "circle", "rally", "home" or "plan" (the list or
 // the plan as a whole); indexes are 0-based into the plan's arrays, and a
 // segment's from is -1 for home.
 export function target(plan, pr) {
@@ -24,6 +24,8 @@ export function target(plan, pr) {
   if (pr.segment && Number.isInteger(pr.segment.to)) {
     return { kind: "segment", from: pr.segment.from - 1, to: pr.segment.to - 1 };
   }
+  // The server names home as mission index 0 ("home (…) is across the border").
+  if (idx < 0 && /^home\b/.test(pr.message ?? "")) return { kind: "home" };
   if (idx < 0 || idx >= plan.mission.length) return { kind: "plan" };
   if (/\bleg from\b/.test(pr.message ?? "")) {
     return { kind: "segment", from: previousStop(plan, idx), to: idx };
@@ -57,6 +59,8 @@ export function targetKey(t) {
       return `segment:${t.from}:${t.to}`;
     case "plan":
       return "plan";
+    case "home":
+      return "home";
     default:
       return `${t.kind}:${t.index}`;
   }

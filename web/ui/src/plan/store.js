@@ -13,7 +13,7 @@ export const plan = computed(() => history.value.present);
 // null for a new plan.
 export const libraryRef = signal(null);
 
-// selection: {kind: "item"|"polygon"|"circle"|"rally", index} or null.
+// selection: {kind: "item"|"polygon"|"circle"|"rally"|"home", index} or null.
 export const selection = signal(null);
 
 // problems: the server's last validation answer for the plan shown
@@ -21,7 +21,7 @@ export const selection = signal(null);
 export const validation = signal({ problems: [], for: null, error: "" });
 
 // mode: "select", "waypoint", "rally", "polygon-incl", "polygon-excl",
-// "circle-incl", "circle-excl".
+// "circle-incl", "circle-excl", "home".
 export const mode = signal("select");
 
 // status: one line of feedback where the operator looks ({text, kind}).

@@ -11,8 +11,8 @@ import { user, can, notify } from "../state.js";
 import { setDetectionClock } from "../map/detections.js";
 import { setRemoteIDClock } from "../map/remoteid.js";
 import { showTab } from "../app.js";
-import { sortie, clock, replayError, markers, send, openReplay, closeReplay } from "./session.js";
-import { Timeline, utc } from "./timeline.js";
+import { sortie, clock, replayError, markers, send, openReplay, closeReplay, onFirstShown } from "./session.js";
+import { Timeline, utc, zoomView, viewRange } from "./timeline.js";
 import { Plots } from "./plots.js";
 import { SortieList, fmtDuration } from "./sorties.js";
 import { loadFlownPlans, clearReplayMap, fitTo } from "./mapdraw.js";
@@ -47,21 +47,31 @@ export function parseReplayLink(hash) {
 let pendingLink = parseReplayLink(location.hash);
 let fleetMode = true;
 
-async function open(s, atMs = null) {
-  clearReplayMap();
-  // It plays from the start (or the link's instant) at once; Pause stops it.
-  openReplay(s, { fleet: fleetMode && !s.imported, atMs, play: atMs === null });
-  const ids = s.imported ? [s.sysid] : [];
-  // The fleet's drones are known once the stream's first states arrived;
-  // the sortie's own drone is enough to look up the plan flown at once.
-  loadFlownPlans(s, ids.length ? ids : [s.sysid]).then(() => {
-    if (s.imported || sortie.peek() !== s) return;
-    const all = [...vehicles.peek().keys()];
-    if (all.length > 1) loadFlownPlans(s, all);
-  });
+// windowEvidenceLink is the URL of the evidence package of the range
+// [v0, v1] (ms) of sortie s: its own vehicle, or the whole fleet.
+export function windowEvidenceLink(s, v0, v1, fleet) {
+  const q = new URLSearchParams({ from: new Date(v0).toISOString(), to: new Date(v1).toISOString() });
+  if (s.imported || !fleet) q.set("vehicle", String(s.sysid));
+  if (s.stream) q.set("stream", String(s.stream));
+  return `/api/v1/evidence?${q}`;
 }
 
+async function open(s, atMs = null) {
+  clearReplayMap();
+  zoomView.value = null;
+  // It plays from the start (or the link's instant) at once; Pause stops it.
+  openReplay(s, { fleet: fleetMode && !s.imported, atMs, play: atMs === null });
+}
+
+// The plans flown are looked up once the first snapshot is on the map (the
+// fleet's drones are known then), so that they do not slow its drawing.
+onFirstShown((s) => {
+  const all = [...vehicles.peek().keys()];
+  loadFlownPlans(s, s.imported || !all.length ? [s.sysid] : all);
+});
+
 function close() {
+  zoomView.value = null;
   closeReplay();
   clearReplayMap();
 }
@@ -120,6 +130,9 @@ function Controls() {
       ${exportFormats.map(
         (f) => html`<a key=${f.format} class="bw-btn bw-btn-small" data-format=${f.format} title=${f.tip} download href=${`/api/v1/sorties/${s.id}/export?format=${f.format}`}>${f.title}</a>`,
       )}
+      ${c && html`<a class="bw-btn bw-btn-small" id="bw-replay-evidence-window" data-format="evidence-window" download
+        title="The evidence package (zip) of the range the timeline shows (zoom the timeline to choose it)"
+        href=${windowEvidenceLink(s, ...viewRange(c, zoomView.value), fleetMode)}>Evidence for this window</a>`}
     </div>
     <div class="bw-replay-link">
       <input id="bw-replay-link" readonly value=${link} title="Opens this sortie at this instant for another supervisor" onFocus=${(e) => e.currentTarget.select()} />

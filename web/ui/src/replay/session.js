@@ -1,9 +1,14 @@
 // The replay session: one /ws/replay connection for the open sortie, its
-// clock, its timeline markers and the per-drone series (trails and plots)
-// built from the replayed states. After every "reset" message (the start and
-// every seek) the page drops what it shows and draws the server's snapshot,
-// and the series lose every point after the new instant: nothing from later
-// than the replay clock is ever on screen.
+// clock, its timeline markers, the per-drone trails built from the replayed
+// states and the whole sortie's plot series. After every "reset" message
+// (the start and every seek) the page drops what it shows and draws the
+// server's snapshot, and the trails lose every point after the new instant:
+// nothing from later than the replay clock is on the map.
+//
+// Opening draws the drones first: the timeline's markers, the plots' series
+// and the plans flown are asked for only once the first snapshot is on
+// screen (onFirstShown), so that they do not compete with it for the
+// server, the network and the page (docs/performance.md).
 import { signal } from "@preact/signals";
 import { api } from "../api.js";
 import { applyVehicles, clearVehicles } from "../fleet.js";
@@ -15,6 +20,8 @@ export const sortie = signal(null);
 export const clock = signal(null);
 // markers: the timeline's markers (GET /api/v1/sorties/{id}/timeline).
 export const markers = signal([]);
+// plotData: the whole sortie's series (GET /api/v1/sorties/{id}/series), null until loaded.
+export const plotData = signal(null);
 export const replayError = signal("");
 // shown: the instant of the last reset snapshot the page has drawn (tests
 // and the seek benchmark wait for it).
@@ -22,12 +29,23 @@ export const shown = signal(null);
 // seriesVersion changes whenever the series below changed (plots, trails redraw).
 export const seriesVersion = signal(0);
 
-// series: sysid → {t: [], lat: [], lon: [], alt: [], spd: [], bat: [], loss: []}
-// (t in seconds since the epoch), sampled every sampleS of replay time.
+// series: sysid → {t: [], lat: [], lon: []} (t in seconds since the
+// epoch), the trails, sampled every sampleS of replay time.
 export const series = new Map();
 let sampleS = 1;
 let ws = null;
 let resetListeners = [];
+let firstShownListeners = [];
+
+// onFirstShown calls fn(sortie, fleet) once the first snapshot of a newly
+// opened sortie has been painted.
+export function onFirstShown(fn) {
+  firstShownListeners.push(fn);
+  return () => (firstShownListeners = firstShownListeners.filter((f) => f !== fn));
+}
+
+// plotPoints: points per drone asked of the series endpoint (two per pixel column of a plot).
+export const plotPoints = 800;
 
 // onReset calls fn(timeMs) after each reset snapshot was applied.
 export function onReset(fn) {
@@ -64,7 +82,7 @@ function num(v) {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-// record adds the replayed states to the series, one point per drone every sampleS.
+// record adds the replayed states to the trails, one point per drone every sampleS.
 function record(list) {
   let changed = false;
   for (const v of list) {
@@ -72,7 +90,7 @@ function record(list) {
     if (!Number.isFinite(t)) continue;
     let s = series.get(v.sysid);
     if (!s) {
-      s = { t: [], lat: [], lon: [], alt: [], spd: [], bat: [], loss: [] };
+      s = { t: [], lat: [], lon: [] };
       series.set(v.sysid, s);
     }
     const last = s.t.length ? s.t[s.t.length - 1] : -Infinity;
@@ -81,10 +99,6 @@ function record(list) {
     const pos = v.has_position && num(v.lat) !== null;
     s.lat.push(pos ? v.lat : null);
     s.lon.push(pos ? v.lon : null);
-    s.alt.push(num(v.rel_alt_m));
-    s.spd.push(num(v.groundspeed_m_s));
-    s.bat.push(v.battery_pct >= 0 ? v.battery_pct : null);
-    s.loss.push(v.link_ok === false ? 100 : num(v.link_stats?.loss_pct));
     changed = true;
   }
   if (changed) seriesVersion.value++;
@@ -103,15 +117,26 @@ export function openReplay(s, { fleet = true, atMs = null, play = false } = {}) 
   // detection marker to draw (docs/performance.md).
   params.set("history", "5m");
   sampleS = Math.max(1, Math.round(((Date.parse(s.end) - Date.parse(s.start)) / 1000 || 0) / 3000));
-  api("GET", `/api/v1/sorties/${s.id}/timeline${fleet ? "?fleet=1" : ""}`)
-    .then((tl) => {
-      if (sortie.peek() === s) markers.value = tl.markers || [];
-    })
-    .catch((err) => (replayError.value = `timeline: ${err.message}`));
+  // What is not needed to show the drones waits for the first snapshot on screen.
+  const loadRest = () => {
+    if (sortie.peek() !== s) return;
+    api("GET", `/api/v1/sorties/${s.id}/timeline${fleet ? "?fleet=1" : ""}`)
+      .then((tl) => {
+        if (sortie.peek() === s) markers.value = tl.markers || [];
+      })
+      .catch((err) => (replayError.value = `timeline: ${err.message}`));
+    api("GET", `/api/v1/sorties/${s.id}/series?points=${plotPoints}${fleet ? "&fleet=1" : ""}`)
+      .then((d) => {
+        if (sortie.peek() === s) plotData.value = d;
+      })
+      .catch((err) => (replayError.value = `plots: ${err.message}`));
+    for (const fn of firstShownListeners) fn(s, fleet);
+  };
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   const sock = new WebSocket(`${proto}//${location.host}/ws/replay?${params}`);
   ws = sock;
   let first = true;
+  let rested = false;
   sock.onmessage = (ev) => {
     if (ws !== sock) return;
     const msg = JSON.parse(ev.data);
@@ -140,6 +165,11 @@ export function openReplay(s, { fleet = true, atMs = null, play = false } = {}) 
     if (msg.type === "reset") {
       for (const fn of resetListeners) fn(Date.parse(msg.replay.time), msg.vehicles || []);
       shown.value = msg.replay.time;
+      if (!rested) {
+        rested = true;
+        // After the frame that paints this snapshot.
+        requestAnimationFrame(() => setTimeout(loadRest, 0));
+      }
     }
   };
   sock.onclose = () => {
@@ -153,6 +183,7 @@ export function closeReplay() {
   sortie.value = null;
   clock.value = null;
   markers.value = [];
+  plotData.value = null;
   replayError.value = "";
   shown.value = null;
   series.clear();

@@ -5,6 +5,7 @@
 // fall on the same few pixels are drawn as one, whose detail lists them all.
 // Every label is a server text shown as text (title attributes and text nodes).
 import { useState, useRef, useEffect } from "preact/hooks";
+import { signal } from "@preact/signals";
 import { html } from "../html.js";
 import { clock, markers, seek, shown } from "./session.js";
 
@@ -16,6 +17,25 @@ export const lanes = [
   { kind: "upload", title: "Uploads" },
   { kind: "operator_action", title: "Operators" },
 ];
+
+// zoomView: the timeline's zoomed range [v0, v1] in ms, null for the whole
+// sortie (the export menu's "evidence for this window" takes it).
+export const zoomView = signal(null);
+
+// viewRange is the range [v0, v1] (ms) the timeline shows at clock c: the
+// whole sortie, or the zoomed view, which follows the cursor while playing.
+export function viewRange(c, view = zoomView.peek()) {
+  const from = Date.parse(c.from);
+  const to = Date.parse(c.to);
+  const now = Date.parse(c.time);
+  let [v0, v1] = view || [from, to];
+  if (view && (now < v0 || now > v1)) {
+    const span = v1 - v0;
+    v0 = Math.max(from, Math.min(to - span, now - span / 10));
+    v1 = v0 + span;
+  }
+  return [v0, v1];
+}
 
 const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
 
@@ -57,7 +77,8 @@ export function Timeline() {
   const all = markers.value;
   const track = useRef(null);
   const [width, setWidth] = useState(360);
-  const [view, setView] = useState(null); // [v0, v1] when zoomed
+  const view = zoomView.value; // [v0, v1] when zoomed
+  const setView = (v) => (zoomView.value = v);
   const [hover, setHover] = useState("");
   useEffect(() => {
     const el = track.current;
@@ -70,13 +91,7 @@ export function Timeline() {
   const from = Date.parse(c.from);
   const to = Date.parse(c.to);
   const now = Date.parse(c.time);
-  let [v0, v1] = view || [from, to];
-  // While playing zoomed in, the view follows the cursor.
-  if (view && (now < v0 || now > v1)) {
-    const span = v1 - v0;
-    v0 = Math.max(from, Math.min(to - span, now - span / 10));
-    v1 = v0 + span;
-  }
+  const [v0, v1] = viewRange(c, view);
   const span = Math.max(1, v1 - v0);
   const x = (t) => `${(((t - v0) / span) * 100).toFixed(3)}%`;
   const timeAt = (clientX) => {

@@ -4,7 +4,7 @@
 // step. The vehicles' answers, refusals and their reasons included, are
 // shown as notices on the map and in the vehicle panel.
 import { signal } from "@preact/signals";
-import { useState } from "preact/hooks";
+import { useState, useLayoutEffect, useRef } from "preact/hooks";
 import { html } from "../html.js";
 import { api, ApiError } from "../api.js";
 import { vehicles, notify, can } from "../state.js";
@@ -16,6 +16,17 @@ import { commonModes } from "./modes.js";
 export const pending = signal(null);
 // answers: Map vehicle id → the last command answer {command, result, text, ok, time}.
 export const answers = signal(new Map());
+// busy: Map vehicle id → the command being sent to it now (its buttons wait).
+export const busy = signal(new Map());
+
+function setBusy(ids, what) {
+  const next = new Map(busy.value);
+  for (const id of ids) {
+    if (what) next.set(id, what);
+    else next.delete(id);
+  }
+  busy.value = next;
+}
 
 function inAir(v) {
   return v.armed && (v.landed_state === "in_air" || v.landed_state === "takeoff" || v.landed_state === "landing" || (v.landed_state !== "on_ground" && v.rel_alt_m > 1));
@@ -58,6 +69,10 @@ export function describe(body) {
 // destructiveReason says why a command needs the second step, or "".
 function destructiveReason(body, targets) {
   if (body.force) return "Forced: the vehicle's safety checks are skipped.";
+  if ((body.command === "goto" || body.command === "takeoff") && targets.length > 1) {
+    // One point and one altitude for all: they would meet there.
+    return `${targets.length} drones ${body.command === "goto" ? "to one point" : "climbing"} at the same altitude (${body.alt_m} m): they may collide. Send them one at a time, or at different altitudes, unless they are far apart.`;
+  }
   if (body.command === "disarm") {
     const flying = targets.filter(inAir);
     if (flying.length) return `${flying.map(callsign).join(", ")} ${flying.length === 1 ? "is" : "are"} in the air: disarming stops the motors and the drone falls.`;
@@ -86,8 +101,17 @@ function answerText(r) {
 
 // send runs a confirmed command and reports every vehicle's answer.
 export async function send(body, ids) {
-  const name = (id) => callsign(vehicles.value.get(id) || { id });
   const what = describe(body);
+  setBusy(ids, what);
+  try {
+    await sendNow(body, ids, what);
+  } finally {
+    setBusy(ids, null);
+  }
+}
+
+async function sendNow(body, ids, what) {
+  const name = (id) => callsign(vehicles.value.get(id) || { id });
   if (ids.length === 1) {
     const id = ids[0];
     try {
@@ -110,13 +134,40 @@ export async function send(body, ids) {
       notify(ok ? "ok" : "error", `${name(id)} · ${what}: ${answerText(r)}`);
     });
   } catch (err) {
+    // The request as a whole failed (no vehicle was asked): say so on every line.
+    for (const id of ids) record(id, body, "error", err.message, false);
     notify("error", `${what} on ${ids.map(name).join(", ")}: ${err.message}`);
   }
+}
+
+// AnswerList: every vehicle's last answer, one line each, for a multi-selection.
+export function AnswerList({ ids }) {
+  const all = answers.value;
+  const going = busy.value;
+  const lines = ids.filter((id) => all.has(id) || going.has(id));
+  if (!lines.length) return null;
+  return html`<ul class="bw-answers" id="bw-multi-answers" aria-label="Answers of the vehicles" aria-live="polite">
+    ${lines.map((id) => {
+      const a = all.get(id);
+      const v = vehicles.value.get(id) || { id };
+      if (going.has(id)) return html`<li key=${id} data-id=${id} class="bw-answer bw-answer-busy"><b>${callsign(v)}</b> · ${going.get(id)}: sending…</li>`;
+      return html`<li key=${id} data-id=${id} data-ok=${a.ok ? "1" : "0"} class=${`bw-answer ${a.ok ? "bw-answer-ok" : "bw-answer-error"}`}>
+        <b>${callsign(v)}</b> · ${a.command}: ${a.text}</li>`;
+    })}
+  </ul>`;
 }
 
 // ConfirmDialog: the modal confirmation of the pending command.
 export function ConfirmDialog() {
   const p = pending.value;
+  const ok = useRef(null);
+  // The confirm button takes the focus on each step (Enter confirms, Esc
+  // cancels); before, the focus stayed on the button behind the dialog.
+  // A layout effect: at once, not after the next paint, so an Enter typed
+  // right after the dialog opened reaches it.
+  useLayoutEffect(() => {
+    if (p && ok.current) ok.current.focus();
+  }, [p?.step, p?.body]);
   if (!p) return null;
   const cancel = () => (pending.value = null);
   const confirm = () => {
@@ -139,7 +190,7 @@ export function ConfirmDialog() {
       ${second && html`<p class="bw-danger-text"><b>Second step:</b> confirm again to send it.</p>`}
       <div class="bw-modal-buttons">
         <button class="bw-btn" id="bw-confirm-cancel" onClick=${cancel}>Cancel</button>
-        <button class=${`bw-btn ${p.reason ? "bw-btn-danger" : "bw-btn-primary"}`} id="bw-confirm-ok" autofocus onClick=${confirm}>
+        <button class=${`bw-btn ${p.reason ? "bw-btn-danger" : "bw-btn-primary"}`} id="bw-confirm-ok" ref=${ok} onClick=${confirm}>
           ${p.reason ? (second ? `Yes, ${describe(p.body).toLowerCase()} now` : "Continue…") : "Confirm"}
         </button>
       </div>
@@ -147,9 +198,24 @@ export function ConfirmDialog() {
   </div>`;
 }
 
+// commandAlt: the altitude (m above home) for take-off and go-to, shared by
+// the panel, the multi-selection and the G shortcut.
+export const commandAlt = signal(30);
+
+// pickGoto asks the operator to click the map, then to confirm sending the
+// vehicles ids there at commandAlt.
+export async function pickGoto(ids) {
+  const targets = ids.map((id) => vehicles.value.get(id)).filter(Boolean);
+  if (!targets.length) return;
+  const alt = Number(commandAlt.value);
+  const p = await pickPoint(`Click the map where ${targets.length === 1 ? callsign(targets[0]) : `the ${targets.length} drones`} should go (${alt} m above home).`);
+  if (p) requestCommand({ command: "goto", lat: p.lat, lon: p.lng, alt_m: alt }, ids);
+}
+
 // CommandBar: the command buttons for a set of vehicles.
 export function CommandBar({ ids }) {
-  const [alt, setAlt] = useState(30);
+  const alt = commandAlt.value;
+  const setAlt = (a) => (commandAlt.value = a);
   const [speed, setSpeed] = useState(10);
   const [modeName, setModeName] = useState("");
   const [force, setForce] = useState(false);
@@ -157,14 +223,15 @@ export function CommandBar({ ids }) {
   const targets = ids.map((id) => vehicles.value.get(id)).filter(Boolean);
   if (!targets.length) return null;
   const modes = commonModes(targets);
+  // While a command to any of them is on its way, the buttons wait for its
+  // answer: a second click would send it twice.
+  const running = targets.map((v) => busy.value.get(v.id)).find(Boolean);
   const ask = (body) => requestCommand(force && (body.command === "arm" || body.command === "disarm") ? { ...body, force: true } : body, ids);
-  const goto = async () => {
-    const p = await pickPoint(`Click the map where ${targets.length === 1 ? callsign(targets[0]) : `the ${targets.length} drones`} should go.`);
-    if (p) ask({ command: "goto", lat: p.lat, lon: p.lng, alt_m: Number(alt) });
-  };
+  const goto = () => pickGoto(ids);
   const b = (cmd, label, key, extra = {}) =>
-    html`<button class="bw-btn" data-command=${cmd} title=${key ? `${label} (${key})` : label} onClick=${() => ask({ command: cmd, ...extra })}>${label}</button>`;
-  return html`<div class="bw-commands" aria-label="Commands">
+    html`<button class="bw-btn" data-command=${cmd} data-enable=${extra.enable == null ? undefined : String(extra.enable)} disabled=${!!running} title=${key ? `${label} (${key})` : label} onClick=${() => ask({ command: cmd, ...extra })}>${label}</button>`;
+  return html`<div class="bw-commands" aria-label="Commands" aria-busy=${running ? "true" : "false"}>
+    ${running && html`<div class="bw-hint bw-sending" role="status">Sending ${running}…</div>`}
     <div class="bw-command-row">
       ${b("arm", "Arm")} ${b("disarm", "Disarm")}
       <label class="bw-check" title="Skip the vehicle's safety checks (needs a second confirmation)"><input type="checkbox" checked=${force} onChange=${(e) => setForce(e.currentTarget.checked)} /> force</label>
@@ -173,26 +240,26 @@ export function CommandBar({ ids }) {
       ${b("rtl", "RTL", "R")} ${b("land", "Land")} ${b("hold", "Hold", "H")}
     </div>
     <div class="bw-command-row">
-      ${b("mission_start", "Start mission")} ${b("mission_pause", "Pause")} ${b("mission_continue", "Continue")}
+      <span class="bw-command-label">Mission</span> ${b("mission_start", "Start")} ${b("mission_pause", "Pause")} ${b("mission_continue", "Continue")}
     </div>
     <div class="bw-command-row">
-      <label>Alt <input class="bw-num" type="number" min="1" max="1000" value=${alt} onInput=${(e) => setAlt(e.currentTarget.value)} /> m</label>
-      <button class="bw-btn" data-command="takeoff" onClick=${() => ask({ command: "takeoff", alt_m: Number(alt) })}>Take off</button>
-      <button class="bw-btn" data-command="goto" title="Go to a point picked on the map (G)" onClick=${goto}>Go to…</button>
+      <label>Alt <input class="bw-num" type="number" name="alt_m" min="1" max="1000" value=${alt} onInput=${(e) => setAlt(e.currentTarget.value)} /> m</label>
+      <button class="bw-btn" data-command="takeoff" disabled=${!!running} onClick=${() => ask({ command: "takeoff", alt_m: Number(alt) })}>Take off</button>
+      <button class="bw-btn" data-command="goto" disabled=${!!running} title="Go to a point picked on the map (G)" onClick=${goto}>Go to…</button>
     </div>
     <div class="bw-command-row">
       <select class="bw-mode-select" aria-label="Flight mode" value=${modeName} onChange=${(e) => setModeName(e.currentTarget.value)}>
         <option value="">Mode…</option>
         ${modes.map((m) => html`<option key=${m} value=${m}>${m}</option>`)}
       </select>
-      <button class="bw-btn" data-command="mode" disabled=${!modeName} onClick=${() => ask({ command: "mode", mode: modeName })}>Set mode</button>
+      <button class="bw-btn" data-command="mode" disabled=${!modeName || !!running} onClick=${() => ask({ command: "mode", mode: modeName })}>Set mode</button>
     </div>
     <div class="bw-command-row">
-      <label>Speed <input class="bw-num" type="number" min="0.5" max="60" step="0.5" value=${speed} onInput=${(e) => setSpeed(e.currentTarget.value)} /> m/s</label>
-      <button class="bw-btn" data-command="speed" onClick=${() => ask({ command: "speed", speed_m_s: Number(speed) })}>Set speed</button>
+      <label>Speed <input class="bw-num" type="number" name="speed_m_s" min="0.5" max="60" step="0.5" value=${speed} onInput=${(e) => setSpeed(e.currentTarget.value)} /> m/s</label>
+      <button class="bw-btn" data-command="speed" disabled=${!!running} onClick=${() => ask({ command: "speed", speed_m_s: Number(speed) })}>Set speed</button>
     </div>
     <div class="bw-command-row">
-      ${b("fence_enable", "Fence on", "", { enable: true })} ${b("fence_enable", "Fence off", "", { enable: false })}
+      <span class="bw-command-label">Fence</span> ${b("fence_enable", "On", "", { enable: true })} ${b("fence_enable", "Off", "", { enable: false })}
     </div>
   </div>`;
 }

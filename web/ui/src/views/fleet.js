@@ -6,7 +6,7 @@ import { html } from "../html.js";
 import { vehicles, selected, select, clearSelection, can } from "../state.js";
 import { callsign, droneState, droneStates, lowBatteryPct } from "../map/drones.js";
 import { centreOn } from "../map/map.js";
-import { CommandBar } from "./commands.js";
+import { CommandBar, AnswerList } from "./commands.js";
 
 const sortKey = signal({ key: "id", dir: 1 });
 export const filters = signal({ state: "", autopilot: "", lowBattery: false, link: "" });
@@ -124,6 +124,6 @@ export function FleetView() {
     </table>
     </div>
     ${selIds.length > 1 && can("command") &&
-    html`<div class="bw-multi" id="bw-multi-commands"><h3>Commands for ${selIds.length} vehicles</h3><${CommandBar} ids=${selIds} /></div>`}
+    html`<div class="bw-multi" id="bw-multi-commands"><h3>Commands for ${selIds.length} vehicles</h3><${CommandBar} ids=${selIds} /><${AnswerList} ids=${selIds} /></div>`}
   </section>`;
 }

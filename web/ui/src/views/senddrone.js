@@ -43,10 +43,10 @@ async function confirmSend() {
   if (!p || !p.answer) return;
   proposal.value = { ...p, busy: true };
   try {
-    const out = await api("POST", "/api/v1/dispatch", { sysid: p.answer.sysid, ...targetBody(p.target) });
-    const v = vehicles.value.get(p.answer.sysid);
-    notify("ok", `${v ? callsign(v) : `Drone ${p.answer.sysid}`} sent to ${p.target.label}: ${out.result || "accepted"}`);
-    select([p.answer.sysid]);
+    const out = await api("POST", "/api/v1/dispatch", { id: p.answer.id, ...targetBody(p.target) });
+    const v = vehicles.value.get(p.answer.id);
+    notify("ok", `${v ? callsign(v) : `Drone ${p.answer.id}`} sent to ${p.target.label}: ${out.result || "accepted"}`);
+    select([p.answer.id]);
     proposal.value = null;
   } catch (err) {
     proposal.value = { ...p, busy: false, error: err.message };
@@ -74,12 +74,12 @@ export function SendDrone() {
       ${p.busy && html`<div>Asking the server…</div>`}
       ${p.error && html`<div class="bw-error" role="alert">${p.error}</div>`}
       ${p.answer &&
-      html`<div class="bw-send-proposal">Nearest able drone: <b>${callsign(vehicles.value.get(p.answer.sysid) || { id: p.answer.sysid })}</b>
+      html`<div class="bw-send-proposal">Nearest able drone: <b>${callsign(vehicles.value.get(p.answer.id) || { id: p.answer.id })}</b>
         ${p.answer.distance_m != null ? ` · ${(p.answer.distance_m / 1000).toFixed(1)} km` : ""}
         ${p.answer.eta_s != null ? ` · about ${Math.round(p.answer.eta_s / 60)} min` : ""}
         ${p.answer.battery_after_pct != null ? ` · ${Math.round(p.answer.battery_after_pct)} % left on return` : ""}</div>
       ${p.answer.rejected?.length > 0 && html`<details class="bw-hint"><summary>${p.answer.rejected.length} other drones cannot go</summary>
-        <ul>${p.answer.rejected.map((r) => html`<li key=${r.sysid}>Drone ${r.sysid}: ${r.reason}</li>`)}</ul></details>`}`}
+        <ul>${p.answer.rejected.map((r) => html`<li key=${r.id}>Drone ${r.id}: ${r.reason}</li>`)}</ul></details>`}`}
       <div class="bw-modal-buttons">
         <button class="bw-btn" onClick=${() => (proposal.value = null)}>Cancel</button>
         ${p.answer && html`<button class="bw-btn bw-btn-primary" id="bw-send-confirm" disabled=${p.busy} onClick=${confirmSend}>Send it</button>`}
