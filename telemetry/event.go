@@ -93,6 +93,8 @@ const (
 	AlertStatusText  AlertType = "status_text"
 	AlertMixedPlan   AlertType = "mixed_plan"       // a failed upload left the vehicle with part of a plan
 	AlertRebooted    AlertType = "vehicle_rebooted" // its time since boot went back: derived state was reset
+	// AlertUploadCancelled: the server shut down during an upload and stopped it (web/upload_drain.go).
+	AlertUploadCancelled AlertType = "upload_cancelled"
 )
 
 // Alert is something an operator must see.

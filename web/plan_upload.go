@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -116,9 +117,16 @@ func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id telemetry
 		ListProgress: func(list missions.MissionType, sent, total int) {
 			s.publishUploadProgress(UploadProgress{Vehicle: id, List: list.String(), Sent: sent, Total: total})
 		}}
-	ctx, cancel := context.WithTimeout(r.Context(), planTimeout)
+	uctx, done, ok := s.uploads.begin(r.Context(), s.ctx)
+	if !ok {
+		writeError(w, http.StatusServiceUnavailable, "the server is shutting down: nothing was sent, the vehicle's plan is unchanged; upload again once it is back")
+		return
+	}
+	defer done()
+	ctx, cancel := context.WithTimeout(uctx, planTimeout)
 	defer cancel()
 	rep, err := s.Fleet.UploadPlan(ctx, id, p, opt)
+	err = s.shutdownError(uctx, id, err)
 	name := ""
 	if src.plan != "" {
 		name = fmt.Sprintf("plan %q version %d: ", src.plan, src.version)
@@ -138,7 +146,11 @@ func (s *Server) uploadPlan(w http.ResponseWriter, r *http.Request, id telemetry
 	out := PlanUploadResponse{ID: id, SysID: id.SysID(), PlanReport: rep, Plan: src.plan, Version: src.version}
 	if err != nil {
 		out.Error = err.Error()
-		writeJSON(w, vehicleErrorStatus(err), out)
+		status := vehicleErrorStatus(err)
+		if errors.Is(err, errUploadShutdown) {
+			status = http.StatusServiceUnavailable
+		}
+		writeJSON(w, status, out)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -163,8 +175,8 @@ func (s *Server) handlePlanLibraryUpload(w http.ResponseWriter, r *http.Request)
 	if !decodeBody(w, r, maxLibraryUploadBody, &body) {
 		return
 	}
-	if body.Vehicle == 0 || body.Version < 0 {
-		writeError(w, http.StatusBadRequest, "vehicle must be a MAVLink system id 1-255 and version 0 (latest) or a version number")
+	if err := body.Vehicle.Check(); err != nil || body.Version < 0 {
+		writeError(w, http.StatusBadRequest, "vehicle must be a vehicle id (the system id on the default network) and version 0 (latest) or a version number")
 		return
 	}
 	name := r.PathValue("name")

@@ -107,6 +107,7 @@ type Server struct {
 	wsConns      sync.WaitGroup
 	done         chan struct{}
 	once         sync.Once
+	uploads      uploadDrain // plan uploads running, for shutdown (upload_drain.go)
 	live         liveCounters
 	fanout       liveFanout
 	liveTicks    <-chan time.Time // (tests) drives the live fan-out instead of a ticker
@@ -166,6 +167,7 @@ func (s *Server) Initialize() error {
 	}
 	s.ln = ln
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.uploads.init()
 	s.srv = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -211,9 +213,18 @@ func (s *Server) AccountsInUse() *auth.Accounts { return s.accounts }
 func (s *Server) Close() {
 	s.once.Do(func() {
 		s.cancel() // ends WebSocket streams, which http.Server.Shutdown does not track
+		s.uploads.close()
 		ctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); err != nil {
+			// Uploads still running are cancelled and given another bound
+			// to report it (upload_drain.go) to their clients.
+			s.uploads.cancelAll()
+			rctx, rcancel := context.WithTimeout(context.Background(), uploadReportTimeout)
+			if !s.uploads.wait(rctx) {
+				s.Logger.Warn("web: uploads still reporting their cancellation at shutdown")
+			}
+			rcancel()
 			// A request outlived the timeout (a stalled download): cut its
 			// connection, which fails its next write and ends its handler.
 			s.Logger.Warn("web: requests still running at shutdown; closing their connections", "err", err)
@@ -221,6 +232,10 @@ func (s *Server) Close() {
 		}
 		<-s.done
 		s.wsConns.Wait()
+		// An upload's record and audit entry go to the store, which closes
+		// after the web server: wait until every upload has written them
+		// (its read-back after cancelling is bounded by gcs).
+		s.uploads.wait(context.Background())
 		s.stopBorderMonitor()
 	})
 }

@@ -69,6 +69,7 @@ export function VehiclePanel({ id }) {
         title=${details ? "Show only the summary and the commands" : "Show every field"} onClick=${() => (detailsShown.value = !details)}>${details ? "Less" : "More"}</button>
       <button class="bw-btn-x" title="Close (Esc)" aria-label="Close" onClick=${close}>×</button>
     </header>
+    ${v.network && html`<div class="bw-vehicle-network" data-field="network">network ${v.network} · system id ${v.sysid}</div>`}
     <div class="bw-vehicle-summary" aria-label="Summary">
       <span class="bw-vehicle-state">${stateLabel[state]}</span> · <b class="bw-vehicle-mode">${v.mode}</b> · ${v.armed ? "armed" : "disarmed"} · ${v.battery_pct < 0 ? "batt. –" : `${v.battery_pct} %`} · ${fmt(v.rel_alt_m, 0, " m")} · ${fmt(v.groundspeed_m_s, 1, " m/s")}${v.link_ok ? "" : html` · <b class="bw-lost">LINK LOST</b>`}${v.fence_breached ? html` · <b class="bw-lost">FENCE</b>` : ""}
     </div>
