@@ -42,6 +42,10 @@ func (s *Server) planChecks(p *missions.Plan, lim missions.Limits, minBorderM fl
 	rules := missions.GeoRules{}
 	if b := s.borderIndex(); b != nil {
 		rules.Border, rules.MinBorderDistM = b, max(minBorderM, crossingDistM)
+		// Our side comes from the own-territory layers when the server has
+		// them, so that a plan is judged by where the agency's territory is,
+		// not by where the plan's own home happens to be.
+		rules.OurSide = b.OurSide(s.layersByKind(missions.LayerOwnTerritory))
 	}
 	return append(probs, missions.ValidateGeo(p, rules)...)
 }
