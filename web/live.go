@@ -80,11 +80,13 @@ type progressKey struct {
 const liveEventBacklog = 512
 
 // liveClient is one browser's mailbox: the encoded states not yet written,
-// oldest first. A client that falls behind keeps its backlog up to
-// liveClientBacklog states (so a writer that missed a batch or two loses
-// nothing); past it, the backlog is coalesced to the latest state per
-// vehicle and what was let go is counted in dropped; a write that takes
-// longer than liveWriteWait disconnects it.
+// oldest first. A client that falls behind keeps its backlog while it is
+// younger than liveBacklogBatches and smaller than liveClientBacklog states
+// (so a writer that missed a batch or two loses nothing); past either, the
+// backlog is coalesced to the latest state per vehicle, so that a client
+// that stays behind gets fresh states rather than ever older ones, and
+// what was let go is counted in dropped; a write that takes longer than
+// liveWriteWait disconnects it.
 type liveClient struct {
 	ready chan struct{}
 	// view is what the client shows (nil: liveDefaultView); its reader
@@ -95,6 +97,7 @@ type liveClient struct {
 
 	mu            sync.Mutex
 	pending       []livePending
+	batch         uint64            // the fan-out's batch number now (set as it delivers)
 	limit         int               // coalesce when pending grows past it (liveClientBacklog, or twice the vehicles left after coalescing)
 	last          map[liveID]uint64 // seq of the newest state put per vehicle: never send an older one after it
 	dropped       uint64
@@ -106,8 +109,9 @@ type liveClient struct {
 
 // livePending is one encoded state waiting in a client's mailbox.
 type livePending struct {
-	id  liveID
-	enc []byte
+	id    liveID
+	batch uint64 // the fan-out's batch that put it
+	enc   []byte
 }
 
 // liveControlBacklog bounds the answers waiting for a client that sends
@@ -118,6 +122,11 @@ const liveControlBacklog = 16
 // coalesces them: about a second and a half of a view of 100 drones at
 // 10 Hz with 2000 more at 1 Hz.
 const liveClientBacklog = 4096
+
+// liveBacklogBatches is how old (in 20 ms batches) a client's backlog may
+// grow before it is coalesced: a writer held up 200 ms catches up whole;
+// one that stays behind is not fed states ever further in the past.
+const liveBacklogBatches = 10
 
 func newLiveClient() *liveClient {
 	return &liveClient{ready: make(chan struct{}, 1), limit: liveClientBacklog, last: map[liveID]uint64{}}
@@ -137,8 +146,8 @@ func (c *liveClient) putLocked(id liveID, e *liveEntry) int {
 		return 0
 	}
 	c.last[id] = e.seq
-	c.pending = append(c.pending, livePending{id, e.enc})
-	if len(c.pending) > c.limit {
+	c.pending = append(c.pending, livePending{id, c.batch, e.enc})
+	if len(c.pending) > c.limit || c.pending[0].batch+liveBacklogBatches < c.batch {
 		c.coalesceLocked()
 	}
 	return 1
@@ -154,6 +163,7 @@ func (c *liveClient) coalesceLocked() {
 	kept := c.pending[:0]
 	for i, p := range c.pending {
 		if latest[p.id] == i {
+			p.batch = c.batch // what is kept starts a new backlog
 			kept = append(kept, p)
 		}
 	}
@@ -392,7 +402,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	snapshot := make([]livePending, 0, len(initial))
 	for _, st := range initial {
 		if b, err := json.Marshal(st); err == nil {
-			snapshot = append(snapshot, livePending{st.ID, b})
+			snapshot = append(snapshot, livePending{id: st.ID, enc: b})
 		}
 	}
 	if len(snapshot) > 0 {

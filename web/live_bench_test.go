@@ -87,6 +87,7 @@ func BenchmarkLiveFanout(b *testing.B) {
 func deliverPerClient(f *liveFanout, c *liveClient, view *liveView) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.batch = f.batch
 	put := func(u *liveUpdate) {
 		enc, err := json.Marshal(&u.e.st)
 		if err != nil {

@@ -150,6 +150,18 @@ func TestLiveClient_Mailbox_KeepsBacklogThenLatestPerVehicleAndCountsDrops(t *te
 	if again, _ := c.take(nil); len(again) != 0 {
 		t.Fatalf("take did not empty the mailbox: %d left", len(again))
 	}
+	// A backlog older than liveBacklogBatches is coalesced too: a client
+	// that stays behind gets fresh states, not ever older ones.
+	before := c.dropped
+	for b := uint64(1); b <= liveBacklogBatches+2; b++ {
+		c.batch = b
+		put(1, 10_000+b)
+	}
+	got, dropped = c.take(got)
+	// At batch 12 the state of batch 1 is 11 old: the backlog becomes the latest.
+	if len(got) != 1 || dropped-before != liveBacklogBatches+1 || string(got[0].enc) != fmt.Sprintf(`{"id":1,"mission_seq":%d}`, 10_000+liveBacklogBatches+2) {
+		t.Fatalf("a backlog %d batches old: %d waiting, %d dropped", liveBacklogBatches+1, len(got), dropped-before)
+	}
 	select {
 	case <-c.ready:
 	default:
