@@ -3,6 +3,7 @@ package decode
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -61,6 +62,9 @@ type Table struct {
 	// makes sorties of such systems). A GCS's or a component's heartbeat still
 	// never changes a vehicle.
 	AdmitWithoutHeartbeat bool
+	// (optional) NetworkName names a network number for the states'
+	// Network field. Defaults to NetworkLabel.
+	NetworkName func(number uint32) string
 
 	states  map[telemetry.VehicleID]*VehicleState
 	changed map[telemetry.VehicleID]bool
@@ -74,6 +78,15 @@ func (t *Table) init() {
 	if t.LinkTimeout == 0 {
 		t.LinkTimeout = DefaultLinkTimeout
 	}
+}
+
+// NetworkLabel names a network whose name is not known: "" for the default
+// network, "#N" for number N.
+func NetworkLabel(number uint32) string {
+	if number == 0 {
+		return ""
+	}
+	return "#" + strconv.FormatUint(uint64(number), 10)
 }
 
 // Admitted reports whether id is a vehicle in the table: only its frames
@@ -99,6 +112,11 @@ func (t *Table) Message(id telemetry.VehicleID, compid uint8, msg message.Messag
 			return r
 		}
 		s := NewVehicleState(id)
+		if t.NetworkName != nil {
+			s.Network = t.NetworkName(id.Network())
+		} else {
+			s.Network = NetworkLabel(id.Network())
+		}
 		st = &s
 		t.states[id] = st
 		r.New = true
