@@ -209,20 +209,29 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	<-sampled
 
 	// Let the pipeline drain: the links take what the sockets hold, the
-	// recorder commits every 100 ms, clients get a batch every 20 ms.
+	// recorder commits every 100 ms, clients get a batch every 20 ms. A
+	// loaded server may be seconds behind: wait while it makes progress
+	// (up to a minute), and stop once it has stored what it received and
+	// the clients are quiet, or once nothing moved for 5 s.
 	sent := g.frames.Load()
 	var after metrics
-	deadline := time.Now().Add(5 * time.Second)
+	var lastProgress float64
+	progressAt, deadline := time.Now(), time.Now().Add(time.Minute)
 	for {
 		if after, err = srv.scrape(ctx); err != nil {
 			return Result{}, err
 		}
 		received := after[mLinkFrames] - before[mLinkFrames]
 		accepted := received - (after[mLinkUnadmitted] - before[mLinkUnadmitted])
-		if (received >= float64(sent) && after[mRecFrames]-before[mRecFrames] >= accepted && quiet(clients)) || time.Now().After(deadline) {
+		stored := after[mRecFrames] - before[mRecFrames]
+		if p := received + stored; p != lastProgress {
+			lastProgress, progressAt = p, time.Now()
+		}
+		settled := stored >= accepted && quiet(clients) && time.Since(progressAt) >= 400*time.Millisecond
+		if settled || time.Since(progressAt) > 5*time.Second || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
 	stored := uint64(after[mRecFrames]) - uint64(before[mRecFrames])
 	if o.StoredFrames != nil {
