@@ -73,7 +73,9 @@ type Fleet struct {
 	// the vehicle holds anything. For benchmarks that measure both in one run.
 	LegacyTransfers bool
 	// (optional) StreamIdleTimeout closes a TCP connection that sent nothing
-	// for this long (tcp:// then dials again). Defaults to DefaultStreamIdle.
+	// for this long (tcp:// then dials again), and closes and reopens a
+	// serial port that sent nothing for this long (its watchdog). Defaults
+	// to DefaultStreamIdle.
 	StreamIdleTimeout time.Duration
 	// (optional) MaxTCPConnections bounds the peers of a tcps:// link; more
 	// are closed at once and counted. Defaults to DefaultMaxTCPConnections.
@@ -107,8 +109,10 @@ type Fleet struct {
 	// uses): admission, the state update and the link-timeout rule. vehicles
 	// holds what only a live fleet knows of each of its vehicles (where it
 	// was heard, its sessions, parameters, signing), by the same id.
-	table     decode.Table
-	vehicles  map[telemetry.VehicleID]*vehicle
+	table    decode.Table
+	vehicles map[telemetry.VehicleID]*vehicle
+	// receivers are standalone Remote ID receivers (fleet_receivers.go).
+	receivers map[telemetry.VehicleID]*decode.Receiver
 	peers     map[*link]map[netip.AddrPort]time.Time
 	keys      map[telemetry.VehicleID]*signedStreams // loaded signing keys (nil value: looked up, none)
 	tsSaved   uint64
@@ -222,6 +226,7 @@ func (f *Fleet) Initialize() error {
 	}
 	f.requests = make(chan func())
 	f.vehicles = make(map[telemetry.VehicleID]*vehicle)
+	f.receivers = make(map[telemetry.VehicleID]*decode.Receiver)
 	f.peers = make(map[*link]map[netip.AddrPort]time.Time)
 	f.keys = make(map[telemetry.VehicleID]*signedStreams)
 	f.timesyncs = make(map[int64]time.Time)
@@ -472,6 +477,9 @@ func (f *Fleet) handle(in inbound) {
 		p[in.from] = in.frame.Time
 	}
 	hb, isHB := in.msg.(*common.MessageHeartbeat)
+	if v == nil && !(isHB && decode.Admits(hb)) && f.receiverFrame(vid, in, hb, isHB) {
+		return
+	}
 	// Only frames of admitted systems (vehicles, and the components of one)
 	// are recorded: line noise that happens to frame, or another ground
 	// station, must not become sorties under random system ids.

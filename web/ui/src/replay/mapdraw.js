@@ -12,7 +12,7 @@ import { droneColor } from "./plots.js";
 
 const trails = L.layerGroup().addTo(map);
 const plans = L.layerGroup().addTo(map);
-const lines = new Map(); // sysid → polyline
+const lines = new Map(); // vehicle id → polyline
 let fitted = false;
 // autoFit: the view follows the sortie until the supervisor moves the map.
 let autoFit = true;
@@ -22,7 +22,7 @@ map.on("zoomstart", () => {
   if (!fitting) autoFit = false;
 });
 
-// flownPlans: [{sysid, plan, version, time, user}] of the open sortie.
+// flownPlans: [{id, plan, version, time, user}] of the open sortie.
 export let flownPlans = [];
 
 function trailOf(s) {
@@ -100,8 +100,8 @@ onReset((_, list) => {
 // drawPlan draws a plan (the server's plan model, missions.Plan as JSON):
 // the mission's positions as a dashed line, fence polygons (vertices are
 // [lon, lat]) and circles.
-function drawPlan(p, sysid) {
-  const color = droneColor(sysid);
+function drawPlan(p, id) {
+  const color = droneColor(id);
   const opts = { pane: "bw-plans", interactive: true };
   const pts = (p.mission || [])
     .map((it) => it.params || [])
@@ -112,7 +112,7 @@ function drawPlan(p, sysid) {
     const line = L.polyline(pts, { ...opts, color, weight: 2, dashArray: "8 6", opacity: 0.9, className: "bw-replay-plan" }).addTo(group);
     // Plan names come from outside: Leaflet's tooltip takes a DOM node built with textContent.
     const tip = document.createElement("span");
-    tip.textContent = `drone ${sysid} flew ${flownPlans.find((f) => f.sysid === sysid)?.label || "a plan"}`;
+    tip.textContent = `drone ${id} flew ${flownPlans.find((f) => f.id === id)?.label || "a plan"}`;
     line.bindTooltip(tip, { sticky: true });
   }
   const fenceStyle = (incl) => ({ ...opts, interactive: false, color: incl ? "#2e7d32" : "#c62828", weight: 1.5, fillOpacity: 0.03, className: "bw-replay-fence" });
@@ -140,8 +140,9 @@ export async function loadFlownPlans(s, fleet) {
   if (sortie.peek() !== s) return [];
   for (const { upload: u, plan } of list) {
     if (!plan) continue; // a version that no longer reads: nothing to draw
-    flownPlans.push({ sysid: u.sysid, plan: u.plan, version: u.version, time: u.time, user: u.user, label: `${u.plan} v${u.version}` });
-    drawPlan(plan, u.sysid);
+    const id = u.vehicle || u.sysid; // records from before vehicle ids have only the system id
+    flownPlans.push({ id, plan: u.plan, version: u.version, time: u.time, user: u.user, label: `${u.plan} v${u.version}` });
+    drawPlan(plan, id);
   }
   return flownPlans;
 }
