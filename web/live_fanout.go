@@ -118,6 +118,7 @@ type liveFanout struct {
 	low      []liveUpdate
 	snapshot []*liveClient
 	views    []*liveView
+	batch    uint64 // batches run
 }
 
 // vehicle returns the record of id, making it on first sight. A new
@@ -192,6 +193,7 @@ func (f *liveFanout) tick(now time.Time, msgs []telemetry.Message) {
 // prepare files the states, takes the clients and their views, and picks
 // what each class and the low rate send in this batch.
 func (f *liveFanout) prepare(now time.Time, msgs []telemetry.Message) {
+	f.batch++
 	for _, m := range msgs {
 		if st, ok := m.(gcs.VehicleState); ok {
 			f.take(st, now)
@@ -280,6 +282,7 @@ func (f *liveFanout) deliver(c *liveClient, view *liveView) {
 	class := view.class
 	full, low := f.full[class], f.low
 	c.mu.Lock()
+	c.batch = f.batch
 	put := 0
 	for i := range full {
 		u := &full[i]

@@ -41,8 +41,8 @@ func runFanout(t *testing.T, times []time.Time, stall time.Duration, seed int64)
 		f.tick(now, msgs)
 		got, _ := c.take(nil)
 		var seqs []int
-		for range got {
-			seqs = append(seqs, lastSeq(t, got[1]))
+		for _, p := range got {
+			seqs = append(seqs, lastSeq(t, p.enc))
 		}
 		batches = append(batches, seqs)
 	}
