@@ -289,7 +289,7 @@ func (s *Station) pollSorties(sent map[uint64]uint64) {
 			continue
 		}
 		sent[so.ID] = sum
-		evs = append(evs, Event{Type: TypeSortie, Vehicle: uint32(so.SystemID), Time: so.End.UTC(), Data: data})
+		evs = append(evs, Event{Type: TypeSortie, Vehicle: uint32(so.Vehicle), Time: so.End.UTC(), Data: data})
 	}
 	s.store(evs)
 }

@@ -77,8 +77,13 @@ func dialClient(ctx context.Context, wsURL string, header http.Header, l layout,
 }
 
 func (c *client) read() {
+	var buf bytes.Buffer // reused: a hundred clients allocating every message is the load test's own load
 	for {
-		_, data, err := c.conn.ReadMessage()
+		_, r, err := c.conn.NextReader()
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
 		now := time.Now().UnixNano()
 		if err != nil {
 			c.mu.Lock()
@@ -86,41 +91,43 @@ func (c *client) read() {
 			c.mu.Unlock()
 			return
 		}
-		if bytes.HasPrefix(data, []byte(`{"type":"vehicles"`)) {
+		if data := buf.Bytes(); bytes.HasPrefix(data, []byte(`{"type":"vehicles"`)) {
 			c.scan(data, now)
 		}
 	}
 }
 
+// The keys start with a letter, not the quote: bytes.Index jumps between
+// occurrences of the first byte, and JSON is full of quotes.
 var (
-	keyHeading = []byte(`"heading_deg":`)
-	keyLat     = []byte(`"lat":`)
-	keyLon     = []byte(`"lon":`)
+	keyHeading = []byte(`heading_deg":`)
+	keyLinks   = []byte(`link_stats":{`)
+	keyLat     = []byte(`,"lat":`)
+	keyLon     = []byte(`,"lon":`)
 	keyDropped = []byte(`"dropped":`)
 )
 
 // scan counts the states of one "vehicles" message. A state is found by
 // its heading (the tick, see maxTicks) and its position (the drone, see
-// layout); the vehicle's own lat and lon are the last of each key before
-// the next state's heading (a home position comes before them).
+// layout). The vehicle object's fields come in a fixed order: heading_deg
+// early, link_stats last of the plain fields, then the vehicle's own lat
+// and lon (a home position's come before link_stats). Forward searches
+// only: they are the cheap ones.
 func (c *client) scan(data []byte, now int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.lastChange = time.Now()
-	rest := data
-	for {
-		i := bytes.Index(rest, keyHeading)
-		if i < 0 {
-			break
-		}
-		rest = rest[i+len(keyHeading):]
-		seg := rest
-		if j := bytes.Index(rest, keyHeading); j >= 0 {
-			seg = rest[:j]
+	next := bytes.Index(data, keyHeading)
+	for next >= 0 {
+		seg := data[next+len(keyHeading):]
+		next = bytes.Index(seg, keyHeading)
+		if next >= 0 {
+			next += len(data) - len(seg) // back to an index into data
+			seg = seg[:next-(len(data)-len(seg))]
 		}
 		heading, ok1 := number(seg)
-		lat, ok2 := lastNumber(seg, keyLat)
-		lon, ok3 := lastNumber(seg, keyLon)
+		lat, ok2 := after(seg, keyLinks, keyLat)
+		lon, ok3 := after(seg, keyLinks, keyLon)
 		drone := -1
 		if ok1 && ok2 && ok3 {
 			drone = c.l.drone(lat, lon)
@@ -141,11 +148,31 @@ func (c *client) scan(data []byte, now int64) {
 			}
 		}
 	}
-	if i := bytes.LastIndex(data, keyDropped); i >= 0 {
-		if d, ok := number(data[i+len(keyDropped):]); ok {
+	tail := data[max(0, len(data)-48):] // {…,"dropped":N} ends the message
+	if i := bytes.LastIndex(tail, keyDropped); i >= 0 {
+		if d, ok := number(tail[i+len(keyDropped):]); ok {
 			c.dropped = uint64(d)
 		}
 	}
+}
+
+// after is the number after key, searched after the first mark in b.
+// The vehicle's lat and lon follow the link_stats object (which holds no
+// object), so the search starts at its end.
+func after(b, mark, key []byte) (float64, bool) {
+	i := bytes.Index(b, mark)
+	if i < 0 {
+		return 0, false
+	}
+	b = b[i+len(mark):]
+	if j := bytes.IndexByte(b, '}'); j >= 0 {
+		b = b[j+1:]
+	}
+	j := bytes.Index(b, key)
+	if j < 0 {
+		return 0, false
+	}
+	return number(b[j+len(key):])
 }
 
 // number parses the JSON number at the start of b.
@@ -156,13 +183,4 @@ func number(b []byte) (float64, bool) {
 	}
 	f, err := strconv.ParseFloat(string(b[:end]), 64)
 	return f, err == nil
-}
-
-// lastNumber is the number after the last key in b.
-func lastNumber(b, key []byte) (float64, bool) {
-	i := bytes.LastIndex(b, key)
-	if i < 0 {
-		return 0, false
-	}
-	return number(b[i+len(key):])
 }

@@ -175,8 +175,8 @@ func (s *Server) handlePlanLibraryUpload(w http.ResponseWriter, r *http.Request)
 	if !decodeBody(w, r, maxLibraryUploadBody, &body) {
 		return
 	}
-	if body.Vehicle == 0 || body.Version < 0 {
-		writeError(w, http.StatusBadRequest, "vehicle must be a MAVLink system id 1-255 and version 0 (latest) or a version number")
+	if err := body.Vehicle.Check(); err != nil || body.Version < 0 {
+		writeError(w, http.StatusBadRequest, "vehicle must be a vehicle id (the system id on the default network) and version 0 (latest) or a version number")
 		return
 	}
 	name := r.PathValue("name")

@@ -58,9 +58,21 @@ const replayClockEvery = 250 * time.Millisecond
 // newReplayDecoder is the replay.Decoder of /ws/replay and of the timeline:
 // the shared decoder's vehicle table (mavlink/decode), with the live rules —
 // admission by an autopilot heartbeat, the fleet's link timeout, the same
-// state update.
+// state update; replayed vehicles are named by the networks the store has
+// numbered.
 func (s *Server) newReplayDecoder() replay.Decoder[gcs.VehicleState] {
-	return &mavdecode.Table{LinkTimeout: s.Fleet.LinkTimeout}
+	t := &mavdecode.Table{LinkTimeout: s.Fleet.LinkTimeout}
+	if s.Store != nil {
+		if nets, err := s.Store.Networks(); err == nil {
+			t.NetworkName = func(n uint32) string {
+				if name, ok := nets[n]; ok {
+					return name
+				}
+				return mavdecode.NetworkLabel(n)
+			}
+		}
+	}
+	return t
 }
 
 // replayWindow reads the window from ?sortie=ID[&fleet=1] or

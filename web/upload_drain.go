@@ -101,7 +101,7 @@ func (s *Server) shutdownError(ctx context.Context, id telemetry.VehicleID, err 
 		return err
 	}
 	err = fmt.Errorf("%w: %w", errUploadShutdown, err)
-	s.Hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: time.Now(), VehicleID: id, SystemID: id.SysID()},
+	s.Hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(time.Now(), id),
 		Type: telemetry.AlertUploadCancelled, Severity: telemetry.SeverityWarning, Text: fmt.Sprintf("vehicle %d: %v", id, err)})
 	return err
 }

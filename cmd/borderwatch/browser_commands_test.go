@@ -215,6 +215,27 @@ func TestBrowser_Operator_MultiSelectionModeAndRTLNameEveryTarget(t *testing.T) 
 	for _, id := range []string{"1", "2"} {
 		waitText(t, ctx, 20*time.Second, fmt.Sprintf(`#bw-multi-answers li[data-id=%q]`, id), "Return to launch: accepted")
 	}
+
+	// A go-to for both sends them to one point at one altitude: the dialog
+	// warns of a collision and asks for the second step.
+	var mid struct{ X, Y float64 }
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const r = document.querySelector("#map").getBoundingClientRect(); return {X: r.left + r.width/2, Y: r.top + r.height/2}; })()`, &mid)); err != nil {
+		t.Fatal(err)
+	}
+	if err := runWithin(ctx, 10*time.Second,
+		chromedp.Click(`#bw-multi-commands [data-command="goto"]:not([disabled])`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.bw-pick`, chromedp.ByQuery),
+		chromedp.MouseClickXY(mid.X, mid.Y),
+		chromedp.WaitVisible(`#bw-confirm.bw-modal-danger`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("go-to for two drones: %v (console %v)", err, console.list())
+	}
+	if got := textOf(t, ctx, "#bw-confirm"); !strings.Contains(got, "may collide") {
+		t.Fatalf("the go-to of two drones does not warn: %q", got)
+	}
+	if err := runWithin(ctx, 10*time.Second, chromedp.Click(`#bw-confirm-cancel`, chromedp.ByQuery), chromedp.WaitNotPresent(`#bw-confirm`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
 	noConsoleErrors(t, console)
 }
 
@@ -555,5 +576,13 @@ func TestBrowser_Operator_KeyboardShortcuts(t *testing.T) {
 	// Esc with nothing else open clears the selection.
 	key(kb.Escape)
 	gone("#bw-vehicle")
+	// ? lists the shortcuts, G and L among them; Esc closes the list.
+	key("?")
+	wait("#bw-help")
+	if got := textOf(t, ctx, "#bw-help"); !strings.Contains(got, "go to") || !strings.Contains(got, "layer list") {
+		t.Fatalf("the shortcut list lacks G or L: %q", got)
+	}
+	key(kb.Escape)
+	gone("#bw-help")
 	noConsoleErrors(t, console)
 }

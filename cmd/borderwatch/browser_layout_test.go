@@ -65,6 +65,28 @@ func TestBrowser_Layout_MainViewsFitAndAreSaved(t *testing.T) {
 			t.Fatal(err)
 		}
 		fits("fleet-vehicle")
+		// "Less" leaves the summary and the commands: most of the map is free.
+		if err := runWithin(ctx, 10*time.Second,
+			chromedp.Click(`#bw-vehicle-details-toggle`, chromedp.ByQuery),
+			chromedp.WaitReady(`#bw-vehicle.bw-vehicle-compact`, chromedp.ByQuery),
+		); err != nil {
+			t.Fatal(err)
+		}
+		fits("fleet-vehicle-compact")
+		var share struct{ W, H float64 }
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const p = document.querySelector("#bw-vehicle").getBoundingClientRect();
+			const m = document.querySelector("#map").getBoundingClientRect(); return {W: p.width / m.width, H: p.height / m.height}; })()`, &share)); err != nil {
+			t.Fatal(err)
+		}
+		if share.W*share.H > 0.25 {
+			t.Fatalf("at %dx%d the compact vehicle panel covers %.0f %% of the map (%.0f %% wide, %.0f %% high)", size.w, size.h, 100*share.W*share.H, 100*share.W, 100*share.H)
+		}
+		if err := runWithin(ctx, 10*time.Second,
+			chromedp.Click(`#bw-vehicle-details-toggle`, chromedp.ByQuery),
+			chromedp.WaitReady(`#bw-vehicle:not(.bw-vehicle-compact)`, chromedp.ByQuery),
+		); err != nil {
+			t.Fatal(err)
+		}
 		if err := runWithin(ctx, 10*time.Second,
 			chromedp.Click(`#bw-vehicle [data-command="rtl"]`, chromedp.ByQuery),
 			chromedp.WaitVisible(`#bw-confirm`, chromedp.ByQuery),

@@ -30,21 +30,9 @@ func recordFleetHours(b *testing.B, path string, hours int, t0 time.Time) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	encs := map[uint8]*mavwire.Encoder{}
 	var frames []telemetry.Frame
 	var events []telemetry.Event
-	add := func(id uint8, at time.Time, m message.Message) {
-		e := encs[id]
-		if e == nil {
-			e = &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: id, ComponentID: 1}
-			encs[id] = e
-		}
-		raw, err := e.Encode(nil, m)
-		if err != nil {
-			b.Fatal(err)
-		}
-		frames = append(frames, telemetry.Frame{Time: at, SystemID: id, ComponentID: 1, MessageID: m.GetID(), Raw: raw})
-	}
+	add := frameAdder(b, &frames)
 	hb := &common.MessageHeartbeat{Type: common.MAV_TYPE_QUADROTOR, Autopilot: common.MAV_AUTOPILOT_ARDUPILOTMEGA, CustomMode: 3,
 		BaseMode: common.MAV_MODE_FLAG_SAFETY_ARMED | common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED}
 	for ms := 0; ms < hours*3600*1000; ms += 200 {
@@ -182,6 +170,24 @@ func BenchmarkBrowser_ReplayOpenAndSeek10h10Drones(b *testing.B) {
 	b.ReportMetric(seeks[len(seeks)-1], "max-ms/seek")
 	if errs := console.list(); len(errs) > 0 {
 		b.Fatalf("browser console errors: %v", errs)
+	}
+}
+
+// frameAdder returns a function that encodes m as vehicle id sends it
+// (component 1, its own sequence numbers) and appends the frame to *frames.
+func frameAdder(tb testing.TB, frames *[]telemetry.Frame) func(id uint8, at time.Time, m message.Message) {
+	encs := map[uint8]*mavwire.Encoder{}
+	return func(id uint8, at time.Time, m message.Message) {
+		e := encs[id]
+		if e == nil {
+			e = &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: id, ComponentID: 1}
+			encs[id] = e
+		}
+		raw, err := e.Encode(nil, m)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		*frames = append(*frames, telemetry.Frame{Time: at, SystemID: id, ComponentID: 1, MessageID: m.GetID(), Raw: raw})
 	}
 }
 

@@ -14,13 +14,10 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
-	"github.com/bluenviron/gomavlib/v3/pkg/message"
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
-	"github.com/borderwatch/borderwatch/mavlink/dialect"
-	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/export"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -47,20 +44,8 @@ func recordPlotSortie(t *testing.T, path string) plotSortie {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	encs := map[uint8]*mavwire.Encoder{}
 	var frames []telemetry.Frame
-	add := func(id uint8, at time.Time, m message.Message) {
-		e := encs[id]
-		if e == nil {
-			e = &mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: id, ComponentID: 1}
-			encs[id] = e
-		}
-		raw, err := e.Encode(nil, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames = append(frames, telemetry.Frame{Time: at, SystemID: id, ComponentID: 1, MessageID: m.GetID(), Raw: raw})
-	}
+	add := frameAdder(t, &frames)
 	hb := func(armed bool) *common.MessageHeartbeat {
 		h := &common.MessageHeartbeat{Type: common.MAV_TYPE_QUADROTOR, Autopilot: common.MAV_AUTOPILOT_ARDUPILOTMEGA, CustomMode: 3, BaseMode: common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED}
 		if armed {
@@ -142,15 +127,7 @@ func TestBrowser_Replay_WholeSortiePlotsAndWindowEvidence(t *testing.T) {
 		t.Fatalf("opening the sortie: %v (console: %v)", err, console.list())
 	}
 	// Pause near the start (it opens playing at 1×).
-	testenv.Eventually(t, 10*time.Second, "the replay plays", func() bool {
-		return strings.Contains(textOf(t, ctx, "#bw-replay-clock"), "playing")
-	})
-	if err := chromedp.Run(ctx, chromedp.Click(`#bw-replay-play`, chromedp.ByQuery)); err != nil {
-		t.Fatal(err)
-	}
-	testenv.Eventually(t, 10*time.Second, "the replay pauses", func() bool {
-		return strings.Contains(textOf(t, ctx, "#bw-replay-clock"), "paused")
-	})
+	pauseReplay(t, ctx)
 	var plot struct {
 		T0, T1, YMax string
 		Points       string

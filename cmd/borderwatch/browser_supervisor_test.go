@@ -111,6 +111,22 @@ func waitCursorAt(t *testing.T, ctx context.Context, want time.Time) cursorState
 	return c
 }
 
+// pauseReplay waits until the opened replay plays, then pauses it. One
+// click only: a second one could land after the page learnt it paused, and
+// play again.
+func pauseReplay(t *testing.T, ctx context.Context) {
+	t.Helper()
+	testenv.Eventually(t, 10*time.Second, "the replay plays", func() bool {
+		return strings.Contains(textOf(t, ctx, "#bw-replay-clock"), "playing")
+	})
+	if err := chromedp.Run(ctx, chromedp.Click(`#bw-replay-play`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 10*time.Second, "the replay pauses", func() bool {
+		return strings.Contains(textOf(t, ctx, "#bw-replay-clock"), "paused")
+	})
+}
+
 // clickTimelineAt clicks the timeline's track where instant at lies.
 func clickTimelineAt(t *testing.T, ctx context.Context, at time.Time) {
 	t.Helper()
@@ -184,16 +200,7 @@ func TestBrowser_Supervisor_ReplaysMultiDroneSortieAsEvidence(t *testing.T) {
 		t.Fatalf("opening the replay: %v (console: %v)", err, console.list())
 	}
 	// Pause: the cursor must stay where the supervisor puts it.
-	// One click only: a second one could land after the page learnt it paused, and play again.
-	testenv.Eventually(t, 10*time.Second, "the replay plays", func() bool {
-		return strings.Contains(textOf(t, ctx, "#bw-replay-clock"), "playing")
-	})
-	if err := chromedp.Run(ctx, chromedp.Click(`#bw-replay-play`, chromedp.ByQuery)); err != nil {
-		t.Fatal(err)
-	}
-	testenv.Eventually(t, 10*time.Second, "the replay pauses", func() bool {
-		return strings.Contains(textOf(t, ctx, "#bw-replay-clock"), "paused")
-	})
+	pauseReplay(t, ctx)
 
 	// The operator's mode change is on the timeline, and a click seeks there.
 	sel := `.bw-tl-mark[data-kind="operator_action"][data-label*="LOITER"]`

@@ -30,7 +30,7 @@ func init() {
 			fs.DurationVar(&o.run.Duration, "duration", 30*time.Second, "how long to send")
 			fs.IntVar(&o.networks, "networks", 1, "MAVLink networks of the in-process server (one UDP link each); more than 254 drones need several")
 			fs.StringVar(&o.run.URL, "target", "", "a running server's URL (http://HOST:PORT): load it instead of one started in this process, so that its CPU is measured alone")
-			fs.StringVar(&o.run.Token, "token", "", "with --target: an admin's API token (borderwatch tokens create ADMIN), for /ws/live and /metrics")
+			fs.StringVar(&o.run.Token, "token", "", "with --target: an admin's API token (or $BORDERWATCH_TOKEN; borderwatch tokens create ADMIN), for /ws/live and /metrics")
 			fs.Var(&o.mavlink, "mavlink", "with --target: HOST:PORT of one of the server's UDP MAVLink links, one per network, repeatable (default: the target's host, port 14550)")
 			fs.BoolVar(&o.insecure, "insecure", false, "with an https:// target: do not verify its certificate (a self-signed test server)")
 			fs.StringVar(&o.data, "data", "", "in-process: store file (default: a new file in a temporary folder, removed afterwards)")
@@ -41,6 +41,9 @@ func init() {
 				}
 				o.run.Log = e.stderr
 				o.run.Insecure = o.insecure
+				if o.run.Token == "" && o.run.URL != "" {
+					o.run.Token = os.Getenv("BORDERWATCH_TOKEN") // as sorties, export and backup take it
+				}
 				var res loadtest.Result
 				var err error
 				if o.run.URL != "" {

@@ -3,6 +3,7 @@ package decode
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -64,6 +65,9 @@ type Table struct {
 	// makes sorties of such systems). A GCS's or a component's heartbeat still
 	// never changes a vehicle.
 	AdmitWithoutHeartbeat bool
+	// (optional) NetworkName names a network number for the states'
+	// Network field. Defaults to NetworkLabel.
+	NetworkName func(number uint32) string
 
 	states map[telemetry.VehicleID]*VehicleState
 	// receivers are the standalone Remote ID receivers (receiver.go).
@@ -82,6 +86,15 @@ func (t *Table) init() {
 	}
 }
 
+// NetworkLabel names a network whose name is not known: "" for the default
+// network, "#N" for number N.
+func NetworkLabel(number uint32) string {
+	if number == 0 {
+		return ""
+	}
+	return "#" + strconv.FormatUint(uint64(number), 10)
+}
+
 // Admitted reports whether id is a vehicle or a standalone Remote ID
 // receiver in the table: only their frames belong to the record.
 func (t *Table) Admitted(id telemetry.VehicleID) bool {
@@ -90,6 +103,15 @@ func (t *Table) Admitted(id telemetry.VehicleID) bool {
 
 // Receiver is the standalone Remote ID receiver of system id, nil if none.
 func (t *Table) Receiver(id telemetry.VehicleID) *Receiver { return t.receivers[id] }
+
+// Receivers lists the standalone Remote ID receivers, in no order.
+func (t *Table) Receivers() []*Receiver {
+	out := make([]*Receiver, 0, len(t.receivers))
+	for _, rc := range t.receivers {
+		out = append(out, rc)
+	}
+	return out
+}
 
 // State is the vehicle's state, nil when id was never admitted. The
 // pointer stays valid; callers own it only in the table's goroutine.
@@ -125,6 +147,11 @@ func (t *Table) Message(id telemetry.VehicleID, compid uint8, msg message.Messag
 			return r
 		}
 		s := NewVehicleState(id)
+		if t.NetworkName != nil {
+			s.Network = t.NetworkName(id.Network())
+		} else {
+			s.Network = NetworkLabel(id.Network())
+		}
 		st = &s
 		t.states[id] = st
 		delete(t.receivers, id) // an autopilot after all

@@ -166,3 +166,49 @@ func TestStore_SameSysIDOnTwoNetworks_KeptApart(t *testing.T) {
 		t.Fatalf("after retention before any chunk ended: %d frames, %v", n, err)
 	}
 }
+
+func TestStore_NetworkNumber_StableAndNeverReused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nets.db")
+	s := storetest.MustOpenPath(t, path)
+	for name, want := range map[string]uint32{"": 0} {
+		if n, err := s.NetworkNumber(name); err != nil || n != want {
+			t.Fatalf("NetworkNumber(%q) = %d, %v", name, n, err)
+		}
+	}
+	seq := []string{"east", "west", "east", "north", "west"}
+	var got []uint32
+	for _, name := range seq {
+		n, err := s.NetworkNumber(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	if !slices.Equal(got, []uint32{1, 2, 1, 3, 2}) {
+		t.Fatalf("numbers %v; want [1 2 1 3 2]", got)
+	}
+	for _, bad := range []string{"East", "a b", "x/y", "ü", string(make([]byte, 33))} {
+		if _, err := s.NetworkNumber(bad); err == nil {
+			t.Fatalf("NetworkNumber(%q) accepted", bad)
+		}
+	}
+	nets, err := s.Networks()
+	if err != nil || len(nets) != 4 || nets[3] != "north" || nets[0] != "" {
+		t.Fatalf("Networks() = %v, %v", nets, err)
+	}
+}
+
+func TestStore_NetworkNumber_ReadOnlyOnlyLooksUp(t *testing.T) {
+	path := copyFixture(t) // a store from before networks: no registry at all
+	s := &store.Store{Path: path, ReadOnly: true}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if nets, err := s.Networks(); err != nil || len(nets) != 1 {
+		t.Fatalf("Networks() of an old store = %v, %v; want only the default", nets, err)
+	}
+	if _, err := s.NetworkNumber("east"); err == nil {
+		t.Fatal("a read-only store numbered a new network")
+	}
+}

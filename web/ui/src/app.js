@@ -20,7 +20,8 @@ import { clearVehicles } from "./fleet.js";
 import { clearEvents } from "./events.js";
 import { loadLayers } from "./map/layers.js";
 import { droneLayer } from "./map/drones.js";
-import { installShortcuts } from "./shortcuts.js";
+import { installShortcuts, helpShown } from "./shortcuts.js";
+import { ShortcutHelp } from "./views/help.js";
 import { ConfirmDialog } from "./views/commands.js";
 
 // tabs: the sidebar's views. `live` says the tab shows the live fleet (the
@@ -103,6 +104,7 @@ function Header() {
     <span class="bw-header-gap"></span>
     ${u &&
     html`<span class="bw-user" title="Logged in"><span class="bw-user-name">${u.name}</span> <span class="bw-role">${u.role}</span></span>
+      <button class="bw-btn bw-btn-quiet" id="bw-help-button" title="Keyboard shortcuts (?)" onClick=${() => (helpShown.value = !helpShown.value)}>Keys</button>
       <button class="bw-btn bw-btn-quiet" id="bw-logout" onClick=${() => logout()}>Log out</button>
       <button class="bw-btn bw-btn-quiet" id="bw-sidebar-toggle" title="Show or hide the sidebar (\\)" onClick=${() => (sidebarCollapsed.value = !sidebarCollapsed.value)}>
         ${sidebarCollapsed.value ? "⟨ Panel" : "Panel ⟩"}
@@ -154,5 +156,6 @@ export function App() {
       <${MapView} />
       ${!sidebarCollapsed.value && html`<${Resizer} /><${Sidebar} />`}
     </main>
-    <${ConfirmDialog} />`;
+    <${ConfirmDialog} />
+    <${ShortcutHelp} />`;
 }

@@ -8,6 +8,7 @@ import { cancelPick, pointRequest } from "./map/pick.js";
 import { toggleTrails } from "./map/mapview.js";
 import { shownVehicles } from "./views/fleet.js";
 import { map, centreOn } from "./map/map.js";
+import { signal } from "@preact/signals";
 
 export const shortcuts = [
   { keys: "1 … 9", what: "open the sidebar tab of that number" },
@@ -20,7 +21,11 @@ export const shortcuts = [
   { keys: "L", what: "open or close the layer list and legend" },
   { keys: "T", what: "show or hide the trails" },
   { keys: "Esc", what: "cancel a dialog or a map pick, else clear the selection" },
+  { keys: "?", what: "show or hide this list" },
 ];
+
+// helpShown: the list of shortcuts is open (the ? key, or the header's button).
+export const helpShown = signal(false);
 
 function typing(e) {
   const t = e.target;
@@ -38,7 +43,8 @@ function step(delta) {
 
 function onKey(e) {
   if (e.key === "Escape") {
-    if (pending.value) pending.value = null;
+    if (helpShown.value) helpShown.value = false;
+    else if (pending.value) pending.value = null;
     else if (pointRequest.value) cancelPick();
     else if (!typing(e)) clearSelection();
     return;
@@ -48,7 +54,8 @@ function onKey(e) {
   // supervisor's R would otherwise open a confirmation the server refuses).
   const ids = can("command") ? [...selected.value].filter((id) => vehicles.value.has(id)) : [];
   const k = e.key.toLowerCase();
-  if (/^[1-9]$/.test(e.key)) {
+  if (e.key === "?") helpShown.value = !helpShown.value;
+  else if (/^[1-9]$/.test(e.key)) {
     const tab = visibleTabs()[parseInt(e.key, 10) - 1];
     if (tab) {
       activeTab.value = tab.id;

@@ -69,6 +69,10 @@ export function describe(body) {
 // destructiveReason says why a command needs the second step, or "".
 function destructiveReason(body, targets) {
   if (body.force) return "Forced: the vehicle's safety checks are skipped.";
+  if ((body.command === "goto" || body.command === "takeoff") && targets.length > 1) {
+    // One point and one altitude for all: they would meet there.
+    return `${targets.length} drones ${body.command === "goto" ? "to one point" : "climbing"} at the same altitude (${body.alt_m} m): they may collide. Send them one at a time, or at different altitudes, unless they are far apart.`;
+  }
   if (body.command === "disarm") {
     const flying = targets.filter(inAir);
     if (flying.length) return `${flying.map(callsign).join(", ")} ${flying.length === 1 ? "is" : "are"} in the air: disarming stops the motors and the drone falls.`;
@@ -88,6 +92,13 @@ function record(id, body, result, text, ok) {
   const next = new Map(answers.value);
   next.set(id, { command: describe(body), result, text, ok, time: new Date() });
   answers.value = next;
+}
+
+// unreachable says what a failed request means for the operator: without
+// an answer nobody knows whether the vehicle got the command.
+function unreachable(err) {
+  if (err instanceof ApiError && err.status === 0) return `${err.message}. The vehicle may or may not have got the command: watch its mode before sending it again.`;
+  return err.message;
 }
 
 function answerText(r) {
@@ -115,7 +126,7 @@ async function sendNow(body, ids, what) {
       record(id, body, r.result, answerText(r), true);
       notify("ok", `${name(id)} · ${what}: ${answerText(r)}`);
     } catch (err) {
-      const r = err instanceof ApiError && err.data ? err.data : { error: err.message };
+      const r = err instanceof ApiError && err.data ? err.data : { error: unreachable(err) };
       record(id, body, r.result || "error", answerText(r), false);
       notify("error", `${name(id)} · ${what}: ${answerText(r)}`);
     }
@@ -131,8 +142,8 @@ async function sendNow(body, ids, what) {
     });
   } catch (err) {
     // The request as a whole failed (no vehicle was asked): say so on every line.
-    for (const id of ids) record(id, body, "error", err.message, false);
-    notify("error", `${what} on ${ids.map(name).join(", ")}: ${err.message}`);
+    for (const id of ids) record(id, body, "error", unreachable(err), false);
+    notify("error", `${what} on ${ids.map(name).join(", ")}: ${unreachable(err)}`);
   }
 }
 
@@ -236,7 +247,7 @@ export function CommandBar({ ids }) {
       ${b("rtl", "RTL", "R")} ${b("land", "Land")} ${b("hold", "Hold", "H")}
     </div>
     <div class="bw-command-row">
-      ${b("mission_start", "Start mission")} ${b("mission_pause", "Pause")} ${b("mission_continue", "Continue")}
+      <span class="bw-command-label">Mission</span> ${b("mission_start", "Start")} ${b("mission_pause", "Pause")} ${b("mission_continue", "Continue")}
     </div>
     <div class="bw-command-row">
       <label>Alt <input class="bw-num" type="number" name="alt_m" min="1" max="1000" value=${alt} onInput=${(e) => setAlt(e.currentTarget.value)} /> m</label>
@@ -255,7 +266,7 @@ export function CommandBar({ ids }) {
       <button class="bw-btn" data-command="speed" disabled=${!!running} onClick=${() => ask({ command: "speed", speed_m_s: Number(speed) })}>Set speed</button>
     </div>
     <div class="bw-command-row">
-      ${b("fence_enable", "Fence on", "", { enable: true })} ${b("fence_enable", "Fence off", "", { enable: false })}
+      <span class="bw-command-label">Fence</span> ${b("fence_enable", "On", "", { enable: true })} ${b("fence_enable", "Off", "", { enable: false })}
     </div>
   </div>`;
 }
