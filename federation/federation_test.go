@@ -11,6 +11,7 @@ import (
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
 func startStation(t *testing.T, name, url string, hub *telemetry.Hub, clk *fakeClock) *Station {
@@ -150,4 +151,123 @@ func mustVehicle(t *testing.T, hq *HQ, key string) RemoteVehicle {
 	return v
 }
 
-var _ = fmt.Sprint
+// Events written while the uplink is down survive the station's restart in
+// its outbox, go out when the uplink is back, and the station's sequence
+// goes on where it stopped.
+func TestStation_RestartDuringCut_OutboxKeepsEvents(t *testing.T) {
+	ns := startNATS(t)
+	up := newUplink(t, ns.ns.Addr().String())
+	clk := newFakeClock()
+	hub := &telemetry.Hub{}
+	outbox := filepath.Join(t.TempDir(), "east.outbox")
+	start := func() *Station {
+		s := &Station{Name: "east", Conn: connect(t, up.URL(), "east"), Hub: hub, OutboxPath: outbox, RetryInterval: 20 * time.Millisecond, Clock: clk.Now}
+		if err := s.Initialize(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	st := start()
+	hq := startHQ(t, ns.ClientURL(), clk, nil)
+	alert := func(text string) {
+		hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: clk.Now(), SystemID: 2}, Type: telemetry.AlertLowBattery, Text: text})
+	}
+	alert("a")
+	testenv.Eventually(t, 10*time.Second, "the first alert at the HQ", func() bool { return len(hq.Alerts()) == 1 })
+	up.Cut()
+	testenv.Eventually(t, 10*time.Second, "uplink down", func() bool { return !st.Conn.IsConnected() })
+	alert("b")
+	alert("c")
+	testenv.Eventually(t, 10*time.Second, "two alerts in the outbox", func() bool { return st.Stats().EventsPending == 2 })
+	st.Close()
+	st.Conn.Close()
+	up.Restore()
+	st = start()
+	alert("d")
+	testenv.Eventually(t, 10*time.Second, "every alert at the HQ", func() bool { return len(hq.Alerts()) >= 4 })
+	var texts []string
+	for i, a := range hq.Alerts() {
+		var al telemetry.Alert
+		json.Unmarshal(a.Data, &al)
+		texts = append(texts, al.Text)
+		if a.Seq != uint64(i+1) {
+			t.Fatalf("alert %q has seq %d, want %d", al.Text, a.Seq, i+1)
+		}
+	}
+	if fmt.Sprint(texts) != "[a b c d]" {
+		t.Fatalf("alerts at the HQ: %v", texts)
+	}
+}
+
+// A batch that comes twice (a station sent it again after losing the
+// acknowledgement, beyond JetStream's duplicate window) is applied once.
+func TestHQ_BatchAgain_AppliedOnce(t *testing.T) {
+	ns := startNATS(t)
+	clk := newFakeClock()
+	hub := &telemetry.Hub{}
+	st := startStation(t, "east", ns.ClientURL(), hub, clk)
+	hq := startHQ(t, ns.ClientURL(), clk, nil)
+	detect := func(track uint32) {
+		hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: clk.Now(), SystemID: 1}, TrackID: track})
+	}
+	detect(1)
+	detect(2)
+	testenv.Eventually(t, 10*time.Second, "two detections", func() bool { return len(hq.Detections()) == 2 })
+	// The same events again, as a new message (another message id).
+	again := hq.Detections()
+	evs := []Event{again[0].Event, again[1].Event}
+	data, _ := json.Marshal(batch{Station: "east", Events: evs})
+	if err := st.Conn.Publish(eventsSubject("east"), data); err != nil {
+		t.Fatal(err)
+	}
+	detect(3)
+	testenv.Eventually(t, 10*time.Second, "the third detection", func() bool { return len(hq.Detections()) == 3 })
+	if d := hq.Stats().Duplicates; d != 2 {
+		t.Fatalf("%d duplicates counted, want 2", d)
+	}
+	if got := hq.Detections(); got[2].Seq != 3 {
+		t.Fatalf("third detection has seq %d", got[2].Seq)
+	}
+}
+
+// Sortie summaries reach the HQ, and a sortie's newer summary replaces the
+// older one. The station's sortie list is given as a function (the seam
+// serve fills from its store; a stored sortie needs a whole armed flight,
+// which the simulator test does not fly).
+func TestStation_Sorties_ListedAtHQ(t *testing.T) {
+	ns := startNATS(t)
+	clk := newFakeClock()
+	var mu sync.Mutex
+	t0 := clk.Now()
+	list := []store.Sortie{
+		{ID: 1, SystemID: 1, Source: "live", Start: t0.Add(-time.Hour), End: t0.Add(-30 * time.Minute), Closed: "disarmed", DistanceM: 5000},
+		{ID: 2, SystemID: 2, Source: "live", Start: t0.Add(-10 * time.Minute), End: t0, Open: true, DistanceM: 100},
+	}
+	s := &Station{Name: "west", Conn: connect(t, ns.ClientURL(), "west"), Hub: &telemetry.Hub{}, OutboxPath: filepath.Join(t.TempDir(), "o"),
+		RetryInterval: 20 * time.Millisecond, SortieInterval: 20 * time.Millisecond, Clock: clk.Now,
+		Sorties: func(since time.Time) ([]store.Sortie, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]store.Sortie(nil), list...), nil
+		}}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	hq := startHQ(t, ns.ClientURL(), clk, nil)
+	testenv.Eventually(t, 10*time.Second, "two sorties at the HQ", func() bool { return len(hq.Sorties()) == 2 })
+	mu.Lock()
+	list[1].Open, list[1].Closed, list[1].End, list[1].DistanceM = false, "disarmed", t0.Add(time.Minute), 900
+	mu.Unlock()
+	testenv.Eventually(t, 10*time.Second, "the closed sortie at the HQ", func() bool {
+		so := hq.Sorties()
+		if len(so) != 2 {
+			return false
+		}
+		var s2 store.Sortie
+		json.Unmarshal(so[0].Data, &s2)
+		return s2.ID == 2 && !s2.Open && s2.DistanceM == 900 && so[0].Station == "west"
+	})
+	testenv.Eventually(t, 10*time.Second, "the outbox empty", func() bool { return s.Stats().EventsPending == 0 })
+}

@@ -60,6 +60,7 @@ var ForwardRoutes = []string{
 
 // forwardable says whether method and path match one of ForwardRoutes.
 func forwardable(method, path string) bool {
+	path, _, _ = strings.Cut(path, "?")
 	segs := strings.Split(path, "/")
 	for _, r := range ForwardRoutes {
 		m, p, _ := strings.Cut(r, " ")
@@ -73,7 +74,7 @@ func forwardable(method, path string) bool {
 		ok := true
 		for i := range ps {
 			if strings.HasPrefix(ps[i], "{") {
-				ok = segs[i] != "" && !strings.ContainsAny(segs[i], "?#")
+				ok = segs[i] != "" && segs[i] != "." && segs[i] != ".." && !strings.ContainsAny(segs[i], "#%")
 			} else if ps[i] != segs[i] {
 				ok = false
 			}
@@ -101,7 +102,7 @@ const maxForwardAge = 2 * time.Minute
 
 func checkPublicKey(k string) error {
 	if !nkeys.IsValidPublicUserKey(k) {
-		return fmt.Errorf("federation: %q is not an nkey user public key (U…; make one with `borderwatch federation keygen` or `nsc`/`nk -gen user`)", k)
+		return fmt.Errorf("federation: %q is not an nkey user public key (U…; make a key pair with `nk -gen user -pubout` or `nsc`)", k)
 	}
 	return nil
 }

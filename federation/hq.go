@@ -226,8 +226,8 @@ func (h *HQ) follow(ctx context.Context, station string) error {
 }
 
 func (h *HQ) onState(m jetstream.Msg) {
-	var sm stateMsg
-	if err := json.Unmarshal(m.Data(), &sm); err != nil || CheckName("station", sm.Station) != nil || !json.Valid(sm.State) {
+	sm, err := decodeState(m.Data())
+	if err != nil {
 		h.badMessages.Add(1)
 		return
 	}
@@ -256,8 +256,8 @@ func (h *HQ) station(name string) *stationView {
 // order; copies of events already applied (a batch sent twice) are skipped
 // and counted. The batch is acknowledged once applied.
 func (h *HQ) onEvents(station string, m jetstream.Msg) {
-	var b batch
-	if err := json.Unmarshal(m.Data(), &b); err != nil || b.Station != station {
+	b, err := decodeBatch(m.Data(), station)
+	if err != nil {
 		h.badMessages.Add(1)
 		h.Logger.Warn("federation: a message on a station's events subject is not a batch of that station; skipped", "station", station, "err", err)
 		m.Term()
@@ -334,9 +334,12 @@ type RemoteVehicle struct {
 // that a client reads the same fields (id, lat, lon, link_ok …) as from a
 // station, plus station, key, stale and age_s.
 func (v RemoteVehicle) MarshalJSON() ([]byte, error) {
-	m := map[string]any{}
+	var m map[string]any
 	if err := json.Unmarshal(v.State, &m); err != nil {
 		return nil, err
+	}
+	if m == nil {
+		m = map[string]any{}
 	}
 	m["station"], m["key"], m["stale"], m["age_s"] = v.Station, v.Key, v.Stale, v.AgeS
 	if v.Stale {

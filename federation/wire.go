@@ -71,3 +71,44 @@ func eventOf(e telemetry.Event) (Event, bool, error) {
 	}
 	return Event{Type: typ, Vehicle: uint32(e.Vehicle()), Time: e.EventTime().UTC(), Data: data}, true, nil
 }
+
+// decodeBatch reads a message of a station's events subject. It refuses a
+// message that is not a batch of that station with events numbered from 1
+// upwards in order, so that a bad message never moves the HQ's place in the
+// station's sequence.
+func decodeBatch(data []byte, station string) (batch, error) {
+	var b batch
+	if err := json.Unmarshal(data, &b); err != nil {
+		return batch{}, fmt.Errorf("not a batch of events: %w", err)
+	}
+	if b.Station != station {
+		return batch{}, fmt.Errorf("a batch of station %q on station %q's subject", b.Station, station)
+	}
+	var last uint64
+	for i, e := range b.Events {
+		if e.Seq == 0 || e.Seq <= last {
+			return batch{}, fmt.Errorf("event %d has sequence %d after %d: events must be numbered upwards from 1", i, e.Seq, last)
+		}
+		if e.Type == "" || !json.Valid(e.Data) {
+			return batch{}, fmt.Errorf("event %d (sequence %d) has no type or no valid data", i, e.Seq)
+		}
+		last = e.Seq
+	}
+	return b, nil
+}
+
+// decodeState reads a message of the states stream.
+func decodeState(data []byte) (stateMsg, error) {
+	var sm stateMsg
+	if err := json.Unmarshal(data, &sm); err != nil {
+		return stateMsg{}, fmt.Errorf("not a vehicle state: %w", err)
+	}
+	if err := CheckName("station", sm.Station); err != nil {
+		return stateMsg{}, err
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(sm.State, &obj); err != nil || obj == nil {
+		return stateMsg{}, fmt.Errorf("the state of %s/%d is not a JSON object (%v)", sm.Station, sm.Vehicle, err)
+	}
+	return sm, nil
+}

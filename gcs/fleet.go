@@ -73,7 +73,9 @@ type Fleet struct {
 	// the vehicle holds anything. For benchmarks that measure both in one run.
 	LegacyTransfers bool
 	// (optional) StreamIdleTimeout closes a TCP connection that sent nothing
-	// for this long (tcp:// then dials again). Defaults to DefaultStreamIdle.
+	// for this long (tcp:// then dials again), and closes and reopens a
+	// serial port that sent nothing for this long (its watchdog). Defaults
+	// to DefaultStreamIdle.
 	StreamIdleTimeout time.Duration
 	// (optional) MaxTCPConnections bounds the peers of a tcps:// link; more
 	// are closed at once and counted. Defaults to DefaultMaxTCPConnections.

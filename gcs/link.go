@@ -41,6 +41,11 @@ type LinkStats struct {
 	// RefusedConnections counts tcps:// connections closed at once because
 	// the link already had its maximum of peers.
 	RefusedConnections uint64 `json:"refused_connections"`
+	// IdleClosed counts stream connections closed because nothing arrived
+	// for the idle timeout or a write stalled past its deadline (tcp, tcps),
+	// and serial ports closed and reopened by the watchdog for the same
+	// reasons (a serial port has no deadlines).
+	IdleClosed uint64 `json:"idle_closed"`
 	// Unadmitted counts frames from systems that are not vehicles (no
 	// autopilot HEARTBEAT yet, other ground stations, noise that framed):
 	// neither state nor the record.
@@ -84,7 +89,7 @@ type link struct {
 	out     chan<- inbound
 
 	frames, bytes, unknown, garbage, badSum, trunc, undecodable, sent, sendErr, sendDropped atomic.Uint64
-	refusedConns, unadmitted                                                                atomic.Uint64
+	refusedConns, unadmitted, idleClosed                                                    atomic.Uint64
 
 	// outq carries frames to the link's writer goroutine, so that whoever
 	// sends (the router, under its mutex) never waits on a socket: a frame
@@ -113,7 +118,7 @@ type linkSpec struct {
 	addr     string // HOST:PORT, or the device path for serial
 	network  string // the MAVLink network it belongs to ("" the default)
 	baud     int
-	idle     time.Duration // TCP read deadline (from the fleet)
+	idle     time.Duration // TCP read deadline, serial watchdog (from the fleet)
 	maxConns int           // tcps:// peers (from the fleet)
 }
 
@@ -266,7 +271,7 @@ func (l *link) stats() LinkStats {
 		GarbageBytes: l.garbage.Load(), BadChecksum: l.badSum.Load(), Truncated: l.trunc.Load(),
 		Undecodable: l.undecodable.Load(), Sent: l.sent.Load(), SendErrors: l.sendErr.Load(),
 		SendDropped: l.sendDropped.Load(), Connections: l.tr.connections(), Open: l.open(), RefusedConnections: l.refusedConns.Load(),
-		Unadmitted: l.unadmitted.Load(),
+		Unadmitted: l.unadmitted.Load(), IdleClosed: l.idleClosed.Load(),
 	}
 }
 

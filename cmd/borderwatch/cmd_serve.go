@@ -156,7 +156,7 @@ func startServer(o serverOptions) (*server, error) {
 			return nil, err
 		}
 	}
-	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Collectors: []prometheus.Collector{web.RecorderCollector(s.recorder)}, Layers: o.layerObjs, UIDir: o.uiDir,
+	s.web = &web.Server{Addr: o.http, Fleet: s.fleet, Hub: s.hub, Store: s.store, Collectors: []prometheus.Collector{web.RecorderCollector(s.recorder), &s.fed.metrics}, Layers: o.layerObjs, UIDir: o.uiDir,
 		MetricsOpen: o.metricsOpen, AllowHosts: o.allowHosts, TLSCert: o.tlsCert, TLSKey: o.tlsKey, TAKMarkers: s.tak.markers, Basemap: bm, HQ: s.fed.hq}
 	if s.fed.conn != nil {
 		s.web.NATSReady = s.fed.natsReady

@@ -58,6 +58,7 @@ type fedParts struct {
 	conn     *nats.Conn
 	station  *federation.Station
 	hq       *federation.HQ
+	metrics  federation.Metrics
 }
 
 // startFederation connects to NATS (through an embedded server with
@@ -98,6 +99,7 @@ func (s *server) startFederation(o fedOptions, station, data string) error {
 			return err
 		}
 		s.fed.hq = hq
+		s.fed.metrics.SetHQ(hq)
 	}
 	return nil
 }
@@ -114,6 +116,7 @@ func (s *server) startStation(o fedOptions, station, data string) error {
 		return err
 	}
 	s.fed.station = st
+	s.fed.metrics.SetStation(st)
 	return nil
 }
 

@@ -22,13 +22,15 @@ var forbidden = []struct {
 	not   []string
 	why   string
 }{
-	{"mavlink", []string{"gcs", "web", "simulator", "missions", "tak", "cmd", "config", "telemetry/"},
+	{"mavlink", []string{"gcs", "web", "simulator", "missions", "tak", "federation", "cmd", "config", "telemetry/"},
 		"the bottom layer: everything builds on it, it builds on nothing of ours (telemetry's event model aside)"},
-	{"telemetry", []string{"gcs", "web", "simulator", "tak", "cmd"},
+	{"telemetry", []string{"gcs", "web", "simulator", "tak", "federation", "cmd"},
 		"telemetry knows nothing of links or HTTP; it decodes through mavlink/decode"},
 	{"missions", []string{"gcs", "telemetry", "web", "simulator", "tak", "cmd"},
 		"plans and geometry know nothing of links, telemetry or HTTP"},
-	{"gcs", []string{"web", "simulator", "tak", "cmd"}, "gcs is below web and beside the simulator"},
+	{"gcs", []string{"web", "simulator", "tak", "federation", "cmd"}, "gcs is below web and beside the simulator"},
+	{"federation", []string{"web", "gcs", "simulator", "tak", "cmd"},
+		"federation knows nothing of HTTP or links: the web server runs forwarded requests as its Executor"},
 	{"simulator", []string{"gcs", "telemetry", "web", "tak", "cmd", "missions"},
 		"the simulator shares only the mavlink layer with gcs"},
 	{"loadtest", []string{"gcs", "telemetry", "web", "tak", "cmd", "missions", "simulator"},

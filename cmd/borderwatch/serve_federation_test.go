@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nkeys"
+
+	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/simulator"
+)
+
+// serve --hq --nats-listen runs a headquarters with its own NATS server;
+// serve --nats URL --station east publishes a simulated drone to it; the
+// drone is at the HQ under east/1, an HQ command reaches it, and /readyz
+// says NATS is connected, then not when the NATS server stops.
+func TestServe_HQAndStation_OverEmbeddedNATS(t *testing.T) {
+	dir := t.TempDir()
+	kp, _ := nkeys.CreateUser()
+	seed, _ := kp.Seed()
+	pub, _ := kp.PublicKey()
+	keyFile := filepath.Join(dir, "hq.nk")
+	if err := os.WriteFile(keyFile, seed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hq, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "hq.db"),
+		fed: fedOptions{listen: "127.0.0.1:0", hq: true, hqName: "hq", hqKey: keyFile, staleAfter: 5 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hq.Close)
+	authedSystem(t, hq)
+	if _, err := os.Stat(filepath.Join(dir, "hq.db.nats")); err != nil {
+		t.Fatalf("the embedded server's JetStream folder is not beside the store: %v", err)
+	}
+
+	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "east.db"),
+		tak: takOptions{station: "east"}, fed: fedOptions{nats: hq.fed.embedded.ClientURL(), hqTrust: stringList{pub}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
+	if err := sim.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+
+	base := hq.web.URL()
+	c := apiClient(t, base)
+	testenv.Eventually(t, 20*time.Second, "the station's drone at the HQ", func() bool {
+		res, err := c.Get(base + "/api/v1/federation/vehicles")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		var vs []map[string]any
+		json.NewDecoder(res.Body).Decode(&vs)
+		return len(vs) == 1 && vs[0]["key"] == "east/1" && vs[0]["link_ok"] == true
+	})
+	res, err := c.Post(base+"/api/v1/federation/stations/east/vehicles/1/commands", "application/json", strings.NewReader(`{"command":"mode","mode":"LOITER"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"accepted"`) {
+		t.Fatalf("command from the HQ: %d %s", res.StatusCode, body)
+	}
+	res, err = c.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `borderwatch_federation_connected{role="hq"} 1`) {
+		t.Fatalf("the HQ's /metrics has no federation connection gauge:\n%s", body)
+	}
+	ready := func(url string) (int, string) {
+		res, err := http.Get(url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, b := ready(st.web.URL()); code != 200 {
+		t.Fatalf("station /readyz: %d %s", code, b)
+	}
+	hq.fed.embedded.Close()
+	testenv.Eventually(t, 10*time.Second, "the station not ready without NATS", func() bool {
+		code, b := ready(st.web.URL())
+		return code == 503 && strings.Contains(b, "NATS")
+	})
+}
