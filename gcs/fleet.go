@@ -109,10 +109,8 @@ type Fleet struct {
 	// uses): admission, the state update and the link-timeout rule. vehicles
 	// holds what only a live fleet knows of each of its vehicles (where it
 	// was heard, its sessions, parameters, signing), by the same id.
-	table    decode.Table
-	vehicles map[telemetry.VehicleID]*vehicle
-	// receivers are standalone Remote ID receivers (fleet_receivers.go).
-	receivers map[telemetry.VehicleID]*decode.Receiver
+	table     decode.Table
+	vehicles  map[telemetry.VehicleID]*vehicle
 	peers     map[*link]map[netip.AddrPort]time.Time
 	keys      map[telemetry.VehicleID]*signedStreams // loaded signing keys (nil value: looked up, none)
 	tsSaved   uint64
@@ -226,7 +224,6 @@ func (f *Fleet) Initialize() error {
 	}
 	f.requests = make(chan func())
 	f.vehicles = make(map[telemetry.VehicleID]*vehicle)
-	f.receivers = make(map[telemetry.VehicleID]*decode.Receiver)
 	f.peers = make(map[*link]map[netip.AddrPort]time.Time)
 	f.keys = make(map[telemetry.VehicleID]*signedStreams)
 	f.timesyncs = make(map[int64]time.Time)

@@ -14,21 +14,21 @@ import (
 // or becomes, a standalone Remote ID receiver (decode.AdmitsReceiver: its
 // own ODID/ADS-B receiver heartbeat, or an OPEN_DRONE_ID_* message it
 // relays): its frames are recorded, what it relays becomes RemoteID events,
-// and it never joins the vehicles. It reports whether the frame was one.
-// Runs on the fleet loop.
+// and it never joins the vehicles. The shared decoder's table keeps the
+// receivers (decode.Table, as replay does). It reports whether the frame
+// was one. Runs on the fleet loop.
 func (f *Fleet) receiverFrame(vid telemetry.VehicleID, in inbound, hb *common.MessageHeartbeat, isHB bool) bool {
-	rc := f.receivers[vid]
-	if rc == nil {
-		if in.msg == nil || !((isHB && decode.AdmitsReceiver(hb)) || decode.IsRemoteID(in.msg)) {
-			return false
-		}
-		rc = decode.NewReceiver(vid)
-		f.receivers[vid] = rc
-		f.Logger.Info("Remote ID receiver discovered", "receiver", vid, "link", in.link.url, "from", in.from.String())
+	known := f.table.Receiver(vid) != nil
+	if !known && (in.msg == nil || !((isHB && decode.AdmitsReceiver(hb)) || decode.IsRemoteID(in.msg))) {
+		return false
 	}
 	f.Hub.Publish(in.frame)
-	if in.msg != nil {
-		rc.Message(in.msg, in.frame.ComponentID, in.frame.Time, func(e telemetry.Event) { f.Hub.Publish(e) })
+	if in.msg == nil {
+		return true
+	}
+	f.table.Message(vid, in.frame.ComponentID, in.msg, in.frame.Time, func(e telemetry.Event) { f.Hub.Publish(e) })
+	if !known {
+		f.Logger.Info("Remote ID receiver discovered", "receiver", vid, "link", in.link.url, "from", in.from.String())
 	}
 	return true
 }
@@ -47,8 +47,8 @@ type ReceiverState struct {
 func (f *Fleet) Receivers() ([]ReceiverState, error) {
 	var out []ReceiverState
 	err := f.do(f.ctx, func() {
-		for id, rc := range f.receivers {
-			out = append(out, ReceiverState{ID: id, SysID: id.SysID(), LastHeard: rc.LastHeard, Messages: rc.Messages})
+		for _, rc := range f.table.Receivers() {
+			out = append(out, ReceiverState{ID: rc.ID, SysID: rc.ID.SysID(), LastHeard: rc.LastHeard, Messages: rc.Messages})
 		}
 	})
 	slices.SortFunc(out, func(a, b ReceiverState) int { return int(a.ID) - int(b.ID) })

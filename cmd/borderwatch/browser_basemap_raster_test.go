@@ -15,7 +15,6 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/borderwatch/borderwatch/basemap"
-	"github.com/borderwatch/borderwatch/web/auth"
 )
 
 // A raster PMTiles basemap (PNG tiles, built here with our writer) is served
@@ -58,15 +57,7 @@ func TestBrowser_Basemap_RasterTilesDrawn(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0",
-		data: filepath.Join(t.TempDir(), "bw.db"), basemap: out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
-	authedSystem(t, sys)
-	setViewport(t, ctx, 1280, 800)
-	browserLoginAs(t, ctx, sys, auth.RoleOperator)
+	openBasemapPage(t, ctx, out)
 
 	// Read the loaded tile images' pixels (blob URLs of this page: the
 	// canvas is not tainted).

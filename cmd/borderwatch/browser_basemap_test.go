@@ -35,15 +35,7 @@ func TestBrowser_Basemap_BuiltServedAndDrawn(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout.String(), "tiles") {
 		t.Fatalf("basemap build: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
-	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0",
-		data: filepath.Join(t.TempDir(), "bw.db"), basemap: out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
-	authedSystem(t, sys)
-	setViewport(t, ctx, 1280, 800)
-	browserLoginAs(t, ctx, sys, auth.RoleOperator)
+	openBasemapPage(t, ctx, out)
 
 	// Wait until protomaps-leaflet has drawn tiles, then read their pixels:
 	// land, roads, the wash and the town are different colours, so a drawn
@@ -71,4 +63,19 @@ func TestBrowser_Basemap_BuiltServedAndDrawn(t *testing.T) {
 	if errs := console.list(); len(errs) > 0 {
 		t.Errorf("browser console: %v", errs)
 	}
+}
+
+// openBasemapPage serves the PMTiles file with `serve --basemap` (in
+// process) and logs an operator in at 1280×800.
+func openBasemapPage(t *testing.T, ctx context.Context, file string) {
+	t.Helper()
+	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0",
+		data: filepath.Join(t.TempDir(), "bw.db"), basemap: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	authedSystem(t, sys)
+	setViewport(t, ctx, 1280, 800)
+	browserLoginAs(t, ctx, sys, auth.RoleOperator)
 }

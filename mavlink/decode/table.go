@@ -104,6 +104,15 @@ func (t *Table) Admitted(id telemetry.VehicleID) bool {
 // Receiver is the standalone Remote ID receiver of system id, nil if none.
 func (t *Table) Receiver(id telemetry.VehicleID) *Receiver { return t.receivers[id] }
 
+// Receivers lists the standalone Remote ID receivers, in no order.
+func (t *Table) Receivers() []*Receiver {
+	out := make([]*Receiver, 0, len(t.receivers))
+	for _, rc := range t.receivers {
+		out = append(out, rc)
+	}
+	return out
+}
+
 // State is the vehicle's state, nil when id was never admitted. The
 // pointer stays valid; callers own it only in the table's goroutine.
 func (t *Table) State(id telemetry.VehicleID) *VehicleState { return t.states[id] }
