@@ -1,6 +1,7 @@
 package gcs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -46,6 +47,12 @@ type Fleet struct {
 	LinkTimeout time.Duration
 	// (optional) HeartbeatPeriod of the GCS heartbeat. Defaults to 1 s.
 	HeartbeatPeriod time.Duration
+	// (optional) Networks numbers the MAVLink networks the links name
+	// (?network=NAME), so that vehicle ids (network number × 256 + system
+	// id) survive restarts and reordered links: the server gives its store.
+	// Defaults to numbering the named networks 1, 2 … in the order the links
+	// first name them, which keeps ids only while the links stay in order.
+	Networks NetworkRegistry
 	// (optional) SigningStore keeps signing keys and timestamps. Defaults to
 	// none: no vehicle is signed, and SetupSigning fails.
 	SigningStore SigningStore
@@ -66,7 +73,9 @@ type Fleet struct {
 	// the vehicle holds anything. For benchmarks that measure both in one run.
 	LegacyTransfers bool
 	// (optional) StreamIdleTimeout closes a TCP connection that sent nothing
-	// for this long (tcp:// then dials again). Defaults to DefaultStreamIdle.
+	// for this long (tcp:// then dials again), and closes and reopens a
+	// serial port that sent nothing for this long (its watchdog). Defaults
+	// to DefaultStreamIdle.
 	StreamIdleTimeout time.Duration
 	// (optional) MaxTCPConnections bounds the peers of a tcps:// link; more
 	// are closed at once and counted. Defaults to DefaultMaxTCPConnections.
@@ -77,6 +86,7 @@ type Fleet struct {
 	Logger *slog.Logger
 
 	links    []*link
+	netNames map[uint32]string // network number → name, of the links' networks
 	in       chan inbound
 	requests chan func()
 	ctx      context.Context
@@ -95,7 +105,14 @@ type Fleet struct {
 	inboxDropped atomic.Uint64
 
 	// owned by run()
-	vehicles  map[telemetry.VehicleID]*vehicle
+	// table is the shared decoder's vehicle table (mavlink/decode, as replay
+	// uses): admission, the state update and the link-timeout rule. vehicles
+	// holds what only a live fleet knows of each of its vehicles (where it
+	// was heard, its sessions, parameters, signing), by the same id.
+	table    decode.Table
+	vehicles map[telemetry.VehicleID]*vehicle
+	// receivers are standalone Remote ID receivers (fleet_receivers.go).
+	receivers map[telemetry.VehicleID]*decode.Receiver
 	peers     map[*link]map[netip.AddrPort]time.Time
 	keys      map[telemetry.VehicleID]*signedStreams // loaded signing keys (nil value: looked up, none)
 	tsSaved   uint64
@@ -122,7 +139,8 @@ type busyKey struct {
 
 // vehicle is the fleet loop's record of one vehicle.
 type vehicle struct {
-	state    VehicleState
+	// state is the vehicle's entry in the fleet's decode.Table.
+	state    *VehicleState
 	link     *link
 	from     netip.AddrPort
 	lastSeen time.Time
@@ -191,8 +209,12 @@ func (f *Fleet) Initialize() error {
 		f.MaxTCPConnections = DefaultMaxTCPConnections
 	}
 	f.in = make(chan inbound, 4096)
+	nets, err := f.numberNetworks()
+	if err != nil {
+		return err
+	}
 	for i, u := range f.Links {
-		l, err := openLink(i, u, f.Now, f.in, linkOptions{idle: f.StreamIdleTimeout, maxConns: f.MaxTCPConnections})
+		l, err := openLink(i, u, f.Now, f.in, linkOptions{idle: f.StreamIdleTimeout, maxConns: f.MaxTCPConnections, network: nets[i]})
 		if err != nil {
 			for _, o := range f.links {
 				o.close()
@@ -204,10 +226,17 @@ func (f *Fleet) Initialize() error {
 	}
 	f.requests = make(chan func())
 	f.vehicles = make(map[telemetry.VehicleID]*vehicle)
+	f.receivers = make(map[telemetry.VehicleID]*decode.Receiver)
 	f.peers = make(map[*link]map[netip.AddrPort]time.Time)
 	f.keys = make(map[telemetry.VehicleID]*signedStreams)
 	f.timesyncs = make(map[int64]time.Time)
 	f.busy = make(map[busyKey]bool)
+	f.table = decode.Table{LinkTimeout: f.LinkTimeout, NetworkName: func(n uint32) string {
+		if name, ok := f.netNames[n]; ok {
+			return name
+		}
+		return decode.NetworkLabel(n)
+	}}
 	f.r.init(f.SystemID, f.Now)
 	if f.SigningStore != nil {
 		ts, err := f.SigningStore.SigningTimestamp()
@@ -232,6 +261,50 @@ func (f *Fleet) Initialize() error {
 	}
 	go f.run()
 	return nil
+}
+
+// NetworkRegistry numbers MAVLink networks by name, the same number for a
+// name every time (store.Store keeps them). "" is the default network, 0.
+type NetworkRegistry interface {
+	NetworkNumber(name string) (uint32, error)
+}
+
+// numberNetworks checks every link's network name and numbers it, in the
+// order of f.Links.
+func (f *Fleet) numberNetworks() ([]uint32, error) {
+	f.netNames = map[uint32]string{0: ""}
+	local := map[string]uint32{"": 0}
+	out := make([]uint32, len(f.Links))
+	for i, u := range f.Links {
+		name, err := LinkNetwork(u)
+		if err != nil {
+			return nil, fmt.Errorf("fleet: %w", err)
+		}
+		n, ok := local[name]
+		switch {
+		case ok:
+		case f.Networks != nil:
+			if n, err = f.Networks.NetworkNumber(name); err != nil {
+				return nil, fmt.Errorf("fleet: number network %q: %w", name, err)
+			}
+		default:
+			n = uint32(len(local))
+		}
+		if n >= telemetry.MaxNetworks {
+			return nil, fmt.Errorf("fleet: network %q has number %d, beyond %d", name, n, telemetry.MaxNetworks-1)
+		}
+		local[name] = n
+		f.netNames[n] = name
+		out[i] = n
+	}
+	return out, nil
+}
+
+// NetworkName is the name of a network number of the fleet's links ("" for
+// the default network), and false when no link is on it.
+func (f *Fleet) NetworkName(number uint32) (string, bool) {
+	name, ok := f.netNames[number]
+	return name, ok
 }
 
 // timing is the session timing for a vehicle with round trip rtt.
@@ -297,7 +370,8 @@ func (f *Fleet) do(ctx context.Context, fn func()) error {
 	}
 }
 
-// Vehicles returns a snapshot of every known vehicle, ordered by system id.
+// Vehicles returns a snapshot of every known vehicle, ordered by vehicle id
+// (the default network's, by system id, first).
 func (f *Fleet) Vehicles(ctx context.Context) ([]VehicleState, error) {
 	var out []VehicleState
 	err := f.do(ctx, func() {
@@ -306,7 +380,7 @@ func (f *Fleet) Vehicles(ctx context.Context) ([]VehicleState, error) {
 			out = append(out, v.snapshot())
 		}
 	})
-	slices.SortFunc(out, func(a, b VehicleState) int { return int(a.SysID) - int(b.SysID) })
+	slices.SortFunc(out, func(a, b VehicleState) int { return cmp.Compare(a.ID, b.ID) })
 	return out, err
 }
 
@@ -323,7 +397,7 @@ func (f *Fleet) Vehicle(ctx context.Context, vid telemetry.VehicleID) (VehicleSt
 }
 
 func (v *vehicle) snapshot() VehicleState {
-	s := v.state
+	s := *v.state
 	s.Link.RTTMs = float64(v.rtt) / float64(time.Millisecond)
 	if n := s.Link.Frames + s.Link.Lost; n > 0 {
 		s.Link.LossPct = math.Round(1000*float64(s.Link.Lost)/float64(n)) / 10
@@ -403,6 +477,9 @@ func (f *Fleet) handle(in inbound) {
 		p[in.from] = in.frame.Time
 	}
 	hb, isHB := in.msg.(*common.MessageHeartbeat)
+	if v == nil && !(isHB && decode.Admits(hb)) && f.receiverFrame(vid, in, hb, isHB) {
+		return
+	}
 	// Only frames of admitted systems (vehicles, and the components of one)
 	// are recorded: line noise that happens to frame, or another ground
 	// station, must not become sorties under random system ids.
@@ -420,44 +497,48 @@ func (f *Fleet) handle(in inbound) {
 		}
 		return
 	}
+	var reboots int
+	if v != nil {
+		reboots = v.state.Reboots
+	}
+	// The shared decoder's table admits (only an autopilot's heartbeat makes
+	// a vehicle), updates the state and keeps the link-up rule; a
+	// component's heartbeat changes nothing of the autopilot's.
+	r := f.table.Message(vid, in.frame.ComponentID, in.msg, in.frame.Time, func(e telemetry.Event) { f.Hub.Publish(e) })
+	if r.State == nil {
+		return
+	}
 	if v == nil {
-		// Only an autopilot's heartbeat makes a vehicle: other ground stations
-		// and components (cameras, gimbals) do not.
-		if !isHB || !decode.Admits(hb) {
-			return
-		}
-		v = &vehicle{state: NewVehicleState(vid), compid: in.frame.ComponentID, flavour: flavourOf(hb.Autopilot),
+		v = &vehicle{state: r.State, compid: in.frame.ComponentID, flavour: flavourOf(hb.Autopilot),
 			inboxes: map[*inbox]struct{}{}, seqs: map[uint8]uint8{}, params: map[string]Param{}}
 		v.sign = f.keys[vid]
 		v.state.Signed = v.sign != nil
 		f.vehicles[vid] = v
-		f.Logger.Info("vehicle discovered", "vehicle", vid, "autopilot", v.flavour.String(), "link", in.link.url, "from", in.from.String())
+		f.Logger.Info("vehicle discovered", "vehicle", vid, "network", v.state.Network, "sysid", vid.SysID(), "autopilot", v.flavour.String(), "link", in.link.url, "from", in.from.String())
 		f.requestStreams(vid, v.flavour)
 	}
 	f.count(v, in)
 	if isHB && !decode.Admits(hb) {
-		return // a component's heartbeat must not overwrite the autopilot's mode
+		return // a component's heartbeat: not the autopilot's mode, nor a protocol reply
 	}
 	if isHB && in.frame.ComponentID == v.compid {
 		v.flavour = flavourOf(hb.Autopilot)
 	}
 	if v.link != in.link || v.from != in.from {
+		// The vehicle's id carries its network, and frames of it come only
+		// from links of that network: replies go back on one of them.
 		v.link, v.from = in.link, in.from
 		f.r.setRoute(vid, route{link: in.link, to: in.from})
 	}
 	v.lastSeen = in.frame.Time
-	reboots := v.state.Reboots
-	changed := v.state.Update(in.msg, in.frame.ComponentID, in.frame.Time, func(e telemetry.Event) { f.Hub.Publish(e) })
-	v.state.LastHeard = in.frame.Time
-	if v.state.Reboots != reboots {
+	changed := r.Changed
+	if v.state.Reboots != reboots && !r.New {
 		// A rebooted autopilot forgot the message rates we asked for.
 		f.Logger.Warn("vehicle rebooted: its derived state was reset", "vehicle", vid)
 		f.requestStreams(vid, v.flavour)
 	}
-	if !v.state.LinkOK {
-		v.state.LinkOK = true
-		changed = true
-		if !v.state.Time.IsZero() || v.state.Mode != "unknown" {
+	if r.LinkUp {
+		if !r.New {
 			f.Logger.Info("vehicle link up", "vehicle", vid)
 		}
 		f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(in.frame.Time, vid),
@@ -606,18 +687,18 @@ func (v *vehicle) sampleRTT(d time.Duration) {
 
 func (f *Fleet) checkLinks() {
 	now := f.Now()
-	for id, v := range f.vehicles {
-		if v.state.LinkOK && decode.LinkLost(v.lastSeen, now, f.LinkTimeout) {
-			v.state.LinkOK = false
-			v.wasLost = true
-			v.state.Time = now
-			silent := now.Sub(v.lastSeen).Round(time.Millisecond)
-			f.Logger.Warn("vehicle link lost", "vehicle", id, "silent_for", silent)
-			f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now, id),
-				Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityCritical,
-				Text: fmt.Sprintf("no frame for %s", silent)})
-			f.Hub.Publish(v.snapshot())
+	for _, id := range f.table.Expire(now) {
+		v := f.vehicles[id]
+		if v == nil {
+			continue
 		}
+		v.wasLost = true
+		silent := now.Sub(v.lastSeen).Round(time.Millisecond)
+		f.Logger.Warn("vehicle link lost", "vehicle", id, "silent_for", silent)
+		f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now, id),
+			Type: telemetry.AlertLinkLost, Severity: telemetry.SeverityCritical,
+			Text: fmt.Sprintf("no frame for %s", silent)})
+		f.Hub.Publish(v.snapshot())
 	}
 	// Forget UDP peers that have been silent for long: they are gone or re-bound.
 	for _, p := range f.peers {

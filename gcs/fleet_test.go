@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,17 +149,37 @@ func TestFleet_Handle_GCSAndComponentsAreNotVehicles(t *testing.T) {
 	}
 }
 
+// testClock is an injected clock that moves only when the test says.
+type testClock struct{ ns atomic.Int64 }
+
+func newTestClock() *testClock {
+	c := &testClock{}
+	c.ns.Store(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+
+func (c *testClock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *testClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// Link loss and restore on the fleet's injected clock: the vehicle's frames
+// are stamped and its silence measured on it, so the link is lost exactly
+// when the test moves the clock past the timeout, never because the test
+// goroutine was slow to look (on the wall clock, with a 300 ms timeout, a
+// loaded machine could lose the link before the test saw it up).
 func TestFleet_CheckLinks_LossAndRecoveryWithEvents(t *testing.T) {
 	hub := &telemetry.Hub{}
 	events := hub.Subscribe(telemetry.Filter{Kinds: []telemetry.Kind{telemetry.KindEvent}}, 64)
 	defer events.Close()
-	f := newTestFleet(t, hub, func(f *Fleet) { f.LinkTimeout = 300 * time.Millisecond }, "udp://127.0.0.1:0")
+	clock := newTestClock()
+	f := newTestFleet(t, hub, func(f *Fleet) { f.LinkTimeout = 300 * time.Millisecond; f.Now = clock.now }, "udp://127.0.0.1:0")
 	p := dialPeer(t, "udp", f.LinkAddrs()[0].String())
 	p.send(3, 1, copterHB())
 	testenv.Eventually(t, 5*time.Second, "vehicle 3 up", func() bool {
 		v, ok, _ := f.Vehicle(context.Background(), 3)
 		return ok && v.LinkOK
 	})
+	// Silence past the timeout, on the fleet's clock.
+	clock.advance(301 * time.Millisecond)
 	var alerts []telemetry.Alert
 	testenv.Eventually(t, 5*time.Second, "link lost after silence", func() bool {
 		eventsOf(events, &alerts)

@@ -41,6 +41,11 @@ type LinkStats struct {
 	// RefusedConnections counts tcps:// connections closed at once because
 	// the link already had its maximum of peers.
 	RefusedConnections uint64 `json:"refused_connections"`
+	// IdleClosed counts stream connections closed because nothing arrived
+	// for the idle timeout or a write stalled past its deadline (tcp, tcps),
+	// and serial ports closed and reopened by the watchdog for the same
+	// reasons (a serial port has no deadlines).
+	IdleClosed uint64 `json:"idle_closed"`
 	// Unadmitted counts frames from systems that are not vehicles (no
 	// autopilot HEARTBEAT yet, other ground stations, noise that framed):
 	// neither state nor the record.
@@ -76,12 +81,15 @@ type transport interface {
 type link struct {
 	index int
 	url   string
-	tr    transport
-	now   func() time.Time
-	out   chan<- inbound
+	// network is the number of the MAVLink network the link belongs to
+	// (telemetry.VehicleID): its frames' vehicles are of that network.
+	network uint32
+	tr      transport
+	now     func() time.Time
+	out     chan<- inbound
 
 	frames, bytes, unknown, garbage, badSum, trunc, undecodable, sent, sendErr, sendDropped atomic.Uint64
-	refusedConns, unadmitted                                                                atomic.Uint64
+	refusedConns, unadmitted, idleClosed                                                    atomic.Uint64
 
 	// outq carries frames to the link's writer goroutine, so that whoever
 	// sends (the router, under its mutex) never waits on a socket: a frame
@@ -108,8 +116,9 @@ const linkSendQueue = 1024
 type linkSpec struct {
 	scheme   string
 	addr     string // HOST:PORT, or the device path for serial
+	network  string // the MAVLink network it belongs to ("" the default)
 	baud     int
-	idle     time.Duration // TCP read deadline (from the fleet)
+	idle     time.Duration // TCP read deadline, serial watchdog (from the fleet)
 	maxConns int           // tcps:// peers (from the fleet)
 }
 
@@ -117,6 +126,7 @@ type linkSpec struct {
 type linkOptions struct {
 	idle     time.Duration
 	maxConns int
+	network  uint32 // the number of the network the link names
 }
 
 // ParseLinkURL checks a link URL and returns its scheme and address. Supported:
@@ -126,9 +136,22 @@ type linkOptions struct {
 //	tcp://HOST:PORT            connect to a vehicle or router's TCP server (reconnects)
 //	tcps://HOST:PORT           TCP server: vehicles or routers connect to it
 //	serial:///dev/ttyUSB0?baud=57600   a serial port (baud defaults to 57600)
+//
+// Any of them may name the MAVLink network it belongs to with ?network=NAME
+// (see LinkNetwork); links without one share the default network.
 func ParseLinkURL(s string) (scheme, addr string, err error) {
 	sp, err := parseLinkSpec(s)
 	return sp.scheme, sp.addr, err
+}
+
+// LinkNetwork returns the network a link URL names with ?network=NAME ("" for
+// the default network). A vehicle is its system id on its network: the same
+// system id on two networks is two vehicles, and the fleet sends to a
+// vehicle only on the links of its network. The name is 1–32 of a–z, 0–9,
+// '_' and '-' (telemetry.CheckNetworkName).
+func LinkNetwork(s string) (string, error) {
+	sp, err := parseLinkSpec(s)
+	return sp.network, err
 }
 
 func parseLinkSpec(s string) (linkSpec, error) {
@@ -137,6 +160,29 @@ func parseLinkSpec(s string) (linkSpec, error) {
 		return linkSpec{}, fmt.Errorf("link %q: %w", s, err)
 	}
 	sp := linkSpec{scheme: u.Scheme}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return sp, fmt.Errorf("link %q: its query: %w", s, err)
+	}
+	for k, vs := range q {
+		switch {
+		case k == "network" && len(vs) == 1:
+		case k == "network":
+			return sp, fmt.Errorf("link %q: one network per link, got %d", s, len(vs))
+		case k == "baud" && u.Scheme == "serial":
+		default:
+			return sp, fmt.Errorf("link %q: unknown option %q (links take network=NAME; serial links also baud=N)", s, k)
+		}
+	}
+	if vs, ok := q["network"]; ok {
+		if vs[0] == "" {
+			return sp, fmt.Errorf("link %q: network= needs a name; leave it out for the default network", s)
+		}
+		if err := telemetry.CheckNetworkName(vs[0]); err != nil {
+			return sp, fmt.Errorf("link %q: %w", s, err)
+		}
+		sp.network = vs[0]
+	}
 	switch u.Scheme {
 	case "udp", "udpc", "tcp", "tcps":
 		if u.Host == "" || u.Port() == "" {
@@ -152,7 +198,7 @@ func parseLinkSpec(s string) (linkSpec, error) {
 			return sp, fmt.Errorf("link %q: needs a device, e.g. serial:///dev/ttyUSB0?baud=57600", s)
 		}
 		sp.baud = 57600
-		if b := u.Query().Get("baud"); b != "" {
+		if b := q.Get("baud"); b != "" {
 			sp.baud, err = strconv.Atoi(b)
 			if err != nil || sp.baud <= 0 {
 				return sp, fmt.Errorf("link %q: baud must be a positive number, got %q", s, b)
@@ -170,7 +216,7 @@ func openLink(index int, rawURL string, now func() time.Time, out chan<- inbound
 		return nil, err
 	}
 	sp.idle, sp.maxConns = o.idle, o.maxConns
-	l := &link{index: index, url: rawURL, now: now, out: out,
+	l := &link{index: index, url: rawURL, network: o.network, now: now, out: out,
 		outq: make(chan outFrame, linkSendQueue), stopWrite: make(chan struct{}), writeDone: make(chan struct{})}
 	switch sp.scheme {
 	case "udp", "udpc":
@@ -225,7 +271,7 @@ func (l *link) stats() LinkStats {
 		GarbageBytes: l.garbage.Load(), BadChecksum: l.badSum.Load(), Truncated: l.trunc.Load(),
 		Undecodable: l.undecodable.Load(), Sent: l.sent.Load(), SendErrors: l.sendErr.Load(),
 		SendDropped: l.sendDropped.Load(), Connections: l.tr.connections(), Open: l.open(), RefusedConnections: l.refusedConns.Load(),
-		Unadmitted: l.unadmitted.Load(),
+		Unadmitted: l.unadmitted.Load(), IdleClosed: l.idleClosed.Load(),
 	}
 }
 
@@ -240,7 +286,7 @@ func (l *link) receive(ctx context.Context, sc *mavwire.Scanner, data []byte, fr
 			return
 		}
 		in := inbound{link: l, from: from, frame: telemetry.Frame{
-			Time: t, Link: uint16(l.index), SystemID: f.SystemID, ComponentID: f.ComponentID,
+			Time: t, Link: uint16(l.index), Network: l.network, SystemID: f.SystemID, ComponentID: f.ComponentID,
 			MessageID: f.MessageID, Raw: append([]byte(nil), f.Raw...),
 		}}
 		if f.Known {

@@ -3,8 +3,10 @@ package gcs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +33,10 @@ const (
 	streamWriteTimeout = 10 * time.Second
 )
 
+// errStalled reports a stream connection closed because it was idle past its
+// timeout or a write stalled: a dead peer, not an error of ours.
+var errStalled = errors.New("stream idle or write stalled")
+
 // deadliner is what net.Conn offers and a serial port does not.
 type deadliner interface {
 	SetReadDeadline(time.Time) error
@@ -41,15 +47,25 @@ type deadliner interface {
 // port) with a bounded write queue drained by its own goroutine, so that a
 // stalled peer never blocks the sender.
 type streamConn struct {
-	rw     io.ReadWriteCloser
-	idle   time.Duration // read deadline (0: none)
-	queue  chan []byte
+	rw    io.ReadWriteCloser
+	idle  time.Duration // read deadline (0: none)
+	queue chan []byte
+	// stalls counts connections closed by a deadline (the link's idleClosed).
+	stalls *atomic.Uint64
 	closed atomic.Bool
 	done   chan struct{}
+
+	// For a watchdog where the transport has no deadlines (serial): the
+	// monotonic time since born of the last read that returned bytes, and of
+	// the start of the write in progress (-1: none).
+	born      time.Time
+	lastRead  atomic.Int64
+	writeFrom atomic.Int64
 }
 
-func newStreamConn(rw io.ReadWriteCloser, idle time.Duration) *streamConn {
-	c := &streamConn{rw: rw, idle: idle, queue: make(chan []byte, streamQueueLen), done: make(chan struct{})}
+func newStreamConn(rw io.ReadWriteCloser, idle time.Duration, stalls *atomic.Uint64) *streamConn {
+	c := &streamConn{rw: rw, idle: idle, stalls: stalls, queue: make(chan []byte, streamQueueLen), done: make(chan struct{}), born: time.Now()}
+	c.writeFrom.Store(-1)
 	go c.writeLoop()
 	return c
 }
@@ -62,7 +78,13 @@ func (c *streamConn) writeLoop() {
 			if dl != nil {
 				_ = dl.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 			}
-			if _, err := c.rw.Write(b); err != nil {
+			c.writeFrom.Store(int64(time.Since(c.born)))
+			_, err := c.rw.Write(b)
+			c.writeFrom.Store(-1)
+			if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) && !c.closed.Load() {
+					c.stalls.Add(1)
+				}
 				c.close()
 				return
 			}
@@ -70,6 +92,20 @@ func (c *streamConn) writeLoop() {
 			return
 		}
 	}
+}
+
+// stalled is the watchdog's test for a transport without deadlines: nothing
+// read for idle (the connection's age counts as silence until the first
+// read), or a write in progress for longer than writeTimeout.
+func (c *streamConn) stalled(idle, writeTimeout time.Duration) error {
+	now := time.Since(c.born)
+	if w := c.writeFrom.Load(); w >= 0 && now-time.Duration(w) > writeTimeout {
+		return fmt.Errorf("%w: a write has not completed for %v", errStalled, writeTimeout)
+	}
+	if now-time.Duration(c.lastRead.Load()) > idle {
+		return fmt.Errorf("%w: nothing received for %v", errStalled, idle)
+	}
+	return nil
 }
 
 // enqueue copies b (the caller reuses its buffer) onto the write queue.
@@ -96,10 +132,16 @@ func (c *streamConn) readLoop(ctx context.Context, l *link, from netip.AddrPort)
 			_ = dl.SetReadDeadline(time.Now().Add(c.idle))
 		}
 		n, err := c.rw.Read(buf)
-		if n > 0 && !l.receive(ctx, &sc, buf[:n], from, true) {
-			return
+		if n > 0 {
+			c.lastRead.Store(int64(time.Since(c.born)))
+			if !l.receive(ctx, &sc, buf[:n], from, true) {
+				return
+			}
 		}
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && !c.closed.Load() {
+				c.stalls.Add(1) // idle past the read deadline: a dead peer
+			}
 			return
 		}
 	}

@@ -36,7 +36,7 @@ func (t *tcpClient) run(ctx context.Context, l *link) {
 	for {
 		conn, err := d.DialContext(ctx, "tcp", t.addr)
 		if err == nil {
-			c := newStreamConn(conn, t.idle)
+			c := newStreamConn(conn, t.idle, &l.idleClosed)
 			t.mu.Lock()
 			if t.closed {
 				// Dialled while close() ran: nobody would close it, and

@@ -56,7 +56,7 @@ func (t *tcpServer) run(ctx context.Context, l *link) {
 			conn.Close()
 			continue
 		}
-		c := newStreamConn(conn, t.idle)
+		c := newStreamConn(conn, t.idle, &l.idleClosed)
 		t.conns[from] = c
 		t.mu.Unlock()
 		t.wg.Add(1)

@@ -60,7 +60,10 @@ func TestFleet_TCPServer_IdlePeerClosed(t *testing.T) {
 	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 		t.Fatalf("a silent peer must be closed after the idle deadline: %v", err)
 	}
-	testenv.Eventually(t, 5*time.Second, "the link forgets the peer", func() bool { return f.LinkStats()[0].Connections == 0 })
+	testenv.Eventually(t, 5*time.Second, "the link forgets the peer and counts the idle close", func() bool {
+		st := f.LinkStats()[0]
+		return st.Connections == 0 && st.IdleClosed == 1
+	})
 }
 
 // A tcp:// connection that completes while close() runs is closed, so that

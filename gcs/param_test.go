@@ -123,7 +123,7 @@ func TestFleet_Params_UnsolicitedValueUpdatesCache(t *testing.T) {
 
 func TestFleet_CacheParam_BoundedAndCounted(t *testing.T) {
 	f := &Fleet{}
-	v := &vehicle{params: map[string]Param{}}
+	v := &vehicle{state: &VehicleState{}, params: map[string]Param{}}
 	for i := range maxCachedParams + 10 {
 		f.cacheParam(v, &common.MessageParamValue{ParamId: "P" + strings.Repeat("X", i%5) + itoa(i), ParamValue: 1, ParamType: common.MAV_PARAM_TYPE_REAL32, ParamCount: 20000, ParamIndex: uint16(i)})
 	}

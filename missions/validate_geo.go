@@ -157,17 +157,7 @@ func borderSides(p *Plan, r GeoRules, candidates []orb.Point) Problems {
 	add := func(list MissionType, idx int, format string, args ...any) {
 		ps = append(ps, Problem{Severity: SeverityError, List: list, Index: idx, Message: fmt.Sprintf(format, args...)})
 	}
-	const search = 500_000.0 // how far to look for the border, m
-	sideOf := func(q orb.Point) (string, bool) {
-		seg, ok := r.Border.Nearest(q, search)
-		if !ok {
-			return "", false
-		}
-		if seg.Country != "" {
-			return seg.Country, true
-		}
-		return seg.Side.String() + " of the line", true
-	}
+	sideOf := r.Border.SideOf
 	ours := r.OurSide
 	if ours == "" {
 		for _, q := range candidates {

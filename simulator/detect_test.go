@@ -30,39 +30,34 @@ func TestVehicle_Detect_TargetCrossingUnderneathDetectedFarOneNot(t *testing.T) 
 		time.Sleep(200 * time.Microsecond) // let the GCS socket keep up
 	}
 	var near, person, tracking int
-	deadline := time.After(2 * time.Second)
-loop:
-	for {
-		select {
-		case r := <-g.ch:
-			switch m := r.msg.(type) {
-			case *borderwatch.MessageDetection:
-				if m.TrackId != 42 {
-					t.Fatalf("detected track %d: the far target is 2 km away, beyond the camera", m.TrackId)
-				}
-				near++
-				if m.TargetClass == borderwatch.BW_TARGET_CLASS_PERSON {
-					person++
-				}
-				// Only inside the footprint: 100 m × tan(30°) ≈ 58 m, i.e. 121-179 s into the walk.
-				sec := time.UnixMicro(int64(m.TimeUsec)).Sub(f.epoch).Seconds()
-				if sec < 120 || sec > 180 {
-					t.Fatalf("detection at %.0f s, when the person was not under the drone", sec)
-				}
-				lat, lon, _, _, _ := sc.Targets[0].At(time.Duration(sec * float64(time.Second)))
-				if d := distance(float64(m.Lat)/1e7, float64(m.Lon)/1e7, lat, lon); d > 10 {
-					t.Fatalf("reported position %.1f m from the target", d)
-				}
-				if m.Confidence == 0 || m.Confidence > 100 || m.Range < 99 {
-					t.Fatalf("detection %+v", m)
-				}
-			case *common.MessageCameraTrackingGeoStatus:
-				tracking++
+	// Everything the steps sent, up to a barrier (a 2 s wall-clock window
+	// missed some under load).
+	g.barrier(1, func(r rx) {
+		switch m := r.msg.(type) {
+		case *borderwatch.MessageDetection:
+			if m.TrackId != 42 {
+				t.Fatalf("detected track %d: the far target is 2 km away, beyond the camera", m.TrackId)
 			}
-		case <-deadline:
-			break loop
+			near++
+			if m.TargetClass == borderwatch.BW_TARGET_CLASS_PERSON {
+				person++
+			}
+			// Only inside the footprint: 100 m × tan(30°) ≈ 58 m, i.e. 121-179 s into the walk.
+			sec := time.UnixMicro(int64(m.TimeUsec)).Sub(f.epoch).Seconds()
+			if sec < 120 || sec > 180 {
+				t.Fatalf("detection at %.0f s, when the person was not under the drone", sec)
+			}
+			lat, lon, _, _, _ := sc.Targets[0].At(time.Duration(sec * float64(time.Second)))
+			if d := distance(float64(m.Lat)/1e7, float64(m.Lon)/1e7, lat, lon); d > 10 {
+				t.Fatalf("reported position %.1f m from the target", d)
+			}
+			if m.Confidence == 0 || m.Confidence > 100 || m.Range < 99 {
+				t.Fatalf("detection %+v", m)
+			}
+		case *common.MessageCameraTrackingGeoStatus:
+			tracking++
 		}
-	}
+	})
 	if near < 25 {
 		t.Fatalf("%d detections of the crossing person in ~57 s under the camera, want most of them", near)
 	}

@@ -102,31 +102,19 @@ func TestFleet_LinkFaults_MeasuredOverUDP(t *testing.T) {
 	f, g := startFleet(t, sc, func(f *Fleet) { f.Faults = faults })
 	g.drain()
 	seen := map[uint32]int{}
+	count := func(r rx) {
+		if m, ok := r.msg.(*common.MessageGlobalPositionInt); ok {
+			seen[m.TimeBootMs]++
+		}
+	}
 	for i := 0; i < 300; i++ { // 300 s: 3000 GLOBAL_POSITION_INT sent at 10 Hz
 		if err := f.Step(time.Second); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(500 * time.Microsecond)
-		for drained := false; !drained; {
-			select {
-			case r := <-g.ch:
-				if m, ok := r.msg.(*common.MessageGlobalPositionInt); ok {
-					seen[m.TimeBootMs]++
-				}
-			default:
-				drained = true
-			}
-		}
-	}
-	time.Sleep(50 * time.Millisecond)
-	for drained := false; !drained; {
-		select {
-		case r := <-g.ch:
-			if m, ok := r.msg.(*common.MessageGlobalPositionInt); ok {
-				seen[m.TimeBootMs]++
-			}
-		default:
-			drained = true
+		// Every 10 s of flight, let the reader catch up (a barrier, not a
+		// sleep): a full socket buffer would drop datagrams the faults did not.
+		if i%10 == 9 {
+			g.barrier(1, count)
 		}
 	}
 	dups := 0
@@ -151,18 +139,15 @@ func TestFleet_LinkFaults_MeasuredOverUDP(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
+	// Every answer that survived has arrived when the barrier's has (it is
+	// sent after them on the same ordered sockets); a 1 s wall-clock window
+	// missed some under load.
 	acks := 0
-	deadline := time.After(time.Second)
-	for done := false; !done; {
-		select {
-		case r := <-g.ch:
-			if _, ok := r.msg.(*common.MessageCommandAck); ok {
-				acks++
-			}
-		case <-deadline:
-			done = true
+	g.barrier(1, func(r rx) {
+		if a, ok := r.msg.(*common.MessageCommandAck); ok && a.Command == common.MAV_CMD_SET_MESSAGE_INTERVAL {
+			acks++
 		}
-	}
+	})
 	// Each ACK also crosses the lossy, duplicating downlink.
 	want := cmds * 0.75 * 0.7 * 1.1
 	if math.Abs(float64(acks)-want) > want*0.15 {
@@ -192,10 +177,12 @@ func TestFleet_LinkLatency_MeasuredOverUDP(t *testing.T) {
 		rtts = append(rtts, float64(r.at.Sub(start))/float64(time.Millisecond))
 	}
 	sort.Float64s(rtts)
-	// Never faster than configured; slower by the 5 ms tick twice plus scheduling on a loaded machine.
-	if m := rtts[len(rtts)/2]; m < 79 || m > 140 {
-		t.Fatalf("median round trip %.1f ms; configured 30 ms up + 50 ms down (resolution %v)", m, tickPeriod)
-	}
+	// Never faster than configured: that holds on any machine. How much
+	// slower is the machine's scheduling (the 5 ms tick twice, plus load: a
+	// 140 ms ceiling on the median failed under -race on a loaded machine),
+	// so it is logged, not asserted; the emulated latency itself is checked
+	// in simulated time by TestPipe_Faults_MatchConfiguredRates.
+	t.Logf("median round trip %.1f ms; configured 30 ms up + 50 ms down (resolution %v)", rtts[len(rtts)/2], tickPeriod)
 	if rtts[0] < 79 {
 		t.Fatalf("fastest round trip %.1f ms, below the configured 80 ms", rtts[0])
 	}

@@ -49,6 +49,14 @@ type Fleet struct {
 	// separated by commas, carry more than 254 vehicles: each address takes
 	// the next block of system ids 1-254.
 	GCS string
+	// (optional) Networks spreads the drones evenly over the first Networks
+	// GCS addresses, each numbering its drones from FirstSystemID, as
+	// separate MAVLink networks do: with 4 drones over 2 networks both
+	// addresses get system ids 1 and 2. The ground station puts each address
+	// on its own network (serve --mavlink udp://…:14550?network=a --mavlink
+	// udp://…:14551?network=b), where the same system id is another vehicle.
+	// Defaults to 0: the addresses take blocks of 254 system ids in turn.
+	Networks int
 	// (optional) Scenario to run. Defaults to the built-in "demo" scenario.
 	Scenario *Scenario
 	// (optional) Flavor overrides every vehicle's flavour (arducopter, arduplane, px4).
@@ -297,6 +305,17 @@ func (f *Fleet) expand(sc *Scenario) ([]VehicleSpec, error) {
 	}
 	gcs := strings.Split(f.GCS, ",")
 	perLink := maxPerLink - int(f.FirstSystemID) + 1
+	if f.Networks < 0 || f.Networks > len(gcs) {
+		return nil, fmt.Errorf("simulator: %d networks need as many GCS addresses, got %d in %q", f.Networks, len(gcs), f.GCS)
+	}
+	if f.Networks > 1 {
+		per := (n + f.Networks - 1) / f.Networks
+		if per > perLink {
+			return nil, fmt.Errorf("simulator: %d drones over %d networks is %d per network; one network holds %d system ids from %d",
+				n, f.Networks, per, perLink, f.FirstSystemID)
+		}
+		perLink = per
+	}
 	numbered := n == len(sc.Vehicles)
 	var out []VehicleSpec
 	for i := 0; i < n; i++ {

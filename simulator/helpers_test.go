@@ -91,7 +91,7 @@ func (g *rawGCS) send(msg message.Message) {
 
 func (g *rawGCS) sendWith(enc *mavwire.Encoder, msg message.Message) {
 	g.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(wait)
 	var peer *net.UDPAddr
 	for {
 		g.mu.Lock()
@@ -185,7 +185,7 @@ func startFleet(t *testing.T, sc *Scenario, tweak func(*Fleet)) (*Fleet, *rawGCS
 	if err := f.Step(f.step); err != nil {
 		t.Fatal(err)
 	}
-	g.expect(f.vehicles[0].id, 5*time.Second, "first HEARTBEAT", isMsg[*common.MessageHeartbeat](nil))
+	g.expect(f.vehicles[0].id, wait, "first HEARTBEAT", isMsg[*common.MessageHeartbeat](nil))
 	return f, g
 }
 
@@ -244,4 +244,37 @@ func groundScenario(flavors ...string) *Scenario {
 		sc.Vehicles = append(sc.Vehicles, VehicleSpec{SysID: uint8(i + 1), Flavor: fl, Home: Home{Lat: lat, Lon: lon, AltM: 1180}})
 	}
 	return sc
+}
+
+// barrier receives until everything the vehicle sys sent before this call
+// has arrived, passing each message to seen (nil: forget them). It asks the
+// vehicle for a COMMAND_ACK (REQUEST_MESSAGE of AUTOPILOT_VERSION) and waits
+// for it: the answer leaves the vehicle after everything sent before, on the
+// same ordered loopback socket, so when it arrives nothing earlier is still
+// on its way, however slowly the reader runs. Over a lossy link the request
+// or its answer may be lost: it asks again every 200 ms of wall time (only
+// the pace of asking; the test waits for the answer, up to wait).
+func (g *rawGCS) barrier(sys uint8, seen func(rx)) {
+	g.t.Helper()
+	ask := command(sys, common.MAV_CMD_REQUEST_MESSAGE, float32((&common.MessageAutopilotVersion{}).GetID()))
+	g.send(ask)
+	again := time.NewTicker(200 * time.Millisecond)
+	defer again.Stop()
+	limit := time.NewTimer(wait)
+	defer limit.Stop()
+	for {
+		select {
+		case r := <-g.ch:
+			if a, ok := r.msg.(*common.MessageCommandAck); ok && r.sys == sys && a.Command == common.MAV_CMD_REQUEST_MESSAGE {
+				return
+			}
+			if seen != nil {
+				seen(r)
+			}
+		case <-again.C:
+			g.send(ask)
+		case <-limit.C:
+			g.t.Fatalf("no answer from system %d to the barrier request within %v", sys, wait)
+		}
+	}
 }

@@ -13,7 +13,16 @@ import (
 	"github.com/borderwatch/borderwatch/mavlink/mavwire"
 )
 
-const wait = 5 * time.Second
+// wait bounds how long a test waits for a message it expects (a COMMAND_ACK,
+// a mission request). The wait ends as soon as the message arrives; the bound
+// only decides when a lost message fails the test. It is wall time because
+// the message crosses a real loopback UDP socket to the raw GCS's reader
+// goroutine, which synctest cannot hold in virtual time. It was 5 s, and under
+// a loaded machine with -race the reader, decoding the backlog of telemetry a
+// stepped fleet sends in a burst, took longer than that to reach the ACK
+// (TestScenario_Crossings_EveryFlavourTakesOffFliesAndComesBack failed so).
+// Checks that something does NOT arrive use their own short windows (none).
+const wait = 60 * time.Second
 
 func missionAck(mtype common.MAV_MISSION_TYPE) func(message.Message) bool {
 	return isMsg(func(m *common.MessageMissionAck) bool { return m.MissionType == mtype })
@@ -389,18 +398,14 @@ func countFor(t *testing.T, f *Fleet, g *rawGCS, sys uint8, id uint32, d time.Du
 		}
 	}
 	f.Step(0)
+	// A barrier instead of a wall-clock window (300 ms undercounted under load).
 	n := 0
-	tm := time.After(300 * time.Millisecond)
-	for {
-		select {
-		case r := <-g.ch:
-			if r.sys == sys && r.msg.GetID() == id {
-				n++
-			}
-		case <-tm:
-			return n
+	g.barrier(sys, func(r rx) {
+		if r.sys == sys && r.msg.GetID() == id {
+			n++
 		}
-	}
+	})
+	return n
 }
 
 func TestArduPilot_QuietStreams_HonourIntervalAndDataStreamRequests(t *testing.T) {

@@ -29,7 +29,7 @@ func TestFleet_RemoteIDReceiver_RelaysOnArduPilotSchedule(t *testing.T) {
 	var locs int
 	var statics []uint32
 	var mac [20]byte
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(wait) // the loop ends when enough arrived: a bound, not a window
 	for locs < 5 || len(statics) < 7 {
 		select {
 		case r := <-g.ch:

@@ -115,6 +115,12 @@ func TestScenario_Crossings_EveryFlavourTakesOffFliesAndComesBack(t *testing.T) 
 	}
 	f, g := startFleet(t, sc, nil)
 	stepUntil(t, f, time.Second, time.Minute, "position estimates", func() bool { return f.now > 41*time.Second })
+	// The steps sent 40 s of three vehicles' telemetry in a burst. Let the
+	// reader catch up before commanding: under go test -race ./... on the
+	// shared machine the loopback socket's buffer was still full when the
+	// ARM's COMMAND_ACK came, and the kernel dropped it (no wait is long
+	// enough for a datagram that was dropped).
+	g.barrier(1, nil)
 	for _, sys := range []uint8{1, 2, 3} {
 		g.send(command(sys, common.MAV_CMD_COMPONENT_ARM_DISARM, 1))
 		if a := g.ack(sys, common.MAV_CMD_COMPONENT_ARM_DISARM); a.Result != common.MAV_RESULT_ACCEPTED {

@@ -64,13 +64,13 @@ func (m Mapper) withDefaults() Mapper {
 }
 
 // DroneUID is the uid of one of our drones.
-func (m Mapper) DroneUID(sysid uint8) string {
-	return fmt.Sprintf("borderwatch.%s.drone.%d", m.withDefaults().Station, sysid)
+func (m Mapper) DroneUID(id telemetry.VehicleID) string {
+	return fmt.Sprintf("borderwatch.%s.drone.%d", m.withDefaults().Station, id)
 }
 
 // TrackUID is the uid of a detected track (track ids are per drone).
-func (m Mapper) TrackUID(sysid uint8, track uint32) string {
-	return fmt.Sprintf("borderwatch.%s.track.%d.%d", m.withDefaults().Station, sysid, track)
+func (m Mapper) TrackUID(id telemetry.VehicleID, track uint32) string {
+	return fmt.Sprintf("borderwatch.%s.track.%d.%d", m.withDefaults().Station, id, track)
 }
 
 func event(uid, typ, how string, now time.Time, stale time.Duration, p Point, d *Detail) *Event {
@@ -100,7 +100,7 @@ func (m Mapper) Drone(st gcs.VehicleState, now time.Time) (*Event, bool) {
 		rem = append(rem, "link lost")
 	}
 	d := &Detail{
-		Contact: &Contact{Callsign: fmt.Sprintf("%s drone %d", m.Station, st.SysID)},
+		Contact: &Contact{Callsign: fmt.Sprintf("%s drone %d", m.Station, st.ID)},
 		Track:   &Track{Course: st.HeadingDeg, Speed: st.GroundspeedMS},
 		Remarks: strings.Join(rem, "; "),
 	}
@@ -111,7 +111,7 @@ func (m Mapper) Drone(st gcs.VehicleState, now time.Time) (*Event, bool) {
 	// The geoid separation (tens of metres) is not known here, so the error
 	// (le) says so rather than claim a precision we do not have.
 	p := Point{Lat: st.Lat, Lon: st.Lon, HAE: st.AltM, CE: 10, LE: 50}
-	return event(m.DroneUID(st.SysID), TypeOurDrone, HowGPS, now, m.DroneStale, p, d), true
+	return event(m.DroneUID(st.ID), TypeOurDrone, HowGPS, now, m.DroneStale, p, d), true
 }
 
 // DetectionType is the CoT type for a detected object's class.
@@ -138,17 +138,17 @@ func (m Mapper) Detection(d telemetry.Detection, now time.Time) *Event {
 		class = "unknown"
 	}
 	det := &Detail{
-		Contact: &Contact{Callsign: fmt.Sprintf("%s %d (drone %d)", class, d.TrackID, d.SystemID)},
+		Contact: &Contact{Callsign: fmt.Sprintf("%s %d (drone %d)", class, d.TrackID, d.Vehicle())},
 		Remarks: fmt.Sprintf("%s detected by drone %d (%s sensor), confidence %d %%, range %.0f m, seen %s",
-			class, d.SystemID, d.Sensor, d.ConfidencePct, d.RangeM, FormatTime(d.Time)),
-		Link: &Link{UID: m.DroneUID(d.SystemID), Type: TypeOurDrone, Relation: "p-p"},
+			class, d.Vehicle(), d.Sensor, d.ConfidencePct, d.RangeM, FormatTime(d.Time)),
+		Link: &Link{UID: m.DroneUID(d.Vehicle()), Type: TypeOurDrone, Relation: "p-p"},
 	}
 	ce := d.RangeM / 10 // a camera's position error grows with range
 	if ce < 5 {
 		ce = 5
 	}
 	p := Point{Lat: d.Lat, Lon: d.Lon, HAE: Unknown, CE: ce, LE: Unknown}
-	return event(m.TrackUID(d.SystemID, d.TrackID), DetectionType(d.Class), HowFused, now, m.TrackStale, p, det)
+	return event(m.TrackUID(d.Vehicle(), d.TrackID), DetectionType(d.Class), HowFused, now, m.TrackStale, p, det)
 }
 
 // RemoteIDUID is the uid of a drone heard by Remote ID (its track key:
@@ -168,7 +168,7 @@ func (m Mapper) RemoteID(r telemetry.RemoteID, now time.Time) (*Event, bool) {
 	if name == "" {
 		name = r.Key
 	}
-	rem := []string{fmt.Sprintf("Remote ID %s (%s id), %s, %s, heard by system %d", name, r.IDType, r.UAType, r.Status, r.SystemID)}
+	rem := []string{fmt.Sprintf("Remote ID %s (%s id), %s, %s, heard by drone %d", name, r.IDType, r.UAType, r.Status, r.Vehicle())}
 	if r.HasOperator {
 		rem = append(rem, fmt.Sprintf("operator at (%.6f, %.6f)", r.OperatorLat, r.OperatorLon))
 	}
@@ -195,16 +195,16 @@ func (m Mapper) RemoteID(r telemetry.RemoteID, now time.Time) (*Event, bool) {
 // alert moves the marker instead of adding one.
 func (m Mapper) Alert(a telemetry.Alert, lat, lon float64, now time.Time) *Event {
 	m = m.withDefaults()
-	uid := fmt.Sprintf("borderwatch.%s.alert.%d.%s", m.Station, a.SystemID, a.Type)
+	uid := fmt.Sprintf("borderwatch.%s.alert.%d.%s", m.Station, a.Vehicle(), a.Type)
 	if a.Place != nil {
 		// A track's alert is at the track, one marker per track.
 		uid = fmt.Sprintf("borderwatch.%s.alert.%s.%s", m.Station, a.Place.Track, a.Type)
 		lat, lon = a.Place.Lat, a.Place.Lon
 	}
 	d := &Detail{
-		Contact: &Contact{Callsign: fmt.Sprintf("%s: drone %d %s", severityName(a.Severity), a.SystemID, a.Type)},
+		Contact: &Contact{Callsign: fmt.Sprintf("%s: drone %d %s", severityName(a.Severity), a.Vehicle(), a.Type)},
 		Remarks: a.Text,
-		Link:    &Link{UID: m.DroneUID(a.SystemID), Type: TypeOurDrone, Relation: "p-p"},
+		Link:    &Link{UID: m.DroneUID(a.Vehicle()), Type: TypeOurDrone, Relation: "p-p"},
 	}
 	return event(uid, TypeAlertMarker, HowGPS, now, m.AlertStale, Point{Lat: lat, Lon: lon, HAE: Unknown, CE: 50, LE: Unknown}, d)
 }

@@ -40,7 +40,7 @@ func TestSender_UDP_RemoteIDAndCrossing_DecodedIndependently(t *testing.T) {
 	if r.Detail["contact"]["callsign"] != "RID 1596F<X>&1" || r.Detail["track"]["course"] != "12.5" || r.Detail["track"]["speed"] != "9.75" {
 		t.Errorf("remote id detail %v", r.Detail)
 	}
-	for _, want := range []string{"operator at (31.310000, -110.910000)", "operator id MEX-OP-1", "helicopter_or_multirotor", "heard by system 2"} {
+	for _, want := range []string{"operator at (31.310000, -110.910000)", "operator id MEX-OP-1", "helicopter_or_multirotor", "heard by drone 2"} {
 		if !strings.Contains(r.Remark, want) {
 			t.Errorf("remarks %q lack %q", r.Remark, want)
 		}

@@ -157,7 +157,7 @@ func (s *Sender) Stats() SenderStats {
 func (s *Sender) run() {
 	defer s.wg.Done()
 	last := map[string]time.Time{}
-	pos := map[uint8][2]float64{}
+	pos := map[telemetry.VehicleID][2]float64{}
 	var batch []telemetry.Message
 	for {
 		select {
@@ -176,7 +176,7 @@ func (s *Sender) run() {
 				if !ok {
 					continue
 				}
-				pos[v.SysID] = [2]float64{v.Lat, v.Lon}
+				pos[v.ID] = [2]float64{v.Lat, v.Lon}
 				e = ev
 			case telemetry.Detection:
 				e = s.Mapper.Detection(v, now)
@@ -187,7 +187,7 @@ func (s *Sender) run() {
 				}
 				e = ev
 			case telemetry.Alert:
-				p, ok := pos[v.SystemID]
+				p, ok := pos[v.Vehicle()]
 				if v.Place != nil {
 					p, ok = [2]float64{v.Place.Lat, v.Place.Lon}, true
 				}

@@ -48,11 +48,39 @@ func ParseVehicleID(s string) (VehicleID, error) {
 		return 0, fmt.Errorf("vehicle id %q: want a number such as 1 or 259 (network × 256 + system id)", s)
 	}
 	id := VehicleID(n)
-	if id.SysID() == 0 {
-		return 0, fmt.Errorf("vehicle id %d: its system id part (id mod 256) is 0, which is no vehicle's", n)
-	}
-	if id.Network() >= MaxNetworks {
-		return 0, fmt.Errorf("vehicle id %d: network number %d is beyond %d", n, id.Network(), MaxNetworks-1)
+	if err := id.Check(); err != nil {
+		return 0, err
 	}
 	return id, nil
+}
+
+// Check says whether id can be a vehicle's: its system id part is not 0
+// (broadcast) and its network number is below MaxNetworks.
+func (id VehicleID) Check() error {
+	if id.SysID() == 0 {
+		return fmt.Errorf("vehicle id %d: its system id part (id mod 256) is 0, which is no vehicle's", uint32(id))
+	}
+	if id.Network() >= MaxNetworks {
+		return fmt.Errorf("vehicle id %d: network number %d is beyond %d", uint32(id), id.Network(), MaxNetworks-1)
+	}
+	return nil
+}
+
+// MaxNetworkName is the longest network name.
+const MaxNetworkName = 32
+
+// CheckNetworkName says whether name can name a MAVLink network: "" (the
+// default network) or 1–32 of a–z, 0–9, '_' and '-'. Names are short and
+// plain because they travel in link URLs, the API, logs and the UI.
+func CheckNetworkName(name string) error {
+	if len(name) > MaxNetworkName {
+		return fmt.Errorf("network name %q is longer than %d characters", name, MaxNetworkName)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return fmt.Errorf("network name %q: only a-z, 0-9, '_' and '-' are allowed (e.g. east, net-2)", name)
+		}
+	}
+	return nil
 }

@@ -129,13 +129,22 @@ func (s *Server) dispatchCandidates(ctx context.Context, only telemetry.VehicleI
 	return out, nil
 }
 
+// layersByKind is every layer of kind.
+func (s *Server) layersByKind(kind missions.LayerKind) []*missions.Layer {
+	var out []*missions.Layer
+	for _, l := range s.layerList() {
+		if l.Kind == kind {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // layersOfKind lists the ids of the server's layers of one kind.
 func (s *Server) layersOfKind(kind missions.LayerKind) []string {
 	var out []string
-	for _, l := range s.layerList() {
-		if l.Kind == kind {
-			out = append(out, l.ID)
-		}
+	for _, l := range s.layersByKind(kind) {
+		out = append(out, l.ID)
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/telemetry/export"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
@@ -105,4 +106,47 @@ func TestSortieSeries_HTTP_WholeSortieDownsampled(t *testing.T) {
 	httpGet(t, s, "/api/v1/sorties/"+id+"/series?points=3", 400)
 	httpGet(t, s, "/api/v1/sorties/"+id+"/series?vehicle=x", 400)
 	httpGet(t, s, "/api/v1/sorties/999/series", 404)
+}
+
+// GET /api/v1/sorties/{id}/plans: each vehicle's last verified upload
+// before the sortie's end, with its plan; failed uploads and later ones do
+// not count.
+func TestSortiePlans_HTTP_ThePlanEachVehicleFlew(t *testing.T) {
+	st := recordedFlight(t)
+	data, err := missions.WriteQGCPlan(planNearHome())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := st.SavePlan(store.PlanVersion{Name: "east", ContentType: planStoredType, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []store.PlanUpload{
+		{Time: replayT0.Add(-time.Minute), Plan: "east", Version: 1, SysID: 1, Verified: true},
+		{Time: replayT0.Add(-time.Minute), Plan: "east", Version: 1, SysID: 2, Verified: true},
+		{Time: replayT0.Add(10 * time.Second), Plan: "east", Version: 2, SysID: 2, Verified: true},
+		{Time: replayT0.Add(20 * time.Second), Plan: "east", Version: 1, SysID: 2, Error: "timeout"},
+		{Time: replayT0.Add(110 * time.Second), Plan: "east", Version: 1, SysID: 2, Verified: true}, // after the sortie
+	} {
+		u.User = "ann"
+		if err := st.RecordPlanUpload(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := newStoreServer(t, st)
+	var list []store.Sortie
+	if err := json.Unmarshal(httpGet(t, s, "/api/v1/sorties?vehicle=2", 200), &list); err != nil || len(list) != 1 || list[0].Open {
+		t.Fatalf("sorties of vehicle 2: %v %+v", err, list)
+	}
+	var got []FlownPlan
+	if err := json.Unmarshal(httpGet(t, s, "/api/v1/sorties/"+itoa(list[0].ID)+"/plans", 200), &got); err != nil ||
+		len(got) != 1 || got[0].Upload.SysID != 2 || got[0].Upload.Version != 2 || got[0].Plan == nil || len(got[0].Plan.Mission) != len(planNearHome().Mission) {
+		t.Fatalf("plans of vehicle 2's sortie: %v %+v", err, got)
+	}
+	got = nil
+	if err := json.Unmarshal(httpGet(t, s, "/api/v1/sorties/"+itoa(list[0].ID)+"/plans?fleet=1", 200), &got); err != nil ||
+		len(got) != 2 || got[0].Upload.SysID != 1 || got[0].Upload.Version != 1 || got[1].Upload.Version != 2 {
+		t.Fatalf("plans of the fleet: %v %+v", err, got)
+	}
 }

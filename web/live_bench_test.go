@@ -48,7 +48,7 @@ func BenchmarkLiveFanout(b *testing.B) {
 			}
 			now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 			msgs := make([]telemetry.Message, 0, vehicles/5)
-			var batch map[liveID]json.RawMessage
+			var batch []livePending
 			delivered := 0
 			var ru0, ru1 syscall.Rusage
 			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
@@ -87,6 +87,7 @@ func BenchmarkLiveFanout(b *testing.B) {
 func deliverPerClient(f *liveFanout, c *liveClient, view *liveView) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.batch = f.batch
 	put := func(u *liveUpdate) {
 		enc, err := json.Marshal(&u.e.st)
 		if err != nil {

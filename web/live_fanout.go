@@ -12,11 +12,11 @@ import (
 const (
 	// liveQueueLen is how many of a vehicle's states the fan-out keeps
 	// while a rate class has not sent them: a burst (a radio that delivers
-	// two positions at once) is spread over the next batches instead of
-	// losing one; beyond it, a class sends the latest.
-	liveQueueLen = 4
-	// liveBurst is the token bucket's depth of each rate class per vehicle.
-	liveBurst = 3
+	// several positions at once, or this goroutine held up for a few
+	// hundred milliseconds on a busy machine) is spread over the next
+	// batches instead of losing states; beyond it, a class sends the
+	// latest. States every class has sent are let go at once.
+	liveQueueLen = 10
 	// liveRateMargin lets a class send a little above its nominal rate on
 	// average, so that a vehicle reporting at exactly that rate with
 	// jitter (and a heartbeat now and then) goes through whole instead of
@@ -24,6 +24,11 @@ const (
 	// still brought down to about the class's rate.
 	liveRateMargin = 1.2
 )
+
+// liveBurst is the depth of a class's token bucket per vehicle: a second's
+// worth of states (at least 3), so that a backlog after a stall of up to a
+// second is sent whole, one state per batch.
+func liveBurst(class int) float64 { return max(3, liveRates[class]) }
 
 // livePos is a vehicle's position as a view tests it.
 type livePos struct {
@@ -66,6 +71,24 @@ type liveVehicle struct {
 
 func (v *liveVehicle) latest() *liveEntry { return v.queue[len(v.queue)-1] }
 
+// trim lets go of the states every class has sent, keeping the latest
+// (a new view or client may still need it). Classes nobody is in are
+// always up to date (pick), so they hold nothing back.
+func (v *liveVehicle) trim() {
+	done := v.queue[len(v.queue)-1].seq
+	for c := range v.classes {
+		done = min(done, v.classes[c].sent)
+	}
+	n := 0
+	for n < len(v.queue)-1 && v.queue[n].seq <= done {
+		n++
+	}
+	if n > 0 {
+		clear(v.queue[:n])
+		v.queue = append(v.queue[:0], v.queue[n:]...)
+	}
+}
+
 // liveUpdate is one state a class (or the low rate) hands to its clients.
 type liveUpdate struct {
 	v    *liveVehicle
@@ -95,6 +118,7 @@ type liveFanout struct {
 	low      []liveUpdate
 	snapshot []*liveClient
 	views    []*liveView
+	batch    uint64 // batches run
 }
 
 // vehicle returns the record of id, making it on first sight. A new
@@ -111,7 +135,7 @@ func (f *liveFanout) vehicle(id liveID, now time.Time) *liveVehicle {
 	slots := int64(liveLowPeriodMs * time.Millisecond / liveBatchInterval)
 	v.lowNext = now.Add(time.Duration(int64(len(f.order))%slots) * liveBatchInterval)
 	for c := range v.classes {
-		v.classes[c] = liveClassState{tokens: liveBurst, at: now}
+		v.classes[c] = liveClassState{tokens: liveBurst(c), at: now}
 	}
 	f.vehicles[id] = v
 	f.order = append(f.order, v)
@@ -169,6 +193,7 @@ func (f *liveFanout) tick(now time.Time, msgs []telemetry.Message) {
 // prepare files the states, takes the clients and their views, and picks
 // what each class and the low rate send in this batch.
 func (f *liveFanout) prepare(now time.Time, msgs []telemetry.Message) {
+	f.batch++
 	for _, m := range msgs {
 		if st, ok := m.(gcs.VehicleState); ok {
 			f.take(st, now)
@@ -218,7 +243,7 @@ func (f *liveFanout) pick(now time.Time, active [len(liveRates)]bool) {
 				cs.sent, cs.pos = latest.seq, posOf(&latest.st)
 				continue
 			}
-			cs.tokens = min(liveBurst, cs.tokens+now.Sub(cs.at).Seconds()*liveRates[c]*liveRateMargin)
+			cs.tokens = min(liveBurst(c), cs.tokens+now.Sub(cs.at).Seconds()*liveRates[c]*liveRateMargin)
 			cs.at = now
 			if cs.tokens < 1 {
 				continue // over the class's rate: the newest waits for the next batch
@@ -244,6 +269,7 @@ func (f *liveFanout) pick(now time.Time, active [len(liveRates)]bool) {
 			f.low = append(f.low, liveUpdate{v: v, e: latest, cur: posOf(&latest.st)})
 			v.lowSent, v.lowNext = latest.seq, now.Add(liveLowPeriodMs*time.Millisecond)
 		}
+		v.trim()
 	}
 	f.counters.rateCoalesced.Add(coalesced)
 	f.counters.lowStates.Add(uint64(len(f.low)))
@@ -256,6 +282,7 @@ func (f *liveFanout) deliver(c *liveClient, view *liveView) {
 	class := view.class
 	full, low := f.full[class], f.low
 	c.mu.Lock()
+	c.batch = f.batch
 	put := 0
 	for i := range full {
 		u := &full[i]

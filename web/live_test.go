@@ -90,12 +90,7 @@ func TestLive_Stream_DeliversEveryVehiclesLatestState(t *testing.T) {
 		if err := c.ReadJSON(&msg); err != nil {
 			t.Fatalf("client: %v (latest %v)", err, latest)
 		}
-		once := map[uint8]bool{}
 		for _, v := range msg.Vehicles {
-			if once[v.SysID] {
-				t.Fatalf("vehicle %d twice in one batch", v.SysID)
-			}
-			once[v.SysID] = true
 			if v.MissionSeq < latest[v.SysID] {
 				t.Fatalf("vehicle %d went back from %d to %d", v.SysID, latest[v.SysID], v.MissionSeq)
 			}
@@ -106,9 +101,10 @@ func TestLive_Stream_DeliversEveryVehiclesLatestState(t *testing.T) {
 
 // A client whose socket is full stops taking from its mailbox. The kernel's
 // socket buffers make that hard to provoke with real sockets in a short test,
-// so this drives the mailbox directly: it must keep one state per vehicle,
-// the newest, and count what it overwrote.
-func TestLiveClient_Mailbox_KeepsLatestPerVehicleAndCountsDrops(t *testing.T) {
+// so this drives the mailbox directly: it must keep a short backlog whole
+// and in order, then coalesce to the newest state per vehicle and count
+// what it let go.
+func TestLiveClient_Mailbox_KeepsBacklogThenLatestPerVehicleAndCountsDrops(t *testing.T) {
 	c := newLiveClient()
 	put := func(id liveID, seq uint64) {
 		c.mu.Lock()
@@ -116,24 +112,55 @@ func TestLiveClient_Mailbox_KeepsLatestPerVehicleAndCountsDrops(t *testing.T) {
 		c.mu.Unlock()
 		c.signal()
 	}
-	for i := uint64(1); i <= 100; i++ {
+	// A short lag: every state waits, in order.
+	for i := uint64(1); i <= 10; i++ {
 		put(1, i)
 		put(2, i)
 	}
 	// An older state after a newer one (a class catching up) is not sent.
-	put(1, 50)
-	if len(c.pending) != 2 {
-		t.Fatalf("mailbox holds %d states, want one per vehicle", len(c.pending))
-	}
+	put(1, 5)
 	got, dropped := c.take(nil)
-	if dropped != 198 {
-		t.Fatalf("dropped %d, want 198 (99 overwritten per vehicle)", dropped)
+	if len(got) != 20 || dropped != 0 || string(got[0].enc) != `{"id":1,"mission_seq":1}` || string(got[19].enc) != `{"id":2,"mission_seq":10}` {
+		t.Fatalf("backlog of %d states (dropped %d): %s … %s", len(got), dropped, got[0].enc, got[len(got)-1].enc)
 	}
-	if string(got[1]) != `{"id":1,"mission_seq":100}` || string(got[2]) != `{"id":2,"mission_seq":100}` {
-		t.Fatalf("mailbox did not keep the latest states: %s %s", got[1], got[2])
+	// A long one: past the backlog, the latest per vehicle, in order.
+	const n = liveClientBacklog
+	for i := uint64(11); i < 11+n; i++ {
+		put(1, i)
+		put(2, i)
+	}
+	got, dropped = c.take(got)
+	if len(got) > liveClientBacklog || dropped == 0 || uint64(len(got))+dropped != 2*n {
+		t.Fatalf("after %d puts: %d waiting, %d dropped", 2*n, len(got), dropped)
+	}
+	last := map[liveID]int{}
+	for _, p := range got {
+		var st struct {
+			ID  liveID `json:"id"`
+			Seq int    `json:"mission_seq"`
+		}
+		if err := json.Unmarshal(p.enc, &st); err != nil || st.Seq <= last[st.ID] {
+			t.Fatalf("state %s after seq %d (%v)", p.enc, last[st.ID], err)
+		}
+		last[st.ID] = st.Seq
+	}
+	if last[1] != 10+n || last[2] != 10+n {
+		t.Fatalf("the latest states did not survive: %v", last)
 	}
 	if again, _ := c.take(nil); len(again) != 0 {
 		t.Fatalf("take did not empty the mailbox: %d left", len(again))
+	}
+	// A backlog older than liveBacklogBatches is coalesced too: a client
+	// that stays behind gets fresh states, not ever older ones.
+	before := c.dropped
+	for b := uint64(1); b <= liveBacklogBatches+2; b++ {
+		c.batch = b
+		put(1, 10_000+b)
+	}
+	got, dropped = c.take(got)
+	// At batch 12 the state of batch 1 is 11 old: the backlog becomes the latest.
+	if len(got) != 1 || dropped-before != liveBacklogBatches+1 || string(got[0].enc) != fmt.Sprintf(`{"id":1,"mission_seq":%d}`, 10_000+liveBacklogBatches+2) {
+		t.Fatalf("a backlog %d batches old: %d waiting, %d dropped", liveBacklogBatches+1, len(got), dropped-before)
 	}
 	select {
 	case <-c.ready:

@@ -55,6 +55,7 @@ var (
 	descLinkUndecod  = prometheus.NewDesc("borderwatch_link_undecodable_total", "Frames whose payload the dialect could not decode.", []string{"link"}, nil)
 	descLinkSendDrop = prometheus.NewDesc("borderwatch_link_send_dropped_total", "Frames dropped because a link's send queue was full (a stalled socket or TCP peer).", []string{"link"}, nil)
 	descLinkRefused  = prometheus.NewDesc("borderwatch_link_refused_connections_total", "tcps:// connections closed at once because the link had its maximum of peers.", []string{"link"}, nil)
+	descLinkIdle     = prometheus.NewDesc("borderwatch_link_idle_closed_total", "Stream connections closed, and serial ports closed and reopened, because nothing arrived for the idle timeout or a write stalled.", []string{"link"}, nil)
 	descLinkUnadmit  = prometheus.NewDesc("borderwatch_link_unadmitted_frames_total", "Frames of systems that are not vehicles (no autopilot heartbeat yet, other ground stations, noise): neither state nor record.", []string{"link"}, nil)
 	descInboxDropped = prometheus.NewDesc("borderwatch_fleet_session_inbox_dropped_total", "Protocol messages a running command, parameter or transfer session could not take (recovered by its retries).", nil, nil)
 	descNonFinite    = prometheus.NewDesc("borderwatch_vehicle_non_finite_total", "NaN and infinite values vehicles sent, dropped by the decoder (summed over the fleet).", nil, nil)
@@ -81,7 +82,7 @@ type serverCollector struct{ s *Server }
 
 func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLinkFrames, descLinkBytes, descLinkGarbage, descLinkBadSum, descLinkTrunc,
-		descLinkSent, descLinkSendErr, descLinkUnknown, descLinkUndecod, descLinkSendDrop, descLinkRefused, descLinkUnadmit,
+		descLinkSent, descLinkSendErr, descLinkUnknown, descLinkUndecod, descLinkSendDrop, descLinkRefused, descLinkIdle, descLinkUnadmit,
 		descInboxDropped, descNonFinite, descParamsDrop, descEncodeFail, descHubPub, descHubDropped, descHubCoalesced, descHubSubs,
 		descLiveClients, descLiveBatches, descLiveStates, descLiveDropped, descLiveEvents, descLiveFailures,
 		descLiveEncoded, descLiveClass, descLiveRateCoal, descLiveViews, descLiveViewErr} {
@@ -105,6 +106,7 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descLinkUndecod, l.Undecodable, l.URL)
 		counter(descLinkSendDrop, l.SendDropped, l.URL)
 		counter(descLinkRefused, l.RefusedConnections, l.URL)
+		counter(descLinkIdle, l.IdleClosed, l.URL)
 		counter(descLinkUnadmit, l.Unadmitted, l.URL)
 	}
 	counter(descInboxDropped, c.s.Fleet.SessionInboxDropped())

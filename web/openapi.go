@@ -108,6 +108,7 @@ func routeDocs() map[string]routeDoc {
 		"GET /api/v1/sorties/{id}/export":   {summary: "a sortie as a file (?format=)", status: ok, file: "application/octet-stream"},
 		"GET /api/v1/sorties/{id}/timeline": {summary: "a sortie's timeline markers (?fleet=1)", status: ok, answer: TimelineResponse{}},
 		"GET /api/v1/sorties/{id}/series":   {summary: "altitude, speed, battery and link loss over the whole sortie, min/max-downsampled (?points=&vehicle=&fleet=1)", status: ok, answer: store.SeriesResult{}},
+		"GET /api/v1/sorties/{id}/plans":    {summary: "the plan each vehicle of the sortie was flying (?fleet=1)", status: ok, answer: []FlownPlan{}},
 		"GET /api/v1/evidence":              {summary: "the evidence package (zip) of a time window (?from=&to=[&vehicle=][&stream=])", status: ok, file: "application/zip"},
 		"GET /api/v1/verify":                {summary: "the store's evidence chain checked (problems name the records changed)", status: ok, answer: store.ChainReport{}},
 		"GET /api/v1/backup":                {summary: "a consistent copy of the store", status: ok, file: "application/octet-stream"},

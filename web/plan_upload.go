@@ -42,6 +42,10 @@ func (s *Server) planChecks(p *missions.Plan, lim missions.Limits, minBorderM fl
 	rules := missions.GeoRules{}
 	if b := s.borderIndex(); b != nil {
 		rules.Border, rules.MinBorderDistM = b, max(minBorderM, crossingDistM)
+		// Our side comes from the own-territory layers when the server has
+		// them, so that a plan is judged by where the agency's territory is,
+		// not by where the plan's own home happens to be.
+		rules.OurSide = b.OurSide(s.layersByKind(missions.LayerOwnTerritory))
 	}
 	return append(probs, missions.ValidateGeo(p, rules)...)
 }
@@ -175,8 +179,8 @@ func (s *Server) handlePlanLibraryUpload(w http.ResponseWriter, r *http.Request)
 	if !decodeBody(w, r, maxLibraryUploadBody, &body) {
 		return
 	}
-	if body.Vehicle == 0 || body.Version < 0 {
-		writeError(w, http.StatusBadRequest, "vehicle must be a MAVLink system id 1-255 and version 0 (latest) or a version number")
+	if err := body.Vehicle.Check(); err != nil || body.Version < 0 {
+		writeError(w, http.StatusBadRequest, "vehicle must be a vehicle id (the system id on the default network) and version 0 (latest) or a version number")
 		return
 	}
 	name := r.PathValue("name")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/gcs"
 	mavdecode "github.com/borderwatch/borderwatch/mavlink/decode"
+	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/telemetry/replay"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
@@ -58,9 +59,21 @@ const replayClockEvery = 250 * time.Millisecond
 // newReplayDecoder is the replay.Decoder of /ws/replay and of the timeline:
 // the shared decoder's vehicle table (mavlink/decode), with the live rules —
 // admission by an autopilot heartbeat, the fleet's link timeout, the same
-// state update.
+// state update; replayed vehicles are named by the networks the store has
+// numbered.
 func (s *Server) newReplayDecoder() replay.Decoder[gcs.VehicleState] {
-	return &mavdecode.Table{LinkTimeout: s.Fleet.LinkTimeout}
+	t := &mavdecode.Table{LinkTimeout: s.Fleet.LinkTimeout}
+	if s.Store != nil {
+		if nets, err := s.Store.Networks(); err == nil {
+			t.NetworkName = func(n uint32) string {
+				if name, ok := nets[n]; ok {
+					return name
+				}
+				return mavdecode.NetworkLabel(n)
+			}
+		}
+	}
+	return t
 }
 
 // replayWindow reads the window from ?sortie=ID[&fleet=1] or
@@ -315,4 +328,45 @@ func (s *Server) handleSortieSeries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// FlownPlan is one vehicle's plan during a replayed sortie: the upload
+// record and the library version it sent (Error instead when that version
+// no longer reads).
+type FlownPlan struct {
+	Upload store.PlanUpload `json:"upload"`
+	Plan   *missions.Plan   `json:"plan,omitempty"`
+	Error  string           `json:"error,omitempty"`
+}
+
+// handleSortiePlans answers GET /api/v1/sorties/{id}/plans[?fleet=1]: the
+// plan each vehicle of the sortie was flying (replay.FlownUploads), with the
+// plan itself, in one answer for the replay's map.
+func (s *Server) handleSortiePlans(w http.ResponseWriter, r *http.Request) {
+	if !s.needStore(w) {
+		return
+	}
+	so, ok := s.sortieFromPath(w, r)
+	if !ok {
+		return
+	}
+	win, err := replay.SortieWindow(s.Store, so.ID, r.URL.Query().Get("fleet") == "1")
+	if err != nil {
+		replayError(w, err)
+		return
+	}
+	ups, err := replay.FlownUploads(s.Store, win)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	out := make([]FlownPlan, 0, len(ups))
+	for _, u := range ups {
+		fp := FlownPlan{Upload: u}
+		if fp.Plan, err = s.libraryPlan(u.Plan, u.Version); err != nil {
+			fp.Error = err.Error()
+		}
+		out = append(out, fp)
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -126,6 +126,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /api/v1/sorties/{id}/export", perm: PermReplay, handler: http.HandlerFunc(s.handleSortieExport), stream: true},
 		h("GET /api/v1/sorties/{id}/timeline", PermReplay, s.handleSortieTimeline),
 		h("GET /api/v1/sorties/{id}/series", PermReplay, s.handleSortieSeries),
+		h("GET /api/v1/sorties/{id}/plans", PermReplay, s.handleSortiePlans),
 		// Evidence of a time window, as a sortie's export (web/evidence.go).
 		{pattern: "GET /api/v1/evidence", perm: PermReplay, handler: http.HandlerFunc(s.handleWindowEvidence), stream: true},
 		// The evidence chain's check is part of reviewing the record (audit), read-only.

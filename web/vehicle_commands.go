@@ -222,12 +222,12 @@ func (s *Server) handleFleetCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(c.Vehicles) == 0 {
-		writeError(w, http.StatusBadRequest, `a fleet command needs "vehicles": [system ids]`)
+		writeError(w, http.StatusBadRequest, `a fleet command needs "vehicles": [vehicle ids]`)
 		return
 	}
 	for _, id := range c.Vehicles {
-		if id == 0 {
-			writeError(w, http.StatusBadRequest, "vehicle ids are MAVLink system ids 1-255; 0 is not one")
+		if err := id.Check(); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
 	}

@@ -194,7 +194,11 @@ func TestBrowser_Operator_MultiSelectionModeAndRTLNameEveryTarget(t *testing.T) 
 	for _, id := range []string{"1", "2"} {
 		waitText(t, ctx, 20*time.Second, fmt.Sprintf(`#bw-multi-answers li[data-id=%q][data-ok="1"]`, id), "Set mode LOITER: accepted")
 	}
-	screenshot(t, ctx, dir, "multi-answers")
+	for _, sz := range [][2]int64{{1280, 800}, {1024, 768}} {
+		setViewport(t, ctx, sz[0], sz[1])
+		screenshot(t, ctx, dir, fmt.Sprintf("multi-answers-%dx%d", sz[0], sz[1]))
+	}
+	setViewport(t, ctx, 1280, 800)
 
 	// RTL on both from the same bar: both return.
 	if err := runWithin(ctx, 10*time.Second,

@@ -130,7 +130,35 @@ func count(t *testing.T, ctx context.Context, sel string) int {
 // runWithin runs actions with their own time limit, so that a wait that
 // fails leaves the browser usable (for a screenshot of what went wrong).
 func runWithin(ctx context.Context, d time.Duration, actions ...chromedp.Action) error {
-	c, cancel := context.WithTimeout(ctx, d)
+	// At least testenv.MinWait: the actions wait for conditions (an element
+	// visible, ready) and end as soon as they hold; a tight bound only made
+	// the tests fail on a loaded machine.
+	c, cancel := context.WithTimeout(ctx, max(d, testenv.MinWait))
 	defer cancel()
 	return chromedp.Run(c, actions...)
+}
+
+// demoStartBound only catches a demo that hangs: the wait for it ends at its
+// ready signal, or at once when it exits. Starting the demo plans its
+// corridors and builds its store, which on a loaded 2-core machine under
+// -race took longer than the 10 s and 20 s these tests used to allow.
+const demoStartBound = 3 * time.Minute
+
+// waitDemoReady waits for the ready signal of a demo started in-process, or
+// fails the test when the demo exits first (exited is closed when its run
+// returns) or hangs past demoStartBound.
+func waitDemoReady[T any](t *testing.T, ready <-chan T, exited <-chan struct{}) T {
+	t.Helper()
+	tm := time.NewTimer(demoStartBound)
+	defer tm.Stop()
+	select {
+	case v := <-ready:
+		return v
+	case <-exited:
+		t.Fatal("demo exited before it was ready")
+	case <-tm.C:
+		t.Fatalf("demo not ready after %v", demoStartBound)
+	}
+	var zero T
+	return zero
 }

@@ -44,8 +44,10 @@ func startPlanDemo(t *testing.T, drones int) *planPage {
 	out := &syncBuffer{}
 	var wg sync.WaitGroup
 	wg.Add(1)
+	exited := make(chan struct{})
 	go func() {
 		defer wg.Done()
+		defer close(exited)
 		e := &env{stdout: out, stderr: testWriter{t}, ready: func(i map[string]string) { ready <- i }}
 		if code := run(runCtx, e, []string{"demo", "--http", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "demo.db"),
 			"--drones", fmt.Sprint(drones)}); code != 0 {
@@ -53,12 +55,7 @@ func startPlanDemo(t *testing.T, drones int) *planPage {
 		}
 	}()
 	t.Cleanup(func() { stop(); wg.Wait() })
-	var info map[string]string
-	select {
-	case info = <-ready:
-	case <-time.After(20 * time.Second):
-		t.Fatal("demo did not start")
-	}
+	info := waitDemoReady(t, ready, exited)
 	p := &planPage{t: t, ctx: ctx, base: info["url"], console: console}
 	demoLogin(t, p.base, out.String(), "operator")
 	t.Cleanup(func() {

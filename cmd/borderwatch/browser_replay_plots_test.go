@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/export"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -26,7 +27,7 @@ import (
 
 // plotSortie is a recorded 20-minute sortie of two drones: 60 m above home
 // but for drone 1's climb to 400 m at 15 min (for 2 s), and detections by
-// drone 1 at 5 and 12 min.
+// drone 1 at 5 and 12 min; drone 1 flies the library plan "patrol" v1.
 type plotSortie struct {
 	t0          time.Time
 	spike       time.Time
@@ -77,6 +78,19 @@ func recordPlotSortie(t *testing.T, path string) plotSortie {
 			TrackID: uint32(i + 1), Class: "person", ConfidencePct: 80, Lat: 31.33, Lon: -110.94})
 	}
 	if err := st.Append(frames, events); err != nil {
+		t.Fatal(err)
+	}
+	// The plan drone 1 flies, uploaded (and verified) before the sortie.
+	plan := &missions.Plan{Mission: []missions.Item{missions.Takeoff(0, 0, 60),
+		missions.Waypoint(31.334, -110.95, 60, 0), missions.Waypoint(31.334, -110.93, 60, 0)}}
+	data, err := missions.WriteQGCPlan(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SavePlan(store.PlanVersion{Name: "patrol", Author: "ann", ContentType: "application/vnd.qgc.plan+json", Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordPlanUpload(store.PlanUpload{Time: ps.t0.Add(-time.Minute), Plan: "patrol", Version: 1, SysID: 1, User: "ann", Items: [3]int{3, 0, 0}, Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	sorties, err := st.Sorties(store.SortieFilter{})
@@ -158,6 +172,10 @@ func TestBrowser_Replay_WholeSortiePlotsAndWindowEvidence(t *testing.T) {
 	if c.PlotTime != c.Time || c.PlotFrac < want-0.03 || c.PlotFrac > want+0.03 {
 		t.Fatalf("plot cursor at %s (%.3f of the plot), replay at %s (%.3f of the sortie)", c.PlotTime, c.PlotFrac, c.Time, want)
 	}
+	// The plan drone 1 was flying is drawn.
+	testenv.Eventually(t, 10*time.Second, "drone 1's plan is drawn", func() bool {
+		return count(t, ctx, `path.bw-replay-plan`) == 1
+	})
 	setViewport(t, ctx, 1280, 800)
 	screenshot(t, ctx, shots, "replay-whole-sortie-plots")
 
@@ -207,6 +225,9 @@ func TestBrowser_Replay_WholeSortiePlotsAndWindowEvidence(t *testing.T) {
 	zr, err := zip.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := zr.Open("plans/patrol-v1.plan"); err != nil {
+		t.Fatalf("the package does not hold the plan drone 1 was flying: %v", err)
 	}
 	f, err := zr.Open("events.json")
 	if err != nil {

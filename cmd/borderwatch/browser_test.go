@@ -106,20 +106,17 @@ func TestBrowser_LiveMap_DrawsBorderAndMovingDrone(t *testing.T) {
 	var out syncBuffer
 	var wg sync.WaitGroup
 	wg.Add(1)
+	exited := make(chan struct{})
 	go func() {
 		defer wg.Done()
+		defer close(exited)
 		e := &env{stdout: &out, stderr: testWriter{t}, ready: func(i map[string]string) { urls <- i["url"] }}
 		// --speedup: the demo launches its drones from the ground (upload,
 		// arm, a vertical takeoff) before they fly along the border.
 		run(runCtx, e, []string{"demo", "--http", "127.0.0.1:0", "--data", t.TempDir() + "/demo.db", "--drones", "1", "--speedup", "5"})
 	}()
 	t.Cleanup(func() { stop(); wg.Wait() })
-	var base string
-	select {
-	case base = <-urls:
-	case <-time.After(10 * time.Second):
-		t.Fatal("demo did not start")
-	}
+	base := waitDemoReady(t, urls, exited)
 
 	// Log in as the demo's operator with the login it printed, through the
 	// page's login form; the API calls below use the supervisor's session.

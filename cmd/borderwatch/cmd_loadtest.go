@@ -98,19 +98,15 @@ func loadTarget(ctx context.Context, o loadOptions) (loadtest.Result, error) {
 }
 
 // loadInProcess starts a server in this process (one UDP link per network
-// on loopback, a store in a temporary folder) and loads it through the
-// same code as --target. Its CPU figure includes the generator and clients.
+// on loopback, udp://127.0.0.1:0?network=netN when there are several; a
+// store in a temporary folder) and loads it through the same code as
+// --target. Its CPU figure includes the generator and clients.
 func loadInProcess(ctx context.Context, o loadOptions) (loadtest.Result, error) {
 	if len(o.mavlink) > 0 || o.run.Token != "" {
 		return loadtest.Result{}, errors.New("--mavlink and --token are for --target")
 	}
 	if o.networks < 1 || o.networks > 64 {
 		return loadtest.Result{}, errors.New("--networks must be 1-64")
-	}
-	if o.networks > 1 {
-		// A link's ?network=NAME is not read yet: two links would hold
-		// one set of system ids, and the run's counts would be wrong.
-		return loadtest.Result{}, errors.New("--networks > 1 needs a server that tells MAVLink networks apart (links with ?network=NAME), which this build does not yet; at most 254 drones")
 	}
 	if o.run.Drones > 254*o.networks {
 		return loadtest.Result{}, fmt.Errorf("--drones %d over %d network(s): one network holds at most 254 (MAVLink system ids); add --networks", o.run.Drones, o.networks)

@@ -100,6 +100,19 @@ func TestLoadtest_Target_WithoutAdminToken_SaysWhatItNeeds(t *testing.T) {
 	}
 }
 
+// More than 254 drones: spread over networks, one UDP link each, the same
+// system ids on each (every drone a vehicle of its own on the server).
+func TestLoadtest_InProcessNetworks_MoreThan254Drones(t *testing.T) {
+	r, code, errOut := runLoadtest(t, "--drones", "300", "--networks", "2", "--clients", "3", "--in-view", "20", "--rate", "2", "--duration", "2s")
+	if code != 0 {
+		t.Fatalf("loadtest exited %d: %s", code, errOut)
+	}
+	if r.Networks != 2 {
+		t.Fatalf("networks %d", r.Networks)
+	}
+	checkSmallRun(t, r, 300, 3)
+}
+
 func TestLoadtest_TooManyDronesForOneNetwork_ExplainsTheLimit(t *testing.T) {
 	_, code, errOut := runLoadtest(t, "--drones", "1000")
 	if code != 1 || !strings.Contains(errOut, "254") || !strings.Contains(errOut, "network") {

@@ -25,7 +25,7 @@ func init() {
 		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o serverOptions
-			fs.Var(&o.links, "mavlink", "MAVLink link URL, repeatable: udp://HOST:PORT listens, udpc://HOST:PORT sends to one address, tcp://HOST:PORT connects, tcps://HOST:PORT accepts, serial:///dev/ttyUSB0?baud=57600 (default udp://0.0.0.0:14550)")
+			fs.Var(&o.links, "mavlink", "MAVLink link URL, repeatable: udp://HOST:PORT listens, udpc://HOST:PORT sends to one address, tcp://HOST:PORT connects, tcps://HOST:PORT accepts, serial:///dev/ttyUSB0?baud=57600 (default udp://0.0.0.0:14550). Add ?network=NAME (a-z, 0-9, _ and -) to put a link on a named MAVLink network: the same system id on two networks is two vehicles, with ids network number × 256 + system id kept in the store; links without one share the default network, whose ids are the system ids")
 			fs.StringVar(&o.http, "http", "127.0.0.1:8080", "HTTP address of the API and UI")
 			fs.StringVar(&o.data, "data", "borderwatch.db", "bbolt file of the sortie store (created if missing)")
 			fs.Var(&o.layers, "layer", "GIS layer to show, repeatable: KIND:FILE (GeoJSON or KML) with KIND border, own_territory, no_fly, patrol_sector")
@@ -134,7 +134,7 @@ func startServer(o serverOptions) (*server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.fleet = &gcs.Fleet{Links: o.links, Hub: s.hub, SigningStore: s.store}
+	s.fleet = &gcs.Fleet{Links: o.links, Hub: s.hub, SigningStore: s.store, Networks: s.store}
 	if err := s.fleet.Initialize(); err != nil {
 		s.fleet = nil
 		s.Close()

@@ -13,11 +13,12 @@ func init() {
 	register(command{
 		name:    "sim",
 		summary: "Simulate a fleet of patrol drones (ArduCopter, ArduPlane, PX4) talking MAVLink to a ground station.",
-		usage:   "[--drones N] [--gcs udp://HOST:PORT[,udp://…]] [--flavor arducopter|arduplane|px4] [--scenario NAME|FILE] [--speedup K] [--loss P] [--latency D]",
+		usage:   "[--drones N] [--gcs udp://HOST:PORT[,udp://…]] [--networks N] [--flavor arducopter|arduplane|px4] [--scenario NAME|FILE] [--speedup K] [--loss P] [--latency D]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			f := &simulator.Fleet{}
 			fs.IntVar(&f.Drones, "drones", 0, "number of drones (default: the scenario's); above 254 give one --gcs address per 254")
 			fs.StringVar(&f.GCS, "gcs", "udp://127.0.0.1:14550", "ground station address(es), comma-separated: udp://HOST:PORT, or tcp://HOST:PORT to connect to a GCS TCP server")
+			fs.IntVar(&f.Networks, "networks", 0, "spread the drones evenly over the first N --gcs addresses, each numbering its drones from --sysid, as separate MAVLink networks (serve one --mavlink URL?network=NAME per address)")
 			fs.StringVar(&f.Flavor, "flavor", "", "make every drone this autopilot: arducopter, arduplane or px4 (default: the scenario's)")
 			scenario := fs.String("scenario", "demo", "built-in scenario ("+strings.Join(simulator.BuiltinScenarios(), ", ")+") or a scenario file")
 			sysid := fs.Int("sysid", 1, "system id of the first drone the scenario does not number")

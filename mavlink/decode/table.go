@@ -3,6 +3,7 @@ package decode
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -44,6 +45,9 @@ type Result struct {
 	// LinkUp is true when the vehicle's link came up (first frame, or the
 	// first after it was lost).
 	LinkUp bool
+	// Receiver is set when the sender is a standalone Remote ID receiver
+	// (receiver.go): its frames belong to the record, it is not a vehicle.
+	Receiver *Receiver
 }
 
 // Table is the vehicle table: one VehicleState per admitted vehicle id,
@@ -61,24 +65,44 @@ type Table struct {
 	// makes sorties of such systems). A GCS's or a component's heartbeat still
 	// never changes a vehicle.
 	AdmitWithoutHeartbeat bool
+	// (optional) NetworkName names a network number for the states'
+	// Network field. Defaults to NetworkLabel.
+	NetworkName func(number uint32) string
 
-	states  map[telemetry.VehicleID]*VehicleState
-	changed map[telemetry.VehicleID]bool
+	states map[telemetry.VehicleID]*VehicleState
+	// receivers are the standalone Remote ID receivers (receiver.go).
+	receivers map[telemetry.VehicleID]*Receiver
+	changed   map[telemetry.VehicleID]bool
 }
 
 func (t *Table) init() {
 	if t.states == nil {
 		t.states = map[telemetry.VehicleID]*VehicleState{}
 		t.changed = map[telemetry.VehicleID]bool{}
+		t.receivers = map[telemetry.VehicleID]*Receiver{}
 	}
 	if t.LinkTimeout == 0 {
 		t.LinkTimeout = DefaultLinkTimeout
 	}
 }
 
-// Admitted reports whether id is a vehicle in the table: only its frames
-// belong to the record.
-func (t *Table) Admitted(id telemetry.VehicleID) bool { return t.states[id] != nil }
+// NetworkLabel names a network whose name is not known: "" for the default
+// network, "#N" for number N.
+func NetworkLabel(number uint32) string {
+	if number == 0 {
+		return ""
+	}
+	return "#" + strconv.FormatUint(uint64(number), 10)
+}
+
+// Admitted reports whether id is a vehicle or a standalone Remote ID
+// receiver in the table: only their frames belong to the record.
+func (t *Table) Admitted(id telemetry.VehicleID) bool {
+	return t.states[id] != nil || t.receivers[id] != nil
+}
+
+// Receiver is the standalone Remote ID receiver of system id, nil if none.
+func (t *Table) Receiver(id telemetry.VehicleID) *Receiver { return t.receivers[id] }
 
 // State is the vehicle's state, nil when id was never admitted. The
 // pointer stays valid; callers own it only in the table's goroutine.
@@ -94,13 +118,34 @@ func (t *Table) Message(id telemetry.VehicleID, compid uint8, msg message.Messag
 	admits := isHB && Admits(hb)
 	st := t.states[id]
 	var r Result
+	if st == nil && !admits {
+		// A standalone Remote ID receiver: by its own heartbeat or, live,
+		// by what it relays. (An export admits without heartbeats: there an
+		// on-board receiver's relay must not turn its drone into a receiver.)
+		rc := t.receivers[id]
+		if rc == nil && ((isHB && AdmitsReceiver(hb)) || (!t.AdmitWithoutHeartbeat && IsRemoteID(msg))) {
+			rc = NewReceiver(id)
+			t.receivers[id] = rc
+		}
+		if rc != nil {
+			rc.Message(msg, compid, at, emit)
+			r.Receiver = rc
+			return r
+		}
+	}
 	if st == nil {
 		if !admits && (isHB || !t.AdmitWithoutHeartbeat) {
 			return r
 		}
 		s := NewVehicleState(id)
+		if t.NetworkName != nil {
+			s.Network = t.NetworkName(id.Network())
+		} else {
+			s.Network = NetworkLabel(id.Network())
+		}
 		st = &s
 		t.states[id] = st
+		delete(t.receivers, id) // an autopilot after all
 		r.New = true
 	}
 	r.State = st

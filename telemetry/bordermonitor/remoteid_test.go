@@ -70,7 +70,15 @@ func TestChecker_RemoteID_OneAlertPerCrossingWithDirection(t *testing.T) {
 // Detections name the direction too; without country names the other side
 // is "outside our territory".
 func TestChecker_Detection_CrossingNamesDirection(t *testing.T) {
-	c := NewChecker(demoLayers(t, true), Rules{HysteresisM: 100})
+	layers := demoLayers(t, true)
+	// The demo's border names its countries; this test is of a border that
+	// does not, so the names are taken off.
+	for _, f := range layers[0].Features.Features {
+		for _, k := range []string{"adm0_left", "adm0_right", "adm0_a3_l", "adm0_a3_r"} {
+			delete(f.Properties, k)
+		}
+	}
+	c := NewChecker(layers, Rules{HysteresisM: 100})
 	det := func(n float64, i int) telemetry.Detection {
 		p := at(n)
 		return telemetry.Detection{EventHeader: telemetry.Header(t0.Add(time.Duration(i)*time.Second), 2),
@@ -80,5 +88,11 @@ func TestChecker_Detection_CrossingNamesDirection(t *testing.T) {
 	got := c.Detection(det(50, 1))
 	if len(got) != 1 || !strings.Contains(got[0].Text, "crossed from outside our territory into US side") {
 		t.Fatalf("alerts %+v", got)
+	}
+	// With the names, the alert says which country the track came from.
+	named := NewChecker(demoLayers(t, true), Rules{HysteresisM: 100})
+	named.Detection(det(-500, 0))
+	if got := named.Detection(det(50, 1)); len(got) != 1 || !strings.Contains(got[0].Text, "crossed from Mexico into US side") {
+		t.Fatalf("alerts with a named border %+v", got)
 	}
 }

@@ -24,21 +24,26 @@ const (
 	crashEnvPath  = "BORDERWATCH_CRASH_CHILD_STORE"
 	crashEnvSysID = "BORDERWATCH_CRASH_CHILD_SYSID"
 	crashFlush    = 50 * time.Millisecond
-	// crashSlack is what the check allows beyond the documented bound
-	// (FlushInterval + the longest commit the child reported): the scheduling
-	// of a shared 2-core machine under -race.
-	crashSlack = 250 * time.Millisecond
+	// crashWait bounds the waits for the child (to start recording, to report
+	// commits): they end as soon as it reports, so the bound only catches a
+	// child that hangs.
+	crashWait = 2 * time.Minute
 )
 
 // TestRecorder_Crash_LossWithinBound records at a high rate in a child
 // process and kills it with SIGKILL, several times over the same file. After
 // each kill the store must open and pass bbolt's check; every earlier run's
 // frames must be exactly as counted before; this run's frames must be a
-// gapless prefix of what was published; and the newest committed frame must
-// be within FlushInterval + one commit of the kill (docs/telemetry.md). The
-// child reports each commit on stdout; every reported commit must be in the
-// file, and the longest reported commit time is the "one commit" of the bound
-// (on a shared disk an fsync can take a second).
+// gapless prefix of what was published; and every commit the child reported
+// durable must be in the file, so that what is lost is at most what was
+// published after the last commit began (docs/telemetry.md).
+//
+// The kill comes after a random number of reported commits, not after a
+// wall-clock sleep, and the loss is not asserted against a wall-clock bound:
+// a child starved of CPU on a loaded machine commits late whatever the
+// recorder does, and that bound (FlushInterval + one commit) is asserted in
+// virtual time by TestRecorder_Commit_WithinFlushInterval. The loss measured
+// here is logged beside the bound.
 func TestRecorder_Crash_LossWithinBound(t *testing.T) {
 	if p := os.Getenv(crashEnvPath); p != "" {
 		crashChild(t, p)
@@ -64,10 +69,16 @@ func TestRecorder_Crash_LossWithinBound(t *testing.T) {
 			t.Fatal(err)
 		}
 		ready := make(chan struct{})
+		// Kill after this many commits were reported and then this many
+		// batches published (one every ~5 ms): a random moment in the child's
+		// own schedule, between two commits or during one.
+		killAfter, thenPubs := 2+rng.IntN(12), rng.IntN(25)
+		enough := make(chan struct{})
 		reports := make(chan crashReport, 1)
 		go func() {
 			sc := bufio.NewScanner(out)
 			signalled := false
+			commits, pubs := 0, 0
 			var rep crashReport
 			for sc.Scan() {
 				if sc.Text() == "crash-child-recording" && !signalled {
@@ -78,23 +89,33 @@ func TestRecorder_Crash_LossWithinBound(t *testing.T) {
 				switch line := sc.Text(); {
 				case sscan(line, "pub %d", &a):
 					rep.published = time.UnixMicro(a)
+					if commits >= killAfter {
+						if pubs++; pubs == thenPubs+1 {
+							close(enough)
+						}
+					}
 				case sscan(line, "begin %d", &a):
 					rep.begun = time.UnixMicro(a)
 				case sscan(line, "commit %d %d", &a, &b):
 					rep.acked = time.UnixMicro(a)
 					rep.maxCommit = max(rep.maxCommit, time.Duration(b)*time.Microsecond)
 					rep.begun = time.Time{}
+					commits++
 				}
 			}
 			reports <- rep
 		}()
-		select {
-		case <-ready:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Fatalf("run %d: child never started recording", run)
+		for _, w := range []struct {
+			ch   chan struct{}
+			what string
+		}{{ready, "started recording"}, {enough, fmt.Sprintf("reported %d commits and %d batches after them", killAfter, thenPubs+1)}} {
+			select {
+			case <-w.ch:
+			case <-time.After(crashWait):
+				_ = cmd.Process.Kill()
+				t.Fatalf("run %d: child never %s", run, w.what)
+			}
 		}
-		time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond) // let it record, kill at a random moment
 		killed := time.Now()
 		if err := cmd.Process.Kill(); err != nil { // SIGKILL: no deferred Close, no final commit
 			t.Fatal(err)
@@ -147,11 +168,8 @@ func TestRecorder_Crash_LossWithinBound(t *testing.T) {
 			inflight = killed.Sub(rep.begun)
 		}
 		bound := crashFlush + rep.maxCommit + inflight
-		t.Logf("run %d: %d frames committed, newest %v before the newest published (bound %v: FlushInterval + longest commit %v + commit in progress %v)",
-			run, len(got), loss.Round(time.Millisecond), bound.Round(time.Millisecond), rep.maxCommit.Round(time.Millisecond), inflight.Round(time.Millisecond))
-		if loss > bound+crashSlack {
-			t.Errorf("run %d: %v of published frames lost; the bound is %v (+ %v scheduling slack)", run, loss, bound, crashSlack)
-		}
+		t.Logf("run %d: killed %d batches after %d commits; %d frames committed, newest %v before the newest published (design bound %v: FlushInterval + longest commit %v + commit in progress %v; on the wall clock of a loaded machine, not asserted)",
+			run, thenPubs+1, killAfter, len(got), loss.Round(time.Millisecond), bound.Round(time.Millisecond), rep.maxCommit.Round(time.Millisecond), inflight.Round(time.Millisecond))
 		counted[sysid] = len(got)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -81,15 +80,16 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 		return res, err
 	}
 	a := &appender{stream: res.Stream}
-	type sysInfo struct {
-		sortie   *Sortie
-		vehicle  bool
-		gcs      bool
-		verified bool // sent a frame whose checksum the dialect could verify
-	}
+	// Which systems are vehicles is the shared decoder's admission rule over
+	// the whole file (decode.Census); their statistics come from its decoded
+	// state, of the few messages they need (statsMessage). The table admits
+	// without a heartbeat: a fragment may hold none, and the census decides
+	// afterwards which systems were vehicles.
+	var census decode.Census
+	stats := decode.Table{AdmitWithoutHeartbeat: true}
 	var verified uint64
 	// A tlog knows nothing of networks: an import is on the default network.
-	systems := map[telemetry.VehicleID]*sysInfo{}
+	sorties := map[telemetry.VehicleID]*Sortie{}
 	var first, last time.Time
 	var prog ImportProgress
 	var f telemetry.Frame
@@ -133,25 +133,27 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 						last = f.Time
 					}
 				}
-				si := systems[f.Vehicle()]
-				if si == nil {
-					si = &sysInfo{sortie: newSortie(res.Stream, f.Vehicle(), source, f.Time)}
-					systems[f.Vehicle()] = si
+				id := f.Vehicle()
+				so := sorties[id]
+				if so == nil {
+					so = newSortie(res.Stream, id, source, f.Time)
+					sorties[id] = so
 				}
+				census.Frame(id, fr.Known)
 				if fr.Known {
-					si.verified = true
 					verified++
 				}
-				if f.MessageID == msgHeartbeat {
-					// The shared decoder's admission rule (mavlink/decode).
+				so.count(f.Time)
+				if fr.Known && statsMessage(f.MessageID) {
 					if msg, ok := decode.Raw(f.Raw); ok {
 						if hb, ok := msg.(*common.MessageHeartbeat); ok {
-							si.vehicle = si.vehicle || decode.Admits(hb)
-							si.gcs = si.gcs || !decode.Admits(hb)
+							census.Heartbeat(id, hb)
+						}
+						if r := stats.Message(id, f.ComponentID, msg, f.Time, nil); r.State != nil {
+							so.observeState(msg, r.State)
 						}
 					}
 				}
-				si.sortie.observe(&f)
 				prog.Frames++
 				prog.Bytes += uint64(len(f.Raw))
 				if progress != nil && prog.Frames%100000 == 0 {
@@ -175,33 +177,12 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 	if err := notTlog(&res, verified, first.IsZero()); err != nil {
 		return fail(err)
 	}
-	// Vehicles are the systems that sent an autopilot heartbeat; a file with
-	// none (a fragment) makes a sortie of every system that is not a GCS.
-	var vehicles, others []telemetry.VehicleID
-	for id, si := range systems {
-		if si.vehicle {
-			vehicles = append(vehicles, id)
-		}
-	}
-	if len(vehicles) == 0 {
-		// Only systems with a verified frame: frames of unknown message ids
-		// cannot be checked, and noise read as records names random systems.
-		for id, si := range systems {
-			if !si.gcs && si.verified {
-				vehicles = append(vehicles, id)
-			}
-		}
-	}
-	for id := range systems {
-		if !slices.Contains(vehicles, id) {
-			others = append(others, id)
-		}
-	}
-	slices.Sort(vehicles)
-	slices.Sort(others)
+	// One sortie per vehicle, by the census's rule; the other systems are
+	// its companions.
+	vehicles, others := census.Vehicles()
 	err = s.update(func(tx *bolt.Tx) error {
 		for _, id := range vehicles {
-			so := systems[id].sortie
+			so := sorties[id]
 			so.Start, so.End, so.Open, so.Closed = first, last, false, "imported"
 			so.DurationS = durationS(first, last)
 			so.Companions = others

@@ -17,7 +17,9 @@ import (
 // therefore loses at most the frames received in the last FlushInterval plus
 // the duration of the last completed commit plus that of the commit in
 // progress: about FlushInterval + 2 ms on a quiet disk (docs/telemetry.md;
-// TestRecorder_Crash_LossWithinBound checks it with SIGKILL).
+// TestRecorder_Crash_LossWithinBound checks with SIGKILL that what was
+// committed survives, TestRecorder_Commit_WithinFlushInterval the bound in
+// virtual time).
 type Recorder struct {
 	Store *Store
 	Hub   *telemetry.Hub

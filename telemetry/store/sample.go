@@ -1,24 +1,12 @@
 package store
 
-import (
-	"math"
-)
-
-// Heartbeats (who is a vehicle, whether it is armed) go through the shared
-// decoder (mavlink/decode), as live and replay do. The few fields the sortie
-// statistics need of the frequent messages (position, battery) are read straight from the raw
-// payload rather than through gomavlib's reflective decoder: the store sees
-// every frame, and these offsets are fixed by the MAVLink wire format (fields
+// The sortie statistics come from the shared decoder (sortie.go). What still
+// reads the few fields it needs of the frequent messages (position, speed,
+// battery) straight from the raw payload is the replay's series of a whole
+// sortie (series.go), which passes over every frame of a log that may hold
+// millions: these offsets are fixed by the MAVLink wire format (fields
 // sorted by size; MAVLink 2 may trim trailing zeros, so short payloads are
-// zero-extended). sample_test.go checks them against gomavlib's decoder.
-const (
-	msgHeartbeat     = 0
-	msgSysStatus     = 1
-	msgGlobalPosInt  = 33
-	msgBatteryStatus = 147
-	// MsgSetupSigning carries a signing key: never stored, never exported.
-	MsgSetupSigning = 256
-)
+// zero-extended), and sample_test.go checks them against gomavlib's decoder.
 
 // payload returns the frame's payload zero-extended to n bytes, in buf.
 func payload(raw []byte, buf *[64]byte, n int) []byte {
@@ -78,14 +66,4 @@ func readBatteryPct(msgID uint32, raw []byte) (int, bool) {
 		return 0, false
 	}
 	return int(int8(p[off])), true
-}
-
-// haversineM is the great-circle distance in metres.
-func haversineM(lat1, lon1, lat2, lon2 float64) float64 {
-	const r = 6371008.8
-	rad := math.Pi / 180
-	dlat := (lat2 - lat1) * rad
-	dlon := (lon2 - lon1) * rad
-	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
 }

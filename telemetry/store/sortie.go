@@ -4,10 +4,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/bluenviron/gomavlib/v3/pkg/message"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/borderwatch/borderwatch/mavlink/decode"
@@ -115,38 +117,84 @@ func newSortie(stream uint32, id telemetry.VehicleID, source string, t time.Time
 	return &Sortie{Stream: stream, Vehicle: id, SystemID: id.SysID(), Source: source, Start: t, End: t, Open: true, MinBatteryPct: -1}
 }
 
-// observe folds one frame of the sortie's vehicle into its statistics.
-func (s *Sortie) observe(f *telemetry.Frame) {
+// Message ids the store names: the sortie tracker and statistics decode
+// these (statsMessage), and SETUP_SIGNING is never stored.
+const (
+	msgHeartbeat     = 0
+	msgSysStatus     = 1
+	msgGlobalPosInt  = 33
+	msgBatteryStatus = 147
+	// MsgSetupSigning carries a signing key: never stored, never exported.
+	MsgSetupSigning = 256
+)
+
+// statsMessage reports whether a frame of message id must go through the
+// shared decoder for the sorties: heartbeats (who is a vehicle, whether it
+// is armed) and the messages the statistics come from (position, battery).
+// The store sees every frame, and decoding the few that matter keeps the
+// recorder's cost per frame where it was; the others are only counted.
+func statsMessage(id uint32) bool {
+	return id == msgHeartbeat || id == msgGlobalPosInt || id == msgSysStatus || id == msgBatteryStatus
+}
+
+// count folds one frame of the sortie's vehicle, of any message, into its
+// frame count and time bounds.
+func (s *Sortie) count(at time.Time) {
 	s.Frames++
-	if f.Time.After(s.End) {
-		s.End = f.Time
+	if at.After(s.End) {
+		s.End = at
 	}
 	s.DurationS = durationS(s.Start, s.End)
-	switch f.MessageID {
-	case msgGlobalPosInt:
-		p, ok := readGlobalPosition(f.Raw)
-		if !ok || (p.lat == 0 && p.lon == 0) {
+}
+
+// observeState folds the vehicle's state, as the shared decoder left it after
+// msg, into the statistics: a position (none while the vehicle reports 0,0:
+// HasPosition) extends the distance and the altitude maxima, a battery report
+// the battery minimum. What a message means is the decoder's business; only
+// whether msg reported a battery is asked of it here, since a report of
+// another battery or of "unknown" leaves the state's value as it was.
+func (s *Sortie) observeState(msg message.Message, st *decode.VehicleState) {
+	switch m := msg.(type) {
+	case *common.MessageGlobalPositionInt:
+		if !st.HasPosition {
 			return
 		}
 		if s.HasFix {
-			s.DistanceM += haversineM(s.LastLat, s.LastLon, p.lat, p.lon)
+			s.DistanceM += haversineM(s.LastLat, s.LastLon, st.Lat, st.Lon)
 		}
-		if !s.HasFix || p.altM > s.MaxAltM {
-			s.MaxAltM = p.altM
+		if !s.HasFix || st.AltM > s.MaxAltM {
+			s.MaxAltM = st.AltM
 		}
-		if !s.HasFix || p.relAlt > s.MaxRelAltM {
-			s.MaxRelAltM = p.relAlt
+		if !s.HasFix || st.RelAltM > s.MaxRelAltM {
+			s.MaxRelAltM = st.RelAltM
 		}
-		s.LastLat, s.LastLon, s.HasFix = p.lat, p.lon, true
-	case msgSysStatus, msgBatteryStatus:
-		pct, ok := readBatteryPct(f.MessageID, f.Raw)
-		if !ok || pct < 0 || pct > 100 {
-			return
-		}
-		if s.MinBatteryPct < 0 || pct < s.MinBatteryPct {
-			s.MinBatteryPct = pct
+		s.LastLat, s.LastLon, s.HasFix = st.Lat, st.Lon, true
+	case *common.MessageSysStatus:
+		s.battery(st.BatteryPct)
+	case *common.MessageBatteryStatus:
+		if m.Id == 0 && m.BatteryRemaining >= 0 { // decode takes the first battery's known charge only
+			s.battery(st.BatteryPct)
 		}
 	}
+}
+
+func (s *Sortie) battery(pct int) {
+	if pct < 0 || pct > 100 {
+		return // -1: unknown
+	}
+	if s.MinBatteryPct < 0 || pct < s.MinBatteryPct {
+		s.MinBatteryPct = pct
+	}
+}
+
+// haversineM is the great-circle distance in metres.
+func haversineM(lat1, lon1, lat2, lon2 float64) float64 {
+	const r = 6371008.8
+	rad := math.Pi / 180
+	dlat := (lat2 - lat1) * rad
+	dlon := (lon2 - lon1) * rad
+	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
+	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
 }
 
 // maxSortieTracks bounds the track ids a sortie remembers to count
@@ -274,10 +322,10 @@ const SortieLinkLossLimit = 2 * time.Minute
 // liveTracker opens a sortie when a vehicle is armed and closes it when it
 // is disarmed, or when the vehicle has been silent for SortieLinkLossLimit
 // (measured on the frames' own clock, so that a replayed or delayed batch
-// closes the same way). Whether a system is a vehicle and whether it is armed
-// come from the shared decoder (mavlink/decode, as live and replay): its
-// table admits vehicles by the one rule and folds their heartbeats. It is
-// owned by the live appender.
+// closes the same way). It goes through the shared decoder (mavlink/decode),
+// as live and replay do: its table admits vehicles by the one rule, sorties
+// follow the typed ArmChange events it emits, and the statistics come from
+// the decoded VehicleState. It is owned by the live appender.
 type liveTracker struct {
 	open map[telemetry.VehicleID]*Sortie
 	// dirty holds the sorties changed since the last commit: by pointer, since
@@ -285,16 +333,23 @@ type liveTracker struct {
 	dirty map[*Sortie]struct{}
 	// latest is the newest frame time seen: the tracker's clock.
 	latest time.Time
-	// vehicles is the shared decoder's vehicle table, fed the heartbeats
-	// only: the arm state is all a sortie needs of them.
+	// vehicles is the shared decoder's vehicle table, fed every heartbeat and,
+	// while a vehicle's sortie is open, the messages of its statistics
+	// (statsMessage). Its link timeout is the sortie limit: a vehicle back
+	// after a sortie closed for link loss is up again (Result.LinkUp).
 	vehicles decode.Table
+	// armEvents collects the ArmChange events of one message (emit).
+	armEvents []telemetry.ArmChange
+	emit      func(telemetry.Event)
 }
 
 // load reads the live sorties that are open (at start-up, and again after a
-// failed commit to forget what the commit did not store).
+// failed commit to forget what the commit did not store). The decoder's
+// table starts afresh too, so that each vehicle's next heartbeat says again
+// whether it is armed (Result.LinkUp) and the sorties follow it, whatever
+// the lost commit held.
 func (t *liveTracker) load(tx *bolt.Tx) error {
-	t.open = map[telemetry.VehicleID]*Sortie{}
-	t.dirty = map[*Sortie]struct{}{}
+	t.reset()
 	return tx.Bucket(bucketSorties).ForEach(func(k, v []byte) error {
 		var s Sortie
 		if err := json.Unmarshal(v, &s); err != nil {
@@ -308,6 +363,18 @@ func (t *liveTracker) load(tx *bolt.Tx) error {
 	})
 }
 
+// reset forgets every sortie and vehicle.
+func (t *liveTracker) reset() {
+	t.open = map[telemetry.VehicleID]*Sortie{}
+	t.dirty = map[*Sortie]struct{}{}
+	t.vehicles = decode.Table{LinkTimeout: SortieLinkLossLimit}
+	t.emit = func(e telemetry.Event) {
+		if a, ok := e.(telemetry.ArmChange); ok {
+			t.armEvents = append(t.armEvents, a)
+		}
+	}
+}
+
 // closeStale runs at start-up, after load: a sortie whose vehicle was last
 // heard more than SortieLinkLossLimit before now is closed as "server
 // restart". The vehicle may have landed, been switched off or flown on while
@@ -316,7 +383,7 @@ func (t *liveTracker) load(tx *bolt.Tx) error {
 // restart within the limit the flight goes on in the same sortie.
 func (t *liveTracker) closeStale(tx *bolt.Tx, now time.Time) error {
 	for id, s := range t.open {
-		if now.Sub(s.End) <= SortieLinkLossLimit {
+		if !decode.LinkLost(s.End, now, SortieLinkLossLimit) {
 			continue
 		}
 		s.Open, s.Closed = false, "server restart"
@@ -328,10 +395,16 @@ func (t *liveTracker) closeStale(tx *bolt.Tx, now time.Time) error {
 	return nil
 }
 
-// expire closes the sorties of vehicles silent for SortieLinkLossLimit.
+// expire applies the shared link-timeout rule with the sortie limit at the
+// tracker's clock: the table marks silent vehicles lost, and their sorties
+// close as "link lost". A sortie's end is its vehicle's last frame of any
+// message (the table hears only the decoded ones), and a sortie left open
+// across a restart has no table entry until its vehicle is heard, so the
+// rule is applied to the sorties' ends as well.
 func (t *liveTracker) expire() {
+	t.vehicles.Expire(t.latest)
 	for id, s := range t.open {
-		if t.latest.Sub(s.End) > SortieLinkLossLimit {
+		if decode.LinkLost(s.End, t.latest, SortieLinkLossLimit) {
 			s.Open, s.Closed = false, "link lost"
 			delete(t.open, id)
 			t.dirty[s] = struct{}{}
@@ -343,50 +416,60 @@ func (t *liveTracker) frame(f *telemetry.Frame) {
 	if f.Time.After(t.latest) {
 		t.latest = f.Time
 	}
-	if len(t.open) == 0 && f.MessageID != msgHeartbeat {
+	hb := f.MessageID == msgHeartbeat
+	if len(t.open) == 0 && !hb {
 		return // the common case: no vehicle armed, not a heartbeat
 	}
 	id := f.Vehicle()
 	s := t.open[id]
-	if f.MessageID == msgHeartbeat {
-		if armed, ok := t.armChange(f); ok {
-			switch {
-			case armed && s == nil:
-				s = newSortie(liveStream, id, "live", f.Time)
-				t.open[id] = s
-			case !armed && s != nil:
-				s.observe(f)
-				s.Open, s.Closed = false, "disarmed"
-				delete(t.open, id)
-				t.dirty[s] = struct{}{}
-				return
-			}
+	if !hb && (s == nil || !statsMessage(f.MessageID)) {
+		if s != nil {
+			s.count(f.Time)
+			t.dirty[s] = struct{}{}
 		}
+		return
+	}
+	if hb {
+		// A vehicle silent past the limit and heard again: its old sortie
+		// closes before this heartbeat is taken as the new one's first.
+		t.expire()
+		s = t.open[id]
+	}
+	var r decode.Result
+	t.armEvents = t.armEvents[:0]
+	msg, ok := decode.Raw(f.Raw)
+	if ok {
+		r = t.vehicles.Message(id, f.ComponentID, msg, f.Time, t.emit)
+	}
+	// The sortie follows the vehicle's arm state when the decoder reports a
+	// change (ArmChange), and when the vehicle is up again (admitted by this
+	// heartbeat, or heard again after its link was lost): then there is no
+	// change to report, but the heartbeat says whether it flies.
+	armed, decided := false, false
+	for _, a := range t.armEvents {
+		armed, decided = a.Armed, true
+	}
+	if r.State != nil && r.LinkUp && hb {
+		armed, decided = r.State.Armed, true
+	}
+	switch {
+	case decided && armed && s == nil:
+		s = newSortie(liveStream, id, "live", f.Time)
+		t.open[id] = s
+	case decided && !armed && s != nil:
+		s.count(f.Time)
+		s.Open, s.Closed = false, "disarmed"
+		delete(t.open, id)
+		t.dirty[s] = struct{}{}
+		return
 	}
 	if s != nil {
-		s.observe(f)
+		s.count(f.Time)
+		if r.State != nil {
+			s.observeState(msg, r.State)
+		}
 		t.dirty[s] = struct{}{}
 	}
-}
-
-// armChange folds a heartbeat frame into the vehicle table and reports the
-// vehicle's arm state after it; ok is false for a frame that is not an
-// admitted autopilot's heartbeat. The state, not only the ArmChange events,
-// is the answer: a vehicle's first heartbeat sets it without an event (there
-// was nothing to change from), and a vehicle whose sortie was closed for
-// link loss and that comes back still armed opens a new sortie though
-// nothing changed.
-func (t *liveTracker) armChange(f *telemetry.Frame) (armed, ok bool) {
-	msg, ok := decode.Raw(f.Raw)
-	if !ok {
-		return false, false
-	}
-	hb, ok := msg.(*common.MessageHeartbeat)
-	if !ok || !decode.Admits(hb) {
-		return false, false
-	}
-	r := t.vehicles.Message(f.Vehicle(), f.ComponentID, msg, f.Time, nil)
-	return r.State.Armed, true
 }
 
 func (t *liveTracker) event(e telemetry.Event) {

@@ -33,7 +33,8 @@ func BenchmarkLiveTracker_Frame(b *testing.B) {
 		frames[2*v] = telemetry.Frame{Time: at, SystemID: uint8(v + 1), ComponentID: 1, MessageID: 0, Raw: hb}
 		frames[2*v+1] = telemetry.Frame{Time: at, SystemID: uint8(v + 1), ComponentID: 1, MessageID: 33, Raw: pos}
 	}
-	t := &liveTracker{open: map[telemetry.VehicleID]*Sortie{}, dirty: map[*Sortie]struct{}{}}
+	t := &liveTracker{}
+	t.reset()
 	for i := range frames {
 		t.frame(&frames[i])
 	}

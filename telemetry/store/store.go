@@ -38,8 +38,16 @@ var (
 	keyFormat = []byte("format")
 )
 
-// formatVersion is the layout described in docs/telemetry.md.
-const formatVersion = 2
+// formatVersion is the layout described in docs/telemetry.md. Format 3 is
+// format 2 plus other MAVLink networks' vehicles (22-byte chunk keys, the
+// "networks" bucket): a file is raised to 3 when it numbers its first
+// network (NetworkNumber), so a Borderwatch that would not see those
+// vehicles refuses it instead of reading part of it, and a file that only
+// ever held the default network stays readable by one.
+const formatVersion = 3
+
+// formatNetworks is the format a file has once it holds another network.
+const formatNetworks = 3
 
 // liveStream is the stream of frames recorded from the hub; each imported
 // file gets a stream of its own so that it never mixes with live data or
@@ -107,7 +115,7 @@ func (s *Store) Initialize() error {
 			if len(v) != 4 || binary.BigEndian.Uint32(v) > formatVersion {
 				return fmt.Errorf("%w (version %x, this program reads %d): upgrade Borderwatch", ErrNewerFormat, v, formatVersion)
 			}
-		} else if err := meta.Put(keyFormat, binary.BigEndian.AppendUint32(nil, formatVersion)); err != nil {
+		} else if err := meta.Put(keyFormat, binary.BigEndian.AppendUint32(nil, 2)); err != nil { // raised by NetworkNumber
 			return err
 		}
 		if !s.noChain {

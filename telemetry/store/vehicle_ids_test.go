@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -164,5 +166,93 @@ func TestStore_SameSysIDOnTwoNetworks_KeptApart(t *testing.T) {
 	}
 	if n, err := s.CountFrames(); err != nil || n != 4*1200 {
 		t.Fatalf("after retention before any chunk ended: %d frames, %v", n, err)
+	}
+}
+
+func TestStore_NetworkNumber_StableAndNeverReused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nets.db")
+	s := storetest.MustOpenPath(t, path)
+	for name, want := range map[string]uint32{"": 0} {
+		if n, err := s.NetworkNumber(name); err != nil || n != want {
+			t.Fatalf("NetworkNumber(%q) = %d, %v", name, n, err)
+		}
+	}
+	seq := []string{"east", "west", "east", "north", "west"}
+	var got []uint32
+	for _, name := range seq {
+		n, err := s.NetworkNumber(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	if !slices.Equal(got, []uint32{1, 2, 1, 3, 2}) {
+		t.Fatalf("numbers %v; want [1 2 1 3 2]", got)
+	}
+	for _, bad := range []string{"East", "a b", "x/y", "ü", string(make([]byte, 33))} {
+		if _, err := s.NetworkNumber(bad); err == nil {
+			t.Fatalf("NetworkNumber(%q) accepted", bad)
+		}
+	}
+	nets, err := s.Networks()
+	if err != nil || len(nets) != 4 || nets[3] != "north" || nets[0] != "" {
+		t.Fatalf("Networks() = %v, %v", nets, err)
+	}
+}
+
+func TestStore_NetworkNumber_ReadOnlyOnlyLooksUp(t *testing.T) {
+	path := copyFixture(t) // a store from before networks: no registry at all
+	s := &store.Store{Path: path, ReadOnly: true}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if nets, err := s.Networks(); err != nil || len(nets) != 1 {
+		t.Fatalf("Networks() of an old store = %v, %v; want only the default", nets, err)
+	}
+	if _, err := s.NetworkNumber("east"); err == nil {
+		t.Fatal("a read-only store numbered a new network")
+	}
+}
+
+// A file is raised to format 3 when it numbers its first network, and not
+// before: a store of the default network alone stays readable by a
+// Borderwatch that reads format 2.
+func TestStore_NetworkNumber_RaisesFormatOnlyForNetworks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fmt.db")
+	format := func() uint32 {
+		db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v uint32
+		_ = db.View(func(tx *bolt.Tx) error {
+			v = binary.BigEndian.Uint32(tx.Bucket([]byte("meta")).Get([]byte("format")))
+			return nil
+		})
+		return v
+	}
+	s := &store.Store{Path: path}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.NetworkNumber(""); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if f := format(); f != 2 {
+		t.Fatalf("a default-network store has format %d; want 2", f)
+	}
+	s = &store.Store{Path: path}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.NetworkNumber("east"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if f := format(); f != 3 {
+		t.Fatalf("after numbering a network the format is %d; want 3", f)
 	}
 }

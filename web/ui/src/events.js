@@ -10,7 +10,7 @@ const maxTrackPoints = 200;
 // alertKey identifies one alert whether it came from the history or the
 // stream: the server's id (store.AlertID), else its time, vehicle and text.
 export function alertKey(a) {
-  return a.id ? `id:${a.id}` : `${a.time}|${a.sysid}|${a.type}|${a.text}`;
+  return a.id ? `id:${a.id}` : `${a.time}|${a.vehicle || a.sysid}|${a.type}|${a.text}`;
 }
 
 // Acknowledgements that arrived before their alert (a page still loading its history).
@@ -43,7 +43,7 @@ export function applyAck(ack) {
 }
 
 export function detectionKey(d) {
-  return `${d.sysid}/${d.track_id}`;
+  return `${d.vehicle || d.sysid}/${d.track_id}`;
 }
 
 // addDetections records detections by track, keeping each track's path.

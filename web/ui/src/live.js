@@ -127,6 +127,9 @@ function connect(delay) {
     }
     if (msg.events) onStreamEvents(msg.events);
     if (msg.type === "error") console.warn("live stream:", msg.error);
+    // The view as the server applied it (for the browser tests and a
+    // curious operator's console).
+    if (msg.type === "view" && typeof window !== "undefined") window.bwLiveView = msg;
     for (const fn of listeners) fn(msg);
   };
   sock.onclose = () => {

@@ -18,7 +18,7 @@ export const focused = signal(null);
 
 // alerts: list of alert objects, newest first, one per alert.
 export const alerts = signal([]);
-// detections: Map "sysid/track" → {last detection, history: [[lat, lon, time]…]}.
+// detections: Map "vehicle/track" → {last detection, history: [[lat, lon, time]…]}.
 export const detections = signal(new Map());
 // highlightedDetection: the key of the detection the list zoomed to.
 export const highlightedDetection = signal(null);

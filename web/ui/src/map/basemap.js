@@ -1,10 +1,12 @@
 // The offline basemap: the PMTiles archive the server serves
-// (GET /api/v1/basemap says whether there is one), drawn as vector tiles by
-// protomaps-leaflet in Leaflet's tile pane, under the GIS layers, plans and
-// drones. The archive is read with the `pmtiles` package over HTTP range
+// (GET /api/v1/basemap says whether there is one), drawn in Leaflet's tile
+// pane under the GIS layers, plans and drones: vector tiles by
+// protomaps-leaflet, raster tiles (png, jpeg, webp, avif) as images by a
+// Leaflet grid layer over the same reader. The archive is read with the `pmtiles` package over HTTP range
 // requests to our own server: nothing comes from the internet.
 // Layers are named by kind (basemap/layers.go); their text (names) is drawn
 // on the canvas, never inserted as HTML.
+import L from "leaflet";
 import { effect } from "@preact/signals";
 import { PMTiles } from "pmtiles";
 import {
@@ -65,8 +67,12 @@ export async function loadBasemap() {
     return null;
   }
   if (info.tile_type !== "mvt") {
-    console.warn(`basemap: tile type ${info.tile_type} is not drawn (only vector tiles)`);
-    return null;
+    if (!rasterTypes[info.tile_type]) {
+      console.warn(`basemap: tile type ${info.tile_type} is not drawn (vector, png, jpeg, webp or avif tiles are)`);
+      return null;
+    }
+    basemapLayer = rasterLayer(new PMTiles(info.url), info).addTo(map);
+    return basemapLayer;
   }
   basemapLayer = leafletLayer({
     url: new PMTiles(info.url),
@@ -79,6 +85,56 @@ export async function loadBasemap() {
   // Where the basemap has no land, it is sea: tint the background.
   map.getContainer().style.background = "#c6dae6";
   return basemapLayer;
+}
+
+// rasterTypes are the image types of raster archives (PMTiles tile types).
+const rasterTypes = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp", avif: "image/avif" };
+
+// rasterLayer draws a raster archive's tiles as images: each tile's bytes
+// read from the archive by range request, shown through a blob URL (no
+// tile leaves this server). Zooms past the archive's deepest one scale
+// its tiles up; a tile the archive lacks stays empty.
+export function rasterLayer(archive, info) {
+  const type = rasterTypes[info.tile_type];
+  const Raster = L.GridLayer.extend({
+    createTile(coords, done) {
+      const img = document.createElement("img");
+      img.alt = "";
+      const ctl = new AbortController();
+      img.bwAbort = ctl;
+      archive
+        .getZxy(coords.z, coords.x, coords.y, ctl.signal)
+        .then((tile) => {
+          if (!tile) {
+            img.style.visibility = "hidden";
+            done(null, img);
+            return;
+          }
+          const url = URL.createObjectURL(new Blob([tile.data], { type }));
+          img.onload = () => {
+            URL.revokeObjectURL(url);
+            done(null, img);
+          };
+          img.onerror = () => {
+            URL.revokeObjectURL(url);
+            done(new Error(`basemap: tile ${coords.z}/${coords.x}/${coords.y} is not a readable ${info.tile_type} image`), img);
+          };
+          img.src = url;
+        })
+        .catch((err) => {
+          if (err.name !== "AbortError") done(err, img);
+        });
+      return img;
+    },
+  });
+  const layer = new Raster({
+    tileSize: 256,
+    minNativeZoom: info.min_zoom,
+    maxNativeZoom: info.max_zoom,
+    attribution: "Basemap: the agency's raster tiles",
+  });
+  layer.on("tileunload", (e) => e.tile.bwAbort && e.tile.bwAbort.abort());
+  return layer;
 }
 
 // Load once someone is logged in (the archive needs the watch permission).

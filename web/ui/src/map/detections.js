@@ -55,7 +55,7 @@ function onMarkerClick(e, key) {
 }
 
 function tooltip(d) {
-  return `${d.class} ${d.confidence_pct}% · track ${d.track_id} · drone ${d.sysid}`;
+  return `${d.class} ${d.confidence_pct}% · track ${d.track_id} · drone ${d.vehicle || d.sysid}`;
 }
 
 function sync(all) {

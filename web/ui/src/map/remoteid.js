@@ -52,7 +52,7 @@ function tooltip(r) {
   parts.push(`${r.groundspeed_m_s.toFixed(1)} m/s`);
   if (r.operator_id) parts.push(`operator ${r.operator_id}`);
   if (r.self_id) parts.push(r.self_id);
-  parts.push(`heard by ${r.sysid}`);
+  parts.push(`heard by ${r.vehicle || r.sysid}`);
   return parts.join(" · ");
 }
 

@@ -145,6 +145,9 @@ const homeUnknownNote =
 // HomeRow: the planned home, its ground altitude (AMSL, or unknown) and a
 // drone's reported home to take.
 function HomeRow({ plan }) {
+  // What the operator is typing: this row re-renders with every fleet
+  // update (the drones' homes), which must not wipe a half-typed altitude.
+  const [draft, setDraft] = useState(null);
   const h = plan.home;
   const withHome = [...vehicles.value.values()].filter((v) => v.home && Number.isFinite(v.home.lat));
   const fromDrone = (id) => {
@@ -164,8 +167,12 @@ function HomeRow({ plan }) {
     ${h
       ? html`<span class="bw-plan-home-pos">${h.lat.toFixed(5)}, ${h.lon.toFixed(5)}</span>
           <label class="bw-plan-check" title="The ground's altitude above mean sea level at home; empty when unknown">ground
-            <input class="bw-num" name="home-alt" type="number" step="0.1" value=${M.homeAltKnown(h) ? String(h.alt_m) : ""} placeholder="unknown"
-              onChange=${(e) => setAlt(e.currentTarget.value)} /> m AMSL</label>
+            <input class="bw-num" name="home-alt" type="number" step="0.1" value=${draft ?? (M.homeAltKnown(h) ? String(h.alt_m) : "")} placeholder="unknown"
+              onInput=${(e) => setDraft(e.currentTarget.value)}
+              onChange=${(e) => {
+                setDraft(null);
+                setAlt(e.currentTarget.value);
+              }} /> m AMSL</label>
           <button type="button" data-action="clear-home" onClick=${() => store.edit(M.clearHome)}>Clear</button>
           ${!M.homeAltKnown(h) && html`<div class="bw-plan-hint-text bw-plan-home-note">Ground altitude unknown (null in the .plan): altitudes stay above home, and the vehicle takes its own home when it arms.</div>`}`
       : html`<span class="bw-plan-hint-text">none: the vehicle's own home is used</span>`}

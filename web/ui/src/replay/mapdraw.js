@@ -12,7 +12,7 @@ import { droneColor } from "./plots.js";
 
 const trails = L.layerGroup().addTo(map);
 const plans = L.layerGroup().addTo(map);
-const lines = new Map(); // sysid → polyline
+const lines = new Map(); // vehicle id → polyline
 let fitted = false;
 // autoFit: the view follows the sortie until the supervisor moves the map.
 let autoFit = true;
@@ -22,7 +22,7 @@ map.on("zoomstart", () => {
   if (!fitting) autoFit = false;
 });
 
-// flownPlans: [{sysid, plan, version, time, user}] of the open sortie.
+// flownPlans: [{id, plan, version, time, user}] of the open sortie.
 export let flownPlans = [];
 
 function trailOf(s) {
@@ -97,10 +97,13 @@ onReset((_, list) => {
   if (!fitted) fitted = fitTo(list);
 });
 
-function drawPlan(p, sysid) {
-  const color = droneColor(sysid);
+// drawPlan draws a plan (the server's plan model, missions.Plan as JSON):
+// the mission's positions as a dashed line, fence polygons (vertices are
+// [lon, lat]) and circles.
+function drawPlan(p, id) {
+  const color = droneColor(id);
   const opts = { pane: "bw-plans", interactive: true };
-  const pts = (p.mission?.items || [])
+  const pts = (p.mission || [])
     .map((it) => it.params || [])
     .map((pr) => [Number(pr[4]), Number(pr[5])])
     .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && !(a === 0 && b === 0));
@@ -109,53 +112,37 @@ function drawPlan(p, sysid) {
     const line = L.polyline(pts, { ...opts, color, weight: 2, dashArray: "8 6", opacity: 0.9, className: "bw-replay-plan" }).addTo(group);
     // Plan names come from outside: Leaflet's tooltip takes a DOM node built with textContent.
     const tip = document.createElement("span");
-    tip.textContent = `drone ${sysid} flew ${flownPlans.find((f) => f.sysid === sysid)?.label || "a plan"}`;
+    tip.textContent = `drone ${id} flew ${flownPlans.find((f) => f.id === id)?.label || "a plan"}`;
     line.bindTooltip(tip, { sticky: true });
   }
-  for (const poly of p.geoFence?.polygons || []) {
-    L.polygon(poly.polygon || [], { ...opts, interactive: false, color: poly.inclusion !== false ? "#2e7d32" : "#c62828", weight: 1.5, fillOpacity: 0.03, className: "bw-replay-fence" }).addTo(group);
+  const fenceStyle = (incl) => ({ ...opts, interactive: false, color: incl ? "#2e7d32" : "#c62828", weight: 1.5, fillOpacity: 0.03, className: "bw-replay-fence" });
+  for (const poly of p.fence?.polygons || []) {
+    L.polygon((poly.vertices || []).map(([lon, lat]) => [lat, lon]), fenceStyle(poly.inclusion)).addTo(group);
+  }
+  for (const c of p.fence?.circles || []) {
+    if (c.center) L.circle([c.center[1], c.center[0]], { ...fenceStyle(c.inclusion), radius: c.radius_m }).addTo(group);
   }
 }
 
-// loadFlownPlans finds, for each drone of the sortie, the last plan version
-// uploaded to it (and verified) before the sortie ended, and draws it.
-export async function loadFlownPlans(s, sysids) {
+// loadFlownPlans draws, for each drone of the sortie (the whole fleet with
+// fleet), the plan it was flying: the last version uploaded to it and
+// verified before the sortie ended (GET /api/v1/sorties/{id}/plans, one
+// request).
+export async function loadFlownPlans(s, fleet) {
   plans.clearLayers();
   flownPlans = [];
-  if (s.imported) return [];
-  let names = [];
+  let list = [];
   try {
-    names = (await api("GET", "/api/v1/plans")).map((p) => p.name);
+    list = await api("GET", `/api/v1/sorties/${s.id}/plans${fleet ? "?fleet=1" : ""}`);
   } catch {
     return [];
   }
-  const end = Date.parse(s.end) || Date.now();
-  const best = new Map(); // sysid → upload
-  await Promise.all(
-    names.map(async (name) => {
-      let ups = [];
-      try {
-        ups = await api("GET", `/api/v1/plans/${encodeURIComponent(name)}/uploads`);
-      } catch {
-        return;
-      }
-      for (const u of ups) {
-        if (!sysids.includes(u.sysid) || !u.verified || Date.parse(u.time) > end) continue;
-        const prev = best.get(u.sysid);
-        if (!prev || Date.parse(u.time) > Date.parse(prev.time)) best.set(u.sysid, { ...u, plan: u.plan || name });
-      }
-    }),
-  );
   if (sortie.peek() !== s) return [];
-  for (const [sysid, u] of best) {
-    try {
-      const d = await api("GET", `/api/v1/plans/${encodeURIComponent(u.plan)}?version=${u.version}`);
-      if (sortie.peek() !== s) return [];
-      flownPlans.push({ sysid, plan: u.plan, version: u.version, time: u.time, user: u.user, label: `${u.plan} v${u.version}` });
-      drawPlan(d.plan, sysid);
-    } catch {
-      /* a deleted plan: nothing to draw */
-    }
+  for (const { upload: u, plan } of list) {
+    if (!plan) continue; // a version that no longer reads: nothing to draw
+    const id = u.vehicle || u.sysid; // records from before vehicle ids have only the system id
+    flownPlans.push({ id, plan: u.plan, version: u.version, time: u.time, user: u.user, label: `${u.plan} v${u.version}` });
+    drawPlan(plan, id);
   }
   return flownPlans;
 }

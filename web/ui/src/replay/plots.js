@@ -18,8 +18,8 @@ export const plotDefs = [
 
 const palette = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#ad1457", "#558b2f", "#283593"];
 
-export function droneColor(sysid) {
-  return palette[(sysid - 1) % palette.length];
+export function droneColor(id) {
+  return palette[(id - 1) % palette.length];
 }
 
 function dataFor(field, d) {
@@ -38,7 +38,7 @@ function Plot({ def, width }) {
       if (u) u.destroy();
       u = null;
       if (!d) return;
-      const ids = d.vehicles.map((v) => v.sysid);
+      const ids = d.vehicles.map((v) => v.id ?? v.sysid);
       const from = Date.parse(d.from) / 1000;
       const to = Date.parse(d.to) / 1000;
       const opts = {

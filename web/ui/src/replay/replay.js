@@ -63,12 +63,9 @@ async function open(s, atMs = null) {
   openReplay(s, { fleet: fleetMode && !s.imported, atMs, play: atMs === null });
 }
 
-// The plans flown are looked up once the first snapshot is on the map (the
-// fleet's drones are known then), so that they do not slow its drawing.
-onFirstShown((s) => {
-  const all = [...vehicles.peek().keys()];
-  loadFlownPlans(s, s.imported || !all.length ? [s.sysid] : all);
-});
+// The plans flown are looked up once the first snapshot is on the map, so
+// that they do not slow its drawing.
+onFirstShown((s, fleet) => loadFlownPlans(s, fleet));
 
 function close() {
   zoomView.value = null;

@@ -29,7 +29,7 @@ export const shown = signal(null);
 // seriesVersion changes whenever the series below changed (plots, trails redraw).
 export const seriesVersion = signal(0);
 
-// series: sysid → {t: [], lat: [], lon: []} (t in seconds since the
+// series: vehicle id → {t: [], lat: [], lon: []} (t in seconds since the
 // epoch), the trails, sampled every sampleS of replay time.
 export const series = new Map();
 let sampleS = 1;
@@ -88,10 +88,11 @@ function record(list) {
   for (const v of list) {
     const t = Date.parse(v.time || v.last_heard) / 1000;
     if (!Number.isFinite(t)) continue;
-    let s = series.get(v.sysid);
+    const id = v.id ?? v.sysid; // the vehicle's id (its system id on the default network)
+    let s = series.get(id);
     if (!s) {
       s = { t: [], lat: [], lon: [] };
-      series.set(v.sysid, s);
+      series.set(id, s);
     }
     const last = s.t.length ? s.t[s.t.length - 1] : -Infinity;
     if (t < last + sampleS) continue;

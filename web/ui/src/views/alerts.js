@@ -80,7 +80,7 @@ function AlertLine({ a }) {
   return html`<li class=${`bw-alert bw-sev-${severityClass(sev)}${acked ? " bw-alert-acked" : ""}`} data-type=${a.type === "status_text" ? "status_text" : "alert"} data-id=${a.id || ""} data-state=${acked ? "acknowledged" : "open"}>
     <div class="bw-alert-line">
       <span class="bw-alert-time">${new Date(a.time).toLocaleTimeString()}</span>
-      <span class="bw-alert-who">drone ${a.sysid}</span>
+      <span class="bw-alert-who">drone ${a.vehicle || a.sysid}</span>
       <span class="bw-alert-sev">${severityNames[sev] || ""}</span>
       <span class="bw-alert-what">${what}:</span>
       <span class="bw-alert-text">${a.text}</span>

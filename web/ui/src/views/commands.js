@@ -94,6 +94,13 @@ function record(id, body, result, text, ok) {
   answers.value = next;
 }
 
+// unreachable says what a failed request means for the operator: without
+// an answer nobody knows whether the vehicle got the command.
+function unreachable(err) {
+  if (err instanceof ApiError && err.status === 0) return `${err.message}. The vehicle may or may not have got the command: watch its mode before sending it again.`;
+  return err.message;
+}
+
 function answerText(r) {
   const texts = (r.status_texts || []).join(" · ");
   return [r.result, r.error, texts].filter(Boolean).join(" — ");
@@ -119,7 +126,7 @@ async function sendNow(body, ids, what) {
       record(id, body, r.result, answerText(r), true);
       notify("ok", `${name(id)} · ${what}: ${answerText(r)}`);
     } catch (err) {
-      const r = err instanceof ApiError && err.data ? err.data : { error: err.message };
+      const r = err instanceof ApiError && err.data ? err.data : { error: unreachable(err) };
       record(id, body, r.result || "error", answerText(r), false);
       notify("error", `${name(id)} · ${what}: ${answerText(r)}`);
     }
@@ -135,8 +142,8 @@ async function sendNow(body, ids, what) {
     });
   } catch (err) {
     // The request as a whole failed (no vehicle was asked): say so on every line.
-    for (const id of ids) record(id, body, "error", err.message, false);
-    notify("error", `${what} on ${ids.map(name).join(", ")}: ${err.message}`);
+    for (const id of ids) record(id, body, "error", unreachable(err), false);
+    notify("error", `${what} on ${ids.map(name).join(", ")}: ${unreachable(err)}`);
   }
 }
 

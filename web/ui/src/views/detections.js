@@ -22,7 +22,7 @@ export function DetectionsView() {
           <td class="bw-num-col">${d.confidence_pct}%</td>
           <td>${d.track_id}</td>
           <td>${new Date(d.time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false })}</td>
-          <td>${d.sysid}</td>
+          <td>${d.vehicle || d.sysid}</td>
           ${can("command") && html`<td><${SendDrone.Button} d=${d} /></td>`}
         </tr>`)}
       </tbody>

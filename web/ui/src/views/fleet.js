@@ -12,7 +12,7 @@ const sortKey = signal({ key: "id", dir: 1 });
 export const filters = signal({ state: "", autopilot: "", lowBattery: false, link: "" });
 
 const columns = [
-  { key: "id", title: "Drone", value: (v) => v.sysid ?? v.id },
+  { key: "id", title: "Drone", value: (v) => v.id },
   { key: "state", title: "State", value: (v) => droneStates.findIndex((s) => s.id === droneState(v)) },
   { key: "mode", title: "Mode", value: (v) => v.mode },
   { key: "alt", title: "Alt m", value: (v) => v.rel_alt_m, num: true },
@@ -41,7 +41,7 @@ export function shownVehicles() {
     const x = col.value(a);
     const y = col.value(b);
     const c = typeof x === "string" ? x.localeCompare(y) : x - y;
-    return c * dir || (a.sysid ?? 0) - (b.sysid ?? 0);
+    return c * dir || (a.id ?? 0) - (b.id ?? 0);
   });
   return list;
 }
@@ -111,7 +111,7 @@ export function FleetView() {
           const st = droneState(v);
           return html`<tr key=${v.id} data-sysid=${v.sysid} data-id=${v.id} class=${sel.has(v.id) ? "bw-row-selected" : ""} onClick=${(e) => rowClick(e, v, list)}>
             <td><input type="checkbox" aria-label=${`Select ${callsign(v)}`} checked=${sel.has(v.id)} onChange=${() => select([v.id], true)} /></td>
-            <td class="bw-callsign" title=${`system id ${v.sysid}`}>${callsign(v)}</td>
+            <td class="bw-callsign" title=${v.network ? `network ${v.network}, system id ${v.sysid}` : `system id ${v.sysid}`}>${callsign(v)}</td>
             <td><span class=${`bw-state-dot bw-state-${st}`} title=${stateLabel[st]}></span>${stateLabel[st]}</td>
             <td>${v.mode}${v.armed ? " ⚡" : ""}</td>
             <td class="bw-num-col">${Number.isFinite(v.rel_alt_m) ? v.rel_alt_m.toFixed(0) : "–"}</td>

@@ -10,6 +10,8 @@ import { vehicles, selected, clearSelection } from "../state.js";
 import { callsign, droneState, droneStates } from "../map/drones.js";
 import { vehiclePlan, loadVehiclePlan, planIndexOf } from "../map/vehicleplan.js";
 import { CommandBar, answers } from "./commands.js";
+// app.js imports this view too: showTab is only called on a click, after both have loaded.
+import { showTab } from "../app.js";
 
 const severityNames = ["EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG"];
 const fenceEnabledText = { enabled: "enabled", disabled: "disabled" };
@@ -67,6 +69,7 @@ export function VehiclePanel({ id }) {
         title=${details ? "Show only the summary and the commands" : "Show every field"} onClick=${() => (detailsShown.value = !details)}>${details ? "Less" : "More"}</button>
       <button class="bw-btn-x" title="Close (Esc)" aria-label="Close" onClick=${close}>×</button>
     </header>
+    ${v.network && html`<div class="bw-vehicle-network" data-field="network">network ${v.network} · system id ${v.sysid}</div>`}
     <div class="bw-vehicle-summary" aria-label="Summary">
       <span class="bw-vehicle-state">${stateLabel[state]}</span> · <b class="bw-vehicle-mode">${v.mode}</b> · ${v.armed ? "armed" : "disarmed"} · ${v.battery_pct < 0 ? "batt. –" : `${v.battery_pct} %`} · ${fmt(v.rel_alt_m, 0, " m")} · ${fmt(v.groundspeed_m_s, 1, " m/s")}${v.link_ok ? "" : html` · <b class="bw-lost">LINK LOST</b>`}${v.fence_breached ? html` · <b class="bw-lost">FENCE</b>` : ""}
     </div>
@@ -94,6 +97,7 @@ export function VehiclePanel({ id }) {
     html`<ul class="bw-status-texts" aria-label="Status texts">
       ${texts.map((t, i) => html`<li key=${i} class=${`bw-sev-${t.severity <= 2 ? "high" : t.severity <= 4 ? "mid" : "low"}`}>${new Date(t.time).toLocaleTimeString()} ${severityNames[t.severity] || ""} ${t.text}</li>`)}
     </ul>`}
-    ${sel.length > 1 ? html`<p class="bw-hint">${sel.length} vehicles selected: the fleet list commands all of them.</p>` : html`<${CommandBar} ids=${[v.id]} />`}
+    ${sel.length > 1 ? html`<p class="bw-hint">${sel.length} vehicles selected: the fleet list commands all of them.
+      <button class="bw-btn bw-btn-small" id="bw-vehicle-to-fleet" onClick=${() => showTab("fleet")}>Fleet list</button></p>` : html`<${CommandBar} ids=${[v.id]} />`}
   </section>`;
 }

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/loadtest"
+	"github.com/borderwatch/borderwatch/web/auth"
+)
+
+// The page tells the server what its map shows and what is selected
+// (docs/api.md, "The view"): after it opened, the server holds a view whose
+// bbox holds the drone the map shows; selecting a drone in the fleet list
+// sends a view naming it; the server refused none of the page's messages.
+func TestBrowser_LiveMap_SendsItsViewAndSelection(t *testing.T) {
+	ctx, console := newBrowser(t)
+	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: t.TempDir() + "/view.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	authedSystem(t, sys)
+	fleet, err := loadtest.NewFleet([]string{sys.fleet.LinkAddrs()[0].String()}, 20, 5, 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fleet.Close)
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); fleet.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	browserLoginAs(t, ctx, sys, auth.RoleSupervisor)
+	waitDroneDrawn(t, ctx, 1)
+	type view struct {
+		BBox     []float64 `json:"bbox"`
+		Selected []int     `json:"selected"`
+		RateHz   float64   `json:"rate_hz"`
+	}
+	current := func() (v view) {
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.bwLiveView || {}`, &v)); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	testenv.Eventually(t, 30*time.Second, "the server applied a view holding drone 1", func() bool {
+		v := current()
+		vs := getVehicles(t, sys.web.URL())
+		for _, x := range vs {
+			if x.ID == 1 && len(v.BBox) == 4 {
+				return x.Lon >= v.BBox[0] && x.Lat >= v.BBox[1] && x.Lon <= v.BBox[2] && x.Lat <= v.BBox[3] && v.RateHz == 10
+			}
+		}
+		return false
+	})
+	if err := chromedp.Run(ctx, chromedp.Click(`#bw-fleet-body tr[data-id="7"]`, chromedp.ByQuery)); err != nil {
+		t.Fatalf("selecting drone 7 in the fleet list: %v (console: %v)", err, console.list())
+	}
+	testenv.Eventually(t, 10*time.Second, "a view selecting drone 7", func() bool {
+		v := current()
+		return len(v.Selected) == 1 && v.Selected[0] == 7
+	})
+	if n := liveMetric(t, sys.web.URL(), "borderwatch_live_view_errors_total"); n != "0" {
+		t.Fatalf("the server refused %s of the page's messages", n)
+	}
+	if errs := console.list(); len(errs) > 0 {
+		t.Fatalf("browser console errors: %v", errs)
+	}
+}
+
+// liveMetric reads one unlabelled metric's value from the server's /metrics.
+func liveMetric(t *testing.T, base, name string) string {
+	t.Helper()
+	resp, err := apiClient(t, base).Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics: %s", resp.Status)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return v
+		}
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return ""
+}
