@@ -16,6 +16,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // HQ is a headquarters: it reads every station's streams and keeps a view
@@ -70,7 +72,7 @@ type HQ struct {
 
 type vehicleKey struct {
 	station string
-	id      uint32
+	id      telemetry.VehicleID
 }
 
 type sortieKey struct {
@@ -349,7 +351,7 @@ func (v RemoteVehicle) MarshalJSON() ([]byte, error) {
 }
 
 // VehicleKey is the id of a station's vehicle across stations.
-func VehicleKey(station string, id uint32) string {
+func VehicleKey(station string, id telemetry.VehicleID) string {
 	return station + "/" + strconv.FormatUint(uint64(id), 10)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/borderwatch/borderwatch/federation"
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -113,7 +114,8 @@ func startSimStation(t *testing.T, name, natsURL string, trust string) *simStati
 // Two stations, each with a simulated drone of system id 1, and a
 // headquarters: both drones appear at the HQ as two vehicles; an HQ
 // operator's command goes through the HQ's API to the east station's drone
-// and its answer comes back; both audit trails record it; the station
+// and its answer comes back; a plan uploaded from the HQ to the west
+// station's drone is verified there; both audit trails record it; the station
 // checks the role the HQ sends as it would for its own users.
 func TestFederation_TwoStationsAndHQ_FleetAndCommands(t *testing.T) {
 	ns := &federation.Embedded{Listen: "127.0.0.1:0", StoreDir: t.TempDir()}
@@ -128,7 +130,6 @@ func TestFederation_TwoStationsAndHQ_FleetAndCommands(t *testing.T) {
 	pub, _ := key.PublicKey()
 	east := startSimStation(t, "east", ns.ClientURL(), pub)
 	west := startSimStation(t, "west", ns.ClientURL(), pub)
-	_ = west
 
 	// The headquarters: no drones of its own, its accounts in its own store.
 	hqConn, err := federation.Connect(federation.ConnOptions{URL: ns.ClientURL(), Name: "hq"})
@@ -231,6 +232,33 @@ func TestFederation_TwoStationsAndHQ_FleetAndCommands(t *testing.T) {
 	if _, ok := west.audit.find(func(telemetry.OperatorAction) bool { return true }); ok {
 		t.Fatal("the west station recorded a command meant for east")
 	}
+
+	// An upload from the HQ: the station uploads the plan to its drone and
+	// verifies it by reading it back, and the HQ gets that answer.
+	plan, err := missions.WriteQGCPlan(&missions.Plan{Mission: []missions.Item{
+		missions.Takeoff(0, 0, 30),
+		missions.Waypoint(31.354, -110.95, 60, 0),
+		missions.ReturnToLaunch(),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("PUT", hqWeb.URL()+"/api/v1/federation/stations/west/vehicles/1/plan?confirm=1", strings.NewReader(string(plan)))
+	req.Header.Set("Content-Type", "application/vnd.qgc.plan+json")
+	res, err := authtest.Client(operator).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var ur web.PlanUploadResponse
+	if err := json.Unmarshal(up, &ur); err != nil || res.StatusCode != 200 || !ur.Verified {
+		t.Fatalf("upload from the HQ: %d %s", res.StatusCode, up)
+	}
+	testenv.Eventually(t, 5*time.Second, "the west station's audit record of the upload", func() bool {
+		_, ok := west.audit.find(func(a telemetry.OperatorAction) bool { return a.User == user+"@hq:hq" && a.Remote == "hq:hq" })
+		return ok
+	})
 
 	// A supervisor may not command at the HQ …
 	if code, body := post("/api/v1/federation/stations/east/vehicles/1/commands", supervisor, `{"command": "rtl"}`); code != 403 {

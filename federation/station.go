@@ -175,8 +175,8 @@ func ensureStatesStream(ctx context.Context, js jetstream.JetStream) error {
 // the hub, writes events to the outbox and sends states that are due.
 func (s *Station) hubLoop() {
 	defer s.wg.Done()
-	latest := map[uint32]decode.VehicleState{}
-	lastSent := map[uint32]time.Time{}
+	latest := map[telemetry.VehicleID]decode.VehicleState{}
+	lastSent := map[telemetry.VehicleID]time.Time{}
 	sortieSent := map[uint64]uint64{} // sortie id → hash of the summary sent
 	tick := time.NewTicker(s.StateInterval / 4)
 	defer tick.Stop()
@@ -194,10 +194,10 @@ func (s *Station) hubLoop() {
 			for _, m := range buf {
 				switch m := m.(type) {
 				case decode.VehicleState:
-					if _, ok := latest[uint32(m.ID)]; ok {
+					if _, ok := latest[m.ID]; ok {
 						s.statesCoalesced.Add(1)
 					}
-					latest[uint32(m.ID)] = m
+					latest[m.ID] = m
 				case telemetry.Event:
 					e, ok, err := eventOf(m)
 					if err != nil {
@@ -236,7 +236,7 @@ func (s *Station) store(evs []Event) {
 // sendStates publishes the states that are due. A state is never queued
 // behind a dead uplink: without a connection it is dropped and counted,
 // and the vehicle's next state goes when the uplink is back.
-func (s *Station) sendStates(latest map[uint32]decode.VehicleState, lastSent map[uint32]time.Time) {
+func (s *Station) sendStates(latest map[telemetry.VehicleID]decode.VehicleState, lastSent map[telemetry.VehicleID]time.Time) {
 	now := s.Clock()
 	for id, st := range latest {
 		if t, ok := lastSent[id]; ok && now.Sub(t) < s.StateInterval {
@@ -289,7 +289,7 @@ func (s *Station) pollSorties(sent map[uint64]uint64) {
 			continue
 		}
 		sent[so.ID] = sum
-		evs = append(evs, Event{Type: TypeSortie, Vehicle: uint32(so.Vehicle), Time: so.End.UTC(), Data: data})
+		evs = append(evs, Event{Type: TypeSortie, Vehicle: so.Vehicle, Time: so.End.UTC(), Data: data})
 	}
 	s.store(evs)
 }

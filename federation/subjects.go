@@ -3,6 +3,8 @@ package federation
 import (
 	"fmt"
 	"regexp"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // Stream names and subjects. A station's name is one NATS subject token.
@@ -26,7 +28,7 @@ func CheckName(kind, name string) error {
 	return nil
 }
 
-func stateSubject(station string, vehicle uint32) string {
+func stateSubject(station string, vehicle telemetry.VehicleID) string {
 	return fmt.Sprintf("bw.%s.state.%d", station, vehicle)
 }
 

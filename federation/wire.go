@@ -13,11 +13,11 @@ import (
 // restarts by the outbox), its type and the event itself as the station's
 // API would show it.
 type Event struct {
-	Seq     uint64          `json:"seq"`
-	Type    string          `json:"type"`
-	Vehicle uint32          `json:"vehicle"`
-	Time    time.Time       `json:"time"`
-	Data    json.RawMessage `json:"data"`
+	Seq     uint64              `json:"seq"`
+	Type    string              `json:"type"`
+	Vehicle telemetry.VehicleID `json:"vehicle"`
+	Time    time.Time           `json:"time"`
+	Data    json.RawMessage     `json:"data"`
 }
 
 // Event types. Sortie summaries travel as events so that they share the
@@ -39,10 +39,10 @@ type batch struct {
 
 // stateMsg is one message on bw.<station>.state.<vehicle>.
 type stateMsg struct {
-	Station string          `json:"station"`
-	Vehicle uint32          `json:"vehicle"`
-	Sent    time.Time       `json:"sent"`
-	State   json.RawMessage `json:"state"`
+	Station string              `json:"station"`
+	Vehicle telemetry.VehicleID `json:"vehicle"`
+	Sent    time.Time           `json:"sent"`
+	State   json.RawMessage     `json:"state"`
 }
 
 // eventOf turns a hub event into a federation event, or reports false for
@@ -69,7 +69,7 @@ func eventOf(e telemetry.Event) (Event, bool, error) {
 	if err != nil {
 		return Event{}, false, fmt.Errorf("federation: encoding a %s event: %w", typ, err)
 	}
-	return Event{Type: typ, Vehicle: uint32(e.Vehicle()), Time: e.EventTime().UTC(), Data: data}, true, nil
+	return Event{Type: typ, Vehicle: e.Vehicle(), Time: e.EventTime().UTC(), Data: data}, true, nil
 }
 
 // decodeBatch reads a message of a station's events subject. It refuses a

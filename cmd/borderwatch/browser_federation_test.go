@@ -1,15 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/web/auth"
 )
 
@@ -18,24 +14,7 @@ import (
 // in its label) instead of staying live on the map.
 func TestBrowser_HQ_StationDroneLiveThenStale(t *testing.T) {
 	ctx, console := newBrowser(t)
-	dir := t.TempDir()
-	hq, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "hq.db"),
-		fed: fedOptions{listen: "127.0.0.1:0", hq: true, hqName: "hq", staleAfter: 2 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hq.Close)
-	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "east.db"),
-		tak: takOptions{station: "east"}, fed: fedOptions{nats: hq.fed.embedded.ClientURL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
-	if err := sim.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
+	hq, st, sim := startHQAndStation(t, 2*time.Second)
 
 	browserLoginAs(t, ctx, hq, auth.RoleSupervisor)
 	const live = `.bw-remote[data-key="east/1"][data-stale="false"]`

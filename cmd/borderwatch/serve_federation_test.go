@@ -18,11 +18,10 @@ import (
 	"github.com/borderwatch/borderwatch/simulator"
 )
 
-// serve --hq --nats-listen runs a headquarters with its own NATS server;
-// serve --nats URL --station east publishes a simulated drone to it; the
-// drone is at the HQ under east/1, an HQ command reaches it, and /readyz
-// says NATS is connected, then not when the NATS server stops.
-func TestServe_HQAndStation_OverEmbeddedNATS(t *testing.T) {
+// startHQAndStation runs a headquarters with an embedded NATS server and
+// a station "east" that trusts it, with one simulated drone, as serve does.
+func startHQAndStation(t *testing.T, staleAfter time.Duration) (hq, st *server, sim *simulator.Fleet) {
+	t.Helper()
 	dir := t.TempDir()
 	kp, _ := nkeys.CreateUser()
 	seed, _ := kp.Seed()
@@ -32,27 +31,35 @@ func TestServe_HQAndStation_OverEmbeddedNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	hq, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "hq.db"),
-		fed: fedOptions{listen: "127.0.0.1:0", hq: true, hqName: "hq", hqKey: keyFile, staleAfter: 5 * time.Second}})
+		fed: fedOptions{listen: "127.0.0.1:0", hq: true, hqName: "hq", hqKey: keyFile, staleAfter: staleAfter}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(hq.Close)
-	authedSystem(t, hq)
-	if _, err := os.Stat(filepath.Join(dir, "hq.db.nats")); err != nil {
-		t.Fatalf("the embedded server's JetStream folder is not beside the store: %v", err)
-	}
-
-	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "east.db"),
+	st, err = startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "east.db"),
 		tak: takOptions{station: "east"}, fed: fedOptions{nats: hq.fed.embedded.ClientURL(), hqTrust: stringList{pub}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
+	sim = &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
 	if err := sim.Initialize(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sim.Close)
+	return hq, st, sim
+}
+
+// serve --hq --nats-listen runs a headquarters with its own NATS server;
+// serve --nats URL --station east publishes a simulated drone to it; the
+// drone is at the HQ under east/1, an HQ command reaches it, and /readyz
+// says NATS is connected, then not when the NATS server stops.
+func TestServe_HQAndStation_OverEmbeddedNATS(t *testing.T) {
+	hq, st, _ := startHQAndStation(t, 5*time.Second)
+	authedSystem(t, hq)
+	if _, err := os.Stat(filepath.Join(filepath.Dir(hq.store.Path), "hq.db.nats")); err != nil {
+		t.Fatalf("the embedded server's JetStream folder is not beside the store: %v", err)
+	}
 
 	base := hq.web.URL()
 	c := apiClient(t, base)
