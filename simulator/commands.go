@@ -430,6 +430,10 @@ func (v *vehicle) changeMode(now time.Duration, custom uint32) common.MAV_RESULT
 	}
 	v.setMode(b, now)
 	v.custom = custom
+	if v.flavor == ArduCopter && custom == copterBrake && v.armed && v.landed {
+		// ArduCopter/mode_brake.cpp ModeBrake::run: "if landed immediately disarm".
+		v.disarm(now)
+	}
 	return common.MAV_RESULT_ACCEPTED
 }
 

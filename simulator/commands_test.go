@@ -114,3 +114,25 @@ func TestParams_ArduPilotTruncatesAndPX4HashCheck(t *testing.T) {
 		t.Fatalf("_HASH_CHECK: %+v", m)
 	}
 }
+
+// ArduCopter accepts BRAKE (mode 17) like any position mode, and a copter
+// landed in BRAKE disarms at once (ArduCopter/mode_brake.cpp).
+func TestArduCopter_Brake_AcceptedAndDisarmsWhenLanded(t *testing.T) {
+	f, g := startFleet(t, groundScenario("arducopter"), nil)
+	v := vehicleBy(f, 1)
+	stepUntil(t, f, 500*time.Millisecond, time.Minute, "a position estimate", func() bool { return f.now > v.readyAt })
+	g.send(command(1, common.MAV_CMD_COMPONENT_ARM_DISARM, 1))
+	if a := g.ack(1, common.MAV_CMD_COMPONENT_ARM_DISARM); a.Result != common.MAV_RESULT_ACCEPTED {
+		t.Fatalf("arm: %v", a.Result)
+	}
+	g.send(command(1, common.MAV_CMD_DO_SET_MODE, float32(common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED), copterBrake))
+	if a := g.ack(1, common.MAV_CMD_DO_SET_MODE); a.Result != common.MAV_RESULT_ACCEPTED {
+		t.Fatalf("BRAKE: %v, want ACCEPTED", a.Result)
+	}
+	var armed bool
+	var custom uint32
+	_ = f.do(func() { armed, custom = v.armed, v.custom })
+	if armed || custom != copterBrake {
+		t.Fatalf("after BRAKE on the ground: armed %v, mode %d; want disarmed in BRAKE", armed, custom)
+	}
+}

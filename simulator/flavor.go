@@ -110,6 +110,7 @@ const (
 	copterRTL       = 6
 	copterLand      = 9
 	copterPosHold   = 16
+	copterBrake     = 17
 	planeManual     = 0
 	planeFBWA       = 5
 	planeAuto       = 10
@@ -132,6 +133,11 @@ func (f Flavor) modeBehaviour(custom uint32) (behaviour, bool) {
 		case copterGuided:
 			return bGuided, true
 		case copterLoiter, copterPosHold:
+			return bHold, true
+		case copterBrake:
+			// ArduCopter/mode_brake.cpp: ModeBrake::init always succeeds (the
+			// mode requires GPS, checked like any position mode) and stops
+			// the copter where it is, holding there until the mode changes.
 			return bHold, true
 		case copterRTL:
 			return bRTL, true
