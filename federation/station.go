@@ -135,14 +135,14 @@ func (s *Station) Initialize() error {
 }
 
 // ensureStreams creates the shared states stream and this station's events
-// stream. Both calls are idempotent (same configuration every time).
+// stream when they do not exist yet.
 func (s *Station) ensureStreams(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := ensureStatesStream(ctx, s.js); err != nil {
 		return err
 	}
-	_, err := s.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	err := ensureStream(ctx, s.js, jetstream.StreamConfig{
 		Name:        eventsStream(s.Name),
 		Description: "Borderwatch station " + s.Name + ": events and sortie summaries, in the station's order",
 		Subjects:    []string{eventsSubject(s.Name)},
@@ -157,7 +157,7 @@ func (s *Station) ensureStreams(ctx context.Context) error {
 }
 
 func ensureStatesStream(ctx context.Context, js jetstream.JetStream) error {
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	err := ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:              StatesStream,
 		Description:       "Borderwatch: the latest state of every station's vehicles",
 		Subjects:          []string{statesSubjects},
@@ -169,6 +169,20 @@ func ensureStatesStream(ctx context.Context, js jetstream.JetStream) error {
 		return fmt.Errorf("federation: create stream %s: %w", StatesStream, err)
 	}
 	return nil
+}
+
+// ensureStream creates a stream that does not exist and leaves one that
+// does as it is. Never an update: an operator may have raised its replicas
+// or retention on the cluster (docs/operations.md), which an update with our
+// defaults would undo; and an update racing another server's consumer
+// creation on the same stream trips a data race inside nats-server's
+// filestore (seen under -race with v2.15.3).
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) error {
+	_, err := js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		_, err = js.Stream(ctx, cfg.Name)
+	}
+	return err
 }
 
 // hubLoop owns the latest state per vehicle and the rate limit: it reads
