@@ -65,9 +65,19 @@ func newRecordingServerWith(t testing.TB, hub *telemetry.Hub, fleet *gcs.Fleet, 
 // status and body.
 func send(t *testing.T, method, url, contentType string, body []byte) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(string(body)))
+	code, data, err := trySend(method, url, contentType, body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return code, data
+}
+
+// trySend is send for a goroutine other than the test's, which must not
+// call t.Fatal: the error comes back instead.
+func trySend(method, url, contentType string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequest(method, url, strings.NewReader(string(body)))
+	if err != nil {
+		return 0, nil, err
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -77,14 +87,14 @@ func send(t *testing.T, method, url, contentType string, body []byte) (int, []by
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
-	return res.StatusCode, data
+	return res.StatusCode, data, nil
 }
 
 func decode[T any](t *testing.T, data []byte) T {

@@ -210,6 +210,10 @@ func (s *Server) URL() string {
 func (s *Server) AccountsInUse() *auth.Accounts { return s.accounts }
 
 // Close stops the server and its WebSocket streams. It is idempotent.
+// answerFlushTimeout bounds the wait, at shutdown, for the answers of
+// handlers that have returned to be written out.
+const answerFlushTimeout = 2 * time.Second
+
 func (s *Server) Close() {
 	s.once.Do(func() {
 		s.cancel() // ends WebSocket streams, which http.Server.Shutdown does not track
@@ -225,10 +229,18 @@ func (s *Server) Close() {
 				s.Logger.Warn("web: uploads still reporting their cancellation at shutdown")
 			}
 			rcancel()
-			// A request outlived the timeout (a stalled download): cut its
-			// connection, which fails its next write and ends its handler.
-			s.Logger.Warn("web: requests still running at shutdown; closing their connections", "err", err)
-			_ = s.srv.Close()
+			// An upload's handler has returned, but net/http writes the end
+			// of its answer after that: a second graceful drain, briefly,
+			// lets those answers reach their clients before the cut.
+			fctx, fcancel := context.WithTimeout(context.Background(), answerFlushTimeout)
+			err = s.srv.Shutdown(fctx)
+			fcancel()
+			if err != nil {
+				// A request outlived the timeout (a stalled download): cut its
+				// connection, which fails its next write and ends its handler.
+				s.Logger.Warn("web: requests still running at shutdown; closing their connections", "err", err)
+				_ = s.srv.Close()
+			}
 		}
 		<-s.done
 		s.wsConns.Wait()

@@ -53,11 +53,13 @@ func TestClose_UploadInProgress_CancelledAndReported(t *testing.T) {
 	type answer struct {
 		code int
 		body []byte
+		err  error
 	}
 	answered := make(chan answer, 1)
+	planBody := modelJSON(t, p)
 	go func() {
-		code, body := send(t, "PUT", s.URL()+"/api/v1/vehicles/1/plan?format=json&confirm=1", "application/json", modelJSON(t, p))
-		answered <- answer{code, body}
+		code, body, err := trySend("PUT", s.URL()+"/api/v1/vehicles/1/plan?format=json&confirm=1", "application/json", planBody)
+		answered <- answer{code, body, err}
 	}()
 	// The fence went (it goes first); the long mission is under way.
 	var events []telemetry.Event
@@ -87,6 +89,9 @@ func TestClose_UploadInProgress_CancelledAndReported(t *testing.T) {
 	case a = <-answered:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the upload's client hangs after the server closed")
+	}
+	if a.err != nil {
+		t.Fatalf("the upload's client got no answer: %v", a.err)
 	}
 	if a.code != 503 || !strings.Contains(string(a.body), "upload cancelled by shutdown") || !strings.Contains(string(a.body), "vehicle_holds") {
 		t.Fatalf("the client got %d %s", a.code, a.body)
