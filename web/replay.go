@@ -263,19 +263,29 @@ type TimelineResponse struct {
 	Markers []replay.Marker `json:"markers"`
 }
 
-// handleSortieTimeline lists the markers of a sortie's replay (?fleet=1:
-// of the whole fleet during it, as /ws/replay?sortie=ID&fleet=1 shows).
-func (s *Server) handleSortieTimeline(w http.ResponseWriter, r *http.Request) {
+// sortieWindowFromPath is the replay window of the sortie in the path
+// (?fleet=1: of the whole fleet during it); false when it answered an error.
+func (s *Server) sortieWindowFromPath(w http.ResponseWriter, r *http.Request) (replay.Window, bool) {
 	if !s.needStore(w) {
-		return
+		return replay.Window{}, false
 	}
 	so, ok := s.sortieFromPath(w, r)
 	if !ok {
-		return
+		return replay.Window{}, false
 	}
 	win, err := replay.SortieWindow(s.Store, so.ID, r.URL.Query().Get("fleet") == "1")
 	if err != nil {
 		replayError(w, err)
+		return replay.Window{}, false
+	}
+	return win, true
+}
+
+// handleSortieTimeline lists the markers of a sortie's replay (?fleet=1:
+// of the whole fleet during it, as /ws/replay?sortie=ID&fleet=1 shows).
+func (s *Server) handleSortieTimeline(w http.ResponseWriter, r *http.Request) {
+	win, ok := s.sortieWindowFromPath(w, r)
+	if !ok {
 		return
 	}
 	ms, err := replay.Timeline(s.Store, win, s.newReplayDecoder)
@@ -292,16 +302,8 @@ func (s *Server) handleSortieTimeline(w http.ResponseWriter, r *http.Request) {
 // sortie, min/max-downsampled to ?points=N per vehicle (store.Series), for
 // the replay's plots.
 func (s *Server) handleSortieSeries(w http.ResponseWriter, r *http.Request) {
-	if !s.needStore(w) {
-		return
-	}
-	so, ok := s.sortieFromPath(w, r)
+	win, ok := s.sortieWindowFromPath(w, r)
 	if !ok {
-		return
-	}
-	win, err := replay.SortieWindow(s.Store, so.ID, r.URL.Query().Get("fleet") == "1")
-	if err != nil {
-		replayError(w, err)
 		return
 	}
 	q := store.SeriesQuery{Query: store.Query{Stream: win.Stream, Systems: win.Systems, From: win.From, To: win.To}}
@@ -343,16 +345,8 @@ type FlownPlan struct {
 // plan each vehicle of the sortie was flying (replay.FlownUploads), with the
 // plan itself, in one answer for the replay's map.
 func (s *Server) handleSortiePlans(w http.ResponseWriter, r *http.Request) {
-	if !s.needStore(w) {
-		return
-	}
-	so, ok := s.sortieFromPath(w, r)
+	win, ok := s.sortieWindowFromPath(w, r)
 	if !ok {
-		return
-	}
-	win, err := replay.SortieWindow(s.Store, so.ID, r.URL.Query().Get("fleet") == "1")
-	if err != nil {
-		replayError(w, err)
 		return
 	}
 	ups, err := replay.FlownUploads(s.Store, win)

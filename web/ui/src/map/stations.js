@@ -10,6 +10,7 @@
 import L from "leaflet";
 import { signal, effect } from "@preact/signals";
 import { map } from "./map.js";
+import { labelledDot } from "./labelled_dot.js";
 import { api } from "../api.js";
 import { user, can } from "../state.js";
 
@@ -49,21 +50,9 @@ function syncVehicles(all) {
     if (typeof v.lat !== "number" || typeof v.lon !== "number" || !v.has_position) continue;
     let s = shown.get(key);
     if (!s) {
-      const el = document.createElement("div");
-      el.className = "bw-remote";
-      el.dataset.key = key;
-      const dot = document.createElement("div");
-      dot.className = "bw-remote-dot";
-      const text = document.createElement("span");
-      text.className = "bw-remote-label";
-      el.append(dot, text);
-      const tip = document.createElement("span");
-      const marker = L.marker([v.lat, v.lon], {
-        icon: L.divIcon({ html: el, className: "bw-remote-icon", iconSize: [16, 16], iconAnchor: [8, 8] }),
-        keyboard: false,
-      }).bindTooltip(tip);
-      marker.addTo(stationsLayer);
-      s = { marker, el, text, tip };
+      s = labelledDot("bw-remote", [v.lat, v.lon]);
+      s.el.dataset.key = key;
+      s.marker.addTo(stationsLayer);
       shown.set(key, s);
     }
     s.marker.setLatLng([v.lat, v.lon]);

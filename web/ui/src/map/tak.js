@@ -9,6 +9,7 @@
 import L from "leaflet";
 import { signal, effect } from "@preact/signals";
 import { map } from "./map.js";
+import { labelledDot } from "./labelled_dot.js";
 import { api } from "../api.js";
 import { user, can } from "../state.js";
 import { proposeDispatch } from "../views/senddrone.js";
@@ -77,24 +78,11 @@ function sync(all) {
   for (const [uid, m] of all) {
     let s = shown.get(uid);
     if (!s) {
-      const el = document.createElement("div");
-      el.className = "bw-tak";
-      el.dataset.uid = uid;
-      const dot = document.createElement("div");
-      dot.className = "bw-tak-dot";
-      const text = document.createElement("span");
-      text.className = "bw-tak-label";
-      el.append(dot, text);
-      const tip = document.createElement("span");
-      const marker = L.marker([m.lat, m.lon], {
-        icon: L.divIcon({ html: el, className: "bw-tak-icon", iconSize: [16, 16], iconAnchor: [8, 8] }),
-        pane: "bw-detections",
-        keyboard: false,
-      }).bindTooltip(tip);
-      s = { marker, el, text, tip };
+      s = labelledDot("bw-tak", [m.lat, m.lon], { pane: "bw-detections" });
+      s.el.dataset.uid = uid;
       s.pop = popup(s);
-      marker.bindPopup(s.pop.box);
-      marker.addTo(takLayer);
+      s.marker.bindPopup(s.pop.box);
+      s.marker.addTo(takLayer);
       shown.set(uid, s);
     }
     s.m = m;
