@@ -31,33 +31,12 @@ func (s *Server) hqOr503(w http.ResponseWriter) *federation.HQ {
 	return s.HQ
 }
 
-func (s *Server) handleFedStations(w http.ResponseWriter, r *http.Request) {
-	if hq := s.hqOr503(w); hq != nil {
-		writeJSON(w, http.StatusOK, hq.Stations())
-	}
-}
-
-func (s *Server) handleFedVehicles(w http.ResponseWriter, r *http.Request) {
-	if hq := s.hqOr503(w); hq != nil {
-		writeJSON(w, http.StatusOK, hq.Vehicles())
-	}
-}
-
-func (s *Server) handleFedAlerts(w http.ResponseWriter, r *http.Request) {
-	if hq := s.hqOr503(w); hq != nil {
-		writeJSON(w, http.StatusOK, hq.Alerts())
-	}
-}
-
-func (s *Server) handleFedDetections(w http.ResponseWriter, r *http.Request) {
-	if hq := s.hqOr503(w); hq != nil {
-		writeJSON(w, http.StatusOK, hq.Detections())
-	}
-}
-
-func (s *Server) handleFedSorties(w http.ResponseWriter, r *http.Request) {
-	if hq := s.hqOr503(w); hq != nil {
-		writeJSON(w, http.StatusOK, hq.Sorties())
+// fedList answers one of the headquarters' lists (503 elsewhere).
+func (s *Server) fedList(list func(*federation.HQ) any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if hq := s.hqOr503(w); hq != nil {
+			writeJSON(w, http.StatusOK, list(hq))
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/borderwatch/borderwatch/federation"
 	"net/http"
 
 	"github.com/borderwatch/borderwatch/web/auth"
@@ -146,11 +147,11 @@ func (s *Server) routeTable() []route {
 		// A headquarters' view of its stations (web/federation.go); 503 on a
 		// server that is not one. Commands and uploads go to the station,
 		// which checks the same permission for the forwarded user.
-		h("GET /api/v1/federation/stations", PermWatch, s.handleFedStations),
-		h("GET /api/v1/federation/vehicles", PermWatch, s.handleFedVehicles),
-		h("GET /api/v1/federation/alerts", PermWatch, s.handleFedAlerts),
-		h("GET /api/v1/federation/detections", PermWatch, s.handleFedDetections),
-		h("GET /api/v1/federation/sorties", PermReplay, s.handleFedSorties),
+		h("GET /api/v1/federation/stations", PermWatch, s.fedList(func(hq *federation.HQ) any { return hq.Stations() })),
+		h("GET /api/v1/federation/vehicles", PermWatch, s.fedList(func(hq *federation.HQ) any { return hq.Vehicles() })),
+		h("GET /api/v1/federation/alerts", PermWatch, s.fedList(func(hq *federation.HQ) any { return hq.Alerts() })),
+		h("GET /api/v1/federation/detections", PermWatch, s.fedList(func(hq *federation.HQ) any { return hq.Detections() })),
+		h("GET /api/v1/federation/sorties", PermReplay, s.fedList(func(hq *federation.HQ) any { return hq.Sorties() })),
 		h("POST /api/v1/federation/stations/{station}/vehicles/{id}/commands", PermCommand, s.handleFedForward),
 		{pattern: "PUT /api/v1/federation/stations/{station}/vehicles/{id}/plan", perm: PermCommand, handler: http.HandlerFunc(s.handleFedForward), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
 		h("GET /api/v1/federation/stations/{station}/vehicles/{id}/plan", PermWatch, s.handleFedForward),

@@ -10,9 +10,9 @@
 import L from "leaflet";
 import { signal, effect } from "@preact/signals";
 import { map } from "./map.js";
+import { pollWhileWatching } from "./poll.js";
 import { labelledDot } from "./labelled_dot.js";
 import { api } from "../api.js";
-import { user, can } from "../state.js";
 
 const pollMs = 1000;
 // Not a headquarters: ask again rarely (that is set at the server's start).
@@ -86,34 +86,20 @@ function syncDetections(list) {
 effect(() => syncVehicles(remoteVehicles.value));
 effect(() => syncDetections(remoteDetections.value));
 
-let timer = null;
-async function poll() {
-  timer = null;
-  if (!user.value) return;
-  let wait = pollMs;
-  try {
+pollWhileWatching("stations", {
+  pollMs,
+  idleMs,
+  fetch: async () => {
     const vs = await api("GET", "/api/v1/federation/vehicles");
     remoteVehicles.value = new Map(vs.map((v) => [v.key, v]));
     remoteDetections.value = (await api("GET", "/api/v1/federation/detections")).slice(-maxDetections);
     isHQ.value = true;
-  } catch (err) {
-    if (err.status === 503) {
-      isHQ.value = false;
-      wait = idleMs;
-    } else if (err.status !== 401 && err.status !== 403) console.warn(`stations: ${err.message}`);
-  }
-  if (user.value && timer === null) timer = setTimeout(poll, wait);
-}
-
-// Poll while someone who may watch is logged in; stop at logout.
-effect(() => {
-  const u = user.value;
-  if (u && can("watch")) {
-    if (timer === null) timer = setTimeout(poll, 0);
-  } else {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
+  },
+  onUnavailable: () => {
+    isHQ.value = false;
+  },
+  stop: () => {
     remoteVehicles.value = new Map();
     remoteDetections.value = [];
-  }
+  },
 });

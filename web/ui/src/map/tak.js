@@ -9,9 +9,10 @@
 import L from "leaflet";
 import { signal, effect } from "@preact/signals";
 import { map } from "./map.js";
+import { pollWhileWatching } from "./poll.js";
 import { labelledDot } from "./labelled_dot.js";
 import { api } from "../api.js";
-import { user, can } from "../state.js";
+import { can } from "../state.js";
 import { proposeDispatch } from "../views/senddrone.js";
 import { activeTab } from "../app.js";
 
@@ -97,33 +98,19 @@ function sync(all) {
 
 effect(() => sync(takMarkers.value));
 
-let timer = null;
-async function poll() {
-  timer = null;
-  if (!user.value) return;
-  let wait = pollMs;
-  try {
+pollWhileWatching("TAK markers", {
+  pollMs,
+  idleMs,
+  fetch: async () => {
     setMarkers(await api("GET", "/api/v1/tak/markers"));
     takAvailable.value = true;
-  } catch (err) {
-    if (err.status === 503) {
-      takAvailable.value = false;
-      wait = idleMs;
-    } else if (err.status !== 401 && err.status !== 403) console.warn(`TAK markers: ${err.message}`);
-    // Between answers, stale markers still go.
-    setMarkers([...takMarkers.value.values()]);
-  }
-  if (user.value && timer === null) timer = setTimeout(poll, wait);
-}
-
-// Poll while someone who may watch is logged in; stop at logout.
-effect(() => {
-  const u = user.value;
-  if (u && can("watch")) {
-    if (timer === null) timer = setTimeout(poll, 0);
-  } else {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
+  },
+  onUnavailable: () => {
+    takAvailable.value = false;
+  },
+  // Between answers, stale markers still go.
+  onError: () => setMarkers([...takMarkers.value.values()]),
+  stop: () => {
     takMarkers.value = new Map();
-  }
+  },
 });
