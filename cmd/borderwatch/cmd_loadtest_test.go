@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,13 +59,32 @@ func checkSmallRun(t *testing.T, r loadtest.Result, drones, clients int) {
 }
 
 func TestLoadtest_InProcessSmallRun_NothingLostEveryInViewStateDelivered(t *testing.T) {
-	r, code, errOut := runLoadtest(t, "--drones", "20", "--clients", "5", "--in-view", "4", "--duration", "2s")
+	// With a CPU profile and an execution trace of the run (how the tail
+	// latency is investigated, docs/performance.md).
+	dir := t.TempDir()
+	cpu, tr := filepath.Join(dir, "run.cpu"), filepath.Join(dir, "run.trace")
+	r, code, errOut := runLoadtest(t, "--drones", "20", "--clients", "5", "--in-view", "4", "--duration", "2s", "--cpuprofile", cpu, "--trace", tr)
 	if code != 0 {
 		t.Fatalf("loadtest exited %d: %s", code, errOut)
 	}
 	checkSmallRun(t, r, 20, 5)
 	if !r.CPUIncludesLoad || r.Target != "in-process" {
 		t.Fatalf("an in-process run must say its CPU includes the load: %+v", r)
+	}
+	// A CPU profile is gzip-compressed protobuf; a trace starts with its
+	// Go version header.
+	if b, err := os.ReadFile(cpu); err != nil || len(b) < 100 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("CPU profile: %d bytes, %v", len(b), err)
+	}
+	if b, err := os.ReadFile(tr); err != nil || len(b) < 1000 || !bytes.HasPrefix(b, []byte("go 1.")) {
+		t.Fatalf("trace: %d bytes, %v", len(b), err)
+	}
+}
+
+func TestLoadtest_ProfileToAFolderThatDoesNotExist_SaysWhichFlag(t *testing.T) {
+	_, code, errOut := runLoadtest(t, "--drones", "2", "--clients", "1", "--duration", "1s", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "run.cpu"))
+	if code == 0 || !strings.Contains(errOut, "--cpuprofile") {
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
 
