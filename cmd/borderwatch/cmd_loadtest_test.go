@@ -53,8 +53,14 @@ func checkSmallRun(t *testing.T, r loadtest.Result, drones, clients int) {
 	if r.OutOfViewPerDroneS <= 0 || r.OutOfViewPerDroneS > 2 {
 		t.Fatalf("out-of-view drones came at %.2f states per second per client, want about 1", r.OutOfViewPerDroneS)
 	}
-	if r.VehiclesOnServer != drones || r.ServerCPUSeconds <= 0 || r.ServerRSSMiB <= 0 || r.LiveEncoded == 0 {
+	if r.VehiclesOnServer != drones || r.ServerCPUSeconds <= 0 || r.ServerRSSMiB <= 0 || r.LiveEncoded == 0 || r.LiveBytes == 0 {
 		t.Fatalf("server figures: %+v", r)
+	}
+	// Compact clients (the default, as the browser) get most states as
+	// motion updates, and every in-view one all the same; clients asking
+	// for whole states get no motion update.
+	if r.WholeStates != (r.LiveEncodedMotion == 0) {
+		t.Fatalf("whole states %v, %d motion updates encoded", r.WholeStates, r.LiveEncodedMotion)
 	}
 }
 
@@ -98,12 +104,12 @@ func TestLoadtest_Target_LoadsARunningServer(t *testing.T) {
 	t.Cleanup(sys.Close)
 	token := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleAdmin)
 	r, code, errOut := runLoadtest(t, "--target", sys.web.URL(), "--token", token, "--mavlink", sys.fleet.LinkAddrs()[0].String(),
-		"--drones", "20", "--clients", "5", "--in-view", "4", "--duration", "2s")
+		"--drones", "20", "--clients", "5", "--in-view", "4", "--duration", "2s", "--whole-states")
 	if code != 0 {
 		t.Fatalf("loadtest exited %d: %s", code, errOut)
 	}
 	checkSmallRun(t, r, 20, 5)
-	if r.CPUIncludesLoad || r.Target != sys.web.URL() {
+	if r.CPUIncludesLoad || r.Target != sys.web.URL() || !r.WholeStates {
 		t.Fatalf("target run: %+v", r)
 	}
 }
