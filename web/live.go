@@ -97,9 +97,9 @@ type liveClient struct {
 
 	mu            sync.Mutex
 	pending       []livePending
-	batch         uint64              // the fan-out's batch number now (set as it delivers)
-	limit         int                 // coalesce when pending grows past it (liveClientBacklog, or twice the vehicles left after coalescing)
-	last          map[liveID]liveSent // the newest state put per vehicle: never send an older one after it
+	batch         uint64     // the fan-out's batch number now (set as it delivers)
+	limit         int        // coalesce when pending grows past it (liveClientBacklog, or twice the vehicles left after coalescing)
+	last          []liveSent // the newest state put per vehicle (by liveVehicle.idx): never send an older one after it
 	dropped       uint64
 	events        [][]byte // encoded LiveEvents, oldest first, at most liveEventBacklog
 	eventsDropped uint64
@@ -134,7 +134,7 @@ const liveClientBacklog = 4096
 const liveBacklogBatches = 10
 
 func newLiveClient() *liveClient {
-	return &liveClient{ready: make(chan struct{}, 1), limit: liveClientBacklog, last: map[liveID]liveSent{}}
+	return &liveClient{ready: make(chan struct{}, 1), limit: liveClientBacklog}
 }
 
 func (c *liveClient) signal() {
@@ -144,12 +144,22 @@ func (c *liveClient) signal() {
 	}
 }
 
-// putLocked files state e of vehicle id, encoded as enc (the whole state,
+// lastLocked is what the client was last given of vehicle v. c.mu is held.
+func (c *liveClient) lastLocked(v *liveVehicle) *liveSent {
+	if v.idx >= len(c.last) {
+		// A slice by the fan-out's vehicle index, not a map by id: this is
+		// looked up for every state every client takes.
+		c.last = append(c.last, make([]liveSent, v.idx+1-len(c.last))...)
+	}
+	return &c.last[v.idx]
+}
+
+// putLocked files state e of vehicle v, encoded as enc (the whole state,
 // or its motion form), newer than any the client was given of it (the
 // fan-out's put checks). c.mu is held.
-func (c *liveClient) putLocked(id liveID, e *liveEntry, enc []byte, whole bool) {
-	c.last[id] = liveSent{e.seq, e.statusSeq}
-	c.pending = append(c.pending, livePending{id, c.batch, enc, whole})
+func (c *liveClient) putLocked(v *liveVehicle, e *liveEntry, enc []byte, whole bool) {
+	*c.lastLocked(v) = liveSent{e.seq, e.statusSeq}
+	c.pending = append(c.pending, livePending{v.id, c.batch, enc, whole})
 	if len(c.pending) > c.limit || c.pending[0].batch+liveBacklogBatches < c.batch {
 		c.coalesceLocked()
 	}

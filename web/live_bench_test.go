@@ -101,10 +101,10 @@ func deliverPerClient(f *liveFanout, c *liveClient, view *liveView) {
 		if err != nil {
 			return
 		}
-		if u.e.seq <= c.last[u.v.id].seq {
+		if u.e.seq <= c.lastLocked(u.v).seq {
 			return
 		}
-		c.putLocked(u.v.id, u.e, enc, true)
+		c.putLocked(u.v, u.e, enc, true)
 	}
 	for i := range f.full[view.class] {
 		u := &f.full[view.class][i]

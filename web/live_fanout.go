@@ -68,6 +68,7 @@ type liveClassState struct {
 // liveVehicle is the fan-out's record of one vehicle.
 type liveVehicle struct {
 	id      liveID
+	idx     int // its index in liveFanout.order
 	nextSeq uint64
 	queue   []*liveEntry // oldest first, the latest last; at most liveQueueLen
 	classes [len(liveRates)]liveClassState
@@ -137,7 +138,7 @@ func (f *liveFanout) vehicle(id liveID, now time.Time) *liveVehicle {
 	if f.vehicles == nil {
 		f.vehicles = make(map[liveID]*liveVehicle)
 	}
-	v := &liveVehicle{id: id, nextSeq: 1}
+	v := &liveVehicle{id: id, idx: len(f.order), nextSeq: 1}
 	slots := int64(liveLowPeriodMs * time.Millisecond / liveBatchInterval)
 	v.lowNext = now.Add(time.Duration(int64(len(f.order))%slots) * liveBatchInterval)
 	for c := range v.classes {
@@ -209,23 +210,23 @@ func (f *liveFanout) encodeMotion(e *liveEntry) bool {
 	return true
 }
 
-// put files state e of vehicle id for client c (c.mu held) in the form
+// put files state e of vehicle v for client c (c.mu held) in the form
 // the client takes it: nothing if it was given a newer state, the motion
 // form if it merges motion (compact) and holds e's status, else the whole
 // state. It reports 1 if it filed it.
-func (f *liveFanout) put(c *liveClient, compact bool, id liveID, e *liveEntry) int {
-	last := c.last[id]
+func (f *liveFanout) put(c *liveClient, compact bool, v *liveVehicle, e *liveEntry) int {
+	last := c.lastLocked(v)
 	if e.seq <= last.seq {
 		return 0
 	}
 	if compact && last.status == e.statusSeq && f.encodeMotion(e) {
-		c.putLocked(id, e, e.menc, false)
+		c.putLocked(v, e, e.menc, false)
 		return 1
 	}
 	if !f.encode(e) {
 		return 0
 	}
-	c.putLocked(id, e, e.enc, true)
+	c.putLocked(v, e, e.enc, true)
 	return 1
 }
 
@@ -336,7 +337,7 @@ func (f *liveFanout) deliver(c *liveClient, view *liveView) {
 	for i := range full {
 		u := &full[i]
 		if view.admits(u.v.id, u.cur) || view.admits(u.v.id, u.prev) {
-			put += f.put(c, compact, u.v.id, u.e)
+			put += f.put(c, compact, u.v, u.e)
 		}
 	}
 	for i := range low {
@@ -345,7 +346,7 @@ func (f *liveFanout) deliver(c *liveClient, view *liveView) {
 		if view.admits(u.v.id, u.cur) || view.admits(u.v.id, u.v.classes[class].pos) {
 			continue
 		}
-		put += f.put(c, compact, u.v.id, u.e)
+		put += f.put(c, compact, u.v, u.e)
 	}
 	if changed {
 		// A new view shows its vehicles at once, not at their next
@@ -356,7 +357,7 @@ func (f *liveFanout) deliver(c *liveClient, view *liveView) {
 			}
 			e := v.latest()
 			if view.admits(v.id, posOf(&e.st)) {
-				put += f.put(c, compact, v.id, e)
+				put += f.put(c, compact, v, e)
 			}
 		}
 	}

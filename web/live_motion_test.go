@@ -189,11 +189,12 @@ func TestLiveClient_CompactBacklogCoalesced_KeepsTheLastWholeStateUnderTheMotion
 		return out
 	}
 	ea, eb := entries(a), entries(b)
+	v1, v2 := f.vehicle(1, t0), f.vehicle(2, t0)
 	c.mu.Lock()
 	for k := range 200 {
 		c.batch = uint64(k) // the client takes nothing for 200 batches: its backlog is coalesced
-		f.put(c, true, 1, ea[k])
-		f.put(c, true, 2, eb[k])
+		f.put(c, true, v1, ea[k])
+		f.put(c, true, v2, eb[k])
 	}
 	c.mu.Unlock()
 	got, dropped := c.take(nil)

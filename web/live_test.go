@@ -110,7 +110,7 @@ func TestLiveClient_Mailbox_KeepsBacklogThenLatestPerVehicleAndCountsDrops(t *te
 	f := &liveFanout{counters: &liveCounters{}, logger: slog.Default()}
 	put := func(id liveID, seq uint64) {
 		c.mu.Lock()
-		f.put(c, false, id, &liveEntry{seq: seq, enc: []byte(fmt.Sprintf(`{"id":%d,"mission_seq":%d}`, id, seq))})
+		f.put(c, false, f.vehicle(id, time.Time{}), &liveEntry{seq: seq, enc: []byte(fmt.Sprintf(`{"id":%d,"mission_seq":%d}`, id, seq))})
 		c.mu.Unlock()
 		c.signal()
 	}
