@@ -89,7 +89,8 @@ func (s *server) startFederation(o fedOptions, station, data string) error {
 	}
 	s.fed.conn = nc
 	if o.hq {
-		hq := &federation.HQ{Name: o.hqName, Conn: nc, StaleAfter: o.staleAfter}
+		// The view survives a restart in a file beside the store (hq_store.go).
+		hq := &federation.HQ{Name: o.hqName, Conn: nc, StaleAfter: o.staleAfter, StorePath: data + ".hqview"}
 		if o.hqKey != "" {
 			if hq.Key, err = readNKey(o.hqKey); err != nil {
 				return err
