@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nkeys"
 )
 
 // Embedded is a NATS server with JetStream inside this process (serve
@@ -22,9 +23,18 @@ type Embedded struct {
 	StoreDir string
 	// (optional) Name of the server. Defaults to "borderwatch".
 	Name string
+	// (optional) Users may connect, each with its permissions
+	// (permissions.go); nobody else. Defaults to none: anyone who reaches
+	// the port may connect and do anything (bind it to a private network).
+	Users []NATSUser
+	// (optional) Local is what this process is to its own server (a
+	// station or a headquarters, without credentials): with Users, it
+	// connects with an nkey made at start (LocalKey) and these rights.
+	Local NATSUser
 
-	ns   *server.Server
-	once sync.Once
+	ns       *server.Server
+	localKey nkeys.KeyPair
+	once     sync.Once
 }
 
 // Initialize starts the server and waits until it takes connections.
@@ -46,11 +56,22 @@ func (e *Embedded) Initialize() error {
 	if e.Name == "" {
 		e.Name = "borderwatch"
 	}
-	ns, err := server.NewServer(&server.Options{
+	opts := &server.Options{
 		ServerName: e.Name, Host: host, Port: p,
 		JetStream: true, StoreDir: e.StoreDir,
 		NoSigs: true, // the process handles its own signals
-	})
+	}
+	if len(e.Users) > 0 {
+		// Users in the global account, which has JetStream when no
+		// accounts are configured.
+		if e.localKey, err = nkeys.CreateUser(); err != nil {
+			return fmt.Errorf("federation: a key for this server's own connection: %w", err)
+		}
+		if opts.Users, opts.Nkeys, err = serverUsers(e.Users, e.Local, e.localKey); err != nil {
+			return fmt.Errorf("federation: NATS users: %w", err)
+		}
+	}
+	ns, err := server.NewServer(opts)
 	if err != nil {
 		return fmt.Errorf("federation: NATS server: %w", err)
 	}
@@ -62,6 +83,10 @@ func (e *Embedded) Initialize() error {
 	e.ns = ns
 	return nil
 }
+
+// LocalKey is the nkey of this process's own connection (ConnOptions.Key),
+// nil without Users. It lives in memory only.
+func (e *Embedded) LocalKey() nkeys.KeyPair { return e.localKey }
 
 // ClientURL is the address clients connect to (nats://HOST:PORT).
 func (e *Embedded) ClientURL() string { return e.ns.ClientURL() }
