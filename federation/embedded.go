@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 )
 
@@ -34,6 +37,7 @@ type Embedded struct {
 
 	ns       *server.Server
 	localKey nkeys.KeyPair
+	adminKey nkeys.KeyPair // until createStreams wipes it
 	once     sync.Once
 }
 
@@ -70,6 +74,11 @@ func (e *Embedded) Initialize() error {
 		if opts.Users, opts.Nkeys, err = serverUsers(e.Users, e.Local, e.localKey); err != nil {
 			return fmt.Errorf("federation: NATS users: %w", err)
 		}
+		if e.adminKey, err = nkeys.CreateUser(); err != nil {
+			return fmt.Errorf("federation: a key to create the streams: %w", err)
+		}
+		adminPub, _ := e.adminKey.PublicKey()
+		opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: adminPub}) // every right (createStreams)
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -81,6 +90,48 @@ func (e *Embedded) Initialize() error {
 		return fmt.Errorf("federation: the NATS server on %s did not start within 10 s (port in use?)", e.Listen)
 	}
 	e.ns = ns
+	if len(e.Users) > 0 {
+		if err := e.createStreams(); err != nil {
+			e.ns = nil
+			ns.Shutdown()
+			return err
+		}
+	}
+	return nil
+}
+
+// createStreams makes the states stream and the events stream of each
+// station user (and of this process, if it is a station), as the stations would (stations' users may not create streams,
+// permissions.go). It connects in-process as a user of its own with every
+// right, whose key was made at start and is wiped here: nobody can sign
+// as that user afterwards.
+func (e *Embedded) createStreams() error {
+	kp := e.adminKey
+	e.adminKey = nil
+	defer kp.Wipe()
+	pub, _ := kp.PublicKey()
+	nc, err := nats.Connect("", nats.InProcessServer(e.ns), nats.Nkey(pub, kp.Sign))
+	if err != nil {
+		return fmt.Errorf("federation: creating the streams on the embedded server: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ensureStatesStream(ctx, js); err != nil {
+		return err
+	}
+	for _, u := range append(e.Users, e.Local) {
+		if u.Station == "" {
+			continue
+		}
+		if err := ensureStream(ctx, js, eventsStreamConfig(u.Station)); err != nil {
+			return fmt.Errorf("federation: create stream %s: %w", eventsStream(u.Station), err)
+		}
+	}
 	return nil
 }
 

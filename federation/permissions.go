@@ -19,10 +19,12 @@ import (
 // cluster's configuration.
 //
 // JetStream is reached through subjects too, so its API is part of the
-// rules: a station may only create and look at its own events stream and
-// the shared states stream ($JS.API.STREAM.CREATE/INFO.<name>), never
-// update, purge or delete a stream nor read one through a consumer; its
-// publish acknowledgements come back on its own inbox. The headquarters
+// rules: a station may only look up its own events stream and the shared
+// states stream ($JS.API.STREAM.INFO.<name>), never create, update, purge
+// or delete a stream nor read one through a consumer; its publish
+// acknowledgements come back on its own inbox. The server makes every
+// station's stream when it starts (Embedded.createStreams), so that no
+// station can make another's first, with subjects of its choosing. The headquarters
 // may list and look at streams, create the states stream, create, read
 // and remove consumers ($JS.API.CONSUMER.>) and acknowledge what they
 // deliver ($JS.ACK.>), but not publish a station's states or events.
@@ -49,9 +51,7 @@ func StationPermissions(station string) *server.Permissions {
 			"bw." + station + ".state.*",
 			eventsSubject(station),
 			"$JS.API.INFO",
-			"$JS.API.STREAM.CREATE." + StatesStream,
 			"$JS.API.STREAM.INFO." + StatesStream,
-			"$JS.API.STREAM.CREATE." + eventsStream(station),
 			"$JS.API.STREAM.INFO." + eventsStream(station),
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{

@@ -144,6 +144,14 @@ func TestEmbedded_Users_StationConfinedToItsOwnSubjects(t *testing.T) {
 		t.Fatal("east deleted west's stream")
 	}
 	eastErrs.violation(t, "publish", "$JS.API.STREAM.DELETE.BW_EV_west")
+	// Creating a stream, even its own (the server made them at start, so
+	// that no station makes another's first with subjects of its choosing).
+	ctx3, cancel3 := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel3()
+	if _, err := js.CreateStream(ctx3, jetstream.StreamConfig{Name: "BW_EV_east2", Subjects: []string{"bw.west.x"}}); err == nil {
+		t.Fatal("east created a stream")
+	}
+	eastErrs.violation(t, "publish", "$JS.API.STREAM.CREATE.BW_EV_east2")
 	// The HQ may not publish a station's events.
 	hqConn.Publish("bw.east.events", forged)
 	hqErrs.violation(t, "publish", "bw.east.events")
