@@ -134,11 +134,10 @@ func (h *HQ) Initialize() error {
 	h.vehicles = map[vehicleKey]*remoteVehicle{}
 	h.stations = map[string]*stationView{}
 	h.sorties = map[sortieKey]RemoteEvent{}
-	h.ctx, h.cancel = context.WithCancel(context.Background())
 	if err := h.openStore(); err != nil {
-		h.cancel()
 		return err
 	}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.wg.Add(1)
 	go h.discoverLoop()
 	return nil

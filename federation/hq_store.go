@@ -68,6 +68,8 @@ type hqDisk struct {
 	writeMu sync.Mutex
 	db      *bolt.DB
 	dirty   map[vehicleKey]struct{} // guarded by HQ.mu
+	stop    chan struct{}           // closed to stop flushLoop
+	flusher sync.WaitGroup
 }
 
 type storedStation struct {
@@ -108,7 +110,8 @@ func (h *HQ) openStore() error {
 	}
 	h.disk.db = db
 	h.disk.dirty = map[vehicleKey]struct{}{}
-	h.wg.Add(1)
+	h.disk.stop = make(chan struct{})
+	h.disk.flusher.Add(1)
 	go h.flushLoop()
 	return nil
 }
@@ -245,12 +248,12 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 
 // flushLoop writes changed states every hqStateFlush.
 func (h *HQ) flushLoop() {
-	defer h.wg.Done()
+	defer h.disk.flusher.Done()
 	t := time.NewTicker(hqStateFlush)
 	defer t.Stop()
 	for {
 		select {
-		case <-h.ctx.Done():
+		case <-h.disk.stop:
 			return
 		case <-t.C:
 			if err := h.flushStates(); err != nil {
@@ -318,6 +321,8 @@ func (h *HQ) closeStore() {
 	if h.disk.db == nil {
 		return
 	}
+	close(h.disk.stop)
+	h.disk.flusher.Wait()
 	if err := h.flushStates(); err != nil {
 		h.Logger.Warn("federation: writing the last vehicle states of the headquarters' view", "err", err)
 	}
