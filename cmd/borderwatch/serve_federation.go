@@ -34,7 +34,7 @@ func declareFedFlags(fs *flag.FlagSet, o *fedOptions) {
 	fs.StringVar(&o.listen, "nats-listen", "", "run an embedded NATS server with JetStream on HOST:PORT (its data in a folder beside --data) and use it")
 	fs.StringVar(&o.creds, "nats-creds", "", "file with this server's NATS credentials for --nats: a .creds file (user JWT and nkey seed, from nsc), an nkey seed (SU…) or one line USER:PASSWORD; mode 0600, never on the command line")
 	fs.StringVar(&o.users, "nats-users", "", "with --nats-listen: JSON file of the NATS users allowed in, each a station or a headquarters with its public nkey or bcrypt password hash; each gets only its own subjects (docs/operations.md). Without it anyone reaching the port may connect")
-	fs.BoolVar(&o.hq, "hq", false, "be a headquarters: show every station's fleet, alerts, detections and sorties (needs --nats or --nats-listen; --mavlink becomes optional)")
+	fs.BoolVar(&o.hq, "hq", false, "be a headquarters: show every station's fleet, alerts, detections and sorties, kept across restarts in a file beside --data (.hqview) (needs --nats or --nats-listen; --mavlink becomes optional)")
 	fs.StringVar(&o.hqName, "hq-name", "hq", "this headquarters' name (its durable consumers are named after it)")
 	fs.StringVar(&o.hqKey, "hq-key", "", "headquarters: file with the nkey seed (SU…) that signs commands forwarded to stations; keep it secret")
 	fs.Var(&o.hqTrust, "hq-trust", "station: public nkey (U…) of a headquarters whose forwarded commands and uploads this station runs, repeatable (none: refuse all)")
