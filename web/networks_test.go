@@ -26,22 +26,7 @@ func TestNetworks_HTTP_LinksVehiclesAndStoredNetworks(t *testing.T) {
 	st := storetest.MustOpen(t)
 	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0", "udp://radio:s3cret@127.0.0.1:0?network=east", "udp://127.0.0.1:0?network=west"},
 		Hub: hub, Networks: st, NoStreamRequests: true}
-	if err := fleet.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fleet.Close)
-	port := func(i int) int { return fleet.LinkAddrs()[i].(*net.UDPAddr).Port }
-	sc := &simulator.Scenario{Name: "web networks", Vehicles: []simulator.VehicleSpec{{Home: simulator.Home{Lat: 31.352, Lon: -110.95, AltM: 1200}}}}
-	sim := &simulator.Fleet{GCS: fmt.Sprintf("udp://127.0.0.1:%d,udp://127.0.0.1:%d", port(1), port(2)), Networks: 2, Drones: 2,
-		Scenario: sc, Flavor: "arducopter", Rate: 5, StepPeriod: time.Millisecond}
-	if err := sim.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	testenv.Eventually(t, 10*time.Second, "both networks' drone heard", func() bool {
-		vs, _ := fleet.Vehicles(context.Background())
-		return len(vs) == 2
-	})
+	startNetworkDrones(t, fleet, 1, 2)
 	f, err := os.Open(filepath.Join(testenv.SharedData(t), "tlogs", "borderwatch_sitl", "arducopter_4.7_sitl_fence_breach.tlog"))
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +78,40 @@ func TestNetworks_HTTP_LinksVehiclesAndStoredNetworks(t *testing.T) {
 	if call(t, "GET", s.URL()+"/api/v1/links", "", &links); len(links) != 3 || strings.Contains(links[1].URL, "s3cret") {
 		t.Fatalf("links %+v: want three, none with a password", links)
 	}
+}
+
+// startNetworkDrones initializes fleet and flies a simulated ArduCopter with
+// system id 1 on each of its links numbered in links (one network each),
+// until the fleet has heard every one of them.
+func startNetworkDrones(t *testing.T, fleet *gcs.Fleet, links ...int) {
+	t.Helper()
+	if err := fleet.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fleet.Close)
+	var gcsURLs []string
+	for _, i := range links {
+		gcsURLs = append(gcsURLs, fmt.Sprintf("udp://127.0.0.1:%d", fleet.LinkAddrs()[i].(*net.UDPAddr).Port))
+	}
+	sc := &simulator.Scenario{Name: "web networks", Vehicles: []simulator.VehicleSpec{{Home: simulator.Home{Lat: 31.352, Lon: -110.95, AltM: 1200}}}}
+	sim := &simulator.Fleet{GCS: strings.Join(gcsURLs, ","), Networks: len(links), Drones: len(links),
+		Scenario: sc, Flavor: "arducopter", Rate: 5, StepPeriod: time.Millisecond}
+	if err := sim.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	testenv.Eventually(t, 10*time.Second, "every network's drone 1 heard", func() bool {
+		vs, _ := fleet.Vehicles(context.Background())
+		if len(vs) != len(links) {
+			return false
+		}
+		for _, v := range vs {
+			if v.Autopilot != "ardupilot" {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // A sortie imported on a named network is replayed with the network's name
