@@ -68,6 +68,8 @@ type HQ struct {
 	sorties    map[sortieKey]RemoteEvent
 
 	duplicates, gaps, badMessages atomic.Uint64
+
+	watch hqWatch // the view's watchers (hq_watch.go)
 }
 
 type vehicleKey struct {
@@ -129,8 +131,9 @@ func (h *HQ) Initialize() error {
 	h.stations = map[string]*stationView{}
 	h.sorties = map[sortieKey]RemoteEvent{}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
-	h.wg.Add(1)
+	h.wg.Add(2)
 	go h.discoverLoop()
+	go h.staleLoop()
 	return nil
 }
 
@@ -243,6 +246,7 @@ func (h *HQ) onState(m jetstream.Msg) {
 	h.vehicles[k] = &remoteVehicle{sent: sm.Sent, received: now, state: sm.State}
 	st := h.station(sm.Station)
 	st.lastHeard = now
+	h.notifyVehicleLocked(k, now)
 }
 
 func (h *HQ) station(name string) *stationView {
@@ -288,6 +292,7 @@ func (h *HQ) onEvents(station string, m jetstream.Msg) {
 			h.OnEvent(station, e)
 		}
 	}
+	h.notifyEvents(station, applied)
 	if err := m.Ack(); err != nil {
 		h.Logger.Warn("federation: acknowledging a batch (it will come again and be skipped)", "station", station, "err", err)
 	}
@@ -361,8 +366,7 @@ func (h *HQ) Vehicles() []RemoteVehicle {
 	h.mu.Lock()
 	out := make([]RemoteVehicle, 0, len(h.vehicles))
 	for k, v := range h.vehicles {
-		age := now.Sub(v.sent)
-		out = append(out, RemoteVehicle{Station: k.station, Key: VehicleKey(k.station, k.id), Stale: age > h.StaleAfter, AgeS: age.Seconds(), State: v.state})
+		out = append(out, h.remoteVehicleLocked(k, v, now))
 	}
 	h.mu.Unlock()
 	slices.SortFunc(out, func(a, b RemoteVehicle) int { return strings.Compare(a.Key, b.Key) })
