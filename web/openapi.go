@@ -128,9 +128,10 @@ func routeDocs() map[string]routeDoc {
 		"PUT /api/v1/federation/stations/{station}/vehicles/{id}/plan":      {summary: "headquarters: a plan upload run by the station", bodyFile: "plan", status: ok, answer: PlanUploadResponse{}},
 		"GET /api/v1/federation/stations/{station}/vehicles/{id}/plan":      {summary: "headquarters: a plan download from the station's vehicle", status: ok, file: "application/octet-stream"},
 
-		"GET /ws/live":   {summary: "WebSocket: live vehicles, events and upload progress (docs/api.md)", status: http.StatusSwitchingProtocols},
-		"GET /ws/replay": {summary: "WebSocket: replay of a sortie or window (docs/api.md)", status: http.StatusSwitchingProtocols},
-		"GET /metrics":   {summary: "Prometheus metrics", status: ok, file: "text/plain"},
+		"GET /ws/live":       {summary: "WebSocket: live vehicles, events and upload progress (docs/api.md)", status: http.StatusSwitchingProtocols},
+		"GET /ws/replay":     {summary: "WebSocket: replay of a sortie or window (docs/api.md)", status: http.StatusSwitchingProtocols},
+		"GET /ws/federation": {summary: "WebSocket: headquarters: every station's vehicles (with stale transitions), new alerts and detections (docs/api.md)", status: http.StatusSwitchingProtocols},
+		"GET /metrics":       {summary: "Prometheus metrics", status: ok, file: "text/plain"},
 	}
 }
 
