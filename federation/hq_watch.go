@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // Watching the headquarters' view: a client (the web server's
@@ -265,4 +267,17 @@ func (h *HQ) WatchStats() WatchStats {
 	n := len(h.watch.watchers)
 	h.watch.mu.Unlock()
 	return WatchStats{Watchers: n, Coalesced: h.watch.coalesced.Load(), Overruns: h.watch.overruns.Load()}
+}
+
+// Vehicle is one station's vehicle as Vehicles shows it, if the HQ has heard it.
+func (h *HQ) Vehicle(station string, id telemetry.VehicleID) (RemoteVehicle, bool) {
+	now := h.Clock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := vehicleKey{station, id}
+	v := h.vehicles[k]
+	if v == nil {
+		return RemoteVehicle{}, false
+	}
+	return h.remoteVehicleLocked(k, v, now), true
 }

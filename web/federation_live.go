@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/borderwatch/borderwatch/federation"
+	"github.com/borderwatch/borderwatch/gcs"
+	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // /ws/federation: a headquarters' map, streamed. The HQ's view
@@ -150,4 +153,37 @@ func envelope(typ string, parts [][]byte, extra string) []byte {
 // newest is the last n of l.
 func newest[T any](l []T, n int) []T {
 	return l[max(0, len(l)-n):]
+}
+
+// handleFedModes lists the modes a station's vehicle may be set to, from
+// its autopilot and type as the HQ last heard them (the same table the
+// station's GET /api/v1/vehicles/{id}/modes answers from), for the HQ's
+// command panel.
+func (s *Server) handleFedModes(w http.ResponseWriter, r *http.Request) {
+	hq := s.hqOr503(w)
+	if hq == nil {
+		return
+	}
+	station := r.PathValue("station")
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 32)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("vehicle id %q is not a station's vehicle id (a number)", r.PathValue("id")))
+		return
+	}
+	v, ok := hq.Vehicle(station, telemetry.VehicleID(id))
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no vehicle %d of station %q heard here", id, station))
+		return
+	}
+	var st struct {
+		ID          telemetry.VehicleID `json:"id"`
+		SysID       uint8               `json:"sysid"`
+		Autopilot   string              `json:"autopilot"`
+		VehicleType string              `json:"vehicle_type"`
+	}
+	if err := json.Unmarshal(v.State, &st); err != nil {
+		writeError(w, http.StatusBadGateway, "the station's state of this vehicle is unreadable: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, gcs.VehicleModes{ID: st.ID, SysID: st.SysID, Autopilot: st.Autopilot, VehicleType: st.VehicleType, Modes: gcs.ModesOf(st.Autopilot, st.VehicleType)})
 }

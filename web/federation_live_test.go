@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/borderwatch/borderwatch/federation"
+	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	mdecode "github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/telemetry"
@@ -156,6 +158,21 @@ func TestFedLive_Stream_SnapshotChangesAndStale(t *testing.T) {
 	v := vehicleIn(snap, "east/1")
 	if v == nil || v["station"] != "east" || v["mode"] != "AUTO" || v["stale"] != false || v["armed"] != true || v["battery_pct"] != 70.0 {
 		t.Fatalf("snapshot %+v, want east/1 live in AUTO", snap.Vehicles)
+	}
+
+	// The command panel's modes of a station's vehicle, from its autopilot.
+	res, err := client(t, f.s).Get(f.s.URL() + "/api/v1/federation/stations/east/vehicles/1/modes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var modes gcs.VehicleModes
+	json.NewDecoder(res.Body).Decode(&modes)
+	res.Body.Close()
+	if res.StatusCode != 200 || modes.Autopilot != "ardupilot" || !slices.ContainsFunc(modes.Modes, func(m gcs.Mode) bool { return m.Name == "RTL" && m.Settable }) {
+		t.Fatalf("modes of east/1: %d %+v", res.StatusCode, modes)
+	}
+	if res, err := client(t, f.s).Get(f.s.URL() + "/api/v1/federation/stations/west/vehicles/1/modes"); err != nil || res.StatusCode != 404 {
+		t.Fatalf("modes of an unknown station's vehicle: %v %v, want 404", res.StatusCode, err)
 	}
 
 	f.detect(42)
