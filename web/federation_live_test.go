@@ -90,7 +90,7 @@ func newFedSetup(t *testing.T, set func(*Server)) *fedSetup {
 }
 
 func (f *fedSetup) state(id telemetry.VehicleID, mode string) {
-	f.hub.Publish(mdecode.VehicleState{ID: id, SysID: uint8(id), Autopilot: "ardupilot", VehicleType: "quadrotor", Mode: mode, Armed: true, LinkOK: true, BatteryPct: 70, Time: f.clk.Now()})
+	f.hub.Publish(mdecode.VehicleState{ID: id, SysID: uint8(id), Autopilot: "ardupilot", VehicleType: "multirotor", Mode: mode, Armed: true, LinkOK: true, BatteryPct: 70, Time: f.clk.Now()})
 }
 
 func (f *fedSetup) detect(track uint32) {
