@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -113,4 +114,34 @@ func benchSeek(b *testing.B, st *store.Store, srv *Server, win replay.Window, hi
 		b.ReportMetric(float64(events)/float64(b.N), "events/snapshot")
 		b.ReportMetric(float64(bytes)/float64(b.N), "bytes/snapshot")
 	}
+}
+
+// BenchmarkSortieSeries measures the plots of a whole 10-hour, 10-drone
+// sortie (GET /api/v1/sorties/{id}/series: store.Series), one pass over its
+// 4.3 million frames. cpu_ms/op is the process's CPU (getrusage): on a
+// shared machine it moves less than the wall time.
+func BenchmarkSortieSeries(b *testing.B) {
+	st := tenHourFleet(b)
+	q := store.SeriesQuery{Query: store.Query{From: replayT0, To: replayT0.Add(10 * time.Hour)}}
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := st.Series(q)
+		if err != nil || len(res.Vehicles) != 10 {
+			b.Fatalf("series: %d vehicles, %v", len(res.Vehicles), err)
+		}
+		if n := len(res.Vehicles[0].RelAltM); n != store.DefaultSeriesPoints {
+			b.Fatalf("series: %d points, want %d", n, store.DefaultSeriesPoints)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu_ms/op")
+	b.ReportMetric(4.32e6*float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}
+
+// processCPU is the CPU time this process has used (user and system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

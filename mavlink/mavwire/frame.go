@@ -4,7 +4,8 @@
 // frame (it is the record, see docs/architecture.md), counts the garbage it skips
 // (autopilot boot banners) and verifies signatures per vehicle. So this package
 // frames, checks and signs bytes itself and leaves message (de)serialisation to
-// gomavlib's dialect ReadWriter.
+// gomavlib's dialect ReadWriter, but for the four most frequent messages, which
+// it decodes by their wire layout into gomavlib's structs (fast.go).
 package mavwire
 
 import (
@@ -14,7 +15,6 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialect"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
-	"github.com/bluenviron/gomavlib/v3/pkg/x25"
 )
 
 // Frame markers and sizes from the MAVLink serialisation spec (mavlink.io/en/guide/serialization.html).
@@ -65,11 +65,15 @@ func (f Frame) Signature() (linkID uint8, timestamp uint64, sig [6]byte, ok bool
 	return linkID, timestamp, sig, true
 }
 
-// Decode turns the payload into a typed gomavlib message of the dialect.
+// Decode turns the payload into a typed gomavlib message of the dialect
+// (the frequent ones by their wire layout: fast.go).
 func (f Frame) Decode(rw *dialect.ReadWriter) (message.Message, error) {
 	mp := rw.GetMessage(f.MessageID)
 	if mp == nil {
 		return nil, fmt.Errorf("message id %d is not in the dialect", f.MessageID)
+	}
+	if msg, ok, err := decodeFast(f.MessageID, f.Payload, f.V2); ok {
+		return msg, err
 	}
 	// The full slice expression stops gomavlib's zero-extension of truncated
 	// MAVLink 2 payloads from appending into (and overwriting) the rest of Raw.
@@ -189,11 +193,13 @@ func parse(buf []byte, rw *dialect.ReadWriter, checkHidden bool) (f Frame, consu
 	return f, start + total, garbage, nil
 }
 
+// checksum is the frame's MAVLink checksum (fast.go: the table).
 func checksum(headerAndPayload []byte, crcExtra byte) uint16 {
-	h := x25.New()
-	h.Write(headerAndPayload)
-	h.Write([]byte{crcExtra})
-	return h.Sum16()
+	crc := uint16(0xFFFF)
+	for _, b := range headerAndPayload {
+		crc = crcAdd(crc, b)
+	}
+	return crcAdd(crc, crcExtra)
 }
 
 func uint48(b []byte) uint64 {

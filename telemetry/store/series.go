@@ -7,14 +7,18 @@ import (
 	"slices"
 	"time"
 
+	"github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/telemetry"
 )
 
 // Series are a window's vehicles' altitude, ground speed, battery and link
 // loss over the whole window, downsampled to a bounded number of points
-// for plots (GET /api/v1/sorties/{id}/series). The values are read from the
-// stored frames with the same fixed offsets as the sortie statistics
-// (sample.go), so a 10-hour sortie is one pass over its chunks.
+// for plots (GET /api/v1/sorties/{id}/series). The values are the vehicle
+// state as the shared decoder (mavlink/decode) leaves it after each message,
+// the same state live and replay show, so a plot never disagrees with the
+// map: a 0,0 "no position" is no point, only the first battery counts, a
+// reboot resets. As for the sortie statistics, only the messages that carry
+// these values (statsMessage) are decoded; every frame counts for the link.
 
 // Series limits: a plot is a few hundred pixels wide.
 const (
@@ -125,10 +129,11 @@ type seriesBucket struct {
 }
 
 type vehicleAcc struct {
-	buckets  []seriesBucket
-	lastSeq  map[uint8]uint8 // per component
-	lastT    int64           // µs of the last frame, 0 before any
-	reported bool            // a position or a battery level was seen
+	buckets []seriesBucket
+	lastSeq map[uint8]uint8 // per component
+	lastT   int64           // µs of the last frame, 0 before any
+	// reported: the decoder gave a position or a battery level.
+	reported bool
 }
 
 // Series reads the downsampled series of every vehicle the query selects
@@ -145,7 +150,7 @@ func (s *Store) Series(q SeriesQuery) (SeriesResult, error) {
 		return SeriesResult{}, fmt.Errorf("%w: points must be %d-%d, got %d", ErrInvalid, MinSeriesPoints, MaxSeriesPoints, q.Points)
 	}
 	if q.LinkTimeout <= 0 {
-		q.LinkTimeout = 3500 * time.Millisecond
+		q.LinkTimeout = decode.DefaultLinkTimeout
 	}
 	n := q.Points / 2
 	from, to := micros(q.From), micros(q.To)
@@ -154,6 +159,10 @@ func (s *Store) Series(q SeriesQuery) (SeriesResult, error) {
 		width = 1
 	}
 	timeout := q.LinkTimeout.Microseconds()
+	// A window may begin between two heartbeats (a sortie starts at the arm
+	// its heartbeat reported, an import's at its first frame): admit as
+	// exports do.
+	vehicles := decode.Table{LinkTimeout: q.LinkTimeout, AdmitWithoutHeartbeat: true}
 	accs := map[telemetry.VehicleID]*vehicleAcc{}
 	bucketOf := func(us int64) int { return min(n-1, max(0, int((us-int64(from))/int64(width)))) }
 	// markSilent marks the buckets of (a, b] as silent: the link was lost there.
@@ -186,19 +195,26 @@ func (s *Store) Series(q SeriesQuery) (SeriesResult, error) {
 			}
 			acc.lastSeq[f.ComponentID] = seq
 		}
-		switch f.MessageID {
-		case msgGlobalPosInt:
-			if p, ok := readGlobalPosition(f.Raw); ok {
-				b.alt.add(p.relAlt, us)
-				b.spd.add(math.Hypot(p.vx, p.vy), us)
-				acc.reported = true
-			}
-		case msgSysStatus, msgBatteryStatus:
-			if pct, ok := readBatteryPct(f.MessageID, f.Raw); ok && pct >= 0 {
-				b.bat.add(float64(pct), us)
-				acc.reported = true
-			}
+		if !statsMessage(f.MessageID) {
+			return true
 		}
+		msg, ok := decode.Raw(f.Raw)
+		if !ok {
+			return true
+		}
+		st := vehicles.Message(id, f.ComponentID, msg, f.Time, nil).State
+		if st == nil {
+			return true
+		}
+		position, battery := reported(msg, st)
+		if position {
+			b.alt.add(st.RelAltM, us)
+			b.spd.add(st.GroundspeedMS, us)
+		}
+		if battery {
+			b.bat.add(float64(st.BatteryPct), us)
+		}
+		acc.reported = acc.reported || position || battery
 		return true
 	})
 	if err != nil {

@@ -38,7 +38,7 @@ func TestStore_Series_MinMaxKeptLinkLossFromGapsAndSilence(t *testing.T) {
 			continue // encoded (its sequence number used) but never received
 		}
 		frames = append(frames, f)
-		frames = append(frames, m.frame(2, at, &common.MessageGlobalPositionInt{RelativeAlt: 30000, Hdg: 65535}))
+		frames = append(frames, m.frame(2, at, &common.MessageGlobalPositionInt{Lat: 313100000, Lon: -1110000000, RelativeAlt: 30000, Hdg: 65535}))
 		if ms%1000 == 0 {
 			frames = append(frames, m.frame(1, at, battery(int8(100-ms/100000))))
 		}
@@ -98,6 +98,52 @@ func TestStore_Series_MinMaxKeptLinkLossFromGapsAndSilence(t *testing.T) {
 	for _, bad := range []store.SeriesQuery{{Query: q.Query, Points: 5}, {Query: q.Query, Points: store.MaxSeriesPoints + 1}, {Query: store.Query{From: t0, To: t0}}} {
 		if _, err := st.Series(bad); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("series %+v: %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+// The plots show the vehicle state as the shared decoder has it, the state
+// live and replay show: ArduPilot's 0,0 "no position" is no point (it is not
+// an altitude of 0 m), and only the first battery speaks for the vehicle (a
+// second pack at 10 % is not the vehicle's charge). Reading the payload at
+// fixed offsets, as the series did before, plotted both.
+func TestStore_Series_ValuesAsTheDecoderHasThem(t *testing.T) {
+	st := storetest.MustOpen(t)
+	m := newMaker(t)
+	var frames []telemetry.Frame
+	hb := &common.MessageHeartbeat{Type: common.MAV_TYPE_QUADROTOR, Autopilot: common.MAV_AUTOPILOT_ARDUPILOTMEGA,
+		BaseMode: common.MAV_MODE_FLAG_SAFETY_ARMED | common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED}
+	for ms := 0; ms < 100000; ms += 500 {
+		at := t0.Add(time.Duration(ms) * time.Millisecond)
+		if ms%1000 == 0 {
+			frames = append(frames, m.frame(1, at, hb), m.frame(1, at, battery(80)),
+				m.frame(1, at, &common.MessageBatteryStatus{Id: 1, BatteryRemaining: 10, CurrentBattery: -1}))
+		}
+		pos := &common.MessageGlobalPositionInt{Lat: 313000000, Lon: -1110000000, RelativeAlt: 50000, Vx: 300, Hdg: 65535}
+		if ms >= 40000 && ms < 60000 {
+			pos = &common.MessageGlobalPositionInt{Hdg: 65535} // no fix: ArduPilot sends 0,0
+		}
+		frames = append(frames, m.frame(1, at, pos))
+	}
+	if err := st.Append(frames, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.Series(store.SeriesQuery{Query: store.Query{From: t0, To: t0.Add(100 * time.Second)}, Points: 20})
+	if err != nil || len(res.Vehicles) != 1 {
+		t.Fatalf("series: %v, %d vehicles", err, len(res.Vehicles))
+	}
+	v := res.Vehicles[0]
+	for i, tt := range v.T {
+		sec := tt - float64(t0.Unix())
+		alt, spd, bat := float64(v.RelAltM[i]), float64(v.GroundspeedMS[i]), float64(v.BatteryPct[i])
+		if inGap := sec >= 40 && sec < 60; inGap != math.IsNaN(alt) || inGap != math.IsNaN(spd) {
+			t.Errorf("at %.1f s altitude %v m, speed %v m/s; want none only while the vehicle reports 0,0", sec, alt, spd)
+		}
+		if !math.IsNaN(alt) && (alt != 50 || spd != 3) {
+			t.Errorf("at %.1f s altitude %v m, speed %v m/s; want 50 and 3", sec, alt, spd)
+		}
+		if bat != 80 {
+			t.Errorf("at %.1f s battery %v %%, want 80 (the first battery's; the second pack's 10 %% is not the vehicle's)", sec, bat)
 		}
 	}
 }

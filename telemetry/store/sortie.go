@@ -148,17 +148,11 @@ func (s *Sortie) count(at time.Time) {
 }
 
 // observeState folds the vehicle's state, as the shared decoder left it after
-// msg, into the statistics: a position (none while the vehicle reports 0,0:
-// HasPosition) extends the distance and the altitude maxima, a battery report
-// the battery minimum. What a message means is the decoder's business; only
-// whether msg reported a battery is asked of it here, since a report of
-// another battery or of "unknown" leaves the state's value as it was.
+// msg, into the statistics: a position extends the distance and the altitude
+// maxima, a battery report the battery minimum (reported says which).
 func (s *Sortie) observeState(msg message.Message, st *decode.VehicleState) {
-	switch m := msg.(type) {
-	case *common.MessageGlobalPositionInt:
-		if !st.HasPosition {
-			return
-		}
+	position, battery := reported(msg, st)
+	if position {
 		if s.HasFix {
 			s.DistanceM += haversineM(s.LastLat, s.LastLon, st.Lat, st.Lon)
 		}
@@ -169,13 +163,29 @@ func (s *Sortie) observeState(msg message.Message, st *decode.VehicleState) {
 			s.MaxRelAltM = st.RelAltM
 		}
 		s.LastLat, s.LastLon, s.HasFix = st.Lat, st.Lon, true
-	case *common.MessageSysStatus:
-		s.battery(st.BatteryPct)
-	case *common.MessageBatteryStatus:
-		if m.Id == 0 && m.BatteryRemaining >= 0 { // decode takes the first battery's known charge only
-			s.battery(st.BatteryPct)
-		}
 	}
+	if battery {
+		s.battery(st.BatteryPct)
+	}
+}
+
+// reported says whether msg, as the shared decoder applied it to st, reported
+// a position (none while the vehicle sends 0,0: HasPosition) or a known
+// battery level. What a message means is the decoder's business; only this
+// is asked of it here, since a report of another battery or of "unknown"
+// leaves the state's value as it was and must not count as a new sample.
+// The sortie statistics and the replay's plots (series.go) both use it.
+func reported(msg message.Message, st *decode.VehicleState) (position, battery bool) {
+	switch m := msg.(type) {
+	case *common.MessageGlobalPositionInt:
+		return st.HasPosition, false
+	case *common.MessageSysStatus:
+		return false, st.BatteryPct >= 0
+	case *common.MessageBatteryStatus:
+		// decode takes the first battery's known charge only
+		return false, m.Id == 0 && m.BatteryRemaining >= 0 && st.BatteryPct >= 0
+	}
+	return false, false
 }
 
 func (s *Sortie) battery(pct int) {
