@@ -2,6 +2,7 @@ package federation
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -120,41 +121,43 @@ func TestHQ_Watch_StatesEventsAndStaleTransition(t *testing.T) {
 // A watcher that is not taken from never holds a vehicle twice (the newer
 // state replaces the older and is counted as coalesced) and, past
 // WatchEventBacklog events, says it is overrun instead of growing; another
-// watcher taking as it goes gets every event in order.
+// watcher taking as it goes gets every event in order. The view is fed
+// here as its consumers feed it (the NATS path is the test above's), so
+// that the burst of events is exact.
 func TestHQ_Watch_SlowWatcherCoalescedAndOverrun(t *testing.T) {
-	ns := startNATS(t)
 	clk := newFakeClock()
-	hub := &telemetry.Hub{}
-	startStation(t, "east", ns.ClientURL(), hub, clk)
-	hq := startHQ(t, ns.ClientURL(), clk, nil)
+	hq := &HQ{StaleAfter: 5 * time.Second, Clock: clk.Now, vehicles: map[vehicleKey]*remoteVehicle{}}
 	slow := hq.Watch(TypeDetection)
 	defer slow.Close()
 	fast := &collector{w: hq.Watch(TypeDetection)}
 	defer fast.w.Close()
 
+	k := vehicleKey{"east", 1}
 	for i := range 3 {
-		hub.Publish(decode.VehicleState{ID: 1, SysID: 1, Autopilot: "ardupilot", LinkOK: true, BatteryPct: 50 + i, Time: clk.Now()})
-		want := float64(50 + i)
-		testenv.Eventually(t, 10*time.Second, "the state at the fast watcher", func() bool {
-			fast.take(t)
-			v := fast.last("east/1")
-			return v != nil && v["battery_pct"] == want
-		})
-		clk.Advance(time.Second) // the station sends one state a second
+		hq.mu.Lock()
+		hq.vehicles[k] = &remoteVehicle{sent: clk.Now(), received: clk.Now(), state: json.RawMessage(fmt.Sprintf(`{"id":1,"battery_pct":%d}`, 50+i))}
+		hq.notifyVehicleLocked(k, clk.Now())
+		hq.mu.Unlock()
+		fast.take(t)
+		if v := fast.last("east/1"); v == nil || v["battery_pct"] != float64(50+i) {
+			t.Fatalf("the fast watcher has %v, want battery %d", v, 50+i)
+		}
+		clk.Advance(time.Second)
 	}
 	const n = WatchEventBacklog + 20
 	for i := range n {
-		hub.Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: clk.Now(), SystemID: 1}, TrackID: uint32(i + 1), Class: "vehicle", ConfidencePct: 80})
+		hq.notifyEvents("east", []Event{{Seq: uint64(i + 1), Type: TypeDetection, Vehicle: 1, Time: clk.Now(), Data: json.RawMessage(`{"track_id":1}`)}})
+		if i%7 == 0 {
+			fast.take(t)
+		}
 	}
-	testenv.Eventually(t, 30*time.Second, "every detection at the fast watcher", func() bool {
-		fast.take(t)
-		fast.mu.Lock()
-		defer fast.mu.Unlock()
-		return len(fast.events) == n
-	})
+	fast.take(t)
+	if len(fast.events) != n {
+		t.Fatalf("the fast watcher got %d events, want %d", len(fast.events), n)
+	}
 	for i, e := range fast.events {
-		if e.Seq != uint64(i+1) {
-			t.Fatalf("fast watcher's event %d has seq %d: out of order or lost", i, e.Seq)
+		if e.Seq != uint64(i+1) || e.Station != "east" {
+			t.Fatalf("fast watcher's event %d is %s/%d: out of order or lost", i, e.Station, e.Seq)
 		}
 	}
 	if fast.overrun {
@@ -173,7 +176,13 @@ func TestHQ_Watch_SlowWatcherCoalescedAndOverrun(t *testing.T) {
 	if !b.Overrun || len(b.Events) != WatchEventBacklog {
 		t.Fatalf("slow watcher: overrun %v with %d events, want overrun with %d", b.Overrun, len(b.Events), WatchEventBacklog)
 	}
-	if s := hq.WatchStats(); s.Watchers != 2 || s.Overruns != 1 || s.Coalesced < 2 {
+	if s := hq.WatchStats(); s.Watchers != 2 || s.Overruns != 1 || s.Coalesced != 2 {
 		t.Fatalf("watch stats %+v", s)
+	}
+	// Closed, it gets nothing more.
+	slow.Close()
+	hq.notifyEvents("east", []Event{{Seq: n + 1, Type: TypeDetection, Data: json.RawMessage(`{}`)}})
+	if b := slow.Take(); len(b.Events) != 0 || hq.WatchStats().Watchers != 1 {
+		t.Fatalf("a closed watcher still gets events: %d", len(b.Events))
 	}
 }
