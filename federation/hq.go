@@ -74,6 +74,8 @@ type HQ struct {
 	disk       hqDisk // the view on disk (hq_store.go); its writeMu comes before mu
 
 	duplicates, gaps, badMessages atomic.Uint64
+
+	watch hqWatch // the view's watchers (hq_watch.go)
 }
 
 type vehicleKey struct {
@@ -138,8 +140,9 @@ func (h *HQ) Initialize() error {
 		return err
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
-	h.wg.Add(1)
+	h.wg.Add(2)
 	go h.discoverLoop()
+	go h.staleLoop()
 	return nil
 }
 
@@ -256,6 +259,7 @@ func (h *HQ) onState(m jetstream.Msg) {
 	h.markDirty(k)
 	st := h.station(sm.Station)
 	st.lastHeard = now
+	h.notifyVehicleLocked(k, now)
 }
 
 func (h *HQ) station(name string) *stationView {
@@ -309,6 +313,7 @@ func (h *HQ) onEvents(station string, m jetstream.Msg) {
 			h.OnEvent(station, e)
 		}
 	}
+	h.notifyEvents(station, applied)
 	if err := m.Ack(); err != nil {
 		h.Logger.Warn("federation: acknowledging a batch (it will come again and be skipped)", "station", station, "err", err)
 	}
@@ -379,8 +384,7 @@ func (h *HQ) Vehicles() []RemoteVehicle {
 	h.mu.Lock()
 	out := make([]RemoteVehicle, 0, len(h.vehicles))
 	for k, v := range h.vehicles {
-		age := now.Sub(v.sent)
-		out = append(out, RemoteVehicle{Station: k.station, Key: VehicleKey(k.station, k.id), Stale: age > h.StaleAfter, AgeS: age.Seconds(), State: v.state})
+		out = append(out, h.remoteVehicleLocked(k, v, now))
 	}
 	h.mu.Unlock()
 	slices.SortFunc(out, func(a, b RemoteVehicle) int { return strings.Compare(a.Key, b.Key) })
