@@ -156,6 +156,12 @@ func TestServe_NATSCreds_PasswordNeverLogged(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "--nats-listen") {
 		t.Fatalf("--nats-users without --nats-listen: exit %d, %s", code, errOut)
 	}
+	// An embedded NATS server other machines can reach must have users:
+	// without them anyone there could publish a station's states.
+	_, errOut, code = runTool(t, "serve", "--hq", "--http", "127.0.0.1:0", "--data", filepath.Join(dir, "z.db"), "--nats-listen", "0.0.0.0:0")
+	if code == 0 || !strings.Contains(errOut, "--nats-users") {
+		t.Fatalf("--nats-listen 0.0.0.0 without users: exit %d, %s", code, errOut)
+	}
 }
 
 // serve --station east --nats-listen --nats-users runs a station with its
