@@ -76,6 +76,7 @@ func routeDocs() map[string]routeDoc {
 		"GET /api/v1/vehicles/{id}/plan":          {summary: "download the vehicle's plan as a file (?format=)", status: ok, file: "application/octet-stream"},
 		"GET /api/v1/vehicles/{id}/link":          {summary: "the vehicle's link statistics", status: ok, answer: VehicleLinkResponse{}},
 		"GET /api/v1/links":                       {summary: "every MAVLink link's counters", status: ok, answer: []gcs.LinkStats{}},
+		"GET /api/v1/networks":                    {summary: "every MAVLink network: name, number, links, vehicles heard now and recorded", status: ok, answer: []telemetry.Network{}},
 		"PUT /api/v1/vehicles/{id}/signing":       {summary: "provision MAVLink 2 signing", status: ok, answer: docAny{}},
 		"DELETE /api/v1/vehicles/{id}/signing":    {summary: "stop signing", status: ok, answer: docAny{}},
 

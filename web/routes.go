@@ -91,6 +91,7 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/vehicles/{id}/plan", PermWatch, s.handleVehiclePlanGet),
 		h("GET /api/v1/vehicles/{id}/link", PermWatch, s.handleVehicleLink),
 		h("GET /api/v1/links", PermWatch, s.handleLinks),
+		h("GET /api/v1/networks", PermWatch, s.handleNetworks),
 		h("PUT /api/v1/vehicles/{id}/signing", PermAdmin, s.handleVehicleSigningPut),
 		h("DELETE /api/v1/vehicles/{id}/signing", PermAdmin, s.handleVehicleSigningDelete),
 
