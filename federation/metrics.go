@@ -33,7 +33,10 @@ var (
 	mHQGaps                                 = prometheus.NewDesc("borderwatch_federation_hq_gaps_total", "Breaks in a station's event sequence seen by the headquarters (events lost at the station or in the cluster).", nil, nil)
 	mHQBadMessages                          = prometheus.NewDesc("borderwatch_federation_hq_bad_messages_total", "Messages on station subjects that were not valid states or event batches.", nil, nil)
 	mHQViewWriteErrors                      = prometheus.NewDesc("borderwatch_federation_hq_view_write_errors_total", "Failed writes to the headquarters' view file (<data>.hqview): a batch not written is not acknowledged and comes again.", nil, nil)
-	allMetricsDescs                         = []*prometheus.Desc{mConnected, mStatesSent, mStatesDropped, mEventsPending, mEventsDropped, mPublishErrors, mForwarded, mForwardRefused, mHQDuplicates, mHQGaps, mHQBadMessages, mHQViewWriteErrors}
+	mHQWatchers                             = prometheus.NewDesc("borderwatch_federation_hq_watchers", "Clients watching the headquarters' view now (/ws/federation).", nil, nil)
+	mHQCoalesced                            = prometheus.NewDesc("borderwatch_federation_hq_watch_coalesced_total", "Vehicle states a slow watcher let go for a newer one of the same vehicle.", nil, nil)
+	mHQOverruns                             = prometheus.NewDesc("borderwatch_federation_hq_watch_overruns_total", "Watchers that let more than 512 events wait, and were disconnected to read the view afresh.", nil, nil)
+	allMetricsDescs                         = []*prometheus.Desc{mConnected, mStatesSent, mStatesDropped, mEventsPending, mEventsDropped, mPublishErrors, mForwarded, mForwardRefused, mHQDuplicates, mHQGaps, mHQBadMessages, mHQViewWriteErrors, mHQWatchers, mHQCoalesced, mHQOverruns}
 	counter, gauge                          = prometheus.CounterValue, prometheus.GaugeValue
 	boolValue                               = func(b bool) float64 { return map[bool]float64{true: 1}[b] }
 	_                  prometheus.Collector = (*Metrics)(nil)
@@ -66,5 +69,9 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(mHQGaps, counter, float64(st.Gaps))
 		ch <- prometheus.MustNewConstMetric(mHQBadMessages, counter, float64(st.BadMessages))
 		ch <- prometheus.MustNewConstMetric(mHQViewWriteErrors, counter, float64(st.ViewWriteErrors))
+		ws := h.WatchStats()
+		ch <- prometheus.MustNewConstMetric(mHQWatchers, gauge, float64(ws.Watchers))
+		ch <- prometheus.MustNewConstMetric(mHQCoalesced, counter, float64(ws.Coalesced))
+		ch <- prometheus.MustNewConstMetric(mHQOverruns, counter, float64(ws.Overruns))
 	}
 }
