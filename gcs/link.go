@@ -216,7 +216,8 @@ func openLink(index int, rawURL string, now func() time.Time, out chan<- inbound
 		return nil, err
 	}
 	sp.idle, sp.maxConns = o.idle, o.maxConns
-	l := &link{index: index, url: rawURL, network: o.network, now: now, out: out,
+	// The link's URL as shown in stats, alerts and logs carries no credentials.
+	l := &link{index: index, url: RedactLinkURL(rawURL), network: o.network, now: now, out: out,
 		outq: make(chan outFrame, linkSendQueue), stopWrite: make(chan struct{}), writeDone: make(chan struct{})}
 	switch sp.scheme {
 	case "udp", "udpc":
@@ -229,7 +230,7 @@ func openLink(index int, rawURL string, now func() time.Time, out chan<- inbound
 		l.tr, err = openSerial(sp)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("link %q: %w", rawURL, err)
+		return nil, fmt.Errorf("link %q: %w", l.url, err)
 	}
 	go l.writeLoop()
 	return l, nil
@@ -334,4 +335,16 @@ func (l *link) close() {
 		<-l.writeDone
 		l.tr.close()
 	})
+}
+
+// RedactLinkURL is a link URL fit to show and log: any user and password in
+// it (a link needs none, but a URL may carry them) are left out. A URL that
+// does not parse is shown as "(unparsable link URL)" rather than echoed.
+func RedactLinkURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable link URL)"
+	}
+	u.User = nil
+	return u.String()
 }

@@ -98,6 +98,7 @@ func TestOpenAPI_RealAnswersMatchTheSchemas(t *testing.T) {
 		{"GET", "/api/v1/vehicles", "", nil, 200},
 		{"GET", "/api/v1/vehicles/9", "", nil, 404},
 		{"GET", "/api/v1/links", "", nil, 200},
+		{"GET", "/api/v1/networks", "", nil, 200},
 		{"GET", "/api/v1/layers", "", nil, 200},
 		{"GET", "/api/v1/layers/zone", "", nil, 200},
 		{"PATCH", "/api/v1/layers/demo-border", "application/json", []byte(`{"name":"x"}`), 409},

@@ -64,13 +64,8 @@ const replayClockEvery = 250 * time.Millisecond
 func (s *Server) newReplayDecoder() replay.Decoder[gcs.VehicleState] {
 	t := &mavdecode.Table{LinkTimeout: s.Fleet.LinkTimeout}
 	if s.Store != nil {
-		if nets, err := s.Store.Networks(); err == nil {
-			t.NetworkName = func(n uint32) string {
-				if name, ok := nets[n]; ok {
-					return name
-				}
-				return mavdecode.NetworkLabel(n)
-			}
+		if name, err := s.Store.NetworkNamer(); err == nil {
+			t.NetworkName = name
 		}
 	}
 	return t

@@ -2,15 +2,12 @@ package web
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/internal/testenv"
-	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store/storetest"
 )
@@ -23,22 +20,7 @@ func TestVehicles_TwoNetworks_IDsInPathsAndJSON(t *testing.T) {
 	st := storetest.MustOpen(t)
 	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0?network=east", "udp://127.0.0.1:0?network=west"}, Hub: hub, Networks: st,
 		NoStreamRequests: true, RequestTimeout: 300 * time.Millisecond, ItemTimeout: 30 * time.Millisecond}
-	if err := fleet.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fleet.Close)
-	port := func(i int) int { return fleet.LinkAddrs()[i].(*net.UDPAddr).Port }
-	sc := &simulator.Scenario{Name: "web networks", Vehicles: []simulator.VehicleSpec{{Home: simulator.Home{Lat: 31.352, Lon: -110.95, AltM: 1200}}}}
-	sim := &simulator.Fleet{GCS: fmt.Sprintf("udp://127.0.0.1:%d,udp://127.0.0.1:%d", port(0), port(1)), Networks: 2, Drones: 2,
-		Scenario: sc, Flavor: "arducopter", Rate: 5, StepPeriod: time.Millisecond}
-	if err := sim.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	testenv.Eventually(t, 10*time.Second, "both networks' drone 1 heard", func() bool {
-		vs, _ := fleet.Vehicles(context.Background())
-		return len(vs) == 2 && vs[0].Autopilot == "ardupilot" && vs[1].Autopilot == "ardupilot"
-	})
+	startNetworkDrones(t, fleet, 0, 1)
 	s := &Server{Addr: "127.0.0.1:0", Fleet: fleet, Hub: hub, Store: st}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/store"
 )
 
@@ -17,13 +18,17 @@ func init() {
 	register(command{
 		name:    "import",
 		summary: "Import .tlog files into the sortie store: one sortie per vehicle in each file.",
-		usage:   "FILE.tlog... [--data FILE] [--json]",
+		usage:   "FILE.tlog... [--data FILE] [--network NAME] [--json]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			data := fs.String("data", "borderwatch.db", "bbolt file of the sortie store (created if missing; the server must be stopped)")
+			network := fs.String("network", "", "the MAVLink network the files' vehicles were on (as a link's ?network=NAME: a-z, 0-9, '_', '-'); they get that network's vehicle ids. Default: the default network")
 			asJSON := fs.Bool("json", false, "print the result as JSON")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) == 0 {
 					return errors.New("name at least one .tlog file to import")
+				}
+				if err := telemetry.CheckNetworkName(*network); err != nil {
+					return fmt.Errorf("--network: %w", err)
 				}
 				st, err := openStore(*data)
 				if err != nil {
@@ -32,12 +37,15 @@ func init() {
 				defer st.Close()
 				var results []store.ImportResult
 				for _, file := range args {
-					res, err := importFile(ctx, e, st, file)
+					res, err := importFile(ctx, e, st, *network, file)
 					if err != nil {
 						return err
 					}
 					results = append(results, res)
 					if !*asJSON {
+						if res.Network != "" {
+							fmt.Fprintf(e.stdout, "%s: on network %s\n", file, res.Network)
+						}
 						fmt.Fprintf(e.stdout, "%s: %d frames imported (skipped: %d bad checksum, %d garbage bytes, %d truncated record, %d SETUP_SIGNING)\n",
 							file, res.Frames, res.Skipped.BadChecksum, res.Skipped.GarbageBytes, res.Skipped.Truncated, res.Withheld)
 						printSorties(e.stdout, res.Sorties)
@@ -54,7 +62,7 @@ func init() {
 	})
 }
 
-func importFile(ctx context.Context, e *env, st *store.Store, file string) (store.ImportResult, error) {
+func importFile(ctx context.Context, e *env, st *store.Store, network, file string) (store.ImportResult, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return store.ImportResult{}, err
@@ -63,7 +71,7 @@ func importFile(ctx context.Context, e *env, st *store.Store, file string) (stor
 	info, _ := f.Stat()
 	start := time.Now()
 	last := start
-	res, err := st.ImportTlog(&ctxReader{ctx: ctx, r: f}, "import:"+filepath.Base(file), func(p store.ImportProgress) {
+	res, err := st.ImportTlogNetwork(&ctxReader{ctx: ctx, r: f}, network, "import:"+filepath.Base(file), func(p store.ImportProgress) {
 		if time.Since(last) < time.Second {
 			return
 		}

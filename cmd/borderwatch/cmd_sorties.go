@@ -63,9 +63,17 @@ func init() {
 	})
 }
 
+// networkColumn shows a network's name in a table: "default" for the default network.
+func networkColumn(name string) string {
+	if name == "" {
+		return "default"
+	}
+	return name
+}
+
 func printSorties(w io.Writer, list []store.Sortie) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tVEHICLE\tSOURCE\tSTART (UTC)\tDURATION\tDISTANCE\tMAX ALT\tMIN BATT\tTRACKS\tDETECTION EVENTS\tALERTS\tBREACHES\tFRAMES\t")
+	fmt.Fprintln(tw, "ID\tVEHICLE\tNETWORK\tSYSID\tSOURCE\tSTART (UTC)\tDURATION\tDISTANCE\tMAX ALT\tMIN BATT\tTRACKS\tDETECTION EVENTS\tALERTS\tBREACHES\tFRAMES\t")
 	for _, s := range list {
 		dur := (time.Duration(s.DurationS * float64(time.Second))).Round(time.Second).String()
 		if s.Open {
@@ -75,7 +83,7 @@ func printSorties(w io.Writer, list []store.Sortie) {
 		if s.MinBatteryPct >= 0 {
 			batt = fmt.Sprintf("%d %%", s.MinBatteryPct)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%.0f m\t%.1f m\t%s\t%d\t%d\t%d\t%d\t%d\t\n", s.ID, s.SystemID, s.Source,
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%d\t%s\t%s\t%s\t%.0f m\t%.1f m\t%s\t%d\t%d\t%d\t%d\t%d\t\n", s.ID, s.Vehicle, networkColumn(s.Network), s.SystemID, s.Source,
 			s.Start.UTC().Format("2006-01-02 15:04:05"), dur, s.DistanceM, s.MaxAltM, batt, s.DetectionTracks, s.DetectionEvents, s.Alerts, s.Breaches, s.Frames)
 	}
 	tw.Flush()

@@ -52,6 +52,11 @@ func TestSortiesExport_StoreHeldByServer_AskTheServer(t *testing.T) {
 	if !strings.Contains(errOut, "a running server holds") {
 		t.Errorf("no note that the server was asked: %q", errOut)
 	}
+	// The networks, from the server: its links and the store's records.
+	out, errOut, code = runTool(t, "networks", "--data", db, "--server", url, "--token", token)
+	if code != 0 || !strings.Contains(out, "default") || !strings.Contains(out, "udp://") {
+		t.Fatalf("networks through the server: %d %q %s", code, out, errOut)
+	}
 	gpx := filepath.Join(t.TempDir(), "s.gpx")
 	id := strconv.FormatUint(list[0].ID, 10)
 	if _, errOut, code = runTool(t, "export", id, "--format", "gpx", "-o", gpx, "--data", db, "--server", url, "--token", token); code != 0 {

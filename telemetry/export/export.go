@@ -92,6 +92,34 @@ type Options struct {
 	Vehicles []telemetry.VehicleID
 	// (optional) Now dates an evidence package. Defaults to time.Now.
 	Now func() time.Time
+	// (optional) NetworkName names a vehicle's MAVLink network in track and
+	// detection names, GeoJSON properties and the CSV "network" column.
+	// Defaults to the store's registry (store.Store.NetworkNamer): a network
+	// is "#N" only when the store has no name for number N.
+	NetworkName func(number uint32) string
+}
+
+// withNetworkNames fills opt.NetworkName from the store when it is not set.
+func withNetworkNames(st *store.Store, opt Options) (Options, error) {
+	if opt.NetworkName != nil {
+		return opt, nil
+	}
+	name, err := st.NetworkNamer()
+	if err != nil {
+		return opt, fmt.Errorf("export: naming networks: %w", err)
+	}
+	opt.NetworkName = name
+	return opt, nil
+}
+
+// vehicleLabel names a vehicle in a track's or a detection's name: its id,
+// and on a network other than the default, the network's name and the
+// system id (the id alone says neither to someone reading a KML in a GIS).
+func vehicleLabel(id telemetry.VehicleID, opt Options) string {
+	if id.Network() == 0 {
+		return fmt.Sprintf("vehicle %d", id)
+	}
+	return fmt.Sprintf("vehicle %d (network %s, system %d)", id, opt.NetworkName(id.Network()), id.SysID())
 }
 
 // Stats says what an export wrote.
@@ -112,6 +140,10 @@ func Sortie(w io.Writer, st *store.Store, so store.Sortie, f Format, opt Options
 		opt.Vehicles = []telemetry.VehicleID{so.Vehicle}
 	}
 	q := store.Query{Stream: so.Stream, Systems: so.Systems(), From: from, To: to}
+	opt, err := withNetworkNames(st, opt)
+	if err != nil {
+		return Stats{}, err
+	}
 	if f == Evidence {
 		return writeEvidence(w, st, q, &so, opt)
 	}
@@ -141,6 +173,10 @@ func WindowFileName(q store.Query, f Format) string {
 func Window(w io.Writer, st *store.Store, q store.Query, f Format, opt Options) (Stats, error) {
 	if opt.Name == "" {
 		opt.Name = "Borderwatch"
+	}
+	opt, err := withNetworkNames(st, opt)
+	if err != nil {
+		return Stats{}, err
 	}
 	switch f {
 	case TLog:

@@ -96,8 +96,8 @@ func (d *xmlDoc) finish(bw *bufio.Writer) error {
 	return d.err
 }
 
-func detectionName(dt telemetry.Detection) string {
-	return fmt.Sprintf("%s %d%% (vehicle %d, track %d)", dt.Class, dt.ConfidencePct, dt.Vehicle(), dt.TrackID)
+func detectionName(dt telemetry.Detection, opt Options) string {
+	return fmt.Sprintf("%s %d%% (%s, track %d)", dt.Class, dt.ConfidencePct, vehicleLabel(dt.Vehicle(), opt), dt.TrackID)
 }
 
 func writeGPX(w io.Writer, d *trackData, opt Options) error {
@@ -107,11 +107,11 @@ func writeGPX(w io.Writer, d *trackData, opt Options) error {
 	x.text("name", opt.Name)
 	x.close("metadata")
 	for _, dt := range d.detections {
-		x.elem(gpxWpt{Lat: dt.Lat, Lon: dt.Lon, Ele: dt.AltM, Time: ts(dt.Time), Name: detectionName(dt), Type: "detection"})
+		x.elem(gpxWpt{Lat: dt.Lat, Lon: dt.Lon, Ele: dt.AltM, Time: ts(dt.Time), Name: detectionName(dt, opt), Type: "detection"})
 	}
 	for _, id := range d.order {
 		x.open("trk")
-		x.text("name", fmt.Sprintf("vehicle %d", id))
+		x.text("name", vehicleLabel(id, opt))
 		x.open("trkseg")
 		for _, p := range d.tracks[id] {
 			x.elem(gpxTrkpt{Lat: p.lat, Lon: p.lon, Ele: p.altM, Time: ts(p.t)})
@@ -137,7 +137,7 @@ func writeKML(w io.Writer, d *trackData, opt Options) error {
 	for _, id := range d.order {
 		pts := d.tracks[id]
 		x.open("Placemark")
-		x.text("name", fmt.Sprintf("vehicle %d", id))
+		x.text("name", vehicleLabel(id, opt))
 		x.open("TimeSpan")
 		x.text("begin", ts(pts[0].t))
 		x.text("end", ts(pts[len(pts)-1].t))
@@ -157,7 +157,7 @@ func writeKML(w io.Writer, d *trackData, opt Options) error {
 	}
 	for _, dt := range d.detections {
 		x.open("Placemark")
-		x.text("name", detectionName(dt))
+		x.text("name", detectionName(dt, opt))
 		x.open("TimeStamp")
 		x.text("when", ts(dt.Time))
 		x.close("TimeStamp")
@@ -188,6 +188,7 @@ func writeGeoJSON(w io.Writer, d *trackData, opt Options) error {
 		f.Properties["name"] = opt.Name
 		f.Properties["vehicle"] = id
 		f.Properties["sysid"] = id.SysID()
+		f.Properties["network"] = opt.NetworkName(id.Network())
 		f.Properties["start"] = ts(pts[0].t)
 		f.Properties["end"] = ts(pts[len(pts)-1].t)
 		f.Properties["alt_m"] = alts
@@ -198,6 +199,7 @@ func writeGeoJSON(w io.Writer, d *trackData, opt Options) error {
 		f.Properties["kind"] = "detection"
 		f.Properties["vehicle"] = dt.Vehicle()
 		f.Properties["sysid"] = dt.SystemID
+		f.Properties["network"] = opt.NetworkName(dt.Vehicle().Network())
 		f.Properties["time"] = ts(dt.Time)
 		f.Properties["class"] = dt.Class
 		f.Properties["confidence_pct"] = dt.ConfidencePct
@@ -215,10 +217,11 @@ func writeGeoJSON(w io.Writer, d *trackData, opt Options) error {
 
 // CSVFields are the columns a CSV export can have, one row per position
 // report; "vehicle" is the vehicle id, "sysid" its MAVLink system id (they
-// differ on a network other than the default).
-var CSVFields = []string{"time", "sysid", "lat", "lon", "alt_m", "rel_alt_m", "heading_deg", "groundspeed_m_s", "climb_rate_m_s", "battery_pct", "armed", "vehicle"}
+// differ on a network other than the default), "network" the name of its
+// MAVLink network (empty for the default network).
+var CSVFields = []string{"time", "sysid", "lat", "lon", "alt_m", "rel_alt_m", "heading_deg", "groundspeed_m_s", "climb_rate_m_s", "battery_pct", "armed", "vehicle", "network"}
 
-func csvValue(p point, field string) string {
+func csvValue(p point, field string, opt Options) string {
 	f := func(v float64, prec int) string {
 		if math.IsNaN(v) {
 			return ""
@@ -232,6 +235,8 @@ func csvValue(p point, field string) string {
 		return strconv.Itoa(int(p.vehicle.SysID()))
 	case "vehicle":
 		return p.vehicle.String()
+	case "network":
+		return opt.NetworkName(p.vehicle.Network())
 	case "lat":
 		return f(p.lat, 7)
 	case "lon":
@@ -290,7 +295,7 @@ func writeCSV(w io.Writer, st *store.Store, q store.Query, opt Options) (Stats, 
 			return true
 		}
 		for i, name := range fields {
-			row[i] = csvValue(p, name)
+			row[i] = csvValue(p, name, opt)
 		}
 		s.Points++
 		werr = cw.Write(row)

@@ -32,8 +32,10 @@ type ImportResult struct {
 	Skipped  tlog.Stats `json:"skipped"`
 	// OutOfRangeTime counts frames stored with a timestamp before 2000 or
 	// later than the import; they never set a sortie's start or end.
-	OutOfRangeTime uint64   `json:"out_of_range_time"`
-	Sorties        []Sortie `json:"sorties"`
+	OutOfRangeTime uint64 `json:"out_of_range_time"`
+	// Network is the MAVLink network the file's vehicles were put on ("" the default).
+	Network string   `json:"network"`
+	Sorties []Sortie `json:"sorties"`
 }
 
 // A tlog's timestamps are the receiving computer's clock. Before earliestTlogTime
@@ -57,18 +59,37 @@ const maxGarbageShare = 0.5
 // A file that is not a tlog (no frame whose checksum could be verified, or
 // more than half garbage) is refused with ErrNotTlog and nothing of it stays.
 func (s *Store) ImportTlog(r io.Reader, source string, progress func(ImportProgress)) (ImportResult, error) {
-	return s.importTlog(r, source, progress, time.Now())
+	return s.importTlog(r, "", source, progress, time.Now())
 }
 
-// importTlog is ImportTlog with the time of the import given, so that tests
-// of the timestamp rule need no wall clock.
-func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgress), now time.Time) (ImportResult, error) {
-	var res ImportResult
+// ImportTlogNetwork is ImportTlog with the file's vehicles on the MAVLink
+// network named network ("" the default): a tlog knows nothing of networks,
+// so the one who imports says which radio network it was recorded on. The
+// name is numbered in the store's registry as serve numbers its links'
+// networks (NetworkNumber), so the vehicles get the ids they have live on
+// that network, and the same file imported into two networks is two sets of
+// vehicles. A name that cannot name a network is refused with ErrInvalid
+// before anything is stored.
+func (s *Store) ImportTlogNetwork(r io.Reader, network, source string, progress func(ImportProgress)) (ImportResult, error) {
+	return s.importTlog(r, network, source, progress, time.Now())
+}
+
+// importTlog is ImportTlogNetwork with the time of the import given, so that
+// tests of the timestamp rule need no wall clock.
+func (s *Store) importTlog(r io.Reader, network, source string, progress func(ImportProgress), now time.Time) (ImportResult, error) {
+	res := ImportResult{Network: network}
+	if err := telemetry.CheckNetworkName(network); err != nil {
+		return res, fmt.Errorf("import %s: %w: %v", source, ErrInvalid, err)
+	}
 	tr := &tlog.Reader{R: r}
 	if err := tr.Initialize(); err != nil {
 		return res, err
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	netNum, err := s.NetworkNumber(network)
+	if err != nil {
+		return res, fmt.Errorf("import %s: %w", source, err)
+	}
+	err = s.update(func(tx *bolt.Tx) error {
 		id, err := tx.Bucket(bucketStreams).NextSequence()
 		if err != nil {
 			return err
@@ -88,7 +109,8 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 	var census decode.Census
 	stats := decode.Table{AdmitWithoutHeartbeat: true}
 	var verified uint64
-	// A tlog knows nothing of networks: an import is on the default network.
+	// A tlog knows nothing of networks: its vehicles are on the network the
+	// import names (netNum; 0, the default, unless told).
 	sorties := map[telemetry.VehicleID]*Sortie{}
 	var first, last time.Time
 	var prog ImportProgress
@@ -114,7 +136,7 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 					return err
 				}
 				fr := rec.Frame
-				f = telemetry.Frame{Time: rec.Time, SystemID: fr.SystemID, ComponentID: fr.ComponentID, MessageID: fr.MessageID, Raw: fr.Raw}
+				f = telemetry.Frame{Time: rec.Time, Network: netNum, SystemID: fr.SystemID, ComponentID: fr.ComponentID, MessageID: fr.MessageID, Raw: fr.Raw}
 				if err := a.add(b, sl, &f); err != nil {
 					return err
 				}
@@ -189,7 +211,9 @@ func (s *Store) importTlog(r io.Reader, source string, progress func(ImportProgr
 			if err := putSortie(tx, so); err != nil {
 				return err
 			}
-			res.Sorties = append(res.Sorties, *so)
+			out := *so
+			out.Network = network
+			res.Sorties = append(res.Sorties, out)
 		}
 		return nil
 	})

@@ -2,10 +2,12 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/telemetry"
 )
 
@@ -91,19 +93,101 @@ func lookupNetwork(tx *bolt.Tx, name string) (uint32, bool) {
 // Networks returns every numbered network by number (the default network,
 // 0, is "").
 func (s *Store) Networks() (map[uint32]string, error) {
-	out := map[uint32]string{0: ""}
+	var out map[uint32]string
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketNetworks)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			if len(v) != 4 || telemetry.CheckNetworkName(string(k)) != nil {
-				return fmt.Errorf("%w: network %q", ErrCorruptRecord, k)
-			}
-			out[binary.BigEndian.Uint32(v)] = string(k)
-			return nil
-		})
+		var err error
+		out, err = readNetworks(tx)
+		return err
 	})
 	return out, err
+}
+
+func readNetworks(tx *bolt.Tx) (map[uint32]string, error) {
+	out := map[uint32]string{0: ""}
+	b := tx.Bucket(bucketNetworks)
+	if b == nil {
+		return out, nil
+	}
+	err := b.ForEach(func(k, v []byte) error {
+		if len(v) != 4 || telemetry.CheckNetworkName(string(k)) != nil {
+			return fmt.Errorf("%w: network %q", ErrCorruptRecord, k)
+		}
+		out[binary.BigEndian.Uint32(v)] = string(k)
+		return nil
+	})
+	return out, err
+}
+
+// networkNamer names a network number by the registry names, and by
+// decode.NetworkLabel ("#N") a number the registry does not hold (a store
+// copied without its registry, a record from a newer file).
+func networkNamer(names map[uint32]string) func(uint32) string {
+	return func(n uint32) string {
+		if name, ok := names[n]; ok {
+			return name
+		}
+		return decode.NetworkLabel(n)
+	}
+}
+
+// NetworkNamer returns the name of a network number as the store knows it
+// ("" for the default network, "#N" only for a number it has no name for):
+// replay and exports name vehicles' networks with it.
+func (s *Store) NetworkNamer() (func(uint32) string, error) {
+	names, err := s.Networks()
+	if err != nil {
+		return nil, err
+	}
+	return networkNamer(names), nil
+}
+
+// NetworkList describes the networks the store knows: every numbered one
+// (and the default), with how many distinct vehicles have a sortie on each.
+// It reads every sortie record, which is cheap beside a sortie's frames.
+// Links and live counts are the fleet's (gcs.Fleet.NetworkList);
+// telemetry.MergeNetworks joins the two.
+func (s *Store) NetworkList() ([]telemetry.Network, error) {
+	var list []telemetry.Network
+	err := s.view(func(tx *bolt.Tx) error {
+		names, err := readNetworks(tx)
+		if err != nil {
+			return err
+		}
+		vehicles := map[telemetry.VehicleID]bool{}
+		err = tx.Bucket(bucketSorties).ForEach(func(k, v []byte) error {
+			var so struct {
+				Vehicle  telemetry.VehicleID `json:"vehicle"`
+				SystemID uint8               `json:"sysid"`
+			}
+			if err := json.Unmarshal(v, &so); err != nil {
+				return fmt.Errorf("%w: sortie %x: %v", ErrCorruptRecord, k, err)
+			}
+			if so.Vehicle == 0 { // stored before vehicle ids: the system id was the id
+				so.Vehicle = telemetry.VehicleID(so.SystemID)
+			}
+			vehicles[so.Vehicle] = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		counts := map[uint32]int{}
+		for id := range vehicles {
+			counts[id.Network()]++
+		}
+		name := networkNamer(names)
+		for n := range counts {
+			if _, ok := names[n]; !ok {
+				names[n] = name(n)
+			}
+		}
+		for n, nm := range names {
+			list = append(list, telemetry.Network{Name: nm, Number: n, Default: n == 0, Links: []string{}, RecordedVehicles: counts[n]})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return telemetry.MergeNetworks(list), nil
 }

@@ -29,6 +29,10 @@ type Sortie struct {
 	// both.
 	Vehicle  telemetry.VehicleID `json:"vehicle"`
 	SystemID uint8               `json:"sysid"`
+	// Network names the vehicle's MAVLink network ("" the default): filled
+	// when the sortie is read, from the store's registry ("#N" for a number
+	// the registry does not hold).
+	Network string `json:"network,omitempty"`
 	// Companions are other systems of the stream whose frames belong with it
 	// (the ground station of an imported tlog), by vehicle id.
 	Companions VehicleIDs `json:"companions,omitempty"`
@@ -246,7 +250,10 @@ func putSortie(tx *bolt.Tx, s *Sortie) error {
 		}
 		s.ID = id
 	}
-	v, err := json.Marshal(s)
+	// The network's name is the registry's, filled on read: not stored twice.
+	rec := *s
+	rec.Network = ""
+	v, err := json.Marshal(&rec)
 	if err != nil {
 		return err
 	}
@@ -266,6 +273,11 @@ func (st *Store) Sortie(id uint64) (Sortie, error) {
 		}
 		s.fillVehicle()
 		s.Imported = s.Stream != liveStream
+		names, err := readNetworks(tx)
+		if err != nil {
+			return err
+		}
+		s.Network = networkNamer(names)(s.Vehicle.Network())
 		return nil
 	})
 	return s, err
@@ -305,6 +317,11 @@ func (f SortieFilter) match(s *Sortie) bool {
 func (st *Store) Sorties(f SortieFilter) ([]Sortie, error) {
 	var out []Sortie
 	err := st.view(func(tx *bolt.Tx) error {
+		names, err := readNetworks(tx)
+		if err != nil {
+			return err
+		}
+		name := networkNamer(names)
 		c := tx.Bucket(bucketSorties).Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
 			var s Sortie
@@ -316,6 +333,7 @@ func (st *Store) Sorties(f SortieFilter) ([]Sortie, error) {
 			if !f.match(&s) {
 				continue
 			}
+			s.Network = name(s.Vehicle.Network())
 			out = append(out, s)
 		}
 		return nil

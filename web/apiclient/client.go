@@ -100,6 +100,13 @@ func (c *Client) Sorties(ctx context.Context, vehicle telemetry.VehicleID) ([]st
 	return out, err
 }
 
+// Networks returns the server's MAVLink networks (GET /api/v1/networks).
+func (c *Client) Networks(ctx context.Context) ([]telemetry.Network, error) {
+	var out []telemetry.Network
+	err := c.getJSON(ctx, "/api/v1/networks", nil, &out)
+	return out, err
+}
+
 // Sortie returns one sortie.
 func (c *Client) Sortie(ctx context.Context, id uint64) (store.Sortie, error) {
 	var out store.Sortie

@@ -11,6 +11,7 @@ import { signal, effect } from "@preact/signals";
 import { map } from "./map.js";
 import { pollWhileWatching } from "./poll.js";
 import { labelledDot } from "./labelled_dot.js";
+import { fitTooltip } from "./tooltip_fit.js";
 import { api } from "../api.js";
 import { can } from "../state.js";
 import { proposeDispatch } from "../views/senddrone.js";
@@ -81,6 +82,10 @@ function sync(all) {
     if (!s) {
       s = labelledDot("bw-tak", [m.lat, m.lon], { pane: "bw-detections" });
       s.el.dataset.uid = uid;
+      // Remarks may be long: the tooltip wraps (bw-tak-tooltip) and opens on
+      // the side of the marker where it stays inside the map.
+      s.marker.getTooltip().options.className = "bw-tak-tooltip";
+      fitTooltip(map, s.marker);
       s.pop = popup(s);
       s.marker.bindPopup(s.pop.box);
       s.marker.addTo(takLayer);

@@ -5,7 +5,7 @@
 // events into model edits, so the map never holds state of its own.
 import L from "./pm.js";
 import * as M from "./model.js";
-import { byTarget, targetKey, worst } from "./problems.js";
+import { byTarget, collapseLabels, targetKey, worst } from "./problems.js";
 
 // Shapes (fences, legs) and points (waypoints, rally points) lie in two
 // panes, points above, so a leg never covers the waypoint it ends at; both
@@ -27,11 +27,28 @@ function numberedIcon(cls, label, extra = {}) {
   return L.divIcon({ className: `bw-plan-icon ${cls}`, html: box, iconSize: [22, 22], iconAnchor: [11, 11] });
 }
 
-function problemTooltip(problems) {
+// problemTooltip lists problems; more counts those of things nearby whose
+// labels were folded into this one (they show on hover and in the list).
+function problemTooltip(problems, more = 0) {
   const box = el("div", "bw-plan-problem-tip");
   for (const p of problems) box.appendChild(el("div", `bw-plan-problem-${p.severity}`, p.message));
+  if (more > 0) {
+    const m = el("div", "bw-plan-problem-more", `+${more} more ${more === 1 ? "problem" : "problems"} nearby (point at an item, or see the list)`);
+    m.dataset.count = String(more);
+    box.appendChild(m);
+  }
   return box;
 }
+
+// labelAnchor is where a layer's tooltip opens by default: a point's
+// position, a line's or shape's centre.
+function labelAnchor(layer) {
+  return layer.getLatLng ? layer.getLatLng() : layer.getCenter();
+}
+
+const problemLabel = { permanent: true, direction: "auto", className: "bw-plan-problem-tooltip" };
+// A thing whose problems are shown in a neighbour's label still tells them on hover.
+const problemHover = { sticky: true, className: "bw-plan-problem-tooltip bw-plan-problem-folded" };
 
 // PlanEditor draws a plan on a Leaflet map and reports edits.
 //   onEdit(fn): apply fn(plan) → plan as one undo step
@@ -71,6 +88,10 @@ export class PlanEditor {
       if (this.mode !== "select" && this.mode !== "waypoint" && this.mode !== "rally") this.onDrawEnd?.(e.shape);
     };
     map.on("pm:drawend", this._onDrawEnd);
+    // A zoom or a resized map brings things closer or apart: lay the
+    // problem labels out again.
+    this._onView = () => this.layoutLabels();
+    map.on("zoomend resize", this._onView);
   }
 
   destroy() {
@@ -78,6 +99,7 @@ export class PlanEditor {
     this.group.eachLayer((l) => l.pm?.enabled?.() && l.pm.disable());
     this.map.off("pm:create", this._onCreate);
     this.map.off("pm:drawend", this._onDrawEnd);
+    this.map.off("zoomend resize", this._onView);
     this.group.remove();
   }
 
@@ -156,6 +178,7 @@ export class PlanEditor {
     // edit mode: end it before the layer goes, or they stay on the map.
     this.group.eachLayer((l) => l.pm?.enabled?.() && l.pm.disable());
     this.group.clearLayers();
+    this.labels = [];
     const found = byTarget(plan, problems);
     const issue = (t) => found.get(targetKey(t));
     const sel = (kind, index) => selection && selection.kind === kind && selection.index === index;
@@ -272,6 +295,53 @@ export class PlanEditor {
       m.on("click", () => this.select({ kind: "rally", index: i }));
       this.movable(m, (lat, lng) => (p) => M.setRally(p, i, { lat, lon: lng }), (p) => M.deleteRally(p, i));
     });
+    this.layoutLabels();
+  }
+
+  // layoutLabels lays the problem labels out so that none covers another
+  // (problems.js collapseLabels): labels of things close together on screen
+  // become one. Run after each draw and after the map zooms or resizes,
+  // which moves things closer or apart.
+  layoutLabels() {
+    if (this.dragging > 0 || !this.labels?.length) return;
+    // Points first: where labels fold into one, it names the item (what the
+    // operator drags to fix it), the legs' problems counted beside it.
+    const points = this.labels.filter((lb) => lb.layer instanceof L.Marker);
+    const shapes = this.labels.filter((lb) => !(lb.layer instanceof L.Marker));
+    collapseLabels(
+      [...points, ...shapes],
+      (lb) => {
+        const e = lb.layer.getTooltip()?.getElement();
+        if (!e || !e.isConnected || e.offsetParent === null) return null;
+        const r = e.getBoundingClientRect();
+        return r.width || r.height ? r : null;
+      },
+      (lb, shown, more, members) => {
+        lb.layer.unbindTooltip();
+        if (!shown) {
+          lb.layer.bindTooltip(problemTooltip(lb.problems), problemHover);
+          return;
+        }
+        if (members.length < 2) {
+          lb.layer.bindTooltip(problemTooltip(lb.problems), problemLabel);
+          return;
+        }
+        // A label standing for several things goes above the topmost of
+        // them (below the lowest near the map's top edge), so that it
+        // covers none of the items it is about.
+        const pts = members.map((m) => this.map.latLngToContainerPoint(labelAnchor(m.layer)));
+        const top = pts.reduce((a, b) => (b.y < a.y ? b : a));
+        const bottom = pts.reduce((a, b) => (b.y > a.y ? b : a));
+        const above = top.y > 120;
+        const at = above ? top : bottom;
+        lb.layer.bindTooltip(problemTooltip(lb.problems, more), {
+          ...problemLabel,
+          direction: above ? "top" : "bottom",
+          offset: [0, above ? -12 : 12],
+        });
+        if (this.map.hasLayer(lb.layer)) lb.layer.openTooltip(this.map.containerPointToLatLng(at));
+      },
+    );
   }
 
   // select reports a click on a drawn thing; while a draw tool is active
@@ -297,7 +367,8 @@ export class PlanEditor {
   attach(layer, pr, name) {
     layer.addTo(this.group);
     if (pr) {
-      layer.bindTooltip(problemTooltip(pr.problems), { permanent: true, direction: "auto", className: "bw-plan-problem-tooltip" });
+      layer.bindTooltip(problemTooltip(pr.problems), problemLabel);
+      this.labels.push({ layer, problems: pr.problems });
     } else if (name) {
       layer.bindTooltip(el("span", "", name), { sticky: true });
     }

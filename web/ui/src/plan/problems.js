@@ -69,3 +69,51 @@ export function targetKey(t) {
 export function worst(problems) {
   return problems.some((p) => p.severity === "error") ? "error" : "warning";
 }
+
+// overlaps says whether two boxes ({left, top, right, bottom}, page pixels)
+// share any area, with gap pixels of room kept between them.
+export function overlaps(a, b, gap = 0) {
+  return a.left < b.right + gap && b.left < a.right + gap && a.top < b.bottom + gap && b.top < a.bottom + gap;
+}
+
+// collapseLabels keeps the map's problem labels from covering each other:
+// items close together on screen (neighbouring waypoints and their legs,
+// worst at small screens or zoomed out) each had their own label, side by
+// side over the legs. Where two labels overlap, the later one is hidden and
+// the earlier one counts its problems as "N more nearby" (a count, not the
+// messages, so that a cluster of items has one small label rather than one
+// tall one over the map); the grown label is measured again, until no two
+// overlap. Nothing is lost: every problem is listed in a shown label or
+// counted in one, and a hidden label's item still shows its own on hover.
+//   labels: [{problems}] in drawing order
+//   measure(label) → its box on the page, or null when it is not shown
+//   show(label, shown, more, members): shown false hides the label; more is
+//     the count of problems folded into it, members the labels it stands
+//     for (itself first), so that it can be placed clear of their items
+// It returns how many labels stay shown. At most labels.length merges.
+export function collapseLabels(labels, measure, show, gap = 2) {
+  const live = labels.map((l) => ({ label: l, shown: true, more: 0, members: [l] }));
+  for (const e of live) show(e.label, true, 0, e.members);
+  for (let round = 0; round < labels.length; round++) {
+    const boxes = live.map((e) => (e.shown ? measure(e.label) : null));
+    let pair = null;
+    for (let i = 0; i < live.length && !pair; i++) {
+      if (!boxes[i]) continue;
+      for (let j = i + 1; j < live.length; j++) {
+        if (boxes[j] && overlaps(boxes[i], boxes[j], gap)) {
+          pair = [i, j];
+          break;
+        }
+      }
+    }
+    if (!pair) break;
+    const [keep, fold] = pair.map((k) => live[k]);
+    keep.more += fold.label.problems.length + fold.more;
+    keep.members = keep.members.concat(fold.members);
+    fold.shown = false;
+    fold.more = 0;
+    show(fold.label, false, 0, [fold.label]);
+    show(keep.label, true, keep.more, keep.members);
+  }
+  return live.filter((e) => e.shown).length;
+}

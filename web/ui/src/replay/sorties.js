@@ -6,6 +6,7 @@ import { signal } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { api } from "../api.js";
+import { loadNetworks, manyNetworks, networkName } from "../networks.js";
 
 export const sortieFilters = signal({ vehicle: "", from: "", to: "", detections: false, breaches: false, alerts: false, source: "" });
 const sortBy = signal({ key: "start", dir: -1 });
@@ -39,7 +40,7 @@ export function sortieQuery(f) {
 
 const columns = [
   { key: "id", title: "ID", value: (s) => s.id },
-  { key: "sysid", title: "Drone", value: (s) => s.sysid },
+  { key: "vehicle", title: "Drone", value: (s) => s.vehicle ?? s.sysid },
   { key: "start", title: "Start", value: (s) => Date.parse(s.start) },
   { key: "duration_s", title: "Length", value: (s) => s.duration_s },
   { key: "distance_m", title: "Dist.", value: (s) => s.distance_m },
@@ -58,7 +59,7 @@ function Filters({ onChange }) {
     onChange();
   };
   return html`<div class="bw-sortie-filters" id="bw-sortie-filters">
-    <label>Drone <input id="bw-sf-vehicle" class="bw-num" type="number" min="1" max="255" value=${f.vehicle} onChange=${(e) => set("vehicle", e.currentTarget.value)} /></label>
+    <label>Drone <input id="bw-sf-vehicle" class="bw-num" type="number" min="1" value=${f.vehicle} onChange=${(e) => set("vehicle", e.currentTarget.value)} /></label>
     <label>From <input id="bw-sf-from" type="datetime-local" value=${f.from} onChange=${(e) => set("from", e.currentTarget.value)} /></label>
     <label>To <input id="bw-sf-to" type="datetime-local" value=${f.to} onChange=${(e) => set("to", e.currentTarget.value)} /></label>
     <label class="bw-check"><input id="bw-sf-detections" type="checkbox" checked=${f.detections} onChange=${(e) => set("detections", e.currentTarget.checked)} /> with detections</label>
@@ -76,6 +77,9 @@ export function SortieList({ onOpen, current }) {
   const [error, setError] = useState("");
   const [seq, setSeq] = useState(0);
   useEffect(() => {
+    loadNetworks();
+  }, []);
+  useEffect(() => {
     let stale = false;
     const q = sortieQuery(sortieFilters.peek());
     api("GET", `/api/v1/sorties${q ? `?${q}` : ""}`)
@@ -87,6 +91,8 @@ export function SortieList({ onOpen, current }) {
   const col = columns.find((c) => c.key === sb.key) || columns[2];
   const rows = (list || []).slice().sort((a, b) => (col.value(a) - col.value(b)) * sb.dir || b.id - a.id);
   const sort = (key) => (sortBy.value = { key, dir: sb.key === key ? -sb.dir : -1 });
+  // Where there is more than one network, each sortie's drone says which.
+  const many = manyNetworks.value || new Set((list || []).map((s) => s.network || "")).size > 1;
   return html`<div class="bw-sorties-box">
     <${Filters} onChange=${() => setSeq((n) => n + 1)} />
     <div class="bw-table-wrap bw-sorties-wrap">
@@ -102,7 +108,8 @@ export function SortieList({ onOpen, current }) {
         ${rows.map(
           (s) => html`<tr key=${s.id} data-sortie=${s.id} data-imported=${s.imported ? "1" : "0"} class=${current === s.id ? "bw-row-selected" : ""}>
             <td>${s.id}</td>
-            <td>${s.sysid}</td>
+            <td class="bw-sortie-vehicle" title=${`network ${networkName(s.network)}, system id ${s.sysid}`}>${s.vehicle ?? s.sysid}${many &&
+            html` <span class="bw-tag bw-tag-network" data-network=${s.network || ""}>${networkName(s.network)}</span>`}</td>
             <td title=${s.source}>${new Date(s.start).toLocaleString()}${s.imported && html` <span class="bw-tag bw-tag-import" title=${s.source}>imported</span>`}</td>
             <td>${fmtDuration(s.duration_s)}${s.open ? " (flying)" : ""}</td>
             <td>${km(s.distance_m)}</td>

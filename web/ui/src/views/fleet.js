@@ -2,7 +2,9 @@
 // multi-select. Selecting a row opens the vehicle panel and highlights the
 // drone on the map; a multi-selection gets the command bar for all of them.
 import { signal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import { html } from "../html.js";
+import { loadNetworks, manyNetworks, networkName } from "../networks.js";
 import { vehicles, selected, select, clearSelection, can } from "../state.js";
 import { callsign, droneState, droneStates, lowBatteryPct } from "../map/drones.js";
 import { centreOn } from "../map/map.js";
@@ -20,6 +22,9 @@ const columns = [
   { key: "battery", title: "Batt.", value: (v) => v.battery_pct, num: true },
   { key: "link", title: "Link", value: (v) => (v.link_ok ? 0 : 1) },
 ];
+// The network column shows only where there is more than one network.
+const networkColumn = { key: "network", title: "Network", value: (v) => networkName(v.network) };
+const allColumns = [columns[0], networkColumn, ...columns.slice(1)];
 const stateLabel = Object.fromEntries(droneStates.map((s) => [s.id, s.label]));
 
 function matches(v, f) {
@@ -35,7 +40,7 @@ function matches(v, f) {
 export function shownVehicles() {
   const f = filters.value;
   const { key, dir } = sortKey.value;
-  const col = columns.find((c) => c.key === key) || columns[0];
+  const col = (manyNetworks.value ? allColumns : columns).find((c) => c.key === key) || columns[0];
   const list = [...vehicles.value.values()].filter((v) => matches(v, f));
   list.sort((a, b) => {
     const x = col.value(a);
@@ -85,6 +90,11 @@ function Filters() {
 }
 
 export function FleetView() {
+  useEffect(() => {
+    loadNetworks();
+  }, []);
+  const many = manyNetworks.value;
+  const cols = many ? allColumns : columns;
   const list = shownVehicles();
   const sel = selected.value;
   const { key, dir } = sortKey.value;
@@ -100,18 +110,19 @@ export function FleetView() {
       <thead><tr>
         <th><input type="checkbox" aria-label="Select every vehicle shown" checked=${allShownSelected}
           onChange=${(e) => (e.currentTarget.checked ? select(list.map((v) => v.id)) : clearSelection())} /></th>
-        ${columns.map(
+        ${cols.map(
           (c) => html`<th key=${c.key} class=${c.num ? "bw-num-col" : ""} aria-sort=${key === c.key ? (dir > 0 ? "ascending" : "descending") : "none"}>
             <button class="bw-sort" data-sort=${c.key} onClick=${() => sortBy(c.key)}>${c.title}${key === c.key ? (dir > 0 ? " ▲" : " ▼") : ""}</button></th>`,
         )}
       </tr></thead>
       <tbody id="bw-fleet-body">
-        ${list.length === 0 && html`<tr class="bw-empty"><td colspan=${columns.length + 1}>${vehicles.value.size ? "No vehicle matches the filters." : "No vehicle heard yet."}</td></tr>`}
+        ${list.length === 0 && html`<tr class="bw-empty"><td colspan=${cols.length + 1}>${vehicles.value.size ? "No vehicle matches the filters." : "No vehicle heard yet."}</td></tr>`}
         ${list.map((v) => {
           const st = droneState(v);
           return html`<tr key=${v.id} data-sysid=${v.sysid} data-id=${v.id} class=${sel.has(v.id) ? "bw-row-selected" : ""} onClick=${(e) => rowClick(e, v, list)}>
             <td><input type="checkbox" aria-label=${`Select ${callsign(v)}`} checked=${sel.has(v.id)} onChange=${() => select([v.id], true)} /></td>
             <td class="bw-callsign" title=${v.network ? `network ${v.network}, system id ${v.sysid}` : `system id ${v.sysid}`}>${callsign(v)}</td>
+            ${many && html`<td class="bw-network" data-network=${v.network || ""}>${networkName(v.network)}</td>`}
             <td><span class=${`bw-state-dot bw-state-${st}`} title=${stateLabel[st]}></span>${stateLabel[st]}</td>
             <td>${v.mode}${v.armed ? " ⚡" : ""}</td>
             <td class="bw-num-col">${Number.isFinite(v.rel_alt_m) ? v.rel_alt_m.toFixed(0) : "–"}</td>

@@ -7,6 +7,7 @@ import { signal, effect } from "@preact/signals";
 import { html } from "../html.js";
 import { setCoveredLeft } from "../map/map.js";
 import { vehicles, selected, clearSelection } from "../state.js";
+import { manyNetworks, networkName } from "../networks.js";
 import { callsign, droneState, droneStates } from "../map/drones.js";
 import { vehiclePlan, loadVehiclePlan, planIndexOf } from "../map/vehicleplan.js";
 import { CommandBar, answers } from "./commands.js";
@@ -69,7 +70,7 @@ export function VehiclePanel({ id }) {
         title=${details ? "Show only the summary and the commands" : "Show every field"} onClick=${() => (detailsShown.value = !details)}>${details ? "Less" : "More"}</button>
       <button class="bw-btn-x" title="Close (Esc)" aria-label="Close" onClick=${close}>×</button>
     </header>
-    ${v.network && html`<div class="bw-vehicle-network" data-field="network">network ${v.network} · system id ${v.sysid}</div>`}
+    ${(v.network || manyNetworks.value) && html`<div class="bw-vehicle-network" data-field="network">network ${networkName(v.network)} · system id ${v.sysid}</div>`}
     <div class="bw-vehicle-summary" aria-label="Summary">
       <span class="bw-vehicle-state">${stateLabel[state]}</span> · <b class="bw-vehicle-mode">${v.mode}</b> · ${v.armed ? "armed" : "disarmed"} · ${v.battery_pct < 0 ? "batt. –" : `${v.battery_pct} %`} · ${fmt(v.rel_alt_m, 0, " m")} · ${fmt(v.groundspeed_m_s, 1, " m/s")}${v.link_ok ? "" : html` · <b class="bw-lost">LINK LOST</b>`}${v.fence_breached ? html` · <b class="bw-lost">FENCE</b>` : ""}
     </div>
