@@ -21,7 +21,9 @@
 // event streams, reads each with a durable consumer (it resumes where it
 // stopped after its own restart or disconnection), reads BW_STATES with an
 // ordered consumer from the last state of each vehicle, and keeps a view of
-// every station's fleet, alerts, detections and sorties. A vehicle's state
+// every station's fleet, alerts, detections and sorties; with a StorePath
+// the view is kept in a bbolt file and survives the HQ's restart, each
+// batch written before it is acknowledged (hq_store.go). A vehicle's state
 // older than StaleAfter (by the HQ's clock, against the station's send time)
 // is shown as stale with link_ok false, never as live.
 //

@@ -42,6 +42,11 @@ type HQ struct {
 	// (optional) MaxEvents is how many alerts and how many detections are
 	// kept (the newest). Defaults to 2000 each.
 	MaxEvents int
+	// (optional) StorePath is a bbolt file that keeps the view across
+	// restarts (hq_store.go): a batch of events is acknowledged only once
+	// written there. Defaults to none: the view lives in memory only and
+	// starts, after a restart, from what the consumers read next.
+	StorePath string
 	// (optional) OnEvent is called with every event applied, in each
 	// station's order (from the consumer's goroutine; keep it short).
 	OnEvent func(station string, e Event)
@@ -66,8 +71,11 @@ type HQ struct {
 	alerts     []RemoteEvent
 	detections []RemoteEvent
 	sorties    map[sortieKey]RemoteEvent
+	disk       hqDisk // the view on disk (hq_store.go); its writeMu comes before mu
 
 	duplicates, gaps, badMessages atomic.Uint64
+
+	watch hqWatch // the view's watchers (hq_watch.go)
 }
 
 type vehicleKey struct {
@@ -128,9 +136,13 @@ func (h *HQ) Initialize() error {
 	h.vehicles = map[vehicleKey]*remoteVehicle{}
 	h.stations = map[string]*stationView{}
 	h.sorties = map[sortieKey]RemoteEvent{}
+	if err := h.openStore(); err != nil {
+		return err
+	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
-	h.wg.Add(1)
+	h.wg.Add(2)
 	go h.discoverLoop()
+	go h.staleLoop()
 	return nil
 }
 
@@ -202,6 +214,9 @@ func (h *HQ) discover() error {
 // restart or a disconnection, and a station's backlog after an uplink cut
 // arrives in the stream's order.
 func (h *HQ) follow(ctx context.Context, station string) error {
+	if err := h.resetForgotten(ctx, station, "hq_"+h.Name); err != nil {
+		return err
+	}
 	c, err := h.js.CreateOrUpdateConsumer(ctx, eventsStream(station), jetstream.ConsumerConfig{
 		Durable:       "hq_" + h.Name,
 		Description:   "Borderwatch headquarters " + h.Name,
@@ -241,8 +256,10 @@ func (h *HQ) onState(m jetstream.Msg) {
 		return // an older state (redelivered) never replaces a newer one
 	}
 	h.vehicles[k] = &remoteVehicle{sent: sm.Sent, received: now, state: sm.State}
+	h.markDirty(k)
 	st := h.station(sm.Station)
 	st.lastHeard = now
+	h.notifyVehicleLocked(k, now)
 }
 
 func (h *HQ) station(name string) *stationView {
@@ -256,7 +273,9 @@ func (h *HQ) station(name string) *stationView {
 
 // onEvents applies one batch: every event after the last one applied, in
 // order; copies of events already applied (a batch sent twice) are skipped
-// and counted. The batch is acknowledged once applied.
+// and counted. With a StorePath the new events are written first and the
+// batch is acknowledged only then; a batch that could not be written is
+// neither applied nor acknowledged, and comes again.
 func (h *HQ) onEvents(station string, m jetstream.Msg) {
 	b, err := decodeBatch(m.Data(), station)
 	if err != nil {
@@ -265,29 +284,36 @@ func (h *HQ) onEvents(station string, m jetstream.Msg) {
 		m.Term()
 		return
 	}
-	var applied []Event
+	h.disk.writeMu.Lock()
 	h.mu.Lock()
 	st := h.station(station)
-	st.lastHeard = h.Clock()
-	for _, e := range b.Events {
-		if e.Seq <= st.lastSeq {
-			h.duplicates.Add(1)
-			continue
-		}
-		if e.Seq != st.lastSeq+1 && st.lastSeq != 0 {
-			h.gaps.Add(1)
-			h.Logger.Warn("federation: events missing from a station (its outbox was full or damaged)", "station", station, "after", st.lastSeq, "next", e.Seq)
-		}
-		st.lastSeq = e.Seq
+	heard := h.Clock()
+	applied, last, dups, gaps := freshEvents(st.lastSeq, b.Events)
+	h.mu.Unlock()
+	if err := h.persistBatch(station, storedStation{LastSeq: last, LastHeard: heard}, applied); err != nil {
+		h.disk.writeMu.Unlock()
+		h.Logger.Error("federation: writing a batch to the headquarters' view failed; it is not acknowledged and comes again", "station", station, "err", err)
+		m.NakWithDelay(time.Second)
+		return
+	}
+	h.mu.Lock()
+	st.lastHeard, st.lastSeq = heard, last
+	for _, e := range applied {
 		h.apply(station, e)
-		applied = append(applied, e)
 	}
 	h.mu.Unlock()
+	h.disk.writeMu.Unlock()
+	h.duplicates.Add(uint64(dups))
+	for _, g := range gaps {
+		h.gaps.Add(1)
+		h.Logger.Warn("federation: events missing from a station (its outbox was full or damaged)", "station", station, "after", g[0], "next", g[1])
+	}
 	if h.OnEvent != nil {
 		for _, e := range applied {
 			h.OnEvent(station, e)
 		}
 	}
+	h.notifyEvents(station, applied)
 	if err := m.Ack(); err != nil {
 		h.Logger.Warn("federation: acknowledging a batch (it will come again and be skipped)", "station", station, "err", err)
 	}
@@ -302,11 +328,8 @@ func (h *HQ) apply(station string, e Event) {
 	case TypeDetection:
 		h.detections = appendBounded(h.detections, re, h.MaxEvents)
 	case TypeSortie:
-		var id struct {
-			ID uint64 `json:"id"`
-		}
-		if json.Unmarshal(e.Data, &id) == nil {
-			h.sorties[sortieKey{station, id.ID}] = re
+		if id, ok := sortieID(e); ok {
+			h.sorties[sortieKey{station, id}] = re
 		}
 	}
 }
@@ -361,8 +384,7 @@ func (h *HQ) Vehicles() []RemoteVehicle {
 	h.mu.Lock()
 	out := make([]RemoteVehicle, 0, len(h.vehicles))
 	for k, v := range h.vehicles {
-		age := now.Sub(v.sent)
-		out = append(out, RemoteVehicle{Station: k.station, Key: VehicleKey(k.station, k.id), Stale: age > h.StaleAfter, AgeS: age.Seconds(), State: v.state})
+		out = append(out, h.remoteVehicleLocked(k, v, now))
 	}
 	h.mu.Unlock()
 	slices.SortFunc(out, func(a, b RemoteVehicle) int { return strings.Compare(a.Key, b.Key) })
@@ -467,5 +489,6 @@ func (h *HQ) Close() {
 			h.states.Stop()
 		}
 		h.mu.Unlock()
+		h.closeStore()
 	})
 }

@@ -75,7 +75,7 @@ type simStation struct {
 	audit   *audits
 }
 
-func startSimStation(t *testing.T, name, natsURL string, trust string) *simStation {
+func startSimStation(t *testing.T, name, natsURL, creds string, trust string) *simStation {
 	t.Helper()
 	hub := &telemetry.Hub{}
 	fleet := &gcs.Fleet{Links: []string{"udp://127.0.0.1:0"}, Hub: hub, NoStreamRequests: true,
@@ -97,7 +97,7 @@ func startSimStation(t *testing.T, name, natsURL string, trust string) *simStati
 	}
 	t.Cleanup(ws.Close)
 	a := watchAudit(t, hub)
-	nc, err := federation.Connect(federation.ConnOptions{URL: natsURL, Name: name, ReconnectWait: 20 * time.Millisecond})
+	nc, err := federation.Connect(federation.ConnOptions{URL: natsURL, Name: name, Creds: creds, InboxPrefix: federation.StationInbox(name), ReconnectWait: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,23 +116,22 @@ func startSimStation(t *testing.T, name, natsURL string, trust string) *simStati
 // operator's command goes through the HQ's API to the east station's drone
 // and its answer comes back; a plan uploaded from the HQ to the west
 // station's drone is verified there; both audit trails record it; the station
-// checks the role the HQ sends as it would for its own users.
+// checks the role the HQ sends as it would for its own users. Each station
+// and the HQ connect as their own NATS users, with the permissions of
+// permissions.go enforced by the server (east with an nkey, west with a
+// password).
 func TestFederation_TwoStationsAndHQ_FleetAndCommands(t *testing.T) {
-	ns := &federation.Embedded{Listen: "127.0.0.1:0", StoreDir: t.TempDir()}
-	if err := ns.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Close)
+	ns, creds := startNATSWithUsers(t, "east", "west")
 	key, err := nkeys.CreateUser()
 	if err != nil {
 		t.Fatal(err)
 	}
 	pub, _ := key.PublicKey()
-	east := startSimStation(t, "east", ns.ClientURL(), pub)
-	west := startSimStation(t, "west", ns.ClientURL(), pub)
+	east := startSimStation(t, "east", ns.ClientURL(), creds["east"], pub)
+	west := startSimStation(t, "west", ns.ClientURL(), creds["west"], pub)
 
 	// The headquarters: no drones of its own, its accounts in its own store.
-	hqConn, err := federation.Connect(federation.ConnOptions{URL: ns.ClientURL(), Name: "hq"})
+	hqConn, err := federation.Connect(federation.ConnOptions{URL: ns.ClientURL(), Name: "hq", Creds: creds["hq"], InboxPrefix: federation.HQInbox("hq")})
 	if err != nil {
 		t.Fatal(err)
 	}

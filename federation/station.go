@@ -142,33 +142,41 @@ func (s *Station) ensureStreams(ctx context.Context) error {
 	if err := ensureStatesStream(ctx, s.js); err != nil {
 		return err
 	}
-	err := ensureStream(ctx, s.js, jetstream.StreamConfig{
-		Name:        eventsStream(s.Name),
-		Description: "Borderwatch station " + s.Name + ": events and sortie summaries, in the station's order",
-		Subjects:    []string{eventsSubject(s.Name)},
-		Storage:     jetstream.FileStorage,
-		MaxAge:      7 * 24 * time.Hour,
-		Duplicates:  10 * time.Minute,
-	})
-	if err != nil {
+	if err := ensureStream(ctx, s.js, eventsStreamConfig(s.Name)); err != nil {
 		return fmt.Errorf("federation: create stream %s: %w", eventsStream(s.Name), err)
 	}
 	return nil
 }
 
 func ensureStatesStream(ctx context.Context, js jetstream.JetStream) error {
-	err := ensureStream(ctx, js, jetstream.StreamConfig{
+	if err := ensureStream(ctx, js, statesStreamConfig()); err != nil {
+		return fmt.Errorf("federation: create stream %s: %w", StatesStream, err)
+	}
+	return nil
+}
+
+// statesStreamConfig is the shared stream of every vehicle's last state.
+func statesStreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
 		Name:              StatesStream,
 		Description:       "Borderwatch: the latest state of every station's vehicles",
 		Subjects:          []string{statesSubjects},
 		Storage:           jetstream.FileStorage,
 		MaxMsgsPerSubject: 1,
 		MaxAge:            24 * time.Hour,
-	})
-	if err != nil {
-		return fmt.Errorf("federation: create stream %s: %w", StatesStream, err)
 	}
-	return nil
+}
+
+// eventsStreamConfig is a station's stream of events and sortie summaries.
+func eventsStreamConfig(station string) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        eventsStream(station),
+		Description: "Borderwatch station " + station + ": events and sortie summaries, in the station's order",
+		Subjects:    []string{eventsSubject(station)},
+		Storage:     jetstream.FileStorage,
+		MaxAge:      7 * 24 * time.Hour,
+		Duplicates:  10 * time.Minute,
+	}
 }
 
 // ensureStream creates a stream that does not exist and leaves one that
@@ -176,9 +184,15 @@ func ensureStatesStream(ctx context.Context, js jetstream.JetStream) error {
 // or retention on the cluster (docs/operations.md), which an update with our
 // defaults would undo; and an update racing another server's consumer
 // creation on the same stream trips a data race inside nats-server's
-// filestore (seen under -race with v2.15.3).
+// filestore (seen under -race with v2.15.3). It looks the stream up first:
+// where streams are made in advance (the embedded server with users does,
+// permissions.go), a station's user has no right to create one.
 func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) error {
-	_, err := js.CreateStream(ctx, cfg)
+	_, err := js.Stream(ctx, cfg.Name)
+	if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return err
+	}
+	_, err = js.CreateStream(ctx, cfg)
 	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		_, err = js.Stream(ctx, cfg.Name)
 	}

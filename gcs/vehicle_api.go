@@ -262,12 +262,18 @@ func (f *Fleet) Modes(ctx context.Context, vid telemetry.VehicleID) (VehicleMode
 	if err != nil {
 		return VehicleModes{}, err
 	}
-	out := VehicleModes{ID: vid, SysID: vid.SysID(), Autopilot: v.Autopilot, VehicleType: v.VehicleType,
-		Modes: slices.Clone(ModeTable(flavourNamed(v.Autopilot), v.VehicleType))}
-	if out.Modes == nil {
-		out.Modes = []Mode{}
+	return VehicleModes{ID: vid, SysID: vid.SysID(), Autopilot: v.Autopilot, VehicleType: v.VehicleType, Modes: ModesOf(v.Autopilot, v.VehicleType)}, nil
+}
+
+// ModesOf lists the modes of an autopilot ("ardupilot", "px4") and vehicle
+// type as a vehicle's state names them (never nil): for a vehicle known
+// only by its state, such as a station's vehicle at a headquarters.
+func ModesOf(autopilot, vehicleType string) []Mode {
+	m := slices.Clone(ModeTable(flavourNamed(autopilot), vehicleType))
+	if m == nil {
+		m = []Mode{}
 	}
-	return out, nil
+	return m
 }
 
 // RTL returns to launch (ArduPilot: to the nearest rally point).

@@ -37,7 +37,7 @@ type client struct {
 }
 
 // dialClient connects, sends the view and waits for the server to apply it.
-func dialClient(ctx context.Context, wsURL string, header http.Header, l layout, g *generator, first int) (*client, error) {
+func dialClient(ctx context.Context, wsURL string, header http.Header, l layout, g *generator, first int, compact bool) (*client, error) {
 	conn, resp, err := websocket.DefaultDialer.DialContext(ctx, wsURL, header)
 	if err != nil {
 		if resp != nil {
@@ -47,7 +47,10 @@ func dialClient(ctx context.Context, wsURL string, header http.Header, l layout,
 	}
 	c := &client{conn: conn, l: l, g: g, first: first, got: make([]uint64, (l.viewSize(first)*g.ticks+63)/64)}
 	bbox := l.bbox(first)
-	view, _ := json.Marshal(map[string]any{"type": "view", "bbox": bbox, "rate_hz": 10})
+	// A compact client gets motion updates ({"id", "motion": true, …})
+	// for states whose status it holds; their keys come in the whole
+	// state's order, so scan reads both forms alike.
+	view, _ := json.Marshal(map[string]any{"type": "view", "bbox": bbox, "rate_hz": 10, "compact": compact})
 	if err := conn.WriteMessage(websocket.TextMessage, view); err != nil {
 		conn.Close()
 		return nil, err

@@ -51,6 +51,10 @@ type Options struct {
 	// to the server's borderwatch_recorder_frames_total, which counts
 	// frames committed.
 	StoredFrames func(context.Context) (uint64, error)
+	// (optional) WholeStates makes the clients ask for every state whole,
+	// as a script that does not merge motion updates would. Defaults to
+	// compact views, as the browser's.
+	WholeStates bool
 	// (optional) InProcess says the server runs in the load test's process,
 	// so its CPU figure includes the generator and clients.
 	InProcess bool
@@ -84,12 +88,16 @@ type Result struct {
 	HubCoalesced     uint64 `json:"hub_coalesced"`
 	VehiclesOnServer int    `json:"vehicles_on_server"` // -1 if the server did not answer
 
-	LiveEncoded       uint64 `json:"live_encoded"`        // states the fan-out encoded (each once for all clients)
-	LiveStatesSent    uint64 `json:"live_states_sent"`    // states written to all clients together
-	LiveDropped       uint64 `json:"live_dropped"`        // states clients skipped because they lagged
-	LiveRateCoalesced uint64 `json:"live_rate_coalesced"` // states a rate class skipped to keep its rate
-	LiveWriteFailures uint64 `json:"live_write_failures"` // clients disconnected for a slow write
-	ClientsFailed     int    `json:"clients_failed"`      // clients whose connection broke
+	WholeStates       bool    `json:"whole_states"`            // the clients asked for whole states, not compact motion updates
+	LiveEncoded       uint64  `json:"live_encoded"`            // states the fan-out encoded whole (each once for all clients)
+	LiveEncodedMotion uint64  `json:"live_encoded_motion"`     // states it encoded in the motion form (each once for all compact clients)
+	LiveBytes         uint64  `json:"live_bytes"`              // bytes of vehicles and events frames written to all clients
+	LiveBytesClientS  float64 `json:"live_bytes_per_client_s"` // the same per client per second
+	LiveStatesSent    uint64  `json:"live_states_sent"`        // states written to all clients together
+	LiveDropped       uint64  `json:"live_dropped"`            // states clients skipped because they lagged
+	LiveRateCoalesced uint64  `json:"live_rate_coalesced"`     // states a rate class skipped to keep its rate
+	LiveWriteFailures uint64  `json:"live_write_failures"`     // clients disconnected for a slow write
+	ClientsFailed     int     `json:"clients_failed"`          // clients whose connection broke
 
 	InViewExpected     uint64  `json:"in_view_expected"`      // in-view positions sent × clients viewing them
 	InViewDelivered    uint64  `json:"in_view_delivered"`     // of those, received by the client
@@ -174,7 +182,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 	}()
 	for k := range o.Clients {
-		c, err := dialClient(ctx, wsURL, header, l, g, l.viewFirstRow(k, o.Clients))
+		c, err := dialClient(ctx, wsURL, header, l, g, l.viewFirstRow(k, o.Clients), !o.WholeStates)
 		if err != nil {
 			return Result{}, fmt.Errorf("client %d: %w", k, err)
 		}
@@ -252,7 +260,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		FramesUnadmitted: d(mLinkUnadmitted), FramesStored: stored,
 		RecorderDropped: d(mRecDropped), HubDropped: d(mHubDropped), HubCoalesced: d(mHubCoalesced),
 		VehiclesOnServer:  vehicles,
+		WholeStates:       o.WholeStates,
 		LiveEncoded:       d(mLiveEncoded),
+		LiveEncodedMotion: d(mLiveMotion),
+		LiveBytes:         d(mLiveBytes),
 		LiveStatesSent:    d(mLiveStates),
 		LiveDropped:       d(mLiveDropped),
 		LiveRateCoalesced: d(mLiveRateCoal),
@@ -289,6 +300,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	if o.Clients > 0 {
 		res.InView /= float64(o.Clients)
+		res.LiveBytesClientS = float64(res.LiveBytes) / float64(o.Clients) / elapsed.Seconds()
 		if out := float64(o.Clients)*float64(o.Drones) - res.InView*float64(o.Clients); out > 0 {
 			res.OutOfViewPerDroneS = float64(outOfView) / out / elapsed.Seconds()
 		}
@@ -347,8 +359,12 @@ func (r Result) Print(w io.Writer) {
 		r.FramesSent, r.PositionsSent, r.FramesLostUDP, r.FramesReceived, r.FramesUnadmitted, r.FramesStored, r.StoredLost)
 	fmt.Fprintf(w, "drops: send errors %d, hub dropped %d, hub coalesced %d, recorder dropped %d, live rate-coalesced %d, live lagging %d, live disconnected %d, clients failed %d\n",
 		r.SendErrors, r.HubDropped, r.HubCoalesced, r.RecorderDropped, r.LiveRateCoalesced, r.LiveDropped, r.LiveWriteFailures, r.ClientsFailed)
-	fmt.Fprintf(w, "live: %d states encoded, %d sent to clients; in view: %d of %d positions delivered (%d missing); out of view: %.2f states per drone per second per client\n",
-		r.LiveEncoded, r.LiveStatesSent, r.InViewDelivered, r.InViewExpected, r.InViewMissing, r.OutOfViewPerDroneS)
+	form := "compact: whole states and motion updates"
+	if r.WholeStates {
+		form = "whole states only"
+	}
+	fmt.Fprintf(w, "live (%s): %d states encoded whole and %d as motion, %d sent to clients, %.0f kB/s per client; in view: %d of %d positions delivered (%d missing); out of view: %.2f states per drone per second per client\n",
+		form, r.LiveEncoded, r.LiveEncodedMotion, r.LiveStatesSent, r.LiveBytesClientS/1000, r.InViewDelivered, r.InViewExpected, r.InViewMissing, r.OutOfViewPerDroneS)
 	fmt.Fprintf(w, "latency (generator's send → client's receive, in view): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 		r.LatencyP50Ms, r.LatencyP99Ms, r.LatencyMaxMs)
 	who := "the server alone"

@@ -27,6 +27,8 @@ const (
 	mLiveDropped    = "borderwatch_live_dropped_total"
 	mLiveFailures   = "borderwatch_live_write_failures_total"
 	mLiveEncoded    = "borderwatch_live_encoded_total"
+	mLiveMotion     = "borderwatch_live_encoded_motion_total"
+	mLiveBytes      = "borderwatch_live_bytes_total"
 	mLiveRateCoal   = "borderwatch_live_rate_coalesced_total"
 	mCPU            = "process_cpu_seconds_total"
 	mRSS            = "process_resident_memory_bytes"

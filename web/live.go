@@ -97,9 +97,9 @@ type liveClient struct {
 
 	mu            sync.Mutex
 	pending       []livePending
-	batch         uint64            // the fan-out's batch number now (set as it delivers)
-	limit         int               // coalesce when pending grows past it (liveClientBacklog, or twice the vehicles left after coalescing)
-	last          map[liveID]uint64 // seq of the newest state put per vehicle: never send an older one after it
+	batch         uint64     // the fan-out's batch number now (set as it delivers)
+	limit         int        // coalesce when pending grows past it (liveClientBacklog, or twice the vehicles left after coalescing)
+	last          []liveSent // the newest state put per vehicle (by liveVehicle.idx): never send an older one after it
 	dropped       uint64
 	events        [][]byte // encoded LiveEvents, oldest first, at most liveEventBacklog
 	eventsDropped uint64
@@ -112,7 +112,12 @@ type livePending struct {
 	id    liveID
 	batch uint64 // the fan-out's batch that put it
 	enc   []byte
+	whole bool // enc is the whole state, not its motion form
 }
+
+// liveSent is what a client was last given of one vehicle: the state's
+// seq, and the statusSeq of its status (liveEntry).
+type liveSent struct{ seq, status uint64 }
 
 // liveControlBacklog bounds the answers waiting for a client that sends
 // views faster than it reads.
@@ -129,7 +134,7 @@ const liveClientBacklog = 4096
 const liveBacklogBatches = 10
 
 func newLiveClient() *liveClient {
-	return &liveClient{ready: make(chan struct{}, 1), limit: liveClientBacklog, last: map[liveID]uint64{}}
+	return &liveClient{ready: make(chan struct{}, 1), limit: liveClientBacklog}
 }
 
 func (c *liveClient) signal() {
@@ -139,30 +144,49 @@ func (c *liveClient) signal() {
 	}
 }
 
-// putLocked files e (already encoded) for vehicle id unless the client has
-// been given a newer state of it. It reports 1 if it filed it. c.mu is held.
-func (c *liveClient) putLocked(id liveID, e *liveEntry) int {
-	if e.seq <= c.last[id] {
-		return 0
+// lastLocked is what the client was last given of vehicle v. c.mu is held.
+func (c *liveClient) lastLocked(v *liveVehicle) *liveSent {
+	if v.idx >= len(c.last) {
+		// A slice by the fan-out's vehicle index, not a map by id: this is
+		// looked up for every state every client takes.
+		c.last = append(c.last, make([]liveSent, v.idx+1-len(c.last))...)
 	}
-	c.last[id] = e.seq
-	c.pending = append(c.pending, livePending{id, c.batch, e.enc})
+	return &c.last[v.idx]
+}
+
+// putLocked files state e of vehicle v, encoded as enc (the whole state,
+// or its motion form), newer than any the client was given of it (the
+// fan-out's put checks). c.mu is held.
+func (c *liveClient) putLocked(v *liveVehicle, e *liveEntry, enc []byte, whole bool) {
+	*c.lastLocked(v) = liveSent{e.seq, e.statusSeq}
+	c.pending = append(c.pending, livePending{v.id, c.batch, enc, whole})
 	if len(c.pending) > c.limit || c.pending[0].batch+liveBacklogBatches < c.batch {
 		c.coalesceLocked()
 	}
-	return 1
 }
 
 // coalesceLocked keeps the latest waiting state of each vehicle, in the
-// order of those states, and counts the others as dropped.
+// order of those states, and counts the others as dropped. When the latest
+// is a motion form and a whole state waits before it, the latest whole one
+// is kept too (before it): the motion is of that status, which the client
+// must not miss.
 func (c *liveClient) coalesceLocked() {
-	latest := make(map[liveID]int, len(c.pending)/2)
+	type last struct{ latest, whole int } // indexes into c.pending
+	keep := make(map[liveID]last, len(c.pending)/2)
 	for i, p := range c.pending {
-		latest[p.id] = i
+		k, ok := keep[p.id]
+		if !ok {
+			k.whole = -1
+		}
+		k.latest = i
+		if p.whole {
+			k.whole = i
+		}
+		keep[p.id] = k
 	}
 	kept := c.pending[:0]
 	for i, p := range c.pending {
-		if latest[p.id] == i {
+		if k := keep[p.id]; k.latest == i || k.whole == i {
 			p.batch = c.batch // what is kept starts a new backlog
 			kept = append(kept, p)
 		}
@@ -517,18 +541,22 @@ func (s *Server) writeEvents(conn *websocket.Conn, events [][]byte, dropped uint
 func (s *Server) writeBatch(conn *websocket.Conn, typ string, parts [][]byte, dropped uint64) bool {
 	_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
 	w, err := conn.NextWriter(websocket.TextMessage)
+	n := 0
 	if err == nil {
-		_, err = io.WriteString(w, `{"type":"`+typ+`","`+typ+`":[`)
+		head, tail := `{"type":"`+typ+`","`+typ+`":[`, `],"dropped":`+strconv.FormatUint(dropped, 10)+"}"
+		_, err = io.WriteString(w, head)
+		n += len(head) + len(tail) + max(0, len(parts)-1)
 		for i, b := range parts {
 			if err == nil && i > 0 {
 				_, err = io.WriteString(w, ",")
 			}
 			if err == nil {
 				_, err = w.Write(b)
+				n += len(b)
 			}
 		}
 		if err == nil {
-			_, err = io.WriteString(w, `],"dropped":`+strconv.FormatUint(dropped, 10)+"}")
+			_, err = io.WriteString(w, tail)
 		}
 		if cerr := w.Close(); err == nil {
 			err = cerr
@@ -538,5 +566,6 @@ func (s *Server) writeBatch(conn *websocket.Conn, typ string, parts [][]byte, dr
 		s.live.failures.Add(1)
 		return false
 	}
+	s.live.bytes.Add(uint64(n))
 	return true
 }

@@ -44,11 +44,17 @@ func posOf(st *gcs.VehicleState) livePos {
 // most once, when the first client needs it, and the bytes are then shared
 // by every client and never modified.
 type liveEntry struct {
-	seq     uint64 // per vehicle, from 1
-	st      gcs.VehicleState
-	enc     []byte // nil until encoded
-	bad     bool   // could not be encoded (logged and counted once)
-	emitted bool   // a class or a client has it: a later state must not replace it in place
+	seq uint64 // per vehicle, from 1
+	// statusSeq is the seq of the oldest state whose status (all but the
+	// motion, decode.VehicleState.SameStatus) this one still has: a client
+	// holding that status takes this state as its motion alone.
+	statusSeq uint64
+	st        gcs.VehicleState
+	enc       []byte // the whole state; nil until encoded
+	bad       bool   // could not be encoded (logged and counted once)
+	menc      []byte // the motion form (MotionJSON); nil until encoded
+	mbad      bool   // the motion form could not be encoded (the whole state is tried, and says why)
+	emitted   bool   // a class or a client has it: a later state must not replace it in place
 }
 
 // liveClassState is one rate class's view of one vehicle.
@@ -62,6 +68,7 @@ type liveClassState struct {
 // liveVehicle is the fan-out's record of one vehicle.
 type liveVehicle struct {
 	id      liveID
+	idx     int // its index in liveFanout.order
 	nextSeq uint64
 	queue   []*liveEntry // oldest first, the latest last; at most liveQueueLen
 	classes [len(liveRates)]liveClassState
@@ -131,7 +138,7 @@ func (f *liveFanout) vehicle(id liveID, now time.Time) *liveVehicle {
 	if f.vehicles == nil {
 		f.vehicles = make(map[liveID]*liveVehicle)
 	}
-	v := &liveVehicle{id: id, nextSeq: 1}
+	v := &liveVehicle{id: id, idx: len(f.order), nextSeq: 1}
 	slots := int64(liveLowPeriodMs * time.Millisecond / liveBatchInterval)
 	v.lowNext = now.Add(time.Duration(int64(len(f.order))%slots) * liveBatchInterval)
 	for c := range v.classes {
@@ -146,13 +153,20 @@ func (f *liveFanout) vehicle(id liveID, now time.Time) *liveVehicle {
 // datagram (a heartbeat and a position together) and make one update.
 func (f *liveFanout) take(st gcs.VehicleState, now time.Time) {
 	v := f.vehicle(st.ID, now)
+	e := &liveEntry{seq: v.nextSeq, statusSeq: v.nextSeq, st: st}
 	if n := len(v.queue); n > 0 {
-		if last := v.queue[n-1]; !last.emitted && last.st.Time.Equal(st.Time) {
-			last.st, last.enc, last.bad = st, nil, false
+		last := v.queue[n-1]
+		if !last.emitted && last.st.Time.Equal(st.Time) {
+			if !st.SameStatus(&last.st) {
+				last.statusSeq = last.seq
+			}
+			last.st, last.enc, last.bad, last.menc, last.mbad = st, nil, false, nil, false
 			return
 		}
+		if st.SameStatus(&last.st) {
+			e.statusSeq = last.statusSeq
+		}
 	}
-	e := &liveEntry{seq: v.nextSeq, st: st}
 	v.nextSeq++
 	if len(v.queue) == liveQueueLen {
 		v.queue[0] = nil
@@ -178,6 +192,42 @@ func (f *liveFanout) encode(e *liveEntry) bool {
 	e.enc = b
 	f.counters.encoded.Add(1)
 	return true
+}
+
+// encodeMotion makes e's motion form once; false if it cannot be encoded.
+func (f *liveFanout) encodeMotion(e *liveEntry) bool {
+	e.emitted = true
+	if e.menc != nil || e.mbad {
+		return !e.mbad
+	}
+	b, err := e.st.MotionJSON()
+	if err != nil {
+		e.mbad = true // the whole state is tried next, and logs why
+		return false
+	}
+	e.menc = b
+	f.counters.encodedMotion.Add(1)
+	return true
+}
+
+// put files state e of vehicle v for client c (c.mu held) in the form
+// the client takes it: nothing if it was given a newer state, the motion
+// form if it merges motion (compact) and holds e's status, else the whole
+// state. It reports 1 if it filed it.
+func (f *liveFanout) put(c *liveClient, compact bool, v *liveVehicle, e *liveEntry) int {
+	last := c.lastLocked(v)
+	if e.seq <= last.seq {
+		return 0
+	}
+	if compact && last.status == e.statusSeq && f.encodeMotion(e) {
+		c.putLocked(v, e, e.menc, false)
+		return 1
+	}
+	if !f.encode(e) {
+		return 0
+	}
+	c.putLocked(v, e, e.enc, true)
+	return 1
 }
 
 // tick runs one batch at now over the hub's states.
@@ -279,15 +329,15 @@ func (f *liveFanout) pick(now time.Time, active [len(liveRates)]bool) {
 func (f *liveFanout) deliver(c *liveClient, view *liveView) {
 	changed := c.fanView != view
 	c.fanView = view
-	class := view.class
+	class, compact := view.class, view.compact
 	full, low := f.full[class], f.low
 	c.mu.Lock()
 	c.batch = f.batch
 	put := 0
 	for i := range full {
 		u := &full[i]
-		if (view.admits(u.v.id, u.cur) || view.admits(u.v.id, u.prev)) && f.encode(u.e) {
-			put += c.putLocked(u.v.id, u.e)
+		if view.admits(u.v.id, u.cur) || view.admits(u.v.id, u.prev) {
+			put += f.put(c, compact, u.v, u.e)
 		}
 	}
 	for i := range low {
@@ -296,9 +346,7 @@ func (f *liveFanout) deliver(c *liveClient, view *liveView) {
 		if view.admits(u.v.id, u.cur) || view.admits(u.v.id, u.v.classes[class].pos) {
 			continue
 		}
-		if f.encode(u.e) {
-			put += c.putLocked(u.v.id, u.e)
-		}
+		put += f.put(c, compact, u.v, u.e)
 	}
 	if changed {
 		// A new view shows its vehicles at once, not at their next
@@ -308,8 +356,8 @@ func (f *liveFanout) deliver(c *liveClient, view *liveView) {
 				continue
 			}
 			e := v.latest()
-			if view.admits(v.id, posOf(&e.st)) && f.encode(e) {
-				put += c.putLocked(v.id, e)
+			if view.admits(v.id, posOf(&e.st)) {
+				put += f.put(c, compact, v, e)
 			}
 		}
 	}

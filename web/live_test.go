@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -106,9 +107,10 @@ func TestLive_Stream_DeliversEveryVehiclesLatestState(t *testing.T) {
 // what it let go.
 func TestLiveClient_Mailbox_KeepsBacklogThenLatestPerVehicleAndCountsDrops(t *testing.T) {
 	c := newLiveClient()
+	f := &liveFanout{counters: &liveCounters{}, logger: slog.Default()}
 	put := func(id liveID, seq uint64) {
 		c.mu.Lock()
-		c.putLocked(id, &liveEntry{seq: seq, enc: []byte(fmt.Sprintf(`{"id":%d,"mission_seq":%d}`, id, seq))})
+		f.put(c, false, f.vehicle(id, time.Time{}), &liveEntry{seq: seq, enc: []byte(fmt.Sprintf(`{"id":%d,"mission_seq":%d}`, id, seq))})
 		c.mu.Unlock()
 		c.signal()
 	}

@@ -48,6 +48,10 @@ type liveView struct {
 	w, s, e, n float64
 	selected   map[liveID]struct{}
 	class      int // index into liveRates
+	// compact: the client merges motion updates into the full states it
+	// holds, so a state whose status it already has comes as its motion
+	// alone (decode.VehicleState.MotionJSON).
+	compact bool
 }
 
 // liveDefaultView is the view of a client that has not sent one: every
@@ -85,6 +89,7 @@ type liveViewMessage struct {
 	BBox     *[]float64 `json:"bbox"` // [west, south, east, north] in degrees; absent or null: the whole world
 	Selected []float64  `json:"selected,omitempty"`
 	RateHz   *float64   `json:"rate_hz,omitempty"` // 1-10, default 10
+	Compact  bool       `json:"compact,omitempty"` // the client merges {"id", "motion": true, …} updates
 }
 
 // liveErrorMessage tells a client why its message was refused. The view
@@ -110,7 +115,7 @@ func parseLiveView(data []byte) (*liveView, error) {
 	if m.Type != "view" {
 		return nil, fmt.Errorf("view: unknown message type %q; the only message a client sends is \"view\"", m.Type)
 	}
-	v := &liveView{all: m.BBox == nil}
+	v := &liveView{all: m.BBox == nil, compact: m.Compact}
 	if m.BBox != nil {
 		b := *m.BBox
 		if len(b) != 4 {
@@ -159,7 +164,7 @@ func parseLiveView(data []byte) (*liveView, error) {
 // message is the view as the server applied it (rate_hz rounded down to
 // its class, selected ids sorted), in the form a client sends.
 func (v *liveView) message() liveViewMessage {
-	m := liveViewMessage{Type: "view"}
+	m := liveViewMessage{Type: "view", Compact: v.compact}
 	if !v.all {
 		m.BBox = &[]float64{v.w, v.s, v.e, v.n}
 	}
@@ -174,7 +179,7 @@ func (v *liveView) message() liveViewMessage {
 
 // equal reports whether two views show the same (tests and the fuzz test).
 func (v *liveView) equal(o *liveView) bool {
-	if v.all != o.all || v.class != o.class || len(v.selected) != len(o.selected) {
+	if v.all != o.all || v.class != o.class || v.compact != o.compact || len(v.selected) != len(o.selected) {
 		return false
 	}
 	if !v.all && (v.w != o.w || v.s != o.s || v.e != o.e || v.n != o.n) {
@@ -190,8 +195,12 @@ func (v *liveView) equal(o *liveView) bool {
 
 // String is for logs and test failures.
 func (v *liveView) String() string {
-	if v.all {
-		return "view{all, " + strconv.FormatFloat(liveRates[v.class], 'g', -1, 64) + " Hz}"
+	compact := ""
+	if v.compact {
+		compact = ", compact"
 	}
-	return fmt.Sprintf("view{[%g %g %g %g], %d selected, %g Hz}", v.w, v.s, v.e, v.n, len(v.selected), liveRates[v.class])
+	if v.all {
+		return "view{all, " + strconv.FormatFloat(liveRates[v.class], 'g', -1, 64) + " Hz" + compact + "}"
+	}
+	return fmt.Sprintf("view{[%g %g %g %g], %d selected, %g Hz%s}", v.w, v.s, v.e, v.n, len(v.selected), liveRates[v.class], compact)
 }

@@ -230,6 +230,8 @@ func TestParseLiveView_Valid(t *testing.T) {
 		{`{"type":"view","bbox":null,"rate_hz":3}`, "view{all, 2 Hz}"},
 		{`{"type":"view","bbox":[170,-10,-170,10],"selected":[1,2,2],"rate_hz":1}`, "view{[170 -10 -170 10], 2 selected, 1 Hz}"},
 		{" {\"type\":\"view\",\"bbox\":[-180,-90,180,90]}\n", "view{[-180 -90 180 90], 0 selected, 10 Hz}"},
+		{`{"type":"view","compact":true}`, "view{all, 10 Hz, compact}"},
+		{`{"type":"view","bbox":[1,2,3,4],"rate_hz":5,"compact":false}`, "view{[1 2 3 4], 0 selected, 5 Hz}"},
 	} {
 		v, err := parseLiveView([]byte(tc.msg))
 		if err != nil || v.String() != tc.want {
@@ -259,6 +261,7 @@ func FuzzParseLiveView(f *testing.F) {
 		`{"type":"view"}`, `{"type":"view","bbox":[170,-10,-170,10]}`, `{"type":"view","rate_hz":1.5}`,
 		`{"type":"view","bbox":[1e400,0,0,0]}`, `{"type":"view","selected":[255,256,-1]}`, `[]`, `null`, ``,
 		`{"type":"view","bbox":[0,0,0,0],"selected":null,"rate_hz":null}`,
+		`{"type":"view","compact":true}`, `{"type":"view","compact":1}`,
 	} {
 		f.Add([]byte(s))
 	}

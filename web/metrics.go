@@ -23,6 +23,8 @@ type liveCounters struct {
 	events   atomic.Uint64 // events sent to live clients
 
 	encoded       atomic.Uint64                 // vehicle states encoded by the fan-out (once for every client)
+	encodedMotion atomic.Uint64                 // vehicle states encoded in the motion form (once for every compact client)
+	bytes         atomic.Uint64                 // bytes of the vehicles and events frames written to live clients
 	classStates   [len(liveRates)]atomic.Uint64 // states each full-rate class picked for its clients
 	lowStates     atomic.Uint64                 // states picked at the low rate (vehicles outside a view)
 	rateCoalesced atomic.Uint64                 // states a class skipped for a newer one to keep its rate
@@ -72,6 +74,8 @@ var (
 	descLiveEvents   = prometheus.NewDesc("borderwatch_live_events_total", "Events sent to live clients.", nil, nil)
 	descLiveFailures = prometheus.NewDesc("borderwatch_live_write_failures_total", "Live clients disconnected by a failed or too slow write.", nil, nil)
 	descLiveEncoded  = prometheus.NewDesc("borderwatch_live_encoded_total", "Vehicle states encoded by the live fan-out (each once, shared by every client).", nil, nil)
+	descLiveMotion   = prometheus.NewDesc("borderwatch_live_encoded_motion_total", "Vehicle states encoded by the live fan-out in the motion form, for compact clients that hold their status (each once, shared).", nil, nil)
+	descLiveBytes    = prometheus.NewDesc("borderwatch_live_bytes_total", "Bytes of the vehicles and events frames written to live clients.", nil, nil)
 	descLiveClass    = prometheus.NewDesc("borderwatch_live_class_states_total", "Vehicle states picked by each rate class of the live fan-out (rate \"low\": vehicles outside a client's view).", []string{"rate_hz"}, nil)
 	descLiveRateCoal = prometheus.NewDesc("borderwatch_live_rate_coalesced_total", "Vehicle states a rate class skipped for a newer one to keep within its rate.", nil, nil)
 	descLiveViews    = prometheus.NewDesc("borderwatch_live_views_total", "View messages live clients sent that were applied.", nil, nil)
@@ -85,7 +89,7 @@ func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 		descLinkSent, descLinkSendErr, descLinkUnknown, descLinkUndecod, descLinkSendDrop, descLinkRefused, descLinkIdle, descLinkUnadmit,
 		descInboxDropped, descNonFinite, descParamsDrop, descEncodeFail, descHubPub, descHubDropped, descHubCoalesced, descHubSubs,
 		descLiveClients, descLiveBatches, descLiveStates, descLiveDropped, descLiveEvents, descLiveFailures,
-		descLiveEncoded, descLiveClass, descLiveRateCoal, descLiveViews, descLiveViewErr} {
+		descLiveEncoded, descLiveMotion, descLiveBytes, descLiveClass, descLiveRateCoal, descLiveViews, descLiveViewErr} {
 		ch <- d
 	}
 }
@@ -137,6 +141,8 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descLiveEvents, lc.events.Load())
 	counter(descLiveFailures, lc.failures.Load())
 	counter(descLiveEncoded, lc.encoded.Load())
+	counter(descLiveMotion, lc.encodedMotion.Load())
+	counter(descLiveBytes, lc.bytes.Load())
 	for i, r := range liveRates {
 		counter(descLiveClass, lc.classStates[i].Load(), strconv.FormatFloat(r, 'g', -1, 64))
 	}

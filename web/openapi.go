@@ -128,10 +128,12 @@ func routeDocs() map[string]routeDoc {
 		"POST /api/v1/federation/stations/{station}/vehicles/{id}/commands": {summary: "headquarters: a command run by the station (its answer as it gave it)", body: CommandRequest{}, status: ok, answer: CommandResponse{}},
 		"PUT /api/v1/federation/stations/{station}/vehicles/{id}/plan":      {summary: "headquarters: a plan upload run by the station", bodyFile: "plan", status: ok, answer: PlanUploadResponse{}},
 		"GET /api/v1/federation/stations/{station}/vehicles/{id}/plan":      {summary: "headquarters: a plan download from the station's vehicle", status: ok, file: "application/octet-stream"},
+		"GET /api/v1/federation/stations/{station}/vehicles/{id}/modes":     {summary: "headquarters: the modes a station's vehicle may be set to (from its autopilot and type)", status: ok, answer: gcs.VehicleModes{}},
 
-		"GET /ws/live":   {summary: "WebSocket: live vehicles, events and upload progress (docs/api.md)", status: http.StatusSwitchingProtocols},
-		"GET /ws/replay": {summary: "WebSocket: replay of a sortie or window (docs/api.md)", status: http.StatusSwitchingProtocols},
-		"GET /metrics":   {summary: "Prometheus metrics", status: ok, file: "text/plain"},
+		"GET /ws/live":       {summary: "WebSocket: live vehicles, events and upload progress (docs/api.md)", status: http.StatusSwitchingProtocols},
+		"GET /ws/replay":     {summary: "WebSocket: replay of a sortie or window (docs/api.md)", status: http.StatusSwitchingProtocols},
+		"GET /ws/federation": {summary: "WebSocket: headquarters: every station's vehicles (with stale transitions), new alerts and detections (docs/api.md)", status: http.StatusSwitchingProtocols},
+		"GET /metrics":       {summary: "Prometheus metrics", status: ok, file: "text/plain"},
 	}
 }
 

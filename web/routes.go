@@ -153,9 +153,11 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/federation/alerts", PermWatch, s.fedList(func(hq *federation.HQ) any { return hq.Alerts() })),
 		h("GET /api/v1/federation/detections", PermWatch, s.fedList(func(hq *federation.HQ) any { return hq.Detections() })),
 		h("GET /api/v1/federation/sorties", PermReplay, s.fedList(func(hq *federation.HQ) any { return hq.Sorties() })),
+		{pattern: "GET /ws/federation", perm: PermWatch, handler: http.HandlerFunc(s.handleFedLive), stream: true},
 		h("POST /api/v1/federation/stations/{station}/vehicles/{id}/commands", PermCommand, s.handleFedForward),
 		{pattern: "PUT /api/v1/federation/stations/{station}/vehicles/{id}/plan", perm: PermCommand, handler: http.HandlerFunc(s.handleFedForward), bodyTypes: planBodyTypes, maxBody: maxPlanBody},
 		h("GET /api/v1/federation/stations/{station}/vehicles/{id}/plan", PermWatch, s.handleFedForward),
+		h("GET /api/v1/federation/stations/{station}/vehicles/{id}/modes", PermWatch, s.handleFedModes),
 		{pattern: "GET /api/v1/backup", perm: PermAdmin, handler: http.HandlerFunc(s.handleBackup), stream: true},
 
 		// Unknown API paths and wrong methods answer JSON errors (404, or 405

@@ -112,6 +112,7 @@ type Server struct {
 	fanout       liveFanout
 	liveTicks    <-chan time.Time // (tests) drives the live fan-out instead of a ticker
 	liveTicked   chan<- struct{}  // (tests) told when the fan-out has handed out a batch
+	fedLive      fedLiveState     // the headquarters' stream (federation_live.go)
 	layers       layerState       // stored layers and the border index (layers.go)
 	monitor      *bordermonitor.Monitor
 	dispatch     dispatchState // running "send a drone" routes (dispatch.go)

@@ -19,6 +19,8 @@ import (
 // (docs/api.md, "The view"): after it opened, the server holds a view whose
 // bbox holds the drone the map shows; selecting a drone in the fleet list
 // sends a view naming it; the server refused none of the page's messages.
+// The page asks for compact updates and merges them: the drones keep
+// moving on motion updates alone, and keep their status (mode) meanwhile.
 func TestBrowser_LiveMap_SendsItsViewAndSelection(t *testing.T) {
 	ctx, console := newBrowser(t)
 	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: t.TempDir() + "/view.db"})
@@ -43,6 +45,7 @@ func TestBrowser_LiveMap_SendsItsViewAndSelection(t *testing.T) {
 		BBox     []float64 `json:"bbox"`
 		Selected []int     `json:"selected"`
 		RateHz   float64   `json:"rate_hz"`
+		Compact  bool      `json:"compact"`
 	}
 	current := func() (v view) {
 		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.bwLiveView || {}`, &v)); err != nil {
@@ -55,7 +58,7 @@ func TestBrowser_LiveMap_SendsItsViewAndSelection(t *testing.T) {
 		vs := getVehicles(t, sys.web.URL())
 		for _, x := range vs {
 			if x.ID == 1 && len(v.BBox) == 4 {
-				return x.Lon >= v.BBox[0] && x.Lat >= v.BBox[1] && x.Lon <= v.BBox[2] && x.Lat <= v.BBox[3] && v.RateHz == 10
+				return x.Lon >= v.BBox[0] && x.Lat >= v.BBox[1] && x.Lon <= v.BBox[2] && x.Lat <= v.BBox[3] && v.RateHz == 10 && v.Compact
 			}
 		}
 		return false
@@ -66,6 +69,15 @@ func TestBrowser_LiveMap_SendsItsViewAndSelection(t *testing.T) {
 	testenv.Eventually(t, 10*time.Second, "a view selecting drone 7", func() bool {
 		v := current()
 		return len(v.Selected) == 1 && v.Selected[0] == 7
+	})
+	// Motion updates merged: drone 7's heading (the load generator's tick)
+	// moves while its row keeps the mode only whole states carry.
+	if n := liveMetric(t, sys.web.URL(), "borderwatch_live_encoded_motion_total"); n == "0" {
+		t.Fatal("no motion update was sent: the page did not ask for compact updates")
+	}
+	h0 := droneOnMap(t, ctx, 7).Heading
+	testenv.Eventually(t, 10*time.Second, "drone 7 moves on motion updates and keeps its mode", func() bool {
+		return droneOnMap(t, ctx, 7).Heading != h0 && strings.Contains(textOf(t, ctx, `#bw-fleet-body tr[data-id="7"]`), "AUTO")
 	})
 	if n := liveMetric(t, sys.web.URL(), "borderwatch_live_view_errors_total"); n != "0" {
 		t.Fatalf("the server refused %s of the page's messages", n)

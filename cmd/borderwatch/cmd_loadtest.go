@@ -20,7 +20,7 @@ func init() {
 	register(command{
 		name:    "loadtest",
 		summary: "Load a server as a fleet and its operators would (MAVLink in, live WebSocket clients out) and print throughput, latency, drops, CPU and memory.",
-		usage:   "[--drones N] [--rate HZ] [--clients N] [--in-view N] [--duration D] [--networks N] [--target URL --token T --mavlink HOST:PORT…]",
+		usage:   "[--drones N] [--rate HZ] [--clients N] [--in-view N] [--duration D] [--whole-states] [--networks N] [--target URL --token T --mavlink HOST:PORT…] [--cpuprofile FILE] [--trace FILE]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o loadOptions
 			fs.IntVar(&o.run.Drones, "drones", 250, "drones sending telemetry, spread over the networks (at most 254 per network: MAVLink system ids)")
@@ -28,6 +28,7 @@ func init() {
 			fs.IntVar(&o.run.Clients, "clients", 100, "WebSocket clients on /ws/live")
 			fs.IntVar(&o.run.InView, "in-view", 100, "about how many drones each client's view holds (at full rate; the rest come at 1 Hz)")
 			fs.DurationVar(&o.run.Duration, "duration", 30*time.Second, "how long to send")
+			fs.BoolVar(&o.run.WholeStates, "whole-states", false, "clients ask for every state whole (no compact motion updates), as a script that does not merge them")
 			fs.IntVar(&o.networks, "networks", 1, "MAVLink networks of the in-process server (one UDP link each); more than 254 drones need several")
 			fs.StringVar(&o.run.URL, "target", "", "a running server's URL (http://HOST:PORT): load it instead of one started in this process, so that its CPU is measured alone")
 			fs.StringVar(&o.run.Token, "token", "", "with --target: an admin's API token (or $BORDERWATCH_TOKEN; borderwatch tokens create ADMIN), for /ws/live and /metrics")
@@ -35,6 +36,8 @@ func init() {
 			fs.BoolVar(&o.insecure, "insecure", false, "with an https:// target: do not verify its certificate (a self-signed test server)")
 			fs.StringVar(&o.data, "data", "", "in-process: store file (default: a new file in a temporary folder, removed afterwards)")
 			fs.BoolVar(&o.json, "json", false, "print the result as JSON")
+			fs.StringVar(&o.profile.cpu, "cpuprofile", "", "write a CPU profile of this process during the run to FILE (in-process: the server too; go tool pprof)")
+			fs.StringVar(&o.profile.trace, "trace", "", "write an execution trace of this process during the run to FILE (scheduling, GC, blocking; go tool trace)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return fmt.Errorf("unexpected arguments %q", args)
@@ -44,12 +47,18 @@ func init() {
 				if o.run.Token == "" && o.run.URL != "" {
 					o.run.Token = os.Getenv("BORDERWATCH_TOKEN") // as sorties, export and backup take it
 				}
+				stopProfile, err := o.profile.start()
+				if err != nil {
+					return err
+				}
 				var res loadtest.Result
-				var err error
 				if o.run.URL != "" {
 					res, err = loadTarget(ctx, o)
 				} else {
 					res, err = loadInProcess(ctx, o)
+				}
+				if perr := stopProfile(); err == nil {
+					err = perr
 				}
 				if err != nil {
 					return err
@@ -79,6 +88,7 @@ type loadOptions struct {
 	insecure bool
 	data     string
 	json     bool
+	profile  loadProfile
 }
 
 // loadTarget loads a server running elsewhere.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -51,19 +53,44 @@ func checkSmallRun(t *testing.T, r loadtest.Result, drones, clients int) {
 	if r.OutOfViewPerDroneS <= 0 || r.OutOfViewPerDroneS > 2 {
 		t.Fatalf("out-of-view drones came at %.2f states per second per client, want about 1", r.OutOfViewPerDroneS)
 	}
-	if r.VehiclesOnServer != drones || r.ServerCPUSeconds <= 0 || r.ServerRSSMiB <= 0 || r.LiveEncoded == 0 {
+	if r.VehiclesOnServer != drones || r.ServerCPUSeconds <= 0 || r.ServerRSSMiB <= 0 || r.LiveEncoded == 0 || r.LiveBytes == 0 {
 		t.Fatalf("server figures: %+v", r)
+	}
+	// Compact clients (the default, as the browser) get most states as
+	// motion updates, and every in-view one all the same; clients asking
+	// for whole states get no motion update.
+	if r.WholeStates != (r.LiveEncodedMotion == 0) {
+		t.Fatalf("whole states %v, %d motion updates encoded", r.WholeStates, r.LiveEncodedMotion)
 	}
 }
 
 func TestLoadtest_InProcessSmallRun_NothingLostEveryInViewStateDelivered(t *testing.T) {
-	r, code, errOut := runLoadtest(t, "--drones", "20", "--clients", "5", "--in-view", "4", "--duration", "2s")
+	// With a CPU profile and an execution trace of the run (how the tail
+	// latency is investigated, docs/performance.md).
+	dir := t.TempDir()
+	cpu, tr := filepath.Join(dir, "run.cpu"), filepath.Join(dir, "run.trace")
+	r, code, errOut := runLoadtest(t, "--drones", "20", "--clients", "5", "--in-view", "4", "--duration", "2s", "--cpuprofile", cpu, "--trace", tr)
 	if code != 0 {
 		t.Fatalf("loadtest exited %d: %s", code, errOut)
 	}
 	checkSmallRun(t, r, 20, 5)
 	if !r.CPUIncludesLoad || r.Target != "in-process" {
 		t.Fatalf("an in-process run must say its CPU includes the load: %+v", r)
+	}
+	// A CPU profile is gzip-compressed protobuf; a trace starts with its
+	// Go version header.
+	if b, err := os.ReadFile(cpu); err != nil || len(b) < 100 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("CPU profile: %d bytes, %v", len(b), err)
+	}
+	if b, err := os.ReadFile(tr); err != nil || len(b) < 1000 || !bytes.HasPrefix(b, []byte("go 1.")) {
+		t.Fatalf("trace: %d bytes, %v", len(b), err)
+	}
+}
+
+func TestLoadtest_ProfileToAFolderThatDoesNotExist_SaysWhichFlag(t *testing.T) {
+	_, code, errOut := runLoadtest(t, "--drones", "2", "--clients", "1", "--duration", "1s", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "run.cpu"))
+	if code == 0 || !strings.Contains(errOut, "--cpuprofile") {
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
 
@@ -77,12 +104,12 @@ func TestLoadtest_Target_LoadsARunningServer(t *testing.T) {
 	t.Cleanup(sys.Close)
 	token := authtest.Token(t, sys.web.AccountsInUse(), auth.RoleAdmin)
 	r, code, errOut := runLoadtest(t, "--target", sys.web.URL(), "--token", token, "--mavlink", sys.fleet.LinkAddrs()[0].String(),
-		"--drones", "20", "--clients", "5", "--in-view", "4", "--duration", "2s")
+		"--drones", "20", "--clients", "5", "--in-view", "4", "--duration", "2s", "--whole-states")
 	if code != 0 {
 		t.Fatalf("loadtest exited %d: %s", code, errOut)
 	}
 	checkSmallRun(t, r, 20, 5)
-	if r.CPUIncludesLoad || r.Target != sys.web.URL() {
+	if r.CPUIncludesLoad || r.Target != sys.web.URL() || !r.WholeStates {
 		t.Fatalf("target run: %+v", r)
 	}
 }

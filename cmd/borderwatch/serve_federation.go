@@ -21,6 +21,7 @@ type fedOptions struct {
 	nats       string        // --nats
 	listen     string        // --nats-listen
 	creds      string        // --nats-creds
+	users      string        // --nats-users
 	hq         bool          // --hq
 	hqName     string        // --hq-name
 	hqKey      string        // --hq-key
@@ -31,7 +32,8 @@ type fedOptions struct {
 func declareFedFlags(fs *flag.FlagSet, o *fedOptions) {
 	fs.StringVar(&o.nats, "nats", "", "NATS cluster URL(s), comma-separated: publish this station's vehicles, events and sorties to JetStream (or, with --hq, read every station's)")
 	fs.StringVar(&o.listen, "nats-listen", "", "run an embedded NATS server with JetStream on HOST:PORT (its data in a folder beside --data) and use it")
-	fs.StringVar(&o.creds, "nats-creds", "", "NATS credentials file (user JWT and nkey seed) for the connection")
+	fs.StringVar(&o.creds, "nats-creds", "", "file with this server's NATS credentials for --nats: a .creds file (user JWT and nkey seed, from nsc), an nkey seed (SU…) or one line USER:PASSWORD; mode 0600, never on the command line")
+	fs.StringVar(&o.users, "nats-users", "", "with --nats-listen: JSON file of the NATS users allowed in, each a station or a headquarters with its public nkey or bcrypt password hash; each gets only its own subjects (docs/operations.md). Without it anyone reaching the port may connect")
 	fs.BoolVar(&o.hq, "hq", false, "be a headquarters: show every station's fleet, alerts, detections and sorties (needs --nats or --nats-listen; --mavlink becomes optional)")
 	fs.StringVar(&o.hqName, "hq-name", "hq", "this headquarters' name (its durable consumers are named after it)")
 	fs.StringVar(&o.hqKey, "hq-key", "", "headquarters: file with the nkey seed (SU…) that signs commands forwarded to stations; keep it secret")
@@ -48,6 +50,12 @@ func (o fedOptions) check() error {
 	}
 	if o.nats != "" && o.listen != "" {
 		return errors.New("give --nats or --nats-listen, not both")
+	}
+	if o.users != "" && o.listen == "" {
+		return errors.New("--nats-users sets the users of the embedded NATS server (--nats-listen); for an external cluster set them in its configuration (docs/operations.md)")
+	}
+	if o.creds != "" && o.listen != "" {
+		return errors.New("--nats-creds is for --nats URL: with --nats-listen this server connects to its own NATS server with a key it makes at start")
 	}
 	return nil
 }
@@ -71,25 +79,42 @@ func (s *server) startFederation(o fedOptions, station, data string) error {
 		return nil
 	}
 	url := o.nats
+	// What this server is to NATS: its name, its inbox (its permissions
+	// let it read its own answers only) and, on its own server, its user.
+	kind, name, inbox, local := "station", station, federation.StationInbox(station), federation.NATSUser{Station: station}
+	if o.hq {
+		kind, name, inbox, local = "headquarters", o.hqName, federation.HQInbox(o.hqName), federation.NATSUser{HQ: o.hqName}
+	}
+	if err := federation.CheckName(kind, name); err != nil {
+		return err
+	}
+	conn := federation.ConnOptions{Name: name, Creds: o.creds, InboxPrefix: inbox}
 	if o.listen != "" {
-		s.fed.embedded = &federation.Embedded{Listen: o.listen, StoreDir: data + ".nats", Name: station}
+		s.fed.embedded = &federation.Embedded{Listen: o.listen, StoreDir: data + ".nats", Name: station, Local: local}
+		if o.users != "" {
+			users, err := federation.ReadNATSUsers(o.users)
+			if err != nil {
+				s.fed.embedded = nil
+				return err
+			}
+			s.fed.embedded.Users = users
+		}
 		if err := s.fed.embedded.Initialize(); err != nil {
 			s.fed.embedded = nil
 			return err
 		}
 		url = s.fed.embedded.ClientURL()
+		conn.Key = s.fed.embedded.LocalKey()
 	}
-	name := station
-	if o.hq {
-		name = o.hqName
-	}
-	nc, err := federation.Connect(federation.ConnOptions{URL: url, Name: name, Creds: o.creds})
+	conn.URL = url
+	nc, err := federation.Connect(conn)
 	if err != nil {
 		return err
 	}
 	s.fed.conn = nc
 	if o.hq {
-		hq := &federation.HQ{Name: o.hqName, Conn: nc, StaleAfter: o.staleAfter}
+		// The view survives a restart in a file beside the store (hq_store.go).
+		hq := &federation.HQ{Name: o.hqName, Conn: nc, StaleAfter: o.staleAfter, StorePath: data + ".hqview"}
 		if o.hqKey != "" {
 			if hq.Key, err = readNKey(o.hqKey); err != nil {
 				return err

@@ -22,6 +22,15 @@ import (
 // a station "east" that trusts it, with one simulated drone, as serve does.
 func startHQAndStation(t *testing.T, staleAfter time.Duration) (hq, st *server, sim *simulator.Fleet) {
 	t.Helper()
+	hq, sts, sims := startHQAndStations(t, staleAfter, "east")
+	return hq, sts[0], sims[0]
+}
+
+// startHQAndStations runs a headquarters with an embedded NATS server and
+// one station of each name that trusts it, each with one simulated drone
+// (system id 1 on every station: east/1, west/1 at the HQ).
+func startHQAndStations(t *testing.T, staleAfter time.Duration, names ...string) (hq *server, sts []*server, sims []*simulator.Fleet) {
+	t.Helper()
 	dir := t.TempDir()
 	kp, _ := nkeys.CreateUser()
 	seed, _ := kp.Seed()
@@ -36,18 +45,21 @@ func startHQAndStation(t *testing.T, staleAfter time.Duration) (hq, st *server, 
 		t.Fatal(err)
 	}
 	t.Cleanup(hq.Close)
-	st, err = startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "east.db"),
-		tak: takOptions{station: "east"}, fed: fedOptions{nats: hq.fed.embedded.ClientURL(), hqTrust: stringList{pub}}})
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range names {
+		st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, name+".db"),
+			tak: takOptions{station: name}, fed: fedOptions{nats: hq.fed.embedded.ClientURL(), hqTrust: stringList{pub}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(st.Close)
+		sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
+		if err := sim.Initialize(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(sim.Close)
+		sts, sims = append(sts, st), append(sims, sim)
 	}
-	t.Cleanup(st.Close)
-	sim = &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
-	if err := sim.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	return hq, st, sim
+	return hq, sts, sims
 }
 
 // serve --hq --nats-listen runs a headquarters with its own NATS server;

@@ -13,8 +13,8 @@ import (
 
 // BenchmarkLiveTracker_Frame is the recorder's sortie tracker on 10 armed
 // vehicles, one HEARTBEAT (decoded through mavlink/decode) in every 10
-// frames, the others GLOBAL_POSITION_INT (read at fixed offsets): the cost
-// the shared decoder adds to every recorded frame. (BenchmarkRecorder's
+// frames, the others GLOBAL_POSITION_INT (decoded too while a sortie is
+// open): the cost the shared decoder adds to every recorded frame. (BenchmarkRecorder's
 // frames hold no heartbeat.)
 func BenchmarkLiveTracker_Frame(b *testing.B) {
 	var frames [20]telemetry.Frame

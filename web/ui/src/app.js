@@ -23,10 +23,18 @@ import { droneLayer } from "./map/drones.js";
 import { installShortcuts, helpShown } from "./shortcuts.js";
 import { ShortcutHelp } from "./views/help.js";
 import { ConfirmDialog } from "./views/commands.js";
+import { isHQ } from "./hq/stream.js";
+import { StationsView } from "./hq/stations.js";
+import { HQEventsView } from "./hq/events.js";
+import { HQSortiesView } from "./hq/sorties.js";
 
 // tabs: the sidebar's views. `live` says the tab shows the live fleet (the
-// replay tab switches the map to the replayed one).
+// replay tab switches the map to the replayed one); `hq` that it shows only
+// on a headquarters (src/hq/).
 export const tabs = [
+  { id: "hq-stations", title: "Stations", perm: "watch", component: StationsView, live: true, hq: true },
+  { id: "hq-events", title: "HQ alerts", perm: "watch", component: HQEventsView, live: true, hq: true },
+  { id: "hq-sorties", title: "HQ sorties", perm: "replay", component: HQSortiesView, live: true, hq: true },
   { id: "fleet", title: "Fleet", perm: "watch", component: FleetView, live: true },
   { id: "alerts", title: "Alerts", perm: "watch", component: AlertsView, live: true },
   { id: "detections", title: "Detections", perm: "watch", component: DetectionsView, live: true },
@@ -41,7 +49,7 @@ export const sidebarWidth = signal(parseInt(localStorage.getItem("bw-sidebar-wid
 export const sidebarCollapsed = signal(localStorage.getItem("bw-sidebar-collapsed") === "1");
 
 export function visibleTabs() {
-  return tabs.filter((t) => can(t.perm));
+  return tabs.filter((t) => can(t.perm) && (!t.hq || isHQ.value));
 }
 
 export function showTab(id) {

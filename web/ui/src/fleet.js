@@ -11,9 +11,27 @@ let framed = false;
 let publishQueued = false;
 const publishEveryMs = 250;
 
-// applyVehicles takes the vehicle objects of one stream message.
-export function applyVehicles(list) {
-  if (!list || !list.length) return;
+// applyVehicles takes the vehicle objects of one stream message and returns
+// the vehicles' states as now held. An object with "motion": true carries a
+// vehicle's motion only (the live stream's compact form, docs/api.md): it
+// is merged into the state held, whose status the server knows we have.
+export function applyVehicles(input) {
+  if (!input || !input.length) return [];
+  let list = input;
+  if (input.some((u) => u && u.motion)) {
+    list = [];
+    for (const u of input) {
+      if (!u.motion) {
+        list.push(u);
+        continue;
+      }
+      const held = store.get(u.id);
+      if (!held) continue; // never: a vehicle's first state comes whole
+      const v = { ...held, ...u };
+      delete v.motion;
+      list.push(v);
+    }
+  }
   for (const v of list) store.set(v.id, v);
   // Without GIS layers to frame the view, show the fleet where it is.
   if (!framed && !layers.value.length) {
@@ -31,6 +49,7 @@ export function applyVehicles(list) {
       vehicles.value = new Map(store);
     }, publishEveryMs);
   }
+  return list;
 }
 
 // clearVehicles forgets every vehicle (switching between live and replay).

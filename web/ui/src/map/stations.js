@@ -1,36 +1,28 @@
 // A headquarters' map of every station's fleet (serve --hq; docs/api.md,
-// "Federation"): each station's drones polled from
-// GET /api/v1/federation/vehicles and drawn with their station-qualified key
-// (east/3); a drone whose last state is older than the server's bound is
-// drawn as stale (grey, "stale" in its label), never as live. The newest
-// detections of every station come from GET /api/v1/federation/detections.
-// On a server that is not a headquarters the routes answer 503 and the
-// layer stays empty. Station names and vehicle fields reach the page as
-// text only (textContent).
+// "Federation"): each station's drones as the /ws/federation stream gives
+// them (src/hq/stream.js), drawn with their station-qualified key (east/3);
+// a drone whose last state is older than the server's bound is drawn as
+// stale (grey, "stale 12 s" in its label), never as live. The newest
+// detections of every station come from the same stream. On a server that
+// is not a headquarters the layer stays empty. Station names and vehicle
+// fields reach the page as text only (textContent).
 import L from "leaflet";
-import { signal, effect } from "@preact/signals";
+import { effect } from "@preact/signals";
 import { map } from "./map.js";
-import { pollWhileWatching } from "./poll.js";
 import { labelledDot } from "./labelled_dot.js";
-import { api } from "../api.js";
+import { hqVehicles, hqDetections, isHQ } from "../hq/stream.js";
+import { hqSelected, selectRemote } from "../hq/stations.js";
 
-const pollMs = 1000;
-// Not a headquarters: ask again rarely (that is set at the server's start).
-const idleMs = 60000;
 const maxDetections = 200;
 
-// remoteVehicles: Map key → vehicle as the HQ shows it.
-export const remoteVehicles = signal(new Map());
-// remoteDetections: the newest detections of every station.
-export const remoteDetections = signal([]);
-// isHQ: whether this server is a headquarters.
-export const isHQ = signal(false);
+// Kept under their old names for the views and tests that read them.
+export { hqVehicles as remoteVehicles, hqDetections as remoteDetections, isHQ };
 export const stationsLayer = L.layerGroup().addTo(map);
 const shown = new Map(); // key → {marker, el, text, tip}
 const shownDetections = new Map(); // station/seq → circle marker
 
 function label(v) {
-  return v.stale ? `${v.key} stale` : v.key;
+  return v.stale ? `${v.key} stale ${Math.round(v.age_s || 0)} s` : v.key;
 }
 
 function tooltip(v) {
@@ -52,6 +44,7 @@ function syncVehicles(all) {
     if (!s) {
       s = labelledDot("bw-remote", [v.lat, v.lon]);
       s.el.dataset.key = key;
+      s.marker.on("click", () => selectRemote(key));
       s.marker.addTo(stationsLayer);
       shown.set(key, s);
     }
@@ -83,23 +76,9 @@ function syncDetections(list) {
   }
 }
 
-effect(() => syncVehicles(remoteVehicles.value));
-effect(() => syncDetections(remoteDetections.value));
-
-pollWhileWatching("stations", {
-  pollMs,
-  idleMs,
-  fetch: async () => {
-    const vs = await api("GET", "/api/v1/federation/vehicles");
-    remoteVehicles.value = new Map(vs.map((v) => [v.key, v]));
-    remoteDetections.value = (await api("GET", "/api/v1/federation/detections")).slice(-maxDetections);
-    isHQ.value = true;
-  },
-  onUnavailable: () => {
-    isHQ.value = false;
-  },
-  stop: () => {
-    remoteVehicles.value = new Map();
-    remoteDetections.value = [];
-  },
+effect(() => syncVehicles(hqVehicles.value));
+effect(() => {
+  const sel = hqSelected.value;
+  for (const [key, s] of shown) s.el.dataset.selected = key === sel ? "true" : "false";
 });
+effect(() => syncDetections(hqDetections.value.slice(0, maxDetections)));

@@ -10,7 +10,20 @@ import { api, ApiError } from "../api.js";
 import { vehicles, notify, can } from "../state.js";
 import { callsign } from "../map/drones.js";
 import { pickPoint } from "../map/pick.js";
-import { commonModes } from "./modes.js";
+import { commonModes, localModes } from "./modes.js";
+
+// localTarget: the vehicles of this server, which commands go to. Another
+// target (a headquarters' station vehicles, src/hq/command.js) gives its
+// own vehicles, paths and names; the buttons, confirmation and answers are
+// the same.
+export const localTarget = {
+  vehicles: () => vehicles.value,
+  commandPath: (id) => `/api/v1/vehicles/${encodeURIComponent(id)}/commands`,
+  // fleetPath: one request for several vehicles (null: one request each).
+  fleetPath: "/api/v1/commands",
+  modes: localModes,
+  name: callsign,
+};
 
 // pending: the command waiting for the operator's confirmation.
 export const pending = signal(null);
@@ -67,7 +80,7 @@ export function describe(body) {
 }
 
 // destructiveReason says why a command needs the second step, or "".
-function destructiveReason(body, targets) {
+function destructiveReason(body, targets, name) {
   if (body.force) return "Forced: the vehicle's safety checks are skipped.";
   if ((body.command === "goto" || body.command === "takeoff") && targets.length > 1) {
     // One point and one altitude for all: they would meet there.
@@ -75,17 +88,18 @@ function destructiveReason(body, targets) {
   }
   if (body.command === "disarm") {
     const flying = targets.filter(inAir);
-    if (flying.length) return `${flying.map(callsign).join(", ")} ${flying.length === 1 ? "is" : "are"} in the air: disarming stops the motors and the drone falls.`;
+    if (flying.length) return `${flying.map(name).join(", ")} ${flying.length === 1 ? "is" : "are"} in the air: disarming stops the motors and the drone falls.`;
   }
   return "";
 }
 
-// requestCommand asks for confirmation of body on the vehicles ids.
-export function requestCommand(body, ids) {
-  const all = vehicles.value;
-  const targets = ids.map((id) => all.get(id)).filter(Boolean);
+// requestCommand asks for confirmation of body on the vehicles ids (of target).
+export function requestCommand(body, ids, target = localTarget) {
+  const all = target.vehicles();
+  const found = ids.filter((id) => all.has(id));
+  const targets = found.map((id) => all.get(id));
   if (!targets.length) return;
-  pending.value = { body, ids: targets.map((v) => v.id), targets, step: 1, reason: destructiveReason(body, targets) };
+  pending.value = { body, ids: found, targets, target, step: 1, reason: destructiveReason(body, targets, target.name) };
 }
 
 function record(id, body, result, text, ok) {
@@ -107,33 +121,34 @@ function answerText(r) {
 }
 
 // send runs a confirmed command and reports every vehicle's answer.
-export async function send(body, ids) {
+export async function send(body, ids, target = localTarget) {
   const what = describe(body);
   setBusy(ids, what);
   try {
-    await sendNow(body, ids, what);
+    if (ids.length === 1 || !target.fleetPath) await Promise.all(ids.map((id) => sendOne(body, id, what, target)));
+    else await sendFleet(body, ids, what, target);
   } finally {
     setBusy(ids, null);
   }
 }
 
-async function sendNow(body, ids, what) {
-  const name = (id) => callsign(vehicles.value.get(id) || { id });
-  if (ids.length === 1) {
-    const id = ids[0];
-    try {
-      const r = await api("POST", `/api/v1/vehicles/${encodeURIComponent(id)}/commands`, body);
-      record(id, body, r.result, answerText(r), true);
-      notify("ok", `${name(id)} · ${what}: ${answerText(r)}`);
-    } catch (err) {
-      const r = err instanceof ApiError && err.data ? err.data : { error: unreachable(err) };
-      record(id, body, r.result || "error", answerText(r), false);
-      notify("error", `${name(id)} · ${what}: ${answerText(r)}`);
-    }
-    return;
-  }
+async function sendOne(body, id, what, target) {
+  const name = target.name(target.vehicles().get(id) || { id });
   try {
-    const out = await api("POST", "/api/v1/commands", { ...body, vehicles: ids });
+    const r = await api("POST", target.commandPath(id), body);
+    record(id, body, r.result, answerText(r), true);
+    notify("ok", `${name} · ${what}: ${answerText(r)}`);
+  } catch (err) {
+    const r = err instanceof ApiError && err.data ? err.data : { error: unreachable(err) };
+    record(id, body, r.result || "error", answerText(r), false);
+    notify("error", `${name} · ${what}: ${answerText(r)}`);
+  }
+}
+
+async function sendFleet(body, ids, what, target) {
+  const name = (id) => target.name(target.vehicles().get(id) || { id });
+  try {
+    const out = await api("POST", target.fleetPath, { ...body, vehicles: ids });
     out.results.forEach((r, i) => {
       const id = ids[i];
       const ok = !r.error && r.result === "accepted";
@@ -183,7 +198,7 @@ export function ConfirmDialog() {
       return;
     }
     pending.value = null;
-    send(p.body, p.ids);
+    send(p.body, p.ids, p.target);
   };
   const second = p.reason && p.step === 2;
   return html`<div class="bw-modal-back" onClick=${(e) => e.target === e.currentTarget && cancel()}>
@@ -191,7 +206,7 @@ export function ConfirmDialog() {
       <h2 id="bw-confirm-title">${describe(p.body)}?</h2>
       <p>On ${p.targets.length === 1 ? "this vehicle" : `these ${p.targets.length} vehicles`}:</p>
       <ul class="bw-confirm-targets">
-        ${p.targets.map((v) => html`<li key=${v.id} data-id=${v.id}><b>${callsign(v)}</b> · ${v.autopilot} · ${v.mode}${v.armed ? " · armed" : ""}</li>`)}
+        ${p.targets.map((v, i) => html`<li key=${p.ids[i]} data-id=${p.ids[i]}><b>${p.target.name(v)}</b> · ${v.autopilot} · ${v.mode}${v.armed ? " · armed" : ""}</li>`)}
       </ul>
       ${p.reason && html`<p class="bw-danger-text" role="alert">${p.reason}</p>`}
       ${second && html`<p class="bw-danger-text"><b>Second step:</b> confirm again to send it.</p>`}
@@ -210,31 +225,32 @@ export function ConfirmDialog() {
 export const commandAlt = signal(30);
 
 // pickGoto asks the operator to click the map, then to confirm sending the
-// vehicles ids there at commandAlt.
-export async function pickGoto(ids) {
-  const targets = ids.map((id) => vehicles.value.get(id)).filter(Boolean);
+// vehicles ids (of target) there at commandAlt.
+export async function pickGoto(ids, target = localTarget) {
+  const targets = ids.map((id) => target.vehicles().get(id)).filter(Boolean);
   if (!targets.length) return;
   const alt = Number(commandAlt.value);
-  const p = await pickPoint(`Click the map where ${targets.length === 1 ? callsign(targets[0]) : `the ${targets.length} drones`} should go (${alt} m above home).`);
-  if (p) requestCommand({ command: "goto", lat: p.lat, lon: p.lng, alt_m: alt }, ids);
+  const p = await pickPoint(`Click the map where ${targets.length === 1 ? target.name(targets[0]) : `the ${targets.length} drones`} should go (${alt} m above home).`);
+  if (p) requestCommand({ command: "goto", lat: p.lat, lon: p.lng, alt_m: alt }, ids, target);
 }
 
-// CommandBar: the command buttons for a set of vehicles.
-export function CommandBar({ ids }) {
+// CommandBar: the command buttons for a set of vehicles (of target).
+export function CommandBar({ ids, target = localTarget }) {
   const alt = commandAlt.value;
   const setAlt = (a) => (commandAlt.value = a);
   const [speed, setSpeed] = useState(10);
   const [modeName, setModeName] = useState("");
   const [force, setForce] = useState(false);
   if (!can("command")) return null;
-  const targets = ids.map((id) => vehicles.value.get(id)).filter(Boolean);
+  const all = target.vehicles();
+  const targets = ids.map((id) => all.get(id)).filter(Boolean);
   if (!targets.length) return null;
-  const modes = commonModes(targets);
+  const modes = commonModes(targets, target.modes);
   // While a command to any of them is on its way, the buttons wait for its
   // answer: a second click would send it twice.
-  const running = targets.map((v) => busy.value.get(v.id)).find(Boolean);
-  const ask = (body) => requestCommand(force && (body.command === "arm" || body.command === "disarm") ? { ...body, force: true } : body, ids);
-  const goto = () => pickGoto(ids);
+  const running = ids.map((id) => busy.value.get(id)).find(Boolean);
+  const ask = (body) => requestCommand(force && (body.command === "arm" || body.command === "disarm") ? { ...body, force: true } : body, ids, target);
+  const goto = () => pickGoto(ids, target);
   const b = (cmd, label, key, extra = {}) =>
     html`<button class="bw-btn" data-command=${cmd} data-enable=${extra.enable == null ? undefined : String(extra.enable)} disabled=${!!running} title=${key ? `${label} (${key})` : label} onClick=${() => ask({ command: cmd, ...extra })}>${label}</button>`;
   return html`<div class="bw-commands" aria-label="Commands" aria-busy=${running ? "true" : "false"}>

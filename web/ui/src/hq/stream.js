@@ -1,0 +1,165 @@
+// A headquarters' view of every station, streamed over /ws/federation
+// (docs/api.md, "WebSocket /ws/federation"): a snapshot, then each
+// station's vehicle states as the HQ applies them (also the moment one
+// turns stale), new alerts and new detections. It reconnects with back-off;
+// while it is down the view is read once with GET (the snapshot) and every
+// vehicle is shown stale — the page never shows a drone live that it has
+// not heard about. Whether this server is a headquarters at all is asked
+// with GET /api/v1/federation/stations (503 elsewhere), rarely.
+import { signal, effect, batch } from "@preact/signals";
+import { api } from "../api.js";
+import { user, can } from "../state.js";
+
+// isHQ: this server is a headquarters (its HQ tabs and layer show).
+export const isHQ = signal(false);
+// hqVehicles: Map key ("east/3") → vehicle as the HQ shows it.
+export const hqVehicles = signal(new Map());
+// hqAlerts, hqDetections: newest first, each once (station/seq).
+export const hqAlerts = signal([]);
+export const hqDetections = signal([]);
+// hqStream: "off", "connecting", "live", "reconnecting".
+export const hqStream = signal("off");
+
+const maxEvents = 500;
+const notHQRetryMs = 60000;
+
+// eventKey names an event across stations.
+export const eventKey = (e) => `${e.station}/${e.seq}`;
+
+function mergeEvents(list, add) {
+  if (!add || !add.length) return list;
+  const seen = new Set(list.map(eventKey));
+  const fresh = add.filter((e) => !seen.has(eventKey(e)));
+  if (!fresh.length) return list;
+  return [...fresh.reverse(), ...list].sort((a, b) => Date.parse(b.time) - Date.parse(a.time) || b.seq - a.seq).slice(0, maxEvents);
+}
+
+function mergeVehicles(vs, replace = false) {
+  const next = replace ? new Map() : new Map(hqVehicles.value);
+  for (const v of vs || []) if (v && typeof v.key === "string") next.set(v.key, v);
+  hqVehicles.value = next;
+}
+
+function allStale() {
+  const next = new Map();
+  for (const [k, v] of hqVehicles.value) next.set(k, { ...v, stale: true, link_ok: false });
+  hqVehicles.value = next;
+}
+
+function applySnapshot(vehicles, alerts, detections) {
+  batch(() => {
+    mergeVehicles(vehicles, true);
+    hqAlerts.value = mergeEvents(hqAlerts.value, alerts);
+    hqDetections.value = mergeEvents(hqDetections.value, detections);
+  });
+}
+
+// readOnce reads the view with GET: the fallback while the stream is down.
+async function readOnce() {
+  const [vs, as, ds] = await Promise.all([
+    api("GET", "/api/v1/federation/vehicles"),
+    api("GET", "/api/v1/federation/alerts"),
+    api("GET", "/api/v1/federation/detections"),
+  ]);
+  applySnapshot(vs, as, ds);
+}
+
+let ws = null;
+let wanted = false;
+let timer = null;
+
+function connect(delay) {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const sock = new WebSocket(`${proto}//${location.host}/ws/federation`);
+  ws = sock;
+  sock.onopen = () => {
+    if (ws !== sock) return;
+    hqStream.value = "live";
+    delay = 500;
+  };
+  sock.onmessage = (ev) => {
+    if (ws !== sock) return;
+    let msg;
+    try {
+      msg = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    if (msg.type === "snapshot") applySnapshot(msg.vehicles, msg.alerts, msg.detections);
+    else if (msg.type === "vehicles") mergeVehicles(msg.vehicles);
+    else if (msg.type === "events") {
+      const evs = msg.events || [];
+      batch(() => {
+        hqAlerts.value = mergeEvents(hqAlerts.value, evs.filter((e) => e.type === "alert"));
+        hqDetections.value = mergeEvents(hqDetections.value, evs.filter((e) => e.type === "detection"));
+      });
+    }
+  };
+  sock.onclose = () => {
+    if (ws !== sock || !wanted) return;
+    hqStream.value = "reconnecting";
+    // Until the stream is back, the view is read once, and whatever cannot
+    // be read is shown stale rather than live.
+    readOnce().catch((err) => {
+      allStale();
+      if (err.status === 503) isHQ.value = false;
+    });
+    timer = setTimeout(() => {
+      timer = null;
+      if (wanted && ws === sock) connect(Math.min(delay * 2, 15000));
+    }, delay);
+  };
+}
+
+function start() {
+  if (wanted) return;
+  wanted = true;
+  hqStream.value = "connecting";
+  connect(500);
+}
+
+function stop() {
+  wanted = false;
+  if (timer) clearTimeout(timer);
+  timer = null;
+  const sock = ws;
+  ws = null;
+  if (sock) sock.close();
+  hqStream.value = "off";
+  batch(() => {
+    hqVehicles.value = new Map();
+    hqAlerts.value = [];
+    hqDetections.value = [];
+  });
+}
+
+// Is this a headquarters? Asked at login, and again now and then while the
+// answer is no (a 503).
+let probe = null;
+async function ask() {
+  probe = null;
+  if (!user.value || !can("watch")) return;
+  try {
+    await api("GET", "/api/v1/federation/stations");
+    isHQ.value = true;
+  } catch (err) {
+    if (err.status === 503) isHQ.value = false;
+    if (user.value && !isHQ.value) probe = setTimeout(ask, notHQRetryMs);
+  }
+}
+
+effect(() => {
+  const u = user.value;
+  if (u && can("watch")) {
+    if (!probe && !isHQ.peek()) ask();
+  } else {
+    if (probe) clearTimeout(probe);
+    probe = null;
+    isHQ.value = false;
+  }
+});
+
+effect(() => {
+  if (isHQ.value && user.value && can("watch")) start();
+  else stop();
+});
