@@ -60,7 +60,9 @@ func TestBrowser_Supervisor_NetworkNamesInFleetAndSortieLists(t *testing.T) {
 	setViewport(t, ctx, 1280, 800)
 	browserLoginAs(t, ctx, sys, auth.RoleSupervisor)
 
-	cell := func(id uint32) string { return fmt.Sprintf(`#bw-fleet-body tr[data-id="%d"] td.bw-callsign .bw-network`, id) }
+	cell := func(id uint32) string {
+		return fmt.Sprintf(`#bw-fleet-body tr[data-id="%d"] td.bw-callsign .bw-network`, id)
+	}
 	if err := runWithin(ctx, 20*time.Second,
 		chromedp.Click(`.bw-tab[data-tab="fleet"]`, chromedp.ByQuery),
 		chromedp.WaitReady(cell(uint32(vs[0].ID)), chromedp.ByQuery),
