@@ -10,8 +10,15 @@ import (
 
 // BenchmarkStationToHQ_Detections is the rate at which detections go from a
 // station's hub through its outbox (bbolt, fsync per batch written) and
-// JetStream (file storage) to a headquarters' view, on loopback.
+// JetStream (file storage) to a headquarters' view, on loopback: a view in
+// memory only, and one kept in its file (each batch written, with an
+// fsync, before it is acknowledged).
 func BenchmarkStationToHQ_Detections(b *testing.B) {
+	b.Run("memory", func(b *testing.B) { benchStationToHQ(b, "") })
+	b.Run("stored", func(b *testing.B) { benchStationToHQ(b, b.TempDir()+"/hq.hqview") })
+}
+
+func benchStationToHQ(b *testing.B, storePath string) {
 	ns := startNATS(b)
 	clk := newFakeClock()
 	hub := &telemetry.Hub{}
@@ -20,7 +27,7 @@ func BenchmarkStationToHQ_Detections(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(s.Close)
-	hq := &HQ{Name: "hq", Conn: connect(b, ns.ClientURL(), "hq"), DiscoverInterval: 20 * time.Millisecond, Clock: clk.Now, MaxEvents: 1 << 30}
+	hq := &HQ{Name: "hq", Conn: connect(b, ns.ClientURL(), "hq"), DiscoverInterval: 20 * time.Millisecond, Clock: clk.Now, MaxEvents: 1 << 30, StorePath: storePath}
 	if err := hq.Initialize(); err != nil {
 		b.Fatal(err)
 	}

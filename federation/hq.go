@@ -292,6 +292,7 @@ func (h *HQ) onEvents(station string, m jetstream.Msg) {
 	h.mu.Unlock()
 	if err := h.persistBatch(station, storedStation{LastSeq: last, LastHeard: heard}, applied); err != nil {
 		h.disk.writeMu.Unlock()
+		h.disk.writeErrors.Add(1)
 		h.Logger.Error("federation: writing a batch to the headquarters' view failed; it is not acknowledged and comes again", "station", station, "err", err)
 		m.NakWithDelay(time.Second)
 		return
@@ -456,12 +457,14 @@ func (h *HQ) Stations() []StationStatus {
 // HQStats are the headquarters' counters.
 type HQStats struct {
 	Duplicates, Gaps, BadMessages uint64
-	Connected                     bool
+	// ViewWriteErrors counts failed writes to the view's file (StorePath).
+	ViewWriteErrors uint64
+	Connected       bool
 }
 
 // Stats returns a snapshot of the counters.
 func (h *HQ) Stats() HQStats {
-	return HQStats{Duplicates: h.duplicates.Load(), Gaps: h.gaps.Load(), BadMessages: h.badMessages.Load(), Connected: h.Conn.IsConnected()}
+	return HQStats{Duplicates: h.duplicates.Load(), Gaps: h.gaps.Load(), BadMessages: h.badMessages.Load(), ViewWriteErrors: h.disk.writeErrors.Load(), Connected: h.Conn.IsConnected()}
 }
 
 // Forward sends a user's request to a station's API and returns its answer.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -70,6 +71,9 @@ type hqDisk struct {
 	dirty   map[vehicleKey]struct{} // guarded by HQ.mu
 	stop    chan struct{}           // closed to stop flushLoop
 	flusher sync.WaitGroup
+	// writeErrors counts failed writes (a batch then is neither applied
+	// nor acknowledged and comes again; states are tried at the next flush).
+	writeErrors atomic.Uint64
 }
 
 type storedStation struct {
@@ -257,6 +261,7 @@ func (h *HQ) flushLoop() {
 			return
 		case <-t.C:
 			if err := h.flushStates(); err != nil {
+				h.disk.writeErrors.Add(1)
 				h.Logger.Warn("federation: writing vehicle states of the headquarters' view (they stay in memory and are tried again)", "err", err)
 			}
 		}

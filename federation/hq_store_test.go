@@ -346,3 +346,34 @@ func waitAcked(t *testing.T, url, station string) {
 		return c.CachedInfo().AckFloor.Stream == s.CachedInfo().State.LastSeq
 	})
 }
+
+// When the view's file cannot be written (here: closed under the HQ, as a
+// failed disk would refuse), a batch is neither applied nor acknowledged,
+// and the failure is counted; a new HQ with a working file gets the batch.
+func TestHQ_ViewWriteFails_BatchNotAppliedNorAcknowledged(t *testing.T) {
+	ns := startNATS(t)
+	clk := newFakeClock()
+	hub := &telemetry.Hub{}
+	startStation(t, "east", ns.ClientURL(), hub, clk)
+	path := filepath.Join(t.TempDir(), "hq.hqview")
+	hq := startStoredHQ(t, ns.ClientURL(), path, clk)
+	alert := func(text string) {
+		hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: clk.Now(), SystemID: 2}, Type: telemetry.AlertLowBattery, Text: text})
+	}
+	alert("written")
+	testenv.Eventually(t, 10*time.Second, "the first alert", func() bool { return len(hq.Alerts()) == 1 })
+	waitAcked(t, ns.ClientURL(), "east")
+	hq.disk.db.Close()
+	alert("not written")
+	testenv.Eventually(t, 10*time.Second, "a failed write counted", func() bool { return hq.Stats().ViewWriteErrors > 0 })
+	if n := len(hq.Alerts()); n != 1 {
+		t.Fatalf("the view shows %d alerts after a failed write, want 1", n)
+	}
+	hq.Close()
+	hq.Conn.Close()
+	hq = startStoredHQ(t, ns.ClientURL(), path, clk)
+	testenv.Eventually(t, 10*time.Second, "the batch again, at a working HQ", func() bool { return len(hq.Alerts()) >= 2 })
+	if got := eventTexts(t, hq.Alerts()); fmt.Sprint(got) != "[east:1:written east:2:not written]" {
+		t.Fatalf("alerts: %v", got)
+	}
+}

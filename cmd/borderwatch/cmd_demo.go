@@ -23,13 +23,14 @@ func init() {
 	register(command{
 		name:         "demo",
 		summary:      "Run everything in one process: the server, a simulated fleet it plans, uploads and launches along a border, the web UI.",
-		usage:        "[--http ADDR] [--data FILE] [--drones N] [--speedup K] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]... [--basemap FILE.pmtiles]",
+		usage:        "[--http ADDR] [--data FILE] [--drones N] [--speedup K] [--federation] [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]... [--basemap FILE.pmtiles]",
 		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			httpAddr := fs.String("http", "127.0.0.1:8080", "HTTP address of the API and UI")
 			data := fs.String("data", filepath.Join(os.TempDir(), "borderwatch-demo.db"), "bbolt file of the sortie store")
 			drones := fs.Int("drones", 0, "fly only the first N of the demo's planned drones (0: all of them)")
 			speedup := fs.Float64("speedup", 1, "run the simulated fleet K times faster than the wall clock")
+			federation := fs.Bool("federation", false, "run a headquarters and two stations (east, west) over an embedded NATS server instead: --http and --data are the headquarters', the stations take free ports and stores beside --data")
 			uiDir := fs.String("ui-dir", os.Getenv("BORDERWATCH_UI_DIR"), "serve the UI from this folder instead of the embedded build")
 			var o serverOptions
 			o.declareHTTP(fs)
@@ -53,6 +54,9 @@ func init() {
 				o.links, o.http, o.data = stringList{"udp://127.0.0.1:0"}, *httpAddr, *data
 				o.uiDir = *uiDir
 				o.layerObjs = []*missions.Layer{territory, border}
+				if *federation {
+					return fedDemo{hq: o, drones: *drones, speedup: *speedup, basemaps: o.basemap == ""}.run(ctx, e)
+				}
 				sys, err := startServer(o)
 				if err != nil {
 					return err
@@ -127,8 +131,8 @@ func demoAccounts(a *auth.Accounts) ([]demoAccount, error) {
 	return out, nil
 }
 
-// buildDemoBasemap tiles the demo's basemap and hands it to the server.
-func buildDemoBasemap(w *web.Server) error {
+// buildDemoBasemap tiles the demo's basemap and hands it to the servers.
+func buildDemoBasemap(servers ...*web.Server) error {
 	a, world, err := basemap.BuildDemo(ui.Dist, basemap.DemoOptions)
 	if err != nil {
 		return err
@@ -136,9 +140,14 @@ func buildDemoBasemap(w *web.Server) error {
 	if !world {
 		slog.Warn("demo: the UI build has no world-atlas data (run make ui): the basemap shows only the Nogales sketch")
 	}
-	bm, err := web.BasemapFromArchive(a, time.Now())
-	if err != nil {
-		return err
+	for _, w := range servers {
+		bm, err := web.BasemapFromArchive(a, time.Now())
+		if err != nil {
+			return err
+		}
+		if err := w.SetBasemap(bm); err != nil {
+			return err
+		}
 	}
-	return w.SetBasemap(bm)
+	return nil
 }

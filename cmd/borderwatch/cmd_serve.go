@@ -21,7 +21,7 @@ func init() {
 	register(command{
 		name:         "serve",
 		summary:      "Run the ground station: MAVLink links, the sortie store and the web UI.",
-		usage:        "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]... [--basemap FILE.pmtiles] [--nats URL | --nats-listen ADDR] [--station NAME] [--hq --hq-key FILE] [--hq-trust KEY]...",
+		usage:        "[--mavlink URL]... [--http ADDR] [--data FILE] [--layer KIND:FILE]... [--allow-host NAME]... [--metrics-open] [--tls-cert FILE --tls-key FILE] [--cot URL]... [--cot-listen URL]... [--basemap FILE.pmtiles] [--nats URL [--nats-creds FILE] | --nats-listen ADDR [--nats-users FILE]] [--station NAME] [--hq --hq-key FILE] [--hq-trust KEY]...",
 		configurable: true,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o serverOptions

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -33,8 +34,8 @@ func declareFedFlags(fs *flag.FlagSet, o *fedOptions) {
 	fs.StringVar(&o.nats, "nats", "", "NATS cluster URL(s), comma-separated: publish this station's vehicles, events and sorties to JetStream (or, with --hq, read every station's)")
 	fs.StringVar(&o.listen, "nats-listen", "", "run an embedded NATS server with JetStream on HOST:PORT (its data in a folder beside --data) and use it")
 	fs.StringVar(&o.creds, "nats-creds", "", "file with this server's NATS credentials for --nats: a .creds file (user JWT and nkey seed, from nsc), an nkey seed (SU…) or one line USER:PASSWORD; mode 0600, never on the command line")
-	fs.StringVar(&o.users, "nats-users", "", "with --nats-listen: JSON file of the NATS users allowed in, each a station or a headquarters with its public nkey or bcrypt password hash; each gets only its own subjects (docs/operations.md). Without it anyone reaching the port may connect")
-	fs.BoolVar(&o.hq, "hq", false, "be a headquarters: show every station's fleet, alerts, detections and sorties (needs --nats or --nats-listen; --mavlink becomes optional)")
+	fs.StringVar(&o.users, "nats-users", "", "with --nats-listen: JSON file of the NATS users allowed in, each a station or a headquarters with its public nkey or bcrypt password hash; each gets only its own subjects (docs/operations.md). Needed unless --nats-listen is a loopback address")
+	fs.BoolVar(&o.hq, "hq", false, "be a headquarters: show every station's fleet, alerts, detections and sorties, kept across restarts in a file beside --data (.hqview) (needs --nats or --nats-listen; --mavlink becomes optional)")
 	fs.StringVar(&o.hqName, "hq-name", "hq", "this headquarters' name (its durable consumers are named after it)")
 	fs.StringVar(&o.hqKey, "hq-key", "", "headquarters: file with the nkey seed (SU…) that signs commands forwarded to stations; keep it secret")
 	fs.Var(&o.hqTrust, "hq-trust", "station: public nkey (U…) of a headquarters whose forwarded commands and uploads this station runs, repeatable (none: refuse all)")
@@ -57,7 +58,26 @@ func (o fedOptions) check() error {
 	if o.creds != "" && o.listen != "" {
 		return errors.New("--nats-creds is for --nats URL: with --nats-listen this server connects to its own NATS server with a key it makes at start")
 	}
+	if o.listen != "" && o.users == "" && !loopbackListen(o.listen) {
+		// Without users anyone who reaches the port could publish a
+		// station's states and detections to the headquarters.
+		return fmt.Errorf("--nats-listen %s is reachable from other machines and has no users: give --nats-users FILE (docs/operations.md), or listen on 127.0.0.1", o.listen)
+	}
 	return nil
+}
+
+// loopbackListen says whether a listen address (HOST:PORT) is reachable
+// from this machine only.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // fedParts are the running federation managers.

@@ -156,4 +156,55 @@ func TestServe_NATSCreds_PasswordNeverLogged(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "--nats-listen") {
 		t.Fatalf("--nats-users without --nats-listen: exit %d, %s", code, errOut)
 	}
+	// An embedded NATS server other machines can reach must have users:
+	// without them anyone there could publish a station's states.
+	_, errOut, code = runTool(t, "serve", "--hq", "--http", "127.0.0.1:0", "--data", filepath.Join(dir, "z.db"), "--nats-listen", "0.0.0.0:0")
+	if code == 0 || !strings.Contains(errOut, "--nats-users") {
+		t.Fatalf("--nats-listen 0.0.0.0 without users: exit %d, %s", code, errOut)
+	}
+}
+
+// serve --station east --nats-listen --nats-users runs a station with its
+// own NATS server that lets in only the users of the file: the station
+// itself connects with a key it made at start, with a station's rights,
+// and a headquarters connecting as its user sees the station's drone.
+func TestServe_StationWithOwnNATSUsers_HQSeesDrone(t *testing.T) {
+	dir := t.TempDir()
+	users, creds := fedtest.Users(t, "hq")
+	usersJSON, _ := json.Marshal(map[string]any{"users": users})
+	usersFile := filepath.Join(dir, "nats-users.json")
+	if err := os.WriteFile(usersFile, usersJSON, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "east.db"),
+		tak: takOptions{station: "east"}, fed: fedOptions{listen: "127.0.0.1:0", users: usersFile}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
+	if err := sim.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	nc, err := federation.Connect(federation.ConnOptions{URL: st.fed.embedded.ClientURL(), Name: "hq", Creds: creds["hq"], InboxPrefix: federation.HQInbox("hq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	hq := &federation.HQ{Name: "hq", Conn: nc, DiscoverInterval: 50 * time.Millisecond}
+	if err := hq.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hq.Close)
+	testenv.Eventually(t, 20*time.Second, "the station's drone at the HQ", func() bool {
+		vs := hq.Vehicles()
+		return len(vs) == 1 && vs[0].Key == "east/1" && !vs[0].Stale
+	})
+	if s := hq.Stats(); s.BadMessages != 0 {
+		t.Fatalf("HQ stats: %+v", s)
+	}
+	if s := st.fed.station.Stats(); s.PublishErrors != 0 || !s.Connected {
+		t.Fatalf("station stats: %+v", s)
+	}
 }

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/borderwatch/borderwatch/internal/testenv"
+)
+
+// demo --federation runs a headquarters and two stations in one process:
+// the HQ shows a drone of each station, the demo's login works at the HQ
+// and at a station, and it stops on cancel.
+func TestDemo_Federation_HQSeesBothStations(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	infos := make(chan map[string]string, 1)
+	e := &env{stdout: &out, stderr: &errOut, ready: func(info map[string]string) { infos <- info }}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	code := -1
+	exited := make(chan struct{})
+	go func() {
+		defer wg.Done()
+		defer close(exited)
+		code = run(ctx, e, []string{"demo", "--federation", "--http", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "demo.db"), "--drones", "1", "--speedup", "5"})
+	}()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	info := waitDemoReady(t, infos, exited)
+	base := info["url"]
+	c := demoLogin(t, base, out.String(), "supervisor")
+	testenv.Eventually(t, 60*time.Second, "east/1 and west/1 at the HQ", func() bool {
+		res, err := c.Get(base + "/api/v1/federation/vehicles")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		var vs []map[string]any
+		json.NewDecoder(res.Body).Decode(&vs)
+		keys := map[any]bool{}
+		for _, v := range vs {
+			keys[v["key"]] = v["stale"] == false
+		}
+		return keys["east/1"] && keys["west/1"]
+	})
+	demoLogin(t, info["east"], out.String(), "operator")
+	cancel()
+	wg.Wait()
+	if code != 0 {
+		t.Fatalf("demo --federation exited %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{base, info["east"], info["west"], "Station east:"} {
+		if !bytes.Contains([]byte(out.String()), []byte(want)) {
+			t.Fatalf("demo --federation did not print %q: %q", want, out.String())
+		}
+	}
+}
