@@ -147,6 +147,9 @@ func TestBrowser_HQ_TwoStations_StreamViewsAndForwardedCommand(t *testing.T) {
 	screenshot(t, ctx, shots, "hq-sorties-1024x768")
 	if err := runWithin(ctx, 20*time.Second,
 		chromedp.Click(`.bw-tab[data-tab="hq-stations"]`, chromedp.ByQuery),
+		// The stations table above the fleet loads by its own request; a
+		// click before it arrives lands where the row was (a layout shift).
+		chromedp.WaitVisible(`#bw-hq-stations tr[data-station="west"]`, chromedp.ByQuery),
 		chromedp.Click(`#bw-hq-fleet tr[data-key="east/1"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#bw-hq-fleet tr[data-key="east/1"][aria-selected="true"]`, chromedp.ByQuery),
 	); err != nil {

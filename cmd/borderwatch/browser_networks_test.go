@@ -18,7 +18,8 @@ import (
 	"github.com/borderwatch/borderwatch/web/auth"
 )
 
-// With more than one MAVLink network, the fleet list has a Network column,
+// With more than one MAVLink network, the fleet list names each drone's
+// network under its name (no wider for it at 1024×768),
 // the vehicle panel names the network, and the sortie list tags each
 // sortie's drone with its network: two simulated fleets with the same system
 // id on east and west, and a tlog imported on north.
@@ -59,7 +60,9 @@ func TestBrowser_Supervisor_NetworkNamesInFleetAndSortieLists(t *testing.T) {
 	setViewport(t, ctx, 1280, 800)
 	browserLoginAs(t, ctx, sys, auth.RoleSupervisor)
 
-	cell := func(id uint32) string { return fmt.Sprintf(`#bw-fleet-body tr[data-id="%d"] td.bw-network`, id) }
+	cell := func(id uint32) string {
+		return fmt.Sprintf(`#bw-fleet-body tr[data-id="%d"] td.bw-callsign .bw-network`, id)
+	}
 	if err := runWithin(ctx, 20*time.Second,
 		chromedp.Click(`.bw-tab[data-tab="fleet"]`, chromedp.ByQuery),
 		chromedp.WaitReady(cell(uint32(vs[0].ID)), chromedp.ByQuery),
@@ -73,10 +76,25 @@ func TestBrowser_Supervisor_NetworkNamesInFleetAndSortieLists(t *testing.T) {
 			t.Fatalf("vehicle %d: network cell %q, want %q", v.ID, got, v.Network)
 		}
 	}
-	if got := textOf(t, ctx, `.bw-fleet thead`); !strings.Contains(got, "Network") {
-		t.Fatalf("fleet list header %q has no Network column", got)
-	}
 	screenshot(t, ctx, screenshotDir(t), "networks-fleet-list-1280x800")
+	// At 1024×768 the list just fits its panel: the network names, under the
+	// drones' names, make it no wider than it is without them.
+	setViewport(t, ctx, 1024, 768)
+	screenshot(t, ctx, screenshotDir(t), "networks-fleet-list-1024x768")
+	var widths struct{ With, Without float64 }
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const t = document.querySelector('.bw-fleet-view table.bw-fleet');
+		const with_ = t.getBoundingClientRect().width;
+		const names = [...t.querySelectorAll('.bw-network')];
+		names.forEach(e => e.style.display = 'none');
+		const without = t.getBoundingClientRect().width;
+		names.forEach(e => e.style.display = '');
+		return {With: with_, Without: without}; })()`, &widths)); err != nil {
+		t.Fatal(err)
+	}
+	if widths.With > widths.Without+0.5 {
+		t.Fatalf("at 1024×768 the network names widen the fleet list from %.0f to %.0f px", widths.Without, widths.With)
+	}
+	setViewport(t, ctx, 1280, 800)
 	if err := runWithin(ctx, 10*time.Second,
 		chromedp.Click(fmt.Sprintf(`#bw-fleet-body tr[data-id="%d"] td.bw-callsign`, vs[1].ID), chromedp.ByQuery),
 		chromedp.WaitVisible(`#bw-vehicle .bw-vehicle-network`, chromedp.ByQuery),

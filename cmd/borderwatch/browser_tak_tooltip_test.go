@@ -67,6 +67,17 @@ func TestBrowser_TAKMarkerTooltip_StaysInsideTheMap(t *testing.T) {
 		setViewport(t, ctx, size[0], size[1])
 		var m box
 		var dots []takDot
+		// The map has settled into its new size when the markers stop moving.
+		var last string
+		testenv.Eventually(t, 10*time.Second, "the map settled", func() bool {
+			var now string
+			if err := chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll('.bw-tak[data-uid] .bw-tak-dot')].map(e => { const r = e.getBoundingClientRect(); return r.left + ',' + r.top; }).join(' ')`, &now)); err != nil {
+				t.Fatal(err)
+			}
+			settled := now == last
+			last = now
+			return settled
+		})
 		if err := chromedp.Run(ctx,
 			chromedp.Evaluate(`(() => { const r = document.querySelector('.leaflet-container').getBoundingClientRect(); return {L: r.left, T: r.top, R: r.right, B: r.bottom}; })()`, &m),
 			chromedp.Evaluate(`[...document.querySelectorAll('.bw-tak[data-uid] .bw-tak-dot')].map(e => { const r = e.getBoundingClientRect();
@@ -86,18 +97,26 @@ func TestBrowser_TAKMarkerTooltip_StaysInsideTheMap(t *testing.T) {
 				right++
 			}
 			callsign := "m" + strings.TrimPrefix(d.UID, "POI-")
-			if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
-				if err := input.DispatchMouseEvent(input.MouseMoved, m.L+2, m.B-2).Do(ctx); err != nil {
-					return err
-				}
-				return input.DispatchMouseEvent(input.MouseMoved, d.X, d.Y).Do(ctx)
-			})); err != nil {
-				t.Fatal(err)
-			}
-			// The hovered marker's tooltip (the one before may still be fading out).
+			// The hovered marker's tooltip (the one before may still be fading
+			// out). Each try hovers the marker where it is now: on a busy
+			// machine the map may still be settling into the new size.
 			var tip *box
-			testenv.Eventually(t, 10*time.Second, fmt.Sprintf("%dx%d: the tooltip of %s", size[0], size[1], d.UID), func() bool {
+			testenv.Eventually(t, 20*time.Second, fmt.Sprintf("%dx%d: the tooltip of %s", size[0], size[1], d.UID), func() bool {
 				tip = nil
+				var at takDot
+				if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const e = document.querySelector('.bw-tak[data-uid="`+d.UID+`"] .bw-tak-dot');
+					const r = e.getBoundingClientRect(); return {X: r.left + r.width / 2, Y: r.top + r.height / 2}; })()`, &at)); err != nil {
+					t.Fatal(err)
+				}
+				d.X, d.Y = at.X, at.Y
+				if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+					if err := input.DispatchMouseEvent(input.MouseMoved, m.L+2, m.B-2).Do(ctx); err != nil {
+						return err
+					}
+					return input.DispatchMouseEvent(input.MouseMoved, d.X, d.Y).Do(ctx)
+				})); err != nil {
+					t.Fatal(err)
+				}
 				if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => {
 					const e = [...document.querySelectorAll('.leaflet-tooltip-pane .leaflet-tooltip')]
 						.find(e => e.style.opacity !== '0' && e.textContent.startsWith(`+"`TAK "+callsign+" `"+`));

@@ -85,10 +85,17 @@ func (s *Store) importTlog(r io.Reader, network, source string, progress func(Im
 	if err := tr.Initialize(); err != nil {
 		return res, err
 	}
+	known, err := s.Networks()
+	if err != nil {
+		return res, fmt.Errorf("import %s: %w", source, err)
+	}
 	netNum, err := s.NetworkNumber(network)
 	if err != nil {
 		return res, fmt.Errorf("import %s: %w", source, err)
 	}
+	// A network this import named for the first time is forgotten again if
+	// the import fails: a refused file leaves no trace in the registry.
+	newNetwork := network != "" && known[netNum] != network
 	err = s.update(func(tx *bolt.Tx) error {
 		id, err := tx.Bucket(bucketStreams).NextSequence()
 		if err != nil {
@@ -118,6 +125,10 @@ func (s *Store) importTlog(r io.Reader, network, source string, progress func(Im
 	fail := func(err error) (ImportResult, error) {
 		if _, derr := s.DeleteStream(res.Stream); derr != nil {
 			err = fmt.Errorf("%w (and removing the partial import failed: %v)", err, derr)
+		} else if newNetwork {
+			if nerr := s.forgetNetwork(network, netNum); nerr != nil {
+				err = fmt.Errorf("%w (and forgetting network %q failed: %v)", err, network, nerr)
+			}
 		}
 		return res, fmt.Errorf("import %s: %w", source, err)
 	}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -146,5 +147,28 @@ func TestImportTlogNetwork_InvalidName_RefusedStoresNothing(t *testing.T) {
 	}
 	if nets, _ := s.Networks(); len(nets) != 1 {
 		t.Fatalf("refused imports numbered networks %v", nets)
+	}
+}
+
+// A file refused as not a tlog leaves no network behind: the name it was to
+// be imported on is numbered only while the import runs. A network named
+// before stays.
+func TestImportTlogNetwork_RefusedFile_ForgetsTheNewNetwork(t *testing.T) {
+	s := storetest.MustOpen(t)
+	if _, err := s.NetworkNumber("east"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"north", "east"} {
+		_, err := s.ImportTlogNetwork(bytes.NewReader(bytes.Repeat([]byte("not a tlog "), 100)), name, "import:junk", nil)
+		if !errors.Is(err, store.ErrNotTlog) {
+			t.Fatalf("network %s: err = %v, want ErrNotTlog", name, err)
+		}
+	}
+	nets, err := s.Networks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nets) != 2 || nets[1] != "east" {
+		t.Fatalf("after refused imports the registry holds %v; want only the default and east", nets)
 	}
 }

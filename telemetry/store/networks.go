@@ -78,6 +78,18 @@ func (s *Store) NetworkNumber(name string) (uint32, error) {
 	return n, err
 }
 
+// forgetNetwork removes name from the registry if it still has number: only
+// for a name an import numbered and whose frames it then removed (nothing
+// was ever recorded under the number, so no id can change meaning).
+func (s *Store) forgetNetwork(name string, number uint32) error {
+	return s.update(func(tx *bolt.Tx) error {
+		if n, ok := lookupNetwork(tx, name); !ok || n != number {
+			return nil
+		}
+		return tx.Bucket(bucketNetworks).Delete([]byte(name))
+	})
+}
+
 func lookupNetwork(tx *bolt.Tx, name string) (uint32, bool) {
 	b := tx.Bucket(bucketNetworks)
 	if b == nil {

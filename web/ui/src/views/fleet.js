@@ -22,9 +22,6 @@ const columns = [
   { key: "battery", title: "Batt.", value: (v) => v.battery_pct, num: true },
   { key: "link", title: "Link", value: (v) => (v.link_ok ? 0 : 1) },
 ];
-// The network column shows only where there is more than one network.
-const networkColumn = { key: "network", title: "Network", value: (v) => networkName(v.network) };
-const allColumns = [columns[0], networkColumn, ...columns.slice(1)];
 const stateLabel = Object.fromEntries(droneStates.map((s) => [s.id, s.label]));
 
 function matches(v, f) {
@@ -40,7 +37,7 @@ function matches(v, f) {
 export function shownVehicles() {
   const f = filters.value;
   const { key, dir } = sortKey.value;
-  const col = (manyNetworks.value ? allColumns : columns).find((c) => c.key === key) || columns[0];
+  const col = columns.find((c) => c.key === key) || columns[0];
   const list = [...vehicles.value.values()].filter((v) => matches(v, f));
   list.sort((a, b) => {
     const x = col.value(a);
@@ -93,8 +90,10 @@ export function FleetView() {
   useEffect(() => {
     loadNetworks();
   }, []);
+  // Where there is more than one network, each drone's network is under its
+  // name (not a column: the list fills the panel at 1024 px already).
+  // Sorting by drone groups them, a vehicle id being network × 256 + system id.
   const many = manyNetworks.value;
-  const cols = many ? allColumns : columns;
   const list = shownVehicles();
   const sel = selected.value;
   const { key, dir } = sortKey.value;
@@ -110,19 +109,19 @@ export function FleetView() {
       <thead><tr>
         <th><input type="checkbox" aria-label="Select every vehicle shown" checked=${allShownSelected}
           onChange=${(e) => (e.currentTarget.checked ? select(list.map((v) => v.id)) : clearSelection())} /></th>
-        ${cols.map(
+        ${columns.map(
           (c) => html`<th key=${c.key} class=${c.num ? "bw-num-col" : ""} aria-sort=${key === c.key ? (dir > 0 ? "ascending" : "descending") : "none"}>
             <button class="bw-sort" data-sort=${c.key} onClick=${() => sortBy(c.key)}>${c.title}${key === c.key ? (dir > 0 ? " ▲" : " ▼") : ""}</button></th>`,
         )}
       </tr></thead>
       <tbody id="bw-fleet-body">
-        ${list.length === 0 && html`<tr class="bw-empty"><td colspan=${cols.length + 1}>${vehicles.value.size ? "No vehicle matches the filters." : "No vehicle heard yet."}</td></tr>`}
+        ${list.length === 0 && html`<tr class="bw-empty"><td colspan=${columns.length + 1}>${vehicles.value.size ? "No vehicle matches the filters." : "No vehicle heard yet."}</td></tr>`}
         ${list.map((v) => {
           const st = droneState(v);
           return html`<tr key=${v.id} data-sysid=${v.sysid} data-id=${v.id} class=${sel.has(v.id) ? "bw-row-selected" : ""} onClick=${(e) => rowClick(e, v, list)}>
             <td><input type="checkbox" aria-label=${`Select ${callsign(v)}`} checked=${sel.has(v.id)} onChange=${() => select([v.id], true)} /></td>
-            <td class="bw-callsign" title=${v.network ? `network ${v.network}, system id ${v.sysid}` : `system id ${v.sysid}`}>${callsign(v)}</td>
-            ${many && html`<td class="bw-network" data-network=${v.network || ""}>${networkName(v.network)}</td>`}
+            <td class="bw-callsign" title=${v.network ? `network ${v.network}, system id ${v.sysid}` : `system id ${v.sysid}`}>${callsign(v)}${many &&
+            html`<span class="bw-network" data-network=${v.network || ""}>${networkName(v.network)}</span>`}</td>
             <td><span class=${`bw-state-dot bw-state-${st}`} title=${stateLabel[st]}></span>${stateLabel[st]}</td>
             <td>${v.mode}${v.armed ? " ⚡" : ""}</td>
             <td class="bw-num-col">${Number.isFinite(v.rel_alt_m) ? v.rel_alt_m.toFixed(0) : "–"}</td>
