@@ -1,19 +1,14 @@
 package main
 
 import (
-	"fmt"
-	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/nats-io/nkeys"
 
-	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/web/auth"
 )
 
@@ -26,13 +21,7 @@ import (
 func TestBrowser_HQ_MapReconnectsAfterHQRestart(t *testing.T) {
 	ctx, console := newBrowser(t)
 	dir := t.TempDir()
-	kp, _ := nkeys.CreateUser()
-	seed, _ := kp.Seed()
-	pub, _ := kp.PublicKey()
-	keyFile := filepath.Join(dir, "hq.nk")
-	if err := os.WriteFile(keyFile, seed, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keyFile, pub := hqKey(t, dir)
 	o := serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "hq.db"),
 		fed: fedOptions{listen: "127.0.0.1:0", hq: true, hqName: "hq", hqKey: keyFile, staleAfter: 5 * time.Second}}
 	hq, err := startServer(o)
@@ -46,17 +35,7 @@ func TestBrowser_HQ_MapReconnectsAfterHQRestart(t *testing.T) {
 		}
 	})
 	natsURL := hq.fed.embedded.ClientURL()
-	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "east.db"),
-		tak: takOptions{station: "east"}, fed: fedOptions{nats: natsURL, hqTrust: stringList{pub}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
-	if err := sim.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
+	startStation(t, dir, "east", natsURL, pub)
 
 	shots := screenshotDir(t)
 	setViewport(t, ctx, 1280, 800)
