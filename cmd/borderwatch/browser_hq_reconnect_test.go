@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/web/auth"
 )
 
@@ -58,6 +59,15 @@ func TestBrowser_HQ_MapReconnectsAfterHQRestart(t *testing.T) {
 		screenshot(t, ctx, shots, "failed-hq-reconnect-cut")
 		t.Fatalf("with the HQ down east/1 is not shown stale: %v", err)
 	}
+	// Its age counts on while the HQ is down (the page tries again after
+	// 0.5, 1, 2 … s), not frozen at the last age heard.
+	testenv.Eventually(t, 30*time.Second, "east/1's stale age growing while the HQ is down", func() bool {
+		var age float64
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const m = /stale (\d+) s/.exec(document.querySelector('#bw-hq-fleet tr[data-key="east/1"]')?.textContent || ""); return m ? Number(m[1]) : -1; })()`, &age)); err != nil {
+			t.Fatal(err)
+		}
+		return age >= 3
+	})
 	screenshot(t, ctx, shots, "hq-stream-cut-1280x800")
 	hq2, err := startServer(o)
 	if err != nil {
