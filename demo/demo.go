@@ -28,6 +28,12 @@ type Demo struct {
 	// (optional) Speedup runs simulated time this many times faster than
 	// the wall clock. Defaults to 1.
 	Speedup float64
+	// (optional) ShiftLonDeg moves the whole patrol (corridors, launch
+	// sites, the intruder walking past the first site) this many degrees
+	// of longitude east along the border, e.g. EastStretchLonDeg. The
+	// built-in scenario's other intruders and Remote ID drones stay at
+	// Nogales. Defaults to 0 (Nogales).
+	ShiftLonDeg float64
 	// (optional) Now stamps the plans. Defaults to time.Now.
 	Now func() time.Time
 	// (optional) Logger. Defaults to slog.Default().
@@ -52,7 +58,7 @@ func (d *Demo) Initialize() error {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	drones, err := PlanFleet(d.Now())
+	drones, err := PlanStretch(d.Now(), d.ShiftLonDeg)
 	if err != nil {
 		return err
 	}

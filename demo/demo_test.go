@@ -13,6 +13,7 @@ import (
 	"github.com/borderwatch/borderwatch/gcs"
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/missions"
+	"github.com/borderwatch/borderwatch/missions/geo"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/bordermonitor"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -274,4 +275,46 @@ func TestDemo_Patrol_FliesEveryLegInTurn(t *testing.T) {
 		v, _, err := fleet.Vehicle(ctx, telemetry.VehicleID(px4.SysID))
 		return err == nil && v.Armed && v.RelAltM > 20
 	})
+}
+
+// The eastern stretch (demo --federation's second station) is a patrol of
+// its own: every launch site about 19 km east of its Nogales twin, every
+// leg's inclusion fence on our side of the border and within the stretch
+// where the sketched border runs due east, every rally point on our side.
+func TestPlanStretch_EastIsOwnPatrolOnOurSide(t *testing.T) {
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	base, err := demo.PlanFleet(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	east, err := demo.PlanStretch(now, demo.EastStretchLonDeg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(east) != len(base) {
+		t.Fatalf("%d drones east, %d at Nogales", len(east), len(base))
+	}
+	for i, d := range east {
+		b := base[i]
+		if km := geo.Distance(orb.Point{b.Site.Lon, b.Site.Lat}, orb.Point{d.Site.Lon, d.Site.Lat}) / 1000; km < 15 {
+			t.Fatalf("drone %d's eastern site %+v is only %.1f km from its Nogales site %+v", d.SysID, d.Site, km, b.Site)
+		}
+		for _, leg := range d.Legs {
+			for _, r := range leg.Plan.Rally {
+				if r.Lat <= 31.3322 {
+					t.Fatalf("drone %d leg %q: rally point %+v is not on our side", d.SysID, leg.Name, r)
+				}
+			}
+			for _, poly := range leg.Plan.Fence.Polygons {
+				if !poly.Inclusion {
+					continue
+				}
+				for _, v := range poly.Vertices {
+					if v.Lat() < 31.3322 || v.Lon() < -111.0743 || v.Lon() > -110.5 {
+						t.Fatalf("drone %d leg %q: fence vertex %v is across the border or off the straight stretch", d.SysID, leg.Name, v)
+					}
+				}
+			}
+		}
+	}
 }

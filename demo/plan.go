@@ -107,6 +107,19 @@ var groups = []group{
 		camera: simulator.Camera{FOVDeg: 60, RangeM: 900}, ridRangeM: 3000},
 }
 
+// shifted is the group moved east by lonDeg along the border (its own
+// copy: groups stays as written).
+func (g group) shifted(lonDeg float64) group {
+	g.from.Lon += lonDeg
+	g.to.Lon += lonDeg
+	sites := make([]planner.LatLon, len(g.sites))
+	for i, s := range g.sites {
+		sites[i] = planner.LatLon{Lat: s.Lat, Lon: s.Lon + lonDeg}
+	}
+	g.sites = sites
+	return g
+}
+
 // Low battery: the second ArduCopter starts at 23 % of 10 000 mAh. With
 // BATT_LOW_MAH 2000 it crosses ArduPilot's low-battery threshold after about
 // 300 mAh, some 40 s into its flight (the simulator's copter draws 18–28 A),
@@ -126,10 +139,23 @@ const (
 // PlanFleet plans every group's corridor with the planner (as
 // POST /api/v1/routes/corridor does) and gives each drone the legs the
 // planner assigned it, numbering system ids from 1.
-func PlanFleet(now time.Time) ([]Drone, error) {
+func PlanFleet(now time.Time) ([]Drone, error) { return PlanStretch(now, 0) }
+
+// EastStretchLonDeg moves a patrol to the stretch of the demo's border east
+// of Nogales: 0.2° of longitude (about 19 km at 31.33° N), where the
+// sketched border still runs due east along 31.3322° N (it does so from
+// -111.0743° to -110.5°), so every corridor, site and fence keeps its shape
+// and its side of the border. `demo --federation` flies its second station
+// there so that the two stations' fleets do not overlap on the HQ's map.
+const EastStretchLonDeg = 0.2
+
+// PlanStretch is PlanFleet with every group's corridor and launch sites moved
+// shiftLonDeg degrees of longitude east along the border.
+func PlanStretch(now time.Time, shiftLonDeg float64) ([]Drone, error) {
 	var out []Drone
 	alt := groundAltM
 	for _, g := range groups {
+		g = g.shifted(shiftLonDeg)
 		req := planner.CorridorRequest{BorderLayer: BorderLayerID, Side: "left", From: &g.from, To: &g.to,
 			Drones: len(g.sites), VehicleType: g.vehicleType, Firmware: g.firmware, Name: "demo " + g.name}
 		for i, s := range g.sites {

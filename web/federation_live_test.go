@@ -3,9 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -245,6 +248,13 @@ func TestFedLive_SlowClient_DisconnectedWithoutSlowingOthers(t *testing.T) {
 	testenv.Eventually(t, 30*time.Second, "the slow client disconnected", func() bool {
 		return f.s.fedLive.clients.Load() == 1 && f.s.fedLive.tooSlow.Load()+f.s.fedLive.failures.Load() >= 1
 	})
+	// /metrics says so: the disconnect is counted as too slow or as a
+	// failed write, as the stream counted it.
+	m := scrapeMetrics(t, f.s)
+	tooSlow, failures := m["borderwatch_federation_live_too_slow_total"], m["borderwatch_federation_live_write_failures_total"]
+	if tooSlow+failures < 1 || tooSlow != float64(f.s.fedLive.tooSlow.Load()) || failures != float64(f.s.fedLive.failures.Load()) {
+		t.Fatalf("/metrics: too slow %v, write failures %v; the stream counted %d and %d", tooSlow, failures, f.s.fedLive.tooSlow.Load(), f.s.fedLive.failures.Load())
+	}
 	// What the slow client finds when it reads at last: the start of the
 	// stream, then the end of it.
 	_ = slow.SetReadDeadline(time.Now().Add(20 * time.Second))
@@ -253,4 +263,30 @@ func TestFedLive_SlowClient_DisconnectedWithoutSlowingOthers(t *testing.T) {
 			break
 		}
 	}
+}
+
+// scrapeMetrics reads /metrics as an admin: each unlabelled sample's value
+// by name.
+func scrapeMetrics(t *testing.T, s *Server) map[string]float64 {
+	t.Helper()
+	resp, err := client(t, s).Get(s.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics: %d %v", resp.StatusCode, err)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		name, val, ok := strings.Cut(line, " ")
+		if !ok || strings.HasPrefix(line, "#") || strings.Contains(name, "{") {
+			continue
+		}
+		if v, err := strconv.ParseFloat(val, 64); err == nil {
+			out[name] = v
+		}
+	}
+	return out
 }

@@ -39,6 +39,7 @@ func (s *Server) metricsHandler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(&serverCollector{s: s})
+	reg.MustRegister(&fedLiveCollector{s: s}) // web/federation_live_metrics.go
 	for _, c := range s.Collectors {
 		reg.MustRegister(c)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -33,6 +34,9 @@ func TestBrowser_HQ_TwoStations_StreamViewsAndForwardedCommand(t *testing.T) {
 			t.Fatalf("%s is not live on the HQ's map: %v (console %v)", key, err, console.list())
 		}
 	}
+	// An HQ without drones of its own offers no local tabs (Fleet, Alerts,
+	// Detections, Plan would be empty there).
+	waitTabs(t, ctx, "hq-stations", "hq-events")
 
 	// Stations and the fleet across them; the map is fed by the stream.
 	if err := runWithin(ctx, 20*time.Second,
@@ -130,6 +134,7 @@ func TestBrowser_HQ_TwoStations_StreamViewsAndForwardedCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	browserLoginAs(t, ctx, hq, auth.RoleSupervisor)
+	waitTabs(t, ctx, "hq-stations", "hq-events", "hq-sorties", "replay", "audit")
 	if err := runWithin(ctx, 60*time.Second,
 		chromedp.Click(`.bw-tab[data-tab="hq-sorties"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#bw-hq-sorties tr[data-station="east"]`, chromedp.ByQuery),
@@ -148,11 +153,30 @@ func TestBrowser_HQ_TwoStations_StreamViewsAndForwardedCommand(t *testing.T) {
 		chromedp.Click(`#bw-hq-fleet tr[data-key="east/1"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#bw-hq-fleet tr[data-key="east/1"][aria-selected="true"]`, chromedp.ByQuery),
 	); err != nil {
-		screenshot(t, ctx, shots, "failed-hq-select")
-		t.Fatalf("the supervisor selecting east/1: %v", err)
+		screenshot(t, ctx, shots, "failed-hq-supervisor-select")
+		t.Fatalf("the supervisor selecting east/1: %v (console %v)", err, console.list())
 	}
 	if n := count(t, ctx, `#bw-hq-command, #bw-hq-command [data-command]`); n != 0 {
 		t.Fatal("a supervisor is offered the HQ command panel")
 	}
 	testenv.Eventually(t, 5*time.Second, "no console errors", func() bool { return len(console.list()) == 0 })
+
+	// A station's operator still has the local tabs and none of the HQ's.
+	if err := runWithin(ctx, 10*time.Second, chromedp.Click(`#bw-logout`, chromedp.ByQuery), chromedp.WaitVisible(`#bw-login`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	browserLoginAs(t, ctx, sts[0], auth.RoleOperator)
+	waitTabs(t, ctx, "fleet", "alerts", "detections", "plan")
+}
+
+// waitTabs waits until the sidebar offers exactly these tabs, in order.
+func waitTabs(t *testing.T, ctx context.Context, want ...string) {
+	t.Helper()
+	var got []string
+	testenv.Eventually(t, 20*time.Second, fmt.Sprintf("the tabs %v", want), func() bool {
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll(".bw-tab")].map((b) => b.dataset.tab)`, &got)); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(got, ",") == strings.Join(want, ",")
+	})
 }

@@ -17,13 +17,19 @@ import (
 	"github.com/borderwatch/borderwatch/web"
 )
 
-// demoStations are the stations of `borderwatch demo --federation`.
-var demoStations = []string{"east", "west"}
+// demoStations are the stations of `borderwatch demo --federation`, each
+// with the stretch of the demo's border it patrols: west at Nogales (where
+// the scenario's intruders cross), east about 19 km east of it, so the two
+// fleets are apart on the HQ's map.
+var demoStations = []struct {
+	name        string
+	shiftLonDeg float64
+}{{"east", demo.EastStretchLonDeg}, {"west", 0}}
 
 // fedDemo is `borderwatch demo --federation`: a headquarters with an
 // embedded NATS server (JetStream) and two stations that publish to it and
 // trust its key, each flying the demo's patrol with its own simulated
-// fleet, all in this process. Every server has the same demo accounts.
+// fleet on its own stretch of the border, all in this process. Every server has the same demo accounts.
 type fedDemo struct {
 	hq       serverOptions // --http, --data, the layers … of the headquarters
 	drones   int
@@ -65,7 +71,10 @@ func (f fedDemo) run(ctx context.Context, e *env) error {
 			d.Close()
 		}
 	}()
-	for _, name := range demoStations {
+	names := make([]string, len(demoStations))
+	for i, ds := range demoStations {
+		name := ds.name
+		names[i] = name
 		so := serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: stationData(o.data, name), uiDir: o.uiDir, layerObjs: o.layerObjs,
 			tak: takOptions{station: name}, fed: fedOptions{nats: hq.fed.embedded.ClientURL(), hqTrust: stringList{pub}}}
 		st, err := startServer(so)
@@ -75,7 +84,7 @@ func (f fedDemo) run(ctx context.Context, e *env) error {
 		defer st.Close()
 		servers = append(servers, st)
 		mav := st.fleet.LinkAddrs()[0].(*net.UDPAddr)
-		d := &demo.Demo{Fleet: st.fleet, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port), Drones: f.drones, Speedup: f.speedup, Logger: slog.Default().With("station", name)}
+		d := &demo.Demo{Fleet: st.fleet, GCS: fmt.Sprintf("udp://127.0.0.1:%d", mav.Port), Drones: f.drones, Speedup: f.speedup, ShiftLonDeg: ds.shiftLonDeg, Logger: slog.Default().With("station", name)}
 		if err := d.Initialize(); err != nil {
 			return fmt.Errorf("station %s: %w", name, err)
 		}
@@ -107,11 +116,11 @@ func (f fedDemo) run(ctx context.Context, e *env) error {
 			}
 		}
 	}
-	fmt.Fprintf(e.stdout, "Borderwatch federation demo: a headquarters and %d stations (%s) over an embedded NATS server with JetStream, each station flying its own simulated patrol at Nogales.\n",
-		len(demoStations), strings.Join(demoStations, ", "))
+	fmt.Fprintf(e.stdout, "Borderwatch federation demo: a headquarters and %d stations (%s) over an embedded NATS server with JetStream, each station flying its own simulated patrol on its own stretch of the border (west at Nogales, east about 19 km east of it).\n",
+		len(demoStations), strings.Join(names, ", "))
 	fmt.Fprintf(e.stdout, "Headquarters: open %s in a browser (every station's drones, alerts, detections, sorties; commands through the stations).\n", hq.web.URL())
 	ready := map[string]string{"url": hq.web.URL(), "data": o.data, "nats": hq.fed.embedded.ClientURL()}
-	for i, name := range demoStations {
+	for i, name := range names {
 		fmt.Fprintf(e.stdout, "Station %-5s %s\n", name+":", servers[i+1].web.URL())
 		ready[name] = servers[i+1].web.URL()
 	}

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/missions/geo"
 )
 
 // demo --federation runs a headquarters and two stations in one process:
@@ -33,6 +36,7 @@ func TestDemo_Federation_HQSeesBothStations(t *testing.T) {
 	info := waitDemoReady(t, infos, exited)
 	base := info["url"]
 	c := demoLogin(t, base, out.String(), "supervisor")
+	pos := map[string]orb.Point{}
 	testenv.Eventually(t, 60*time.Second, "east/1 and west/1 at the HQ", func() bool {
 		res, err := c.Get(base + "/api/v1/federation/vehicles")
 		if err != nil {
@@ -44,9 +48,20 @@ func TestDemo_Federation_HQSeesBothStations(t *testing.T) {
 		keys := map[any]bool{}
 		for _, v := range vs {
 			keys[v["key"]] = v["stale"] == false
+			// A vehicle's state is flat in its object (docs/api.md).
+			lat, okLat := v["lat"].(float64)
+			lon, okLon := v["lon"].(float64)
+			if k, ok := v["key"].(string); ok && v["has_position"] == true && okLat && okLon {
+				pos[k] = orb.Point{lon, lat}
+			}
 		}
-		return keys["east/1"] && keys["west/1"]
+		return keys["east/1"] && keys["west/1"] && len(pos) == 2
 	})
+	// Each station patrols its own stretch of the border: the two fleets
+	// are apart on the HQ's map, not one on top of the other.
+	if km := geo.Distance(pos["east/1"], pos["west/1"]) / 1000; km < 5 {
+		t.Fatalf("east/1 at %v and west/1 at %v are only %.1f km apart on the HQ's map", pos["east/1"], pos["west/1"], km)
+	}
 	demoLogin(t, info["east"], out.String(), "operator")
 	cancel()
 	wg.Wait()

@@ -32,13 +32,7 @@ func startHQAndStation(t *testing.T, staleAfter time.Duration) (hq, st *server, 
 func startHQAndStations(t *testing.T, staleAfter time.Duration, names ...string) (hq *server, sts []*server, sims []*simulator.Fleet) {
 	t.Helper()
 	dir := t.TempDir()
-	kp, _ := nkeys.CreateUser()
-	seed, _ := kp.Seed()
-	pub, _ := kp.PublicKey()
-	keyFile := filepath.Join(dir, "hq.nk")
-	if err := os.WriteFile(keyFile, seed, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keyFile, pub := hqKey(t, dir)
 	hq, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "hq.db"),
 		fed: fedOptions{listen: "127.0.0.1:0", hq: true, hqName: "hq", hqKey: keyFile, staleAfter: staleAfter}})
 	if err != nil {
@@ -46,20 +40,42 @@ func startHQAndStations(t *testing.T, staleAfter time.Duration, names ...string)
 	}
 	t.Cleanup(hq.Close)
 	for _, name := range names {
-		st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, name+".db"),
-			tak: takOptions{station: name}, fed: fedOptions{nats: hq.fed.embedded.ClientURL(), hqTrust: stringList{pub}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(st.Close)
-		sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
-		if err := sim.Initialize(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(sim.Close)
+		st, sim := startStation(t, dir, name, hq.fed.embedded.ClientURL(), pub)
 		sts, sims = append(sts, st), append(sims, sim)
 	}
 	return hq, sts, sims
+}
+
+// hqKey writes a new headquarters signing key (its nkey seed) into dir and
+// gives the file and the public key stations trust.
+func hqKey(t *testing.T, dir string) (keyFile, pub string) {
+	t.Helper()
+	kp, _ := nkeys.CreateUser()
+	seed, _ := kp.Seed()
+	pub, _ = kp.PublicKey()
+	keyFile = filepath.Join(dir, "hq.nk")
+	if err := os.WriteFile(keyFile, seed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return keyFile, pub
+}
+
+// startStation runs a station publishing to natsURL and trusting the
+// headquarters key pub, with one simulated drone (10 Hz, 5× speed).
+func startStation(t *testing.T, dir, name, natsURL, pub string) (*server, *simulator.Fleet) {
+	t.Helper()
+	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, name+".db"),
+		tak: takOptions{station: name}, fed: fedOptions{nats: natsURL, hqTrust: stringList{pub}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
+	if err := sim.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	return st, sim
 }
 
 // serve --hq --nats-listen runs a headquarters with its own NATS server;

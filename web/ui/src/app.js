@@ -2,9 +2,9 @@
 // and a resizable, collapsible sidebar of tabs. Views register in `tabs`;
 // a tab shows only when the user's permissions include its `perm`.
 import { useEffect } from "preact/hooks";
-import { signal, effect } from "@preact/signals";
+import { signal, effect, computed } from "@preact/signals";
 import { html } from "./html.js";
-import { user, sessionChecked, connection, mode, can } from "./state.js";
+import { user, sessionChecked, connection, mode, can, vehicles } from "./state.js";
 import { logout } from "./session.js";
 import { LoginView } from "./views/login.js";
 import { MapView } from "./map/mapview.js";
@@ -30,15 +30,17 @@ import { HQSortiesView } from "./hq/sorties.js";
 
 // tabs: the sidebar's views. `live` says the tab shows the live fleet (the
 // replay tab switches the map to the replayed one); `hq` that it shows only
-// on a headquarters (src/hq/).
+// on a headquarters (src/hq/); `local` that it is about this server's own
+// vehicles, so a headquarters (whose fleet is its stations') shows it only
+// once it hears a vehicle of its own (an HQ may also have --mavlink links).
 export const tabs = [
   { id: "hq-stations", title: "Stations", perm: "watch", component: StationsView, live: true, hq: true },
   { id: "hq-events", title: "HQ alerts", perm: "watch", component: HQEventsView, live: true, hq: true },
   { id: "hq-sorties", title: "HQ sorties", perm: "replay", component: HQSortiesView, live: true, hq: true },
-  { id: "fleet", title: "Fleet", perm: "watch", component: FleetView, live: true },
-  { id: "alerts", title: "Alerts", perm: "watch", component: AlertsView, live: true },
-  { id: "detections", title: "Detections", perm: "watch", component: DetectionsView, live: true },
-  { id: "plan", title: "Plan", perm: "plan", component: PlanPanel, live: true },
+  { id: "fleet", title: "Fleet", perm: "watch", component: FleetView, live: true, local: true },
+  { id: "alerts", title: "Alerts", perm: "watch", component: AlertsView, live: true, local: true },
+  { id: "detections", title: "Detections", perm: "watch", component: DetectionsView, live: true, local: true },
+  { id: "plan", title: "Plan", perm: "plan", component: PlanPanel, live: true, local: true },
   { id: "replay", title: "Replay", perm: "replay", component: ReplayView, live: false },
   { id: "audit", title: "Audit", perm: "audit", component: AuditView, live: true },
   { id: "admin", title: "Admin", perm: "admin", component: AdminView, live: true },
@@ -48,8 +50,13 @@ export const activeTab = signal(localStorage.getItem("bw-tab") || "fleet");
 export const sidebarWidth = signal(parseInt(localStorage.getItem("bw-sidebar-width") || "400", 10));
 export const sidebarCollapsed = signal(localStorage.getItem("bw-sidebar-collapsed") === "1");
 
+// ownFleet: this server hears vehicles of its own (computed so that the
+// sidebar re-renders when that changes, not on every vehicle update).
+const ownFleet = computed(() => vehicles.value.size > 0);
+
 export function visibleTabs() {
-  return tabs.filter((t) => can(t.perm) && (!t.hq || isHQ.value));
+  const hq = isHQ.value;
+  return tabs.filter((t) => can(t.perm) && (!t.hq || hq) && (!t.local || !hq || ownFleet.value));
 }
 
 export function showTab(id) {

@@ -36,13 +36,21 @@ function mergeEvents(list, add) {
 
 function mergeVehicles(vs, replace = false) {
   const next = replace ? new Map() : new Map(hqVehicles.value);
-  for (const v of vs || []) if (v && typeof v.key === "string") next.set(v.key, v);
+  const now = Date.now();
+  for (const v of vs || []) if (v && typeof v.key === "string") next.set(v.key, { ...v, heardAt: now, heardAge: v.age_s || 0 });
   hqVehicles.value = next;
 }
 
+// allStale marks every vehicle stale, its age counted on from when the
+// HQ last told of it (so the label grows while the HQ cannot be reached,
+// at each reconnection attempt, instead of staying at the last age heard).
 function allStale() {
   const next = new Map();
-  for (const [k, v] of hqVehicles.value) next.set(k, { ...v, stale: true, link_ok: false });
+  const now = Date.now();
+  for (const [k, v] of hqVehicles.value) {
+    const age = v.heardAt ? v.heardAge + (now - v.heardAt) / 1000 : v.age_s || 0;
+    next.set(k, { ...v, stale: true, link_ok: false, age_s: age });
+  }
   hqVehicles.value = next;
 }
 
