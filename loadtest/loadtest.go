@@ -113,6 +113,13 @@ type Result struct {
 	ServerCPUMicrosFrame float64 `json:"server_cpu_us_per_frame"` // per received frame
 	ServerRSSMiB         float64 `json:"server_rss_mib"`          // peak seen during the run
 	CPUIncludesLoad      bool    `json:"cpu_includes_load"`       // in-process: the generator and clients are in the same process
+	// LoadCPUSeconds is this process's CPU over the same window: with
+	// --target, the generator's and the clients' (which share the machine
+	// with the server when both run on it); in-process, everything.
+	LoadCPUSeconds float64 `json:"load_cpu_s"`
+	// CPUWindowS is the wall time both CPU figures cover: the run and
+	// the wait for the server to drain.
+	CPUWindowS float64 `json:"cpu_window_s"`
 
 	// Failures says which of the targets the run missed (empty: met):
 	// stored frames lost, in-view states missing, p99 ≥ 100 ms.
@@ -167,6 +174,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	loadCPU0, window0 := processCPU(), time.Now()
 	storedBefore := uint64(before[mRecFrames])
 	if o.StoredFrames != nil {
 		if storedBefore, err = o.StoredFrames(ctx); err != nil {
@@ -271,6 +279,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		ServerCPUSeconds:  after[mCPU] - before[mCPU],
 		ServerRSSMiB:      math.Max(peakRSS, after[mRSS]) / (1 << 20),
 		CPUIncludesLoad:   o.InProcess,
+		LoadCPUSeconds:    (processCPU() - loadCPU0).Seconds(),
+		CPUWindowS:        time.Since(window0).Seconds(),
 	}
 	if o.InProcess {
 		res.Target = "in-process"
@@ -373,6 +383,12 @@ func (r Result) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "server: cpu %.1f s (%.1f µs per received frame, %s), peak RSS %.0f MiB, %d vehicles\n",
 		r.ServerCPUSeconds, r.ServerCPUMicrosFrame, who, r.ServerRSSMiB, r.VehiclesOnServer)
+	if !r.CPUIncludesLoad {
+		// Where server and load share a machine, their sum against its
+		// cores says whether the latency measured the server or the box.
+		fmt.Fprintf(w, "load generator and clients (this process): cpu %.1f s; with the server %.2f cores on average over %.1f s\n",
+			r.LoadCPUSeconds, (r.LoadCPUSeconds+r.ServerCPUSeconds)/max(r.CPUWindowS, 1e-9), r.CPUWindowS)
+	}
 	if len(r.Failures) == 0 {
 		fmt.Fprintln(w, "targets: met (0 stored frames lost, every in-view position delivered, p99 < 100 ms)")
 		return

@@ -104,12 +104,12 @@ func (s *Server) handleFedLive(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
-			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+			wsGoingAway(conn)
 			return
 		case <-closed:
 			return
 		case <-ping.C:
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(fedLiveWriteWait)); err != nil {
+			if err := wsPing(conn, fedLiveWriteWait); err != nil {
 				return
 			}
 		case <-watcher.Ready():

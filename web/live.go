@@ -443,12 +443,12 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
-			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+			wsGoingAway(conn)
 			return
 		case <-closed:
 			return
 		case <-ping.C:
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(liveWriteWait)); err != nil {
+			if err := wsPing(conn, liveWriteWait); err != nil {
 				return
 			}
 		case <-c.ready:
@@ -568,4 +568,16 @@ func (s *Server) writeBatch(conn *websocket.Conn, typ string, parts [][]byte, dr
 	}
 	s.live.bytes.Add(uint64(n))
 	return true
+}
+
+// wsGoingAway tells a WebSocket client that the server is shutting down
+// (close code 1001), so that it reconnects rather than reports an error.
+func wsGoingAway(conn *websocket.Conn) {
+	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+}
+
+// wsPing pings a WebSocket client; an error (a write stalled for wait)
+// ends the connection.
+func wsPing(conn *websocket.Conn, wait time.Duration) error {
+	return conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wait))
 }

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/borderwatch/borderwatch/gcs"
 	mavdecode "github.com/borderwatch/borderwatch/mavlink/decode"
 	"github.com/borderwatch/borderwatch/missions"
@@ -210,12 +208,12 @@ func (s *Server) handleReplay(w http.ResponseWriter, r *http.Request) {
 
 		select {
 		case <-r.Context().Done():
-			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+			wsGoingAway(conn)
 			return
 		case <-closed:
 			return
 		case <-ping.C:
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(liveWriteWait)); err != nil {
+			if err := wsPing(conn, liveWriteWait); err != nil {
 				return
 			}
 		case c := <-cmds:

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -38,13 +37,7 @@ func TestDemo_Federation_HQSeesBothStations(t *testing.T) {
 	c := demoLogin(t, base, out.String(), "supervisor")
 	pos := map[string]orb.Point{}
 	testenv.Eventually(t, 60*time.Second, "east/1 and west/1 at the HQ", func() bool {
-		res, err := c.Get(base + "/api/v1/federation/vehicles")
-		if err != nil {
-			return false
-		}
-		defer res.Body.Close()
-		var vs []map[string]any
-		json.NewDecoder(res.Body).Decode(&vs)
+		vs := hqVehicles(c, base)
 		keys := map[any]bool{}
 		for _, v := range vs {
 			keys[v["key"]] = v["stale"] == false

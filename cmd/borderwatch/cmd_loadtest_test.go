@@ -112,6 +112,11 @@ func TestLoadtest_Target_LoadsARunningServer(t *testing.T) {
 	if r.CPUIncludesLoad || r.Target != sys.web.URL() || !r.WholeStates {
 		t.Fatalf("target run: %+v", r)
 	}
+	// The load's own CPU over the window the server's covers (here the
+	// server runs in this test's process too, so it is in both).
+	if r.LoadCPUSeconds <= 0 || r.CPUWindowS < r.DurationS {
+		t.Fatalf("load CPU %.2f s over %.2f s, the run took %.2f s", r.LoadCPUSeconds, r.CPUWindowS, r.DurationS)
+	}
 }
 
 func TestLoadtest_Target_WithoutAdminToken_SaysWhatItNeeds(t *testing.T) {

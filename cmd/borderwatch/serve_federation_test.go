@@ -64,8 +64,15 @@ func hqKey(t *testing.T, dir string) (keyFile, pub string) {
 // headquarters key pub, with one simulated drone (10 Hz, 5× speed).
 func startStation(t *testing.T, dir, name, natsURL, pub string) (*server, *simulator.Fleet) {
 	t.Helper()
+	return startStationWith(t, dir, name, fedOptions{nats: natsURL, hqTrust: stringList{pub}})
+}
+
+// startStationWith runs station name with the federation options fed and
+// one simulated drone (10 Hz, 5× speed).
+func startStationWith(t *testing.T, dir, name string, fed fedOptions) (*server, *simulator.Fleet) {
+	t.Helper()
 	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, name+".db"),
-		tak: takOptions{station: name}, fed: fedOptions{nats: natsURL, hqTrust: stringList{pub}}})
+		tak: takOptions{station: name}, fed: fed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +83,38 @@ func startStation(t *testing.T, dir, name, natsURL, pub string) (*server, *simul
 	}
 	t.Cleanup(sim.Close)
 	return st, sim
+}
+
+// hqVehicles is a headquarters' GET /api/v1/federation/vehicles (nil when
+// it does not answer).
+func hqVehicles(c *http.Client, base string) []map[string]any {
+	res, err := c.Get(base + "/api/v1/federation/vehicles")
+	if err != nil {
+		return nil
+	}
+	defer res.Body.Close()
+	var vs []map[string]any
+	json.NewDecoder(res.Body).Decode(&vs)
+	return vs
+}
+
+// waitHQSeesEast1ThenCommand waits for station east's drone live at the
+// headquarters and forwards a LOITER to it, which the drone must accept.
+func waitHQSeesEast1ThenCommand(t *testing.T, c *http.Client, base string) {
+	t.Helper()
+	testenv.Eventually(t, 20*time.Second, "the station's drone at the HQ", func() bool {
+		vs := hqVehicles(c, base)
+		return len(vs) == 1 && vs[0]["key"] == "east/1" && vs[0]["link_ok"] == true
+	})
+	res, err := c.Post(base+"/api/v1/federation/stations/east/vehicles/1/commands", "application/json", strings.NewReader(`{"command":"mode","mode":"LOITER"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"accepted"`) {
+		t.Fatalf("command from the HQ: %d %s", res.StatusCode, body)
+	}
 }
 
 // serve --hq --nats-listen runs a headquarters with its own NATS server;
@@ -91,30 +130,12 @@ func TestServe_HQAndStation_OverEmbeddedNATS(t *testing.T) {
 
 	base := hq.web.URL()
 	c := apiClient(t, base)
-	testenv.Eventually(t, 20*time.Second, "the station's drone at the HQ", func() bool {
-		res, err := c.Get(base + "/api/v1/federation/vehicles")
-		if err != nil {
-			return false
-		}
-		defer res.Body.Close()
-		var vs []map[string]any
-		json.NewDecoder(res.Body).Decode(&vs)
-		return len(vs) == 1 && vs[0]["key"] == "east/1" && vs[0]["link_ok"] == true
-	})
-	res, err := c.Post(base+"/api/v1/federation/stations/east/vehicles/1/commands", "application/json", strings.NewReader(`{"command":"mode","mode":"LOITER"}`))
+	waitHQSeesEast1ThenCommand(t, c, base)
+	res, err := c.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(body), `"accepted"`) {
-		t.Fatalf("command from the HQ: %d %s", res.StatusCode, body)
-	}
-	res, err = c.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(res.Body)
 	res.Body.Close()
 	if !strings.Contains(string(body), `borderwatch_federation_connected{role="hq"} 1`) {
 		t.Fatalf("the HQ's /metrics has no federation connection gauge:\n%s", body)

@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +16,6 @@ import (
 	"github.com/borderwatch/borderwatch/federation"
 	"github.com/borderwatch/borderwatch/federation/fedtest"
 	"github.com/borderwatch/borderwatch/internal/testenv"
-	"github.com/borderwatch/borderwatch/simulator"
 )
 
 // serve --hq --nats-listen --nats-users runs a headquarters whose NATS
@@ -45,40 +41,12 @@ func TestServe_HQAndStation_WithNATSUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(hq.Close)
-	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "east.db"),
-		tak: takOptions{station: "east"}, fed: fedOptions{nats: hq.fed.embedded.ClientURL(), creds: creds["east"], hqTrust: stringList{pub}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
-	if err := sim.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
+	startStationWith(t, dir, "east", fedOptions{nats: hq.fed.embedded.ClientURL(), creds: creds["east"], hqTrust: stringList{pub}})
 
 	authedSystem(t, hq)
 	base := hq.web.URL()
 	c := apiClient(t, base)
-	testenv.Eventually(t, 20*time.Second, "the station's drone at the HQ", func() bool {
-		res, err := c.Get(base + "/api/v1/federation/vehicles")
-		if err != nil {
-			return false
-		}
-		defer res.Body.Close()
-		var vs []map[string]any
-		json.NewDecoder(res.Body).Decode(&vs)
-		return len(vs) == 1 && vs[0]["key"] == "east/1" && vs[0]["link_ok"] == true
-	})
-	res, err := c.Post(base+"/api/v1/federation/stations/east/vehicles/1/commands", "application/json", strings.NewReader(`{"command":"mode","mode":"LOITER"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(body), `"accepted"`) {
-		t.Fatalf("command from the HQ: %d %s", res.StatusCode, body)
-	}
+	waitHQSeesEast1ThenCommand(t, c, base)
 	if _, err := os.Stat(filepath.Join(dir, "hq.db.hqview")); err != nil {
 		t.Fatalf("the HQ's view is not kept beside its store: %v", err)
 	}
@@ -176,17 +144,7 @@ func TestServe_StationWithOwnNATSUsers_HQSeesDrone(t *testing.T) {
 	if err := os.WriteFile(usersFile, usersJSON, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, "east.db"),
-		tak: takOptions{station: "east"}, fed: fedOptions{listen: "127.0.0.1:0", users: usersFile}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
-	if err := sim.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
+	st, _ := startStationWith(t, dir, "east", fedOptions{listen: "127.0.0.1:0", users: usersFile})
 	nc, err := federation.Connect(federation.ConnOptions{URL: st.fed.embedded.ClientURL(), Name: "hq", Creds: creds["hq"], InboxPrefix: federation.HQInbox("hq")})
 	if err != nil {
 		t.Fatal(err)
