@@ -31,7 +31,8 @@ type client struct {
 	outOfView  uint64   // states of drones outside the view (the low rate)
 	unknown    uint64   // states of no position of this run (a previous run's vehicles, no position yet)
 	latMs      []float64
-	dropped    uint64 // the server's count of states this client missed (it lagged)
+	latTick    []int32 // the tick (send time) of each latMs, for the p99 by window
+	dropped    uint64  // the server's count of states this client missed (it lagged)
 	err        error
 	lastChange time.Time
 }
@@ -148,6 +149,7 @@ func (c *client) scan(data []byte, now int64) {
 				c.got[bit/64] |= 1 << (bit % 64)
 				c.inView++
 				c.latMs = append(c.latMs, float64(now-sent)/1e6)
+				c.latTick = append(c.latTick, int32(tick))
 			}
 		}
 	}

@@ -26,6 +26,10 @@ import (
 	"time"
 )
 
+// LatencyWindow is the span of the run each p99 of
+// Result.LatencyP99ByWindowMs covers.
+const LatencyWindow = 3 * time.Second
+
 // Options of one run.
 type Options struct {
 	// URL is the server's base URL (http://host:port).
@@ -108,6 +112,10 @@ type Result struct {
 	LatencyP50Ms float64 `json:"latency_p50_ms"` // generator's send → client's receive, in-view states
 	LatencyP99Ms float64 `json:"latency_p99_ms"`
 	LatencyMaxMs float64 `json:"latency_max_ms"`
+	// LatencyP99ByWindowMs is the p99 of the in-view states sent in each
+	// LatencyWindow of the run, in order (0 where none was received):
+	// whether the tail is the start of the run or spread over it.
+	LatencyP99ByWindowMs []float64 `json:"latency_p99_by_window_ms,omitempty"`
 
 	ServerCPUSeconds     float64 `json:"server_cpu_s"`
 	ServerCPUMicrosFrame float64 `json:"server_cpu_us_per_frame"` // per received frame
@@ -294,8 +302,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	var lat []float64
 	var outOfView uint64
+	ticksPerWindow := max(1, int(o.Rate*LatencyWindow.Seconds()))
+	var byWindow [][]float64
 	for _, c := range clients {
 		c.mu.Lock()
+		for i, tick := range c.latTick {
+			w := int(tick) / ticksPerWindow
+			for len(byWindow) <= w {
+				byWindow = append(byWindow, nil)
+			}
+			byWindow[w] = append(byWindow[w], c.latMs[i])
+		}
 		for i := c.first * l.cols; i < min(l.drones, (c.first+l.viewRows)*l.cols); i++ {
 			res.InViewExpected += uint64(g.ticksSent(i))
 		}
@@ -321,6 +338,14 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	res.LatencyP50Ms, res.LatencyP99Ms = percentile(lat, 0.50), percentile(lat, 0.99)
 	if len(lat) > 0 {
 		res.LatencyMaxMs = lat[len(lat)-1]
+	}
+	for _, w := range byWindow {
+		p := 0.0 // none received: JSON has no NaN
+		if len(w) > 0 {
+			slices.Sort(w)
+			p = percentile(w, 0.99)
+		}
+		res.LatencyP99ByWindowMs = append(res.LatencyP99ByWindowMs, p)
 	}
 
 	if res.StoredLost > 0 {
@@ -377,6 +402,13 @@ func (r Result) Print(w io.Writer) {
 		form, r.LiveEncoded, r.LiveEncodedMotion, r.LiveStatesSent, r.LiveBytesClientS/1000, r.InViewDelivered, r.InViewExpected, r.InViewMissing, r.OutOfViewPerDroneS)
 	fmt.Fprintf(w, "latency (generator's send → client's receive, in view): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 		r.LatencyP50Ms, r.LatencyP99Ms, r.LatencyMaxMs)
+	if len(r.LatencyP99ByWindowMs) > 0 {
+		parts := make([]string, len(r.LatencyP99ByWindowMs))
+		for i, v := range r.LatencyP99ByWindowMs {
+			parts[i] = fmt.Sprintf("%.0f", v)
+		}
+		fmt.Fprintf(w, "p99 of the states sent in each %v of the run: %s ms\n", LatencyWindow, strings.Join(parts, ", "))
+	}
 	who := "the server alone"
 	if r.CPUIncludesLoad {
 		who = "server, generator and clients: one process"

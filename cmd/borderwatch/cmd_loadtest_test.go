@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,6 +53,15 @@ func checkSmallRun(t *testing.T, r loadtest.Result, drones, clients int) {
 	// Out of view: about 1 Hz per drone (the low rate), never the full 10 Hz.
 	if r.OutOfViewPerDroneS <= 0 || r.OutOfViewPerDroneS > 2 {
 		t.Fatalf("out-of-view drones came at %.2f states per second per client, want about 1", r.OutOfViewPerDroneS)
+	}
+	// One p99 per LatencyWindow of sending, none above the run's maximum.
+	if want := int(math.Ceil(r.DurationS / loadtest.LatencyWindow.Seconds())); len(r.LatencyP99ByWindowMs) < 1 || len(r.LatencyP99ByWindowMs) > want {
+		t.Fatalf("%d p99 windows for a %.1f s run, want 1–%d", len(r.LatencyP99ByWindowMs), r.DurationS, want)
+	}
+	for _, p := range r.LatencyP99ByWindowMs {
+		if p > r.LatencyMaxMs || p < 0 {
+			t.Fatalf("a window's p99 %.1f ms outside [0, max %.1f ms]", p, r.LatencyMaxMs)
+		}
 	}
 	if r.VehiclesOnServer != drones || r.ServerCPUSeconds <= 0 || r.ServerRSSMiB <= 0 || r.LiveEncoded == 0 || r.LiveBytes == 0 {
 		t.Fatalf("server figures: %+v", r)
