@@ -54,10 +54,25 @@ func TestBrowser_HQ_MapReconnectsAfterHQRestart(t *testing.T) {
 	}
 	o.http, o.fed.listen = strings.TrimPrefix(hq.web.URL(), "http://"), u.Host
 	running = nil
+	if err := runWithin(ctx, 20*time.Second,
+		chromedp.Click(`.bw-tab[data-tab="hq-stations"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#bw-hq-stations tr[data-station="east"][data-stale="false"]`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("the stations tab before the cut: %v", err)
+	}
 	hq.Close()
 	if err := runWithin(ctx, 30*time.Second, chromedp.WaitReady(`.bw-remote[data-key="east/1"][data-stale="true"]`, chromedp.ByQuery)); err != nil {
 		screenshot(t, ctx, shots, "failed-hq-reconnect-cut")
 		t.Fatalf("with the HQ down east/1 is not shown stale: %v", err)
+	}
+	// The stations table keeps its last answer with the station stale, not
+	// "connected", and says the headquarters does not answer.
+	if err := runWithin(ctx, 30*time.Second,
+		chromedp.WaitVisible(`#bw-hq-stations tr[data-station="east"][data-stale="true"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#bw-hq-stations-error`, chromedp.ByQuery),
+	); err != nil {
+		screenshot(t, ctx, shots, "failed-hq-stations-cut")
+		t.Fatalf("with the HQ down the stations table does not show east stale: %v", err)
 	}
 	// Its age counts on while the HQ is down (the page tries again after
 	// 0.5, 1, 2 … s), not frozen at the last age heard.

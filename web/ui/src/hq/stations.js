@@ -33,6 +33,7 @@ export function selectRemote(key) {
 function StationsTable() {
   const [list, setList] = useState(null);
   const [error, setError] = useState("");
+  const [, setPolls] = useState(0); // every answer or failure redraws the ages
   useEffect(() => {
     let stop = false;
     let timer = null;
@@ -41,7 +42,9 @@ function StationsTable() {
         .then((l) => !stop && (setList(l || []), setError("")))
         .catch((err) => !stop && setError(err.message))
         .finally(() => {
-          if (!stop) timer = setTimeout(load, stationsPollMs);
+          if (stop) return;
+          setPolls((n) => n + 1);
+          timer = setTimeout(load, stationsPollMs);
         });
     load();
     return () => {
@@ -49,20 +52,25 @@ function StationsTable() {
       clearTimeout(timer);
     };
   }, []);
-  if (error) return html`<p class="bw-error" role="alert">${error}</p>`;
-  if (!list) return html`<p class="bw-hint">Loading stations…</p>`;
-  if (!list.length) return html`<p class="bw-empty">No station has published yet.</p>`;
-  return html`<table class="bw-table bw-hq-stations" id="bw-hq-stations">
+  if (!list) return error ? html`<p class="bw-error" role="alert">${error}</p>` : html`<p class="bw-hint">Loading stations…</p>`;
+  // While the headquarters does not answer, the last list stays with every
+  // station stale: what it last said is not known to hold any more.
+  const down = !!error;
+  return html`${down && html`<p class="bw-error" id="bw-hq-stations-error" role="alert">${error} — the last answer is shown, every station as stale</p>`}
+    ${!list.length
+      ? html`<p class="bw-empty">No station has published yet.</p>`
+      : html`<table class="bw-table bw-hq-stations" id="bw-hq-stations">
     <thead><tr><th>Station</th><th>Last heard</th><th>Status</th><th class="bw-num-col">Vehicles</th></tr></thead>
     <tbody>
-      ${list.map(
-        (s) => html`<tr key=${s.name} data-station=${s.name} data-stale=${s.stale ? "true" : "false"}>
+      ${list.map((s) => {
+        const stale = s.stale || down;
+        return html`<tr key=${s.name} data-station=${s.name} data-stale=${stale ? "true" : "false"}>
           <td>${s.name}</td><td>${ago(s.last_heard)}</td>
-          <td class=${s.stale ? "bw-lost" : "bw-ok"}>${s.stale ? "stale" : "connected"}</td>
-          <td class="bw-num-col">${s.vehicles}</td></tr>`,
-      )}
+          <td class=${stale ? "bw-lost" : "bw-ok"}>${stale ? "stale" : "connected"}</td>
+          <td class="bw-num-col">${s.vehicles}</td></tr>`;
+      })}
     </tbody>
-  </table>`;
+  </table>`}`;
 }
 
 function stateText(v) {
