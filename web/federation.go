@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/federation"
+	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/web/auth"
 )
 
@@ -40,6 +41,22 @@ func (s *Server) fedList(list func(*federation.HQ) any) http.HandlerFunc {
 	}
 }
 
+// stationVehicle reads a headquarters route's {station} and {id}, answering
+// 400 when either is not one.
+func stationVehicle(w http.ResponseWriter, r *http.Request) (string, telemetry.VehicleID, bool) {
+	station := r.PathValue("station")
+	if err := federation.CheckName("station", station); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return "", 0, false
+	}
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 32)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("vehicle id %q is not a station's vehicle id (a number)", r.PathValue("id")))
+		return "", 0, false
+	}
+	return station, telemetry.VehicleID(id), true
+}
+
 // handleFedForward sends a command or a plan transfer to a station's
 // vehicle: /api/v1/federation/stations/{station}/vehicles/{id}/REST becomes
 // the station's /api/v1/vehicles/{id}/REST, run there with this user's name
@@ -49,15 +66,11 @@ func (s *Server) handleFedForward(w http.ResponseWriter, r *http.Request) {
 	if hq == nil {
 		return
 	}
-	station, id := r.PathValue("station"), r.PathValue("id")
-	if err := federation.CheckName("station", station); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	station, vid, ok := stationVehicle(w, r)
+	if !ok {
 		return
 	}
-	if _, err := strconv.ParseUint(id, 10, 32); err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("vehicle id %q is not a station's vehicle id (a number)", id))
-		return
-	}
+	id := strconv.FormatUint(uint64(vid), 10)
 	var body []byte
 	if hasBody(r) {
 		var err error

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -114,7 +113,7 @@ func (s *Server) handleFedLive(w http.ResponseWriter, r *http.Request) {
 			}
 		case <-watcher.Ready():
 			batch := watcher.Take()
-			if len(batch.Events) > 0 && !s.writeFedLive(conn, envelope("events", batch.Events, "")) {
+			if len(batch.Events) > 0 && !s.writeFedLiveBatch(conn, "events", batch.Events, "") {
 				return
 			}
 			if batch.Overrun {
@@ -122,7 +121,7 @@ func (s *Server) handleFedLive(w http.ResponseWriter, r *http.Request) {
 				_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "too slow: reconnect and read the view again"), time.Now().Add(time.Second))
 				return
 			}
-			if len(batch.Vehicles) > 0 && !s.writeFedLive(conn, envelope("vehicles", batch.Vehicles, `,"coalesced":`+strconv.FormatUint(batch.Coalesced, 10))) {
+			if len(batch.Vehicles) > 0 && !s.writeFedLiveBatch(conn, "vehicles", batch.Vehicles, `,"coalesced":`+strconv.FormatUint(batch.Coalesced, 10)) {
 				return
 			}
 		}
@@ -140,14 +139,14 @@ func (s *Server) writeFedLive(conn *websocket.Conn, b []byte) bool {
 	return true
 }
 
-// envelope is {"type":TYPE,"TYPE":[parts…]EXTRA} around parts already
-// encoded (once, for every client, by the HQ).
-func envelope(typ string, parts [][]byte, extra string) []byte {
-	var buf bytes.Buffer
-	buf.WriteString(`{"type":"` + typ + `","` + typ + `":[`)
-	buf.Write(bytes.Join(parts, []byte(",")))
-	buf.WriteString("]" + extra + "}")
-	return buf.Bytes()
+// writeFedLiveBatch writes {"type":TYPE,"TYPE":[parts…]EXTRA} around parts
+// the HQ encoded once for every client (writeEnvelope).
+func (s *Server) writeFedLiveBatch(conn *websocket.Conn, typ string, parts [][]byte, extra string) bool {
+	if _, err := writeEnvelope(conn, fedLiveWriteWait, typ, parts, extra); err != nil {
+		s.fedLive.failures.Add(1)
+		return false
+	}
+	return true
 }
 
 // newest is the last n of l.
@@ -164,13 +163,11 @@ func (s *Server) handleFedModes(w http.ResponseWriter, r *http.Request) {
 	if hq == nil {
 		return
 	}
-	station := r.PathValue("station")
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 32)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("vehicle id %q is not a station's vehicle id (a number)", r.PathValue("id")))
+	station, id, ok := stationVehicle(w, r)
+	if !ok {
 		return
 	}
-	v, ok := hq.Vehicle(station, telemetry.VehicleID(id))
+	v, ok := hq.Vehicle(station, id)
 	if !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no vehicle %d of station %q heard here", id, station))
 		return

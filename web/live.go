@@ -533,41 +533,48 @@ func (s *Server) writeEvents(conn *websocket.Conn, events [][]byte, dropped uint
 	return true
 }
 
-// writeBatch writes {"type":TYPE,"TYPE":[parts…],"dropped":N}. The parts are
-// already JSON (encoded once for every client), so the envelope is written
-// around them directly: putting them through json.Marshal again as
-// RawMessages re-validates every byte for every client, which cost more than
-// the encoding it saved.
+// writeBatch writes {"type":TYPE,"TYPE":[parts…],"dropped":N} (writeEnvelope).
 func (s *Server) writeBatch(conn *websocket.Conn, typ string, parts [][]byte, dropped uint64) bool {
-	_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
-	w, err := conn.NextWriter(websocket.TextMessage)
-	n := 0
-	if err == nil {
-		head, tail := `{"type":"`+typ+`","`+typ+`":[`, `],"dropped":`+strconv.FormatUint(dropped, 10)+"}"
-		_, err = io.WriteString(w, head)
-		n += len(head) + len(tail) + max(0, len(parts)-1)
-		for i, b := range parts {
-			if err == nil && i > 0 {
-				_, err = io.WriteString(w, ",")
-			}
-			if err == nil {
-				_, err = w.Write(b)
-				n += len(b)
-			}
-		}
-		if err == nil {
-			_, err = io.WriteString(w, tail)
-		}
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-	}
+	n, err := writeEnvelope(conn, liveWriteWait, typ, parts, `,"dropped":`+strconv.FormatUint(dropped, 10))
 	if err != nil {
 		s.live.failures.Add(1)
 		return false
 	}
 	s.live.bytes.Add(uint64(n))
 	return true
+}
+
+// writeEnvelope writes {"type":TYPE,"TYPE":[parts…]EXTRA} as one message
+// within wait and returns its length. The parts are already JSON (encoded
+// once for every client), so the envelope is written around them directly:
+// putting them through json.Marshal again as RawMessages re-validates every
+// byte for every client, which cost more than the encoding it saved.
+// /ws/live and /ws/federation write through it.
+func writeEnvelope(conn *websocket.Conn, wait time.Duration, typ string, parts [][]byte, extra string) (int, error) {
+	_ = conn.SetWriteDeadline(time.Now().Add(wait))
+	w, err := conn.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return 0, err
+	}
+	head, tail := `{"type":"`+typ+`","`+typ+`":[`, `]`+extra+"}"
+	_, err = io.WriteString(w, head)
+	n := len(head) + len(tail) + max(0, len(parts)-1)
+	for i, b := range parts {
+		if err == nil && i > 0 {
+			_, err = io.WriteString(w, ",")
+		}
+		if err == nil {
+			_, err = w.Write(b)
+			n += len(b)
+		}
+	}
+	if err == nil {
+		_, err = io.WriteString(w, tail)
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }
 
 // wsGoingAway tells a WebSocket client that the server is shutting down
