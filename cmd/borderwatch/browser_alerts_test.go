@@ -136,3 +136,70 @@ func TestBrowser_Alerts_LinkUpBurstIsOneGroupedRow(t *testing.T) {
 		t.Fatalf("browser console errors: %v", errs)
 	}
 }
+
+// A flood of events faster than the server lets one page take them (512
+// between two writes, web/live.go) loses the oldest on the stream; the
+// page says how many it missed and reads them again from the store, so the
+// critical alert among the lost ones is there after all, as its own row.
+func TestBrowser_Alerts_MissedLiveEventsAreReadAgain(t *testing.T) {
+	const flood = 4000
+	ctx, console := newBrowser(t)
+	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: t.TempDir() + "/missed.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	authedSystem(t, sys)
+	browserLoginAs(t, ctx, sys, auth.RoleOperator)
+	waitText(t, ctx, 20*time.Second, "#bw-conn", "live")
+	if err := runWithin(ctx, 10*time.Second, chromedp.Click(`.bw-tab[data-tab="alerts"]`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	// An event the page has from this connection: the re-read starts there.
+	start := time.Now()
+	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(start, 1),
+		Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityWarning, Text: "battery 25 %"})
+	waitText(t, ctx, 20*time.Second, "#bw-alerts", "battery 25 %")
+
+	// Far more than 512 events within one of the server's 20 ms batches:
+	// the oldest of them, the critical one among them, are let go.
+	base := start.Add(time.Second)
+	for i := range flood {
+		if i == 10 {
+			sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(base.Add(time.Duration(i)*100*time.Microsecond), 99),
+				Type: telemetry.AlertFenceBreach, Severity: telemetry.SeverityCritical, Text: "fence breached by drone 99"})
+		}
+		sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(base.Add(time.Duration(i)*100*time.Microsecond), telemetry.VehicleID(1000+i)),
+			Type: telemetry.AlertStatusText, Severity: telemetry.SeverityInfo, Text: fmt.Sprintf("flood %d", i)})
+	}
+	missed := `#bw-alerts-missed[data-state="done"]`
+	if err := runWithin(ctx, 30*time.Second, chromedp.WaitReady(missed, chromedp.ByQuery)); err != nil {
+		screenshot(t, ctx, screenshotDir(t), "failed-missed")
+		t.Fatalf("no word of missed events: %v (list %q, console %v)", err, textOf(t, ctx, ".bw-view-tools"), console.list())
+	}
+	var n int
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`Number(document.querySelector("#bw-alerts-missed").dataset.count)`, &n)); err != nil {
+		t.Fatal(err)
+	}
+	if n < 1 || n > flood+1 {
+		t.Fatalf("the page says %d events were missed of %d", n, flood+1)
+	}
+	// Every alert is in the list: the warning, the critical one (its own
+	// row) and the whole flood in one group.
+	testenv.Eventually(t, 20*time.Second, "every alert is in the list after the re-read", func() bool {
+		return strings.HasPrefix(textOf(t, ctx, ".bw-view-tools"), fmt.Sprintf("%d alerts", flood+2))
+	})
+	if c := count(t, ctx, `#bw-alerts > li[data-type="alert"][data-alert-type="fence_breach"][data-vehicle="99"]`); c != 1 {
+		t.Fatalf("the missed critical alert is %d rows of its own, want 1: %q", c, textOf(t, ctx, "#bw-alerts"))
+	}
+	if c := count(t, ctx, fmt.Sprintf(`#bw-alerts > li[data-type="group"][data-alert-type="status_text"][data-count="%d"]`, flood)); c != 1 {
+		t.Fatalf("the flood is not one group of %d: %q", flood, textOf(t, ctx, "#bw-alerts"))
+	}
+	if got := textOf(t, ctx, "#bw-alerts-missed"); !strings.Contains(got, fmt.Sprintf("%d live events missed", n)) || !strings.Contains(got, "read again from the server") {
+		t.Fatalf("the missed-events line says %q", got)
+	}
+	screenshot(t, ctx, screenshotDir(t), "alerts-missed-reread")
+	if errs := console.list(); len(errs) > 0 {
+		t.Fatalf("browser console errors: %v", errs)
+	}
+}

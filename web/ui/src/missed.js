@@ -63,7 +63,7 @@ export async function rereadMissed() {
     const now = eventsMissed.value;
     // More may have been missed while reading: that report's timer reads again.
     if (now.state === "reading") eventsMissed.value = { ...now, state: "done", at: Date.now() };
-    notify("info", `${m.count} live event${m.count === 1 ? " was" : "s were"} missed (this page read too slowly); the alerts and detections were read again from the server.`);
+    notify("info", `${m.count} live event${m.count === 1 ? " was" : "s were"} missed (too many at once for the live stream); the alerts and detections were read again from the server.`);
   } catch (err) {
     eventsMissed.value = { ...eventsMissed.value, state: "failed", error: err.message };
     notify("error", `${m.count} live events were missed and reading them again failed: ${err.message}`);

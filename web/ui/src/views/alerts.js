@@ -144,9 +144,9 @@ function MissedBanner() {
   if (!m) return null;
   const n = `${m.count} live event${m.count === 1 ? "" : "s"}`;
   let text;
-  if (m.state === "done") text = `${n} missed (this page read too slowly): alerts and detections read again from the server at ${new Date(m.at).toLocaleTimeString()}.`;
-  else if (m.state === "failed") text = `${n} missed (this page read too slowly), and reading them again failed: ${m.error}`;
-  else text = `${n} missed (this page read too slowly): reading the alerts and detections again from the server…`;
+  if (m.state === "done") text = `${n} missed (too many at once for the live stream): alerts and detections read again from the server at ${new Date(m.at).toLocaleTimeString()}.`;
+  else if (m.state === "failed") text = `${n} missed (too many at once for the live stream), and reading them again failed: ${m.error}`;
+  else text = `${n} missed (too many at once for the live stream): reading the alerts and detections again from the server…`;
   return html`<div id="bw-alerts-missed" class=${`bw-alerts-missed bw-alerts-missed-${m.state}`} data-state=${m.state} data-count=${m.count} role=${m.state === "failed" ? "alert" : "status"}>
     <span>${text}</span>
     ${m.state === "failed" && html`<button type="button" class="bw-btn bw-btn-small" id="bw-alerts-reread" onClick=${rereadMissed}>Read again</button>`}
