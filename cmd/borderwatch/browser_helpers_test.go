@@ -162,3 +162,29 @@ func waitDemoReady[T any](t *testing.T, ready <-chan T, exited <-chan struct{}) 
 	var zero T
 	return zero
 }
+
+// labelsUnderDetections lists the drone labels the map drew (their boxes,
+// web/ui/src/map/drones.js) that a detection icon covers: detections are
+// drawn above the drones on purpose, so a label under one cannot be read.
+func labelsUnderDetections(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	var out []string
+	js := `(() => {
+	  const c = document.querySelector("canvas.bw-drones");
+	  const m = document.querySelector("#map").getBoundingClientRect();
+	  if (!c || !c.bwLabels) return ["no labels drawn"];
+	  const bad = [];
+	  for (const el of document.querySelectorAll(".bw-detection")) {
+	    const r = el.getBoundingClientRect();
+	    const l = r.left - m.left, t = r.top - m.top, rr = r.right - m.left, b = r.bottom - m.top;
+	    for (const [id, [x0, y0, x1, y1]] of c.bwLabels) {
+	      if (x0 < rr && l < x1 && y0 < b && t < y1) bad.push("drone " + id + "'s label [" + [x0, y0, x1, y1].map(Math.round) + "] under detection " + el.dataset.key + " [" + [l, t, rr, b].map(Math.round) + "]");
+	    }
+	  }
+	  return bad;
+	})()`
+	if err := chromedp.Run(ctx, chromedp.Evaluate(js, &out)); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
