@@ -11,25 +11,16 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
-	"github.com/borderwatch/borderwatch/loadtest"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/web/auth"
 )
 
-// A fleet that appears at once brings one link-up alert per drone within a
-// second: the alerts list shows them as one row ("Link up — 50 vehicles")
-// that opens to the 50 rows, each still selecting its drone and taking an
-// acknowledgement; a warning that comes later is a row of its own above
-// it (web/ui/src/alertgroups.js). Real UDP from the load generator's fleet.
-func TestBrowser_Alerts_LinkUpBurstIsOneGroupedRow(t *testing.T) {
-	const drones = 50
+// openAlertsLive starts a server without drones and an operator's page on
+// its Alerts tab, on the live stream.
+func openAlertsLive(t *testing.T) (context.Context, *consoleErrors, *server) {
+	t.Helper()
 	ctx, console := newBrowser(t)
-	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: t.TempDir() + "/alerts.db"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
-	authedSystem(t, sys)
+	sys := startBareServer(t)
 	browserLoginAs(t, ctx, sys, auth.RoleOperator)
 	waitText(t, ctx, 20*time.Second, "#bw-conn", "live")
 	if err := runWithin(ctx, 10*time.Second,
@@ -38,18 +29,20 @@ func TestBrowser_Alerts_LinkUpBurstIsOneGroupedRow(t *testing.T) {
 	); err != nil {
 		t.Fatalf("alerts tab: %v (console: %v)", err, console.list())
 	}
+	return ctx, console, sys
+}
 
+// A fleet that appears at once brings one link-up alert per drone within a
+// second: the alerts list shows them as one row ("Link up — 50 vehicles")
+// that opens to the 50 rows, each still selecting its drone and taking an
+// acknowledgement; a warning that comes later is a row of its own above
+// it (web/ui/src/alertgroups.js). Real UDP from the load generator's fleet.
+func TestBrowser_Alerts_LinkUpBurstIsOneGroupedRow(t *testing.T) {
+	const drones = 50
+	ctx, console, sys := openAlertsLive(t)
 	// The page is on the live stream before the fleet appears: the link-ups
 	// arrive as a burst, not from the history.
-	fleet, err := loadtest.NewFleet([]string{sys.fleet.LinkAddrs()[0].String()}, drones, 5, 5*time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fleet.Close)
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); fleet.Run(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
+	runLoadFleet(t, sys, drones, 5)
 
 	group := fmt.Sprintf(`#bw-alerts > li[data-type="group"][data-alert-type="link_restored"][data-count="%d"]`, drones)
 	testenv.Eventually(t, 60*time.Second, "one grouped row of the 50 link-ups", func() bool {
@@ -143,18 +136,7 @@ func TestBrowser_Alerts_LinkUpBurstIsOneGroupedRow(t *testing.T) {
 // critical alert among the lost ones is there after all, as its own row.
 func TestBrowser_Alerts_MissedLiveEventsAreReadAgain(t *testing.T) {
 	const flood = 4000
-	ctx, console := newBrowser(t)
-	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: t.TempDir() + "/missed.db"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
-	authedSystem(t, sys)
-	browserLoginAs(t, ctx, sys, auth.RoleOperator)
-	waitText(t, ctx, 20*time.Second, "#bw-conn", "live")
-	if err := runWithin(ctx, 10*time.Second, chromedp.Click(`.bw-tab[data-tab="alerts"]`, chromedp.ByQuery)); err != nil {
-		t.Fatal(err)
-	}
+	ctx, console, sys := openAlertsLive(t)
 	// An event the page has from this connection: the re-read starts there.
 	start := time.Now()
 	sys.hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(start, 1),

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/loadtest"
 )
 
 // screenshotDir is where browser tests save their screenshots for review:
@@ -187,4 +188,34 @@ func labelsUnderDetections(t *testing.T, ctx context.Context) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// startBareServer runs serve with one UDP MAVLink link on loopback, a
+// store in the test's folder and the test accounts, and no drone: the
+// test brings its own.
+func startBareServer(t *testing.T) *server {
+	t.Helper()
+	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: t.TempDir() + "/bw.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	authedSystem(t, sys)
+	return sys
+}
+
+// runLoadFleet sends the load generator's fleet of n drones (positions at
+// rate Hz, a heartbeat a second, over real UDP) to sys's first link until
+// the test ends.
+func runLoadFleet(t *testing.T, sys *server, n int, rate float64) {
+	t.Helper()
+	fleet, err := loadtest.NewFleet([]string{sys.fleet.LinkAddrs()[0].String()}, n, rate, 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fleet.Close)
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); fleet.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
 }
