@@ -93,6 +93,7 @@ type Fleet struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup // link readers
 	bg       sync.WaitGroup // background protocol work (stream requests)
+	streams  streamQueue
 	done     chan struct{}
 	once     sync.Once
 	r        router
@@ -158,11 +159,17 @@ type vehicle struct {
 // inbox carries a vehicle's protocol messages to one running session.
 type inbox struct {
 	ch chan message.Message
+	// commandOnly: the session reads only COMMAND_ACK and STATUSTEXT.
+	commandOnly bool
 }
 
 // inboxLen bounds a session's inbox; a session that falls behind loses
-// messages (counted) and recovers through its retries.
-const inboxLen = 256
+// messages (counted) and recovers through its retries. A command session's
+// is smaller: an ACK and the STATUSTEXTs explaining a refusal.
+const (
+	inboxLen        = 256
+	commandInboxLen = 16
+)
 
 // Initialize opens the links and starts the fleet.
 func (f *Fleet) Initialize() error {
@@ -256,6 +263,7 @@ func (f *Fleet) Initialize() error {
 			l.tr.run(f.ctx, l)
 		}()
 	}
+	f.startStreamWorkers()
 	go f.run()
 	return nil
 }
@@ -512,7 +520,7 @@ func (f *Fleet) handle(in inbound) {
 		v.state.Signed = v.sign != nil
 		f.vehicles[vid] = v
 		f.Logger.Info("vehicle discovered", "vehicle", vid, "network", v.state.Network, "sysid", vid.SysID(), "autopilot", v.flavour.String(), "link", in.link.url, "from", in.from.String())
-		f.requestStreams(vid, v.flavour)
+		f.streams.add(vid, v.flavour)
 	}
 	f.count(v, in)
 	if isHB && !decode.Admits(hb) {
@@ -532,7 +540,7 @@ func (f *Fleet) handle(in inbound) {
 	if v.state.Reboots != reboots && !r.New {
 		// A rebooted autopilot forgot the message rates we asked for.
 		f.Logger.Warn("vehicle rebooted: its derived state was reset", "vehicle", vid)
-		f.requestStreams(vid, v.flavour)
+		f.streams.add(vid, v.flavour)
 	}
 	if r.LinkUp {
 		if !r.New {
@@ -542,7 +550,7 @@ func (f *Fleet) handle(in inbound) {
 			Type: telemetry.AlertLinkRestore, Severity: telemetry.SeverityNotice, Text: "link up on " + in.link.url})
 		if v.wasLost {
 			// It may have rebooted, forgetting the rates we asked for.
-			f.requestStreams(vid, v.flavour)
+			f.streams.add(vid, v.flavour)
 		}
 	}
 	f.protocol(v, in)
@@ -583,6 +591,7 @@ func (f *Fleet) count(v *vehicle, in inbound) {
 // them, and keeps the parameter cache and round-trip time.
 func (f *Fleet) protocol(v *vehicle, in inbound) {
 	var target uint8
+	forCommands := false // a command session reads it
 	switch m := in.msg.(type) {
 	case *common.MessageMissionRequestInt:
 		target = m.TargetSystem
@@ -601,6 +610,7 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 		if target != 0 && target != f.SystemID {
 			return
 		}
+		forCommands = true
 	case *common.MessageParamValue:
 		f.cacheParam(v, m)
 	case *common.MessageTimesync:
@@ -612,7 +622,9 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 		if in.frame.ComponentID != v.compid {
 			return
 		}
-	case *common.MessageStatustext, *common.MessageMissionCurrent:
+	case *common.MessageStatustext:
+		forCommands = true
+	case *common.MessageMissionCurrent:
 	default:
 		return
 	}
@@ -620,6 +632,9 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 		return // addressed to another ground station
 	}
 	for ib := range v.inboxes {
+		if ib.commandOnly && !forCommands {
+			continue
+		}
 		select {
 		case ib.ch <- in.msg:
 		default:
