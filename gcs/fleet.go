@@ -542,10 +542,13 @@ func (f *Fleet) handle(in inbound) {
 		f.Logger.Warn("vehicle rebooted: its derived state was reset", "vehicle", vid)
 		f.streams.add(vid, v.flavour)
 	}
-	if r.LinkUp {
-		if !r.New {
-			f.Logger.Info("vehicle link up", "vehicle", vid)
-		}
+	if r.LinkUp && !r.New {
+		// Restored means lost before: a vehicle heard for the first time
+		// is news in the fleet list and on the map, not an alert. A
+		// server starting with a fleet in the air would otherwise raise
+		// one alert per vehicle at once (thousands, to the store and to
+		// every client, in its busiest second) over nothing that went wrong.
+		f.Logger.Info("vehicle link up", "vehicle", vid)
 		f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(in.frame.Time, vid),
 			Type: telemetry.AlertLinkRestore, Severity: telemetry.SeverityNotice, Text: "link up on " + in.link.url})
 		if v.wasLost {
