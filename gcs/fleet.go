@@ -252,6 +252,17 @@ func (f *Fleet) Initialize() error {
 		}
 		f.r.setTimestampFloor(ts)
 		f.tsSaved = ts
+		keys, err := f.SigningStore.SigningKeys()
+		if err != nil {
+			for _, o := range f.links {
+				o.close()
+			}
+			return fmt.Errorf("fleet: %w: read the vehicles' signing keys: %w", ErrSigning, err)
+		}
+		for vid, key := range keys {
+			f.keys[vid] = &signedStreams{key: key}
+			f.r.setKey(vid, &key)
+		}
 		f.saveTimestamp(false) // the mark ahead of use, before the first signed frame
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
@@ -436,24 +447,9 @@ func (f *Fleet) run() {
 	}
 }
 
-// signingKey returns the loaded key of vid, reading the store once.
-func (f *Fleet) signingKey(vid telemetry.VehicleID) *signedStreams {
-	if s, ok := f.keys[vid]; ok {
-		return s
-	}
-	var s *signedStreams
-	if f.SigningStore != nil {
-		key, ok, err := f.SigningStore.SigningKey(vid)
-		if err != nil {
-			f.Logger.Error("signing: cannot read the vehicle's key; treating it as unsigned", "vehicle", vid, "err", err)
-		} else if ok {
-			s = &signedStreams{key: key}
-			f.r.setKey(vid, &key)
-		}
-	}
-	f.keys[vid] = s
-	return s
-}
+// signingKey returns the key of vid: every stored key was loaded at
+// Initialize, and keys change only through the fleet (useKey).
+func (f *Fleet) signingKey(vid telemetry.VehicleID) *signedStreams { return f.keys[vid] }
 
 func (f *Fleet) handle(in inbound) {
 	vid := in.frame.Vehicle()
