@@ -32,24 +32,38 @@ func openAlertsLive(t *testing.T) (context.Context, *consoleErrors, *server) {
 	return ctx, console, sys
 }
 
-// A fleet that appears at once brings one link-up alert per drone within a
-// second: the alerts list shows them as one row ("Link up — 50 vehicles")
-// that opens to the 50 rows, each still selecting its drone and taking an
-// acknowledgement; a warning that comes later is a row of its own above
-// it (web/ui/src/alertgroups.js). Real UDP from the load generator's fleet.
+// A radio network that goes down and comes back with its fleet: every
+// drone's lost link within a second, then every drone's link-up. The
+// alerts list shows each mass as one row — "Link lost — 50 vehicles",
+// CRITICAL and open, then "Link up — 50 vehicles" — that opens to the 50
+// rows, each still selecting its drone and taking an acknowledgement; a
+// warning that comes later is a row of its own above them
+// (web/ui/src/alertgroups.js). Real UDP from the load generator's fleet.
 func TestBrowser_Alerts_LinkUpBurstIsOneGroupedRow(t *testing.T) {
 	const drones = 50
 	ctx, console, sys := openAlertsLive(t)
-	// The page is on the live stream before the fleet appears: the link-ups
-	// arrive as a burst, not from the history.
+	silence := runLoadFleet(t, sys, drones, 5)
+	testenv.Eventually(t, 60*time.Second, "the 50 drones are in the fleet", func() bool {
+		return len(getVehicles(t, sys.web.URL())) == drones
+	})
+	// The radios fall silent: after 3.5 s every drone's link is lost.
+	silence()
+	lost := fmt.Sprintf(`#bw-alerts > li[data-type="group"][data-alert-type="link_lost"][data-count="%d"]`, drones)
+	testenv.Eventually(t, 60*time.Second, "one CRITICAL row of the 50 lost links", func() bool {
+		return count(t, ctx, lost+`.bw-sev-high[data-open="50"]`) == 1
+	})
+	if got := textOf(t, ctx, lost+" .bw-alert-group-title"); got != "Link lost — 50 vehicles" {
+		t.Fatalf("the lost links' row says %q", got)
+	}
+	// The network comes back: every drone's link-up, as the page watches.
 	runLoadFleet(t, sys, drones, 5)
-
-	group := fmt.Sprintf(`#bw-alerts > li[data-type="group"][data-alert-type="link_restored"][data-count="%d"]`, drones)
+	linkUps := fmt.Sprintf(`[data-type="group"][data-alert-type="link_restored"][data-count="%d"]`, drones)
+	group := `#bw-alerts > li` + linkUps
 	testenv.Eventually(t, 60*time.Second, "one grouped row of the 50 link-ups", func() bool {
 		return count(t, ctx, group) == 1
 	})
-	if n := count(t, ctx, `#bw-alerts > li`); n != 1 {
-		t.Fatalf("the list has %d rows, want the one group: %q", n, textOf(t, ctx, "#bw-alerts"))
+	if n := count(t, ctx, `#bw-alerts > li`); n != 2 || count(t, ctx, `#bw-alerts > li:first-child`+linkUps) != 1 {
+		t.Fatalf("the list has %d rows, want the link-ups' row above the lost links' row: %q", n, textOf(t, ctx, "#bw-alerts"))
 	}
 	if got := textOf(t, ctx, group+" .bw-alert-group-title"); got != "Link up — 50 vehicles" {
 		t.Fatalf("group row says %q", got)
@@ -58,7 +72,7 @@ func TestBrowser_Alerts_LinkUpBurstIsOneGroupedRow(t *testing.T) {
 		t.Fatalf("group row's open count says %q", got)
 	}
 	if n := count(t, ctx, `#bw-alerts li.bw-alert`); n != 0 {
-		t.Fatalf("%d alert rows shown before the group is opened", n)
+		t.Fatalf("%d alert rows shown before a group is opened", n)
 	}
 	dir := screenshotDir(t)
 	screenshot(t, ctx, dir, "alerts-group-folded")
@@ -115,8 +129,8 @@ func TestBrowser_Alerts_LinkUpBurstIsOneGroupedRow(t *testing.T) {
 	testenv.Eventually(t, 20*time.Second, "the warning is the first row", func() bool {
 		return count(t, ctx, first+`[data-type="alert"][data-alert-type="low_battery"][data-vehicle="12"]`) == 1
 	})
-	if n := count(t, ctx, `#bw-alerts > li`); n != 2 || count(t, ctx, group) != 1 {
-		t.Fatalf("after the warning the list has %d rows (want the warning and the group of %d): %q", n, drones, textOf(t, ctx, "#bw-alerts"))
+	if n := count(t, ctx, `#bw-alerts > li`); n != 3 || count(t, ctx, group) != 1 || count(t, ctx, lost) != 1 {
+		t.Fatalf("after the warning the list has %d rows (want the warning and the two groups of %d): %q", n, drones, textOf(t, ctx, "#bw-alerts"))
 	}
 	if err := runWithin(ctx, 10*time.Second, chromedp.Click(group+` .bw-alert-expand`, chromedp.ByQuery), chromedp.WaitNotPresent(rows, chromedp.ByQuery)); err != nil {
 		t.Fatalf("folding the group again: %v", err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,16 +207,19 @@ func startBareServer(t *testing.T) *server {
 
 // runLoadFleet sends the load generator's fleet of n drones (positions at
 // rate Hz, a heartbeat a second, over real UDP) to sys's first link until
-// the test ends.
-func runLoadFleet(t *testing.T, sys *server, n int, rate float64) {
+// the test ends or the function it returns is called (the drones fall
+// silent: their radios are gone).
+func runLoadFleet(t *testing.T, sys *server, n int, rate float64) (silence func()) {
 	t.Helper()
 	fleet, err := loadtest.NewFleet([]string{sys.fleet.LinkAddrs()[0].String()}, n, rate, 5*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(fleet.Close)
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); fleet.Run(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
+	var once sync.Once
+	silence = func() { once.Do(func() { stop(); <-done; fleet.Close() }) }
+	t.Cleanup(silence)
+	return silence
 }

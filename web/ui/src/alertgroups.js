@@ -7,22 +7,29 @@
 //
 // The rule, chosen so that no alert that needs an operator can hide in a
 // folded row:
-//   - only alerts of severity NOTICE (5) or lower (INFO, DEBUG) are
-//     grouped: a warning, error or critical alert is always a row of its
-//     own, whatever arrives around it (a lost link is CRITICAL: every drone
-//     flying on its failsafe is its own row);
-//   - a group holds alerts of one type and one severity, each at most
-//     groupWindowMs after the one before it (a burst ends at the first gap
-//     longer than that), from any vehicles; a lone alert stays a row;
+//   - a burst is alerts of one type and one severity, each at most
+//     groupWindowMs after the one before it (it ends at the first longer
+//     gap), from any vehicles;
+//   - a burst of notices (severity NOTICE, INFO or DEBUG: a link up) is one
+//     row from two alerts on; a lone alert stays a row;
+//   - a burst of warnings or worse (WARNING … EMERGENCY) stays one row per
+//     alert unless it is a mass event of urgentGroupMin alerts or more (a
+//     radio network lost with its drones: one CRITICAL "Link lost — 40
+//     vehicles"); two drones breaching a fence are two red rows. A folded
+//     urgent burst is coloured by its severity and says how many of its
+//     alerts are open, and it only ever holds alerts of that same type and
+//     severity: an alert of another type is never inside it;
 //   - alerts of other types or severities that happen during a burst are
-//     rows of their own, in time order around the group's row (which sits
+//     rows of their own, in time order around the burst's row (which sits
 //     where its newest alert is).
 // Pure functions over plain objects (no DOM, no signals) so that node's own
 // test runner checks them (src/alertgroups.test.js, `npm test`).
 
 export const groupWindowMs = 5000;
-// The least urgent severity that is never grouped (telemetry.SeverityWarning).
-export const groupMinSeverity = 5;
+// The most urgent severity grouped from two alerts (telemetry.SeverityNotice).
+export const noticeSeverity = 5;
+// How many warnings or worse of one type a burst needs to be one row.
+export const urgentGroupMin = 10;
 
 // alertKey identifies one alert whether it came from the history or the
 // stream: the server's id (store.AlertID), else its time, vehicle and text.
@@ -34,8 +41,9 @@ export function alertSeverity(a) {
   return Number.isInteger(a.severity) ? a.severity : 6;
 }
 
-export function groupable(a) {
-  return alertSeverity(a) >= groupMinSeverity;
+// minGroup is how many alerts of severity sev a burst needs to be one row.
+export function minGroup(sev) {
+  return sev >= noticeSeverity ? 2 : urgentGroupMin;
 }
 
 // What a group's row calls its alerts (telemetry/event.go's alert types).
@@ -72,12 +80,8 @@ export function groupAlerts(list, windowMs = groupWindowMs) {
   // Oldest first, so that a burst grows from its first alert.
   const asc = list.map((a, i) => ({ a, t: timeOf(a), i })).sort((x, y) => x.t - y.t || y.i - x.i);
   const current = new Map(); // type|severity → the burst that may still grow
-  const rows = []; // {t (newest time), alert} or {t, members}
+  const rows = []; // bursts: {t (newest time), members (oldest first)}
   for (const { a, t } of asc) {
-    if (!groupable(a)) {
-      rows.push({ t, alert: a });
-      continue;
-    }
     const k = `${a.type}|${alertSeverity(a)}`;
     const g = current.get(k);
     if (g && t - g.t <= windowMs) {
@@ -91,9 +95,12 @@ export function groupAlerts(list, windowMs = groupWindowMs) {
   }
   const out = [];
   for (const r of rows) {
-    if (r.alert) out.push({ t: r.t, alert: r.alert });
-    else if (r.members.length === 1) out.push({ t: r.t, alert: r.members[0] });
-    else out.push({ t: r.t, group: summarise(r.members) });
+    if (r.members.length >= minGroup(alertSeverity(r.members[0]))) {
+      out.push({ t: r.t, group: summarise(r.members) });
+      continue;
+    }
+    // Too few to fold: each alert is a row of its own, at its own time.
+    for (const a of r.members) out.push({ t: timeOf(a), alert: a });
   }
   // Newest first by each row's newest alert; the sort is stable, so rows of
   // one time keep the order above.
@@ -140,7 +147,7 @@ export function keepAlerts(list, max) {
   const keep = new Set();
   for (const a of list) {
     if (keep.size >= max) break;
-    if (!a.ack && !groupable(a)) keep.add(a);
+    if (!a.ack && alertSeverity(a) < noticeSeverity) keep.add(a);
   }
   for (const a of list) {
     if (keep.size >= max) break;

@@ -2,7 +2,7 @@
 // runner: `npm test`, no package to install).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { groupAlerts, groupTitle, keepAlerts, missedEvents, groupWindowMs } from "./alertgroups.js";
+import { groupAlerts, groupTitle, keepAlerts, missedEvents, groupWindowMs, urgentGroupMin } from "./alertgroups.js";
 
 const t0 = Date.parse("2026-12-06T18:00:00Z");
 const at = (ms) => new Date(t0 + ms).toISOString();
@@ -30,13 +30,30 @@ test("groupAlerts keeps a lone alert a row and ends a burst at a gap longer than
   assert.deepEqual(rows.map((r) => (r.group ? `g${r.group.alerts.length}` : `a${r.alert.vehicle}`)), ["a4", "a3", "g2"]);
 });
 
-test("groupAlerts never groups warnings or worse, and they stay in time order around a group", () => {
+test("groupAlerts keeps a few warnings or worse as rows, in time order around a group", () => {
   const breach = (v, ms, sev) => ({ id: `b${v}`, time: at(ms), vehicle: v, type: "fence_breach", severity: sev, text: "fence breached" });
   const list = newestFirst([linkUp(1, 0), linkUp(2, 200), breach(7, 300, 2), breach(8, 350, 2), breach(9, 360, 4), linkUp(3, 400), breach(5, 9000, 4)]);
   const rows = groupAlerts(list);
-  // The three link-ups are one group at its newest (400 ms); every warning
-  // and critical alert is its own row.
+  // The three link-ups are one group at its newest (400 ms); two critical
+  // breaches within a second are two rows, as is each warning.
   assert.deepEqual(rows.map((r) => (r.group ? `g${r.group.alerts.length}` : `a${r.alert.vehicle}`)), ["a5", "g3", "a9", "a8", "a7"]);
+});
+
+test("groupAlerts folds a mass of one urgent alert (a network's drones lost) and nothing else into it", () => {
+  const lost = (v, ms) => ({ id: `l${v}`, time: at(ms), vehicle: v, type: "link_lost", severity: 2, text: "no frame for 3.5s" });
+  const few = newestFirst(Array.from({ length: urgentGroupMin - 1 }, (_, i) => lost(i + 1, i * 10)));
+  assert.ok(groupAlerts(few).every((r) => r.alert), `${urgentGroupMin - 1} lost links are rows of their own`);
+  const breach = { id: "b", time: at(55), vehicle: 99, type: "fence_breach", severity: 2, text: "fence breached" };
+  const lowLost = { id: "w", time: at(60), vehicle: 98, type: "link_lost", severity: 4, text: "weak" };
+  const rows = groupAlerts(newestFirst([...Array.from({ length: 40 }, (_, i) => lost(i + 1, i * 10)), breach, lowLost]));
+  const groups = rows.filter((r) => r.group);
+  assert.equal(groups.length, 1);
+  const g = groups[0].group;
+  assert.equal(groupTitle(g), "Link lost — 40 vehicles");
+  assert.equal(g.severity, 2);
+  assert.equal(g.open, 40);
+  assert.ok(g.alerts.every((a) => a.type === "link_lost" && a.severity === 2), "only its own type and severity inside");
+  assert.deepEqual(rows.filter((r) => r.alert).map((r) => r.alert.vehicle).sort(), [98, 99], "the breach and the other severity are rows");
 });
 
 test("groupAlerts separates types and severities, and counts alerts and vehicles apart", () => {
