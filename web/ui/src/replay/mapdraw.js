@@ -58,7 +58,9 @@ export function fitTo(vehicleList = []) {
   if (!pts.length) return false;
   const b = L.latLngBounds(pts);
   fitting = true;
-  map.fitBounds(b.pad(0.2), { maxZoom: 16, animate: false });
+  // Callsigns are drawn to the right of their drones (and further right
+  // past a detection icon): room for them beside the easternmost drone.
+  map.fitBounds(b.pad(0.2), { maxZoom: 16, animate: false, paddingBottomRight: [90, 0] });
   fitting = false;
   return true;
 }
