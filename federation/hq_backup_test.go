@@ -131,3 +131,37 @@ func TestCheckViewFile_NotAView_Refused(t *testing.T) {
 		t.Fatalf("a bbolt file of another kind: %v", err)
 	}
 }
+
+// A view restored from a backup is older than the HQ's consumer on the
+// cluster, which has acknowledged the events that came after the copy:
+// the restored HQ notices, reads the station's stream again and shows
+// every event, those after the backup included, in order and once.
+func TestHQ_RestoredView_CatchesUpWithEventsAfterTheBackup(t *testing.T) {
+	ns := startNATS(t)
+	clk := newFakeClock()
+	hub := &telemetry.Hub{}
+	startStation(t, "east", ns.ClientURL(), hub, clk)
+	hq := startStoredHQ(t, ns.ClientURL(), filepath.Join(t.TempDir(), "hq.db.hqview"), clk)
+	alert := func(i int) {
+		hub.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: clk.Now(), SystemID: 2}, Type: telemetry.AlertLowBattery, Text: fmt.Sprint(i)})
+		testenv.Eventually(t, 10*time.Second, "the alert at the HQ", func() bool { return len(hq.Alerts()) == i+1 })
+	}
+	alert(0)
+	alert(1)
+	waitAcked(t, ns.ClientURL(), "east")
+	copyPath := backupViewTo(t, hq, "copy.hqview")
+	alert(2)
+	alert(3)
+	waitAcked(t, ns.ClientURL(), "east")
+	hq.Close()
+	hq.Conn.Close()
+
+	hq = startStoredHQ(t, ns.ClientURL(), copyPath, clk)
+	testenv.Eventually(t, 10*time.Second, "the alerts after the backup at the restored HQ", func() bool { return len(hq.Alerts()) >= 4 })
+	if got := eventTexts(t, hq.Alerts()); fmt.Sprint(got) != "[east:1:0 east:2:1 east:3:2 east:4:3]" {
+		t.Fatalf("alerts at the restored HQ: %v", got)
+	}
+	if st := hq.Stations(); len(st) != 1 || st[0].LastSeq != 4 {
+		t.Fatalf("stations at the restored HQ: %+v", st)
+	}
+}
