@@ -93,6 +93,7 @@ type Fleet struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup // link readers
 	bg       sync.WaitGroup // background protocol work (stream requests)
+	streams  streamQueue
 	done     chan struct{}
 	once     sync.Once
 	r        router
@@ -158,11 +159,17 @@ type vehicle struct {
 // inbox carries a vehicle's protocol messages to one running session.
 type inbox struct {
 	ch chan message.Message
+	// commandOnly: the session reads only COMMAND_ACK and STATUSTEXT.
+	commandOnly bool
 }
 
 // inboxLen bounds a session's inbox; a session that falls behind loses
-// messages (counted) and recovers through its retries.
-const inboxLen = 256
+// messages (counted) and recovers through its retries. A command session's
+// is smaller: an ACK and the STATUSTEXTs explaining a refusal.
+const (
+	inboxLen        = 256
+	commandInboxLen = 16
+)
 
 // Initialize opens the links and starts the fleet.
 func (f *Fleet) Initialize() error {
@@ -245,6 +252,17 @@ func (f *Fleet) Initialize() error {
 		}
 		f.r.setTimestampFloor(ts)
 		f.tsSaved = ts
+		keys, err := f.SigningStore.SigningKeys()
+		if err != nil {
+			for _, o := range f.links {
+				o.close()
+			}
+			return fmt.Errorf("fleet: %w: read the vehicles' signing keys: %w", ErrSigning, err)
+		}
+		for vid, key := range keys {
+			f.keys[vid] = &signedStreams{key: key}
+			f.r.setKey(vid, &key)
+		}
 		f.saveTimestamp(false) // the mark ahead of use, before the first signed frame
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
@@ -256,6 +274,7 @@ func (f *Fleet) Initialize() error {
 			l.tr.run(f.ctx, l)
 		}()
 	}
+	f.startStreamWorkers()
 	go f.run()
 	return nil
 }
@@ -428,24 +447,9 @@ func (f *Fleet) run() {
 	}
 }
 
-// signingKey returns the loaded key of vid, reading the store once.
-func (f *Fleet) signingKey(vid telemetry.VehicleID) *signedStreams {
-	if s, ok := f.keys[vid]; ok {
-		return s
-	}
-	var s *signedStreams
-	if f.SigningStore != nil {
-		key, ok, err := f.SigningStore.SigningKey(vid)
-		if err != nil {
-			f.Logger.Error("signing: cannot read the vehicle's key; treating it as unsigned", "vehicle", vid, "err", err)
-		} else if ok {
-			s = &signedStreams{key: key}
-			f.r.setKey(vid, &key)
-		}
-	}
-	f.keys[vid] = s
-	return s
-}
+// signingKey returns the key of vid: every stored key was loaded at
+// Initialize, and keys change only through the fleet (useKey).
+func (f *Fleet) signingKey(vid telemetry.VehicleID) *signedStreams { return f.keys[vid] }
 
 func (f *Fleet) handle(in inbound) {
 	vid := in.frame.Vehicle()
@@ -512,7 +516,7 @@ func (f *Fleet) handle(in inbound) {
 		v.state.Signed = v.sign != nil
 		f.vehicles[vid] = v
 		f.Logger.Info("vehicle discovered", "vehicle", vid, "network", v.state.Network, "sysid", vid.SysID(), "autopilot", v.flavour.String(), "link", in.link.url, "from", in.from.String())
-		f.requestStreams(vid, v.flavour)
+		f.streams.add(vid, v.flavour)
 	}
 	f.count(v, in)
 	if isHB && !decode.Admits(hb) {
@@ -532,17 +536,20 @@ func (f *Fleet) handle(in inbound) {
 	if v.state.Reboots != reboots && !r.New {
 		// A rebooted autopilot forgot the message rates we asked for.
 		f.Logger.Warn("vehicle rebooted: its derived state was reset", "vehicle", vid)
-		f.requestStreams(vid, v.flavour)
+		f.streams.add(vid, v.flavour)
 	}
-	if r.LinkUp {
-		if !r.New {
-			f.Logger.Info("vehicle link up", "vehicle", vid)
-		}
+	if r.LinkUp && !r.New {
+		// Restored means lost before: a vehicle heard for the first time
+		// is news in the fleet list and on the map, not an alert. A
+		// server starting with a fleet in the air would otherwise raise
+		// one alert per vehicle at once (thousands, to the store and to
+		// every client, in its busiest second) over nothing that went wrong.
+		f.Logger.Info("vehicle link up", "vehicle", vid)
 		f.Hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(in.frame.Time, vid),
 			Type: telemetry.AlertLinkRestore, Severity: telemetry.SeverityNotice, Text: "link up on " + in.link.url})
 		if v.wasLost {
 			// It may have rebooted, forgetting the rates we asked for.
-			f.requestStreams(vid, v.flavour)
+			f.streams.add(vid, v.flavour)
 		}
 	}
 	f.protocol(v, in)
@@ -583,6 +590,7 @@ func (f *Fleet) count(v *vehicle, in inbound) {
 // them, and keeps the parameter cache and round-trip time.
 func (f *Fleet) protocol(v *vehicle, in inbound) {
 	var target uint8
+	forCommands := false // a command session reads it
 	switch m := in.msg.(type) {
 	case *common.MessageMissionRequestInt:
 		target = m.TargetSystem
@@ -601,6 +609,7 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 		if target != 0 && target != f.SystemID {
 			return
 		}
+		forCommands = true
 	case *common.MessageParamValue:
 		f.cacheParam(v, m)
 	case *common.MessageTimesync:
@@ -612,7 +621,9 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 		if in.frame.ComponentID != v.compid {
 			return
 		}
-	case *common.MessageStatustext, *common.MessageMissionCurrent:
+	case *common.MessageStatustext:
+		forCommands = true
+	case *common.MessageMissionCurrent:
 	default:
 		return
 	}
@@ -620,6 +631,9 @@ func (f *Fleet) protocol(v *vehicle, in inbound) {
 		return // addressed to another ground station
 	}
 	for ib := range v.inboxes {
+		if ib.commandOnly && !forCommands {
+			continue
+		}
 		select {
 		case ib.ch <- in.msg:
 		default:

@@ -11,9 +11,11 @@ import (
 // SigningStore persists MAVLink 2 signing keys per vehicle and the last
 // outgoing signing timestamp, so that keys survive restarts and timestamps
 // never go back (a vehicle rejects a timestamp it has seen). telemetry/store
-// implements it on *store.Store. Keys never leave it except through SigningKey.
+// implements it on *store.Store. Keys never leave it except through SigningKeys.
 type SigningStore interface {
-	SigningKey(vid telemetry.VehicleID) (key [32]byte, ok bool, err error)
+	// SigningKeys is every vehicle's key, read once at start (the server
+	// holds the store alone: keys change only through the fleet).
+	SigningKeys() (map[telemetry.VehicleID][32]byte, error)
 	SetSigningKey(vid telemetry.VehicleID, key [32]byte) error
 	DeleteSigningKey(vid telemetry.VehicleID) error
 	// SigningTimestamp is the last persisted outgoing signing timestamp

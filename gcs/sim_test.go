@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"os"
@@ -36,6 +37,12 @@ func (m *memSigningStore) SigningKey(id telemetry.VehicleID) ([32]byte, bool, er
 	defer m.mu.Unlock()
 	k, ok := m.keys[id]
 	return k, ok, nil
+}
+
+func (m *memSigningStore) SigningKeys() (map[telemetry.VehicleID][32]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.keys), nil
 }
 
 func (m *memSigningStore) SetSigningKey(id telemetry.VehicleID, k [32]byte) error {

@@ -29,7 +29,17 @@ type target struct {
 // attach registers an inbox for vid's protocol replies and returns the
 // vehicle's details; detach (deferred) unregisters it.
 func (f *Fleet) attach(ctx context.Context, vid telemetry.VehicleID) (target, *inbox, error) {
-	ib := &inbox{ch: make(chan message.Message, inboxLen)}
+	return f.attachInbox(ctx, vid, &inbox{ch: make(chan message.Message, inboxLen)})
+}
+
+// attachCommand is attach for a command session, which reads only
+// COMMAND_ACK and STATUSTEXT: a small inbox that the vehicle's heartbeats
+// and mission traffic do not wake.
+func (f *Fleet) attachCommand(ctx context.Context, vid telemetry.VehicleID) (target, *inbox, error) {
+	return f.attachInbox(ctx, vid, &inbox{ch: make(chan message.Message, commandInboxLen), commandOnly: true})
+}
+
+func (f *Fleet) attachInbox(ctx context.Context, vid telemetry.VehicleID, ib *inbox) (target, *inbox, error) {
 	var t target
 	found := false
 	err := f.do(ctx, func() {
@@ -120,7 +130,7 @@ func (f *Fleet) acquire(vid telemetry.VehicleID, kind string) (func(), error) {
 // SendCommand sends one command and returns the vehicle's answer. A refusal
 // is a *CommandError carrying the vehicle's explanation (STATUSTEXT).
 func (f *Fleet) SendCommand(ctx context.Context, vid telemetry.VehicleID, c Command) (CommandResult, error) {
-	t, ib, err := f.attach(ctx, vid)
+	t, ib, err := f.attachCommand(ctx, vid)
 	if err != nil {
 		return CommandResult{}, err
 	}
@@ -421,11 +431,7 @@ func (f *Fleet) ChangeSpeed(ctx context.Context, vid telemetry.VehicleID, speedM
 
 // SetMessageInterval asks for message id at hz (0 stops it).
 func (f *Fleet) SetMessageInterval(ctx context.Context, vid telemetry.VehicleID, id uint32, hz float64) (CommandResult, error) {
-	us := -1.0
-	if hz > 0 {
-		us = math.Round(1e6 / hz)
-	}
-	return f.SendCommand(ctx, vid, cmdLong(common.MAV_CMD_SET_MESSAGE_INTERVAL, float64(id), us))
+	return f.SendCommand(ctx, vid, messageInterval(id, hz))
 }
 
 // px4FenceAction is the GF_ACTION fence_enable sets on a PX4 whose fence
@@ -502,51 +508,6 @@ func (f *Fleet) FleetCommand(ctx context.Context, ids []telemetry.VehicleID, run
 	}
 	wg.Wait()
 	return out
-}
-
-// requestStreams asks a new vehicle for the telemetry the GCS needs, with
-// SET_MESSAGE_INTERVAL; an ArduPilot that refuses or does not answer gets
-// REQUEST_DATA_STREAM instead. It runs in the background.
-func (f *Fleet) requestStreams(vid telemetry.VehicleID, fl Flavour) {
-	if f.NoStreamRequests || len(f.StreamRates) == 0 {
-		return
-	}
-	f.bg.Add(1)
-	go func() {
-		defer f.bg.Done()
-		ids := make([]int, 0, len(f.StreamRates))
-		for id := range f.StreamRates {
-			ids = append(ids, int(id))
-		}
-		sort.Ints(ids)
-		for i, id := range ids {
-			_, err := f.SetMessageInterval(f.ctx, vid, uint32(id), f.StreamRates[uint32(id)])
-			if f.ctx.Err() != nil {
-				return
-			}
-			if err != nil && i == 0 {
-				if fl == FlavourArduPilot {
-					f.requestDataStreams(vid)
-				}
-				f.Logger.Info("vehicle did not take SET_MESSAGE_INTERVAL", "vehicle", vid, "err", err, "fallback", fl == FlavourArduPilot)
-				return
-			}
-		}
-	}()
-}
-
-// requestDataStreams is ArduPilot's older way to ask for telemetry.
-func (f *Fleet) requestDataStreams(vid telemetry.VehicleID) {
-	for _, s := range []struct {
-		id   common.MAV_DATA_STREAM
-		rate uint16
-	}{
-		{common.MAV_DATA_STREAM_EXTENDED_STATUS, 2}, {common.MAV_DATA_STREAM_POSITION, 5},
-		{common.MAV_DATA_STREAM_EXTRA1, 5}, {common.MAV_DATA_STREAM_EXTRA2, 2}, {common.MAV_DATA_STREAM_EXTRA3, 1},
-		{common.MAV_DATA_STREAM_RAW_SENSORS, 1},
-	} {
-		f.r.send(vid, &common.MessageRequestDataStream{TargetSystem: vid.SysID(), TargetComponent: 1, ReqStreamId: s.id, ReqMessageRate: s.rate, StartStop: 1})
-	}
 }
 
 // ReadParams reads every parameter, reporting progress, and caches them.

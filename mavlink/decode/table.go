@@ -183,16 +183,30 @@ func (t *Table) Check(now time.Time) { t.Expire(now) }
 func (t *Table) Expire(now time.Time) []telemetry.VehicleID {
 	t.init()
 	var lost []telemetry.VehicleID
-	for id, st := range t.states {
-		if st.LinkOK && LinkLost(st.LastHeard, now, t.LinkTimeout) {
-			st.LinkOK = false
-			st.Time = now
-			t.changed[id] = true
+	for id := range t.states {
+		if t.ExpireVehicle(id, now) {
 			lost = append(lost, id)
 		}
 	}
 	slices.Sort(lost)
 	return lost
+}
+
+// ExpireVehicle applies the link-timeout rule at now to one vehicle, as
+// Expire does to all; true if its link was lost by this call. A reader that
+// must know before a vehicle's frame whether that vehicle was lost (the
+// sortie tracker, at each heartbeat) asks for it alone: Expire over a
+// fleet at every heartbeat of every vehicle costs the fleet's size squared.
+func (t *Table) ExpireVehicle(id telemetry.VehicleID, now time.Time) bool {
+	t.init()
+	st := t.states[id]
+	if st == nil || !st.LinkOK || !LinkLost(st.LastHeard, now, t.LinkTimeout) {
+		return false
+	}
+	st.LinkOK = false
+	st.Time = now
+	t.changed[id] = true
+	return true
 }
 
 // Frame decodes one recorded frame (its raw bytes, as the store keeps them)

@@ -72,6 +72,28 @@ func TestTable_Expire_LinkLostAfterTheTimeoutAndBackOnTheNextFrame(t *testing.T)
 	}
 }
 
+// ExpireVehicle applies Expire's rule to one vehicle and leaves the others
+// (silent or not) to the next Expire.
+func TestTable_ExpireVehicle_OneVehicleByTheSameRule(t *testing.T) {
+	tb := Table{LinkTimeout: 2 * time.Second}
+	tb.Message(3, 1, copterHB, t0, nil)
+	tb.Message(4, 1, copterHB, t0, nil)
+	tb.Message(5, 1, copterHB, t0.Add(time.Second), nil)
+	at := t0.Add(2*time.Second + time.Millisecond)
+	if tb.ExpireVehicle(5, at) || tb.ExpireVehicle(99, at) {
+		t.Fatal("a vehicle heard within the timeout, or never heard, was lost")
+	}
+	if !tb.ExpireVehicle(3, at) || tb.State(3).LinkOK || !tb.State(4).LinkOK {
+		t.Fatalf("3 lost alone: 3 %+v, 4 %+v", tb.State(3), tb.State(4))
+	}
+	if tb.ExpireVehicle(3, at.Add(time.Minute)) {
+		t.Fatal("3 lost twice")
+	}
+	if lost := tb.Expire(at); len(lost) != 1 || lost[0] != 4 {
+		t.Fatalf("Expire after ExpireVehicle(3) lost %v; want [4]", lost)
+	}
+}
+
 func TestTable_Frame_DecodesRecordedBytesAndEmitsArmChanges(t *testing.T) {
 	var tb Table
 	enc := mavwire.Encoder{Dialect: dialect.ReadWriter, SystemID: 1, ComponentID: 1}

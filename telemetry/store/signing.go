@@ -42,6 +42,38 @@ func (s *Store) SigningKey(id telemetry.VehicleID) (key [32]byte, ok bool, err e
 	return key, ok, err
 }
 
+// SigningKeys returns every vehicle's signing key, read in one transaction:
+// the fleet loads them at start instead of reading the store at each new
+// vehicle's first frame (a read that waits while the recorder grows the file).
+func (s *Store) SigningKeys() (map[telemetry.VehicleID][32]byte, error) {
+	keys := make(map[telemetry.VehicleID][32]byte)
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSigning).ForEach(func(k, v []byte) error {
+			if len(k) == 0 || k[0] != 'k' {
+				return nil // the timestamp
+			}
+			var id telemetry.VehicleID
+			switch len(k) {
+			case 2:
+				id = telemetry.VehicleID(k[1])
+			case 5:
+				id = telemetry.VehicleID(binary.BigEndian.Uint32(k[1:]))
+			default:
+				return fmt.Errorf("%w: signing key name %x", ErrCorruptRecord, k)
+			}
+			if len(v) != 32 {
+				return fmt.Errorf("%w: signing key of vehicle %d", ErrCorruptRecord, id)
+			}
+			keys[id] = [32]byte(v)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
 // SetSigningKey stores (or replaces) the signing key of a vehicle.
 func (s *Store) SetSigningKey(id telemetry.VehicleID, key [32]byte) error {
 	return s.update(func(tx *bolt.Tx) error {

@@ -431,12 +431,22 @@ func (t *liveTracker) closeStale(tx *bolt.Tx, now time.Time) error {
 // rule is applied to the sorties' ends as well.
 func (t *liveTracker) expire() {
 	t.vehicles.Expire(t.latest)
-	for id, s := range t.open {
-		if decode.LinkLost(s.End, t.latest, SortieLinkLossLimit) {
-			s.Open, s.Closed = false, "link lost"
-			delete(t.open, id)
-			t.dirty[s] = struct{}{}
-		}
+	for id := range t.open {
+		t.expireSortie(id)
+	}
+}
+
+// expireVehicle is expire for one vehicle, before its heartbeat is taken.
+func (t *liveTracker) expireVehicle(id telemetry.VehicleID) {
+	t.vehicles.ExpireVehicle(id, t.latest)
+	t.expireSortie(id)
+}
+
+func (t *liveTracker) expireSortie(id telemetry.VehicleID) {
+	if s := t.open[id]; s != nil && decode.LinkLost(s.End, t.latest, SortieLinkLossLimit) {
+		s.Open, s.Closed = false, "link lost"
+		delete(t.open, id)
+		t.dirty[s] = struct{}{}
 	}
 }
 
@@ -460,7 +470,10 @@ func (t *liveTracker) frame(f *telemetry.Frame) {
 	if hb {
 		// A vehicle silent past the limit and heard again: its old sortie
 		// closes before this heartbeat is taken as the new one's first.
-		t.expire()
+		// The others wait for the next save (every commit): expiring the
+		// whole fleet at every vehicle's heartbeat cost 2000 × 2000 map
+		// steps a second at 2000 drones.
+		t.expireVehicle(id)
 		s = t.open[id]
 	}
 	var r decode.Result

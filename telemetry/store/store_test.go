@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -287,6 +288,32 @@ func TestStore_SigningKey_RoundTripAndNeverBack(t *testing.T) {
 	_ = s.SaveSigningTimestamp(400) // a late, older save must not win
 	if ts, _ := s.SigningTimestamp(); ts != 500 {
 		t.Fatalf("timestamp %d, want 500", ts)
+	}
+}
+
+// The fleet loads every key at start: keys of vehicles on other networks
+// come back under their whole id, and the timestamp beside them is not a key.
+func TestStore_SigningKeys_EveryVehicleOnEveryNetwork(t *testing.T) {
+	s := storetest.MustOpen(t)
+	onNet3 := telemetry.VehicleID(3<<8 | 7)
+	want := map[telemetry.VehicleID][32]byte{5: {1, 31: 5}, onNet3: {2, 31: 7}}
+	for id, k := range want {
+		if err := s.SetSigningKey(id, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SaveSigningTimestamp(1234); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SigningKeys()
+	if err != nil || !maps.Equal(got, want) {
+		t.Fatalf("SigningKeys = %v, %v; want %v", got, err, want)
+	}
+	if err := s.DeleteSigningKey(5); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.SigningKeys(); len(got) != 1 || got[onNet3] != want[onNet3] {
+		t.Fatalf("after deleting 5: %v", got)
 	}
 }
 
