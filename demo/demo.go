@@ -28,11 +28,11 @@ type Demo struct {
 	// (optional) Speedup runs simulated time this many times faster than
 	// the wall clock. Defaults to 1.
 	Speedup float64
-	// (optional) ShiftLonDeg moves the whole patrol (corridors, launch
-	// sites, the intruder walking past the first site) this many degrees
-	// of longitude east along the border, e.g. EastStretchLonDeg. The
-	// built-in scenario's other intruders and Remote ID drones stay at
-	// Nogales. Defaults to 0 (Nogales).
+	// (optional) ShiftLonDeg moves the whole scenario this many degrees of
+	// longitude east along the border, e.g. EastStretchLonDeg: the patrol
+	// (corridors and launch sites, planned there by the planner) and every
+	// intruder and Remote ID drone of the built-in scenario
+	// (ScenarioStretch). Defaults to 0 (Nogales).
 	ShiftLonDeg float64
 	// (optional) Now stamps the plans. Defaults to time.Now.
 	Now func() time.Time
@@ -68,7 +68,7 @@ func (d *Demo) Initialize() error {
 	if d.Drones > 0 {
 		drones = drones[:d.Drones]
 	}
-	sc, err := Scenario(drones)
+	sc, err := ScenarioStretch(drones, d.ShiftLonDeg)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/missions/geo"
+	"github.com/borderwatch/borderwatch/simulator"
 	"github.com/borderwatch/borderwatch/telemetry"
 	"github.com/borderwatch/borderwatch/telemetry/bordermonitor"
 	"github.com/borderwatch/borderwatch/telemetry/store"
@@ -316,5 +318,79 @@ func TestPlanStretch_EastIsOwnPatrolOnOurSide(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// On the eastern stretch the whole scenario moves with the fleet: every
+// intruder and Remote ID drone (path, crossing point, pilot) is its Nogales
+// twin 0.2° east, still within the stretch where the sketched border runs
+// due east (so each crossing is still one); and the two stretches'
+// scenarios do not overlap.
+func TestScenarioStretch_EastIntrudersAndRemoteIDMoveWithTheFleet(t *testing.T) {
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	baseDrones, err := demo.PlanFleet(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eastDrones, err := demo.PlanStretch(now, demo.EastStretchLonDeg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := demo.Scenario(baseDrones)
+	if err != nil {
+		t.Fatal(err)
+	}
+	east, err := demo.ScenarioStretch(eastDrones, demo.EastStretchLonDeg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(east.Targets) != len(base.Targets) || len(east.RemoteIDDrones) != len(base.RemoteIDDrones) || len(base.Targets) < 5 || len(base.RemoteIDDrones) < 2 {
+		t.Fatalf("east has %d targets and %d Remote ID drones, Nogales %d and %d", len(east.Targets), len(east.RemoteIDDrones), len(base.Targets), len(base.RemoteIDDrones))
+	}
+	same := func(what string, b, e []simulator.LatLon) {
+		t.Helper()
+		if len(b) != len(e) {
+			t.Fatalf("%s: %d points east, %d at Nogales", what, len(e), len(b))
+		}
+		for i := range b {
+			if math.Abs(e[i].Lat-b[i].Lat) > 1e-9 || math.Abs(e[i].Lon-b[i].Lon-demo.EastStretchLonDeg) > 1e-9 {
+				t.Fatalf("%s point %d: %+v east, %+v at Nogales: not moved %.1f° east", what, i, e[i], b[i], demo.EastStretchLonDeg)
+			}
+			if e[i].Lon < -111.0743 || e[i].Lon > -110.5 {
+				t.Fatalf("%s point %d %+v is off the stretch where the border runs due east", what, i, e[i])
+			}
+		}
+	}
+	opt := func(p *simulator.LatLon) []simulator.LatLon {
+		if p == nil {
+			return nil
+		}
+		return []simulator.LatLon{*p}
+	}
+	for i, bt := range base.Targets {
+		et := east.Targets[i]
+		same(fmt.Sprintf("target %d path", bt.ID), bt.Path, et.Path)
+		same(fmt.Sprintf("target %d crossing", bt.ID), opt(bt.CrossPoint), opt(et.CrossPoint))
+	}
+	for i, bd := range base.RemoteIDDrones {
+		ed := east.RemoteIDDrones[i]
+		same("Remote ID drone "+bd.UASID+" path", bd.Path, ed.Path)
+		same("Remote ID drone "+bd.UASID+" crossing", opt(bd.CrossPoint), opt(ed.CrossPoint))
+		same("Remote ID drone "+bd.UASID+" pilot", opt(bd.Operator), opt(ed.Operator))
+	}
+	// Nogales' scenario as it was (the loaded one is a fresh copy each time).
+	if again, _ := demo.Scenario(baseDrones); again.Targets[0].Path[0] != base.Targets[0].Path[0] {
+		t.Fatalf("the Nogales scenario changed: %+v then %+v", base.Targets[0].Path[0], again.Targets[0].Path[0])
+	}
+	bb, err := demo.StretchBound(now, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb, err := demo.StretchBound(now, demo.EastStretchLonDeg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bb.Intersects(eb) || eb.Min.Lon() < bb.Max.Lon() {
+		t.Fatalf("the stretches overlap: Nogales %v, east %v", bb, eb)
 	}
 }

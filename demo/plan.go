@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/borderwatch/borderwatch/missions"
 	"github.com/borderwatch/borderwatch/missions/demodata"
 	"github.com/borderwatch/borderwatch/missions/planner"
@@ -209,12 +211,22 @@ func PlanStretch(now time.Time, shiftLonDeg float64) ([]Drone, error) {
 // scenario's wind and intruders (people and vehicles crossing the border,
 // simulator/scenarios/demo.json) with the planned drones on the ground at
 // their sites, holding no mission until Borderwatch uploads one.
-func Scenario(drones []Drone) (*simulator.Scenario, error) {
+func Scenario(drones []Drone) (*simulator.Scenario, error) { return ScenarioStretch(drones, 0) }
+
+// ScenarioStretch is Scenario on the stretch shiftLonDeg degrees of
+// longitude east of Nogales, for drones planned there (PlanStretch with the
+// same shift): the built-in scenario's intruders and Remote ID drones
+// (their paths, crossing points and pilots) move east with the fleet, so
+// that a station flying that stretch sees crossings of its own, not
+// Nogales'. Only what is not ours moves by hand: the fleet's plans come
+// from the planner, which keeps them on our side of the border.
+func ScenarioStretch(drones []Drone, shiftLonDeg float64) (*simulator.Scenario, error) {
 	sc, err := simulator.LoadScenario("demo")
 	if err != nil {
 		return nil, err
 	}
 	sc.Description = "Borderwatch's demo: a mixed fleet on the ground at its launch sites, launched by Borderwatch on planned corridor legs; intruders cross the border."
+	shiftIntruders(sc, shiftLonDeg)
 	sc.Vehicles = nil
 	for _, d := range drones {
 		sc.Vehicles = append(sc.Vehicles, d.spec)
@@ -234,4 +246,88 @@ func Scenario(drones []Drone) (*simulator.Scenario, error) {
 	// built-in scenario: one crosses the border within the first minutes,
 	// heard by the receivers on the first ArduCopter and the ArduPlane.
 	return sc, nil
+}
+
+// shiftIntruders moves the scenario's intruders and Remote ID drones
+// lonDeg degrees of longitude east (new slices: the loaded scenario is
+// the caller's own copy, but its points must not alias another's). The
+// sketched border runs due east along 31.3322° N over the stretches the
+// demo uses (EastStretchLonDeg), so each crossing stays a crossing.
+func shiftIntruders(sc *simulator.Scenario, lonDeg float64) {
+	if lonDeg == 0 {
+		return
+	}
+	path := func(p []simulator.LatLon) []simulator.LatLon {
+		out := make([]simulator.LatLon, len(p))
+		for i, q := range p {
+			out[i] = simulator.LatLon{Lat: q.Lat, Lon: q.Lon + lonDeg}
+		}
+		return out
+	}
+	point := func(p *simulator.LatLon) *simulator.LatLon {
+		if p == nil {
+			return nil
+		}
+		return &simulator.LatLon{Lat: p.Lat, Lon: p.Lon + lonDeg}
+	}
+	for i := range sc.Targets {
+		t := &sc.Targets[i]
+		t.Path, t.CrossPoint = path(t.Path), point(t.CrossPoint)
+	}
+	for i := range sc.RemoteIDDrones {
+		d := &sc.RemoteIDDrones[i]
+		d.Path, d.CrossPoint, d.Operator = path(d.Path), point(d.CrossPoint), point(d.Operator)
+	}
+}
+
+// StretchBound is where the scenario on the stretch shiftLonDeg degrees of
+// longitude east of Nogales lies: the ends of the fleet's corridors (its
+// drones patrol between them), its launch sites, and every intruder's and
+// Remote ID drone's path, crossing point and pilot. The stretches
+// `demo --federation` uses (0 and EastStretchLonDeg) are some 4 km apart,
+// so a position a station reports tells whose scenario it belongs to.
+func StretchBound(now time.Time, shiftLonDeg float64) (orb.Bound, error) {
+	drones, err := PlanStretch(now, shiftLonDeg)
+	if err != nil {
+		return orb.Bound{}, err
+	}
+	sc, err := ScenarioStretch(drones, shiftLonDeg)
+	if err != nil {
+		return orb.Bound{}, err
+	}
+	first := true
+	var b orb.Bound
+	add := func(lat, lon float64) {
+		p := orb.Point{lon, lat}
+		if first {
+			b, first = p.Bound(), false
+			return
+		}
+		b = b.Extend(p)
+	}
+	for _, g := range groups {
+		g = g.shifted(shiftLonDeg)
+		add(g.from.Lat, g.from.Lon)
+		add(g.to.Lat, g.to.Lon)
+	}
+	for _, d := range drones {
+		add(d.Site.Lat, d.Site.Lon)
+	}
+	addPath := func(path []simulator.LatLon, points ...*simulator.LatLon) {
+		for _, p := range path {
+			add(p.Lat, p.Lon)
+		}
+		for _, p := range points {
+			if p != nil {
+				add(p.Lat, p.Lon)
+			}
+		}
+	}
+	for _, t := range sc.Targets {
+		addPath(t.Path, t.CrossPoint)
+	}
+	for _, d := range sc.RemoteIDDrones {
+		addPath(d.Path, d.CrossPoint, d.Operator)
+	}
+	return b, nil
 }

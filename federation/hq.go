@@ -96,6 +96,10 @@ type remoteVehicle struct {
 type stationView struct {
 	lastSeq   uint64
 	lastHeard time.Time
+	// streamSeq is the place in the station's stream of the last batch
+	// applied (its JetStream sequence, not the station's): a view restored
+	// from an older copy is behind its consumer (resetForgotten).
+	streamSeq uint64
 }
 
 // RemoteEvent is an event of a station as the HQ shows it.
@@ -289,8 +293,12 @@ func (h *HQ) onEvents(station string, m jetstream.Msg) {
 	st := h.station(station)
 	heard := h.Clock()
 	applied, last, dups, gaps := freshEvents(st.lastSeq, b.Events)
+	streamSeq := st.streamSeq
+	if meta, err := m.Metadata(); err == nil {
+		streamSeq = max(streamSeq, meta.Sequence.Stream)
+	}
 	h.mu.Unlock()
-	if err := h.persistBatch(station, storedStation{LastSeq: last, LastHeard: heard}, applied); err != nil {
+	if err := h.persistBatch(station, storedStation{LastSeq: last, LastHeard: heard, StreamSeq: streamSeq}, applied); err != nil {
 		h.disk.writeMu.Unlock()
 		h.disk.writeErrors.Add(1)
 		h.Logger.Error("federation: writing a batch to the headquarters' view failed; it is not acknowledged and comes again", "station", station, "err", err)
@@ -298,7 +306,7 @@ func (h *HQ) onEvents(station string, m jetstream.Msg) {
 		return
 	}
 	h.mu.Lock()
-	st.lastHeard, st.lastSeq = heard, last
+	st.lastHeard, st.lastSeq, st.streamSeq = heard, last, streamSeq
 	for _, e := range applied {
 		h.apply(station, e)
 	}

@@ -40,7 +40,7 @@ import (
 // store's evidence chain covers what this server recorded, not what other
 // stations sent.
 //
-//	bucket "hq_stations":   station → {"last_seq", "last_heard"}
+//	bucket "hq_stations":   station → {"last_seq", "last_heard", "stream_seq"}
 //	bucket "hq_vehicles":   station "/" id → stateMsg (station, vehicle, sent, state)
 //	bucket "hq_alerts":     u64 BE (order applied) → RemoteEvent, the newest MaxEvents
 //	bucket "hq_detections": u64 BE (order applied) → RemoteEvent, the newest MaxEvents
@@ -79,6 +79,9 @@ type hqDisk struct {
 type storedStation struct {
 	LastSeq   uint64    `json:"last_seq"`
 	LastHeard time.Time `json:"last_heard"`
+	// StreamSeq is the stream sequence of the last batch applied; 0 in
+	// files written before it was kept.
+	StreamSeq uint64 `json:"stream_seq,omitempty"`
 }
 
 func storedVehicleKey(k vehicleKey) []byte { return fmt.Appendf(nil, "%s/%d", k.station, k.id) }
@@ -131,7 +134,7 @@ func (h *HQ) load(tx *bolt.Tx) error {
 		if err := json.Unmarshal(v, &s); err != nil {
 			return damaged(bucketHQStations, k, err)
 		}
-		h.stations[string(k)] = &stationView{lastSeq: s.LastSeq, lastHeard: s.LastHeard}
+		h.stations[string(k)] = &stationView{lastSeq: s.LastSeq, lastHeard: s.LastHeard, streamSeq: s.StreamSeq}
 		return nil
 	})
 	if err != nil {
@@ -288,7 +291,7 @@ func (h *HQ) flushStates() error {
 	stations := map[string]storedStation{}
 	for _, s := range states {
 		if st := h.stations[s.Station]; st != nil {
-			stations[s.Station] = storedStation{LastSeq: st.lastSeq, LastHeard: st.lastHeard}
+			stations[s.Station] = storedStation{LastSeq: st.lastSeq, LastHeard: st.lastHeard, StreamSeq: st.streamSeq}
 		}
 	}
 	h.mu.Unlock()
@@ -339,19 +342,28 @@ func (h *HQ) closeStore() {
 }
 
 // resetForgotten checks whether the HQ's consumer of a station's stream has
-// acknowledged events that its view does not hold (its file was moved
-// away or lost, or it ran without one before): the consumer is then
-// removed, so that the new one reads again what the stream still holds.
-// Only with a file: a view in memory alone starts from what it reads next.
+// acknowledged events that its view does not hold: its file was moved
+// away or lost, or it ran without one before (the view holds nothing of
+// the station), or the file was restored from a backup older than the
+// consumer's place (the view's last batch is before the consumer's
+// acknowledgement floor). The consumer is then removed, so that the new
+// one reads again what the stream still holds; the events the view
+// already has are skipped by their station sequence (counted as
+// duplicates). Only with a file: a view in memory alone starts from what
+// it reads next.
 func (h *HQ) resetForgotten(ctx context.Context, station, durable string) error {
 	if h.disk.db == nil {
 		return nil
 	}
 	h.mu.Lock()
-	st := h.stations[station]
-	known := st != nil && st.lastSeq > 0
+	var lastSeq, streamSeq uint64
+	if st := h.stations[station]; st != nil {
+		lastSeq, streamSeq = st.lastSeq, st.streamSeq
+	}
 	h.mu.Unlock()
-	if known {
+	if lastSeq > 0 && streamSeq == 0 {
+		// A file written before the stream's place was kept: its
+		// consumer is trusted, as it was then.
 		return nil
 	}
 	c, err := h.js.Consumer(ctx, eventsStream(station), durable)
@@ -362,10 +374,14 @@ func (h *HQ) resetForgotten(ctx context.Context, station, durable string) error 
 		return fmt.Errorf("consumer %s on %s: %w", durable, eventsStream(station), err)
 	}
 	info := c.CachedInfo()
-	if info == nil || info.AckFloor.Stream == 0 {
+	if info == nil || info.AckFloor.Stream <= streamSeq {
 		return nil
 	}
-	h.Logger.Warn("federation: the headquarters' view holds no event of a station its consumer has read; reading the station's stream again from its start", "station", station, "acknowledged_up_to", info.AckFloor.Stream)
+	why := "holds no event of a station its consumer has read"
+	if lastSeq > 0 {
+		why = "is older than what its consumer has read (restored from a backup?)"
+	}
+	h.Logger.Warn("federation: the headquarters' view "+why+"; reading the station's stream again from its start", "station", station, "view_up_to", streamSeq, "acknowledged_up_to", info.AckFloor.Stream)
 	if err := h.js.DeleteConsumer(ctx, eventsStream(station), durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return fmt.Errorf("removing consumer %s on %s: %w", durable, eventsStream(station), err)
 	}

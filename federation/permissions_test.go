@@ -87,7 +87,24 @@ func connectAs(t *testing.T, url, creds, inbox string) *nats.Conn {
 // without credentials or with a wrong password.
 func TestEmbedded_Users_StationConfinedToItsOwnSubjects(t *testing.T) {
 	ns, creds := startNATSWithUsers(t, "east", "west")
-	url := ns.ClientURL()
+	startConfinedFederation(t, ns.ClientURL(), creds).check(t)
+}
+
+// confinedFederation is stations east and west and a headquarters hq, each
+// connected with its own credentials to a NATS server with users.
+type confinedFederation struct {
+	url              string
+	conn             map[string]*nats.Conn
+	hub              map[string]*telemetry.Hub
+	hq               *federation.HQ
+	hqConn           *nats.Conn
+	westErrs, hqErrs *asyncErrors
+}
+
+// startConfinedFederation connects stations east and west and the HQ to
+// the server at url with their credentials files and starts them.
+func startConfinedFederation(t *testing.T, url string, creds map[string]string) *confinedFederation {
+	t.Helper()
 	hub := map[string]*telemetry.Hub{"east": {}, "west": {}}
 	conn := map[string]*nats.Conn{}
 	for _, name := range []string{"east", "west"} {
@@ -107,6 +124,19 @@ func TestEmbedded_Users_StationConfinedToItsOwnSubjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(hq.Close)
+	return &confinedFederation{url: url, conn: conn, hub: hub, hq: hq, hqConn: hqConn, westErrs: westErrs, hqErrs: hqErrs}
+}
+
+// check proves the confinement: both stations' detections reach the HQ,
+// the HQ's request reaches a station and its answer comes back, and the
+// server refuses, with a permissions violation, east publishing under
+// west's subjects, subscribing to west's requests or to the HQ's answers,
+// reading or purging west's stream or creating a stream through the
+// JetStream API; the HQ may not publish a station's events; nobody gets
+// in without credentials or with a wrong password.
+func (f *confinedFederation) check(t *testing.T) {
+	t.Helper()
+	url, conn, hub, hq, hqConn, westErrs, hqErrs := f.url, f.conn, f.hub, f.hq, f.hqConn, f.westErrs, f.hqErrs
 	detect := func(station string, track uint32) {
 		hub[station].Publish(telemetry.Detection{EventHeader: telemetry.EventHeader{Time: time.Now(), SystemID: 1}, TrackID: track})
 	}

@@ -113,6 +113,7 @@ func routeDocs() map[string]routeDoc {
 		"GET /api/v1/evidence":              {summary: "the evidence package (zip) of a time window (?from=&to=[&vehicle=][&stream=])", status: ok, file: "application/zip"},
 		"GET /api/v1/verify":                {summary: "the store's evidence chain checked (problems name the records changed)", status: ok, answer: store.ChainReport{}},
 		"GET /api/v1/backup":                {summary: "a consistent copy of the store", status: ok, file: "application/octet-stream"},
+		"GET /api/v1/backup/hqview":         {summary: "headquarters: a consistent copy of its view file (<data>.hqview)", status: ok, file: "application/octet-stream"},
 		"GET /api/v1/detections":            {summary: "detections since a time", status: ok, answer: []telemetry.Detection{}},
 		"GET /api/v1/alerts":                {summary: "alerts since a time, open or acknowledged", status: ok, answer: []AlertEntry{}},
 		"POST /api/v1/alerts/{id}/ack":      {summary: "acknowledge an alert", body: AlertAckRequest{}, status: ok, answer: store.AlertAck{}},

@@ -159,6 +159,7 @@ func (s *Server) routeTable() []route {
 		h("GET /api/v1/federation/stations/{station}/vehicles/{id}/plan", PermWatch, s.handleFedForward),
 		h("GET /api/v1/federation/stations/{station}/vehicles/{id}/modes", PermWatch, s.handleFedModes),
 		{pattern: "GET /api/v1/backup", perm: PermAdmin, handler: http.HandlerFunc(s.handleBackup), stream: true},
+		{pattern: "GET /api/v1/backup/hqview", perm: PermAdmin, handler: http.HandlerFunc(s.handleHQViewBackup), stream: true},
 
 		// Unknown API paths and wrong methods answer JSON errors (404, or 405
 		// with Allow), never the UI's page.

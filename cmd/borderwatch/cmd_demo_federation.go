@@ -18,9 +18,10 @@ import (
 )
 
 // demoStations are the stations of `borderwatch demo --federation`, each
-// with the stretch of the demo's border it patrols: west at Nogales (where
-// the scenario's intruders cross), east about 19 km east of it, so the two
-// fleets are apart on the HQ's map.
+// with the stretch of the demo's border it runs the scenario on: west at
+// Nogales, east about 19 km east of it (its patrol planned there, its
+// intruders and Remote ID drones moved there: demo.ScenarioStretch), so
+// the two stations' drones and detections are apart on the HQ's map.
 var demoStations = []struct {
 	name        string
 	shiftLonDeg float64
@@ -116,7 +117,7 @@ func (f fedDemo) run(ctx context.Context, e *env) error {
 			}
 		}
 	}
-	fmt.Fprintf(e.stdout, "Borderwatch federation demo: a headquarters and %d stations (%s) over an embedded NATS server with JetStream, each station flying its own simulated patrol on its own stretch of the border (west at Nogales, east about 19 km east of it).\n",
+	fmt.Fprintf(e.stdout, "Borderwatch federation demo: a headquarters and %d stations (%s) over an embedded NATS server with JetStream, each station running the demo's patrol, intruders and Remote ID drones on its own stretch of the border (west at Nogales, east about 19 km east of it).\n",
 		len(demoStations), strings.Join(names, ", "))
 	fmt.Fprintf(e.stdout, "Headquarters: open %s in a browser (every station's drones, alerts, detections, sorties; commands through the stations).\n", hq.web.URL())
 	ready := map[string]string{"url": hq.web.URL(), "data": o.data, "nats": hq.fed.embedded.ClientURL()}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/borderwatch/borderwatch/demo"
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/missions/geo"
 )
@@ -54,6 +56,65 @@ func TestDemo_Federation_HQSeesBothStations(t *testing.T) {
 	// are apart on the HQ's map, not one on top of the other.
 	if km := geo.Distance(pos["east/1"], pos["west/1"]) / 1000; km < 5 {
 		t.Fatalf("east/1 at %v and west/1 at %v are only %.1f km apart on the HQ's map", pos["east/1"], pos["west/1"], km)
+	}
+	// Station east's whole scenario (its drone, the intruders and the
+	// Remote ID drones its simulator runs) is on its own stretch: every
+	// drone and detection it reports lies there, not at Nogales, where
+	// west's lie.
+	now := time.Now()
+	area := map[string]orb.Bound{}
+	for station, shift := range map[string]float64{"east": demo.EastStretchLonDeg, "west": 0} {
+		b, err := demo.StretchBound(now, shift)
+		if err != nil {
+			t.Fatal(err)
+		}
+		area[station] = b.Pad(0.01) // about 1 km: a detection is where the sensor puts the target
+	}
+	if area["east"].Intersects(area["west"]) {
+		t.Fatalf("the stretches overlap: east %v, west %v", area["east"], area["west"])
+	}
+	onOwnStretch := func(what, station string, lat, lon float64) {
+		t.Helper()
+		p := orb.Point{lon, lat}
+		for other, b := range area {
+			if (other == station) != b.Contains(p) {
+				t.Fatalf("%s of station %s at %v: inside %s's stretch %v is %v", what, station, p, other, b, b.Contains(p))
+			}
+		}
+	}
+	// Wait for east to detect one of the built-in scenario's intruders
+	// (track 107, walking past the first launch site, is the demo's own
+	// and always moved with the fleet): until they moved too, east's
+	// drones never saw them, 19 km away at Nogales.
+	var dets []map[string]any
+	testenv.Eventually(t, 90*time.Second, "a detection by station east of an intruder of the built-in scenario", func() bool {
+		dets = hqList(c, base, "detections")
+		for _, d := range dets {
+			data, _ := d["data"].(map[string]any)
+			if d["station"] == "east" && data["track_id"] != nil && data["track_id"] != float64(107) {
+				t.Logf("east detected track %v after %v", data["track_id"], time.Since(now))
+				return true
+			}
+		}
+		return false
+	})
+	for _, d := range dets {
+		data, _ := d["data"].(map[string]any)
+		lat, okLat := data["lat"].(float64)
+		lon, okLon := data["lon"].(float64)
+		station, _ := d["station"].(string)
+		if !okLat || !okLon {
+			t.Fatalf("a detection without a position: %v", d)
+		}
+		onOwnStretch(fmt.Sprintf("detection %v", data["track_id"]), station, lat, lon)
+	}
+	for _, v := range hqList(c, base, "vehicles") {
+		lat, okLat := v["lat"].(float64)
+		lon, okLon := v["lon"].(float64)
+		station, _ := v["station"].(string)
+		if v["has_position"] == true && okLat && okLon {
+			onOwnStretch(fmt.Sprintf("drone %v", v["key"]), station, lat, lon)
+		}
 	}
 	demoLogin(t, info["east"], out.String(), "operator")
 	cancel()

@@ -98,15 +98,19 @@ func startStationAt(t *testing.T, dir, name string, fed fedOptions, lat float64)
 
 // hqVehicles is a headquarters' GET /api/v1/federation/vehicles (nil when
 // it does not answer).
-func hqVehicles(c *http.Client, base string) []map[string]any {
-	res, err := c.Get(base + "/api/v1/federation/vehicles")
+func hqVehicles(c *http.Client, base string) []map[string]any { return hqList(c, base, "vehicles") }
+
+// hqList is a headquarters' GET /api/v1/federation/NAME (nil when it does
+// not answer).
+func hqList(c *http.Client, base, name string) []map[string]any {
+	res, err := c.Get(base + "/api/v1/federation/" + name)
 	if err != nil {
 		return nil
 	}
 	defer res.Body.Close()
-	var vs []map[string]any
-	json.NewDecoder(res.Body).Decode(&vs)
-	return vs
+	var out []map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	return out
 }
 
 // waitHQSeesEast1ThenCommand waits for station east's drone live at the

@@ -132,17 +132,28 @@ func (c *Client) Export(ctx context.Context, id uint64, format string, w io.Writ
 // Backup writes a consistent copy of the server's store to w (admin only)
 // and returns the bytes written.
 func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
-	res, err := c.get(ctx, "/api/v1/backup", nil)
+	return c.download(ctx, "/api/v1/backup", w)
+}
+
+// BackupHQView writes a consistent copy of a headquarters' view file
+// (<data>.hqview) to w (admin only) and returns the bytes written.
+func (c *Client) BackupHQView(ctx context.Context, w io.Writer) (int64, error) {
+	return c.download(ctx, "/api/v1/backup/hqview", w)
+}
+
+// download writes a backup's body to w, refusing one cut short.
+func (c *Client) download(ctx context.Context, path string, w io.Writer) (int64, error) {
+	res, err := c.get(ctx, path, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer res.Body.Close()
 	n, err := io.Copy(w, res.Body)
 	if err != nil {
-		return n, fmt.Errorf("downloading the backup: %w", err)
+		return n, fmt.Errorf("downloading the backup (%s): %w", path, err)
 	}
 	if res.ContentLength >= 0 && n != res.ContentLength {
-		return n, fmt.Errorf("downloading the backup: got %d of %d bytes", n, res.ContentLength)
+		return n, fmt.Errorf("downloading the backup (%s): got %d of %d bytes", path, n, res.ContentLength)
 	}
 	return n, nil
 }
