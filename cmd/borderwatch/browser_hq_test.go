@@ -234,3 +234,53 @@ func waitTabs(t *testing.T, ctx context.Context, want ...string) {
 		return strings.Join(got, ",") == strings.Join(want, ",")
 	})
 }
+
+// A station's radio network coming back brings a link-up per drone: the
+// HQ alerts tab folds the burst into one row ("Link up — 30 vehicles")
+// that opens to its 30 rows, as the operator's list does, while another
+// station's warning stays a row of its own.
+func TestBrowser_HQ_AlertBurstOfAStationIsOneRow(t *testing.T) {
+	const burst = 30
+	ctx, console := newBrowser(t)
+	hq, sts, _ := startHQAndStations(t, 5*time.Second, "east", "west")
+	browserLoginAs(t, ctx, hq, auth.RoleOperator)
+	if err := runWithin(ctx, 40*time.Second,
+		chromedp.WaitReady(`.bw-remote[data-key="west/1"][data-stale="false"]`, chromedp.ByQuery),
+		chromedp.Click(`.bw-tab[data-tab="hq-events"]`, chromedp.ByQuery),
+		chromedp.WaitReady(`#bw-hq-events-view`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("the HQ alerts tab: %v (console %v)", err, console.list())
+	}
+	now := time.Now()
+	for i := range burst {
+		sts[0].hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now.Add(time.Duration(i)*time.Millisecond), telemetry.VehicleID(i+1)),
+			Type: telemetry.AlertLinkRestore, Severity: telemetry.SeverityNotice, Text: "link up on udp://0.0.0.0:14550"})
+	}
+	sts[1].hub.Publish(telemetry.Alert{EventHeader: telemetry.Header(now.Add(time.Second), 1),
+		Type: telemetry.AlertLowBattery, Severity: telemetry.SeverityWarning, Text: "battery 19 %"})
+	group := fmt.Sprintf(`#bw-hq-events > li[data-type="group"][data-alert-type="link_restored"][data-count="%d"][data-station="east"]`, burst)
+	warning := `#bw-hq-events > li[data-type="alert"][data-station="west"]`
+	testenv.Eventually(t, 30*time.Second, "east's link-ups in one row, west's warning a row of its own", func() bool {
+		return count(t, ctx, group) == 1 && count(t, ctx, warning) == 1
+	})
+	if got := textOf(t, ctx, group+" .bw-alert-group-title"); !strings.Contains(got, "Link up — 30 vehicles") {
+		t.Fatalf("the burst's row says %q", got)
+	}
+	if n := count(t, ctx, `#bw-hq-events > li[data-type="alert"]`); n != 1 {
+		t.Fatalf("%d alert rows outside the burst's row, want west's warning alone: %q", n, textOf(t, ctx, "#bw-hq-events"))
+	}
+	if err := runWithin(ctx, 10*time.Second, chromedp.Click(group+" .bw-alert-expand", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 10*time.Second, "the opened burst shows its 30 rows", func() bool {
+		return count(t, ctx, group+` ul li[data-type="alert"][data-station="east"]`) == burst
+	})
+	shots := screenshotDir(t)
+	for _, sz := range [][2]int64{{1280, 800}, {1024, 768}} {
+		setViewport(t, ctx, sz[0], sz[1])
+		screenshot(t, ctx, shots, fmt.Sprintf("hq-events-burst-%dx%d", sz[0], sz[1]))
+	}
+	if errs := console.list(); len(errs) > 0 {
+		t.Fatalf("browser console errors: %v", errs)
+	}
+}

@@ -137,17 +137,26 @@ export function groupTitle(g) {
   return `${alertTypeTitle(g.type)} — ${n === g.vehicles ? who : `${n} alerts from ${who}`}`;
 }
 
+// groupSpan is when a group's alerts came, as the page shows times: one
+// time when they all came within a second, else "first–last".
+export function groupSpan(g) {
+  const a = new Date(g.first).toLocaleTimeString();
+  const b = new Date(g.last).toLocaleTimeString();
+  return a === b ? a : `${a}–${b}`;
+}
+
 // keepAlerts trims a list (newest first) to at most max alerts. What goes
 // first is what matters least: acknowledged alerts and alerts of severity
 // NOTICE or lower, oldest first; open warnings and worse are kept over
 // them, so a flood of link-ups never pushes an open critical alert out of
-// the list.
-export function keepAlerts(list, max) {
+// the list. severity reads an item's severity (the headquarters' events
+// carry the alert in data).
+export function keepAlerts(list, max, severity = alertSeverity) {
   if (list.length <= max) return list;
   const keep = new Set();
   for (const a of list) {
     if (keep.size >= max) break;
-    if (!a.ack && alertSeverity(a) < noticeSeverity) keep.add(a);
+    if (!a.ack && severity(a) < noticeSeverity) keep.add(a);
   }
   for (const a of list) {
     if (keep.size >= max) break;

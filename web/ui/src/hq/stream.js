@@ -9,6 +9,7 @@
 import { signal, effect, batch } from "@preact/signals";
 import { api } from "../api.js";
 import { user, can } from "../state.js";
+import { keepAlerts } from "../alertgroups.js";
 
 // isHQ: this server is a headquarters (its HQ tabs and layer show).
 export const isHQ = signal(false);
@@ -21,17 +22,24 @@ export const hqDetections = signal([]);
 export const hqStream = signal("off");
 
 const maxEvents = 500;
+// Alerts: room for stations' networks coming back with thousands of drones
+// (a link-up each) on top of the alerts that matter; keepAlerts lets the
+// notices go before any warning.
+const maxAlerts = 5000;
+const hqSeverity = (e) => (Number.isInteger(e.data?.severity) ? e.data.severity : 6);
+const trimAlerts = (list) => keepAlerts(list, maxAlerts, hqSeverity);
+const trimDetections = (list) => list.slice(0, maxEvents);
 const notHQRetryMs = 60000;
 
 // eventKey names an event across stations.
 export const eventKey = (e) => `${e.station}/${e.seq}`;
 
-function mergeEvents(list, add) {
+function mergeEvents(list, add, trim) {
   if (!add || !add.length) return list;
   const seen = new Set(list.map(eventKey));
   const fresh = add.filter((e) => !seen.has(eventKey(e)));
   if (!fresh.length) return list;
-  return [...fresh.reverse(), ...list].sort((a, b) => Date.parse(b.time) - Date.parse(a.time) || b.seq - a.seq).slice(0, maxEvents);
+  return trim([...fresh.reverse(), ...list].sort((a, b) => Date.parse(b.time) - Date.parse(a.time) || b.seq - a.seq));
 }
 
 function mergeVehicles(vs, replace = false) {
@@ -57,8 +65,8 @@ function allStale() {
 function applySnapshot(vehicles, alerts, detections) {
   batch(() => {
     mergeVehicles(vehicles, true);
-    hqAlerts.value = mergeEvents(hqAlerts.value, alerts);
-    hqDetections.value = mergeEvents(hqDetections.value, detections);
+    hqAlerts.value = mergeEvents(hqAlerts.value, alerts, trimAlerts);
+    hqDetections.value = mergeEvents(hqDetections.value, detections, trimDetections);
   });
 }
 
@@ -98,8 +106,8 @@ function connect(delay) {
     else if (msg.type === "events") {
       const evs = msg.events || [];
       batch(() => {
-        hqAlerts.value = mergeEvents(hqAlerts.value, evs.filter((e) => e.type === "alert"));
-        hqDetections.value = mergeEvents(hqDetections.value, evs.filter((e) => e.type === "detection"));
+        hqAlerts.value = mergeEvents(hqAlerts.value, evs.filter((e) => e.type === "alert"), trimAlerts);
+        hqDetections.value = mergeEvents(hqDetections.value, evs.filter((e) => e.type === "detection"), trimDetections);
       });
     }
   };

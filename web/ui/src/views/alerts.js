@@ -10,7 +10,7 @@ import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { alerts, can, notify, select, vehicles, eventsMissed } from "../state.js";
 import { acknowledgeAlert } from "../alertack.js";
-import { alertKey, groupAlerts, groupTitle } from "../alertgroups.js";
+import { alertKey, groupAlerts, groupTitle, groupSpan } from "../alertgroups.js";
 import { rereadMissed, dismissMissed } from "../missed.js";
 
 const severityNames = ["EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG"];
@@ -111,12 +111,6 @@ function AlertLine({ a }) {
 // not 2000 rows drawn at once.
 const groupPage = 200;
 
-function timeSpan(first, last) {
-  const a = new Date(first).toLocaleTimeString();
-  const b = new Date(last).toLocaleTimeString();
-  return a === b ? a : `${a}–${b}`;
-}
-
 function AlertGroup({ g }) {
   const [open, setOpen] = useState(false);
   const [shown, setShown] = useState(groupPage);
@@ -125,7 +119,7 @@ function AlertGroup({ g }) {
   return html`<li class=${`bw-alert-group bw-sev-${severityClass(g.severity)}${g.open === 0 ? " bw-alert-acked" : ""}`} data-type="group" data-alert-type=${g.type || ""} data-count=${n} data-vehicles=${g.vehicles} data-open=${g.open}>
     <div class="bw-alert-line">
       <button type="button" class="bw-btn bw-btn-small bw-alert-expand" aria-expanded=${open ? "true" : "false"} title=${open ? "Hide the alerts of this burst" : "Show every alert of this burst"} onClick=${() => setOpen(!open)}>${open ? "▾ Hide" : `▸ Show ${n}`}</button>
-      <span class="bw-alert-time">${timeSpan(g.first, g.last)}</span>
+      <span class="bw-alert-time">${groupSpan(g)}</span>
       <span class="bw-alert-sev">${severityNames[g.severity] || ""}</span>
       <span class="bw-alert-group-title">${groupTitle(g)}</span>
       <span class="bw-alert-group-open">${g.open === 0 ? "all acknowledged" : `${g.open} open`}</span>
