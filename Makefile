@@ -12,8 +12,10 @@ UI_SRC := $(shell find $(UI)/src -type f 2>/dev/null) $(UI)/build.mjs
 demo: build
 	./bin/borderwatch demo
 
-## test: build the UI, vet, check formatting, and run every test with the race detector
+## test: build the UI, vet, check formatting, run the UI's unit tests (node's
+## own runner) and every Go test with the race detector
 test: ui vet
+	cd $(UI) && npm test --silent
 	$(GO) test -race -timeout 20m ./...
 
 ## build: the borderwatch binary in bin/, with the UI embedded

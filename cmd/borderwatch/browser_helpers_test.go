@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
+	"github.com/borderwatch/borderwatch/loadtest"
 )
 
 // screenshotDir is where browser tests save their screenshots for review:
@@ -161,4 +162,60 @@ func waitDemoReady[T any](t *testing.T, ready <-chan T, exited <-chan struct{}) 
 	}
 	var zero T
 	return zero
+}
+
+// labelsUnderDetections lists the drone labels the map drew (their boxes,
+// web/ui/src/map/drones.js) that a detection icon covers: detections are
+// drawn above the drones on purpose, so a label under one cannot be read.
+func labelsUnderDetections(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	var out []string
+	js := `(() => {
+	  const c = document.querySelector("canvas.bw-drones");
+	  const m = document.querySelector("#map").getBoundingClientRect();
+	  if (!c || !c.bwLabels) return ["no labels drawn"];
+	  const bad = [];
+	  for (const el of document.querySelectorAll(".bw-detection")) {
+	    const r = el.getBoundingClientRect();
+	    const l = r.left - m.left, t = r.top - m.top, rr = r.right - m.left, b = r.bottom - m.top;
+	    for (const [id, [x0, y0, x1, y1]] of c.bwLabels) {
+	      if (x0 < rr && l < x1 && y0 < b && t < y1) bad.push("drone " + id + "'s label [" + [x0, y0, x1, y1].map(Math.round) + "] under detection " + el.dataset.key + " [" + [l, t, rr, b].map(Math.round) + "]");
+	    }
+	  }
+	  return bad;
+	})()`
+	if err := chromedp.Run(ctx, chromedp.Evaluate(js, &out)); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// startBareServer runs serve with one UDP MAVLink link on loopback, a
+// store in the test's folder and the test accounts, and no drone: the
+// test brings its own.
+func startBareServer(t *testing.T) *server {
+	t.Helper()
+	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: t.TempDir() + "/bw.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	authedSystem(t, sys)
+	return sys
+}
+
+// runLoadFleet sends the load generator's fleet of n drones (positions at
+// rate Hz, a heartbeat a second, over real UDP) to sys's first link until
+// the test ends.
+func runLoadFleet(t *testing.T, sys *server, n int, rate float64) {
+	t.Helper()
+	fleet, err := loadtest.NewFleet([]string{sys.fleet.LinkAddrs()[0].String()}, n, rate, 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fleet.Close)
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); fleet.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
 }

@@ -96,8 +96,12 @@ func TestBrowser_HQ_TwoStations_StreamViewsAndForwardedCommand(t *testing.T) {
 		t.Fatalf("arming east/1: %v", err)
 	}
 	waitText(t, ctx, 30*time.Second, `#bw-hq-answer`, "Arm")
+	// The two stations' drones patrol apart (startHQAndStations): their
+	// labels on the map read, neither over the other.
+	noOverlap(t, ctx, `.bw-remote-label`, 2)
 	screenshot(t, ctx, shots, "hq-stations-1280x800")
 	setViewport(t, ctx, 1024, 768)
+	noOverlap(t, ctx, `.bw-remote-label`, 2)
 	screenshot(t, ctx, shots, "hq-stations-1024x768")
 	setViewport(t, ctx, 1280, 800)
 
@@ -143,8 +147,10 @@ func TestBrowser_HQ_TwoStations_StreamViewsAndForwardedCommand(t *testing.T) {
 		t.Fatalf("the supervisor's HQ sorties tab: %v (console %v)", err, console.list())
 	}
 	screenshot(t, ctx, shots, "hq-sorties-1280x800")
+	oneLine(t, ctx, `#bw-hq-sorties td.bw-hq-duration`)
 	setViewport(t, ctx, 1024, 768)
 	screenshot(t, ctx, shots, "hq-sorties-1024x768")
+	oneLine(t, ctx, `#bw-hq-sorties td.bw-hq-duration`)
 	if err := runWithin(ctx, 20*time.Second,
 		chromedp.Click(`.bw-tab[data-tab="hq-stations"]`, chromedp.ByQuery),
 		// The stations table above the fleet loads by its own request; a
@@ -167,6 +173,54 @@ func TestBrowser_HQ_TwoStations_StreamViewsAndForwardedCommand(t *testing.T) {
 	}
 	browserLoginAs(t, ctx, sts[0], auth.RoleOperator)
 	waitTabs(t, ctx, "fleet", "alerts", "detections", "plan")
+}
+
+// noOverlap fails the test unless at least n elements match sel and no
+// two of their boxes overlap.
+func noOverlap(t *testing.T, ctx context.Context, sel string, n int) {
+	t.Helper()
+	var boxes []struct {
+		Text                     string
+		Left, Top, Right, Bottom float64
+	}
+	js := fmt.Sprintf(`[...document.querySelectorAll(%q)].map((e) => { const r = e.getBoundingClientRect();
+		return {Text: e.textContent, Left: r.left, Top: r.top, Right: r.right, Bottom: r.bottom}; })`, sel)
+	if err := chromedp.Run(ctx, chromedp.Evaluate(js, &boxes)); err != nil {
+		t.Fatal(err)
+	}
+	if len(boxes) < n {
+		t.Fatalf("%d of %s, want at least %d", len(boxes), sel, n)
+	}
+	for i, a := range boxes {
+		for _, b := range boxes[i+1:] {
+			if a.Left < b.Right && b.Left < a.Right && a.Top < b.Bottom && b.Top < a.Bottom {
+				t.Fatalf("%s %q %v overlaps %q %v", sel, a.Text, []float64{a.Left, a.Top, a.Right, a.Bottom}, b.Text, []float64{b.Left, b.Top, b.Right, b.Bottom})
+			}
+		}
+	}
+}
+
+// oneLine fails the test unless the text of every element matching sel
+// (at least one) is laid out on one line.
+func oneLine(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	var lines []int
+	js := fmt.Sprintf(`[...document.querySelectorAll(%q)].map((e) => {
+		const r = document.createRange();
+		r.selectNodeContents(e);
+		return new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top))).size;
+	})`, sel)
+	if err := chromedp.Run(ctx, chromedp.Evaluate(js, &lines)); err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) == 0 {
+		t.Fatalf("no %s to check", sel)
+	}
+	for i, n := range lines {
+		if n != 1 {
+			t.Fatalf("%s number %d is laid out on %d lines: %q", sel, i+1, n, textOf(t, ctx, sel))
+		}
+	}
 }
 
 // waitTabs waits until the sidebar offers exactly these tabs, in order.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/borderwatch/borderwatch/internal/testenv"
-	"github.com/borderwatch/borderwatch/loadtest"
 	"github.com/borderwatch/borderwatch/web/auth"
 )
 
@@ -23,21 +21,8 @@ import (
 // moving on motion updates alone, and keep their status (mode) meanwhile.
 func TestBrowser_LiveMap_SendsItsViewAndSelection(t *testing.T) {
 	ctx, console := newBrowser(t)
-	sys, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: t.TempDir() + "/view.db"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
-	authedSystem(t, sys)
-	fleet, err := loadtest.NewFleet([]string{sys.fleet.LinkAddrs()[0].String()}, 20, 5, 5*time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fleet.Close)
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); fleet.Run(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
+	sys := startBareServer(t)
+	runLoadFleet(t, sys, 20, 5)
 
 	browserLoginAs(t, ctx, sys, auth.RoleSupervisor)
 	waitDroneDrawn(t, ctx, 1)

@@ -148,6 +148,24 @@ func (p *planPage) clickSel(sel string) {
 
 func (p *planPage) count(sel string) int { return count(p.t, p.ctx, sel) }
 
+// vehicleRowAligned checks the upload list's row of vehicle id: its
+// Download button lies within the row and centred on the vehicle's name
+// (it once sat a few pixels below it).
+func (p *planPage) vehicleRowAligned(id int) {
+	p.t.Helper()
+	var box struct{ RowTop, RowBottom, LabelMid, ButtonTop, ButtonBottom, ButtonMid float64 }
+	p.eval(fmt.Sprintf(`(() => {
+		const row = document.querySelector('.bw-plan-vehicles tr[data-sysid="%d"]');
+		const r = row.getBoundingClientRect();
+		const l = row.querySelector('.bw-plan-check').getBoundingClientRect();
+		const b = row.querySelector('[data-download]').getBoundingClientRect();
+		return {RowTop: r.top, RowBottom: r.bottom, LabelMid: (l.top + l.bottom) / 2, ButtonTop: b.top, ButtonBottom: b.bottom, ButtonMid: (b.top + b.bottom) / 2};
+	})()`, id), &box)
+	if box.ButtonTop < box.RowTop || box.ButtonBottom > box.RowBottom || math.Abs(box.ButtonMid-box.LabelMid) > 1.5 {
+		p.t.Fatalf("vehicle %d's Download button %.1f-%.1f (middle %.1f) in its row %.1f-%.1f, the name's middle at %.1f", id, box.ButtonTop, box.ButtonBottom, box.ButtonMid, box.RowTop, box.RowBottom, box.LabelMid)
+	}
+}
+
 func (p *planPage) waitCount(sel string, want int, what string) {
 	p.t.Helper()
 	testenv.Eventually(p.t, 20*time.Second, what, func() bool { return p.count(sel) == want })
@@ -521,6 +539,9 @@ func TestBrowser_PlanFiles_ImportSaveOpenExportAndConfirmWarnings(t *testing.T) 
 		return s == "verified"
 	})
 	p.screenshot("plan-upload-verified", 1280, 800)
+	p.vehicleRowAligned(1)
+	p.screenshot("plan-upload-verified", 1024, 768)
+	p.vehicleRowAligned(1)
 	if errs := p.console.list(); len(errs) > 0 {
 		t.Fatalf("browser console errors: %v", errs)
 	}

@@ -171,6 +171,14 @@ func TestBrowser_Supervisor_ReplaysMultiDroneSortieAsEvidence(t *testing.T) {
 		TrackID: 7, Class: "person", ConfidencePct: 90, Lat: simulator.DefaultCenterLat - 0.01, Lon: simulator.DefaultCenterLon})
 	sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(tB, 1),
 		TrackID: 8, Class: "vehicle", ConfidencePct: 80, Lat: simulator.DefaultCenterLat - 0.012, Lon: simulator.DefaultCenterLon + 0.01})
+	// Drone 2 sees a vehicle just east of it: the icon, drawn above the
+	// drones, sits where its label would start, and the label steps aside.
+	for _, v := range getVehicles(t, base) {
+		if v.ID == 2 {
+			sys.hub.Publish(telemetry.Detection{EventHeader: telemetry.Header(time.Now(), 2),
+				TrackID: 9, Class: "vehicle", ConfidencePct: 75, Lat: v.Lat, Lon: v.Lon + 300/(111320*math.Cos(v.Lat*math.Pi/180))})
+		}
+	}
 	apiJSON(t, base, "POST", "/api/v1/vehicles/1/commands", map[string]any{"command": "mode", "mode": "LOITER"}, nil)
 	var modeAction timelineMarker
 	testenv.Eventually(t, 20*time.Second, "the timeline lists both detections and the operator's mode change", func() bool {
@@ -283,6 +291,25 @@ func screenshotReplay(t *testing.T, ctx context.Context) {
 		if err := chromedp.Run(ctx, chromedp.WaitVisible(`#bw-timeline`, chromedp.ByQuery)); err != nil {
 			t.Fatal(err)
 		}
+		// Every drone's label reads beside the detection icons (drone 2's
+		// detection lies where its label would start), with both drones on
+		// the map.
+		if err := runWithin(ctx, 10*time.Second, chromedp.Click(`#bw-replay-fit`, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		var under []string
+		testenv.Eventually(t, 10*time.Second, "drone 2's label drawn beside its detection, no label under a detection icon", func() bool {
+			var drawn bool
+			if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => { const c = document.querySelector("canvas.bw-drones"); return !!(c && c.bwLabels && c.bwLabels.has(2)); })()`, &drawn)); err != nil {
+				t.Fatal(err)
+			}
+			prev := fmt.Sprint(under)
+			under = labelsUnderDetections(t, ctx)
+			if len(under) > 0 && fmt.Sprint(under) != prev {
+				t.Logf("at %dx%d: %v", sz[0], sz[1], under)
+			}
+			return drawn && len(under) == 0 && count(t, ctx, `.bw-detection[data-key="2/9"]`) == 1
+		})
 		screenshot(t, ctx, dir, fmt.Sprintf("supervisor-replay-%dx%d", sz[0], sz[1]))
 	}
 	setViewport(t, ctx, 1280, 800)

@@ -28,7 +28,10 @@ func startHQAndStation(t *testing.T, staleAfter time.Duration) (hq, st *server, 
 
 // startHQAndStations runs a headquarters with an embedded NATS server and
 // one station of each name that trusts it, each with one simulated drone
-// (system id 1 on every station: east/1, west/1 at the HQ).
+// (system id 1 on every station: east/1, west/1 at the HQ). Each station's
+// drone patrols its own stretch, 2.2 km north of the one before (north:
+// away from the demo scenario's border), so that the drones and their
+// labels do not lie on top of each other on the HQ's map.
 func startHQAndStations(t *testing.T, staleAfter time.Duration, names ...string) (hq *server, sts []*server, sims []*simulator.Fleet) {
 	t.Helper()
 	dir := t.TempDir()
@@ -39,8 +42,8 @@ func startHQAndStations(t *testing.T, staleAfter time.Duration, names ...string)
 		t.Fatal(err)
 	}
 	t.Cleanup(hq.Close)
-	for _, name := range names {
-		st, sim := startStation(t, dir, name, hq.fed.embedded.ClientURL(), pub)
+	for i, name := range names {
+		st, sim := startStationAt(t, dir, name, fedOptions{nats: hq.fed.embedded.ClientURL(), hqTrust: stringList{pub}}, simulator.DefaultCenterLat+0.02*float64(i))
 		sts, sims = append(sts, st), append(sims, sim)
 	}
 	return hq, sts, sims
@@ -71,13 +74,21 @@ func startStation(t *testing.T, dir, name, natsURL, pub string) (*server, *simul
 // one simulated drone (10 Hz, 5× speed).
 func startStationWith(t *testing.T, dir, name string, fed fedOptions) (*server, *simulator.Fleet) {
 	t.Helper()
+	return startStationAt(t, dir, name, fed, simulator.DefaultCenterLat)
+}
+
+// startStationAt is startStationWith with the drone's scenario moved north
+// or south to centre latitude lat (its longitude stays the default).
+func startStationAt(t *testing.T, dir, name string, fed fedOptions, lat float64) (*server, *simulator.Fleet) {
+	t.Helper()
 	st, err := startServer(serverOptions{links: stringList{"udp://127.0.0.1:0"}, http: "127.0.0.1:0", data: filepath.Join(dir, name+".db"),
 		tak: takOptions{station: name}, fed: fed})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5}
+	sim := &simulator.Fleet{Drones: 1, GCS: fmt.Sprintf("udp://127.0.0.1:%d", st.fleet.LinkAddrs()[0].(*net.UDPAddr).Port), Rate: 10, Speedup: 5,
+		CenterLat: lat, CenterLon: simulator.DefaultCenterLon}
 	if err := sim.Initialize(); err != nil {
 		t.Fatal(err)
 	}

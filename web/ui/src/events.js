@@ -3,15 +3,13 @@
 // (one line per alert, newest first).
 import { alerts, detections } from "./state.js";
 import { addRemoteIDs, clearRemoteIDs } from "./map/remoteid.js";
+import { alertKey, keepAlerts } from "./alertgroups.js";
 
-const maxAlerts = 500;
+// Enough for a fleet of a few thousand drones to come back at once (one
+// link-up each) with the operator's other alerts still in the list:
+// keepAlerts lets the link-ups go before any open warning.
+const maxAlerts = 5000;
 const maxTrackPoints = 200;
-
-// alertKey identifies one alert whether it came from the history or the
-// stream: the server's id (store.AlertID), else its time, vehicle and text.
-export function alertKey(a) {
-  return a.id ? `id:${a.id}` : `${a.time}|${a.vehicle || a.sysid}|${a.type}|${a.text}`;
-}
 
 // Acknowledgements that arrived before their alert (a page still loading its history).
 const earlyAcks = new Map();
@@ -28,7 +26,7 @@ export function addAlerts(list) {
     const ack = a.ack || prev?.ack || (a.id && earlyAcks.get(a.id)) || null;
     byKey.set(k, { ...prev, ...a, ack });
   }
-  alerts.value = [...byKey.values()].sort((a, b) => Date.parse(b.time) - Date.parse(a.time)).slice(0, maxAlerts);
+  alerts.value = keepAlerts([...byKey.values()].sort((a, b) => Date.parse(b.time) - Date.parse(a.time)), maxAlerts);
 }
 
 // applyAck records an acknowledgement {alert_id, user, time, note}, from
@@ -53,9 +51,14 @@ export function addDetections(list) {
   for (const d of list) {
     const key = detectionKey(d);
     const prev = next.get(key);
-    const history = prev ? prev.history.slice(-(maxTrackPoints - 1)) : [];
-    const last = history[history.length - 1];
-    if (!last || last[0] !== d.lat || last[1] !== d.lon) history.push([d.lat, d.lon, d.time]);
+    let history = prev ? prev.history : [];
+    // A detection read again (the history after a reconnect or after missed
+    // events) is one the track has: keep its path as it was.
+    if (!history.some((p) => p[2] === d.time && p[0] === d.lat && p[1] === d.lon)) {
+      history = history.slice(-(maxTrackPoints - 1));
+      const last = history[history.length - 1];
+      if (!last || last[0] !== d.lat || last[1] !== d.lon) history.push([d.lat, d.lon, d.time]);
+    }
     // Keep the newest as the track's state even when history arrives out of order.
     const newest = !prev || Date.parse(d.time) >= Date.parse(prev.last.time) ? d : prev.last;
     next.set(key, { key, last: newest, history });

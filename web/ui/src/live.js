@@ -9,6 +9,7 @@ import { applyVehicles } from "./fleet.js";
 import { messageStats } from "./map/drones.js";
 import { onStreamEvents } from "./events.js";
 import { loadHistory } from "./history.js";
+import { onEventsMessage, resetMissed } from "./missed.js";
 
 let ws = null;
 
@@ -107,6 +108,7 @@ function connect(delay) {
   sock.onopen = () => {
     connection.value = "live";
     delay = 500;
+    resetMissed();
     // A new connection starts with every vehicle at full rate: say what
     // this page shows.
     lastView = "";
@@ -126,6 +128,7 @@ function connect(delay) {
       messageStats.totalMs += ms;
       if (ms > messageStats.maxMs) messageStats.maxMs = ms;
     }
+    if (msg.type === "events") onEventsMessage(msg);
     if (msg.events) onStreamEvents(msg.events);
     if (msg.type === "error") console.warn("live stream:", msg.error);
     // The view as the server applied it (for the browser tests and a

@@ -18,6 +18,11 @@ export const focused = signal(null);
 
 // alerts: list of alert objects, newest first, one per alert.
 export const alerts = signal([]);
+// eventsMissed: live events the server let go because this page read too
+// slowly, and the re-read that recovers them (src/missed.js): null, or
+// {count, since (ms, server time, or null for the last 12 h), state:
+// "waiting"|"reading"|"done"|"failed", at (ms, when it was re-read), error}.
+export const eventsMissed = signal(null);
 // detections: Map "vehicle/track" → {last detection, history: [[lat, lon, time]…]}.
 export const detections = signal(new Map());
 // highlightedDetection: the key of the detection the list zoomed to.

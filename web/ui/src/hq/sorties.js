@@ -57,8 +57,8 @@ export function HQSortiesView() {
           (s) => html`<tr key=${`${s.station}/${s.data.id}`} data-station=${s.station} data-sortie=${s.data.id}>
             <td>${s.station}</td><td>${s.data.id}</td><td>${`${s.station}/${s.data.vehicle}`}</td>
             <td>${when(s.data.start)}</td>
-            <td>${s.data.open ? "flying" : new Date(s.data.end).toLocaleTimeString()}</td>
-            <td>${duration(s.data.duration_s)}</td></tr>`,
+            <td class="bw-hq-end">${s.data.open ? "flying" : new Date(s.data.end).toLocaleTimeString()}</td>
+            <td class="bw-hq-duration">${duration(s.data.duration_s)}</td></tr>`,
         )}
       </tbody>
     </table></div>`}

@@ -54,6 +54,17 @@ function onMarkerClick(e, key) {
   highlightedDetection.value = key;
 }
 
+// The drone layer draws each callsign clear of the detection icons (they
+// are above the drones on purpose, so a label under one would not read).
+droneLayer.labelObstacles = () => {
+  const out = [];
+  for (const s of shown.values()) {
+    const p = map.latLngToContainerPoint(s.marker.getLatLng());
+    out.push([p.x, p.y]);
+  }
+  return out;
+};
+
 function tooltip(d) {
   return `${d.class} ${d.confidence_pct}% · track ${d.track_id} · drone ${d.vehicle || d.sysid}`;
 }
@@ -98,6 +109,8 @@ function sync(all) {
     s.seenAt = Date.parse(d.time);
   }
   fade();
+  // The drones' labels step aside for the icons as they are now.
+  droneLayer.redraw();
 }
 
 function fade() {

@@ -57,6 +57,39 @@ const trailPoints = (trailMinutes * 60 * 1000) / trailSampleMs;
 // The arrow, nose up, centred on the drone's position: x, y pairs.
 const arrow = [0, -11, 7.5, 9, 0, 4.5, -7.5, 9];
 
+// A label's box around its baseline at the drone's y + 4 (11 px text), and
+// the half size of a marker it must clear (a 24 px detection icon with its
+// 3 px border shadow).
+const labelAbove = 8;
+const labelBelow = 4;
+const markHalf = 15;
+
+// labelBox is the box [left, top, right, bottom] a label of width w that
+// starts at x takes beside the drone drawn at y.
+function labelBox(x, y, w) {
+  return [x, y + 4 - labelAbove, x + w, y + 4 + labelBelow];
+}
+
+// labelX is where drone d's label starts: right of the arrow, or right of
+// the markers (detections, drawn above the drones on purpose) that would
+// cover its start, so that both read. A label moves at most a few markers
+// along; past that it stays where it got.
+function labelX(w, d, marks) {
+  let x = d.x + 13;
+  const [, top, , bottom] = labelBox(x, d.y, w);
+  for (let pass = 0; pass < 4; pass++) {
+    let moved = false;
+    for (const [mx, my] of marks) {
+      if (my + markHalf < top || my - markHalf > bottom) continue;
+      if (mx + markHalf < x || mx - markHalf > x + w) continue;
+      x = mx + markHalf + 2;
+      moved = true;
+    }
+    if (!moved) break;
+  }
+  return x;
+}
+
 // addArrow adds the arrow turned by heading a (radians, clockwise from north) at x, y.
 function addArrow(p, x, y, a) {
   const c = Math.cos(a);
@@ -255,20 +288,29 @@ class DroneLayer extends L.Layer {
     }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     // Labels only while they can be read: a crowd of names is noise.
+    const labels = new Map();
     if (this.showLabels && count <= 300) {
       ctx.font = "600 11px system-ui, sans-serif";
       ctx.lineWidth = 3;
       ctx.strokeStyle = "rgba(255,255,255,0.9)";
       ctx.fillStyle = "#0d2a4a";
+      // Markers drawn above the drones (detections) that a label must not
+      // start under: [x, y] centres in container pixels, those on screen.
+      const marks = this.labelObstacles ? this.labelObstacles().filter((p) => visible(p[0], p[1])) : [];
       for (const v of this.vehicles.values()) {
         const d = drawn.get(v.id);
         if (!d || !visible(d.x, d.y)) continue;
         const text = callsign(v);
-        ctx.strokeText(text, d.x + 13, d.y + 4);
-        ctx.fillText(text, d.x + 13, d.y + 4);
+        const w = ctx.measureText(text).width;
+        const x = marks.length ? labelX(w, d, marks) : d.x + 13;
+        ctx.strokeText(text, x, d.y + 4);
+        ctx.fillText(text, x, d.y + 4);
+        labels.set(v.id, labelBox(x, d.y, w));
       }
     }
     c.bwDrawn = drawn;
+    // Each label's box (labelBox, container pixels), for the browser tests.
+    c.bwLabels = labels;
     const ms = performance.now() - t0;
     const s = this.stats;
     s.draws++;
