@@ -15,7 +15,8 @@
 //     one batch in flight, each batch with a message id, so a batch whose
 //     acknowledgement was lost is deduplicated by JetStream when it is sent
 //     again; the headquarters also ignores any event whose station sequence
-//     it has already applied. Together: every event arrives, in order, once.
+//     it has already applied (in the outbox's numbering: a new outbox file
+//     numbers from 1 under a new name, batch.Numbering). Together: every event arrives, in order, once.
 //
 // The headquarters (HQ) has no links of its own. It finds stations by their
 // event streams, reads each with a durable consumer (it resumes where it

@@ -7,8 +7,9 @@ import (
 )
 
 // Messages on a station's subjects come from outside the HQ: a batch is
-// accepted only if it is that station's, numbered upwards from 1, with a
-// type and valid data for every event; whatever it is, decoding never panics.
+// accepted only if it is that station's, with a numbering name of at most
+// maxNumbering bytes, numbered upwards from 1, with a type and valid data
+// for every event; whatever it is, decoding never panics.
 func FuzzDecodeBatch(f *testing.F) {
 	good, _ := json.Marshal(batch{Station: "east", Events: []Event{{Seq: 1, Type: TypeDetection, Data: json.RawMessage(`{"track_id":1}`)}, {Seq: 2, Type: TypeAlert, Data: json.RawMessage(`{}`)}}})
 	f.Add(good)
@@ -16,6 +17,8 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add([]byte(`{"station":"west","events":[]}`))
 	f.Add([]byte(`{"station":"east","events":[{"seq":0,"type":"alert","data":{}}]}`))
 	f.Add([]byte(`not json`))
+	f.Add([]byte(`{"station":"east","numbering":"ABCDEFGHIJKLMNOP","events":[{"seq":1,"type":"alert","data":{}}]}`))
+	f.Add([]byte(`{"station":"east","numbering":"` + strings.Repeat("x", 65) + `","events":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := decodeBatch(data, "east")
 		if err != nil {
@@ -26,6 +29,9 @@ func FuzzDecodeBatch(f *testing.F) {
 		}
 		if b.Station != "east" {
 			t.Fatalf("accepted a batch of %q", b.Station)
+		}
+		if len(b.Numbering) > maxNumbering {
+			t.Fatalf("accepted a numbering name of %d bytes", len(b.Numbering))
 		}
 		var last uint64
 		for _, e := range b.Events {

@@ -100,6 +100,9 @@ type stationView struct {
 	// applied (its JetStream sequence, not the station's): a view restored
 	// from an older copy is behind its consumer (resetForgotten).
 	streamSeq uint64
+	// numbering names the station's numbering lastSeq counts in
+	// (batch.Numbering); empty until a batch named one.
+	numbering string
 }
 
 // RemoteEvent is an event of a station as the HQ shows it.
@@ -292,13 +295,17 @@ func (h *HQ) onEvents(station string, m jetstream.Msg) {
 	h.mu.Lock()
 	st := h.station(station)
 	heard := h.Clock()
-	applied, last, dups, gaps := freshEvents(st.lastSeq, b.Events)
-	streamSeq := st.streamSeq
+	var msgSeq uint64
 	if meta, err := m.Metadata(); err == nil {
-		streamSeq = max(streamSeq, meta.Sequence.Stream)
+		msgSeq = meta.Sequence.Stream
 	}
+	applied, last, dups, gaps, numbering, renumbered := h.freshBatch(st, b, msgSeq)
+	streamSeq, prevSeq := max(st.streamSeq, msgSeq), st.lastSeq
 	h.mu.Unlock()
-	if err := h.persistBatch(station, storedStation{LastSeq: last, LastHeard: heard, StreamSeq: streamSeq}, applied); err != nil {
+	if renumbered {
+		h.Logger.Warn("federation: a station numbers its events anew (its outbox was lost or made again); applying them", "station", station, "numbering", numbering, "last_of_the_old_numbering", prevSeq)
+	}
+	if err := h.persistBatch(station, storedStation{LastSeq: last, LastHeard: heard, StreamSeq: streamSeq, Numbering: numbering}, applied); err != nil {
 		h.disk.writeMu.Unlock()
 		h.disk.writeErrors.Add(1)
 		h.Logger.Error("federation: writing a batch to the headquarters' view failed; it is not acknowledged and comes again", "station", station, "err", err)
@@ -306,7 +313,7 @@ func (h *HQ) onEvents(station string, m jetstream.Msg) {
 		return
 	}
 	h.mu.Lock()
-	st.lastHeard, st.lastSeq, st.streamSeq = heard, last, streamSeq
+	st.lastHeard, st.lastSeq, st.streamSeq, st.numbering = heard, last, streamSeq, numbering
 	for _, e := range applied {
 		h.apply(station, e)
 	}

@@ -40,7 +40,7 @@ import (
 // store's evidence chain covers what this server recorded, not what other
 // stations sent.
 //
-//	bucket "hq_stations":   station → {"last_seq", "last_heard", "stream_seq"}
+//	bucket "hq_stations":   station → {"last_seq", "last_heard", "stream_seq", "numbering"}
 //	bucket "hq_vehicles":   station "/" id → stateMsg (station, vehicle, sent, state)
 //	bucket "hq_alerts":     u64 BE (order applied) → RemoteEvent, the newest MaxEvents
 //	bucket "hq_detections": u64 BE (order applied) → RemoteEvent, the newest MaxEvents
@@ -82,6 +82,8 @@ type storedStation struct {
 	// StreamSeq is the stream sequence of the last batch applied; 0 in
 	// files written before it was kept.
 	StreamSeq uint64 `json:"stream_seq,omitempty"`
+	// Numbering is the station's numbering LastSeq counts in.
+	Numbering string `json:"numbering,omitempty"`
 }
 
 func storedVehicleKey(k vehicleKey) []byte { return fmt.Appendf(nil, "%s/%d", k.station, k.id) }
@@ -134,7 +136,7 @@ func (h *HQ) load(tx *bolt.Tx) error {
 		if err := json.Unmarshal(v, &s); err != nil {
 			return damaged(bucketHQStations, k, err)
 		}
-		h.stations[string(k)] = &stationView{lastSeq: s.LastSeq, lastHeard: s.LastHeard, streamSeq: s.StreamSeq}
+		h.stations[string(k)] = &stationView{lastSeq: s.LastSeq, lastHeard: s.LastHeard, streamSeq: s.StreamSeq, numbering: s.Numbering}
 		return nil
 	})
 	if err != nil {
@@ -291,7 +293,7 @@ func (h *HQ) flushStates() error {
 	stations := map[string]storedStation{}
 	for _, s := range states {
 		if st := h.stations[s.Station]; st != nil {
-			stations[s.Station] = storedStation{LastSeq: st.lastSeq, LastHeard: st.lastHeard, StreamSeq: st.streamSeq}
+			stations[s.Station] = storedStation{LastSeq: st.lastSeq, LastHeard: st.lastHeard, StreamSeq: st.streamSeq, Numbering: st.numbering}
 		}
 	}
 	h.mu.Unlock()
@@ -386,6 +388,31 @@ func (h *HQ) resetForgotten(ctx context.Context, station, durable string) error 
 		return fmt.Errorf("removing consumer %s on %s: %w", durable, eventsStream(station), err)
 	}
 	return nil
+}
+
+// freshBatch returns the events of a batch the view does not have, as
+// freshEvents does, and the station's numbering after it; st is h's, and
+// h.mu is held. Within one numbering (the same name, or a view or a
+// station from before names) the station's sequence says what is new. A
+// batch of another numbering is new if its message comes after every one
+// applied (msgSeq, its place in the stream): the station's outbox was made
+// again and numbers from 1 (renumbered). Otherwise it is an old message read
+// again (after resetForgotten), whose events the view has had.
+func (h *HQ) freshBatch(st *stationView, b batch, msgSeq uint64) (fresh []Event, last uint64, dups int, gaps [][2]uint64, numbering string, renumbered bool) {
+	switch {
+	case b.Numbering == st.numbering || st.numbering == "" || b.Numbering == "" && msgSeq > st.streamSeq:
+		numbering = st.numbering
+		if numbering == "" {
+			numbering = b.Numbering
+		}
+		fresh, last, dups, gaps = freshEvents(st.lastSeq, b.Events)
+		return fresh, last, dups, gaps, numbering, false
+	case msgSeq > st.streamSeq:
+		fresh, last, dups, gaps = freshEvents(0, b.Events)
+		return fresh, last, dups, gaps, b.Numbering, true
+	default:
+		return nil, st.lastSeq, len(b.Events), nil, st.numbering, false
+	}
 }
 
 // freshEvents returns the events of a batch after the station's last one

@@ -377,3 +377,50 @@ func TestHQ_ViewWriteFails_BatchNotAppliedNorAcknowledged(t *testing.T) {
 		t.Fatalf("alerts: %v", got)
 	}
 }
+
+// A station whose outbox is lost (a new file: its events numbered from 1
+// again) is heard: its new events reach the HQ instead of being taken for
+// ones the HQ has. Read again from the stream's start (the HQ's consumer
+// gone, its view kept), the old numbering's messages are skipped and
+// nothing is shown twice.
+func TestHQ_StationOutboxLost_NewNumberingApplied(t *testing.T) {
+	ns := startNATS(t)
+	clk := newFakeClock()
+	hub := &telemetry.Hub{}
+	st := startStation(t, "east", ns.ClientURL(), hub, clk)
+	path := filepath.Join(t.TempDir(), "hq.hqview")
+	hq := startStoredHQ(t, ns.ClientURL(), path, clk)
+	alert := func(h *telemetry.Hub, text string, want int) {
+		h.Publish(telemetry.Alert{EventHeader: telemetry.EventHeader{Time: clk.Now(), SystemID: 2}, Type: telemetry.AlertLowBattery, Text: text})
+		testenv.Eventually(t, 10*time.Second, "alert "+text+" at the HQ", func() bool { return len(hq.Alerts()) == want })
+	}
+	for i := range 3 {
+		alert(hub, fmt.Sprint("old ", i), i+1)
+	}
+	st.Close()
+	st.Conn.Close()
+	hub = &telemetry.Hub{}
+	startStation(t, "east", ns.ClientURL(), hub, clk) // a new outbox file
+	alert(hub, "new 0", 4)
+	alert(hub, "new 1", 5)
+	want := "[east:1:old 0 east:2:old 1 east:3:old 2 east:1:new 0 east:2:new 1]"
+	if got := eventTexts(t, hq.Alerts()); fmt.Sprint(got) != want {
+		t.Fatalf("alerts: %v", got)
+	}
+	waitAcked(t, ns.ClientURL(), "east")
+	hq.Close()
+	hq.Conn.Close()
+
+	js, _ := jetstream.New(connect(t, ns.ClientURL(), "admin"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := js.DeleteConsumer(ctx, eventsStream("east"), "hq_hq"); err != nil {
+		t.Fatal(err)
+	}
+	hq = startStoredHQ(t, ns.ClientURL(), path, clk)
+	alert(hub, "new 2", 6)
+	want = want[:len(want)-1] + " east:3:new 2]"
+	if got := eventTexts(t, hq.Alerts()); fmt.Sprint(got) != want {
+		t.Fatalf("alerts after reading the stream again: %v", got)
+	}
+}

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,9 @@ import (
 type outbox struct {
 	db  *bolt.DB
 	max int // events kept at most; beyond, new events are refused and counted
+	// numbering names the sequence this file gives (batch.Numbering):
+	// random, made with the file, kept in it.
+	numbering string
 
 	pending atomic.Int64
 	dropped atomic.Uint64
@@ -34,6 +38,8 @@ var (
 	bucketEvents = []byte("events")
 	bucketMeta   = []byte("meta")
 	keyNextSeq   = []byte("next_seq")
+	// keyNumbering names this outbox's numbering (batch.Numbering).
+	keyNumbering = []byte("numbering")
 )
 
 func openOutbox(path string, max int) (*outbox, error) {
@@ -47,8 +53,19 @@ func openOutbox(path string, max int) (*outbox, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.CreateBucketIfNotExists(bucketMeta); err != nil {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
 			return err
+		}
+		if v := meta.Get(keyNumbering); len(v) > 0 {
+			o.numbering = string(v)
+		} else {
+			// A new file numbers from 1 again: a new name tells the
+			// headquarters so (also for a file written before names).
+			o.numbering = rand.Text()[:16]
+			if err := meta.Put(keyNumbering, []byte(o.numbering)); err != nil {
+				return err
+			}
 		}
 		o.pending.Store(int64(b.Stats().KeyN))
 		return nil

@@ -369,13 +369,15 @@ func (s *Station) publishLoop() {
 }
 
 func (s *Station) publishBatch(evs []Event) error {
-	data, err := json.Marshal(batch{Station: s.Name, Events: evs})
+	data, err := json.Marshal(batch{Station: s.Name, Numbering: s.box.numbering, Events: evs})
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
 	defer cancel()
-	id := fmt.Sprintf("%s:%d-%d", s.Name, evs[0].Seq, evs[len(evs)-1].Seq)
+	// The numbering is in the id: a new outbox's first batch is not a
+	// copy of the old one's, which JetStream would drop.
+	id := fmt.Sprintf("%s:%s:%d-%d", s.Name, s.box.numbering, evs[0].Seq, evs[len(evs)-1].Seq)
 	_, err = s.js.PublishMsg(ctx, &nats.Msg{Subject: eventsSubject(s.Name), Data: data}, jetstream.WithMsgID(id))
 	if err != nil {
 		return fmt.Errorf("publishing events %d-%d: %w", evs[0].Seq, evs[len(evs)-1].Seq, err)

@@ -33,9 +33,18 @@ const (
 
 // batch is one message on bw.<station>.events.
 type batch struct {
-	Station string  `json:"station"`
-	Events  []Event `json:"events"`
+	Station string `json:"station"`
+	// Numbering names the station's numbering of its events: made with
+	// its outbox, so a station whose outbox was lost and made again
+	// numbers from 1 under a new name, and the HQ applies those events
+	// instead of taking them for ones it has (hq.go, onEvents). Empty
+	// from stations of before it was sent.
+	Numbering string  `json:"numbering,omitempty"`
+	Events    []Event `json:"events"`
 }
+
+// maxNumbering bounds a numbering's name (the outbox makes 16 characters).
+const maxNumbering = 64
 
 // stateMsg is one message on bw.<station>.state.<vehicle>.
 type stateMsg struct {
@@ -83,6 +92,9 @@ func decodeBatch(data []byte, station string) (batch, error) {
 	}
 	if b.Station != station {
 		return batch{}, fmt.Errorf("a batch of station %q on station %q's subject", b.Station, station)
+	}
+	if len(b.Numbering) > maxNumbering {
+		return batch{}, fmt.Errorf("a batch whose numbering name has %d bytes; at most %d", len(b.Numbering), maxNumbering)
 	}
 	var last uint64
 	for i, e := range b.Events {

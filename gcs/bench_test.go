@@ -284,3 +284,36 @@ func BenchmarkUploadPlan_VirtualLoss(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReceive_FirstHeartbeat is a vehicle's first sight: the
+// fleet's cost for each of a fleet heard at once (a server starting with
+// its drones in the air), 250 new vehicles per op, against
+// BenchmarkReceive_Fleet's cost of a frame of a known one.
+func BenchmarkReceive_FirstHeartbeat(b *testing.B) {
+	const per = 250
+	hub := &telemetry.Hub{}
+	sub := hub.Subscribe(telemetry.Filter{}, 1<<16)
+	defer sub.Close()
+	hbs, _ := fleetFrames(per, 0)
+	from := netip.MustParseAddrPort("127.0.0.1:14551")
+	var buf []telemetry.Message
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		f, l, out := bareFleet(hub)
+		f.table.LinkTimeout = f.LinkTimeout
+		sc := mavwire.Scanner{Dialect: dialect.ReadWriter}
+		b.StartTimer()
+		for _, h := range hbs {
+			feed(f, l, out, &sc, h, from)
+		}
+		b.StopTimer()
+		if len(f.vehicles) != per {
+			b.Fatalf("%d vehicles, want %d", len(f.vehicles), per)
+		}
+		buf = sub.Drain(buf[:0])
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*per), "µs/vehicle")
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,8 @@ import (
 	"github.com/borderwatch/borderwatch/federation"
 	"github.com/borderwatch/borderwatch/internal/testenv"
 	"github.com/borderwatch/borderwatch/telemetry"
+	"github.com/borderwatch/borderwatch/telemetry/store"
+	"github.com/borderwatch/borderwatch/web/apiclient"
 	"github.com/borderwatch/borderwatch/web/auth"
 	"github.com/borderwatch/borderwatch/web/auth/authtest"
 )
@@ -63,6 +67,17 @@ func TestBackup_RunningHQ_ViewCopiedAndRestored(t *testing.T) {
 	if strings.Count(errOut, "a running server holds") != 1 {
 		t.Errorf("the note that the server was asked, once: %q", errOut)
 	}
+	// Both copies are in the HQ's audit trail, each with its size.
+	testenv.Eventually(t, 10*time.Second, "the backups in the HQ's audit trail", func() bool {
+		seen := map[string]bool{}
+		hq.store.Audit(store.EventFilter{}, func(a telemetry.OperatorAction) bool {
+			if a.Result == "ok" && strings.HasSuffix(a.Detail, " bytes") {
+				seen[a.Action] = true
+			}
+			return true
+		})
+		return seen["backup"] && seen["backup hqview"]
+	})
 
 	// Restore: the two copies become the --data file of a new HQ.
 	dir := t.TempDir()
@@ -118,5 +133,11 @@ func TestBackup_Station_NoViewFile(t *testing.T) {
 	}
 	if _, err := os.Stat(backup + ".hqview"); !os.IsNotExist(err) {
 		t.Fatalf("a view file was made for a station: %v", err)
+	}
+	// Asked for a view it does not have, a station says it is not a
+	// headquarters.
+	c := &apiclient.Client{BaseURL: st.web.URL(), Token: admin}
+	if _, err := c.BackupHQView(context.Background(), io.Discard); err == nil || !strings.Contains(err.Error(), "not a headquarters") {
+		t.Fatalf("a station's view backup: %v", err)
 	}
 }

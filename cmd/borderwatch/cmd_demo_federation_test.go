@@ -87,7 +87,7 @@ func TestDemo_Federation_HQSeesBothStations(t *testing.T) {
 	// and always moved with the fleet): until they moved too, east's
 	// drones never saw them, 19 km away at Nogales.
 	var dets []map[string]any
-	testenv.Eventually(t, 90*time.Second, "a detection by station east of an intruder of the built-in scenario", func() bool {
+	testenv.Eventually(t, 3*time.Minute, "a detection by station east of an intruder of the built-in scenario", func() bool {
 		dets = hqList(c, base, "detections")
 		for _, d := range dets {
 			data, _ := d["data"].(map[string]any)
