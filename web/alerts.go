@@ -56,14 +56,18 @@ func historyFilter(r *http.Request) (store.EventFilter, error) {
 	return f, nil
 }
 
-// newestEvents reads the newest f.Limit events of type typ that match f,
-// oldest first: a page opening late wants what happened last, not first.
-func (s *Server) newestEvents(f store.EventFilter, typ string) ([]telemetry.Event, error) {
+// newestEvents reads the newest f.Limit events of type typ that match f
+// (and keep, when given), oldest first: a page opening late wants what
+// happened last, not first.
+func (s *Server) newestEvents(f store.EventFilter, typ string, keep func(telemetry.Event) bool) ([]telemetry.Event, error) {
 	limit := f.Limit
 	f.Limit, f.Types = 0, []string{typ}
 	ring := make([]telemetry.Event, 0, min(limit, 1024))
 	start := 0
 	err := s.Store.Events(f, func(e telemetry.Event) bool {
+		if keep != nil && !keep(e) {
+			return true
+		}
 		if len(ring) < limit {
 			ring = append(ring, e)
 		} else {
@@ -90,7 +94,22 @@ func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("state must be open or acknowledged, got %q", state))
 		return
 	}
-	evs, err := s.newestEvents(f, "alert")
+	// The state filters before the limit: the newest 50 open alerts, not
+	// the open ones among the newest 50 (after a flood of notices an
+	// operator's page asks for the open ones and must get them).
+	var keep func(telemetry.Event) bool
+	if state != "" {
+		acked, err := s.Store.AcknowledgedAlerts()
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "reading acknowledgements: "+err.Error())
+			return
+		}
+		keep = func(e telemetry.Event) bool {
+			_, ok := acked[store.AlertID(e.(telemetry.Alert))]
+			return ok == (state == "acknowledged")
+		}
+	}
+	evs, err := s.newestEvents(f, "alert", keep)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading alerts: "+err.Error())
 		return
@@ -110,9 +129,7 @@ func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request) {
 		if ack, ok := acks[ids[i]]; ok {
 			a.State, a.Ack = "acknowledged", &ack
 		}
-		if state == "" || state == a.State {
-			out = append(out, a)
-		}
+		out = append(out, a)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -127,7 +144,7 @@ func (s *Server) handleDetections(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	evs, err := s.newestEvents(f, "detection")
+	evs, err := s.newestEvents(f, "detection", nil)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading detections: "+err.Error())
 		return

@@ -87,6 +87,16 @@ func TestAlerts_AckStoredListedAndPushed(t *testing.T) {
 	if list = decode[[]AlertEntry](t, body); code != 200 || len(list) != 1 || list[0].Type != telemetry.AlertLinkLost {
 		t.Fatalf("open only: %d %s", code, body)
 	}
+	// The state filters before the limit: the newest open alert is the
+	// older one, though the newest alert of all is acknowledged.
+	code, body = send(t, "GET", s.URL()+"/api/v1/alerts?state=open&limit=1", "", nil)
+	if list = decode[[]AlertEntry](t, body); code != 200 || len(list) != 1 || list[0].Type != telemetry.AlertLinkLost {
+		t.Fatalf("newest open: %d %s", code, body)
+	}
+	code, body = send(t, "GET", s.URL()+"/api/v1/alerts?state=acknowledged&limit=1", "", nil)
+	if list = decode[[]AlertEntry](t, body); code != 200 || len(list) != 1 || list[0].ID != id || list[0].Ack == nil {
+		t.Fatalf("newest acknowledged: %d %s", code, body)
+	}
 	for _, q := range []string{"since=yesterday", "since=1h&from=2026-01-01T00:00:00Z", "state=closed"} {
 		if code, body := send(t, "GET", s.URL()+"/api/v1/alerts?"+q, "", nil); code != 400 {
 			t.Errorf("%s: %d %s", q, code, body)

@@ -97,6 +97,24 @@ func alertStored(tx *bolt.Tx, id string) bool {
 	return false
 }
 
+// AcknowledgedAlerts is the set of every acknowledged alert's id: a list
+// of the newest open (or acknowledged) alerts filters by it before taking
+// the newest, which a lookup of the newest alerts' acks cannot.
+func (s *Store) AcknowledgedAlerts() (map[string]struct{}, error) {
+	out := map[string]struct{}{}
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAlertAcks)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, _ []byte) error {
+			out[string(k)] = struct{}{}
+			return nil
+		})
+	})
+	return out, err
+}
+
 // AlertAcks returns the acknowledgements of the given alert ids (those that
 // have one).
 func (s *Store) AlertAcks(ids []string) (map[string]AlertAck, error) {
