@@ -98,34 +98,18 @@ func (s *Server) handleFedLive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ping := time.NewTicker(livePingPeriod)
-	defer ping.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			wsGoingAway(conn)
-			return
-		case <-closed:
-			return
-		case <-ping.C:
-			if err := wsPing(conn, fedLiveWriteWait); err != nil {
-				return
-			}
-		case <-watcher.Ready():
-			batch := watcher.Take()
-			if len(batch.Events) > 0 && !s.writeFedLiveBatch(conn, "events", batch.Events, "") {
-				return
-			}
-			if batch.Overrun {
-				s.fedLive.tooSlow.Add(1)
-				_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "too slow: reconnect and read the view again"), time.Now().Add(time.Second))
-				return
-			}
-			if len(batch.Vehicles) > 0 && !s.writeFedLiveBatch(conn, "vehicles", batch.Vehicles, `,"coalesced":`+strconv.FormatUint(batch.Coalesced, 10)) {
-				return
-			}
+	wsPump(r, conn, closed, watcher.Ready(), fedLiveWriteWait, func() bool {
+		batch := watcher.Take()
+		if len(batch.Events) > 0 && !s.writeFedLiveBatch(conn, "events", batch.Events, "") {
+			return false
 		}
-	}
+		if batch.Overrun {
+			s.fedLive.tooSlow.Add(1)
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "too slow: reconnect and read the view again"), time.Now().Add(time.Second))
+			return false
+		}
+		return len(batch.Vehicles) == 0 || s.writeFedLiveBatch(conn, "vehicles", batch.Vehicles, `,"coalesced":`+strconv.FormatUint(batch.Coalesced, 10))
+	})
 }
 
 // writeFedLive writes one message within fedLiveWriteWait; a client that

@@ -441,11 +441,57 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	ping := time.NewTicker(livePingPeriod)
-	defer ping.Stop()
 	var reported uint64 // drops already added to the server's counter
 	var batch []livePending
 	var events, progress, control, parts [][]byte
+	wsPump(r, conn, closed, c.ready, liveWriteWait, func() bool {
+		control = c.takeControl(control)
+		if !s.writeEach(conn, control) {
+			return false
+		}
+		var evDropped uint64
+		events, evDropped = c.takeEvents(events)
+		if len(events) > 0 && !s.writeEvents(conn, events, evDropped) {
+			return false
+		}
+		progress = c.takeProgress(progress)
+		if !s.writeEach(conn, progress) {
+			return false
+		}
+		var dropped uint64
+		batch, dropped = c.take(batch)
+		if len(batch) == 0 {
+			return true
+		}
+		s.live.dropped.Add(dropped - reported)
+		reported = dropped
+		var ok bool
+		parts, ok = s.writeLive(conn, batch, dropped, parts)
+		return ok
+	})
+}
+
+// writeEach writes already encoded messages one by one within
+// liveWriteWait each; false (counted) when one does not go.
+func (s *Server) writeEach(conn *websocket.Conn, msgs [][]byte) bool {
+	for _, b := range msgs {
+		_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
+		if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
+			s.live.failures.Add(1)
+			return false
+		}
+	}
+	return true
+}
+
+// wsPump is the write loop of a WebSocket the server pushes to (/ws/live,
+// /ws/federation): it pings the client every livePingPeriod (a ping stalled
+// for wait ends it), tells it "going away" when the server shuts down,
+// ends when the reader sees the client close, and calls write each time
+// ready fires, until write returns false.
+func wsPump(r *http.Request, conn *websocket.Conn, closed, ready <-chan struct{}, wait time.Duration, write func() bool) {
+	ping := time.NewTicker(livePingPeriod)
+	defer ping.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -454,40 +500,11 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 		case <-closed:
 			return
 		case <-ping.C:
-			if err := wsPing(conn, liveWriteWait); err != nil {
+			if err := wsPing(conn, wait); err != nil {
 				return
 			}
-		case <-c.ready:
-			control = c.takeControl(control)
-			for _, b := range control {
-				_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
-				if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
-					s.live.failures.Add(1)
-					return
-				}
-			}
-			var evDropped uint64
-			events, evDropped = c.takeEvents(events)
-			if len(events) > 0 && !s.writeEvents(conn, events, evDropped) {
-				return
-			}
-			progress = c.takeProgress(progress)
-			for _, b := range progress {
-				_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
-				if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
-					s.live.failures.Add(1)
-					return
-				}
-			}
-			var dropped uint64
-			batch, dropped = c.take(batch)
-			if len(batch) == 0 {
-				continue
-			}
-			s.live.dropped.Add(dropped - reported)
-			reported = dropped
-			var ok bool
-			if parts, ok = s.writeLive(conn, batch, dropped, parts); !ok {
+		case <-ready:
+			if !write() {
 				return
 			}
 		}
