@@ -157,7 +157,7 @@ func (c *chunkBuilder) add(us uint64, link uint16, raw []byte, key []byte) {
 		c.buf = append(make([]byte, 0, chunkStartBytes), make([]byte, chunkHeaderLen)...)
 		c.buf[0] = chunkVersion
 	}
-	c.grow(len(raw) + 2*binary.MaxVarintLen64)
+	c.grow(len(raw) + 3*binary.MaxVarintLen64) // the time delta, link and length varints
 	c.buf = binary.AppendVarint(c.buf, int64(us)-int64(c.lastU))
 	if link < 0x80 {
 		c.buf = append(c.buf, byte(link), byte(len(raw)))
